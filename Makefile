@@ -1,0 +1,36 @@
+# Linkback — the two commands a new user needs are `make run` and `make test`.
+
+SWIFT ?= swift
+CONFIG ?= config/linkback.yaml
+BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
+TEST_PACKAGES := python3
+
+.PHONY: all deps test-deps build release run test check-config clean
+
+all: build
+
+deps:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+
+test-deps: deps
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: build
+	@mkdir -p var
+	.build/debug/linkback serve --config $(CONFIG)
+
+check-config: build
+	.build/debug/linkback check-config --config $(CONFIG)
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+
+/// The effective configuration: defaults, then the YAML file, then `LINKBACK_*` environment
+/// variables. Build one with ``ConfigLoader``.
+public struct Config: Sendable {
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        /// Public URL of this server, without a trailing slash; status URLs are built from it.
+        public var baseURL: String
+        public var trustedProxies: [CIDR]
+    }
+
+    public struct Database: Sendable {
+        public var path: String
+    }
+
+    public struct Moderation: Sendable {
+        public var autoApprove: Bool
+        public var allowDomains: [String]
+    }
+
+    public struct Fetch: Sendable {
+        public var timeoutSeconds: Double
+        public var maxBytes: Int
+        public var maxRedirects: Int
+        public var allowHosts: [HostPort]
+    }
+
+    public struct Logging: Sendable {
+        public var level: Logger.Level
+        /// A file path, or `syslog`.
+        public var fail2banLog: String
+        public var syslogFacility: SyslogFacility
+    }
+
+    public struct Admin: Sendable {
+        /// Empty means the HTTP admin API is off.
+        public var token: String
+    }
+
+    public var server: Server
+    public var database: Database
+    /// Hosts (optionally with port) whose URLs may be mention targets.
+    public var sites: [HostPort]
+    public var moderation: Moderation
+    public var fetch: Fetch
+    public var logging: Logging
+    public var admin: Admin
+
+    /// Every key's effective value, keyed by dotted name.
+    public let values: [String: ConfigValue]
+
+    /// The configuration with every key at its default.
+    public static var defaults: Config {
+        Config(values: Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.name, $0.defaultValue) }))
+    }
+
+    /// Builds the typed view; `values` must hold a valid value for every key in ``ConfigKey/all``.
+    init(values: [String: ConfigValue]) {
+        self.values = values
+        func string(_ key: String) -> String {
+            guard case .string(let value) = values[key] else { preconditionFailure("\(key) is not a string") }
+            return value
+        }
+        func int(_ key: String) -> Int {
+            guard case .int(let value) = values[key] else { preconditionFailure("\(key) is not an integer") }
+            return value
+        }
+        func double(_ key: String) -> Double {
+            guard case .double(let value) = values[key] else { preconditionFailure("\(key) is not a number") }
+            return value
+        }
+        func bool(_ key: String) -> Bool {
+            guard case .bool(let value) = values[key] else { preconditionFailure("\(key) is not a boolean") }
+            return value
+        }
+        func strings(_ key: String) -> [String] {
+            guard case .strings(let value) = values[key] else { preconditionFailure("\(key) is not a list") }
+            return value
+        }
+        server = Server(
+            host: string("server.host"),
+            port: int("server.port"),
+            baseURL: string("server.base_url"),
+            trustedProxies: strings("server.trusted_proxies").compactMap(CIDR.init)
+        )
+        database = Database(path: string("database.path"))
+        sites = strings("sites").compactMap(HostPort.init)
+        moderation = Moderation(
+            autoApprove: bool("moderation.auto_approve"),
+            allowDomains: strings("moderation.allow_domains").compactMap(HostName.normalized)
+        )
+        fetch = Fetch(
+            timeoutSeconds: double("fetch.timeout_seconds"),
+            maxBytes: int("fetch.max_bytes"),
+            maxRedirects: int("fetch.max_redirects"),
+            allowHosts: strings("fetch.allow_hosts").compactMap(HostPort.init)
+        )
+        logging = Logging(
+            level: Logger.Level(rawValue: string("logging.level")) ?? .info,
+            fail2banLog: string("logging.fail2ban_log"),
+            syslogFacility: SyslogFacility(rawValue: string("logging.syslog_facility")) ?? .authpriv
+        )
+        admin = Admin(token: string("admin.token"))
+    }
+
+    /// `key: value` lines of the effective configuration, secrets masked, in ``ConfigKey/all`` order.
+    public func describe() -> String {
+        ConfigKey.all.map { key in
+            let value = values[key.name] ?? key.defaultValue
+            if key.isSecret, case .string(let secret) = value, !secret.isEmpty {
+                return "\(key.name): ********"
+            }
+            return "\(key.name): \(value)"
+        }.joined(separator: "\n")
+    }
+}
+
+/// Names of swift-log levels accepted by `logging.level`.
+enum LogLevelName {
+    static let all = Logger.Level.allCases.map(\.rawValue)
+}

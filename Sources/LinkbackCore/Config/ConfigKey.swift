@@ -1,0 +1,165 @@
+/// Describes one configuration key: its dotted name, its type, its default and its rule.
+///
+/// ``ConfigKey/all`` is the single list of keys Linkback knows; the YAML reader, the environment
+/// overrides and `linkback check-config` all work from it.
+public struct ConfigKey: Sendable {
+    public enum Kind: Sendable {
+        case string
+        case int(ClosedRange<Int>)
+        case double(ClosedRange<Double>)
+        case bool
+        case strings
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let defaultValue: ConfigValue
+    /// Masked in printed configurations.
+    public let isSecret: Bool
+    /// Returns a message when a well-typed value is still not acceptable.
+    let check: @Sendable (ConfigValue) -> String?
+
+    init(
+        _ name: String, _ kind: Kind, _ defaultValue: ConfigValue, secret: Bool = false,
+        check: @escaping @Sendable (ConfigValue) -> String? = { _ in nil }
+    ) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.isSecret = secret
+        self.check = check
+    }
+
+    /// The environment variable that overrides this key: `LINKBACK_` + the name in upper case
+    /// with dots as underscores (`server.port` → `LINKBACK_SERVER_PORT`).
+    public var environmentName: String {
+        "LINKBACK_" + name.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Converts a YAML scalar or an environment string; lists in the environment are comma-separated.
+    func parse(_ text: String) -> Result<ConfigValue, ValueProblem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        switch kind {
+        case .string:
+            return .success(.string(text))
+        case .int(let range):
+            guard let value = Int(trimmed) else { return .failure(ValueProblem("expected an integer, got \"\(text)\"")) }
+            guard range.contains(value) else {
+                return .failure(ValueProblem("expected an integer from \(range.lowerBound) to \(range.upperBound), got \(value)"))
+            }
+            return .success(.int(value))
+        case .double(let range):
+            guard let value = Double(trimmed), value.isFinite else {
+                return .failure(ValueProblem("expected a number, got \"\(text)\""))
+            }
+            guard range.contains(value) else {
+                return .failure(ValueProblem("expected a number from \(range.lowerBound) to \(range.upperBound), got \(value)"))
+            }
+            return .success(.double(value))
+        case .bool:
+            switch trimmed.lowercased() {
+            case "true", "yes", "on", "1": return .success(.bool(true))
+            case "false", "no", "off", "0": return .success(.bool(false))
+            default: return .failure(ValueProblem("expected true or false, got \"\(text)\""))
+            }
+        case .strings:
+            let items = trimmed.isEmpty ? [] : trimmed.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            return .success(.strings(items))
+        }
+    }
+
+    func validate(_ value: ConfigValue) -> String? { check(value) }
+}
+
+/// Why a text could not be read as a key's type.
+struct ValueProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+import Foundation
+
+extension ConfigKey {
+    /// Every key Linkback reads, in the order `check-config` prints them.
+    public static let all: [ConfigKey] = [
+        ConfigKey("server.host", .string, .string("127.0.0.1"), check: nonEmpty),
+        ConfigKey("server.port", .int(0...65535), .int(8080)),
+        ConfigKey("server.base_url", .string, .string("http://127.0.0.1:8080"), check: httpURL),
+        ConfigKey("server.trusted_proxies", .strings, .strings([]), check: cidrs),
+        ConfigKey("database.path", .string, .string("var/linkback.sqlite"), check: nonEmpty),
+        ConfigKey("sites", .strings, .strings([]), check: hostPorts(requirePort: false)),
+        ConfigKey("moderation.auto_approve", .bool, .bool(false)),
+        ConfigKey("moderation.allow_domains", .strings, .strings([]), check: domains),
+        ConfigKey("fetch.timeout_seconds", .double(0.1...600), .double(10)),
+        ConfigKey("fetch.max_bytes", .int(1024...(1 << 30)), .int(1_048_576)),
+        ConfigKey("fetch.max_redirects", .int(0...50), .int(8)),
+        ConfigKey("fetch.allow_hosts", .strings, .strings([]), check: hostPorts(requirePort: true)),
+        ConfigKey("logging.level", .string, .string("info"), check: oneOf(LogLevelName.all)),
+        ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
+        ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),
+        ConfigKey("admin.token", .string, .string(""), secret: true),
+    ]
+
+    /// Looks a key up by its dotted name.
+    public static func named(_ name: String) -> ConfigKey? { byName[name] }
+
+    private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}
+
+// MARK: - Value rules
+
+private let nonEmpty: @Sendable (ConfigValue) -> String? = { value in
+    if case .string(let text) = value, text.trimmingCharacters(in: .whitespaces).isEmpty {
+        return "must not be empty"
+    }
+    return nil
+}
+
+private let httpURL: @Sendable (ConfigValue) -> String? = { value in
+    guard case .string(let text) = value else { return nil }
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+        scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+    else { return "expected an absolute http or https URL, got \"\(text)\"" }
+    if text.hasSuffix("/") { return "must not end with a slash, got \"\(text)\"" }
+    return nil
+}
+
+private let cidrs: @Sendable (ConfigValue) -> String? = { value in
+    guard case .strings(let items) = value else { return nil }
+    for item in items where CIDR(item) == nil {
+        return "expected IP addresses or CIDR ranges, \"\(item)\" is neither"
+    }
+    return nil
+}
+
+private let domains: @Sendable (ConfigValue) -> String? = { value in
+    guard case .strings(let items) = value else { return nil }
+    for item in items where HostName.normalized(item) == nil {
+        return "expected domain names, \"\(item)\" is not one"
+    }
+    return nil
+}
+
+private func hostPorts(requirePort: Bool) -> @Sendable (ConfigValue) -> String? {
+    { value in
+        guard case .strings(let items) = value else { return nil }
+        for item in items {
+            guard let parsed = HostPort(item) else {
+                return "expected \(requirePort ? "host:port" : "host or host:port") values, \"\(item)\" is not one"
+            }
+            if requirePort && parsed.port == nil {
+                return "expected host:port values, \"\(item)\" has no port"
+            }
+        }
+        return nil
+    }
+}
+
+private func oneOf(_ allowed: [String]) -> @Sendable (ConfigValue) -> String? {
+    { value in
+        guard case .string(let text) = value, !allowed.contains(text) else { return nil }
+        return "expected one of \(allowed.joined(separator: ", ")), got \"\(text)\""
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Yams
+
+/// Reads the YAML configuration file and applies `LINKBACK_*` environment overrides.
+public enum ConfigLoader {
+    /// The environment variable naming the configuration file when `--config` is not given.
+    public static let pathVariable = "LINKBACK_CONFIG"
+    /// The file used when neither `--config` nor `LINKBACK_CONFIG` is given.
+    public static let defaultPath = "config/linkback.yaml"
+
+    /// `--config PATH`, else `$LINKBACK_CONFIG`, else ``defaultPath``.
+    public static func path(explicit: String?, environment: [String: String]) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environment[pathVariable], !fromEnvironment.isEmpty { return fromEnvironment }
+        return defaultPath
+    }
+
+    /// Loads the file at `path`, then applies overrides from `environment`.
+    public static func load(path: String, environment: [String: String]) throws(ConfigError) -> Config {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            let reason: String
+            if !FileManager.default.fileExists(atPath: path) {
+                reason = "no such file"
+            } else if !FileManager.default.isReadableFile(atPath: path) {
+                reason = "cannot read the file (permission denied)"
+            } else {
+                reason = "cannot read the file as UTF-8 text"
+            }
+            throw ConfigError(origin: path, message: reason)
+        }
+        return try parse(yaml: text, origin: path, environment: environment)
+    }
+
+    /// Parses YAML text; `origin` names it in error messages.
+    public static func parse(yaml: String, origin: String, environment: [String: String] = [:]) throws(ConfigError)
+        -> Config
+    {
+        var values = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.name, $0.defaultValue) })
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError(origin: origin, message: "not valid YAML: \(Self.oneLine(error))")
+        }
+        if let root {
+            guard root.mapping != nil || root.null != nil else {
+                throw ConfigError(origin: origin, message: "expected a mapping of keys at the top level")
+            }
+            try collect(root, prefix: "", origin: origin, into: &values)
+        }
+        for key in ConfigKey.all {
+            guard let text = environment[key.environmentName] else { continue }
+            let origin = "environment variable \(key.environmentName)"
+            switch key.parse(text) {
+            case .success(let value): values[key.name] = try checked(value, key: key, origin: origin)
+            case .failure(let problem): throw ConfigError(origin: origin, key: key.name, message: problem.message)
+            }
+        }
+        return Config(values: values)
+    }
+
+    private static func collect(
+        _ node: Node, prefix: String, origin: String, into values: inout [String: ConfigValue]
+    ) throws(ConfigError) {
+        guard let mapping = node.mapping else { return }
+        for (keyNode, valueNode) in mapping {
+            let name = prefix + (keyNode.string ?? "")
+            let place = keyNode.mark.map { "\(origin):\($0.line)" } ?? origin
+            if let key = ConfigKey.named(name) {
+                values[name] = try value(of: valueNode, key: key, origin: place)
+            } else if valueNode.mapping != nil, ConfigKey.all.contains(where: { $0.name.hasPrefix(name + ".") }) {
+                try collect(valueNode, prefix: name + ".", origin: origin, into: &values)
+            } else {
+                throw ConfigError(origin: place, key: name, message: "unknown key")
+            }
+        }
+    }
+
+    private static func value(of node: Node, key: ConfigKey, origin: String) throws(ConfigError) -> ConfigValue {
+        if node.null != nil {
+            switch key.kind {
+            case .string: return try checked(.string(""), key: key, origin: origin)
+            case .strings: return .strings([])
+            default: throw ConfigError(origin: origin, key: key.name, message: "missing value")
+            }
+        }
+        if case .strings = key.kind {
+            guard let sequence = node.sequence else {
+                throw ConfigError(origin: origin, key: key.name, message: "expected a list")
+            }
+            var items: [String] = []
+            for item in sequence {
+                guard let text = item.scalar?.string else {
+                    throw ConfigError(origin: origin, key: key.name, message: "expected a list of plain values")
+                }
+                items.append(text)
+            }
+            return try checked(.strings(items), key: key, origin: origin)
+        }
+        guard let scalar = node.scalar else {
+            throw ConfigError(origin: origin, key: key.name, message: "expected a single value, not a list or mapping")
+        }
+        switch key.parse(scalar.string) {
+        case .success(let value): return try checked(value, key: key, origin: origin)
+        case .failure(let problem): throw ConfigError(origin: origin, key: key.name, message: problem.message)
+        }
+    }
+
+    private static func checked(_ value: ConfigValue, key: ConfigKey, origin: String) throws(ConfigError)
+        -> ConfigValue
+    {
+        if let problem = key.validate(value) {
+            throw ConfigError(origin: origin, key: key.name, message: problem)
+        }
+        return value
+    }
+
+    private static func oneLine(_ error: any Error) -> String {
+        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}

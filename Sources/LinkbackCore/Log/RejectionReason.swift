@@ -1,0 +1,21 @@
+/// The fixed vocabulary of `reason=` codes in the rejection log, which fail2ban filters select on.
+public enum RejectionReason: String, CaseIterable, Sendable {
+    case malformedXML = "malformed-xml"
+    case invalidRequest = "invalid-request"
+    case invalidParams = "invalid-params"
+    case unknownMethod = "unknown-method"
+    case invalidURL = "invalid-url"
+    case sameURL = "same-url"
+    case targetNotSupported = "target-not-supported"
+    case targetNotFound = "target-not-found"
+    case blockedIP = "blocked-ip"
+    case blockedUserAgent = "blocked-user-agent"
+    case blockedSource = "blocked-source"
+    case rateLimited = "rate-limited"
+    case tooLarge = "too-large"
+    case unsupportedMediaType = "unsupported-media-type"
+    case sourceNotFound = "source-not-found"
+    case noLink = "no-link"
+    case alreadyRegistered = "already-registered"
+    case banned
+}

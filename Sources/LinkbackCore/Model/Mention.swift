@@ -1,0 +1,108 @@
+import Foundation
+
+/// What verification extracted from the source page.
+public struct MentionContent: Sendable, Equatable, Codable {
+    public var type: MentionType
+    /// The RSVP value (`yes`, `no`, `maybe`, `interested`) when ``type`` is `.rsvp`.
+    public var rsvp: String?
+    public var title: String?
+    public var excerpt: String?
+    /// Sanitised HTML.
+    public var contentHTML: String?
+    public var contentText: String?
+    public var authorName: String?
+    public var authorURL: String?
+    public var authorPhoto: String?
+    /// The source's own publication date, as written there (ISO 8601 when well-formed).
+    public var published: String?
+
+    public init(
+        type: MentionType = .mention, rsvp: String? = nil, title: String? = nil, excerpt: String? = nil,
+        contentHTML: String? = nil, contentText: String? = nil, authorName: String? = nil,
+        authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil
+    ) {
+        self.type = type
+        self.rsvp = rsvp
+        self.title = title
+        self.excerpt = excerpt
+        self.contentHTML = contentHTML
+        self.contentText = contentText
+        self.authorName = authorName
+        self.authorURL = authorURL
+        self.authorPhoto = authorPhoto
+        self.published = published
+    }
+}
+
+/// A stored mention: one (source, target) pair and everything known about it.
+public struct Mention: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    /// Random, unguessable; names the public status resource.
+    public var token: String
+    public var source: String
+    public var target: String
+    /// The `sites` entry the target belongs to.
+    public var site: String
+    public var `protocol`: MentionProtocol
+    public var status: MentionStatus
+    /// Why it was rejected or deleted.
+    public var reason: String?
+    public var clientIP: String?
+    public var userAgent: String?
+    public var received: Date
+    public var updated: Date
+    public var verified: Date?
+    public var attempts: Int
+    /// Present once verification found the link.
+    public var content: MentionContent?
+}
+
+/// A request to store a mention that has passed the synchronous checks.
+public struct IncomingMention: Sendable, Equatable {
+    public var source: String
+    public var target: String
+    public var site: String
+    public var `protocol`: MentionProtocol
+    public var clientIP: String?
+    public var userAgent: String?
+
+    public init(
+        source: String, target: String, site: String, protocol: MentionProtocol, clientIP: String? = nil,
+        userAgent: String? = nil
+    ) {
+        self.source = source
+        self.target = target
+        self.site = site
+        self.protocol = `protocol`
+        self.clientIP = clientIP
+        self.userAgent = userAgent
+    }
+}
+
+/// One recorded status change.
+public struct MentionEvent: Sendable, Equatable {
+    public var id: Int64
+    public var mentionID: Int64
+    public var at: Date
+    public var actor: Actor
+    /// `nil` for the event that created the mention.
+    public var from: MentionStatus?
+    public var to: MentionStatus
+    public var reason: String?
+}
+
+/// A moderator's block on a source domain, a URL prefix or a client address range.
+public struct Block: Sendable, Equatable {
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        case domain
+        case url
+        case ip
+    }
+
+    public var id: Int64
+    public var kind: Kind
+    /// A lower-case domain, a URL prefix, or an IP/CIDR in canonical form.
+    public var value: String
+    public var reason: String?
+    public var created: Date
+}

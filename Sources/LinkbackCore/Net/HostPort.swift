@@ -1,0 +1,79 @@
+/// Host name helpers shared by configuration, URL checks and blocks.
+public enum HostName {
+    /// Lower-cases a DNS name and drops a trailing dot; `nil` when it is not a plausible host name.
+    public static func normalized(_ text: some StringProtocol) -> String? {
+        var host = text.lowercased()
+        if host.hasSuffix(".") { host.removeLast() }
+        guard !host.isEmpty, host.count <= 253 else { return nil }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63,
+                label.unicodeScalars.allSatisfy({ $0.isASCII ? isLabelCharacter($0) : true }),
+                label.first != "-", label.last != "-"
+            else { return nil }
+        }
+        return host
+    }
+
+    /// Whether `host` is `domain` or one of its subdomains (`blog.example.com` is in `example.com`).
+    public static func host(_ host: String, isWithin domain: String) -> Bool {
+        host == domain || host.hasSuffix("." + domain)
+    }
+
+    private static func isLabelCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "0"..."9", "-", "_": return true
+        default: return false
+        }
+    }
+}
+
+/// A `host` or `host:port` value as used by `sites` and `fetch.allow_hosts`.
+/// IPv6 literals are written in brackets: `[::1]:8080`.
+public struct HostPort: Hashable, Sendable, CustomStringConvertible {
+    /// Lower-case host name, or an IP literal without brackets.
+    public let host: String
+    public let port: Int?
+
+    public init(host: String, port: Int?) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(_ text: some StringProtocol) {
+        let text = String(text)
+        var hostPart = Substring(text)
+        var portPart: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return nil }
+                portPart = rest.dropFirst()
+            }
+            guard let ip = IPAddress(hostPart), !ip.isIPv4 else { return nil }
+        } else if let colon = text.firstIndex(of: ":") {
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        var port: Int?
+        if let portPart {
+            guard let value = Int(portPart), portPart.allSatisfy(\.isASCII), (1...65535).contains(value) else {
+                return nil
+            }
+            port = value
+        }
+        if text.hasPrefix("[") {
+            self.init(host: hostPart.lowercased(), port: port)
+        } else {
+            guard let host = HostName.normalized(hostPart) else { return nil }
+            self.init(host: host, port: port)
+        }
+    }
+
+    public var description: String {
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return port.map { "\(shownHost):\($0)" } ?? shownHost
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Filters for ``MentionStore/list(_:)``; every field narrows the result, `nil` means any.
+public struct MentionQuery: Sendable, Equatable {
+    public var statuses: [MentionStatus]?
+    public var target: String?
+    public var site: String?
+    public var `protocol`: MentionProtocol?
+    public var limit: Int
+    public var offset: Int
+
+    public init(
+        statuses: [MentionStatus]? = nil, target: String? = nil, site: String? = nil,
+        protocol: MentionProtocol? = nil, limit: Int = 100, offset: Int = 0
+    ) {
+        self.statuses = statuses
+        self.target = target
+        self.site = site
+        self.protocol = `protocol`
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// What ``MentionStore/receive(_:actor:)`` did.
+public struct ReceiveResult: Sendable, Equatable {
+    public var mention: Mention
+    /// `false` when the (source, target) pair was known and this was an update.
+    public var isNew: Bool
+}
+
+/// Failures of a ``MentionStore``, phrased for the person running Linkback.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case newerSchema(path: String)
+    case notFound(id: Int64)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): return "\(path): cannot open the database: \(reason)"
+        case .newerSchema(let path):
+            return "\(path): the database was written by a newer Linkback (unknown schema migrations); refusing to use it"
+        case .notFound(let id): return "no mention with id \(id)"
+        case .failed(let reason): return "database error: \(reason)"
+        }
+    }
+}
+
+/// The durable store of mentions, their status history and the moderators' blocks.
+///
+/// Nothing outside an implementation of this protocol writes SQL. ``SQLiteMentionStore`` is the
+/// embedded default; a server-backed implementation can be added without touching the endpoints.
+/// Every status change is recorded as a ``MentionEvent`` in the same transaction.
+public protocol MentionStore: Sendable {
+    /// Stores a new mention as `queued`, or re-queues a known (source, target) pair as an update
+    /// (same row, same token).
+    func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult
+
+    func mention(id: Int64) async throws -> Mention?
+    func mention(token: String) async throws -> Mention?
+    func mention(source: String, target: String) async throws -> Mention?
+
+    /// Moves a mention to `status`, recording who did it and why.
+    @discardableResult
+    func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention
+
+    /// Newest first.
+    func list(_ query: MentionQuery) async throws -> [Mention]
+    func countByStatus() async throws -> [MentionStatus: Int]
+    /// The status history of one mention, oldest first.
+    func events(mentionID: Int64) async throws -> [MentionEvent]
+
+    /// Adds a block, or returns the existing one for the same kind and value.
+    @discardableResult
+    func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block
+    /// Returns whether a block was removed.
+    @discardableResult
+    func removeBlock(kind: Block.Kind, value: String) async throws -> Bool
+    func blocks() async throws -> [Block]
+
+    /// Releases the database; the store is unusable afterwards.
+    func close() async throws
+}

@@ -1,0 +1,242 @@
+import Foundation
+import GRDB
+
+/// The embedded mention store: one SQLite file in WAL mode, shared safely by `linkback serve` and
+/// the CLI (busy timeout, short transactions).
+public final class SQLiteMentionStore: MentionStore {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    /// A database migrated by a newer Linkback is refused, never downgraded.
+    public init(path: String, busyTimeout: TimeInterval = 5) throws(StoreError) {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotOpen(path: path, reason: "cannot create directory \(directory)")
+            }
+        } else if !isDirectory.boolValue {
+            throw .cannotOpen(path: path, reason: "\(directory) is not a directory")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "linkback"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .cannotOpen(path: path, reason: Self.explain(error))
+        }
+        let migrator = SQLiteMigrations.migrator
+        do {
+            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                try? pool.close()
+                throw StoreError.newerSchema(path: path)
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            try? pool.close()
+            throw .cannotOpen(path: path, reason: Self.explain(error))
+        }
+    }
+
+    public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
+        try await pool.write { db in
+            let now = Date()
+            if var existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
+                let previous = existing.status
+                try db.execute(
+                    sql: """
+                        UPDATE mentions SET status = 'queued', reason = NULL, client_ip = ?, user_agent = ?,
+                            protocol = ?, updated_at = ?, attempts = 0 WHERE id = ?
+                        """,
+                    arguments: [incoming.clientIP, incoming.userAgent, incoming.protocol.rawValue, now, existing.id])
+                try Self.recordEvent(db, existing.id, actor: actor, from: previous, to: .queued, reason: "update", at: now)
+                existing.status = .queued
+                existing.reason = nil
+                existing.clientIP = incoming.clientIP
+                existing.userAgent = incoming.userAgent
+                existing.protocol = incoming.protocol
+                existing.updated = now
+                existing.attempts = 0
+                return ReceiveResult(mention: existing, isNew: false)
+            }
+            let token = Token.make()
+            try db.execute(
+                sql: """
+                    INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
+                        received_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token, incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
+                    incoming.clientIP, incoming.userAgent, now, now,
+                ])
+            let id = db.lastInsertedRowID
+            try Self.recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
+            guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+            return ReceiveResult(mention: stored, isNew: true)
+        }
+    }
+
+    public func mention(id: Int64) async throws -> Mention? {
+        try await pool.read { db in try Self.fetchOne(db, "id = ?", [id]) }
+    }
+
+    public func mention(token: String) async throws -> Mention? {
+        try await pool.read { db in try Self.fetchOne(db, "token = ?", [token]) }
+    }
+
+    public func mention(source: String, target: String) async throws -> Mention? {
+        try await pool.read { db in try Self.fetchOne(db, "source = ? AND target = ?", [source, target]) }
+    }
+
+    public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
+        try await pool.write { db in
+            guard var mention = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+            let now = Date()
+            try db.execute(
+                sql: "UPDATE mentions SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
+                arguments: [status.rawValue, reason, now, id])
+            try Self.recordEvent(db, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            mention.status = status
+            mention.reason = reason
+            mention.updated = now
+            return mention
+        }
+    }
+
+    public func list(_ query: MentionQuery) async throws -> [Mention] {
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        if let statuses = query.statuses, !statuses.isEmpty {
+            clauses.append("status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")")
+            for status in statuses { _ = arguments.append(contentsOf: [status.rawValue]) }
+        }
+        if let target = query.target {
+            clauses.append("target = ?")
+            _ = arguments.append(contentsOf: [target])
+        }
+        if let site = query.site {
+            clauses.append("site = ?")
+            _ = arguments.append(contentsOf: [site])
+        }
+        if let proto = query.protocol {
+            clauses.append("protocol = ?")
+            _ = arguments.append(contentsOf: [proto.rawValue])
+        }
+        let condition = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
+        _ = arguments.append(contentsOf: [query.limit, query.offset])
+        let sql = "SELECT * FROM mentions WHERE \(condition) ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?"
+        let finalArguments = arguments
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.mention(from:))
+        }
+    }
+
+    public func countByStatus() async throws -> [MentionStatus: Int] {
+        try await pool.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: MentionStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM mentions GROUP BY status") {
+                if let status = MentionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func events(mentionID: Int64) async throws -> [MentionEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE mention_id = ? ORDER BY id", arguments: [mentionID])
+                .map { row in
+                    MentionEvent(
+                        id: row["id"], mentionID: row["mention_id"], at: row["at"],
+                        actor: Actor(rawValue: row["actor"]) ?? .server,
+                        from: (row["from_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
+                        to: MentionStatus(rawValue: row["to_status"]) ?? .queued, reason: row["reason"])
+                }
+        }
+    }
+
+    public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO blocks (kind, value, reason, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [kind.rawValue, value, reason, Date()])
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+            guard let row else { throw StoreError.failed("block was not stored") }
+            return Self.block(from: row)
+        }
+    }
+
+    public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+            return db.changesCount > 0
+        }
+    }
+
+    public func blocks() async throws -> [Block] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:))
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    // MARK: - Rows
+
+    private static func fetchOne(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+        -> Mention?
+    {
+        try Row.fetchOne(db, sql: "SELECT * FROM mentions WHERE \(condition)", arguments: arguments)
+            .map(mention(from:))
+    }
+
+    private static func recordEvent(
+        _ db: Database, _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String?,
+        at: Date
+    ) throws {
+        try db.execute(
+            sql: "INSERT INTO events (mention_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [mentionID, at, actor.rawValue, from?.rawValue, to.rawValue, reason])
+    }
+
+    private static func mention(from row: Row) -> Mention {
+        var content: MentionContent?
+        if let type = (row["type"] as String?).flatMap(MentionType.init(rawValue:)) {
+            content = MentionContent(
+                type: type, rsvp: row["rsvp"], title: row["title"], excerpt: row["excerpt"],
+                contentHTML: row["content_html"], contentText: row["content_text"], authorName: row["author_name"],
+                authorURL: row["author_url"], authorPhoto: row["author_photo"], published: row["published"])
+        }
+        return Mention(
+            id: row["id"], token: row["token"], source: row["source"], target: row["target"], site: row["site"],
+            protocol: MentionProtocol(rawValue: row["protocol"]) ?? .webmention,
+            status: MentionStatus(rawValue: row["status"]) ?? .queued, reason: row["reason"],
+            clientIP: row["client_ip"], userAgent: row["user_agent"], received: row["received_at"],
+            updated: row["updated_at"], verified: row["verified_at"], attempts: row["attempts"], content: content)
+    }
+
+    private static func block(from row: Row) -> Block {
+        Block(
+            id: row["id"], kind: Block.Kind(rawValue: row["kind"]) ?? .domain, value: row["value"],
+            reason: row["reason"], created: row["created_at"])
+    }
+
+    private static func explain(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        return String(describing: error)
+    }
+}

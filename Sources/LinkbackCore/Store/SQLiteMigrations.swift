@@ -1,0 +1,63 @@
+import GRDB
+
+/// The numbered schema migrations of ``SQLiteMentionStore``. Append new ones; never edit a
+/// migration that has shipped.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001-initial") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE mentions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        token TEXT NOT NULL UNIQUE,
+                        source TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        site TEXT NOT NULL,
+                        protocol TEXT NOT NULL CHECK (protocol IN ('webmention', 'pingback')),
+                        status TEXT NOT NULL
+                            CHECK (status IN ('queued', 'pending', 'approved', 'rejected', 'spam', 'deleted')),
+                        reason TEXT,
+                        client_ip TEXT,
+                        user_agent TEXT,
+                        received_at DATETIME NOT NULL,
+                        updated_at DATETIME NOT NULL,
+                        verified_at DATETIME,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        type TEXT,
+                        rsvp TEXT,
+                        title TEXT,
+                        excerpt TEXT,
+                        content_html TEXT,
+                        content_text TEXT,
+                        author_name TEXT,
+                        author_url TEXT,
+                        author_photo TEXT,
+                        published TEXT,
+                        UNIQUE (source, target)
+                    );
+                    CREATE INDEX mentions_status ON mentions (status, received_at);
+                    CREATE INDEX mentions_target ON mentions (target);
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        at DATETIME NOT NULL,
+                        actor TEXT NOT NULL,
+                        from_status TEXT,
+                        to_status TEXT NOT NULL,
+                        reason TEXT
+                    );
+                    CREATE INDEX events_mention ON events (mention_id, id);
+                    CREATE TABLE blocks (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('domain', 'url', 'ip')),
+                        value TEXT NOT NULL,
+                        reason TEXT,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (kind, value)
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import LinkbackCore
+
+/// `--config PATH`, shared by every subcommand that reads the configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The YAML configuration file.",
+            discussion: "Default: $LINKBACK_CONFIG, else config/linkback.yaml in the working directory.",
+            valueName: "path"))
+    var config: String?
+
+    /// Loads the effective configuration, or prints one line to stderr and exits 1.
+    func load() throws -> Config {
+        let environment = ProcessInfo.processInfo.environment
+        let path = ConfigLoader.path(explicit: config, environment: environment)
+        do {
+            return try ConfigLoader.load(path: path, environment: environment)
+        } catch {
+            throw Failure("\(error)")
+        }
+    }
+}
+
+/// A refusal the user must read: printed as one `linkback: …` line on stderr, exit status 1.
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning a ``Failure`` into its one line on stderr and exit status 1.
+    static func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("linkback: \(failure.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LinkbackCore
+import LinkbackServer
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the receiver: the HTTP endpoints, the verification queue and the rejection log.",
+        discussion: "Stops gracefully on SIGTERM or SIGINT; reopens the rejection log on SIGHUP."
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let config = try options.load()
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = config.logging.level
+                return handler
+            }
+            let logger = Logger(label: "linkback")
+            let rejectionLog: RejectionLog
+            do {
+                rejectionLog = try RejectionLog(
+                    destination: config.logging.fail2banLog, facility: config.logging.syslogFacility)
+            } catch {
+                throw Failure("\(error)")
+            }
+            let store: SQLiteMentionStore
+            do {
+                store = try SQLiteMentionStore(path: config.database.path)
+            } catch {
+                throw Failure("\(error)")
+            }
+            let server = LinkbackServer(config: config, store: store, rejectionLog: rejectionLog, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [server.application()],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            do {
+                try await group.run()
+            } catch {
+                try? await store.close()
+                throw Failure(Self.explain(error, config: config))
+            }
+            try await store.close()
+            logger.notice("stopped")
+        }
+    }
+
+    private static func explain(_ error: any Error, config: Config) -> String {
+        let address = "\(config.server.host):\(config.server.port)"
+        if let error = error as? IOError {
+            return "cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))"
+        }
+        return "server failed on \(address): \(error)"
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+@testable import LinkbackCore
+
+@Suite struct ConfigTests {
+    @Test func emptyFileGivesTheDocumentedDefaults() throws {
+        let config = try ConfigLoader.parse(yaml: "", origin: "empty.yaml")
+        #expect(config.server.host == "127.0.0.1")
+        #expect(config.server.port == 8080)
+        #expect(config.server.baseURL == "http://127.0.0.1:8080")
+        #expect(config.server.trustedProxies.isEmpty)
+        #expect(config.database.path == "var/linkback.sqlite")
+        #expect(config.sites.isEmpty)
+        #expect(config.moderation.autoApprove == false)
+        #expect(config.moderation.allowDomains.isEmpty)
+        #expect(config.fetch.timeoutSeconds == 10)
+        #expect(config.fetch.maxBytes == 1_048_576)
+        #expect(config.fetch.maxRedirects == 8)
+        #expect(config.fetch.allowHosts.isEmpty)
+        #expect(config.logging.level == .info)
+        #expect(config.logging.fail2banLog == "var/fail2ban.log")
+        #expect(config.admin.token == "")
+    }
+
+    @Test func fileValuesOverrideDefaults() throws {
+        let yaml = """
+            server:
+              host: 0.0.0.0
+              port: 9090
+              base_url: https://mentions.example.com
+              trusted_proxies: [10.0.0.0/8, "::1"]
+            sites:
+              - example.com
+              - blog.example.org:8443
+            moderation:
+              auto_approve: yes
+              allow_domains: [Friends.Example]
+            fetch:
+              timeout_seconds: 2.5
+              allow_hosts: ["127.0.0.1:8000"]
+            logging:
+              level: debug
+            admin:
+              token: s3cret
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, origin: "test.yaml")
+        #expect(config.server.host == "0.0.0.0")
+        #expect(config.server.port == 9090)
+        #expect(config.server.baseURL == "https://mentions.example.com")
+        #expect(config.server.trustedProxies == [CIDR("10.0.0.0/8")!, CIDR("::1")!])
+        #expect(config.sites == [HostPort(host: "example.com", port: nil), HostPort(host: "blog.example.org", port: 8443)])
+        #expect(config.moderation.autoApprove)
+        #expect(config.moderation.allowDomains == ["friends.example"])
+        #expect(config.fetch.timeoutSeconds == 2.5)
+        #expect(config.fetch.allowHosts == [HostPort(host: "127.0.0.1", port: 8000)])
+        #expect(config.logging.level == .debug)
+        #expect(config.admin.token == "s3cret")
+    }
+
+    @Test func environmentOverridesFile() throws {
+        let environment = [
+            "LINKBACK_SERVER_PORT": "7070",
+            "LINKBACK_SITES": "a.example, b.example:81",
+            "LINKBACK_MODERATION_AUTO_APPROVE": "true",
+            "LINKBACK_ADMIN_TOKEN": "from-env",
+        ]
+        let config = try ConfigLoader.parse(
+            yaml: "server:\n  port: 9090\nsites: [c.example]\n", origin: "f.yaml", environment: environment)
+        #expect(config.server.port == 7070)
+        #expect(config.sites.map(\.description) == ["a.example", "b.example:81"])
+        #expect(config.moderation.autoApprove)
+        #expect(config.admin.token == "from-env")
+    }
+
+    @Test func environmentNamesFollowTheKeys() {
+        #expect(ConfigKey.named("server.base_url")?.environmentName == "LINKBACK_SERVER_BASE_URL")
+        #expect(ConfigKey.named("fetch.max_bytes")?.environmentName == "LINKBACK_FETCH_MAX_BYTES")
+        #expect(ConfigKey.named("sites")?.environmentName == "LINKBACK_SITES")
+    }
+
+    @Test func pathPrecedence() {
+        #expect(ConfigLoader.path(explicit: "a.yaml", environment: ["LINKBACK_CONFIG": "b.yaml"]) == "a.yaml")
+        #expect(ConfigLoader.path(explicit: nil, environment: ["LINKBACK_CONFIG": "b.yaml"]) == "b.yaml")
+        #expect(ConfigLoader.path(explicit: nil, environment: [:]) == "config/linkback.yaml")
+    }
+
+    @Test(arguments: [
+        ("server:\n  port: nope\n", "bad.yaml:2: server.port: expected an integer, got \"nope\""),
+        ("server:\n  port: 70000\n", "bad.yaml:2: server.port: expected an integer from 0 to 65535, got 70000"),
+        ("server:\n  prot: 1\n", "bad.yaml:2: server.prot: unknown key"),
+        ("colour: red\n", "bad.yaml:1: colour: unknown key"),
+        ("server:\n  base_url: ftp://x\n", "bad.yaml:2: server.base_url: expected an absolute http or https URL, got \"ftp://x\""),
+        ("server:\n  base_url: https://x.example/\n", "bad.yaml:2: server.base_url: must not end with a slash, got \"https://x.example/\""),
+        ("server:\n  trusted_proxies: [10.0.0.0/33]\n", "bad.yaml:2: server.trusted_proxies: expected IP addresses or CIDR ranges, \"10.0.0.0/33\" is neither"),
+        ("sites: example.com\n", "bad.yaml:1: sites: expected a list"),
+        ("sites: [\"exa mple.com\"]\n", "bad.yaml:1: sites: expected host or host:port values, \"exa mple.com\" is not one"),
+        ("fetch:\n  allow_hosts: [localhost]\n", "bad.yaml:2: fetch.allow_hosts: expected host:port values, \"localhost\" has no port"),
+        ("fetch:\n  max_bytes: 10\n", "bad.yaml:2: fetch.max_bytes: expected an integer from 1024 to 1073741824, got 10"),
+        ("moderation:\n  auto_approve: maybe\n", "bad.yaml:2: moderation.auto_approve: expected true or false, got \"maybe\""),
+        ("logging:\n  level: loud\n", "bad.yaml:2: logging.level: expected one of trace, debug, info, notice, warning, error, critical, got \"loud\""),
+        ("server:\n  port:\n", "bad.yaml:2: server.port: missing value"),
+        ("server:\n  port: [1]\n", "bad.yaml:2: server.port: expected a single value, not a list or mapping"),
+        ("- a\n- b\n", "bad.yaml: expected a mapping of keys at the top level"),
+    ])
+    func invalidFilesNameTheKeyAndTheProblem(yaml: String, message: String) {
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: yaml, origin: "bad.yaml") }
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, origin: "bad.yaml")
+        } catch {
+            #expect(error.description == message)
+        }
+    }
+
+    @Test func invalidEnvironmentValueNamesTheVariable() {
+        do {
+            _ = try ConfigLoader.parse(yaml: "", origin: "f.yaml", environment: ["LINKBACK_FETCH_MAX_REDIRECTS": "-1"])
+            Issue.record("expected an error")
+        } catch {
+            #expect(
+                error.description
+                    == "environment variable LINKBACK_FETCH_MAX_REDIRECTS: fetch.max_redirects: expected an integer from 0 to 50, got -1"
+            )
+        }
+    }
+
+    @Test func malformedYAMLIsOneLine() {
+        do {
+            _ = try ConfigLoader.parse(yaml: "server: [\n", origin: "f.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("f.yaml: not valid YAML: "))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func missingFileIsReported() throws {
+        do {
+            _ = try ConfigLoader.load(path: "/nonexistent/linkback.yaml", environment: [:])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "/nonexistent/linkback.yaml: no such file")
+        }
+    }
+
+    @Test func describeMasksSecrets() throws {
+        let config = try ConfigLoader.parse(yaml: "admin:\n  token: hunter2\n", origin: "f.yaml")
+        let text = config.describe()
+        #expect(text.contains("admin.token: ********"))
+        #expect(!text.contains("hunter2"))
+        #expect(text.contains("server.port: 8080"))
+        #expect(text.split(separator: "\n").count == ConfigKey.all.count)
+    }
+}

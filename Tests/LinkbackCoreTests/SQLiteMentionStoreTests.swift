@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import LinkbackTestSupport
+import Testing
+
+@testable import LinkbackCore
+
+@Suite struct SQLiteMentionStoreTests {
+    private func incoming(_ source: String = "https://alice.example/post", target: String = "https://blog.example/a")
+        -> IncomingMention
+    {
+        IncomingMention(
+            source: source, target: target, site: "blog.example", protocol: .webmention, clientIP: "203.0.113.5",
+            userAgent: "test")
+    }
+
+    @Test func migratesAnEmptyFileAndReopensIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("nested/dir/linkback.sqlite")
+        let store = try SQLiteMentionStore(path: path)
+        let received = try await store.receive(incoming(), actor: .server)
+        try await store.close()
+
+        let reopened = try SQLiteMentionStore(path: path)
+        let again = try await reopened.mention(id: received.mention.id)
+        #expect(again == received.mention)
+        let journal = try await DatabaseQueue(path: path).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+        try await reopened.close()
+    }
+
+    @Test func refusesADatabaseFromANewerSchema() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("linkback.sqlite")
+        try await SQLiteMentionStore(path: path).close()
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('999-from-the-future')")
+        }
+        #expect(throws: StoreError.newerSchema(path: path)) { try SQLiteMentionStore(path: path) }
+    }
+
+    @Test func refusesAPathThatCannotBeADatabase() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("file", "not a directory")
+        #expect(throws: StoreError.self) { try SQLiteMentionStore(path: directory.file("file/linkback.sqlite")) }
+        try directory.write("garbage.sqlite", String(repeating: "this is not sqlite ", count: 100))
+        #expect(throws: StoreError.self) { try SQLiteMentionStore(path: directory.file("garbage.sqlite")) }
+    }
+
+    @Test func receiveCreatesThenUpdatesTheSameRow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let first = try await store.receive(incoming(), actor: .server)
+        #expect(first.isNew)
+        #expect(first.mention.status == .queued)
+        #expect(first.mention.token.count == 32)
+        #expect(first.mention.clientIP == "203.0.113.5")
+
+        try await store.transition(id: first.mention.id, to: .approved, actor: .cli, reason: nil)
+        let second = try await store.receive(incoming(), actor: .server)
+        #expect(!second.isNew)
+        #expect(second.mention.id == first.mention.id)
+        #expect(second.mention.token == first.mention.token)
+        #expect(second.mention.status == .queued)
+        #expect(try await store.list(MentionQuery()).count == 1)
+
+        let other = try await store.receive(incoming("https://bob.example/"), actor: .server)
+        #expect(other.mention.token != first.mention.token)
+        try await store.close()
+    }
+
+    @Test func everyStatusChangeIsAnEvent() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let id = try await store.receive(incoming(), actor: .server).mention.id
+        try await store.transition(id: id, to: .pending, actor: .server, reason: nil)
+        let rejected = try await store.transition(id: id, to: .rejected, actor: .cli, reason: "off-topic")
+        #expect(rejected.status == .rejected)
+        #expect(rejected.reason == "off-topic")
+        let events = try await store.events(mentionID: id)
+        #expect(events.map(\.to) == [.queued, .pending, .rejected])
+        #expect(events.map(\.from) == [nil, .queued, .pending])
+        #expect(events.map(\.actor) == [.server, .server, .cli])
+        #expect(events.last?.reason == "off-topic")
+        await #expect(throws: StoreError.notFound(id: 999)) {
+            try await store.transition(id: 999, to: .approved, actor: .cli, reason: nil)
+        }
+        try await store.close()
+    }
+
+    @Test func listFiltersAndCounts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let a = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        let b = try await store.receive(incoming("https://b.example/"), actor: .server).mention
+        _ = try await store.receive(incoming("https://c.example/", target: "https://blog.example/b"), actor: .server)
+        try await store.transition(id: a.id, to: .approved, actor: .cli, reason: nil)
+
+        #expect(try await store.list(MentionQuery(statuses: [.approved])).map(\.id) == [a.id])
+        #expect(try await store.list(MentionQuery(statuses: [.queued], target: "https://blog.example/a")).map(\.id) == [b.id])
+        #expect(try await store.list(MentionQuery(limit: 1)).count == 1)
+        #expect(try await store.list(MentionQuery(protocol: .pingback)).isEmpty)
+        let counts = try await store.countByStatus()
+        #expect(counts[.approved] == 1)
+        #expect(counts[.queued] == 2)
+        #expect(counts[.spam] == 0)
+        #expect(try await store.mention(token: a.token)?.id == a.id)
+        #expect(try await store.mention(source: "https://b.example/", target: "https://blog.example/a")?.id == b.id)
+        #expect(try await store.mention(token: "nope") == nil)
+        try await store.close()
+    }
+
+    @Test func blocksAreUniqueAndRemovable() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let first = try await store.addBlock(kind: .domain, value: "spam.example", reason: "spam")
+        let again = try await store.addBlock(kind: .domain, value: "spam.example", reason: "other")
+        #expect(first == again)
+        try await store.addBlock(kind: .ip, value: "192.0.2.0/24", reason: nil)
+        #expect(try await store.blocks().map(\.value) == ["spam.example", "192.0.2.0/24"])
+        #expect(try await store.removeBlock(kind: .domain, value: "spam.example"))
+        #expect(try await store.removeBlock(kind: .domain, value: "spam.example") == false)
+        #expect(try await store.blocks().count == 1)
+        try await store.close()
+    }
+
+    @Test func twoStoresOnOneFileSeeEachOthersWrites() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("db.sqlite")
+        let server = try SQLiteMentionStore(path: path)
+        let cli = try SQLiteMentionStore(path: path)
+        let id = try await server.receive(incoming(), actor: .server).mention.id
+        try await cli.transition(id: id, to: .approved, actor: .cli, reason: nil)
+        #expect(try await server.mention(id: id)?.status == .approved)
+        try await server.close()
+        try await cli.close()
+    }
+}

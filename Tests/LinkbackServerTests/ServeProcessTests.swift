@@ -1,0 +1,124 @@
+import AsyncHTTPClient
+import Foundation
+import LinkbackTestSupport
+import NIOCore
+import Testing
+
+/// `linkback serve` and `check-config` run as the real built binary.
+@Suite(.serialized) struct ServeProcessTests {
+    private func config(in directory: TemporaryDirectory, port: Int = 0, extra: String = "") throws -> String {
+        try directory.write(
+            "linkback.yaml",
+            """
+            server:
+              port: \(port)
+            database:
+              path: \(directory.file("var/linkback.sqlite"))
+            logging:
+              fail2ban_log: \(directory.file("var/fail2ban.log"))
+            \(extra)
+            """)
+    }
+
+    @Test func servesHealthAndStopsCleanlyOnSIGTERM() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try LinkbackProcess(["serve", "--config", try config(in: directory)])
+        defer { server.stop() }
+        let port = try await server.waitForListening()
+
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(5))
+        #expect(response.status == .ok)
+        #expect(response.headers.first(name: "content-type") == "application/json; charset=utf-8")
+        let body = String(buffer: try await response.body.collect(upTo: 4096))
+        #expect(JSON.same(body, #"{"status":"ok","database":"ok","queued":0}"#), "\(body)")
+
+        server.signal(SIGTERM)
+        let status = try await server.waitForExit(timeout: 15)
+        #expect(status == 0, "stderr: \(server.stderr)")
+        #expect(server.stderr.contains("stopped"))
+        #expect(FileManager.default.fileExists(atPath: directory.file("var/linkback.sqlite")))
+    }
+
+    @Test func stopsOnSIGINTToo() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try LinkbackProcess(["serve", "--config", try config(in: directory)])
+        defer { server.stop() }
+        _ = try await server.waitForListening()
+        server.signal(SIGINT)
+        #expect(try await server.waitForExit(timeout: 15) == 0)
+    }
+
+    @Test func portInUseIsOneClearLine() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try LinkbackProcess(["serve", "--config", try config(in: directory)])
+        defer { first.stop() }
+        let port = try await first.waitForListening()
+
+        let other = try TemporaryDirectory()
+        defer { other.remove() }
+        let result = try await LinkbackProcess.run(["serve", "--config", try config(in: other, port: port)])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("linkback: cannot listen on 127.0.0.1:\(port): Address already in use"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test func unusableDatabasePathIsOneClearLine() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("blocker", "a file where a directory should be")
+        let path = try config(in: directory).replacingOccurrences(of: "", with: "")
+        let yaml = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: directory.file("var/linkback.sqlite"), with: directory.file("blocker/db.sqlite"))
+        try directory.write("linkback.yaml", yaml)
+        let result = try await LinkbackProcess.run(["serve", "--config", path])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("linkback: \(directory.file("blocker/db.sqlite")): cannot open the database") == true)
+    }
+
+    @Test func checkConfigPrintsTheEffectiveValues() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try config(in: directory, port: 9999, extra: "admin:\n  token: hunter2\n")
+        let result = try await LinkbackProcess.run(
+            ["check-config", "--config", path], environment: ["LINKBACK_FETCH_MAX_REDIRECTS": "3"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stdout.contains("server.port: 9999\n"))
+        #expect(result.stdout.contains("fetch.max_redirects: 3\n"))
+        #expect(result.stdout.contains("admin.token: ********"))
+        #expect(!result.stdout.contains("hunter2"))
+    }
+
+    @Test func checkConfigAcceptsTheShippedSample() async throws {
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/linkback.yaml").path
+        let result = try await LinkbackProcess.run(["check-config", "--config", sample])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+    }
+
+    @Test func checkConfigNamesTheBadKey() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("bad.yaml", "server:\n  port: nope\n")
+        let result = try await LinkbackProcess.run(["check-config", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "linkback: \(path):2: server.port: expected an integer, got \"nope\"\n")
+    }
+
+    @Test func configPathComesFromTheEnvironmentThenTheWorkingDirectory() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try config(in: directory, port: 4321)
+        let fromEnvironment = try await LinkbackProcess.run(["check-config"], environment: ["LINKBACK_CONFIG": path])
+        #expect(fromEnvironment.stdout.contains("server.port: 4321"))
+
+        let missing = try await LinkbackProcess.run(["check-config"], directory: directory.path)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "linkback: config/linkback.yaml: no such file\n")
+    }
+}
