@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinkbackCore
 
 @main
 struct Linkback: AsyncParsableCommand {
@@ -14,6 +15,3 @@ struct Linkback: AsyncParsableCommand {
     )
 }
 
-enum LinkbackVersion {
-    static let string = "0.1.0"
-}

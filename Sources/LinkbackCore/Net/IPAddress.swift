@@ -18,17 +18,23 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         if string.contains(":") {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, string, &raw) == 1 else { return nil }
-            self = withUnsafeBytes(of: &raw) { bytes in
-                var high: UInt64 = 0
-                var low: UInt64 = 0
-                for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
-                for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
-                return .v6(high, low)
-            }
+            self.init(raw)
         } else {
             var raw = in_addr()
             guard inet_pton(AF_INET, string, &raw) == 1 else { return nil }
             self = .v4(UInt32(bigEndian: raw.s_addr))
+        }
+    }
+
+    /// An IPv6 address from its socket-API form.
+    public init(_ raw: in6_addr) {
+        var raw = raw
+        self = withUnsafeBytes(of: &raw) { bytes in
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
+            for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
+            return .v6(high, low)
         }
     }
 

@@ -1,0 +1,74 @@
+/// Which addresses a source fetch may connect to: public unicast only.
+///
+/// The ranges are the special-purpose IPv4 and IPv6 blocks (loopback, private, link-local,
+/// shared, documentation, benchmarking, multicast, reserved, …); IPv4-mapped, NAT64 and 6to4
+/// addresses are judged by the IPv4 address they embed.
+public enum AddressPolicy {
+    static let blockedIPv4: [CIDR] = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    ].map { CIDR($0)! }
+
+    static let blockedIPv6: [CIDR] = [
+        "::/128", "::1/128", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+        // IPv4-compatible (deprecated) addresses.
+        "::/96",
+    ].map { CIDR($0)! }
+
+    /// Why `address` may not be fetched from, or `nil` when it is a public address.
+    public static func refusal(for address: IPAddress) -> String? {
+        switch address {
+        case .v4:
+            if let range = blockedIPv4.first(where: { $0.contains(address) }) {
+                return "\(address) is in the special-purpose range \(range)"
+            }
+            return nil
+        case .v6(let high, let low):
+            if address.unmapped.isIPv4 {
+                return refusal(for: address.unmapped).map { "\(address) maps \($0)" }
+            }
+            // NAT64 (64:ff9b::/96) embeds an IPv4 address in its low 32 bits.
+            if high == 0x0064_ff9b_0000_0000, low >> 32 == 0 {
+                return refusal(for: .v4(UInt32(truncatingIfNeeded: low))).map { "\(address) embeds \($0)" }
+            }
+            // 6to4 (2002::/16) embeds an IPv4 address in bits 16–47.
+            if high >> 48 == 0x2002 {
+                let embedded = IPAddress.v4(UInt32(truncatingIfNeeded: high >> 16))
+                return refusal(for: embedded).map { "\(address) embeds \($0)" }
+            }
+            if let range = blockedIPv6.first(where: { $0.contains(address) }) {
+                return "\(address) is in the special-purpose range \(range)"
+            }
+            return nil
+        }
+    }
+
+    /// Whether `host` (from a URL, lower case, without brackets) is a numeric form that is not a
+    /// plain dotted quad: `2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`. Browsers and some
+    /// resolvers read these as IPv4 addresses; Linkback refuses them.
+    public static func isNumericTrick(_ host: String) -> Bool {
+        let labels = host.split(separator: ".", omittingEmptySubsequences: true)
+        guard let last = labels.last else { return false }
+        let lastIsNumber = last.allSatisfy(\.isASCIIDigit)
+            || (last.lowercased().hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit))
+        guard lastIsNumber else { return false }
+        return !isDottedQuad(host)
+    }
+
+    /// Four decimal parts from 0 to 255 without leading zeros.
+    static func isDottedQuad(_ host: String) -> Bool {
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return false }
+        return parts.allSatisfy { part in
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit), let value = Int(part) else {
+                return false
+            }
+            return value <= 255 && (part.count == 1 || part.first != "0")
+        }
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

@@ -1,0 +1,180 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Fetches untrusted URLs (mention sources) safely.
+///
+/// Only http/https without user info; numeric-trick hosts refused; every resolved address must
+/// be public unless the exact host:port is in ``FetchLimits/allowHosts``; the connection goes to
+/// the address that was checked (no second lookup, so no DNS rebinding); redirects are followed
+/// one hop at a time, each hop checked again; the body read stops at ``FetchLimits/maxBytes``; the
+/// whole fetch is bounded by ``FetchLimits/timeoutSeconds``.
+public struct GuardedFetcher: SourceFetching {
+    public let limits: FetchLimits
+    public let userAgent: String
+    public static let accept =
+        "text/html,application/xhtml+xml;q=0.9,application/json;q=0.8,text/plain;q=0.7,*/*;q=0.1"
+
+    public init(limits: FetchLimits, userAgent: String) {
+        self.limits = limits
+        self.userAgent = userAgent
+    }
+
+    /// `Linkback/VERSION (+BASE_URL)`.
+    public static func userAgent(baseURL: String) -> String {
+        "Linkback/\(LinkbackVersion.string) (+\(baseURL))"
+    }
+
+    public func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource {
+        let timeout = limits.timeoutSeconds
+        do {
+            return try await withThrowingTaskGroup(of: FetchedResource?.self) { group in
+                group.addTask { try await self.follow(url) }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let resource = first else { throw FetchFailure.timedOut }
+                return resource
+            }
+        } catch let failure as FetchFailure {
+            throw failure
+        } catch {
+            throw .networkError(String(describing: error))
+        }
+    }
+
+    /// Follows redirects hop by hop.
+    private func follow(_ start: URL) async throws -> FetchedResource {
+        var url = start
+        var redirects = 0
+        while true {
+            let target = try await checkedTarget(url)
+            switch try await fetchOne(url, connectTo: target) {
+            case .resource(let resource):
+                return resource
+            case .redirect(let next):
+                redirects += 1
+                if redirects > limits.maxRedirects { throw FetchFailure.tooManyRedirects(limit: limits.maxRedirects) }
+                url = next
+            }
+        }
+    }
+
+    /// The host and the one checked address a request to `url` may connect to.
+    struct Target {
+        var host: String
+        var address: IPAddress
+    }
+
+    func checkedTarget(_ url: URL) async throws(FetchFailure) -> Target {
+        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw .invalidURL("only http and https URLs are fetched")
+        }
+        guard url.user == nil, url.password == nil else { throw .invalidURL("URLs with user info are not fetched") }
+        guard var host = url.host?.lowercased(), !host.isEmpty else { throw .invalidURL("no host") }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasSuffix(".") { host.removeLast() }
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        let allowed = limits.allowHosts.contains(HostPort(host: host, port: port))
+        var addresses: [IPAddress]
+        if let literal = IPAddress(host) {
+            guard host.contains(":") || AddressPolicy.isDottedQuad(host) else {
+                throw .blockedAddress("\(host) is not a plain IP address")
+            }
+            addresses = [literal]
+        } else {
+            if AddressPolicy.isNumericTrick(host) { throw .blockedAddress("\(host) is a numeric address in disguise") }
+            do {
+                addresses = try await HostResolver.addresses(of: host, port: port)
+            } catch let failure as FetchFailure {
+                throw failure
+            } catch {
+                throw .networkError("cannot resolve \(host)")
+            }
+        }
+        guard let first = addresses.first else { throw .networkError("\(host) has no addresses") }
+        if !allowed {
+            for address in addresses {
+                if let refusal = AddressPolicy.refusal(for: address) { throw .blockedAddress(refusal) }
+            }
+        }
+        return Target(host: host, address: first)
+    }
+
+    private enum Hop {
+        case resource(FetchedResource)
+        case redirect(URL)
+    }
+
+    private func fetchOne(_ url: URL, connectTo target: Target) async throws -> Hop {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.httpVersion = .http1Only
+        configuration.timeout = .init(connect: .seconds(Int64(max(1, limits.timeoutSeconds.rounded(.up)))))
+        if IPAddress(target.host) == nil {
+            configuration.dnsOverride = [target.host: target.address.description]
+        }
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        do {
+            let hop = try await request(url, with: client)
+            try? await client.shutdown()
+            return hop
+        } catch {
+            try? await client.shutdown()
+            throw Self.translate(error)
+        }
+    }
+
+    private func request(_ url: URL, with client: HTTPClient) async throws -> Hop {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .GET
+        request.headers.add(name: "User-Agent", value: userAgent)
+        request.headers.add(name: "Accept", value: Self.accept)
+        let response = try await client.execute(request, timeout: .seconds(Int64(limits.timeoutSeconds.rounded(.up)) + 1))
+        let status = Int(response.status.code)
+        switch status {
+        case 301, 302, 303, 307, 308:
+            guard let location = response.headers.first(name: "Location"),
+                let next = URLResolver.resolve(location, against: url)
+            else { throw FetchFailure.networkError("redirect (HTTP \(status)) without a usable Location") }
+            return .redirect(next)
+        case 410:
+            throw FetchFailure.gone
+        case 400...499:
+            throw FetchFailure.notFound(status: status)
+        case 500...599:
+            throw FetchFailure.serverError(status: status)
+        case 200...299:
+            break
+        default:
+            throw FetchFailure.networkError("unexpected HTTP status \(status)")
+        }
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limits.maxBytes {
+            throw FetchFailure.tooLarge(limit: limits.maxBytes)
+        }
+        var body: [UInt8] = []
+        for try await chunk in response.body {
+            if body.count + chunk.readableBytes > limits.maxBytes { throw FetchFailure.tooLarge(limit: limits.maxBytes) }
+            body.append(contentsOf: chunk.readableBytesView)
+        }
+        let (mediaType, charset) = MediaType.parse(response.headers.first(name: "Content-Type"))
+        return .resource(FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body))
+    }
+
+    private static func translate(_ error: any Error) -> FetchFailure {
+        if let failure = error as? FetchFailure { return failure }
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout: return .timedOut
+            case .cancelled: return .timedOut
+            default: return .networkError(String(describing: client))
+            }
+        }
+        if error is CancellationError { return .timedOut }
+        return .networkError(String(describing: error))
+    }
+}

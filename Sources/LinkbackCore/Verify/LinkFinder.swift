@@ -1,0 +1,50 @@
+import Foundation
+
+/// Finds the target in a source document, by media type, exactly as the Webmention spec asks.
+public enum LinkFinder {
+    /// Elements whose URL attribute counts as a link.
+    static let linkAttributes: [String: String] = [
+        "a": "href", "img": "src", "video": "src", "audio": "src", "source": "src",
+    ]
+
+    /// Subtrees whose content is never a link: scripts, templates, styles.
+    static let inertElements: Set<String> = ["script", "template", "style", "noscript"]
+
+    /// The elements in `document` that link to the target, in document order.
+    public static func links(in document: HTMLDocument, matching matcher: TargetMatcher) -> [HTMLElement] {
+        var found: [HTMLElement] = []
+        var stack: [HTMLElement] = [document.root]
+        while let element = stack.popLast() {
+            if inertElements.contains(element.name) { continue }
+            if let attribute = linkAttributes[element.name], let value = element[attribute: attribute],
+                let url = document.resolve(value), matcher.matches(url)
+            {
+                found.append(element)
+            }
+            stack.append(contentsOf: element.childElements.reversed())
+        }
+        return found
+    }
+
+    /// Whether some string value anywhere in the JSON document equals the target.
+    public static func jsonContainsLink(_ bytes: [UInt8], matching matcher: TargetMatcher) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return false
+        }
+        var stack: [Any] = [object]
+        while let value = stack.popLast() {
+            switch value {
+            case let string as String where matcher.matches(string: string): return true
+            case let array as [Any]: stack.append(contentsOf: array)
+            case let dictionary as [String: Any]: stack.append(contentsOf: dictionary.values)
+            default: continue
+            }
+        }
+        return false
+    }
+
+    /// Whether the plain text contains the target.
+    public static func textContainsLink(_ text: String, matching matcher: TargetMatcher) -> Bool {
+        matcher.occurs(in: text)
+    }
+}

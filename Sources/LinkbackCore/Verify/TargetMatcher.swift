@@ -1,0 +1,88 @@
+import Foundation
+
+/// Decides whether a URL found in a source is the target.
+///
+/// Matching is exact after the normalisation every URL parser applies (scheme and host case,
+/// default port, empty path as `/`), ignoring fragments. With `lenient`, the http/https and
+/// trailing-slash variants of the target match too. Never a substring match.
+public struct TargetMatcher: Sendable {
+    public let target: URL
+    public let lenient: Bool
+    private let accepted: Set<String>
+
+    public init(target: URL, lenient: Bool = false) {
+        self.target = target
+        self.lenient = lenient
+        let canonical = Self.canonical(target) ?? target.absoluteString
+        var accepted: Set<String> = [canonical]
+        if lenient {
+            for variant in Array(accepted) {
+                accepted.insert(Self.toggledScheme(variant))
+            }
+            for variant in Array(accepted) {
+                accepted.insert(Self.toggledTrailingSlash(variant))
+            }
+        }
+        self.accepted = accepted
+    }
+
+    public func matches(_ url: URL) -> Bool {
+        guard let canonical = Self.canonical(url) else { return false }
+        return accepted.contains(canonical)
+    }
+
+    /// Matches a string that should be a complete URL (JSON values).
+    public func matches(string: String) -> Bool {
+        guard let url = URL(string: string.trimmingCharacters(in: .whitespaces)) else { return false }
+        return matches(url)
+    }
+
+    /// Whether plain text contains the target (or, when lenient, one of its variants).
+    public func occurs(in text: String) -> Bool {
+        var spellings: Set<String> = [Self.withoutFragment(target.absoluteString)]
+        if lenient { spellings.formUnion(accepted) }
+        return spellings.contains { text.contains($0) }
+    }
+
+    /// `scheme://host[:port]/path[?query]` with scheme and host lower-cased, the default port
+    /// dropped and the fragment removed; `nil` for URLs without scheme or host.
+    public static func canonical(_ url: URL) -> String? {
+        guard let scheme = url.scheme?.lowercased(), var components = URLComponents(url: url, resolvingAgainstBaseURL: true),
+            let host = components.host, !host.isEmpty
+        else { return nil }
+        components.scheme = scheme
+        components.host = host.lowercased()
+        if (scheme == "http" && components.port == 80) || (scheme == "https" && components.port == 443) {
+            components.port = nil
+        }
+        if components.percentEncodedPath.isEmpty { components.percentEncodedPath = "/" }
+        components.fragment = nil
+        return components.string
+    }
+
+    private static func withoutFragment(_ text: String) -> String {
+        text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+    }
+
+    private static func toggledScheme(_ text: String) -> String {
+        if text.hasPrefix("https://") { return "http://" + text.dropFirst(8) }
+        if text.hasPrefix("http://") { return "https://" + text.dropFirst(7) }
+        return text
+    }
+
+    private static func toggledTrailingSlash(_ text: String) -> String {
+        // Only the path gets a slash added or removed; a query stays where it is.
+        let parts = text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var path = String(parts[0])
+        let query = parts.count > 1 ? "?" + parts[1] : ""
+        let afterScheme = path.range(of: "://").map { path[$0.upperBound...] } ?? Substring(path)
+        guard afterScheme.contains("/") else { return text }
+        if path.hasSuffix("/") {
+            if afterScheme.firstIndex(of: "/") == afterScheme.index(before: afterScheme.endIndex) { return text }
+            path.removeLast()
+        } else {
+            path += "/"
+        }
+        return path + query
+    }
+}
