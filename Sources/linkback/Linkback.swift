@@ -11,7 +11,7 @@ struct Linkback: AsyncParsableCommand {
             target, stores mentions in SQLite and writes one fail2ban-parsable line per rejected request.
             """,
         version: LinkbackVersion.string,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, VerifyCommand.self]
     )
 }
 

@@ -12,8 +12,8 @@ public final class LinkbackProcess: @unchecked Sendable {
     }
 
     private let process: Process
-    private let output = LockedData()
-    private let errors = LockedData()
+    private let output = Locked(Data())
+    private let errors = Locked(Data())
 
     /// Starts `linkback ARGUMENTS` with `environment` added to a minimal environment.
     public init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
@@ -105,16 +105,4 @@ public final class LinkbackProcess: @unchecked Sendable {
 public struct ProcessFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Bytes appended from a pipe handler thread and read from the test.
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-
-    func withLock<T>(_ body: (inout Data) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&data)
-    }
 }

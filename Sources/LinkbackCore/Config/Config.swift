@@ -28,6 +28,13 @@ public struct Config: Sendable {
         public var allowHosts: [HostPort]
     }
 
+    public struct Verification: Sendable {
+        /// Also accept the http/https and trailing-slash variants of the target.
+        public var lenientMatch: Bool
+        /// Characters of content text (and HTML) kept per mention.
+        public var maxContentLength: Int
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level
         /// A file path, or `syslog`.
@@ -46,6 +53,7 @@ public struct Config: Sendable {
     public var sites: [HostPort]
     public var moderation: Moderation
     public var fetch: Fetch
+    public var verification: Verification
     public var logging: Logging
     public var admin: Admin
 
@@ -97,6 +105,10 @@ public struct Config: Sendable {
             maxBytes: int("fetch.max_bytes"),
             maxRedirects: int("fetch.max_redirects"),
             allowHosts: strings("fetch.allow_hosts").compactMap(HostPort.init)
+        )
+        verification = Verification(
+            lenientMatch: bool("verification.lenient_match"),
+            maxContentLength: int("verification.max_content_length")
         )
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,

@@ -96,6 +96,8 @@ extension ConfigKey {
         ConfigKey("fetch.max_bytes", .int(1024...(1 << 30)), .int(1_048_576)),
         ConfigKey("fetch.max_redirects", .int(0...50), .int(8)),
         ConfigKey("fetch.allow_hosts", .strings, .strings([]), check: hostPorts(requirePort: true)),
+        ConfigKey("verification.lenient_match", .bool, .bool(false)),
+        ConfigKey("verification.max_content_length", .int(100...100_000), .int(2000)),
         ConfigKey("logging.level", .string, .string("info"), check: oneOf(LogLevelName.all)),
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),

@@ -16,6 +16,16 @@ public struct MentionContent: Sendable, Equatable, Codable {
     /// The source's own publication date, as written there (ISO 8601 when well-formed).
     public var published: String?
 
+    /// The JSON field names (snake case), part of the CLI's documented output.
+    enum CodingKeys: String, CodingKey {
+        case type, rsvp, title, excerpt, published
+        case contentHTML = "content_html"
+        case contentText = "content_text"
+        case authorName = "author_name"
+        case authorURL = "author_url"
+        case authorPhoto = "author_photo"
+    }
+
     public init(
         type: MentionType = .mention, rsvp: String? = nil, title: String? = nil, excerpt: String? = nil,
         contentHTML: String? = nil, contentText: String? = nil, authorName: String? = nil,

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Turns a verified source page into ``MentionContent``: the h-entry that links to the target
+/// (or else the page), its type, author, date, title and sanitised content; or, without an
+/// h-entry, the page title and a WordPress-style excerpt around the link.
+struct MentionExtractor {
+    let document: HTMLDocument
+    let source: URL
+    let matcher: TargetMatcher
+    let maxContentLength: Int
+
+    func extract(link: HTMLElement) -> MentionContent {
+        let microformats = MF2Parser.parse(document)
+        guard let entry = entry(containing: link, in: microformats.items) else {
+            return MentionContent(
+                type: .mention, title: document.title, excerpt: Excerpt.around(link, in: document.root),
+                authorName: source.host)
+        }
+        var content = MentionContent(type: .mention)
+        (content.type, content.rsvp) = type(of: entry)
+        fillAuthor(of: entry, into: &content)
+        content.published = entry.first("published")
+        if case .html(let html, let text, _)? = entry["content"].first {
+            content.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: html), html: true)
+            content.contentText = cut(text.collapsingWhitespace(), html: false)
+        } else if let summary = entry.first("summary") {
+            content.contentText = cut(summary.collapsingWhitespace(), html: false)
+        }
+        if let name = entry.first("name")?.collapsingWhitespace(), !name.isEmpty, !isImpliedFromContent(name, content) {
+            content.title = name
+        } else if content.contentText == nil {
+            content.title = document.title
+        }
+        if content.contentText == nil {
+            content.excerpt = Excerpt.around(link, in: document.root)
+        }
+        return content
+    }
+
+    /// The innermost h-entry whose element contains the link; else the page's first h-entry.
+    private func entry(containing link: HTMLElement, in items: [MF2Item]) -> MF2Item? {
+        var entries: [MF2Item] = []
+        func collect(_ item: MF2Item) {
+            if item.has(type: "h-entry") { entries.append(item) }
+            item.children.forEach(collect)
+            for values in item.properties.values {
+                for case .item(let nested) in values { collect(nested) }
+            }
+        }
+        items.forEach(collect)
+        let containing = entries.filter { $0.element.map { contains($0, link) } ?? false }
+        // Later entries in `containing` are nested deeper, since parents are collected first.
+        return containing.last ?? items.first { $0.has(type: "h-entry") }
+    }
+
+    private func contains(_ element: HTMLElement, _ link: HTMLElement) -> Bool {
+        element === link || element.descendants(where: { $0 === link }).isEmpty == false
+    }
+
+    /// reply/like/repost/bookmark when that property names the target; rsvp for a reply with p-rsvp.
+    private func type(of entry: MF2Item) -> (MentionType, String?) {
+        let names: [(String, MentionType)] = [
+            ("in-reply-to", .reply), ("repost-of", .repost), ("like-of", .like), ("bookmark-of", .bookmark),
+        ]
+        for (property, type) in names where entry[property].contains(where: names(target:)) {
+            if type == .reply, let rsvp = entry.first("rsvp")?.lowercased(), !rsvp.isEmpty {
+                return (.rsvp, rsvp)
+            }
+            return (type, nil)
+        }
+        return (.mention, nil)
+    }
+
+    private func names(target value: MF2Value) -> Bool {
+        switch value {
+        case .item(let item):
+            return item["url"].contains { $0.string.map(matcher.matches(string:)) ?? false }
+                || (item.value?.string.map(matcher.matches(string:)) ?? false)
+        default:
+            return value.string.map(matcher.matches(string:)) ?? false
+        }
+    }
+
+    private func fillAuthor(of entry: MF2Item, into content: inout MentionContent) {
+        switch entry["author"].first {
+        case .item(let card)?:
+            content.authorName = card.first("name")?.collapsingWhitespace()
+            content.authorURL = card.first("url")
+            content.authorPhoto = card.first("photo")
+        case let value?:
+            if let text = value.string, let url = URL(string: text), url.scheme?.hasPrefix("http") == true {
+                content.authorURL = text
+            } else {
+                content.authorName = value.string?.collapsingWhitespace()
+            }
+        case nil:
+            break
+        }
+        if content.authorName?.isEmpty ?? true { content.authorName = source.host }
+        for key in [\MentionContent.authorURL, \MentionContent.authorPhoto] {
+            if let url = content[keyPath: key], HTMLSanitizer(baseURL: document.baseURL).safeURL(url) == nil {
+                content[keyPath: key] = nil
+            }
+        }
+    }
+
+    /// A name the parser implied from the whole entry (a note) is not a title.
+    private func isImpliedFromContent(_ name: String, _ content: MentionContent) -> Bool {
+        guard let text = content.contentText else { return false }
+        return text.hasPrefix(name) || name.hasPrefix(text) || name.count > 200
+    }
+
+    private func cut(_ text: String, html: Bool) -> String {
+        guard text.count > maxContentLength else { return text }
+        if html {
+            // Cutting markup would leave it unbalanced: re-sanitise the cut text as plain text.
+            return HTMLSerializer.escape(String(text.prefix(maxContentLength)), attribute: false) + "…"
+        }
+        return String(text.prefix(maxContentLength)) + "…"
+    }
+}

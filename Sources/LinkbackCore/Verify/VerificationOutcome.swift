@@ -1,0 +1,88 @@
+import Foundation
+
+/// The result of verifying one (source, target) pair.
+public enum VerificationOutcome: Sendable, Equatable {
+    /// The source links to the target; with what was extracted from it.
+    case linkFound(MentionContent)
+    /// The source answered 200 but does not link to the target.
+    case noLink
+    /// The source answered 410, or its HTML says `<meta http-equiv="Status" content="410 …">`.
+    case gone
+    /// Another 4xx.
+    case notFound(status: Int)
+    /// A 5xx.
+    case serverError(status: Int)
+    /// The source is, resolves to, or redirects to a non-public address.
+    case blockedAddress(String)
+    case tooLarge(limit: Int)
+    case timedOut
+    case tooManyRedirects(limit: Int)
+    case unsupportedContentType(String)
+    case networkError(String)
+    /// The source is not a URL Linkback fetches (scheme, user info).
+    case invalidSource(String)
+
+    /// A short stable code, used in logs, the CLI's JSON and status reasons.
+    public var code: String {
+        switch self {
+        case .linkFound: return "link-found"
+        case .noLink: return "no-link"
+        case .gone: return "gone"
+        case .notFound: return "source-not-found"
+        case .serverError: return "source-server-error"
+        case .blockedAddress: return "blocked-address"
+        case .tooLarge: return "too-large"
+        case .timedOut: return "timed-out"
+        case .tooManyRedirects: return "too-many-redirects"
+        case .unsupportedContentType: return "unsupported-content-type"
+        case .networkError: return "network-error"
+        case .invalidSource: return "invalid-source"
+        }
+    }
+
+    /// One line for people.
+    public var description: String {
+        switch self {
+        case .linkFound: return "link found"
+        case .noLink: return "no link: the source does not link to the target"
+        case .gone: return "gone: the source says it was deleted (410)"
+        case .notFound(let status): return "source not found (HTTP \(status))"
+        case .serverError(let status): return "the source's server failed (HTTP \(status))"
+        case .blockedAddress(let reason): return "refused to fetch: \(reason)"
+        case .tooLarge(let limit): return "the source is larger than \(limit) bytes"
+        case .timedOut: return "fetching the source timed out"
+        case .tooManyRedirects(let limit): return "more than \(limit) redirects"
+        case .unsupportedContentType(let type): return "unsupported content type \(type)"
+        case .networkError(let reason): return "network error: \(reason)"
+        case .invalidSource(let reason): return "invalid source: \(reason)"
+        }
+    }
+
+    /// Only these may delete a mention that was verified before (Webmention §3.2.4): any other
+    /// failure is transient or a refusal of a new mention, never a delete.
+    public var allowsDelete: Bool {
+        self == .noLink || self == .gone
+    }
+
+    /// Failures worth retrying later: the source's trouble, not a verdict on the mention.
+    public var isTransient: Bool {
+        switch self {
+        case .serverError, .timedOut, .networkError: return true
+        default: return false
+        }
+    }
+
+    init(_ failure: FetchFailure) {
+        switch failure {
+        case .invalidURL(let reason): self = .invalidSource(reason)
+        case .blockedAddress(let reason): self = .blockedAddress(reason)
+        case .gone: self = .gone
+        case .notFound(let status): self = .notFound(status: status)
+        case .serverError(let status): self = .serverError(status: status)
+        case .tooLarge(let limit): self = .tooLarge(limit: limit)
+        case .timedOut: self = .timedOut
+        case .tooManyRedirects(let limit): self = .tooManyRedirects(limit: limit)
+        case .networkError(let reason): self = .networkError(reason)
+        }
+    }
+}

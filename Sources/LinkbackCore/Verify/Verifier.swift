@@ -1,0 +1,76 @@
+import Foundation
+
+/// Verifies that a source links to a target, exactly and safely: the guarded fetch, the link
+/// check by media type, and the extraction of mention data. Knows nothing of protocols or storage.
+public struct Verifier: Sendable {
+    public let fetcher: any SourceFetching
+    public let lenientMatch: Bool
+    public let maxContentLength: Int
+
+    public init(fetcher: any SourceFetching, lenientMatch: Bool = false, maxContentLength: Int = 2000) {
+        self.fetcher = fetcher
+        self.lenientMatch = lenientMatch
+        self.maxContentLength = maxContentLength
+    }
+
+    /// A verifier configured from `config` (fetch limits, matching, content length).
+    public init(config: Config) {
+        self.init(
+            fetcher: GuardedFetcher(
+                limits: FetchLimits(config.fetch), userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL)),
+            lenientMatch: config.verification.lenientMatch,
+            maxContentLength: config.verification.maxContentLength)
+    }
+
+    public func verify(source: URL, target: URL) async -> VerificationOutcome {
+        let resource: FetchedResource
+        do {
+            resource = try await fetcher.fetch(source)
+        } catch {
+            return VerificationOutcome(error)
+        }
+        return check(resource, target: target)
+    }
+
+    /// The link check on an already fetched resource.
+    public func check(_ resource: FetchedResource, target: URL) -> VerificationOutcome {
+        let matcher = TargetMatcher(target: target, lenient: lenientMatch)
+        let type = resource.mediaType ?? "text/html"
+        switch type {
+        case "text/html", "application/xhtml+xml":
+            let document = HTMLDocument(bytes: resource.body, url: resource.url, charset: resource.charset)
+            if Self.saysGone(document) { return .gone }
+            guard let link = LinkFinder.links(in: document, matching: matcher).first else { return .noLink }
+            let extractor = MentionExtractor(
+                document: document, source: resource.url, matcher: matcher, maxContentLength: maxContentLength)
+            return .linkFound(extractor.extract(link: link))
+        case "application/json", _ where type.hasSuffix("+json"):
+            guard LinkFinder.jsonContainsLink(resource.body, matching: matcher) else { return .noLink }
+            return .linkFound(MentionContent(type: .mention, authorName: resource.url.host))
+        case "text/plain":
+            let text = String(decoding: resource.body, as: UTF8.self)
+            guard LinkFinder.textContainsLink(text, matching: matcher) else { return .noLink }
+            return .linkFound(MentionContent(type: .mention, excerpt: Self.textExcerpt(text, target: target),
+                authorName: resource.url.host))
+        default:
+            return .unsupportedContentType(type)
+        }
+    }
+
+    /// `<meta http-equiv="Status" content="410 Gone">`.
+    static func saysGone(_ document: HTMLDocument) -> Bool {
+        document.root.descendants { $0.name == "meta" }.contains { meta in
+            meta[attribute: "http-equiv"]?.lowercased() == "status"
+                && (meta[attribute: "content"]?.trimmingHTMLWhitespace().hasPrefix("410") ?? false)
+        }
+    }
+
+    private static func textExcerpt(_ text: String, target: URL) -> String? {
+        let flat = text.collapsingWhitespace()
+        guard let range = flat.range(of: target.absoluteString) else { return nil }
+        let before = String(flat[..<range.lowerBound].suffix(Excerpt.context))
+        let after = String(flat[range.upperBound...].prefix(Excerpt.context))
+        let body = before + String(flat[range]) + after
+        return "[…] " + body.trimmingHTMLWhitespace() + " […]"
+    }
+}

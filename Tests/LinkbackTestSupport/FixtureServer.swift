@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A real HTTP server on 127.0.0.1 serving fixture pages that a test sets per path; it plays
+/// the source sites that Linkback fetches.
+public final class FixtureServer: Sendable {
+    /// What one path answers.
+    public struct Page: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+        /// When set, the body is sent one byte at a time with this pause between bytes.
+        public var trickle: Duration?
+
+        public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], trickle: Duration? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.trickle = trickle
+        }
+
+        public static func html(_ html: String, status: Int = 200) -> Page {
+            Page(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array(html.utf8))
+        }
+
+        public static func content(_ text: String, type: String, status: Int = 200) -> Page {
+            Page(status: status, headers: [("Content-Type", type)], body: Array(text.utf8))
+        }
+
+        public static func redirect(to location: String, status: Int = 302) -> Page {
+            Page(status: status, headers: [("Location", location)])
+        }
+    }
+
+    private let pages: Locked<[String: Page]>
+    private let hits: Locked<[String: Int]>
+    private let task: Task<Void, any Error>
+    public let port: Int
+
+    private init(port: Int, task: Task<Void, any Error>, pages: Locked<[String: Page]>, hits: Locked<[String: Int]>) {
+        self.port = port
+        self.task = task
+        self.pages = pages
+        self.hits = hits
+    }
+
+    /// Starts a server on 127.0.0.1 on a free port.
+    public static func start() async throws -> FixtureServer {
+        let pages = Locked([String: Page]())
+        let hits = Locked([String: Int]())
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            let path = request.uri.path
+            hits.withLock { $0[path, default: 0] += 1 }
+            guard let page = pages.withLock({ $0[path] }) else {
+                return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no fixture")))
+            }
+            var headers = HTTPFields()
+            for (name, value) in page.headers {
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            let body: ResponseBody
+            if let pause = page.trickle {
+                let bytes = page.body
+                body = ResponseBody { writer in
+                    for byte in bytes {
+                        try await writer.write(ByteBuffer(bytes: [byte]))
+                        try await Task.sleep(for: pause)
+                    }
+                    try await writer.finish(nil)
+                }
+            } else {
+                body = ResponseBody(byteBuffer: ByteBuffer(bytes: page.body))
+            }
+            return Response(status: .init(code: page.status), headers: headers, body: body)
+        }
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "fixture-server")
+        logger.logLevel = .warning
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw FixtureFailure("fixture server did not start") }
+        return FixtureServer(port: port, task: task, pages: pages, hits: hits)
+    }
+
+    /// Serves `page` at `path` (e.g. `/post`).
+    public func set(_ path: String, _ page: Page) {
+        pages.withLock { $0[path] = page }
+    }
+
+    /// How many requests reached `path`.
+    public func hits(_ path: String) -> Int {
+        hits.withLock { $0[path] ?? 0 }
+    }
+
+    /// `http://127.0.0.1:PORT/path`.
+    public func url(_ path: String) -> URL {
+        URL(string: "http://127.0.0.1:\(port)\(path)")!
+    }
+
+    public var hostPort: String { "127.0.0.1:\(port)" }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
+
+public struct FixtureFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
