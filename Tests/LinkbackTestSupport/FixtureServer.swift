@@ -13,14 +13,20 @@ public final class FixtureServer: Sendable {
         public var status: Int
         public var headers: [(String, String)]
         public var body: [UInt8]
-        /// When set, the body is sent one byte at a time with this pause between bytes.
+        /// When set, the body is streamed (no Content-Length) in pieces of ``chunkSize`` bytes with
+        /// this pause between them.
         public var trickle: Duration?
+        public var chunkSize: Int
 
-        public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], trickle: Duration? = nil) {
+        public init(
+            status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], trickle: Duration? = nil,
+            chunkSize: Int = 1
+        ) {
             self.status = status
             self.headers = headers
             self.body = body
             self.trickle = trickle
+            self.chunkSize = chunkSize
         }
 
         public static func html(_ html: String, status: Int = 200) -> Page {
@@ -38,23 +44,32 @@ public final class FixtureServer: Sendable {
 
     private let pages: Locked<[String: Page]>
     private let hits: Locked<[String: Int]>
+    private let lastHeaders: Locked<[String: [String: String]]>
     private let task: Task<Void, any Error>
     public let port: Int
 
-    private init(port: Int, task: Task<Void, any Error>, pages: Locked<[String: Page]>, hits: Locked<[String: Int]>) {
+    private init(
+        port: Int, task: Task<Void, any Error>, pages: Locked<[String: Page]>, hits: Locked<[String: Int]>,
+        lastHeaders: Locked<[String: [String: String]]>
+    ) {
         self.port = port
         self.task = task
         self.pages = pages
         self.hits = hits
+        self.lastHeaders = lastHeaders
     }
 
     /// Starts a server on 127.0.0.1 on a free port.
     public static func start() async throws -> FixtureServer {
         let pages = Locked([String: Page]())
         let hits = Locked([String: Int]())
+        let lastHeaders = Locked([String: [String: String]]())
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let path = request.uri.path
             hits.withLock { $0[path, default: 0] += 1 }
+            var seen: [String: String] = [:]
+            for field in request.headers { seen[field.name.canonicalName] = field.value }
+            lastHeaders.withLock { $0[path] = seen }
             guard let page = pages.withLock({ $0[path] }) else {
                 return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no fixture")))
             }
@@ -65,9 +80,10 @@ public final class FixtureServer: Sendable {
             let body: ResponseBody
             if let pause = page.trickle {
                 let bytes = page.body
+                let size = max(1, page.chunkSize)
                 body = ResponseBody { writer in
-                    for byte in bytes {
-                        try await writer.write(ByteBuffer(bytes: [byte]))
+                    for start in stride(from: 0, to: bytes.count, by: size) {
+                        try await writer.write(ByteBuffer(bytes: bytes[start..<min(start + size, bytes.count)]))
                         try await Task.sleep(for: pause)
                     }
                     try await writer.finish(nil)
@@ -89,7 +105,7 @@ public final class FixtureServer: Sendable {
         let task = Task { try await group.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw FixtureFailure("fixture server did not start") }
-        return FixtureServer(port: port, task: task, pages: pages, hits: hits)
+        return FixtureServer(port: port, task: task, pages: pages, hits: hits, lastHeaders: lastHeaders)
     }
 
     /// Serves `page` at `path` (e.g. `/post`).
@@ -100,6 +116,11 @@ public final class FixtureServer: Sendable {
     /// How many requests reached `path`.
     public func hits(_ path: String) -> Int {
         hits.withLock { $0[path] ?? 0 }
+    }
+
+    /// The headers of the last request to `path`, by lower-case name.
+    public func headers(_ path: String) -> [String: String] {
+        lastHeaders.withLock { $0[path] ?? [:] }
     }
 
     /// `http://127.0.0.1:PORT/path`.

@@ -18,30 +18,24 @@ public enum AddressPolicy {
 
     /// Why `address` may not be fetched from, or `nil` when it is a public address.
     public static func refusal(for address: IPAddress) -> String? {
-        switch address {
-        case .v4:
-            if let range = blockedIPv4.first(where: { $0.contains(address) }) {
-                return "\(address) is in the special-purpose range \(range)"
-            }
-            return nil
-        case .v6(let high, let low):
-            if address.unmapped.isIPv4 {
-                return refusal(for: address.unmapped).map { "\(address) maps \($0)" }
-            }
-            // NAT64 (64:ff9b::/96) embeds an IPv4 address in its low 32 bits.
-            if high == 0x0064_ff9b_0000_0000, low >> 32 == 0 {
-                return refusal(for: .v4(UInt32(truncatingIfNeeded: low))).map { "\(address) embeds \($0)" }
-            }
-            // 6to4 (2002::/16) embeds an IPv4 address in bits 16–47.
-            if high >> 48 == 0x2002 {
-                let embedded = IPAddress.v4(UInt32(truncatingIfNeeded: high >> 16))
-                return refusal(for: embedded).map { "\(address) embeds \($0)" }
-            }
-            if let range = blockedIPv6.first(where: { $0.contains(address) }) {
-                return "\(address) is in the special-purpose range \(range)"
-            }
-            return nil
+        let embedded = embeddedIPv4(in: address)
+        let judged = embedded ?? address
+        let ranges = judged.isIPv4 ? blockedIPv4 : blockedIPv6
+        guard let range = ranges.first(where: { $0.contains(judged) }) else { return nil }
+        if let embedded {
+            return "\(address) carries \(embedded), which is in the special-purpose range \(range)"
         }
+        return "\(address) is in the special-purpose range \(range)"
+    }
+
+    /// The IPv4 address inside an IPv4-mapped (::ffff:0:0/96), NAT64 (64:ff9b::/96) or 6to4
+    /// (2002::/16) address.
+    static func embeddedIPv4(in address: IPAddress) -> IPAddress? {
+        guard case .v6(let high, let low) = address else { return nil }
+        if address.unmapped.isIPv4 { return address.unmapped }
+        if high == 0x0064_ff9b_0000_0000, low >> 32 == 0 { return .v4(UInt32(truncatingIfNeeded: low)) }
+        if high >> 48 == 0x2002 { return .v4(UInt32(truncatingIfNeeded: high >> 16)) }
+        return nil
     }
 
     /// Whether `host` (from a URL, lower case, without brackets) is a numeric form that is not a

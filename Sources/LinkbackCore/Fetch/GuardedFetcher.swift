@@ -76,6 +76,7 @@ public struct GuardedFetcher: SourceFetching {
         guard url.user == nil, url.password == nil else { throw .invalidURL("URLs with user info are not fetched") }
         guard var host = url.host?.lowercased(), !host.isEmpty else { throw .invalidURL("no host") }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if AddressPolicy.isNumericTrick(host) { throw .blockedAddress("\(host) is a numeric address in disguise") }
         if host.hasSuffix(".") { host.removeLast() }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         let allowed = limits.allowHosts.contains(HostPort(host: host, port: port))
@@ -86,7 +87,6 @@ public struct GuardedFetcher: SourceFetching {
             }
             addresses = [literal]
         } else {
-            if AddressPolicy.isNumericTrick(host) { throw .blockedAddress("\(host) is a numeric address in disguise") }
             do {
                 addresses = try await HostResolver.addresses(of: host, port: port)
             } catch let failure as FetchFailure {

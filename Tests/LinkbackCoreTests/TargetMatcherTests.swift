@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@testable import LinkbackCore
+
+@Suite struct TargetMatcherTests {
+    let target = URL(string: "https://blog.example/posts/1")!
+
+    @Test func exactMatchIgnoresFragmentCaseAndDefaultPort() {
+        let matcher = TargetMatcher(target: target)
+        for same in ["https://blog.example/posts/1", "https://blog.example/posts/1#c", "HTTPS://BLOG.EXAMPLE/posts/1",
+            "https://blog.example:443/posts/1"]
+        {
+            #expect(matcher.matches(string: same), "\(same)")
+        }
+        for other in ["https://blog.example/posts/1/", "http://blog.example/posts/1", "https://blog.example/posts/10",
+            "https://blog.example/Posts/1", "https://blog.example/posts/1?x=1", "https://blog.example:8443/posts/1",
+            "https://evil.example/?https://blog.example/posts/1", "not a url"]
+        {
+            #expect(!matcher.matches(string: other), "\(other)")
+        }
+        #expect(TargetMatcher(target: URL(string: "https://blog.example")!).matches(string: "https://blog.example/"))
+    }
+
+    @Test func lenientAddsSchemeAndSlashVariantsOnly() {
+        let matcher = TargetMatcher(target: target, lenient: true)
+        for variant in ["http://blog.example/posts/1", "https://blog.example/posts/1/", "http://blog.example/posts/1/"] {
+            #expect(matcher.matches(string: variant), "\(variant)")
+        }
+        #expect(!matcher.matches(string: "https://blog.example/posts/12"))
+        #expect(!matcher.matches(string: "https://blog.example/posts"))
+        let withQuery = TargetMatcher(target: URL(string: "https://blog.example/p?id=1")!, lenient: true)
+        #expect(withQuery.matches(string: "https://blog.example/p/?id=1"))
+    }
+
+    @Test func plainTextOccurrence() {
+        #expect(TargetMatcher(target: target).occurs(in: "see https://blog.example/posts/1 now"))
+        #expect(!TargetMatcher(target: target).occurs(in: "see http://blog.example/posts/1 now"))
+        #expect(TargetMatcher(target: target, lenient: true).occurs(in: "see http://blog.example/posts/1 now"))
+    }
+}
