@@ -287,7 +287,7 @@ public struct MF2Parser {
     }
 
     private func impliedPhoto(_ element: HTMLElement) -> MF2Value? {
-        func own(_ candidate: HTMLElement) -> MF2Value? {
+        impliedFromElement(element, orOnly: ["img", "object"]) { candidate in
             if candidate.name == "img", let src = candidate[attribute: "src"] {
                 if let alt = candidate[attribute: "alt"] { return .image(url: resolved(src), alt: alt) }
                 return .text(resolved(src))
@@ -295,29 +295,26 @@ public struct MF2Parser {
             if candidate.name == "object", let data = candidate[attribute: "data"] { return .text(resolved(data)) }
             return nil
         }
-        if let photo = own(element) { return photo }
-        if let child = onlyChild(element, named: ["img", "object"]), MF2Names.roots(of: child).isEmpty {
-            return own(child)
-        }
-        if let child = onlyChild(element), MF2Names.roots(of: child).isEmpty,
-            let grandchild = onlyChild(child, named: ["img", "object"]), MF2Names.roots(of: grandchild).isEmpty
-        {
-            return own(grandchild)
-        }
-        return nil
     }
 
     private func impliedURL(_ element: HTMLElement) -> String? {
-        func own(_ candidate: HTMLElement) -> String? {
+        impliedFromElement(element, orOnly: ["a", "area"]) { candidate in
             guard ["a", "area"].contains(candidate.name), let href = candidate[attribute: "href"] else { return nil }
             return resolved(href)
         }
-        if let url = own(element) { return url }
-        if let child = onlyChild(element, named: ["a", "area"]), MF2Names.roots(of: child).isEmpty {
+    }
+
+    /// `own` of the element itself, else of its only child of those names, else of the only such
+    /// child of its only child; never of a nested microformat.
+    private func impliedFromElement<T>(
+        _ element: HTMLElement, orOnly names: Set<String>, _ own: (HTMLElement) -> T?
+    ) -> T? {
+        if let value = own(element) { return value }
+        if let child = onlyChild(element, named: names), MF2Names.roots(of: child).isEmpty {
             return own(child)
         }
         if let child = onlyChild(element), MF2Names.roots(of: child).isEmpty,
-            let grandchild = onlyChild(child, named: ["a", "area"]), MF2Names.roots(of: grandchild).isEmpty
+            let grandchild = onlyChild(child, named: names), MF2Names.roots(of: grandchild).isEmpty
         {
             return own(grandchild)
         }
