@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LinkbackCore
 import Logging
@@ -12,19 +13,48 @@ public struct LinkbackServer: Sendable {
     public let rejectionLog: RejectionLog
     public let logger: Logger
 
+    /// Verifies stored mentions in the background; runs as one of the application's services.
+    public let queue: VerificationQueue
+    let receiver: MentionReceiver
+    let formPage: String
+
     public init(config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger) {
         self.config = config
         self.store = store
         self.rejectionLog = rejectionLog
         self.logger = logger
+        let verifier = Verifier(config: config)
+        queue = VerificationQueue(
+            store: store, verifier: verifier, policy: VerificationPolicy(config: config), rejectionLog: rejectionLog,
+            logger: logger, concurrency: config.verification.concurrency)
+        receiver = MentionReceiver(
+            check: MentionCheck(sites: config.sites), store: store,
+            targetFetcher: config.verification.checkTargetExists ? verifier.fetcher : nil, queue: queue)
+        let formPath = config.server.publicDirectory + "/webmention.html"
+        if let page = try? String(contentsOfFile: formPath, encoding: .utf8) {
+            formPage = page
+        } else {
+            logger.warning("no webmention form at \(formPath); serving a bare one")
+            formPage = Self.bareForm
+        }
     }
 
-    /// The router with every route; exposed so tests can drive it without a socket.
+    /// The router with every route.
     public func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self)
         HealthRoutes(store: store).register(on: router)
+        WebmentionRoutes(
+            receiver: receiver, store: store, config: config,
+            rejections: Rejections(log: rejectionLog, protocol: .webmention), formPage: formPage
+        ).register(on: router)
         return router
     }
+
+    static let bareForm = """
+        <!DOCTYPE html><html><head><meta charset="utf-8"><title>Send a webmention</title></head><body>
+        <form method="post" action="webmention"><p><label>Source <input type="url" name="source" required></label></p>
+        <p><label>Target <input type="url" name="target" required></label></p><button>Send</button></form></body></html>
+        """
 
     /// The application, ready to run inside a `ServiceGroup`. `onListening` receives the bound
     /// port (useful with port 0).
@@ -34,7 +64,7 @@ public struct LinkbackServer: Sendable {
         return Application(
             router: router(),
             configuration: .init(address: .hostname(host, port: config.server.port), serverName: nil),
-            services: [LogReopenService(log: rejectionLog, logger: logger)],
+            services: [LogReopenService(log: rejectionLog, logger: logger), VerificationQueueService(queue: queue)],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.notice("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")

@@ -143,4 +143,70 @@ import Testing
         try await server.close()
         try await cli.close()
     }
+
+    @Test func migratesADatabaseFromTheFirstSchema() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("old.sqlite")
+        let old = try DatabasePool(path: path)
+        try SQLiteMigrations.migrator.migrate(old, upTo: "001-initial")
+        try await old.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO mentions (token, source, target, site, protocol, status, received_at, updated_at)
+                    VALUES ('abc', 'https://s.example/', 'https://t.example/', 't.example', 'pingback', 'approved',
+                        '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
+                    """)
+        }
+        try old.close()
+        let store = try SQLiteMentionStore(path: path)
+        let kept = try #require(try await store.mention(token: "abc"))
+        #expect(kept.status == .approved && kept.protocol == .pingback && kept.revision == 0)
+        try await store.close()
+    }
+
+    @Test func claimsAreExclusiveAndStaleResultsAreDiscarded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let first = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        _ = try await store.receive(incoming("https://b.example/"), actor: .server)
+
+        let claimed = try await store.claimQueued(limit: 1, now: Date())
+        #expect(claimed.map(\.id) == [first.id])
+        #expect(try await store.claimQueued(limit: 5, now: Date()).count == 1)
+        #expect(try await store.claimQueued(limit: 5, now: Date()).isEmpty)
+
+        // A re-send during verification makes the claimed result stale.
+        _ = try await store.receive(incoming("https://a.example/"), actor: .server)
+        let stale = try await store.complete(claimed[0], with: .verified(status: .approved, content: MentionContent()), actor: .server)
+        #expect(stale == nil)
+        #expect(try await store.mention(id: first.id)?.status == .queued)
+
+        let again = try await store.claimQueued(limit: 5, now: Date())
+        #expect(again.map(\.id) == [first.id])
+        let content = MentionContent(type: .reply, title: "T", authorName: "A")
+        let done = try await store.complete(again[0], with: .verified(status: .approved, content: content), actor: .server)
+        #expect(done?.status == .approved)
+        #expect(done?.content == content)
+        #expect(done?.verified != nil)
+        try await store.close()
+    }
+
+    @Test func retriesWaitUntilDueAndClaimsAreReleasedAtStart() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let id = try await store.receive(incoming(), actor: .server).mention.id
+        let now = Date()
+        let claimed = try await store.claimQueued(limit: 1, now: now)
+        let retried = try await store.complete(claimed[0], with: .retry(nextAttempt: now.addingTimeInterval(60), reason: "timed-out"), actor: .server)
+        #expect(retried?.status == .queued && retried?.attempts == 1 && retried?.reason == "timed-out")
+        #expect(try await store.claimQueued(limit: 1, now: now).isEmpty)
+        #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
+        #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).isEmpty)
+        try await store.releaseClaims()
+        #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
+        try await store.close()
+    }
 }

@@ -60,7 +60,7 @@ public final class LinkbackProcess: @unchecked Sendable {
     public func waitForListening(timeout: Double = 20) async throws -> Int {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let range = stderr.range(of: #"listening on http://[^ ]*:(\d+)"#, options: .regularExpression) {
+            if let range = stderr.range(of: #"listening on http://[^ \n]*:(\d+)"#, options: .regularExpression) {
                 let match = stderr[range]
                 if let colon = match.lastIndex(of: ":"), let port = Int(match[match.index(after: colon)...]) {
                     return port

@@ -10,6 +10,8 @@ public struct Config: Sendable {
         /// Public URL of this server, without a trailing slash; status URLs are built from it.
         public var baseURL: String
         public var trustedProxies: [CIDR]
+        /// Static assets (the webmention form).
+        public var publicDirectory: String
     }
 
     public struct Database: Sendable {
@@ -19,6 +21,8 @@ public struct Config: Sendable {
     public struct Moderation: Sendable {
         public var autoApprove: Bool
         public var allowDomains: [String]
+        /// Send updated mentions back to moderation instead of keeping their status.
+        public var remoderateUpdates: Bool
     }
 
     public struct Fetch: Sendable {
@@ -33,6 +37,19 @@ public struct Config: Sendable {
         public var lenientMatch: Bool
         /// Characters of content text (and HTML) kept per mention.
         public var maxContentLength: Int
+        /// Fetch the target too, and refuse targets that do not answer 2xx.
+        public var checkTargetExists: Bool
+        /// Verifications running at once.
+        public var concurrency: Int
+        /// Attempts before a source that keeps failing transiently is given up on.
+        public var maxAttempts: Int
+        /// First retry delay; each further retry waits twice as long.
+        public var retryBaseSeconds: Double
+    }
+
+    public struct Webmention: Sendable {
+        /// Largest request body accepted; bigger gets 413 without being read.
+        public var maxBodyBytes: Int
     }
 
     public struct Logging: Sendable {
@@ -54,6 +71,7 @@ public struct Config: Sendable {
     public var moderation: Moderation
     public var fetch: Fetch
     public var verification: Verification
+    public var webmention: Webmention
     public var logging: Logging
     public var admin: Admin
 
@@ -92,13 +110,15 @@ public struct Config: Sendable {
             host: string("server.host"),
             port: int("server.port"),
             baseURL: string("server.base_url"),
-            trustedProxies: strings("server.trusted_proxies").compactMap(CIDR.init)
+            trustedProxies: strings("server.trusted_proxies").compactMap(CIDR.init),
+            publicDirectory: string("server.public_dir")
         )
         database = Database(path: string("database.path"))
         sites = strings("sites").compactMap(HostPort.init)
         moderation = Moderation(
             autoApprove: bool("moderation.auto_approve"),
-            allowDomains: strings("moderation.allow_domains").compactMap(HostName.normalized)
+            allowDomains: strings("moderation.allow_domains").compactMap(HostName.normalized),
+            remoderateUpdates: bool("moderation.remoderate_updates")
         )
         fetch = Fetch(
             timeoutSeconds: double("fetch.timeout_seconds"),
@@ -108,8 +128,13 @@ public struct Config: Sendable {
         )
         verification = Verification(
             lenientMatch: bool("verification.lenient_match"),
-            maxContentLength: int("verification.max_content_length")
+            maxContentLength: int("verification.max_content_length"),
+            checkTargetExists: bool("verification.check_target_exists"),
+            concurrency: int("verification.concurrency"),
+            maxAttempts: int("verification.max_attempts"),
+            retryBaseSeconds: double("verification.retry_base_seconds")
         )
+        webmention = Webmention(maxBodyBytes: int("webmention.max_body_bytes"))
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,
             fail2banLog: string("logging.fail2ban_log"),

@@ -72,9 +72,9 @@ public protocol SourceFetching: Sendable {
     func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource
 }
 
-enum MediaType {
+public enum ContentTypeHeader {
     /// Splits a Content-Type header value into lower-case media type and charset.
-    static func parse(_ header: String?) -> (mediaType: String?, charset: String?) {
+    public static func parse(_ header: String?) -> (mediaType: String?, charset: String?) {
         guard let header else { return (nil, nil) }
         let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         let type = parts.first?.lowercased()

@@ -52,7 +52,7 @@ public struct GuardedFetcher: SourceFetching {
         var redirects = 0
         while true {
             let target = try await checkedTarget(url)
-            switch try await fetchOne(url, connectTo: target) {
+            switch try await fetchOne(url, from: target) {
             case .resource(let resource):
                 return resource
             case .redirect(let next):
@@ -66,7 +66,9 @@ public struct GuardedFetcher: SourceFetching {
     /// The host and the one checked address a request to `url` may connect to.
     struct Target {
         var host: String
-        var address: IPAddress
+        /// Checked addresses to try in order: the first IPv4 and the first IPv6 address (IPv4
+        /// first: many servers have no IPv6 route).
+        var addresses: [IPAddress]
     }
 
     func checkedTarget(_ url: URL) async throws(FetchFailure) -> Target {
@@ -95,13 +97,14 @@ public struct GuardedFetcher: SourceFetching {
                 throw .networkError("cannot resolve \(host)")
             }
         }
-        guard let first = addresses.first else { throw .networkError("\(host) has no addresses") }
+        guard !addresses.isEmpty else { throw .networkError("\(host) has no addresses") }
         if !allowed {
             for address in addresses {
                 if let refusal = AddressPolicy.refusal(for: address) { throw .blockedAddress(refusal) }
             }
         }
-        return Target(host: host, address: first)
+        let candidates = [addresses.first(where: \.isIPv4), addresses.first(where: { !$0.isIPv4 })].compactMap { $0 }
+        return Target(host: host, addresses: candidates)
     }
 
     private enum Hop {
@@ -109,20 +112,41 @@ public struct GuardedFetcher: SourceFetching {
         case redirect(URL)
     }
 
-    private func fetchOne(_ url: URL, connectTo target: Target) async throws -> Hop {
+    /// One request, to each checked address in turn until one connects.
+    private func fetchOne(_ url: URL, from target: Target) async throws -> Hop {
+        var lastError: FetchFailure = .networkError("no address to connect to")
+        for address in target.addresses {
+            do {
+                return try await fetchOne(url, host: target.host, connectTo: address)
+            } catch ConnectFailure.failed(let failure) {
+                lastError = failure
+            }
+        }
+        throw lastError
+    }
+
+    /// A failure before any response arrived, worth trying another address for.
+    private enum ConnectFailure: Error {
+        case failed(FetchFailure)
+    }
+
+    private func fetchOne(_ url: URL, host: String, connectTo address: IPAddress) async throws -> Hop {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.httpVersion = .http1Only
         configuration.timeout = .init(connect: .seconds(Int64(max(1, limits.timeoutSeconds.rounded(.up)))))
-        if IPAddress(target.host) == nil {
-            configuration.dnsOverride = [target.host: target.address.description]
+        if IPAddress(host) == nil {
+            configuration.dnsOverride = [host: address.description]
         }
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         do {
             let hop = try await request(url, with: client)
             try? await client.shutdown()
             return hop
+        } catch let failure as ConnectFailure {
+            try? await client.shutdown()
+            throw failure
         } catch {
             try? await client.shutdown()
             throw Self.translate(error)
@@ -134,7 +158,14 @@ public struct GuardedFetcher: SourceFetching {
         request.method = .GET
         request.headers.add(name: "User-Agent", value: userAgent)
         request.headers.add(name: "Accept", value: Self.accept)
-        let response = try await client.execute(request, timeout: .seconds(Int64(limits.timeoutSeconds.rounded(.up)) + 1))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(Int64(limits.timeoutSeconds.rounded(.up)) + 1))
+        } catch is CancellationError {
+            throw FetchFailure.timedOut
+        } catch {
+            throw ConnectFailure.failed(Self.translate(error))
+        }
         let status = Int(response.status.code)
         switch status {
         case 301, 302, 303, 307, 308:
@@ -161,7 +192,7 @@ public struct GuardedFetcher: SourceFetching {
             if body.count + chunk.readableBytes > limits.maxBytes { throw FetchFailure.tooLarge(limit: limits.maxBytes) }
             body.append(contentsOf: chunk.readableBytesView)
         }
-        let (mediaType, charset) = MediaType.parse(response.headers.first(name: "Content-Type"))
+        let (mediaType, charset) = ContentTypeHeader.parse(response.headers.first(name: "Content-Type"))
         return .resource(FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body))
     }
 

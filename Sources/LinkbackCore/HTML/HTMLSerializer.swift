@@ -56,7 +56,7 @@ public struct HTMLSerializer {
     }
 
     /// Escapes `&`, no-break space, and `"` (attributes) or `<`/`>` (text).
-    static func escape(_ text: String, attribute: Bool) -> String {
+    public static func escape(_ text: String, attribute: Bool) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

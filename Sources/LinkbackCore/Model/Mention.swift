@@ -65,6 +65,13 @@ public struct Mention: Sendable, Equatable, Identifiable {
     public var attempts: Int
     /// Present once verification found the link.
     public var content: MentionContent?
+    /// The status before the last re-send re-queued it (`nil` for a new mention): an update of a
+    /// verified mention keeps its moderation status.
+    public var previousStatus: MentionStatus?
+    /// Incremented by every re-send; a verification result for an older revision is discarded.
+    public var revision: Int
+    /// When a queued mention is next due for verification (retries back off).
+    public var nextAttemptAt: Date?
 }
 
 /// A request to store a mention that has passed the synchronous checks.

@@ -29,6 +29,16 @@ public struct ReceiveResult: Sendable, Equatable {
     public var isNew: Bool
 }
 
+/// What verification decided for a claimed mention; see ``MentionStore/complete(_:with:actor:)``.
+public enum VerificationResult: Sendable, Equatable {
+    /// The link was found: store the content and move to `status` (`pending`, `approved` or `spam`).
+    case verified(status: MentionStatus, content: MentionContent)
+    /// Final failure: move to `rejected` or `deleted` with the reason.
+    case failed(status: MentionStatus, reason: String)
+    /// Transient failure: stay queued, try again at `nextAttempt`.
+    case retry(nextAttempt: Date, reason: String)
+}
+
 /// Failures of a ``MentionStore``, phrased for the person running Linkback.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
@@ -78,6 +88,22 @@ public protocol MentionStore: Sendable {
     @discardableResult
     func removeBlock(kind: Block.Kind, value: String) async throws -> Bool
     func blocks() async throws -> [Block]
+
+    // MARK: Verification queue
+
+    /// Claims up to `limit` queued mentions that are due (`nextAttemptAt` passed), oldest first,
+    /// and not claimed by another worker. A claimed mention is not handed out again until it is
+    /// completed or the claims are released.
+    func claimQueued(limit: Int, now: Date) async throws -> [Mention]
+    /// Records the verification of a claimed mention (and its event) and releases the claim.
+    /// Returns `nil`, changing nothing, when the mention was re-sent meanwhile (its revision
+    /// changed): the newer revision is verified instead.
+    @discardableResult
+    func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
+    /// Releases every claim (at start: claims left by a crash).
+    func releaseClaims() async throws
+    /// The earliest `nextAttemptAt` among unclaimed queued mentions, for sleeping until then.
+    func nextDueDate() async throws -> Date?
 
     /// Releases the database; the store is unusable afterwards.
     func close() async throws

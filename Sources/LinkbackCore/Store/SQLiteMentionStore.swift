@@ -50,23 +50,25 @@ public final class SQLiteMentionStore: MentionStore {
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
         try await pool.write { db in
             let now = Date()
-            if var existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
-                let previous = existing.status
+            if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
+                // A re-send while still queued keeps the status it had before it was first queued.
+                let previous = existing.status == .queued ? existing.previousStatus : existing.status
                 try db.execute(
                     sql: """
-                        UPDATE mentions SET status = 'queued', reason = NULL, client_ip = ?, user_agent = ?,
-                            protocol = ?, updated_at = ?, attempts = 0 WHERE id = ?
+                        UPDATE mentions SET status = 'queued', previous_status = ?, reason = NULL, client_ip = ?,
+                            user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
+                            claimed_at = NULL, next_attempt_at = NULL
+                        WHERE id = ?
                         """,
-                    arguments: [incoming.clientIP, incoming.userAgent, incoming.protocol.rawValue, now, existing.id])
-                try Self.recordEvent(db, existing.id, actor: actor, from: previous, to: .queued, reason: "update", at: now)
-                existing.status = .queued
-                existing.reason = nil
-                existing.clientIP = incoming.clientIP
-                existing.userAgent = incoming.userAgent
-                existing.protocol = incoming.protocol
-                existing.updated = now
-                existing.attempts = 0
-                return ReceiveResult(mention: existing, isNew: false)
+                    arguments: [
+                        previous?.rawValue, incoming.clientIP, incoming.userAgent, incoming.protocol.rawValue, now,
+                        existing.id,
+                    ])
+                try Self.recordEvent(db, existing.id, actor: actor, from: existing.status, to: .queued, reason: "update", at: now)
+                guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
+                    throw StoreError.notFound(id: existing.id)
+                }
+                return ReceiveResult(mention: updated, isNew: false)
             }
             let token = Token.make()
             try db.execute(
@@ -83,6 +85,81 @@ public final class SQLiteMentionStore: MentionStore {
             try Self.recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
             guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             return ReceiveResult(mention: stored, isNew: true)
+        }
+    }
+
+    public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
+        try await pool.write { db in
+            let claimed = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM mentions
+                    WHERE status = 'queued' AND claimed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                    ORDER BY received_at, id LIMIT ?
+                    """,
+                arguments: [now, limit]
+            ).map(Self.mention(from:))
+            for mention in claimed {
+                try db.execute(sql: "UPDATE mentions SET claimed_at = ? WHERE id = ?", arguments: [now, mention.id])
+            }
+            return claimed
+        }
+    }
+
+    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
+        try await pool.write { db in
+            guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
+            guard current.revision == claimed.revision, current.status == .queued else {
+                return nil
+            }
+            let now = Date()
+            switch result {
+            case .verified(let status, let content):
+                try db.execute(
+                    sql: """
+                        UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
+                            attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, type = ?, rsvp = ?,
+                            title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
+                            author_url = ?, author_photo = ?, published = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [
+                        status.rawValue, now, now, content.type.rawValue, content.rsvp, content.title, content.excerpt,
+                        content.contentHTML, content.contentText, content.authorName, content.authorURL,
+                        content.authorPhoto, content.published, claimed.id,
+                    ])
+                try Self.recordEvent(db, claimed.id, actor: actor, from: .queued, to: status, reason: "verified", at: now)
+            case .failed(let status, let reason):
+                try db.execute(
+                    sql: """
+                        UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
+                            claimed_at = NULL, next_attempt_at = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [status.rawValue, reason, now, claimed.id])
+                try Self.recordEvent(db, claimed.id, actor: actor, from: .queued, to: status, reason: reason, at: now)
+            case .retry(let nextAttempt, let reason):
+                try db.execute(
+                    sql: """
+                        UPDATE mentions SET reason = ?, updated_at = ?, attempts = attempts + 1, claimed_at = NULL,
+                            next_attempt_at = ?
+                        WHERE id = ?
+                        """,
+                    arguments: [reason, now, nextAttempt, claimed.id])
+            }
+            return try Self.fetchOne(db, "id = ?", [claimed.id])
+        }
+    }
+
+    public func releaseClaims() async throws {
+        try await pool.write { db in try db.execute(sql: "UPDATE mentions SET claimed_at = NULL WHERE claimed_at IS NOT NULL") }
+    }
+
+    public func nextDueDate() async throws -> Date? {
+        try await pool.read { db in
+            try Date.fetchOne(
+                db,
+                sql: "SELECT MIN(COALESCE(next_attempt_at, received_at)) FROM mentions WHERE status = 'queued' AND claimed_at IS NULL")
         }
     }
 
@@ -224,7 +301,9 @@ public final class SQLiteMentionStore: MentionStore {
             protocol: MentionProtocol(rawValue: row["protocol"]) ?? .webmention,
             status: MentionStatus(rawValue: row["status"]) ?? .queued, reason: row["reason"],
             clientIP: row["client_ip"], userAgent: row["user_agent"], received: row["received_at"],
-            updated: row["updated_at"], verified: row["verified_at"], attempts: row["attempts"], content: content)
+            updated: row["updated_at"], verified: row["verified_at"], attempts: row["attempts"], content: content,
+            previousStatus: (row["previous_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
+            revision: row["revision"], nextAttemptAt: row["next_attempt_at"])
     }
 
     private static func block(from row: Row) -> Block {

@@ -58,6 +58,16 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("002-verification-queue") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN previous_status TEXT;
+                    ALTER TABLE mentions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE mentions ADD COLUMN claimed_at DATETIME;
+                    ALTER TABLE mentions ADD COLUMN next_attempt_at DATETIME;
+                    CREATE INDEX mentions_queue ON mentions (status, next_attempt_at, received_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Decides what a verification outcome means for a mention: its next status, or a retry.
+///
+/// A mention is *known* when it was verified before and then re-sent (its `previousStatus` is
+/// `pending`, `approved`, `spam` or `deleted`). Only *gone* and *no link* delete a known mention;
+/// other failures keep its status. Transient failures are retried with exponential backoff.
+public struct VerificationPolicy: Sendable {
+    public var autoApprove: Bool
+    public var allowDomains: [String]
+    public var remoderateUpdates: Bool
+    public var maxAttempts: Int
+    public var retryBaseSeconds: Double
+
+    public init(
+        autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
+        retryBaseSeconds: Double = 60
+    ) {
+        self.autoApprove = autoApprove
+        self.allowDomains = allowDomains
+        self.remoderateUpdates = remoderateUpdates
+        self.maxAttempts = maxAttempts
+        self.retryBaseSeconds = retryBaseSeconds
+    }
+
+    public init(config: Config) {
+        self.init(
+            autoApprove: config.moderation.autoApprove, allowDomains: config.moderation.allowDomains,
+            remoderateUpdates: config.moderation.remoderateUpdates, maxAttempts: config.verification.maxAttempts,
+            retryBaseSeconds: config.verification.retryBaseSeconds)
+    }
+
+    public func decide(_ mention: Mention, _ outcome: VerificationOutcome, now: Date = Date()) -> VerificationResult {
+        let previous = mention.previousStatus
+        let known = previous.map { [.pending, .approved, .spam, .deleted].contains($0) } ?? false
+        switch outcome {
+        case .linkFound(let content):
+            return .verified(status: status(forVerified: mention), content: content)
+        case .noLink, .gone:
+            return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
+        case _ where outcome.isTransient:
+            if mention.attempts + 1 < maxAttempts {
+                let delay = retryBaseSeconds * pow(2, Double(mention.attempts))
+                return .retry(nextAttempt: now.addingTimeInterval(delay), reason: outcome.code)
+            }
+            return .failed(status: known ? previous! : .rejected, reason: outcome.code)
+        default:
+            return .failed(status: known ? previous! : .rejected, reason: outcome.code)
+        }
+    }
+
+    /// The status of a mention whose link was found.
+    public func status(forVerified mention: Mention) -> MentionStatus {
+        switch mention.previousStatus {
+        case .spam?: return .spam
+        case .approved?, .pending?: if !remoderateUpdates { return mention.previousStatus! }
+        default: break
+        }
+        if autoApprove { return .approved }
+        if let host = URL(string: mention.source)?.host.flatMap(HostName.normalized),
+            allowDomains.contains(where: { HostName.host(host, isWithin: $0) })
+        {
+            return .approved
+        }
+        return .pending
+    }
+
+    /// The rejection-log reason for a final failure the client is responsible for; `nil` for
+    /// successes and for our own or the source server's trouble.
+    public static func rejectionReason(for outcome: VerificationOutcome) -> RejectionReason? {
+        switch outcome {
+        case .noLink, .unsupportedContentType: return .noLink
+        case .gone, .notFound, .tooManyRedirects: return .sourceNotFound
+        case .blockedAddress, .invalidSource: return .invalidURL
+        case .tooLarge: return .tooLarge
+        case .linkFound, .serverError, .timedOut, .networkError: return nil
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+
+/// Verifies queued mentions in the background with a bounded number of workers.
+///
+/// Mentions are claimed from the store oldest first, so a crash or restart loses nothing: claims
+/// left behind are released when ``run()`` starts. ``notify()`` after storing a mention wakes the
+/// queue at once; otherwise it looks for due retries every ``pollInterval``. ``stop()`` stops
+/// claiming new work and lets verifications in flight finish.
+public final class VerificationQueue: Sendable {
+    private enum Event: Sendable {
+        case wake
+        case done
+        case stop
+    }
+
+    let store: any MentionStore
+    let verifier: Verifier
+    let policy: VerificationPolicy
+    let rejectionLog: RejectionLog?
+    let logger: Logger
+    let concurrency: Int
+    let pollInterval: Duration
+    private let events: AsyncStream<Event>
+    private let continuation: AsyncStream<Event>.Continuation
+
+    public init(
+        store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, rejectionLog: RejectionLog?,
+        logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1)
+    ) {
+        self.store = store
+        self.verifier = verifier
+        self.policy = policy
+        self.rejectionLog = rejectionLog
+        self.logger = logger
+        self.concurrency = max(1, concurrency)
+        self.pollInterval = pollInterval
+        (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Wakes the queue: a mention was stored.
+    public func notify() { continuation.yield(.wake) }
+
+    /// Stops claiming new mentions; ``run()`` returns once the verifications in flight are done.
+    public func stop() { continuation.yield(.stop) }
+
+    /// Runs until ``stop()`` or cancellation. Call once.
+    public func run() async throws {
+        do {
+            try await store.releaseClaims()
+        } catch {
+            // A database problem must not take the endpoints down; /healthz reports it.
+            logger.error("cannot release verification claims", metadata: ["error": "\(error)"])
+        }
+        let ticker = Task { [continuation, pollInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pollInterval)
+                continuation.yield(.wake)
+            }
+        }
+        defer { ticker.cancel() }
+        try await withThrowingDiscardingTaskGroup { group in
+            var free = concurrency
+            var iterator = events.makeAsyncIterator()
+            var stopping = false
+            while !stopping && !Task.isCancelled {
+                if free > 0 {
+                    let claimed: [Mention]
+                    do {
+                        claimed = try await store.claimQueued(limit: free, now: Date())
+                    } catch {
+                        logger.error("cannot read the verification queue", metadata: ["error": "\(error)"])
+                        claimed = []
+                    }
+                    free -= claimed.count
+                    for mention in claimed {
+                        group.addTask { [continuation] in
+                            await self.process(mention)
+                            continuation.yield(.done)
+                        }
+                    }
+                }
+                switch await iterator.next() {
+                case .done?: free += 1
+                case .wake?: break
+                case .stop?, nil: stopping = true
+                }
+            }
+        }
+    }
+
+    /// Verifies one claimed mention and stores the result.
+    func process(_ mention: Mention) async {
+        guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
+            _ = try? await store.complete(mention, with: .failed(status: .rejected, reason: "invalid-url"), actor: .server)
+            return
+        }
+        let outcome = await verifier.verify(source: source, target: target)
+        let result = policy.decide(mention, outcome)
+        let stored: Mention?
+        do {
+            stored = try await store.complete(mention, with: result, actor: .server)
+        } catch {
+            logger.error("cannot store a verification", metadata: ["id": "\(mention.id)", "error": "\(error)"])
+            return
+        }
+        guard let stored else {
+            logger.debug("mention was re-sent during verification", metadata: ["id": "\(mention.id)"])
+            return
+        }
+        logger.info(
+            "verified",
+            metadata: [
+                "id": "\(stored.id)", "source": "\(stored.source)", "target": "\(stored.target)",
+                "outcome": "\(outcome.code)", "status": "\(stored.status.rawValue)",
+            ])
+        if stored.status == .rejected, let reason = VerificationPolicy.rejectionReason(for: outcome),
+            let ip = stored.clientIP.flatMap({ IPAddress($0) })
+        {
+            rejectionLog?.record(
+                Rejection(protocol: stored.protocol, clientIP: ip, reason: reason, source: stored.source,
+                    target: stored.target, userAgent: stored.userAgent))
+        }
+    }
+}

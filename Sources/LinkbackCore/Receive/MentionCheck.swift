@@ -1,0 +1,77 @@
+import Foundation
+
+/// A (source, target) pair that passed the synchronous checks.
+public struct CheckedPair: Sendable, Equatable {
+    /// Absolute http(s) URLs without fragment.
+    public var source: URL
+    public var target: URL
+    /// The `sites` entry the target belongs to.
+    public var site: HostPort
+}
+
+/// The synchronous checks both endpoints share (Webmention §3.2.1): two absolute http/https URLs
+/// of sane length, different from each other, the target on one of our `sites`.
+public struct MentionCheck: Sendable {
+    public static let maxURLBytes = 2048
+    public let sites: [HostPort]
+
+    public init(sites: [HostPort]) {
+        self.sites = sites
+    }
+
+    public func check(source: String?, target: String?) -> Result<CheckedPair, MentionCheckFailure> {
+        guard let source, !source.isEmpty else { return .failure(.missingParameter("source")) }
+        guard let target, !target.isEmpty else { return .failure(.missingParameter("target")) }
+        let sourceURL: URL
+        let targetURL: URL
+        switch Self.parse(source) {
+        case .success(let url): sourceURL = url
+        case .failure(let why): return .failure(.invalidSource(why.message))
+        }
+        switch Self.parse(target) {
+        case .success(let url): targetURL = url
+        case .failure(let why): return .failure(.invalidTarget(why.message))
+        }
+        if TargetMatcher.canonical(sourceURL) == TargetMatcher.canonical(targetURL) { return .failure(.sameURL) }
+        guard let site = site(of: targetURL) else {
+            return .failure(.targetNotSupported(HostPort(host: targetURL.host ?? "", port: targetURL.port).description))
+        }
+        return .success(CheckedPair(source: sourceURL, target: targetURL, site: site))
+    }
+
+    /// The `sites` entry for `url`: a host-only entry matches any port, a host:port entry that port.
+    public func site(of url: URL) -> HostPort? {
+        guard var host = url.host?.lowercased() else { return nil }
+        if host.hasSuffix(".") { host.removeLast() }
+        let scheme = url.scheme?.lowercased()
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        return sites.first { $0.host == host && ($0.port == nil || $0.port == port) }
+    }
+
+    struct Problem: Error {
+        let message: String
+    }
+
+    /// An absolute http(s) URL with a host, no user info, a valid port, at most 2048 bytes;
+    /// returned without its fragment.
+    static func parse(_ text: String) -> Result<URL, Problem> {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.count <= maxURLBytes else { return .failure(Problem(message: "is longer than \(maxURLBytes) bytes")) }
+        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            return .failure(Problem(message: "contains control characters"))
+        }
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased() else {
+            return .failure(Problem(message: "is not an absolute URL"))
+        }
+        guard scheme == "http" || scheme == "https" else { return .failure(Problem(message: "is not an http or https URL")) }
+        guard let host = url.host, !host.isEmpty else { return .failure(Problem(message: "has no host")) }
+        guard url.user == nil, url.password == nil else { return .failure(Problem(message: "must not contain user info")) }
+        if let port = url.port, !(1...65535).contains(port) { return .failure(Problem(message: "has an invalid port")) }
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
+            return .failure(Problem(message: "is not a valid URL"))
+        }
+        components.fragment = nil
+        guard let clean = components.url else { return .failure(Problem(message: "is not a valid URL")) }
+        return .success(clean)
+    }
+}

@@ -1,0 +1,47 @@
+/// Why a webmention or pingback request was refused before anything was stored.
+public enum MentionCheckFailure: Error, Equatable, Sendable {
+    case missingParameter(String)
+    case invalidSource(String)
+    case invalidTarget(String)
+    case sameURL
+    case targetNotSupported(String)
+    case targetNotFound(String)
+    case blockedSource(String)
+
+    /// The Webmention error code in the JSON body.
+    public var webmentionError: String {
+        switch self {
+        case .missingParameter, .sameURL: return "invalid_request"
+        case .invalidSource: return "invalid_source"
+        case .invalidTarget: return "invalid_target"
+        case .targetNotSupported: return "target_not_supported"
+        case .targetNotFound: return "target_not_found"
+        case .blockedSource: return "blocked"
+        }
+    }
+
+    /// The rejection-log reason.
+    public var rejectionReason: RejectionReason {
+        switch self {
+        case .missingParameter: return .invalidRequest
+        case .invalidSource, .invalidTarget: return .invalidURL
+        case .sameURL: return .sameURL
+        case .targetNotSupported: return .targetNotSupported
+        case .targetNotFound: return .targetNotFound
+        case .blockedSource: return .blockedSource
+        }
+    }
+
+    /// One sentence for the sender.
+    public var message: String {
+        switch self {
+        case .missingParameter(let name): return "the \(name) parameter is missing"
+        case .invalidSource(let why): return "source \(why)"
+        case .invalidTarget(let why): return "target \(why)"
+        case .sameURL: return "source and target are the same URL"
+        case .targetNotSupported(let host): return "this server does not accept mentions for \(host)"
+        case .targetNotFound(let why): return "target \(why)"
+        case .blockedSource(let what): return "mentions from \(what) are not accepted"
+        }
+    }
+}

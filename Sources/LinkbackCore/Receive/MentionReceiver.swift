@@ -1,0 +1,53 @@
+import Foundation
+
+/// Accepting a mention request: the synchronous checks, then storing it as `queued` and waking
+/// the verification queue. Shared by the endpoints; knows nothing of HTTP.
+public struct MentionReceiver: Sendable {
+    public let check: MentionCheck
+    public let store: any MentionStore
+    /// Set when `verification.check_target_exists` is on.
+    public let targetFetcher: (any SourceFetching)?
+    public let queue: VerificationQueue?
+
+    public init(check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?) {
+        self.check = check
+        self.store = store
+        self.targetFetcher = targetFetcher
+        self.queue = queue
+    }
+
+    /// The synchronous checks, including (when configured) that the target answers 2xx.
+    public func validate(source: String?, target: String?) async -> Result<CheckedPair, MentionCheckFailure> {
+        let pair: CheckedPair
+        switch check.check(source: source, target: target) {
+        case .success(let checked): pair = checked
+        case .failure(let failure): return .failure(failure)
+        }
+        if let targetFetcher {
+            do {
+                _ = try await targetFetcher.fetch(pair.target)
+            } catch {
+                return .failure(.targetNotFound("did not answer: \(error.description)"))
+            }
+        }
+        return .success(pair)
+    }
+
+    /// Validates, then stores the mention as `queued` (new, or an update of the same pair) and
+    /// wakes the queue. Nothing is written unless every check passed.
+    public func receive(
+        source: String?, target: String?, protocol: MentionProtocol, clientIP: IPAddress?, userAgent: String?
+    ) async throws -> Result<ReceiveResult, MentionCheckFailure> {
+        let pair: CheckedPair
+        switch await validate(source: source, target: target) {
+        case .success(let checked): pair = checked
+        case .failure(let failure): return .failure(failure)
+        }
+        let incoming = IncomingMention(
+            source: pair.source.absoluteString, target: pair.target.absoluteString, site: pair.site.description,
+            protocol: `protocol`, clientIP: clientIP?.unmapped.description, userAgent: userAgent)
+        let result = try await store.receive(incoming, actor: .server)
+        queue?.notify()
+        return .success(result)
+    }
+}

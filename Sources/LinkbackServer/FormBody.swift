@@ -1,0 +1,61 @@
+import Foundation
+
+/// Strict `application/x-www-form-urlencoded` parsing: `+` is a space, `%XX` must be valid, the
+/// result must be UTF-8, and a parameter Linkback reads may appear only once.
+struct FormBody {
+    enum Problem: Error, Equatable {
+        case malformed(String)
+        case duplicate(String)
+    }
+
+    let values: [String: String]
+
+    /// Parses `bytes`; `unique` names the parameters that must not repeat.
+    init(_ bytes: [UInt8], unique: Set<String>) throws(Problem) {
+        var values: [String: String] = [:]
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try Self.decode(parts[0])
+            let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
+            if values[name] != nil {
+                if unique.contains(name) { throw .duplicate(name) }
+                continue
+            }
+            values[name] = value
+        }
+        self.values = values
+    }
+
+    subscript(name: String) -> String? { values[name] }
+
+    private static func decode(_ raw: ArraySlice<UInt8>) throws(Problem) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(raw.count)
+        var index = raw.startIndex
+        while index < raw.endIndex {
+            let byte = raw[index]
+            if byte == UInt8(ascii: "+") {
+                bytes.append(0x20)
+            } else if byte == UInt8(ascii: "%") {
+                guard index + 2 < raw.endIndex, let high = hex(raw[index + 1]), let low = hex(raw[index + 2])
+                else { throw .malformed("invalid percent-encoding") }
+                bytes.append(high << 4 | low)
+                index += 2
+            } else {
+                bytes.append(byte)
+            }
+            index += 1
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed("not valid UTF-8") }
+        return text
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import LinkbackCore
+
+/// `POST /webmention` (receive), `GET /webmention` (a form for people) and
+/// `GET /webmention/status/{token}` (the status resource senders poll).
+struct WebmentionRoutes {
+    let receiver: MentionReceiver
+    let store: any MentionStore
+    let config: Config
+    let rejections: Rejections
+    /// The HTML form served at `GET /webmention`.
+    let formPage: String
+
+    func register(on router: Router<LinkbackRequestContext>) {
+        router.post("webmention") { request, context in try await receive(request, context) }
+        router.get("webmention") { _, _ in
+            TextResponse.make(.ok, formPage, type: "text/html; charset=utf-8", headers: [:])
+        }
+        router.get("webmention/status/:token") { request, context in try await status(request, context) }
+    }
+
+    private func receive(_ request: Request, _ context: LinkbackRequestContext) async throws -> Response {
+        let client = ClientInfo(request, context: context, trustedProxies: config.server.trustedProxies)
+        func refuse(_ status: HTTPResponse.Status, _ error: String, _ description: String, _ reason: RejectionReason,
+            source: String? = nil, target: String? = nil) -> Response
+        {
+            rejections.record(client, reason, source: source, target: target)
+            return ErrorAnswer(error: error, errorDescription: description).response(status, for: request)
+        }
+        let (mediaType, _) = ContentTypeHeader.parse(request.headers[.contentType])
+        guard mediaType == "application/x-www-form-urlencoded" else {
+            return refuse(.unsupportedMediaType, "invalid_request",
+                "send source and target as application/x-www-form-urlencoded", .unsupportedMediaType)
+        }
+        let limit = config.webmention.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            return refuse(.contentTooLarge, "invalid_request", "the request body is larger than \(limit) bytes", .tooLarge)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch {
+            return refuse(.contentTooLarge, "invalid_request", "the request body is larger than \(limit) bytes", .tooLarge)
+        }
+        let form: FormBody
+        do {
+            form = try FormBody(Array(buffer: body), unique: ["source", "target"])
+        } catch {
+            let description: String
+            switch error {
+            case .duplicate(let name): description = "the \(name) parameter appears more than once"
+            case .malformed(let why): description = "the form body is \(why)"
+            }
+            return refuse(.badRequest, "invalid_request", description, .invalidRequest)
+        }
+        let result = try await receiver.receive(
+            source: form["source"], target: form["target"], protocol: .webmention, clientIP: client.ip,
+            userAgent: client.userAgent)
+        switch result {
+        case .failure(let failure):
+            return refuse(.badRequest, failure.webmentionError, failure.message, failure.rejectionReason,
+                source: form["source"], target: form["target"])
+        case .success(let received):
+            let location = statusURL(received.mention.token)
+            context.logger.info(
+                received.isNew ? "webmention received" : "webmention updated",
+                metadata: ["source": "\(received.mention.source)", "target": "\(received.mention.target)"])
+            return accepted(received.mention, location: location, request: request)
+        }
+    }
+
+    private func accepted(_ mention: Mention, location: String, request: Request) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        switch Preferred(request) {
+        case .html:
+            return TextResponse.page(
+                .created, title: "Webmention accepted",
+                body: "<h1>Webmention accepted</h1><p>It will be verified shortly. "
+                    + "<a href=\"\(TextResponse.escape(location))\">See its status</a>.</p>",
+                headers: headers)
+        case .text:
+            return TextResponse.plain(.created, "accepted: \(location)", headers: headers)
+        case .json:
+            struct Body: Encodable {
+                var status: String
+                var location: String
+            }
+            return JSONResponse.make(.created, Body(status: mention.status.rawValue, location: location), headers: headers)
+        }
+    }
+
+    private func status(_ request: Request, _ context: LinkbackRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard token.count == 32, token.allSatisfy(\.isHexDigit), let mention = try await store.mention(token: token) else {
+            return ErrorAnswer(error: "not_found", errorDescription: "no webmention with this status URL")
+                .response(.notFound, for: request)
+        }
+        let view = StatusView(mention)
+        if case .html = Preferred(request) {
+            let rows = [("Status", view.status), ("Source", view.source), ("Target", view.target),
+                ("Received", view.received), ("Updated", view.updated), ("Reason", view.reason ?? "")]
+                .map { "<tr><th>\($0.0)</th><td>\(TextResponse.escape($0.1))</td></tr>" }.joined()
+            return TextResponse.page(.ok, title: "Webmention status", body: "<h1>Webmention status</h1><table>\(rows)</table>")
+        }
+        return JSONResponse.make(.ok, view)
+    }
+
+    private func statusURL(_ token: String) -> String {
+        "\(config.server.baseURL)/webmention/status/\(token)"
+    }
+}
+
+/// The public view of a mention's processing state.
+struct StatusView: Encodable {
+    var status: String
+    var source: String
+    var target: String
+    var received: String
+    var updated: String
+    var reason: String?
+
+    init(_ mention: Mention) {
+        let format = Date.ISO8601FormatStyle()
+        status = mention.status.rawValue
+        source = mention.source
+        target = mention.target
+        received = mention.received.formatted(format)
+        updated = mention.updated.formatted(format)
+        reason = mention.reason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, source, target, received, updated, reason
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(source, forKey: .source)
+        try container.encode(target, forKey: .target)
+        try container.encode(received, forKey: .received)
+        try container.encode(updated, forKey: .updated)
+        try container.encode(reason, forKey: .reason)
+    }
+}

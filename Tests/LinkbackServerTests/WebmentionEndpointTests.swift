@@ -1,0 +1,319 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// The webmention endpoint end to end: the real server process on loopback, a real local source
+/// server, a real SQLite file and the rejection log it writes.
+@Suite struct WebmentionEndpointTests {
+    static let target = "https://blog.example/posts/1"
+
+    private func linking(_ extra: String = "") -> FixtureServer.Page {
+        .html("<html><head><title>Source</title></head><body><p>\(extra) <a href=\"\(Self.target)\">your post</a></p></body></html>")
+    }
+
+    /// The path of a status URL from a Location header (base URL https://mentions.example).
+    private func statusPath(_ location: String?) throws -> String {
+        let location = try #require(location)
+        #expect(location.hasPrefix("https://mentions.example/webmention/status/"))
+        return String(location.dropFirst("https://mentions.example".count))
+    }
+
+    @Test func acceptsVerifiesAndApproves() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking())
+        let server = try await ServerHarness(
+            yaml: "moderation:\n  auto_approve: true", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+
+        let answer = try await server.postForm("/webmention", [("source", source.url("/post").absoluteString), ("target", Self.target)])
+        #expect(answer.status == 201)
+        let path = try statusPath(answer.headers["location"])
+        let body = try #require(JSON.object(answer.body))
+        #expect(body["status"] as? String == "queued")
+        #expect(body["location"] as? String == answer.headers["location"])
+
+        let status = try await server.waitForStatus(path, in: ["approved"])
+        #expect(status["source"] as? String == source.url("/post").absoluteString)
+        #expect(status["target"] as? String == Self.target)
+        #expect(status["received"] is String && status["updated"] is String)
+        #expect(server.rejectionLines.isEmpty)
+
+        let html = try await server.send("GET", path, headers: [("Accept", "text/html")])
+        #expect(html.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(html.body.contains("<td>approved</td>"))
+        await source.stop()
+    }
+
+    @Test func withoutAutoApproveAMentionWaitsForModeration() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking())
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let answer = try await server.postForm("/webmention", [("source", source.url("/post").absoluteString), ("target", Self.target)])
+        _ = try await server.waitForStatus(try statusPath(answer.headers["location"]), in: ["pending"])
+        await source.stop()
+    }
+
+    @Test func resendUpdatesInPlaceThenDeletesWhenTheLinkGoesOrTheSourceIsGone() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking("first version"))
+        source.set("/other", linking())
+        let server = try await ServerHarness(yaml: "moderation:\n  auto_approve: true", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let form = [("source", source.url("/post").absoluteString), ("target", Self.target)]
+
+        let first = try await server.postForm("/webmention", form)
+        let path = try statusPath(first.headers["location"])
+        _ = try await server.waitForStatus(path, in: ["approved"])
+
+        source.set("/post", linking("second version"))
+        let second = try await server.postForm("/webmention", form)
+        #expect(second.status == 201)
+        #expect(second.headers["location"] == first.headers["location"])
+        _ = try await server.waitForStatus(path, in: ["approved"])
+        #expect(source.hits("/post") == 2)
+
+        source.set("/post", .html("<html><body><p>I removed the link.</p></body></html>"))
+        _ = try await server.postForm("/webmention", form)
+        let deleted = try await server.waitForStatus(path, in: ["deleted"])
+        #expect(deleted["reason"] as? String == "no-link")
+
+        let other = try await server.postForm("/webmention", [("source", source.url("/other").absoluteString), ("target", Self.target)])
+        let otherPath = try statusPath(other.headers["location"])
+        _ = try await server.waitForStatus(otherPath, in: ["approved"])
+        source.set("/other", .html("gone", status: 410))
+        _ = try await server.postForm("/webmention", [("source", source.url("/other").absoluteString), ("target", Self.target)])
+        let gone = try await server.waitForStatus(otherPath, in: ["deleted"])
+        #expect(gone["reason"] as? String == "gone")
+        // Deletes are not spam: nothing is written for fail2ban.
+        #expect(server.rejectionLines.isEmpty)
+        await source.stop()
+    }
+
+    @Test func aNewMentionWithoutTheLinkIsRejectedAndLogged() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/spam", .html("<html><body>cheap pills https://blog.example/posts/1</body></html>"))
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let answer = try await server.postForm(
+            "/webmention", [("source", source.url("/spam").absoluteString), ("target", Self.target)],
+            headers: [("User-Agent", "SpamBot/1.0")])
+        let status = try await server.waitForStatus(try statusPath(answer.headers["location"]), in: ["rejected"])
+        #expect(status["reason"] as? String == "no-link")
+        let lines = server.rejectionLines
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains(#"linkback["#) == true)
+        #expect(lines.first?.contains(#"]: webmention rejected from 127.0.0.1 reason=no-link source="\#(source.url("/spam").absoluteString)" target="https://blog.example/posts/1" ua="SpamBot/1.0""#) == true)
+        await source.stop()
+    }
+
+    @Test func aSlowSourceIsRetriedNotDeleted() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking())
+        let server = try await ServerHarness(
+            yaml: "moderation:\n  auto_approve: true\n\nfetch:\n  timeout_seconds: 0.5\n  allow_hosts: [\"\(source.hostPort)\"]\n\nverification:\n  retry_base_seconds: 0.3\n  max_attempts: 3")
+        defer { server.cleanUp() }
+        let form = [("source", source.url("/post").absoluteString), ("target", Self.target)]
+        let path = try statusPath(try await server.postForm("/webmention", form).headers["location"])
+        _ = try await server.waitForStatus(path, in: ["approved"])
+
+        var slow = FixtureServer.Page.html(String(repeating: "x", count: 50))
+        slow.trickle = .milliseconds(100)
+        source.set("/post", slow)
+        _ = try await server.postForm("/webmention", form)
+        // Three attempts time out; the known mention keeps its status instead of being deleted.
+        let deadline = Date().addingTimeInterval(15)
+        var status: [String: Any] = [:]
+        while Date() < deadline {
+            status = JSON.object(try await server.send("GET", path).body) ?? [:]
+            if status["status"] as? String != "queued" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status["status"] as? String == "approved")
+        #expect(status["reason"] as? String == "timed-out")
+        #expect(source.hits("/post") == 4)
+        #expect(server.rejectionLines.isEmpty)
+        await source.stop()
+    }
+
+    @Test func queuedMentionsSurviveARestart() async throws {
+        let source = try await FixtureServer.start()
+        // The source is slow to answer, so the server is stopped while verifications are queued.
+        var slow = linking()
+        slow.trickle = .milliseconds(2)
+        slow.chunkSize = 4
+        source.set("/post", slow)
+        let server = try await ServerHarness(
+            yaml: "fetch:\n  timeout_seconds: 10\n  allow_hosts: [\"\(source.hostPort)\"]\n\nverification:\n  concurrency: 1",
+            allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        var paths: [String] = []
+        for index in 0..<5 {
+            let answer = try await server.postForm(
+                "/webmention", [("source", source.url("/post").absoluteString + "?n=\(index)"), ("target", Self.target)])
+            paths.append(try statusPath(answer.headers["location"]))
+        }
+        let health = JSON.object(try await server.send("GET", "/healthz").body)
+        #expect((health?["queued"] as? Int ?? 0) > 0, "nothing was queued when the server stopped")
+        #expect(try await server.stop() == 0)
+        source.set("/post", linking())
+        try await server.restart()
+        for path in paths {
+            _ = try await server.waitForStatus(path, in: ["pending"])
+        }
+        await source.stop()
+    }
+
+    @Test func webmentionRocksReceiverTests() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/test/1", linking())
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        // Test 1: a valid webmention gets 201 with a Location header.
+        let one = try await server.postForm("/webmention", [("source", source.url("/test/1").absoluteString), ("target", Self.target)])
+        #expect(one.status == 201)
+        #expect(one.headers["location"] != nil)
+        // Test 2: each of three garbage requests gets 400 synchronously.
+        for fields in [
+            [("source", "jwoijgoisdjlskjegisvjowuehjtkx"), ("target", Self.target)],
+            [("source", source.url("/test/1").absoluteString), ("target", "sjdlkfjslkdjfkjsdlfkjsd")],
+            [("source", "qqqqq"), ("target", "zzzzz")],
+        ] {
+            #expect(try await server.postForm("/webmention", fields).status == 400)
+        }
+        await source.stop()
+    }
+
+    struct BadRequest: Sendable, CustomStringConvertible {
+        let fields: [(String, String)]
+        let error: String
+        let reason: String
+        init(_ fields: [(String, String)], _ error: String, _ reason: String) {
+            self.fields = fields
+            self.error = error
+            self.reason = reason
+        }
+        var description: String { fields.map { "\($0.0)=\($0.1.prefix(60))" }.joined(separator: "&") }
+    }
+
+    static let badRequests: [BadRequest] = [
+        BadRequest([("target", target)], "invalid_request", "invalid-request"),
+        BadRequest([("source", "https://a.example/")], "invalid_request", "invalid-request"),
+        BadRequest([("source", ""), ("target", target)], "invalid_request", "invalid-request"),
+        BadRequest([("source", "not a url"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "javascript:alert(1)"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "ftp://a.example/x"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "mailto:someone@a.example"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "//a.example/x"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "https://user:pw@a.example/"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "https://a.example:99999/"), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "https://a.example/" + String(repeating: "x", count: 2100)), ("target", target)], "invalid_source", "invalid-url"),
+        BadRequest([("source", "https://a.example/"), ("target", "/posts/1")], "invalid_target", "invalid-url"),
+        BadRequest([("source", "https://a.example/"), ("target", "https:///posts/1")], "invalid_target", "invalid-url"),
+        BadRequest([("source", target + "#frag"), ("target", target)], "invalid_request", "same-url"),
+        BadRequest([("source", "https://a.example/"), ("target", "https://other.example/posts/1")], "target_not_supported", "target-not-supported"),
+        BadRequest([("source", "https://a.example/"), ("target", "https://blog.example.evil.example/")], "target_not_supported", "target-not-supported"),
+    ]
+
+    @Test(arguments: badRequests)
+    func refusesBadRequestsWith400(request: BadRequest) async throws {
+        let (error, reason) = (request.error, request.reason)
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        let answer = try await server.postForm("/webmention", request.fields)
+        #expect(answer.status == 400)
+        let body = try #require(JSON.object(answer.body))
+        #expect(body["error"] as? String == error)
+        #expect((body["error_description"] as? String)?.isEmpty == false)
+        #expect(server.rejectionLines.count == 1)
+        #expect(server.rejectionLines.first?.contains("webmention rejected from 127.0.0.1 reason=\(reason)") == true)
+        let health = JSON.object(try await server.send("GET", "/healthz").body)
+        #expect(health?["queued"] as? Int == 0)
+    }
+
+    @Test func malformedBodiesAndWrongTypes() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        let form = [("Content-Type", "application/x-www-form-urlencoded")]
+        let duplicate = try await server.send(
+            "POST", "/webmention", body: Array("source=https://a.example/&source=https://b.example/&target=https://blog.example/".utf8),
+            headers: form)
+        #expect(duplicate.status == 400)
+        #expect(JSON.object(duplicate.body)?["error_description"] as? String == "the source parameter appears more than once")
+        let badUTF8 = try await server.send("POST", "/webmention", body: Array("source=https://a.example/%FF%FE&target=x".utf8), headers: form)
+        #expect(badUTF8.status == 400)
+        let badPercent = try await server.send("POST", "/webmention", body: Array("source=%G1&target=x".utf8), headers: form)
+        #expect(badPercent.status == 400)
+        let json = try await server.send("POST", "/webmention", body: Array(#"{"source":"a"}"#.utf8), headers: [("Content-Type", "application/json")])
+        #expect(json.status == 415)
+        let none = try await server.send("POST", "/webmention", body: Array("source=a".utf8))
+        #expect(none.status == 415)
+        let charset = try await server.postForm(
+            "/webmention", [("source", "https://a.example/"), ("target", Self.target)],
+            headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")])
+        #expect(charset.status == 201)
+        let plain = try await server.postForm("/webmention", [("source", "x")], headers: [("Accept", "text/plain")])
+        #expect(plain.status == 400)
+        #expect(plain.body == "invalid_request: the target parameter is missing\n")
+        let reasons = server.rejectionLines.map { $0.components(separatedBy: "reason=")[1].split(separator: " ")[0] }
+        #expect(reasons == ["invalid-request", "invalid-request", "invalid-request", "unsupported-media-type",
+            "unsupported-media-type", "invalid-request"])
+    }
+
+    @Test func oversizedBodiesGet413WithoutBeingRead() async throws {
+        let server = try await ServerHarness(yaml: "webmention:\n  max_body_bytes: 1024")
+        defer { server.cleanUp() }
+        let fields = [("source", "https://a.example/" + String(repeating: "a", count: 900)), ("target", Self.target)]
+        let justUnder = try await server.postForm("/webmention", fields)
+        #expect(justUnder.status == 201)
+        let over = try await server.postForm("/webmention", [("source", "https://a.example/" + String(repeating: "a", count: 1100)), ("target", Self.target)])
+        #expect(over.status == 413)
+        // A client that claims 10 MiB and sends nothing more is answered at once.
+        let lying = try await RawHTTP.exchange(port: server.port, parts: [Array(
+            "POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10485760\r\n\r\nsource=".utf8)],
+            timeout: 5)
+        #expect(RawHTTP.status(lying) == 413)
+        // Chunked, with no length: read up to the limit, then 413.
+        let chunk = "source=" + String(repeating: "b", count: 2000)
+        let chunked = try await RawHTTP.exchange(port: server.port, parts: [Array(
+            "POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n\(String(chunk.utf8.count, radix: 16))\r\n\(chunk)\r\n0\r\n\r\n".utf8)],
+            timeout: 5)
+        #expect(RawHTTP.status(chunked) == 413)
+        #expect(server.rejectionLines.filter { $0.contains("reason=too-large") }.count == 3)
+    }
+
+    @Test func unknownStatusTokensAre404() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        #expect(try await server.send("GET", "/webmention/status/00000000000000000000000000000000").status == 404)
+        #expect(try await server.send("GET", "/webmention/status/1").status == 404)
+    }
+
+    @Test func servesTheFormForPeople() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        let form = try await server.send("GET", "/webmention")
+        #expect(form.status == 200)
+        #expect(form.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(form.body.contains(#"<form method="post" action="webmention">"#))
+        let fromBrowser = try await server.postForm(
+            "/webmention", [("source", "https://a.example/"), ("target", Self.target)], headers: [("Accept", "text/html")])
+        #expect(fromBrowser.status == 201)
+        #expect(fromBrowser.body.contains("Webmention accepted"))
+    }
+
+    @Test func checkTargetExistsRefusesTargetsThatDoNotAnswer() async throws {
+        let site = try await FixtureServer.start()
+        site.set("/posts/1", .html("a post"))
+        let server = try await ServerHarness(
+            yaml: "verification:\n  check_target_exists: true", sites: [site.hostPort], allowHosts: [site.hostPort])
+        defer { server.cleanUp() }
+        let ok = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", site.url("/posts/1").absoluteString)])
+        #expect(ok.status == 201)
+        let missing = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", site.url("/posts/2").absoluteString)])
+        #expect(missing.status == 400)
+        #expect(JSON.object(missing.body)?["error"] as? String == "target_not_found")
+        #expect(server.rejectionLines.last?.contains("reason=target-not-found") == true)
+        await site.stop()
+    }
+}
