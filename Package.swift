@@ -73,6 +73,7 @@ let package = Package(
                 "LinkbackCore",
                 "LinkbackTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Fixtures"]
         ),
