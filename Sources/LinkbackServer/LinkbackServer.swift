@@ -16,6 +16,7 @@ public struct LinkbackServer: Sendable {
     /// Verifies stored mentions in the background; runs as one of the application's services.
     public let queue: VerificationQueue
     let receiver: MentionReceiver
+    let pingback: PingbackService
     let formPage: String
 
     public init(config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger) {
@@ -30,6 +31,15 @@ public struct LinkbackServer: Sendable {
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
             targetFetcher: config.verification.checkTargetExists ? verifier.fetcher : nil, queue: queue)
+        var pingbackLimits = FetchLimits(config.fetch)
+        pingbackLimits.timeoutSeconds = min(config.fetch.timeoutSeconds, config.pingback.verifyTimeoutSeconds)
+        let pingbackVerifier = Verifier(
+            fetcher: GuardedFetcher(limits: pingbackLimits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL)),
+            lenientMatch: config.verification.lenientMatch, maxContentLength: config.verification.maxContentLength)
+        pingback = PingbackService(
+            receiver: receiver, store: store, verifier: pingbackVerifier, policy: VerificationPolicy(config: config),
+            enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
+            logger: logger)
         let formPath = config.server.publicDirectory + "/webmention.html"
         if let page = try? String(contentsOfFile: formPath, encoding: .utf8) {
             formPage = page
@@ -47,6 +57,8 @@ public struct LinkbackServer: Sendable {
             receiver: receiver, store: store, config: config,
             rejections: Rejections(log: rejectionLog, protocol: .webmention), formPage: formPage
         ).register(on: router)
+        XMLRPCRoutes(service: pingback, config: config, rejections: Rejections(log: rejectionLog, protocol: .pingback))
+            .register(on: router)
         return router
     }
 

@@ -12,6 +12,8 @@ public struct Config: Sendable {
         public var trustedProxies: [CIDR]
         /// Static assets (the webmention form).
         public var publicDirectory: String
+        /// Time allowed to receive a request body (slow or never-ending bodies get 408).
+        public var bodyTimeoutSeconds: Double
     }
 
     public struct Database: Sendable {
@@ -52,6 +54,18 @@ public struct Config: Sendable {
         public var maxBodyBytes: Int
     }
 
+    public struct Pingback: Sendable {
+        /// `false`: every call gets fault 33 and nothing is fetched.
+        public var enabled: Bool
+        /// Send every fault but 48 as code 0 with an empty string (the real code is logged).
+        public var collapseFaults: Bool
+        public var maxBodyBytes: Int
+        /// Bound on the synchronous verification of one ping.
+        public var verifyTimeoutSeconds: Double
+        /// Pings verified at once; more get fault 50 at once.
+        public var maxConcurrentVerifications: Int
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level
         /// A file path, or `syslog`.
@@ -72,6 +86,7 @@ public struct Config: Sendable {
     public var fetch: Fetch
     public var verification: Verification
     public var webmention: Webmention
+    public var pingback: Pingback
     public var logging: Logging
     public var admin: Admin
 
@@ -111,7 +126,8 @@ public struct Config: Sendable {
             port: int("server.port"),
             baseURL: string("server.base_url"),
             trustedProxies: strings("server.trusted_proxies").compactMap(CIDR.init),
-            publicDirectory: string("server.public_dir")
+            publicDirectory: string("server.public_dir"),
+            bodyTimeoutSeconds: double("server.body_timeout_seconds")
         )
         database = Database(path: string("database.path"))
         sites = strings("sites").compactMap(HostPort.init)
@@ -135,6 +151,13 @@ public struct Config: Sendable {
             retryBaseSeconds: double("verification.retry_base_seconds")
         )
         webmention = Webmention(maxBodyBytes: int("webmention.max_body_bytes"))
+        pingback = Pingback(
+            enabled: bool("pingback.enabled"),
+            collapseFaults: bool("pingback.collapse_faults"),
+            maxBodyBytes: int("pingback.max_body_bytes"),
+            verifyTimeoutSeconds: double("pingback.verify_timeout_seconds"),
+            maxConcurrentVerifications: int("pingback.max_concurrent_verifications")
+        )
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,
             fail2banLog: string("logging.fail2ban_log"),

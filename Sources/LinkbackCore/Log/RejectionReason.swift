@@ -13,6 +13,7 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     case blockedSource = "blocked-source"
     case rateLimited = "rate-limited"
     case tooLarge = "too-large"
+    case slowRequest = "slow-request"
     case unsupportedMediaType = "unsupported-media-type"
     case sourceNotFound = "source-not-found"
     case noLink = "no-link"

@@ -51,13 +51,18 @@ public struct VerificationPolicy: Sendable {
 
     /// The status of a mention whose link was found.
     public func status(forVerified mention: Mention) -> MentionStatus {
-        switch mention.previousStatus {
+        status(forVerifiedSource: mention.source, previous: mention.previousStatus)
+    }
+
+    /// The status of a verified mention from `source` that had status `previous` before (if any).
+    public func status(forVerifiedSource source: String, previous: MentionStatus?) -> MentionStatus {
+        switch previous {
         case .spam?: return .spam
-        case .approved?, .pending?: if !remoderateUpdates { return mention.previousStatus! }
+        case .approved?, .pending?: if !remoderateUpdates { return previous! }
         default: break
         }
         if autoApprove { return .approved }
-        if let host = URL(string: mention.source)?.host.flatMap(HostName.normalized),
+        if let host = URL(string: source)?.host.flatMap(HostName.normalized),
             allowDomains.contains(where: { HostName.host(host, isWithin: $0) })
         {
             return .approved

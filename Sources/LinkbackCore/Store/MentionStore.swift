@@ -67,6 +67,11 @@ public protocol MentionStore: Sendable {
     /// (same row, same token).
     func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult
 
+    /// Stores a mention that was verified synchronously (pingback) with its content and status:
+    /// a new row, or the existing row of the same pair (which must be `deleted`; the caller checks).
+    func storeVerified(_ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor)
+        async throws -> Mention
+
     func mention(id: Int64) async throws -> Mention?
     func mention(token: String) async throws -> Mention?
     func mention(source: String, target: String) async throws -> Mention?

@@ -70,21 +70,34 @@ public final class SQLiteMentionStore: MentionStore {
                 }
                 return ReceiveResult(mention: updated, isNew: false)
             }
-            let token = Token.make()
-            try db.execute(
-                sql: """
-                    INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
-                        received_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    token, incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
-                    incoming.clientIP, incoming.userAgent, now, now,
-                ])
-            let id = db.lastInsertedRowID
-            try Self.recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
+            let id = try Self.insertQueued(db, incoming, actor: actor, at: now)
             guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             return ReceiveResult(mention: stored, isNew: true)
+        }
+    }
+
+    public func storeVerified(_ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor)
+        async throws -> Mention
+    {
+        try await pool.write { db in
+            let now = Date()
+            let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
+            let id: Int64
+            if let previous {
+                id = previous.id
+                try db.execute(
+                    sql: """
+                        UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
+                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL WHERE id = ?
+                        """,
+                    arguments: [incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, id])
+            } else {
+                id = try Self.insertQueued(db, incoming, actor: actor, at: now)
+            }
+            try Self.saveVerified(db, id: id, status: status, content: content, at: now)
+            try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
+            guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+            return stored
         }
     }
 
@@ -115,19 +128,7 @@ public final class SQLiteMentionStore: MentionStore {
             let now = Date()
             switch result {
             case .verified(let status, let content):
-                try db.execute(
-                    sql: """
-                        UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
-                            attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, type = ?, rsvp = ?,
-                            title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                            author_url = ?, author_photo = ?, published = ?
-                        WHERE id = ?
-                        """,
-                    arguments: [
-                        status.rawValue, now, now, content.type.rawValue, content.rsvp, content.title, content.excerpt,
-                        content.contentHTML, content.contentText, content.authorName, content.authorURL,
-                        content.authorPhoto, content.published, claimed.id,
-                    ])
+                try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
                 try Self.recordEvent(db, claimed.id, actor: actor, from: .queued, to: status, reason: "verified", at: now)
             case .failed(let status, let reason):
                 try db.execute(
@@ -277,6 +278,42 @@ public final class SQLiteMentionStore: MentionStore {
     {
         try Row.fetchOne(db, sql: "SELECT * FROM mentions WHERE \(condition)", arguments: arguments)
             .map(mention(from:))
+    }
+
+    /// Inserts a new `queued` mention with a fresh token and its creation event.
+    private static func insertQueued(_ db: Database, _ incoming: IncomingMention, actor: Actor, at now: Date) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
+                    received_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                """,
+            arguments: [
+                Token.make(), incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
+                incoming.clientIP, incoming.userAgent, now, now,
+            ])
+        let id = db.lastInsertedRowID
+        try recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
+        return id
+    }
+
+    /// Writes a verified status and its extracted content, and releases any claim.
+    private static func saveVerified(_ db: Database, id: Int64, status: MentionStatus, content: MentionContent, at now: Date)
+        throws
+    {
+        try db.execute(
+            sql: """
+                UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
+                    attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, type = ?, rsvp = ?,
+                    title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
+                    author_url = ?, author_photo = ?, published = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                status.rawValue, now, now, content.type.rawValue, content.rsvp, content.title, content.excerpt,
+                content.contentHTML, content.contentText, content.authorName, content.authorURL,
+                content.authorPhoto, content.published, id,
+            ])
     }
 
     private static func recordEvent(

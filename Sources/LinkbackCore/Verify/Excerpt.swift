@@ -47,10 +47,13 @@ enum Excerpt {
         }
         walk(root)
         guard state == 2 else { return nil }
-        let lead = tail(before.collapsingWhitespace(), context)
-        let trail = head(after.collapsingWhitespace(), context)
-        let middle = linkText.collapsingWhitespace()
-        let body = [lead, middle, trail].filter { !$0.isEmpty }.joined(separator: " ")
+        // Collapse whitespace over the whole text, so the spacing around the link is the page's own.
+        let marked = (before + "\u{1}" + linkText + "\u{2}" + after).collapsingWhitespace()
+        guard let open = marked.firstIndex(of: "\u{1}"), let close = marked.firstIndex(of: "\u{2}") else { return nil }
+        let lead = tail(String(marked[..<open]), context)
+        let middle = String(marked[marked.index(after: open)..<close])
+        let trail = head(String(marked[marked.index(after: close)...]), context)
+        let body = (lead + middle + trail).trimmingHTMLWhitespace()
         return body.isEmpty ? nil : "[…] " + body + " […]"
     }
 
@@ -59,7 +62,7 @@ enum Excerpt {
         guard text.count > limit else { return text }
         let cut = text.suffix(limit)
         guard let space = cut.firstIndex(of: " ") else { return String(cut) }
-        return String(cut[cut.index(after: space)...])
+        return String(cut[space...])
     }
 
     /// The first `limit` characters, ending at a word boundary.
@@ -67,7 +70,7 @@ enum Excerpt {
         guard text.count > limit else { return text }
         let cut = text.prefix(limit)
         guard let space = cut.lastIndex(of: " ") else { return String(cut) }
-        return String(cut[..<space])
+        return String(cut[...space])
     }
 
     private static func isBlock(_ name: String) -> Bool {

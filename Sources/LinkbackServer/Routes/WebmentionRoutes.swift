@@ -34,18 +34,17 @@ struct WebmentionRoutes {
                 "send source and target as application/x-www-form-urlencoded", .unsupportedMediaType)
         }
         let limit = config.webmention.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            return refuse(.contentTooLarge, "invalid_request", "the request body is larger than \(limit) bytes", .tooLarge)
-        }
-        let body: ByteBuffer
+        let body: [UInt8]
         do {
-            body = try await request.body.collect(upTo: limit)
-        } catch {
+            body = try await BodyReader.read(request, limit: limit, timeoutSeconds: config.server.bodyTimeoutSeconds)
+        } catch .tooLarge {
             return refuse(.contentTooLarge, "invalid_request", "the request body is larger than \(limit) bytes", .tooLarge)
+        } catch .timedOut {
+            return refuse(.requestTimeout, "invalid_request", "the request body did not arrive in time", .slowRequest)
         }
         let form: FormBody
         do {
-            form = try FormBody(Array(buffer: body), unique: ["source", "target"])
+            form = try FormBody(body, unique: ["source", "target"])
         } catch {
             let description: String
             switch error {
