@@ -16,14 +16,14 @@ struct ClientInfo {
     }
 }
 
-/// Writes rejection-log lines for one endpoint.
+/// Records rejections for one endpoint (rejection log and ban count).
 struct Rejections: Sendable {
-    let log: RejectionLog
+    let recorder: RejectionRecorder
     let `protocol`: MentionProtocol
 
     func record(_ client: ClientInfo, _ reason: RejectionReason, source: String? = nil, target: String? = nil) {
         guard let ip = client.ip else { return }
-        log.record(
+        recorder.record(
             Rejection(protocol: `protocol`, clientIP: ip, reason: reason, source: source, target: target,
                 userAgent: client.userAgent))
     }

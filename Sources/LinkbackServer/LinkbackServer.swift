@@ -12,6 +12,9 @@ public struct LinkbackServer: Sendable {
     public let store: any MentionStore
     public let rejectionLog: RejectionLog
     public let logger: Logger
+    /// The spam rules, shared by both endpoints and the queue.
+    public let spam: SpamGuard
+    let rejections: RejectionRecorder
 
     /// Verifies stored mentions in the background; runs as one of the application's services.
     public let queue: VerificationQueue
@@ -24,18 +27,16 @@ public struct LinkbackServer: Sendable {
         self.store = store
         self.rejectionLog = rejectionLog
         self.logger = logger
-        let verifier = Verifier(config: config)
+        spam = SpamGuard(config: config.spam)
+        rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
         queue = VerificationQueue(
-            store: store, verifier: verifier, policy: VerificationPolicy(config: config), rejectionLog: rejectionLog,
-            logger: logger, concurrency: config.verification.concurrency)
+            store: store, verifier: Verifier(config: config, spam: spam), policy: VerificationPolicy(config: config),
+            rejections: rejections, logger: logger, concurrency: config.verification.concurrency)
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
-            targetFetcher: config.verification.checkTargetExists ? verifier.fetcher : nil, queue: queue)
-        var pingbackLimits = FetchLimits(config.fetch)
-        pingbackLimits.timeoutSeconds = min(config.fetch.timeoutSeconds, config.pingback.verifyTimeoutSeconds)
-        let pingbackVerifier = Verifier(
-            fetcher: GuardedFetcher(limits: pingbackLimits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL)),
-            lenientMatch: config.verification.lenientMatch, maxContentLength: config.verification.maxContentLength)
+            targetFetcher: config.verification.checkTargetExists ? Verifier(config: config).fetcher : nil, queue: queue,
+            spam: spam)
+        let pingbackVerifier = Verifier(config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds)
         pingback = PingbackService(
             receiver: receiver, store: store, verifier: pingbackVerifier, policy: VerificationPolicy(config: config),
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
@@ -55,10 +56,11 @@ public struct LinkbackServer: Sendable {
         HealthRoutes(store: store).register(on: router)
         WebmentionRoutes(
             receiver: receiver, store: store, config: config,
-            rejections: Rejections(log: rejectionLog, protocol: .webmention), formPage: formPage
+            rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage
         ).register(on: router)
-        XMLRPCRoutes(service: pingback, config: config, rejections: Rejections(log: rejectionLog, protocol: .pingback))
-            .register(on: router)
+        XMLRPCRoutes(
+            service: pingback, config: config, rejections: Rejections(recorder: rejections, protocol: .pingback), spam: spam
+        ).register(on: router)
         return router
     }
 
@@ -76,7 +78,10 @@ public struct LinkbackServer: Sendable {
         return Application(
             router: router(),
             configuration: .init(address: .hostname(host, port: config.server.port), serverName: nil),
-            services: [LogReopenService(log: rejectionLog, logger: logger), VerificationQueueService(queue: queue)],
+            services: [
+                LogReopenService(log: rejectionLog, logger: logger), BlockRefreshService(spam: spam, store: store, logger: logger),
+                VerificationQueueService(queue: queue),
+            ],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.notice("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")

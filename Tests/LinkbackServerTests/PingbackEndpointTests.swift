@@ -121,7 +121,7 @@ import Testing
     @Test func concurrencyCapAnswers50AtOnce() async throws {
         let source = try await FixtureServer.start()
         var slow = linking()
-        slow.trickle = .milliseconds(20)
+        slow.trickle = .milliseconds(100)  // about 2 s in all
         slow.chunkSize = 8
         source.set("/slow", slow)
         source.set("/links", linking())

@@ -138,13 +138,26 @@ import Testing
         try await expectStillServing(server)
     }
 
-    @Test func theClassicSpamRequest() async throws {
+    /// Chunked, PHP/5.2.10, malformed XML: what pingback spam bots send every few minutes.
+    static func classicSpam() -> [UInt8] {
+        let body = "<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>pingback.ping</methodName>\n<params>\n<param><value><string>http://spam.example/cheap-pills</string></value></param>\n<param><value><string>https://blog.example/posts/1</string>"
+        return Array("POST /xmlrpc HTTP/1.1\r\nHost: blog.example\r\nUser-Agent: PHP/5.2.10\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n".utf8)
+    }
+
+    @Test func theClassicSpamRequestIsRefusedAtTheDoorByDefault() async throws {
         let server = try await ServerHarness()
         defer { server.cleanUp() }
-        // Chunked, PHP/5.2.10, malformed XML: what pingback spam bots send every few minutes.
-        let body = "<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>pingback.ping</methodName>\n<params>\n<param><value><string>http://spam.example/cheap-pills</string></value></param>\n<param><value><string>https://blog.example/posts/1</string>"
-        let request = Array("POST /xmlrpc HTTP/1.1\r\nHost: blog.example\r\nUser-Agent: PHP/5.2.10\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n\(String(body.utf8.count, radix: 16))\r\n\(body)\r\n0\r\n\r\n".utf8)
-        let response = try await RawHTTP.exchange(port: server.port, parts: [request])
+        let response = try await RawHTTP.exchange(port: server.port, parts: [Self.classicSpam()])
+        #expect(RawHTTP.status(response) == 200)
+        #expect(faultCode(response) == 49)
+        #expect(server.rejectionLines.count == 1)
+        #expect(server.rejectionLines[0].hasSuffix(#"pingback rejected from 127.0.0.1 reason=blocked-user-agent ua="PHP/5.2.10""#))
+    }
+
+    @Test func theClassicSpamRequestWithoutTheUserAgentRuleIsMalformedXML() async throws {
+        let server = try await ServerHarness(yaml: "spam:\n  block_user_agents: []\n  rate_limit_per_minute: 0\n  pair_interval_seconds: 0")
+        defer { server.cleanUp() }
+        let response = try await RawHTTP.exchange(port: server.port, parts: [Self.classicSpam()])
         #expect(RawHTTP.status(response) == 200)
         #expect(faultCode(response) == -32700)
         #expect(server.rejectionLines.count == 1)

@@ -9,12 +9,23 @@ import Glibc
 public enum RawHTTP {
     /// Writes `request` (after `pause` between `parts`), reads until the server closes or
     /// `timeout` passes, and returns what was read.
+    /// `from` binds the client side to another loopback address (127.0.0.2) to play a second client.
     public static func exchange(
-        port: Int, parts: [[UInt8]], pause: Duration = .zero, timeout: Double = 10, host: String = "127.0.0.1"
+        port: Int, parts: [[UInt8]], pause: Duration = .zero, timeout: Double = 10, host: String = "127.0.0.1",
+        from: String? = nil
     ) async throws -> String {
         let fd = socket(host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw FixtureFailure("socket failed") }
         defer { close(fd) }
+        if let from {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, from, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw FixtureFailure("cannot bind to \(from)") }
+        }
         var seconds = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
         let connected: Int32

@@ -66,6 +66,24 @@ public struct Config: Sendable {
         public var maxConcurrentVerifications: Int
     }
 
+    public struct Spam: Sendable {
+        /// Regular expressions; a matching User-Agent is refused at the door.
+        public var blockUserAgents: [String]
+        public var blockDomains: [String]
+        public var blockIPs: [CIDR]
+        /// Requests a minute per client address (0 = no limit), with bursts up to `rateLimitBurst`.
+        public var rateLimitPerMinute: Int
+        public var rateLimitBurst: Int
+        /// Minimum seconds between two requests for the same (source, target) pair.
+        public var pairIntervalSeconds: Double
+        /// Fetches a minute from one source host (0 = no limit).
+        public var fetchesPerSourceHostPerMinute: Int
+        /// Rejections within `banWindowMinutes` that ban an address (0 = off).
+        public var banAfterRejections: Int
+        public var banWindowMinutes: Double
+        public var banMinutes: Double
+    }
+
     public struct Logging: Sendable {
         public var level: Logger.Level
         /// A file path, or `syslog`.
@@ -87,6 +105,7 @@ public struct Config: Sendable {
     public var verification: Verification
     public var webmention: Webmention
     public var pingback: Pingback
+    public var spam: Spam
     public var logging: Logging
     public var admin: Admin
 
@@ -157,6 +176,18 @@ public struct Config: Sendable {
             maxBodyBytes: int("pingback.max_body_bytes"),
             verifyTimeoutSeconds: double("pingback.verify_timeout_seconds"),
             maxConcurrentVerifications: int("pingback.max_concurrent_verifications")
+        )
+        spam = Spam(
+            blockUserAgents: strings("spam.block_user_agents"),
+            blockDomains: strings("spam.block_domains").compactMap(HostName.normalized),
+            blockIPs: strings("spam.block_ips").compactMap(CIDR.init),
+            rateLimitPerMinute: int("spam.rate_limit_per_minute"),
+            rateLimitBurst: int("spam.rate_limit_burst"),
+            pairIntervalSeconds: double("spam.pair_interval_seconds"),
+            fetchesPerSourceHostPerMinute: int("spam.fetches_per_source_host_per_minute"),
+            banAfterRejections: int("spam.ban_after_rejections"),
+            banWindowMinutes: double("spam.ban_window_minutes"),
+            banMinutes: double("spam.ban_minutes")
         )
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,

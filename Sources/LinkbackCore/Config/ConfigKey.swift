@@ -111,6 +111,16 @@ extension ConfigKey {
         ConfigKey("pingback.max_body_bytes", .int(256...10_485_760), .int(65_536)),
         ConfigKey("pingback.verify_timeout_seconds", .double(0.1...600), .double(10)),
         ConfigKey("pingback.max_concurrent_verifications", .int(1...10_000), .int(32)),
+        ConfigKey("spam.block_user_agents", .strings, .strings(["^PHP/5\\.2\\.10$"]), check: regexes),
+        ConfigKey("spam.block_domains", .strings, .strings([]), check: domains),
+        ConfigKey("spam.block_ips", .strings, .strings([]), check: cidrs),
+        ConfigKey("spam.rate_limit_per_minute", .int(0...100_000), .int(30)),
+        ConfigKey("spam.rate_limit_burst", .int(1...100_000), .int(10)),
+        ConfigKey("spam.pair_interval_seconds", .double(0...86_400), .double(30)),
+        ConfigKey("spam.fetches_per_source_host_per_minute", .int(0...100_000), .int(30)),
+        ConfigKey("spam.ban_after_rejections", .int(0...100_000), .int(0)),
+        ConfigKey("spam.ban_window_minutes", .double(0.01...10_080), .double(10)),
+        ConfigKey("spam.ban_minutes", .double(0.01...525_600), .double(60)),
         ConfigKey("logging.level", .string, .string("info"), check: oneOf(LogLevelName.all)),
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),
@@ -153,6 +163,14 @@ private let domains: @Sendable (ConfigValue) -> String? = { value in
     guard case .strings(let items) = value else { return nil }
     for item in items where HostName.normalized(item) == nil {
         return "expected domain names, \"\(item)\" is not one"
+    }
+    return nil
+}
+
+private let regexes: @Sendable (ConfigValue) -> String? = { value in
+    guard case .strings(let items) = value else { return nil }
+    for item in items where (try? NSRegularExpression(pattern: item)) == nil {
+        return "expected regular expressions, \"\(item)\" is not one"
     }
     return nil
 }

@@ -51,6 +51,8 @@ public enum FetchFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut
     case tooManyRedirects(limit: Int)
     case networkError(String)
+    /// The per-source-host fetch cap (`spam.fetches_per_source_host_per_minute`) is used up.
+    case hostRateLimited(String)
 
     public var description: String {
         switch self {
@@ -63,6 +65,7 @@ public enum FetchFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .timedOut: return "timed out"
         case .tooManyRedirects(let limit): return "too many redirects (more than \(limit))"
         case .networkError(let reason): return "network error: \(reason)"
+        case .hostRateLimited(let host): return "too many fetches from \(host) this minute"
         }
     }
 }

@@ -11,6 +11,16 @@ public struct PingbackResult: Sendable, Equatable {
     public var source: String?
     public var target: String?
 
+    public init(
+        answer: Result<XMLRPCValue, XMLRPCFault>, rejection: RejectionReason? = nil, source: String? = nil,
+        target: String? = nil
+    ) {
+        self.answer = answer
+        self.rejection = rejection
+        self.source = source
+        self.target = target
+    }
+
     /// The fault as sent: with `collapse`, every fault but 48 becomes code 0 with an empty string
     /// (WordPress's defence against pingback port scanning); the real code is still logged.
     public func wireAnswer(collapse: Bool) -> Result<XMLRPCValue, XMLRPCFault> {
@@ -101,7 +111,7 @@ public final class PingbackService: Sendable {
             case .invalidTarget, .targetNotSupported: code = Self.targetNotSupported
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
-            case .blockedSource: code = Self.accessDenied
+            case .blockedSource, .rateLimited: code = Self.accessDenied
             }
             return fail(code, failure.message, failure.rejectionReason)
         }
@@ -144,6 +154,9 @@ public final class PingbackService: Sendable {
             return fail(Self.sourceNotFound, "the source URI cannot be fetched: \(outcome.description)", .invalidURL)
         case .serverError, .timedOut, .networkError:
             return fail(Self.upstreamTrouble, "could not reach the source: \(outcome.description)", nil)
+        case .rateLimited:
+            // Many pings naming one source host: possibly someone using us to flood it.
+            return fail(Self.upstreamTrouble, outcome.description, .rateLimited)
         }
     }
 

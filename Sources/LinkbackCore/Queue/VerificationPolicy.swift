@@ -78,7 +78,7 @@ public struct VerificationPolicy: Sendable {
         case .gone, .notFound, .tooManyRedirects: return .sourceNotFound
         case .blockedAddress, .invalidSource: return .invalidURL
         case .tooLarge: return .tooLarge
-        case .linkFound, .serverError, .timedOut, .networkError: return nil
+        case .linkFound, .serverError, .timedOut, .networkError, .rateLimited: return nil
         }
     }
 }

@@ -17,7 +17,7 @@ public final class VerificationQueue: Sendable {
     let store: any MentionStore
     let verifier: Verifier
     let policy: VerificationPolicy
-    let rejectionLog: RejectionLog?
+    let rejections: RejectionRecorder?
     let logger: Logger
     let concurrency: Int
     let pollInterval: Duration
@@ -25,13 +25,13 @@ public final class VerificationQueue: Sendable {
     private let continuation: AsyncStream<Event>.Continuation
 
     public init(
-        store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, rejectionLog: RejectionLog?,
+        store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
         logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
         self.verifier = verifier
         self.policy = policy
-        self.rejectionLog = rejectionLog
+        self.rejections = rejections
         self.logger = logger
         self.concurrency = max(1, concurrency)
         self.pollInterval = pollInterval
@@ -117,7 +117,7 @@ public final class VerificationQueue: Sendable {
         if stored.status == .rejected, let reason = VerificationPolicy.rejectionReason(for: outcome),
             let ip = stored.clientIP.flatMap({ IPAddress($0) })
         {
-            rejectionLog?.record(
+            rejections?.record(
                 Rejection(protocol: stored.protocol, clientIP: ip, reason: reason, source: stored.source,
                     target: stored.target, userAgent: stored.userAgent))
         }

@@ -7,6 +7,8 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case targetNotSupported(String)
     case targetNotFound(String)
     case blockedSource(String)
+    /// The same pair came again too soon (`spam.pair_interval_seconds`); wait this many seconds.
+    case rateLimited(Int)
 
     /// The Webmention error code in the JSON body.
     public var webmentionError: String {
@@ -17,6 +19,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotSupported: return "target_not_supported"
         case .targetNotFound: return "target_not_found"
         case .blockedSource: return "blocked"
+        case .rateLimited: return "rate_limited"
         }
     }
 
@@ -29,6 +32,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotSupported: return .targetNotSupported
         case .targetNotFound: return .targetNotFound
         case .blockedSource: return .blockedSource
+        case .rateLimited: return .rateLimited
         }
     }
 
@@ -42,6 +46,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotSupported(let host): return "this server does not accept mentions for \(host)"
         case .targetNotFound(let why): return "target \(why)"
         case .blockedSource(let what): return "mentions from \(what) are not accepted"
+        case .rateLimited(let seconds): return "this source and target were sent moments ago; retry in \(seconds) s"
         }
     }
 }

@@ -8,21 +8,29 @@ public struct MentionReceiver: Sendable {
     /// Set when `verification.check_target_exists` is on.
     public let targetFetcher: (any SourceFetching)?
     public let queue: VerificationQueue?
+    /// Blocked sources and the per-pair interval.
+    public let spam: SpamGuard?
 
-    public init(check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?) {
+    public init(
+        check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
+        spam: SpamGuard? = nil
+    ) {
         self.check = check
         self.store = store
         self.targetFetcher = targetFetcher
         self.queue = queue
+        self.spam = spam
     }
 
-    /// The synchronous checks, including (when configured) that the target answers 2xx.
+    /// The synchronous checks: URLs and site, blocked source, (when configured) that the target
+    /// answers 2xx, and last the per-pair interval.
     public func validate(source: String?, target: String?) async -> Result<CheckedPair, MentionCheckFailure> {
         let pair: CheckedPair
         switch check.check(source: source, target: target) {
         case .success(let checked): pair = checked
         case .failure(let failure): return .failure(failure)
         }
+        if let blocked = spam?.blockedSource(pair.source) { return .failure(.blockedSource(blocked)) }
         if let targetFetcher {
             do {
                 _ = try await targetFetcher.fetch(pair.target)
@@ -30,6 +38,7 @@ public struct MentionReceiver: Sendable {
                 return .failure(.targetNotFound("did not answer: \(error.description)"))
             }
         }
+        if let wait = spam?.pairWait(source: pair.source, target: pair.target) { return .failure(.rateLimited(wait)) }
         return .success(pair)
     }
 

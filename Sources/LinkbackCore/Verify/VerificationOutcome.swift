@@ -21,6 +21,8 @@ public enum VerificationOutcome: Sendable, Equatable {
     case networkError(String)
     /// The source is not a URL Linkback fetches (scheme, user info).
     case invalidSource(String)
+    /// The source host's fetch allowance for this minute is used up; try later.
+    case rateLimited(String)
 
     /// A short stable code, used in logs, the CLI's JSON and status reasons.
     public var code: String {
@@ -37,6 +39,7 @@ public enum VerificationOutcome: Sendable, Equatable {
         case .unsupportedContentType: return "unsupported-content-type"
         case .networkError: return "network-error"
         case .invalidSource: return "invalid-source"
+        case .rateLimited: return "rate-limited"
         }
     }
 
@@ -55,6 +58,7 @@ public enum VerificationOutcome: Sendable, Equatable {
         case .unsupportedContentType(let type): return "unsupported content type \(type)"
         case .networkError(let reason): return "network error: \(reason)"
         case .invalidSource(let reason): return "invalid source: \(reason)"
+        case .rateLimited(let host): return "too many fetches from \(host) this minute; later"
         }
     }
 
@@ -67,7 +71,7 @@ public enum VerificationOutcome: Sendable, Equatable {
     /// Failures worth retrying later: the source's trouble, not a verdict on the mention.
     public var isTransient: Bool {
         switch self {
-        case .serverError, .timedOut, .networkError: return true
+        case .serverError, .timedOut, .networkError, .rateLimited: return true
         default: return false
         }
     }
@@ -83,6 +87,7 @@ public enum VerificationOutcome: Sendable, Equatable {
         case .timedOut: self = .timedOut
         case .tooManyRedirects(let limit): self = .tooManyRedirects(limit: limit)
         case .networkError(let reason): self = .networkError(reason)
+        case .hostRateLimited(let host): self = .rateLimited(host)
         }
     }
 }

@@ -13,11 +13,14 @@ public struct Verifier: Sendable {
         self.maxContentLength = maxContentLength
     }
 
-    /// A verifier configured from `config` (fetch limits, matching, content length).
-    public init(config: Config) {
+    /// A verifier configured from `config` (fetch limits, matching, content length). With `spam`,
+    /// fetches count against its per-source-host cap; `timeoutSeconds` lowers the fetch timeout.
+    public init(config: Config, spam: SpamGuard? = nil, timeoutSeconds: Double? = nil) {
+        var limits = FetchLimits(config.fetch)
+        if let timeoutSeconds { limits.timeoutSeconds = min(limits.timeoutSeconds, timeoutSeconds) }
+        let guarded = GuardedFetcher(limits: limits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
         self.init(
-            fetcher: GuardedFetcher(
-                limits: FetchLimits(config.fetch), userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL)),
+            fetcher: spam.map { HostLimitedFetcher(guarded, guard: $0) } ?? guarded,
             lenientMatch: config.verification.lenientMatch,
             maxContentLength: config.verification.maxContentLength)
     }

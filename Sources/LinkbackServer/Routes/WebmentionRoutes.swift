@@ -9,6 +9,7 @@ struct WebmentionRoutes {
     let store: any MentionStore
     let config: Config
     let rejections: Rejections
+    let spam: SpamGuard
     /// The HTML form served at `GET /webmention`.
     let formPage: String
 
@@ -23,10 +24,18 @@ struct WebmentionRoutes {
     private func receive(_ request: Request, _ context: LinkbackRequestContext) async throws -> Response {
         let client = ClientInfo(request, context: context, trustedProxies: config.server.trustedProxies)
         func refuse(_ status: HTTPResponse.Status, _ error: String, _ description: String, _ reason: RejectionReason,
-            source: String? = nil, target: String? = nil) -> Response
+            source: String? = nil, target: String? = nil, retryAfter: Int? = nil) -> Response
         {
             rejections.record(client, reason, source: source, target: target)
-            return ErrorAnswer(error: error, errorDescription: description).response(status, for: request)
+            var headers = HTTPFields()
+            if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+            return ErrorAnswer(error: error, errorDescription: description).response(status, for: request, headers: headers)
+        }
+        // The cheap rules first, before the body is read.
+        if let refusal = spam.admit(client.ip, userAgent: client.userAgent) {
+            let limited = refusal.retryAfter != nil
+            return refuse(limited ? .tooManyRequests : .forbidden, limited ? "rate_limited" : "blocked", refusal.message,
+                refusal.reason, retryAfter: refusal.retryAfter)
         }
         let (mediaType, _) = ContentTypeHeader.parse(request.headers[.contentType])
         guard mediaType == "application/x-www-form-urlencoded" else {
@@ -57,6 +66,10 @@ struct WebmentionRoutes {
             source: form["source"], target: form["target"], protocol: .webmention, clientIP: client.ip,
             userAgent: client.userAgent)
         switch result {
+        case .failure(.rateLimited(let wait)):
+            let failure = MentionCheckFailure.rateLimited(wait)
+            return refuse(.tooManyRequests, failure.webmentionError, failure.message, failure.rejectionReason,
+                source: form["source"], target: form["target"], retryAfter: wait)
         case .failure(let failure):
             return refuse(.badRequest, failure.webmentionError, failure.message, failure.rejectionReason,
                 source: form["source"], target: form["target"])

@@ -7,6 +7,7 @@ struct XMLRPCRoutes {
     let service: PingbackService
     let config: Config
     let rejections: Rejections
+    let spam: SpamGuard
 
     func register(on router: Router<LinkbackRequestContext>) {
         router.post("xmlrpc") { request, context in try await handle(request, context) }
@@ -14,6 +15,11 @@ struct XMLRPCRoutes {
 
     private func handle(_ request: Request, _ context: LinkbackRequestContext) async throws -> Response {
         let client = ClientInfo(request, context: context, trustedProxies: config.server.trustedProxies)
+        // The cheap rules first, before the body is read: fault 49, access denied.
+        if let refusal = spam.admit(client.ip, userAgent: client.userAgent) {
+            rejections.record(client, refusal.reason)
+            return xmlAnswer(.failure(XMLRPCFault(PingbackService.accessDenied, refusal.message)))
+        }
         let body: [UInt8]
         do {
             body = try await BodyReader.read(
@@ -32,8 +38,13 @@ struct XMLRPCRoutes {
         if case .failure(let fault) = result.answer {
             context.logger.info("pingback fault", metadata: ["code": "\(fault.code)", "fault": "\(fault.message)"])
         }
+        return xmlAnswer(result.answer)
+    }
+
+    /// HTTP 200 `text/xml`, faults collapsed when `pingback.collapse_faults` says so.
+    private func xmlAnswer(_ answer: Result<XMLRPCValue, XMLRPCFault>) -> Response {
         let xml: String
-        switch result.wireAnswer(collapse: config.pingback.collapseFaults) {
+        switch PingbackResult(answer: answer).wireAnswer(collapse: config.pingback.collapseFaults) {
         case .success(let value): xml = XMLRPCEncoder.response(value)
         case .failure(let fault): xml = XMLRPCEncoder.fault(fault)
         }

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+
+/// The built-in repeat-offender ban, for hosts without fail2ban: `threshold` rejections from one
+/// address within `window` ban it for `duration`. A threshold of 0 turns it off.
+public final class BanList: Sendable {
+    private struct Record {
+        var rejections: [Date] = []
+        var bannedUntil: Date?
+    }
+
+    let threshold: Int
+    let window: TimeInterval
+    let duration: TimeInterval
+    private let records = Mutex<[IPAddress: Record]>([:])
+
+    public init(threshold: Int, windowMinutes: Double, banMinutes: Double) {
+        self.threshold = threshold
+        self.window = windowMinutes * 60
+        self.duration = banMinutes * 60
+    }
+
+    /// Counts one rejection of `address`; returns whether this one started a ban.
+    @discardableResult
+    public func noteRejection(_ address: IPAddress, at now: Date = Date()) -> Bool {
+        guard threshold > 0 else { return false }
+        return records.withLock { table in
+            var record = table[address] ?? Record()
+            record.rejections = record.rejections.filter { now.timeIntervalSince($0) < window } + [now]
+            var started = false
+            if record.rejections.count >= threshold, (record.bannedUntil.map { $0 <= now } ?? true) {
+                record.bannedUntil = now.addingTimeInterval(duration)
+                record.rejections = []
+                started = true
+            }
+            table[address] = record
+            if table.count > 100_000 {
+                table = table.filter { !$0.value.rejections.isEmpty || ($0.value.bannedUntil.map { $0 > now } ?? false) }
+            }
+            return started
+        }
+    }
+
+    /// The end of `address`'s ban, if it is banned now.
+    public func bannedUntil(_ address: IPAddress, at now: Date = Date()) -> Date? {
+        guard threshold > 0 else { return nil }
+        return records.withLock { table in
+            guard let until = table[address]?.bannedUntil, until > now else { return nil }
+            return until
+        }
+    }
+}

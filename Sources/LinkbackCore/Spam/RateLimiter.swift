@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// Token buckets per key: `ratePerMinute` tokens a minute, up to `burst` at once. Memory is
+/// bounded: when the table grows past `maxKeys`, buckets that have refilled are dropped.
+final class TokenBuckets<Key: Hashable & Sendable>: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
+
+    let ratePerMinute: Double
+    let burst: Double
+    let maxKeys: Int
+    private let buckets = Mutex<[Key: Bucket]>([:])
+
+    init(ratePerMinute: Int, burst: Int, maxKeys: Int = 100_000) {
+        self.ratePerMinute = Double(ratePerMinute)
+        self.burst = Double(max(1, burst))
+        self.maxKeys = maxKeys
+    }
+
+    /// Takes a token for `key`; `nil` when allowed, else the seconds until a token is available.
+    func take(_ key: Key, now: Date) -> Int? {
+        guard ratePerMinute > 0 else { return nil }
+        let perSecond = ratePerMinute / 60
+        return buckets.withLock { table in
+            var bucket = table[key] ?? Bucket(tokens: burst, updated: now)
+            bucket.tokens = min(burst, bucket.tokens + now.timeIntervalSince(bucket.updated) * perSecond)
+            bucket.updated = now
+            defer {
+                table[key] = bucket
+                if table.count > maxKeys { Self.prune(&table, now: now, perSecond: perSecond, burst: burst) }
+            }
+            if bucket.tokens >= 1 {
+                bucket.tokens -= 1
+                return nil
+            }
+            return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
+        }
+    }
+
+    private static func prune(_ table: inout [Key: Bucket], now: Date, perSecond: Double, burst: Double) {
+        table = table.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * perSecond < burst }
+    }
+}
+
+/// Remembers when each key was last allowed, to enforce a minimum interval between uses.
+final class IntervalLimiter<Key: Hashable & Sendable>: Sendable {
+    let interval: TimeInterval
+    let maxKeys: Int
+    private let seen = Mutex<[Key: Date]>([:])
+
+    init(interval: TimeInterval, maxKeys: Int = 100_000) {
+        self.interval = interval
+        self.maxKeys = maxKeys
+    }
+
+    /// `nil` when allowed (and recorded), else the seconds left to wait.
+    func take(_ key: Key, now: Date) -> Int? {
+        guard interval > 0 else { return nil }
+        return seen.withLock { table in
+            if let last = table[key], now.timeIntervalSince(last) < interval {
+                return max(1, Int((interval - now.timeIntervalSince(last)).rounded(.up)))
+            }
+            table[key] = now
+            if table.count > maxKeys { table = table.filter { now.timeIntervalSince($0.value) < interval } }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+
+/// Why a request was refused by the spam rules.
+public struct SpamRefusal: Sendable, Equatable {
+    public var reason: RejectionReason
+    public var message: String
+    /// Seconds to wait, for rate limits and bans.
+    public var retryAfter: Int?
+}
+
+/// The cheap spam rules, applied before any parsing or fetching where possible: blocked
+/// addresses, bans, blocked user agents and rate limits at the door; blocked sources and the
+/// per-pair interval once the URLs are known; and a cap on fetches per source host.
+///
+/// Blocks come from the configuration and from the store's `blocks` table (which the CLI edits);
+/// ``reloadBlocks(_:)`` replaces the table's part.
+public final class SpamGuard: Sendable {
+    struct BlockSnapshot {
+        var domains: [String] = []
+        var urlPrefixes: [String] = []
+        var ranges: [CIDR] = []
+    }
+
+    let configured: BlockSnapshot
+    private let stored = Mutex(BlockSnapshot())
+    let userAgents: [UserAgentPattern]
+    let perClient: TokenBuckets<IPAddress>
+    let perPair: IntervalLimiter<String>
+    let perSourceHost: TokenBuckets<String>
+    public let bans: BanList
+
+    public init(config: Config.Spam) {
+        configured = BlockSnapshot(domains: config.blockDomains, urlPrefixes: [], ranges: config.blockIPs)
+        userAgents = config.blockUserAgents.compactMap(UserAgentPattern.init)
+        perClient = TokenBuckets(ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
+        perPair = IntervalLimiter(interval: config.pairIntervalSeconds)
+        perSourceHost = TokenBuckets(
+            ratePerMinute: config.fetchesPerSourceHostPerMinute, burst: config.fetchesPerSourceHostPerMinute)
+        bans = BanList(threshold: config.banAfterRejections, windowMinutes: config.banWindowMinutes, banMinutes: config.banMinutes)
+    }
+
+    /// Replaces the blocks that came from the store.
+    public func reloadBlocks(_ blocks: [Block]) {
+        var snapshot = BlockSnapshot()
+        for block in blocks {
+            switch block.kind {
+            case .domain: snapshot.domains.append(block.value)
+            case .url: snapshot.urlPrefixes.append(block.value)
+            case .ip: if let range = CIDR(block.value) { snapshot.ranges.append(range) }
+            }
+        }
+        stored.withLock { $0 = snapshot }
+    }
+
+    /// The door: blocked address, ban, blocked user agent, then the per-client rate limit.
+    public func admit(_ address: IPAddress?, userAgent: String?, now: Date = Date()) -> SpamRefusal? {
+        if let address = address?.unmapped {
+            let blocked = configured.ranges.contains { $0.contains(address) }
+                || stored.withLock { $0.ranges.contains { $0.contains(address) } }
+            if blocked { return SpamRefusal(reason: .blockedIP, message: "requests from \(address) are not accepted") }
+            if let until = bans.bannedUntil(address, at: now) {
+                return SpamRefusal(
+                    reason: .banned, message: "too many rejected requests; banned for now",
+                    retryAfter: max(1, Int(until.timeIntervalSince(now).rounded(.up))))
+            }
+        }
+        if let userAgent, userAgents.contains(where: { $0.matches(userAgent) }) {
+            return SpamRefusal(reason: .blockedUserAgent, message: "this client is not accepted")
+        }
+        if let address = address?.unmapped, let wait = perClient.take(address, now: now) {
+            return SpamRefusal(reason: .rateLimited, message: "too many requests; slow down", retryAfter: wait)
+        }
+        return nil
+    }
+
+    /// Whether `source` is blocked by domain (subdomains included) or URL prefix.
+    public func blockedSource(_ source: URL) -> String? {
+        guard let host = source.host.flatMap(HostName.normalized) else { return nil }
+        let text = source.absoluteString
+        let snapshot = stored.withLock { $0 }
+        for domain in configured.domains + snapshot.domains where HostName.host(host, isWithin: domain) {
+            return domain
+        }
+        for prefix in snapshot.urlPrefixes where text.hasPrefix(prefix) {
+            return prefix
+        }
+        return nil
+    }
+
+    /// The minimum interval between two accepted requests for one (source, target) pair; returns
+    /// the seconds left when it is too soon.
+    public func pairWait(source: URL, target: URL, now: Date = Date()) -> Int? {
+        perPair.take(source.absoluteString + " " + target.absoluteString, now: now)
+    }
+
+    /// Takes one fetch from `host`'s per-minute allowance; `false` when it is used up.
+    public func allowFetch(host: String, now: Date = Date()) -> Bool {
+        perSourceHost.take(host.lowercased(), now: now) == nil
+    }
+}
+
+/// A compiled `spam.block_user_agents` pattern (NSRegularExpression matching is thread-safe).
+struct UserAgentPattern: @unchecked Sendable {
+    let expression: NSRegularExpression
+
+    init?(_ pattern: String) {
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return nil }
+        self.expression = expression
+    }
+
+    func matches(_ text: String) -> Bool {
+        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
+/// Counts fetches per source host against ``SpamGuard``'s cap, so Linkback cannot be used to
+/// flood a victim site (pingback reflection).
+public struct HostLimitedFetcher: SourceFetching {
+    public let inner: any SourceFetching
+    public let guard_: SpamGuard
+
+    public init(_ inner: any SourceFetching, guard: SpamGuard) {
+        self.inner = inner
+        self.guard_ = `guard`
+    }
+
+    public func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource {
+        if let host = url.host, !guard_.allowFetch(host: host) {
+            throw .hostRateLimited(host)
+        }
+        return try await inner.fetch(url)
+    }
+}
