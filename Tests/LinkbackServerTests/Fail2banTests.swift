@@ -120,7 +120,7 @@ import Testing
             await apache.cleanUp()
             throw error
         }
-        #expect(FileManager.default.fileExists(atPath: list), "the action creates the list on start")
+        try await waitFor { FileManager.default.fileExists(atPath: list) }  // the action creates the list on start
         #expect(try await apache.status(from: "127.0.0.1") == 200)
         #expect(try await apache.status(from: "127.0.0.2") == 200)
 

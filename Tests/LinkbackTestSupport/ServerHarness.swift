@@ -21,7 +21,7 @@ public final class ServerHarness: @unchecked Sendable {
             "database": "database:\n  path: \(directory.file("linkback.sqlite"))\n",
             "logging": "logging:\n  level: info\n  fail2ban_log: \(directory.file("fail2ban.log"))\n",
             "sites": "sites: [\(site)]\n",
-            "fetch": "fetch:\n  timeout_seconds: 3\n  allow_hosts: [\(allow)]\n",
+            "fetch": "fetch:\n  timeout_seconds: 10\n  allow_hosts: [\(allow)]\n",
             // Tests send many requests from 127.0.0.1; spam tests turn the limits back on.
             "spam": "spam:\n  rate_limit_per_minute: 0\n  pair_interval_seconds: 0\n  fetches_per_source_host_per_minute: 0\n",
         ]

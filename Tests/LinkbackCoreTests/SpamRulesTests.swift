@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import LinkbackCore
+
+@Suite struct SpamRulesTests {
+    let t0 = Date(timeIntervalSince1970: 1_000_000)
+
+    @Test func tokenBucketAllowsTheBurstThenTheRate() {
+        let buckets = TokenBuckets<String>(ratePerMinute: 60, burst: 3)
+        #expect((0..<3).map { _ in buckets.take("a", now: t0) } == [nil, nil, nil])
+        #expect(buckets.take("a", now: t0) == 1)
+        #expect(buckets.take("b", now: t0) == nil)
+        #expect(buckets.take("a", now: t0.addingTimeInterval(0.5)) == 1)
+        #expect(buckets.take("a", now: t0.addingTimeInterval(1)) == nil)
+        #expect(TokenBuckets<String>(ratePerMinute: 0, burst: 1).take("a", now: t0) == nil)
+    }
+
+    @Test func intervalLimiterAtItsEdge() {
+        let limiter = IntervalLimiter<String>(interval: 30)
+        #expect(limiter.take("p", now: t0) == nil)
+        #expect(limiter.take("p", now: t0.addingTimeInterval(29)) == 1)
+        #expect(limiter.take("p", now: t0.addingTimeInterval(30)) == nil)
+    }
+
+    @Test func banAfterThresholdWithinTheWindow() {
+        let bans = BanList(threshold: 3, windowMinutes: 1, banMinutes: 10)
+        let ip = IPAddress("192.0.2.1")!
+        bans.noteRejection(ip, at: t0)
+        bans.noteRejection(ip, at: t0.addingTimeInterval(10))
+        #expect(bans.bannedUntil(ip, at: t0.addingTimeInterval(11)) == nil)
+        // The first rejection has left the window: still two.
+        bans.noteRejection(ip, at: t0.addingTimeInterval(61))
+        #expect(bans.bannedUntil(ip, at: t0.addingTimeInterval(61)) == nil)
+        #expect(bans.noteRejection(ip, at: t0.addingTimeInterval(62)))
+        #expect(bans.bannedUntil(ip, at: t0.addingTimeInterval(63)) == t0.addingTimeInterval(662))
+        #expect(bans.bannedUntil(ip, at: t0.addingTimeInterval(662)) == nil)
+        #expect(BanList(threshold: 0, windowMinutes: 1, banMinutes: 1).noteRejection(ip, at: t0) == false)
+    }
+
+    @Test func doorOrderAndSourceBlocks() throws {
+        var config = Config.defaults
+        config.spam.blockIPs = [CIDR("198.51.100.0/24")!]
+        config.spam.blockDomains = ["spam.example"]
+        config.spam.rateLimitPerMinute = 1
+        config.spam.rateLimitBurst = 1
+        let guard_ = SpamGuard(config: config.spam)
+        guard_.reloadBlocks([
+            Block(id: 1, kind: .url, value: "https://ok.example/bad/", reason: nil, created: t0),
+            Block(id: 2, kind: .ip, value: "203.0.113.0/24", reason: nil, created: t0),
+        ])
+        #expect(guard_.admit(IPAddress("198.51.100.7"), userAgent: nil, now: t0)?.reason == .blockedIP)
+        #expect(guard_.admit(IPAddress("::ffff:203.0.113.9"), userAgent: nil, now: t0)?.reason == .blockedIP)
+        #expect(guard_.admit(IPAddress("192.0.2.1"), userAgent: "PHP/5.2.10", now: t0)?.reason == .blockedUserAgent)
+        #expect(guard_.admit(IPAddress("192.0.2.1"), userAgent: "PHP/5.2.10x", now: t0) == nil)
+        #expect(guard_.admit(IPAddress("192.0.2.1"), userAgent: nil, now: t0)?.reason == .rateLimited)
+        #expect(guard_.blockedSource(URL(string: "https://www.spam.example/x")!) == "spam.example")
+        #expect(guard_.blockedSource(URL(string: "https://notspam.example/x")!) == nil)
+        #expect(guard_.blockedSource(URL(string: "https://ok.example/bad/page")!) == "https://ok.example/bad/")
+        #expect(guard_.blockedSource(URL(string: "https://ok.example/good")!) == nil)
+    }
+
+    @Test func clientAddressTrustsOnlyConfiguredProxies() {
+        let proxies = [CIDR("127.0.0.1")!, CIDR("10.0.0.0/8")!]
+        let peer = IPAddress("127.0.0.1")
+        #expect(ClientAddress.resolve(peer: IPAddress("192.0.2.5"), forwardedFor: ["203.0.113.1"], forwarded: [], trustedProxies: proxies)
+            == IPAddress("192.0.2.5"))
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: ["203.0.113.1, 198.51.100.2, 10.1.1.1"], forwarded: [], trustedProxies: proxies)
+            == IPAddress("198.51.100.2"))
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: [], forwarded: [#"for=192.0.2.60;proto=http, for="[2001:db8::1]:443""#], trustedProxies: proxies)
+            == IPAddress("2001:db8::1"))
+        #expect(ClientAddress.resolve(peer: peer, forwardedFor: ["garbage"], forwarded: [], trustedProxies: proxies) == peer)
+        #expect(ClientAddress.resolve(peer: IPAddress("::ffff:127.0.0.1"), forwardedFor: ["203.0.113.1"], forwarded: [], trustedProxies: proxies)
+            == IPAddress("203.0.113.1"))
+    }
+}
