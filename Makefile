@@ -3,7 +3,7 @@
 SWIFT ?= swift
 CONFIG ?= config/linkback.yaml
 BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := python3 fail2ban apache2
+TEST_PACKAGES := python3 fail2ban apache2 nginx-light
 
 .PHONY: all deps test-deps build release run test check-config clean
 

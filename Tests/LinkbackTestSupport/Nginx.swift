@@ -1,0 +1,83 @@
+import Foundation
+
+/// A web server the ban tests can drive: Apache or nginx on a loopback port.
+public protocol BanEnforcingServer: Sendable {
+    func start() async throws
+    func stop() async throws
+    /// The HTTP status answered to `GET /index.html` from the loopback address `from`.
+    func status(from: String) async throws -> Int
+    /// What fail2ban's action runs to reload the server (checking its configuration first).
+    var reloadCommand: String { get }
+    var log: String { get }
+    func cleanUp() async
+}
+
+extension Apache: BanEnforcingServer {}
+
+/// A real nginx on a loopback port, configured from a snippet that Linkback ships.
+public final class Nginx: BanEnforcingServer, @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let port: Int
+    public let configPath: String
+
+    public init(snippet: String) async throws {
+        directory = try TemporaryDirectory("nginx")
+        port = try FreePort.find()
+        try FileManager.default.createDirectory(atPath: directory.file("htdocs"), withIntermediateDirectories: true)
+        try directory.write("htdocs/index.html", "hello\n")
+        try directory.write("snippet.conf", snippet)
+        configPath = try directory.write("nginx.conf", """
+            user nobody nogroup;
+            pid \(directory.file("nginx.pid"));
+            error_log \(directory.file("error.log"));
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                client_body_temp_path \(directory.path);
+                server {
+                    listen 127.0.0.1:\(port);
+                    root \(directory.file("htdocs"));
+                    include \(directory.file("snippet.conf"));
+                }
+            }
+            """)
+        try await start()
+    }
+
+    public func start() async throws {
+        let exit = try Spawn.run("/usr/sbin/nginx", ["-c", configPath])
+        guard exit == 0 else { throw FixtureFailure("nginx exited \(exit): \(log)") }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? await status(from: "127.0.0.1")) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureFailure("nginx did not start: \(log)")
+    }
+
+    public func stop() async throws {
+        try Spawn.run("/usr/sbin/nginx", ["-c", configPath, "-s", "stop"])
+        let deadline = Date().addingTimeInterval(10)
+        while FileManager.default.fileExists(atPath: directory.file("nginx.pid")), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    public func status(from: String) async throws -> Int {
+        let response = try await RawHTTP.exchange(
+            port: port, parts: [Array("GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)],
+            timeout: 5, from: from)
+        let status = RawHTTP.status(response)
+        guard status != 0 else { throw FixtureFailure("no answer from nginx") }
+        return status
+    }
+
+    public var reloadCommand: String { "nginx -c \(configPath) -t -q && nginx -c \(configPath) -s reload" }
+
+    public var log: String { (try? String(contentsOfFile: directory.file("error.log"), encoding: .utf8)) ?? "" }
+
+    public func cleanUp() async {
+        try? await stop()
+        directory.remove()
+    }
+}
