@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LinkbackCore
 
 @main
@@ -11,7 +12,29 @@ struct Linkback: AsyncParsableCommand {
             target, stores mentions in SQLite and writes one fail2ban-parsable line per rejected request.
             """,
         version: LinkbackVersion.string,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, VerifyCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, VerifyCommand.self, ListCommand.self, ShowCommand.self,
+            ApproveCommand.self, RejectCommand.self, SpamCommand.self, DeleteCommand.self, RestoreCommand.self,
+            BlockCommand.self, UnblockCommand.self, BlocksCommand.self,
+        ]
     )
+
+    /// Exit codes: 0 success, 1 something refused or not found, 2 usage error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 

@@ -6,17 +6,26 @@ public struct MentionQuery: Sendable, Equatable {
     public var target: String?
     public var site: String?
     public var `protocol`: MentionProtocol?
+    /// The source's host is this domain or one of its subdomains.
+    public var sourceDomain: String?
+    public var type: MentionType?
+    /// Received at or after this date.
+    public var since: Date?
     public var limit: Int
     public var offset: Int
 
     public init(
         statuses: [MentionStatus]? = nil, target: String? = nil, site: String? = nil,
-        protocol: MentionProtocol? = nil, limit: Int = 100, offset: Int = 0
+        protocol: MentionProtocol? = nil, sourceDomain: String? = nil, type: MentionType? = nil, since: Date? = nil,
+        limit: Int = 100, offset: Int = 0
     ) {
         self.statuses = statuses
         self.target = target
         self.site = site
         self.protocol = `protocol`
+        self.sourceDomain = sourceDomain
+        self.type = type
+        self.since = since
         self.limit = limit
         self.offset = offset
     }

@@ -210,6 +210,26 @@ public final class SQLiteMentionStore: MentionStore {
             clauses.append("protocol = ?")
             _ = arguments.append(contentsOf: [proto.rawValue])
         }
+        if let domain = query.sourceDomain?.lowercased() {
+            // scheme://domain[:port]/… or scheme://sub.domain[:port]/…
+            var patterns: [String] = []
+            for scheme in ["http://", "https://"] {
+                for host in [domain, "%." + domain] {
+                    patterns.append(scheme + host + "/%")
+                    patterns.append(scheme + host + ":%")
+                }
+            }
+            clauses.append("(" + patterns.map { _ in "lower(source) LIKE ?" }.joined(separator: " OR ") + ")")
+            _ = arguments.append(contentsOf: StatementArguments(patterns))
+        }
+        if let type = query.type {
+            clauses.append("type = ?")
+            _ = arguments.append(contentsOf: [type.rawValue])
+        }
+        if let since = query.since {
+            clauses.append("received_at >= ?")
+            _ = arguments.append(contentsOf: [since])
+        }
         let condition = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
         _ = arguments.append(contentsOf: [query.limit, query.offset])
         let sql = "SELECT * FROM mentions WHERE \(condition) ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?"

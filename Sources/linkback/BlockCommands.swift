@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import LinkbackCore
+
+/// Detects what a block value is: an IP or CIDR, a URL prefix, or a domain.
+enum BlockValue {
+    static func parse(_ text: String, forced: Block.Kind?) throws -> (Block.Kind, String) {
+        let kind = forced ?? (CIDR(text) != nil ? .ip : (text.contains("://") ? .url : .domain))
+        switch kind {
+        case .ip:
+            guard let range = CIDR(text) else { throw ValidationError("\(text) is not an IP address or CIDR range") }
+            return (.ip, range.prefixLength == (range.address.isIPv4 ? 32 : 128) ? range.address.description : range.description)
+        case .url:
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ValidationError("\(text) is not an http or https URL prefix")
+            }
+            return (.url, text)
+        case .domain:
+            guard let domain = HostName.normalized(text) else { throw ValidationError("\(text) is not a domain name") }
+            return (.domain, domain)
+        }
+    }
+}
+
+struct BlockKindOptions: ParsableArguments {
+    @Flag(name: .customLong("domain"), help: "VALUE is a domain (its subdomains included).") var domain = false
+    @Flag(name: .customLong("url"), help: "VALUE is a URL prefix.") var url = false
+    @Flag(name: .customLong("ip"), help: "VALUE is an IP address or CIDR range.") var ip = false
+
+    var forced: Block.Kind? { domain ? .domain : url ? .url : ip ? .ip : nil }
+
+    func validate() throws {
+        if [domain, url, ip].filter({ $0 }).count > 1 { throw ValidationError("give at most one of --domain, --url, --ip") }
+    }
+}
+
+struct BlockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "block",
+        abstract: "Block a source domain, a URL prefix, or a client IP/CIDR.",
+        discussion: """
+            The kind is detected (an address or range, a URL, else a domain) unless forced. Blocking a domain \
+            also marks its mentions that are not approved as spam. A running server applies new blocks within \
+            seconds.
+            """)
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var kind: BlockKindOptions
+    @Argument(help: "What to block.") var value: String
+    @Option(help: "Why.") var reason: String?
+
+    func run() async throws {
+        let (kind, normalized) = try BlockValue.parse(value, forced: kind.forced)
+        try await Self.reportingFailures {
+            let mentions = try store.openStore()
+            let block = try await mentions.addBlock(kind: kind, value: normalized, reason: reason)
+            var marked = 0
+            if kind == .domain {
+                let candidates = try await mentions.list(
+                    MentionQuery(statuses: [.queued, .pending, .rejected], sourceDomain: normalized, limit: 100_000))
+                for mention in candidates {
+                    try await mentions.transition(id: mention.id, to: .spam, actor: .cli, reason: "blocked domain \(normalized)")
+                    marked += 1
+                }
+            }
+            if store.json {
+                Output.json(["kind": block.kind.rawValue, "value": block.value, "marked_spam": String(marked)])
+            } else {
+                print("blocked \(kind.rawValue) \(normalized)" + (kind == .domain ? "; \(marked) mention\(marked == 1 ? "" : "s") marked as spam" : ""))
+            }
+        }
+    }
+}
+
+struct UnblockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unblock", abstract: "Remove a block.")
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var kind: BlockKindOptions
+    @Argument(help: "The blocked value.") var value: String
+
+    func run() async throws {
+        let (kind, normalized) = try BlockValue.parse(value, forced: kind.forced)
+        try await Self.reportingFailures {
+            let mentions = try store.openStore()
+            guard try await mentions.removeBlock(kind: kind, value: normalized) else {
+                throw Failure("\(kind.rawValue) \(normalized) is not blocked")
+            }
+            print("unblocked \(kind.rawValue) \(normalized)")
+        }
+    }
+}
+
+struct BlocksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blocks", abstract: "List the blocks (--json: kind, value, reason, created).")
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let mentions = try store.openStore()
+            let blocks = try await mentions.blocks()
+            if store.json {
+                Output.json(blocks.map { ["kind": $0.kind.rawValue, "value": $0.value, "reason": $0.reason ?? "", "created": ISO.string($0.created)] })
+            } else if blocks.isEmpty {
+                print("No blocks.")
+            } else {
+                for block in blocks {
+                    print("\(Terminal.pad(block.kind.rawValue, 6))  \(block.value)" + (block.reason.map { "  (\($0))" } ?? ""))
+                }
+            }
+        }
+    }
+}
