@@ -15,7 +15,8 @@ struct Linkback: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, VerifyCommand.self, ListCommand.self, ShowCommand.self,
             ApproveCommand.self, RejectCommand.self, SpamCommand.self, DeleteCommand.self, RestoreCommand.self,
-            BlockCommand.self, UnblockCommand.self, BlocksCommand.self,
+            BlockCommand.self, UnblockCommand.self, BlocksCommand.self, ReverifyCommand.self, StatsCommand.self,
+            ExportCommand.self, ImportCommand.self,
         ]
     )
 

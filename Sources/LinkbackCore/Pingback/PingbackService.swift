@@ -138,7 +138,7 @@ public final class PingbackService: Sendable {
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent)
             do {
-                let stored = try await store.storeVerified(incoming, status: status, content: content, actor: .server)
+                let stored = try await store.storeVerified(incoming, status: status, content: content, actor: .server, received: nil)
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
             } catch {
                 return fail(Self.upstreamTrouble, "the pingback could not be stored", nil)

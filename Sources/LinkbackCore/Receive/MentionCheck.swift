@@ -48,13 +48,14 @@ public struct MentionCheck: Sendable {
         return sites.first { $0.host == host && ($0.port == nil || $0.port == port) }
     }
 
-    struct Problem: Error {
-        let message: String
+    /// Why a text is not an acceptable mention URL.
+    public struct Problem: Error {
+        public let message: String
     }
 
     /// An absolute http(s) URL with a host, no user info, a valid port, at most 2048 bytes;
     /// returned without its fragment.
-    static func parse(_ text: String) -> Result<URL, Problem> {
+    public static func parse(_ text: String) -> Result<URL, Problem> {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.utf8.count <= maxURLBytes else { return .failure(Problem(message: "is longer than \(maxURLBytes) bytes")) }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {

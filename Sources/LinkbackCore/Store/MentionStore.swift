@@ -48,6 +48,14 @@ public enum VerificationResult: Sendable, Equatable {
     case retry(nextAttempt: Date, reason: String)
 }
 
+/// Counts for `linkback stats`.
+public struct StoreStatistics: Sendable, Equatable {
+    public var byStatus: [String: Int]
+    public var byProtocol: [String: Int]
+    public var byType: [String: Int]
+    public var bySite: [String: Int]
+}
+
 /// Failures of a ``MentionStore``, phrased for the person running Linkback.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
@@ -78,8 +86,10 @@ public protocol MentionStore: Sendable {
 
     /// Stores a mention that was verified synchronously (pingback) with its content and status:
     /// a new row, or the existing row of the same pair (which must be `deleted`; the caller checks).
-    func storeVerified(_ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor)
-        async throws -> Mention
+    /// `received` keeps an original reception date (imports).
+    func storeVerified(
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?
+    ) async throws -> Mention
 
     func mention(id: Int64) async throws -> Mention?
     func mention(token: String) async throws -> Mention?
@@ -118,6 +128,9 @@ public protocol MentionStore: Sendable {
     func releaseClaims() async throws
     /// The earliest `nextAttemptAt` among unclaimed queued mentions, for sleeping until then.
     func nextDueDate() async throws -> Date?
+
+    /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
+    func statistics() async throws -> StoreStatistics
 
     /// Releases the database; the store is unusable afterwards.
     func close() async throws

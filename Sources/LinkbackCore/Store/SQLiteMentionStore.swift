@@ -76,9 +76,9 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
-    public func storeVerified(_ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor)
-        async throws -> Mention
-    {
+    public func storeVerified(
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date? = nil
+    ) async throws -> Mention {
         try await pool.write { db in
             let now = Date()
             let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
@@ -92,7 +92,7 @@ public final class SQLiteMentionStore: MentionStore {
                         """,
                     arguments: [incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, id])
             } else {
-                id = try Self.insertQueued(db, incoming, actor: actor, at: now)
+                id = try Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
             }
             try Self.saveVerified(db, id: id, status: status, content: content, at: now)
             try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
@@ -149,6 +149,23 @@ public final class SQLiteMentionStore: MentionStore {
                     arguments: [reason, now, nextAttempt, claimed.id])
             }
             return try Self.fetchOne(db, "id = ?", [claimed.id])
+        }
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        try await pool.read { db in
+            func counts(_ sql: String) throws -> [String: Int] {
+                var result: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: sql) {
+                    result[(row["k"] as String?) ?? "-"] = row["n"]
+                }
+                return result
+            }
+            return StoreStatistics(
+                byStatus: try counts("SELECT status AS k, COUNT(*) AS n FROM mentions GROUP BY status"),
+                byProtocol: try counts("SELECT protocol AS k, COUNT(*) AS n FROM mentions GROUP BY protocol"),
+                byType: try counts("SELECT type AS k, COUNT(*) AS n FROM mentions WHERE type IS NOT NULL GROUP BY type"),
+                bySite: try counts("SELECT site AS k, COUNT(*) AS n FROM mentions GROUP BY site"))
         }
     }
 

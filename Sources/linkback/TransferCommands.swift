@@ -1,0 +1,248 @@
+import ArgumentParser
+import Foundation
+import LinkbackCore
+
+struct ExportCommand: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json, jf2, csv
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write mentions to stdout as JSON, JF2 (webmention.io's shape) or CSV.",
+        discussion: "--status may be repeated; the default is every status. JSON is the array of `list --json`.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "json, jf2 or csv.") var format: Format = .json
+    @Option(name: .long, help: "Only mentions with this status (repeatable).") var status: [MentionStatus] = []
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let mentions = try await store.openStore().list(
+                MentionQuery(statuses: status.isEmpty ? nil : status, limit: Int.max / 2))
+            switch format {
+            case .json:
+                Output.json(mentions.map { MentionJSON($0) })
+            case .jf2:
+                let data = try JSONSerialization.data(withJSONObject: JF2.feed(mentions), options: [.sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
+            case .csv:
+                print(Self.csvRow(["id", "status", "protocol", "type", "source", "target", "author_name", "author_url", "title",
+                    "published", "received"]))
+                for mention in mentions {
+                    let content = mention.content
+                    print(Self.csvRow([
+                        String(mention.id), mention.status.rawValue, mention.protocol.rawValue, content?.type.rawValue ?? "",
+                        mention.source, mention.target, content?.authorName ?? "", content?.authorURL ?? "", content?.title ?? "",
+                        content?.published ?? "", ISO.string(mention.received),
+                    ]))
+                }
+            }
+        }
+    }
+
+    /// RFC 4180: quoted when needed, quotes doubled.
+    static func csvRow(_ fields: [String]) -> String {
+        fields.map { field in
+            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }.joined(separator: ",")
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a webmention.io JF2 export (its API's `children` entries).",
+        discussion: """
+            Each entry with wm-source and wm-target becomes an approved mention (webmention.io showed them) with its \
+            author, content (sanitised), type from wm-property and reception date from wm-received. Pairs already \
+            stored are left alone, so running it again changes nothing.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The JF2 file (- for standard input).") var file: String
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let data: Data
+            if file == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: file) else { throw Failure("\(file): cannot read the file") }
+                data = contents
+            }
+            let parsed: (entries: [JF2.Entry], skipped: Int)
+            do {
+                parsed = try JF2.parse(data)
+            } catch {
+                throw Failure("\(file): \(error)")
+            }
+            let config = try store.loadConfig()
+            let check = MentionCheck(sites: config.sites)
+            let mentions = try store.openStore()
+            let progress = Progress(total: parsed.entries.count, label: "importing")
+            var imported = 0
+            var existing = 0
+            var invalid = parsed.skipped
+            for entry in parsed.entries {
+                defer { progress.step() }
+                guard case .success(let source) = MentionCheck.parse(entry.source),
+                    case .success(let target) = MentionCheck.parse(entry.target)
+                else {
+                    invalid += 1
+                    continue
+                }
+                if try await mentions.mention(source: source.absoluteString, target: target.absoluteString) != nil {
+                    existing += 1
+                    continue
+                }
+                let site = check.site(of: target)?.description ?? target.host ?? ""
+                let incoming = IncomingMention(source: source.absoluteString, target: target.absoluteString, site: site, protocol: .webmention)
+                _ = try await mentions.storeVerified(incoming, status: .approved, content: entry.content, actor: .cli, received: entry.received)
+                imported += 1
+            }
+            if store.json {
+                Output.json(["imported": imported, "already_present": existing, "skipped": invalid])
+            } else {
+                print("\(imported) imported, \(existing) already present, \(invalid) skipped")
+            }
+        }
+    }
+}
+
+struct ReverifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reverify",
+        abstract: "Verify mentions again now: still linking, gone, or failing.",
+        discussion: """
+            Uses the fetch.* limits of the configuration. A source that answers 410 or no longer links deletes \
+            the mention; a timeout or a server error changes nothing. Queued mentions are left to the server.
+            """)
+
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "Mention ids.") var ids: [Int64] = []
+    @Option(name: .long, help: "Every mention with this status (repeatable).") var status: [MentionStatus] = []
+    @Flag(help: "Every mention that is not queued.") var all = false
+
+    func validate() throws {
+        if ids.isEmpty && status.isEmpty && !all { throw ValidationError("name mention ids, --status or --all") }
+    }
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let config = try store.loadConfig()
+            let mentions = try store.openStore()
+            var selected: [Mention] = []
+            if !ids.isEmpty {
+                for id in ids {
+                    guard let mention = try await mentions.mention(id: id) else { throw Failure("no mention with id \(id)") }
+                    selected.append(mention)
+                }
+            } else {
+                let statuses = all ? MentionStatus.allCases.filter { $0 != .queued } : status
+                selected = try await mentions.list(MentionQuery(statuses: statuses, limit: Int.max / 2))
+            }
+            selected.removeAll { $0.status == .queued }
+            let verifier = Verifier(config: config)
+            let policy = VerificationPolicy(config: config)
+            let progress = Progress(total: selected.count, label: "verifying")
+            var valid = 0
+            var deleted = 0
+            var failed: [String: Int] = [:]
+            for mention in selected {
+                defer { progress.step() }
+                guard let source = URL(string: mention.source), let target = URL(string: mention.target) else { continue }
+                let outcome = await verifier.verify(source: source, target: target)
+                switch outcome {
+                case .linkFound(let content):
+                    let incoming = IncomingMention(
+                        source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
+                        clientIP: mention.clientIP, userAgent: mention.userAgent)
+                    let status = policy.status(forVerifiedSource: mention.source, previous: mention.status)
+                    _ = try await mentions.storeVerified(incoming, status: status, content: content, actor: .cli, received: nil)
+                    valid += 1
+                case .gone, .noLink:
+                    if mention.status != .deleted {
+                        try await mentions.transition(id: mention.id, to: .deleted, actor: .cli, reason: outcome.code)
+                    }
+                    deleted += 1
+                default:
+                    failed[outcome.code, default: 0] += 1
+                }
+            }
+            let failures = failed.values.reduce(0, +)
+            if store.json {
+                Output.json(["checked": selected.count, "valid": valid, "deleted": deleted, "failed": failures])
+            } else {
+                let reasons = failed.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                print("\(selected.count) checked: \(valid) still valid, \(deleted) deleted, \(failures) failed" + (reasons.isEmpty ? "" : " (\(reasons))"))
+            }
+        }
+    }
+}
+
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Counts by status, protocol, type and site; the last day's rejections by reason and top offenders.",
+        discussion: "Rejections at the door are read from the rejection log (logging.fail2ban_log, when it is a file).")
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let config = try store.loadConfig()
+            let since = Date().addingTimeInterval(-86_400)
+            let statistics = try await store.openStore().statistics()
+            let (reasons, offenders) = Self.readRejectionLog(config.logging.fail2banLog, since: since)
+            if store.json {
+                struct Stats: Encodable {
+                    var by_status: [String: Int]
+                    var by_protocol: [String: Int]
+                    var by_type: [String: Int]
+                    var by_site: [String: Int]
+                    var rejections_24h: [String: Int]
+                    var top_offenders_24h: [[String: String]]
+                }
+                Output.json(Stats(
+                    by_status: statistics.byStatus, by_protocol: statistics.byProtocol, by_type: statistics.byType,
+                    by_site: statistics.bySite, rejections_24h: reasons,
+                    top_offenders_24h: offenders.map { ["ip": $0.0, "rejections": String($0.1)] }))
+                return
+            }
+            func section(_ title: String, _ counts: [String: Int]) {
+                print(title)
+                if counts.isEmpty { print("  (none)") }
+                for (key, count) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                    print("  \(Terminal.pad(key, 24)) \(count)")
+                }
+            }
+            section("mentions by status", statistics.byStatus)
+            section("by protocol", statistics.byProtocol)
+            section("by type", statistics.byType)
+            section("by site", statistics.bySite)
+            section("rejections in the last 24 hours", reasons)
+            print("top offending addresses, last 24 hours")
+            if offenders.isEmpty { print("  (none)") }
+            for (ip, count) in offenders { print("  \(Terminal.pad(ip, 24)) \(count)") }
+        }
+    }
+
+    /// Rejections by reason and the ten busiest addresses since `since`, from the rejection log.
+    static func readRejectionLog(_ path: String, since: Date) -> ([String: Int], [(String, Int)]) {
+        guard path != "syslog", let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ([:], []) }
+        var reasons: [String: Int] = [:]
+        var addresses: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 7)
+            guard parts.count >= 6, let date = try? Date(String(parts[0]), strategy: .iso8601), date >= since,
+                parts[3] == "rejected", parts[4] == "from", parts[6].hasPrefix("reason=")
+            else { continue }
+            reasons[String(parts[6].dropFirst("reason=".count)), default: 0] += 1
+            addresses[String(parts[5]), default: 0] += 1
+        }
+        let top = addresses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { ($0.key, $0.value) }
+        return (reasons, Array(top))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import LinkbackCore
+import LinkbackTestSupport
+import Testing
+
+/// import, export, reverify and stats run as the real binary.
+@Suite struct TransferCLITests {
+    static let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/webmention-io.jf2").path
+
+    private func cli(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await LinkbackProcess.run(arguments, environment: ["NO_COLOR": "1"])
+    }
+
+    @Test func importsAWebmentionIOExportOnceAndExportsItBack() async throws {
+        let directory = try TemporaryDirectory("transfer")
+        defer { directory.remove() }
+        let db = directory.file("linkback.sqlite")
+        try await SQLiteMentionStore(path: db).close()
+        let first = try await cli(["import", Self.sample, "--database", db])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "3 imported, 0 already present, 1 skipped\n")
+        #expect(try await cli(["import", Self.sample, "--database", db]).stdout == "0 imported, 3 already present, 1 skipped\n")
+
+        let exported = try #require(JSON.value(try await cli(["export", "--database", db]).stdout) as? [[String: Any]])
+        #expect(exported.count == 3)
+        let reply = try #require(exported.first { ($0["source"] as? String) == "https://alice.example/2024/01/reply" })
+        #expect(reply["status"] as? String == "approved")
+        #expect(reply["received"] as? String == "2024-01-02T10:05:12Z")
+        let content = try #require(reply["content"] as? [String: Any])
+        #expect(content["type"] as? String == "reply")
+        #expect(content["author_name"] as? String == "Alice Example")
+        #expect(content["author_photo"] as? String == "https://webmention.io/avatar/alice.example/abc.jpg")
+        #expect((content["content_html"] as? String)?.contains("<script") == false)
+        let like = try #require(exported.first { ($0["source"] as? String)?.contains("brid.gy") == true })
+        #expect((like["content"] as? [String: Any])?["type"] as? String == "like")
+
+        let jf2 = try #require(JSON.object(try await cli(["export", "--format", "jf2", "--database", db]).stdout))
+        let children = try #require(jf2["children"] as? [[String: Any]])
+        #expect(Set(children.compactMap { $0["wm-property"] as? String }) == ["in-reply-to", "like-of", "mention-of"])
+        #expect(children.allSatisfy { $0["wm-source"] is String && $0["wm-target"] is String })
+        // What Linkback exports, Linkback (or webmention.io tooling) can import again.
+        let other = directory.file("other.sqlite")
+        try await SQLiteMentionStore(path: other).close()
+        try directory.write("export.jf2", try await cli(["export", "--format", "jf2", "--database", db]).stdout)
+        #expect(try await cli(["import", directory.file("export.jf2"), "--database", other]).stdout == "3 imported, 0 already present, 0 skipped\n")
+
+        let csv = try await cli(["export", "--format", "csv", "--database", db]).stdout.split(separator: "\n")
+        #expect(csv.first == "id,status,protocol,type,source,target,author_name,author_url,title,published,received")
+        #expect(csv.count == 4)
+
+        let bad = try directory.write("bad.json", "{\"items\": []}")
+        let refused = try await cli(["import", bad, "--database", db])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not a JF2 feed"))
+    }
+
+    @Test func reverifyKeepsLinkingMentionsAndDeletesGoneOnes() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/keeps", .html("<a href=\"https://blog.example/posts/1\">x</a>"))
+        source.set("/gone", .html("bye", status: 410))
+        source.set("/down", .html("oops", status: 503))
+        let directory = try TemporaryDirectory("reverify")
+        defer { directory.remove() }
+        let db = directory.file("linkback.sqlite")
+        let config = try directory.write("linkback.yaml", "database:\n  path: \(db)\nfetch:\n  allow_hosts: [\"\(source.hostPort)\"]\n")
+        let store = try SQLiteMentionStore(path: db)
+        for path in ["/keeps", "/gone", "/down"] {
+            _ = try await store.storeVerified(
+                IncomingMention(source: source.url(path).absoluteString, target: "https://blog.example/posts/1", site: "blog.example",
+                    protocol: .webmention),
+                status: .approved, content: MentionContent(), actor: .server, received: nil)
+        }
+        try await store.close()
+        let result = try await cli(["reverify", "--all", "--config", config])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "3 checked: 1 still valid, 1 deleted, 1 failed (1 source-server-error)\n")
+        let all = try #require(JSON.value(try await cli(["list", "--all", "--json", "--config", config]).stdout) as? [[String: Any]])
+        let statuses = Dictionary(uniqueKeysWithValues: all.map { ($0["source"] as! String, $0["status"] as! String) })
+        #expect(statuses[source.url("/keeps").absoluteString] == "approved")
+        #expect(statuses[source.url("/gone").absoluteString] == "deleted")
+        #expect(statuses[source.url("/down").absoluteString] == "approved")
+        #expect(try await cli(["reverify", "--config", config]).status == 2)
+        await source.stop()
+    }
+
+    @Test func statsCountMentionsAndTheDaysRejections() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        _ = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", "https://blog.example/posts/1")])
+        for _ in 0..<2 { _ = try await server.postForm("/webmention", [("source", "garbage"), ("target", "https://blog.example/posts/1")]) }
+        _ = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", "https://other.example/")])
+        let stats = try #require(JSON.object(try await cli(["stats", "--json", "--config", server.configPath]).stdout))
+        #expect((stats["by_protocol"] as? [String: Int])?["webmention"] == 1)
+        #expect((stats["rejections_24h"] as? [String: Int]) == ["invalid-url": 2, "target-not-supported": 1])
+        #expect((stats["top_offenders_24h"] as? [[String: String]])?.first?["ip"] == "127.0.0.1")
+        let text = try await cli(["stats", "--config", server.configPath]).stdout
+        #expect(text.contains("rejections in the last 24 hours\n  invalid-url"))
+    }
+}
