@@ -2,10 +2,12 @@ import LinkbackCore
 import Logging
 import ServiceLifecycle
 
-/// Loads the store's blocks into the spam rules at start and every few seconds after, so blocks
-/// added with the CLI (another process) take effect without a restart.
+/// Loads the store's blocks (into the spam rules) and allowed domains (into the moderation
+/// policy) at start and every few seconds after, so `linkback block` and `linkback allow` (another
+/// process) take effect without a restart.
 struct BlockRefreshService: Service {
     let spam: SpamGuard
+    let allowed: DomainList
     let store: any MentionStore
     let logger: Logger
     var interval: Duration = .seconds(5)
@@ -14,6 +16,7 @@ struct BlockRefreshService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 spam.reloadBlocks(try await store.blocks())
+                allowed.replace(try await store.allowedDomains())
             } catch {
                 logger.error("cannot load blocks", metadata: ["error": "\(error)"])
             }

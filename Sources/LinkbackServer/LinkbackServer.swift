@@ -15,6 +15,8 @@ public struct LinkbackServer: Sendable {
     /// The spam rules, shared by both endpoints and the queue.
     public let spam: SpamGuard
     let rejections: RejectionRecorder
+    /// `linkback allow` domains, refreshed from the store.
+    let allowed = DomainList()
 
     /// Verifies stored mentions in the background; runs as one of the application's services.
     public let queue: VerificationQueue
@@ -28,9 +30,11 @@ public struct LinkbackServer: Sendable {
         self.rejectionLog = rejectionLog
         self.logger = logger
         spam = SpamGuard(config: config.spam)
+        var policy = VerificationPolicy(config: config)
+        policy.storedAllowDomains = allowed
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
         queue = VerificationQueue(
-            store: store, verifier: Verifier(config: config, spam: spam), policy: VerificationPolicy(config: config),
+            store: store, verifier: Verifier(config: config, spam: spam), policy: policy,
             rejections: rejections, logger: logger, concurrency: config.verification.concurrency)
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
@@ -38,7 +42,7 @@ public struct LinkbackServer: Sendable {
             spam: spam)
         let pingbackVerifier = Verifier(config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds)
         pingback = PingbackService(
-            receiver: receiver, store: store, verifier: pingbackVerifier, policy: VerificationPolicy(config: config),
+            receiver: receiver, store: store, verifier: pingbackVerifier, policy: policy,
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
             logger: logger)
         let formPath = config.server.publicDirectory + "/webmention.html"
@@ -79,7 +83,7 @@ public struct LinkbackServer: Sendable {
             router: router(),
             configuration: .init(address: .hostname(host, port: config.server.port), serverName: nil),
             services: [
-                LogReopenService(log: rejectionLog, logger: logger), BlockRefreshService(spam: spam, store: store, logger: logger),
+                LogReopenService(log: rejectionLog, logger: logger), BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
                 VerificationQueueService(queue: queue),
             ],
             onServerRunning: { channel in

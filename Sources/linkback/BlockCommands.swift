@@ -110,3 +110,42 @@ struct BlocksCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct AllowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allow",
+        abstract: "Approve verified mentions from a domain (and its subdomains) automatically.",
+        discussion: "Adds to moderation.allow_domains, in the database; a running server applies it within seconds. "
+            + "Without DOMAIN, lists the domains allowed in the database.")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The domain.") var domain: String?
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let mentions = try store.openStore()
+            guard let domain else {
+                let domains = try await mentions.allowedDomains()
+                if store.json { Output.json(domains) } else { print(domains.isEmpty ? "No allowed domains." : domains.joined(separator: "\n")) }
+                return
+            }
+            guard let normalized = HostName.normalized(domain) else { throw Failure("\(domain) is not a domain name") }
+            let added = try await mentions.allowDomain(normalized)
+            print(added ? "allowed \(normalized)" : "\(normalized) was already allowed")
+        }
+    }
+}
+
+struct DisallowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disallow", abstract: "Stop approving a domain's mentions automatically (see allow).")
+    @OptionGroup var store: StoreOptions
+    @Argument(help: "The domain.") var domain: String
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let normalized = HostName.normalized(domain) ?? domain
+            guard try await store.openStore().disallowDomain(normalized) else { throw Failure("\(normalized) is not allowed") }
+            print("disallowed \(normalized)")
+        }
+    }
+}

@@ -149,4 +149,22 @@ import Testing
         #expect(all?.count == 21)
         await source.stop()
     }
+
+    @Test func allowedDomainsAreApprovedByARunningServer() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", .html("<a href=\"https://blog.example/posts/1\">x</a>"))
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let db = server.directory.file("linkback.sqlite")
+        #expect(try await cli(["allow", "127.0.0.1", "--database", db]).stdout == "allowed 127.0.0.1\n")
+        #expect(try await cli(["allow", "127.0.0.1", "--database", db]).stdout == "127.0.0.1 was already allowed\n")
+        #expect(try await cli(["allow", "--json", "--database", db]).stdout == "[\"127.0.0.1\"]\n")
+        try await Task.sleep(for: .seconds(6))  // the server reloads the list every five seconds
+        let answer = try await server.postForm("/webmention", [("source", source.url("/post").absoluteString), ("target", "https://blog.example/posts/1")])
+        let path = String(try #require(answer.headers["location"]).dropFirst("https://mentions.example".count))
+        _ = try await server.waitForStatus(path, in: ["approved"])
+        #expect(try await cli(["disallow", "127.0.0.1", "--database", db]).stdout == "disallowed 127.0.0.1\n")
+        #expect(try await cli(["disallow", "127.0.0.1", "--database", db]).status == 1)
+        await source.stop()
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Decides what a verification outcome means for a mention: its next status, or a retry.
 ///
@@ -8,6 +9,8 @@ import Foundation
 public struct VerificationPolicy: Sendable {
     public var autoApprove: Bool
     public var allowDomains: [String]
+    /// Domains allowed in the database (`linkback allow`), refreshed while the server runs.
+    public var storedAllowDomains: DomainList?
     public var remoderateUpdates: Bool
     public var maxAttempts: Int
     public var retryBaseSeconds: Double
@@ -63,7 +66,7 @@ public struct VerificationPolicy: Sendable {
         }
         if autoApprove { return .approved }
         if let host = URL(string: source)?.host.flatMap(HostName.normalized),
-            allowDomains.contains(where: { HostName.host(host, isWithin: $0) })
+            (allowDomains + (storedAllowDomains?.current ?? [])).contains(where: { HostName.host(host, isWithin: $0) })
         {
             return .approved
         }
@@ -80,5 +83,20 @@ public struct VerificationPolicy: Sendable {
         case .tooLarge: return .tooLarge
         case .linkFound, .serverError, .timedOut, .networkError, .rateLimited: return nil
         }
+    }
+}
+
+/// A list of domains shared between a refreshing task and its readers.
+public final class DomainList: Sendable {
+    private let domains = Mutex<[String]>([])
+
+    public init(_ domains: [String] = []) {
+        self.domains.withLock { $0 = domains }
+    }
+
+    public var current: [String] { domains.withLock { $0 } }
+
+    public func replace(_ domains: [String]) {
+        self.domains.withLock { $0 = domains }
     }
 }

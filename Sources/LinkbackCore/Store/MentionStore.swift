@@ -129,6 +129,14 @@ public protocol MentionStore: Sendable {
     /// The earliest `nextAttemptAt` among unclaimed queued mentions, for sleeping until then.
     func nextDueDate() async throws -> Date?
 
+    /// Source domains whose verified mentions are approved automatically (besides
+    /// `moderation.allow_domains`). Adding returns `false` when the domain was already there.
+    @discardableResult
+    func allowDomain(_ domain: String) async throws -> Bool
+    @discardableResult
+    func disallowDomain(_ domain: String) async throws -> Bool
+    func allowedDomains() async throws -> [String]
+
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
 

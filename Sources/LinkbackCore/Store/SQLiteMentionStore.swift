@@ -152,6 +152,24 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func allowDomain(_ domain: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
+            return db.changesCount > 0
+        }
+    }
+
+    public func disallowDomain(_ domain: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM allowed_domains WHERE domain = ?", arguments: [domain])
+            return db.changesCount > 0
+        }
+    }
+
+    public func allowedDomains() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain") }
+    }
+
     public func statistics() async throws -> StoreStatistics {
         try await pool.read { db in
             func counts(_ sql: String) throws -> [String: Int] {

@@ -68,6 +68,10 @@ enum SQLiteMigrations {
                     CREATE INDEX mentions_queue ON mentions (status, next_attempt_at, received_at);
                     """)
         }
+        migrator.registerMigration("003-allow-domains") { db in
+            try db.execute(
+                sql: "CREATE TABLE allowed_domains (domain TEXT PRIMARY KEY, created_at DATETIME NOT NULL)")
+        }
         return migrator
     }
 }
