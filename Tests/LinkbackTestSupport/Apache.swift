@@ -1,7 +1,7 @@
 import Foundation
 
 /// A real Apache httpd on a loopback port, configured from a snippet that Linkback ships.
-public final class Apache: @unchecked Sendable {
+public final class Apache: BanEnforcingServer, @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let port: Int
     public let configPath: String
@@ -32,45 +32,14 @@ public final class Apache: @unchecked Sendable {
         try await start()
     }
 
-    /// Starts Apache as the daemon it normally is (see ``Spawn``).
-    public func start() async throws {
-        let exit = try Spawn.run("/usr/sbin/apache2", ["-f", configPath, "-k", "start"])
-        guard exit == 0 else { throw FixtureFailure("apache2 -k start exited \(exit): \(log)") }
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try? await status(from: "127.0.0.1")) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw FixtureFailure("Apache did not start: \(log)")
-    }
-
-    public func stop() async throws {
-        try Spawn.run("/usr/sbin/apache2", ["-f", configPath, "-k", "stop"])
-        let deadline = Date().addingTimeInterval(10)
-        while FileManager.default.fileExists(atPath: directory.file("httpd.pid")), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
-    /// The HTTP status Apache answers to `GET /index.html` from the loopback address `from`.
-    public func status(from: String) async throws -> Int {
-        let response = try await RawHTTP.exchange(
-            port: port, parts: [Array("GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)],
-            timeout: 5, from: from)
-        let status = RawHTTP.status(response)
-        guard status != 0 else { throw FixtureFailure("no answer from Apache") }
-        return status
-    }
+    public var startCommand: [String] { ["/usr/sbin/apache2", "-f", configPath, "-k", "start"] }
+    public var stopCommand: [String] { ["/usr/sbin/apache2", "-f", configPath, "-k", "stop"] }
+    public var pidFile: String { directory.file("httpd.pid") }
 
     /// The command fail2ban's action uses to reload this Apache (checks the configuration first).
     public var reloadCommand: String { "apache2 -f \(configPath) -k graceful" }
 
     public var log: String { (try? String(contentsOfFile: directory.file("error.log"), encoding: .utf8)) ?? "" }
-
-    public func cleanUp() async {
-        try? await stop()
-        directory.remove()
-    }
 }
 
 /// Finds a free TCP port on 127.0.0.1 (for servers that cannot listen on port 0).

@@ -1,18 +1,55 @@
 import Foundation
 
-/// A web server the ban tests can drive: Apache or nginx on a loopback port.
+/// A web server the ban tests can drive: Apache or nginx, started as the daemon it normally is
+/// (see ``Spawn``) on a loopback port.
 public protocol BanEnforcingServer: Sendable {
-    func start() async throws
-    func stop() async throws
-    /// The HTTP status answered to `GET /index.html` from the loopback address `from`.
-    func status(from: String) async throws -> Int
+    var directory: TemporaryDirectory { get }
+    var port: Int { get }
+    /// The daemon's start and stop command lines (executable path first).
+    var startCommand: [String] { get }
+    var stopCommand: [String] { get }
+    /// The file the daemon removes when it has stopped.
+    var pidFile: String { get }
     /// What fail2ban's action runs to reload the server (checking its configuration first).
     var reloadCommand: String { get }
     var log: String { get }
-    func cleanUp() async
 }
 
-extension Apache: BanEnforcingServer {}
+extension BanEnforcingServer {
+    public func start() async throws {
+        let exit = try Spawn.run(startCommand[0], Array(startCommand.dropFirst()))
+        guard exit == 0 else { throw FixtureFailure("\(startCommand.joined(separator: " ")) exited \(exit): \(log)") }
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? await status(from: "127.0.0.1")) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureFailure("\(startCommand[0]) did not start: \(log)")
+    }
+
+    public func stop() async throws {
+        try Spawn.run(stopCommand[0], Array(stopCommand.dropFirst()))
+        let deadline = Date().addingTimeInterval(10)
+        while FileManager.default.fileExists(atPath: pidFile), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The HTTP status answered to `GET /index.html` from the loopback address `from`.
+    public func status(from: String) async throws -> Int {
+        let response = try await RawHTTP.exchange(
+            port: port, parts: [Array("GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)],
+            timeout: 5, from: from)
+        let status = RawHTTP.status(response)
+        guard status != 0 else { throw FixtureFailure("no answer from \(startCommand[0])") }
+        return status
+    }
+
+    public func cleanUp() async {
+        try? await stop()
+        directory.remove()
+    }
+}
 
 /// A real nginx on a loopback port, configured from a snippet that Linkback ships.
 public final class Nginx: BanEnforcingServer, @unchecked Sendable {
@@ -44,40 +81,11 @@ public final class Nginx: BanEnforcingServer, @unchecked Sendable {
         try await start()
     }
 
-    public func start() async throws {
-        let exit = try Spawn.run("/usr/sbin/nginx", ["-c", configPath])
-        guard exit == 0 else { throw FixtureFailure("nginx exited \(exit): \(log)") }
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try? await status(from: "127.0.0.1")) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw FixtureFailure("nginx did not start: \(log)")
-    }
-
-    public func stop() async throws {
-        try Spawn.run("/usr/sbin/nginx", ["-c", configPath, "-s", "stop"])
-        let deadline = Date().addingTimeInterval(10)
-        while FileManager.default.fileExists(atPath: directory.file("nginx.pid")), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
-    public func status(from: String) async throws -> Int {
-        let response = try await RawHTTP.exchange(
-            port: port, parts: [Array("GET /index.html HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)],
-            timeout: 5, from: from)
-        let status = RawHTTP.status(response)
-        guard status != 0 else { throw FixtureFailure("no answer from nginx") }
-        return status
-    }
+    public var startCommand: [String] { ["/usr/sbin/nginx", "-c", configPath] }
+    public var stopCommand: [String] { ["/usr/sbin/nginx", "-c", configPath, "-s", "stop"] }
+    public var pidFile: String { directory.file("nginx.pid") }
 
     public var reloadCommand: String { "nginx -c \(configPath) -t -q && nginx -c \(configPath) -s reload" }
 
     public var log: String { (try? String(contentsOfFile: directory.file("error.log"), encoding: .utf8)) ?? "" }
-
-    public func cleanUp() async {
-        try? await stop()
-        directory.remove()
-    }
 }
