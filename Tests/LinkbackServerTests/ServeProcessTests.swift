@@ -121,4 +121,23 @@ import Testing
         #expect(missing.status == 1)
         #expect(missing.stderr == "linkback: config/linkback.yaml: no such file\n")
     }
+
+    @Test func reopensTheRejectionLogOnSIGHUP() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        let log = server.directory.file("fail2ban.log")
+        _ = try await server.postForm("/webmention", [("source", "first"), ("target", "https://blog.example/")])
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        server.process.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while !server.process.stderr.contains("rejection log reopened"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        _ = try await server.postForm("/webmention", [("source", "second"), ("target", "https://blog.example/")])
+        let rotated = try String(contentsOfFile: log + ".1", encoding: .utf8)
+        let fresh = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(rotated.contains(#"source="first""#) && !rotated.contains(#"source="second""#))
+        #expect(fresh.contains(#"source="second""#))
+        #expect(server.process.isRunning)
+    }
 }
