@@ -1,4 +1,5 @@
 import Hummingbird
+import LinkbackCore
 import NIOCore
 
 /// Reads a request body under a size cap and a time limit: a body over the cap is refused from
@@ -14,16 +15,9 @@ enum BodyReader {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw .tooLarge }
         let body = request.body
         do {
-            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask { Array(buffer: try await body.collect(upTo: limit)) }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(timeoutSeconds * 1000)))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let bytes = first else { throw Problem.timedOut }
-                return bytes
-            }
+            guard let bytes = try await Deadline.run(seconds: timeoutSeconds, { Array(buffer: try await body.collect(upTo: limit)) })
+            else { throw Problem.timedOut }
+            return bytes
         } catch let problem as Problem {
             throw problem
         } catch {

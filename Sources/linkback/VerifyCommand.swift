@@ -35,7 +35,11 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             return await Verifier(config: config).verify(source: sourceURL, target: targetURL)
         }
-        print(json ? renderJSON(outcome) : renderText(outcome))
+        if json {
+            printJSON(outcome)
+        } else {
+            print(renderText(outcome))
+        }
         if case .linkFound = outcome { return }
         throw ExitCode.failure
     }
@@ -54,8 +58,8 @@ struct VerifyCommand: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    private func renderJSON(_ outcome: VerificationOutcome) -> String {
-        struct Output: Encodable {
+    private func printJSON(_ outcome: VerificationOutcome) {
+        struct VerifyJSON: Encodable {
             var source: String
             var target: String
             var outcome: String
@@ -64,10 +68,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         var mention: MentionContent?
         if case .linkFound(let content) = outcome { mention = content }
-        let output = Output(source: source, target: target, outcome: outcome.code, description: outcome.description,
-            mention: mention)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(output), as: UTF8.self)) ?? "{}"
+        Output.json(
+            VerifyJSON(source: source, target: target, outcome: outcome.code, description: outcome.description,
+                mention: mention))
     }
 }

@@ -27,18 +27,10 @@ public struct GuardedFetcher: SourceFetching {
     }
 
     public func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource {
-        let timeout = limits.timeoutSeconds
         do {
-            return try await withThrowingTaskGroup(of: FetchedResource?.self) { group in
-                group.addTask { try await self.follow(url) }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let resource = first else { throw FetchFailure.timedOut }
-                return resource
-            }
+            guard let resource = try await Deadline.run(seconds: limits.timeoutSeconds, { try await self.follow(url) })
+            else { throw FetchFailure.timedOut }
+            return resource
         } catch let failure as FetchFailure {
             throw failure
         } catch {
@@ -76,12 +68,13 @@ public struct GuardedFetcher: SourceFetching {
             throw .invalidURL("only http and https URLs are fetched")
         }
         guard url.user == nil, url.password == nil else { throw .invalidURL("URLs with user info are not fetched") }
-        guard var host = url.host?.lowercased(), !host.isEmpty else { throw .invalidURL("no host") }
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if AddressPolicy.isNumericTrick(host) { throw .blockedAddress("\(host) is a numeric address in disguise") }
-        if host.hasSuffix(".") { host.removeLast() }
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
-        let allowed = limits.allowHosts.contains(HostPort(host: host, port: port))
+        guard let endpoint = HostPort(endpointOf: url), let port = endpoint.port else { throw .invalidURL("no host") }
+        // Judged before the trailing dot is dropped: `127.0.0.1.` is a disguise too.
+        if let written = url.host?.lowercased(), AddressPolicy.isNumericTrick(written) {
+            throw .blockedAddress("\(written) is a numeric address in disguise")
+        }
+        let host = endpoint.host
+        let allowed = limits.allowHosts.contains(endpoint)
         var addresses: [IPAddress]
         if let literal = IPAddress(host) {
             guard host.contains(":") || AddressPolicy.isDottedQuad(host) else {

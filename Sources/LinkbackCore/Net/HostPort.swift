@@ -1,3 +1,5 @@
+import Foundation
+
 /// Host name helpers shared by configuration, URL checks and blocks.
 public enum HostName {
     /// Lower-cases a DNS name and drops a trailing dot; `nil` when it is not a plausible host name.
@@ -70,6 +72,15 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
             guard let host = HostName.normalized(hostPart) else { return nil }
             self.init(host: host, port: port)
         }
+    }
+
+    /// Where an http(s) URL connects: its host (lower case, without brackets or a trailing dot)
+    /// and its port, the scheme's default when the URL names none.
+    public init?(endpointOf url: URL) {
+        guard var host = url.host?.lowercased(), !host.isEmpty else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.hasSuffix(".") { host.removeLast() }
+        self.init(host: host, port: url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
     }
 
     public var description: String {

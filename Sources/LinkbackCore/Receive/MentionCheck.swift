@@ -41,11 +41,8 @@ public struct MentionCheck: Sendable {
 
     /// The `sites` entry for `url`: a host-only entry matches any port, a host:port entry that port.
     public func site(of url: URL) -> HostPort? {
-        guard var host = url.host?.lowercased() else { return nil }
-        if host.hasSuffix(".") { host.removeLast() }
-        let scheme = url.scheme?.lowercased()
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
-        return sites.first { $0.host == host && ($0.port == nil || $0.port == port) }
+        guard let endpoint = HostPort(endpointOf: url) else { return nil }
+        return sites.first { $0.host == endpoint.host && ($0.port == nil || $0.port == endpoint.port) }
     }
 
     /// Why a text is not an acceptable mention URL.

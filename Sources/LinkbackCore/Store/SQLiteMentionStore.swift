@@ -211,6 +211,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.read { db in try Self.fetchOne(db, "source = ? AND target = ?", [source, target]) }
     }
 
+    @discardableResult
     public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
         try await pool.write { db in
             guard var mention = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
@@ -297,6 +298,7 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    @discardableResult
     public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
         try await pool.write { db in
             try db.execute(
@@ -309,6 +311,7 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    @discardableResult
     public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
