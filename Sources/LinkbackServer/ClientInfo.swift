@@ -7,15 +7,15 @@ struct ClientInfo {
     let ip: IPAddress?
     let userAgent: String?
 
-    init(_ request: Request, context: LinkbackRequestContext, trustedProxies: [CIDR]) {
+    init(_ request: Request, context: LinkbackRequestContext, server: Config.Server) {
         let peer = context.peerAddress?.ipAddress.flatMap { IPAddress($0) }
+        let header = server.forwardedHeader
         ip = ClientAddress.resolve(
-            peer: peer, forwardedFor: request.headers[values: .init("X-Forwarded-For")!],
-            forwarded: request.headers[values: .init("Forwarded")!], trustedProxies: trustedProxies)
+            peer: peer, header: header, values: request.headers[values: .init(header.fieldName)!],
+            trustedProxies: server.trustedProxies)
         userAgent = request.headers[.userAgent]
     }
 }
-
 /// Records rejections for one endpoint (rejection log and ban count).
 struct Rejections: Sendable {
     let recorder: RejectionRecorder

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import LinkbackCore
 import Logging
 import NIOCore
@@ -17,6 +18,8 @@ public struct LinkbackServer: Sendable {
     let rejections: RejectionRecorder
     /// `linkback allow` domains, refreshed from the store.
     let allowed = DomainList()
+    /// Where fetched pages are parsed, off the threads that answer HTTP.
+    let parsePool: WorkPool
 
     /// Verifies stored mentions in the background; runs as one of the application's services.
     public let queue: VerificationQueue
@@ -33,14 +36,17 @@ public struct LinkbackServer: Sendable {
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
+        parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
         queue = VerificationQueue(
-            store: store, verifier: Verifier(config: config, spam: spam), policy: policy,
+            store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, logger: logger), policy: policy,
             rejections: rejections, logger: logger, concurrency: config.verification.concurrency)
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
             targetFetcher: config.verification.checkTargetExists ? Verifier(config: config).fetcher : nil, queue: queue,
             spam: spam)
-        let pingbackVerifier = Verifier(config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds)
+        let pingbackVerifier = Verifier(
+            config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,
+            logger: logger)
         pingback = PingbackService(
             receiver: receiver, store: store, verifier: pingbackVerifier, policy: policy,
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
@@ -79,9 +85,14 @@ public struct LinkbackServer: Sendable {
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let logger = self.logger
         let host = config.server.host
+        let server = config.server
         return Application(
             router: router(),
-            configuration: .init(address: .hostname(host, port: config.server.port), serverName: nil),
+            server: .http1(
+                configuration: .init(idleTimeout: .nanoseconds(Int64(server.idleTimeoutSeconds * 1_000_000_000)))),
+            configuration: .init(
+                address: .hostname(host, port: server.port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(server.maxConnections, logger: logger)),
             services: [
                 LogReopenService(log: rejectionLog, logger: logger), BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
                 VerificationQueueService(queue: queue),

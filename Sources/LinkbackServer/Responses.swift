@@ -44,8 +44,6 @@ enum TextResponse {
         fields[.contentType] = type
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-
-    static func escape(_ text: String) -> String { HTMLSerializer.escape(text, attribute: true) }
 }
 
 /// An error answer in the shape the client prefers: `{"error", "error_description"}` JSON, or text.
@@ -64,8 +62,8 @@ struct ErrorAnswer: Encodable {
         case .text: return TextResponse.plain(status, "\(error): \(errorDescription)", headers: headers)
         case .html:
             return TextResponse.page(
-                status, title: TextResponse.escape(error),
-                body: "<h1>\(TextResponse.escape(error))</h1><p>\(TextResponse.escape(errorDescription))</p>",
+                status, title: HTMLEscaping.escape(error),
+                body: "<h1>\(HTMLEscaping.escape(error))</h1><p>\(HTMLEscaping.escape(errorDescription))</p>",
                 headers: headers)
         }
     }

@@ -2,22 +2,13 @@ import ArgumentParser
 import Foundation
 import LinkbackCore
 
-/// Detects what a block value is: an IP or CIDR, a URL prefix, or a domain.
+/// The CLI's face of ``Block/normalized(_:kind:)``.
 enum BlockValue {
     static func parse(_ text: String, forced: Block.Kind?) throws -> (Block.Kind, String) {
-        let kind = forced ?? (CIDR(text) != nil ? .ip : (text.contains("://") ? .url : .domain))
-        switch kind {
-        case .ip:
-            guard let range = CIDR(text) else { throw ValidationError("\(text) is not an IP address or CIDR range") }
-            return (.ip, range.prefixLength == (range.address.isIPv4 ? 32 : 128) ? range.address.description : range.description)
-        case .url:
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-                throw ValidationError("\(text) is not an http or https URL prefix")
-            }
-            return (.url, text)
-        case .domain:
-            guard let domain = HostName.normalized(text) else { throw ValidationError("\(text) is not a domain name") }
-            return (.domain, domain)
+        do {
+            return try Block.normalized(text, kind: forced)
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 }
@@ -51,17 +42,8 @@ struct BlockCommand: AsyncParsableCommand {
     func run() async throws {
         let (kind, normalized) = try BlockValue.parse(value, forced: kind.forced)
         try await Self.reportingFailures {
-            let mentions = try store.openStore()
-            let block = try await mentions.addBlock(kind: kind, value: normalized, reason: reason)
-            var marked = 0
-            if kind == .domain {
-                let candidates = try await mentions.list(
-                    MentionQuery(statuses: [.queued, .pending, .rejected], sourceDomain: normalized, limit: 100_000))
-                for mention in candidates {
-                    try await mentions.transition(id: mention.id, to: .spam, actor: .cli, reason: "blocked domain \(normalized)")
-                    marked += 1
-                }
-            }
+            let result = try await store.openStore().block(kind: kind, value: normalized, reason: reason, actor: .cli)
+            let (block, marked) = (result.block, result.markedSpam)
             if store.json {
                 Output.json(["kind": block.kind.rawValue, "value": block.value, "marked_spam": String(marked)])
             } else {

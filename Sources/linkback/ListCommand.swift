@@ -49,6 +49,13 @@ struct ListCommand: AsyncParsableCommand {
         if let since, Self.parseSince(since) == nil {
             throw ValidationError("--since takes a date (2026-11-25), a date and time, or an age such as 24h or 7d")
         }
+        if let sourceDomain, HostName.normalized(sourceDomain) == nil {
+            throw ValidationError("--source-domain takes a domain name, \"\(sourceDomain)\" is not one")
+        }
+        if let target, case .failure(let problem) = MentionCheck.parse(target) {
+            throw ValidationError("--target \(problem.message)")
+        }
+        if let site, HostPort(site) == nil { throw ValidationError("--site takes a host or host:port") }
         if limit < 1 { throw ValidationError("--limit must be at least 1") }
         if offset < 0 { throw ValidationError("--offset must not be negative") }
     }
@@ -57,8 +64,11 @@ struct ListCommand: AsyncParsableCommand {
         try await Self.reportingFailures {
             let mentions = try store.openStore()
             let query = MentionQuery(
-                statuses: all ? nil : (status.isEmpty ? [.pending] : status), target: target, site: site,
-                protocol: mentionProtocol, sourceDomain: sourceDomain, type: type, since: since.flatMap(Self.parseSince),
+                statuses: all ? nil : (status.isEmpty ? [.pending] : status),
+                // Filters in the forms that are stored: canonical URL, normalised host and domain.
+                target: target.flatMap { try? MentionCheck.parse($0).get().absoluteString },
+                site: site.flatMap(HostPort.init)?.description,
+                protocol: mentionProtocol, sourceDomain: sourceDomain.flatMap(HostName.normalized), type: type, since: since.flatMap(Self.parseSince),
                 limit: limit, offset: offset)
             let found = try await mentions.list(query)
             if store.json {
@@ -76,10 +86,11 @@ struct ListCommand: AsyncParsableCommand {
         let rows = mentions.map { mention -> [String] in
             let source = URL(string: mention.source)?.host ?? mention.source
             let target = URL(string: mention.target).map { $0.path.isEmpty ? "/" : $0.path } ?? mention.target
+            // Stored text is shown with control characters written out, never sent to the terminal raw.
             return [
                 String(mention.id), mention.status.rawValue, mention.content?.type.rawValue ?? "-", mention.protocol.rawValue,
                 source, target, mention.content?.authorName ?? "-", age(now.timeIntervalSince(mention.received)),
-            ]
+            ].map(StoredText.visible)
         }
         let headers = ["ID", "STATUS", "TYPE", "PROTOCOL", "SOURCE", "TARGET", "AUTHOR", "AGE"]
         var widths = headers.indices.map { column in max(headers[column].count, rows.map { $0[column].count }.max() ?? 0) }

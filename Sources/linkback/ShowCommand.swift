@@ -23,30 +23,32 @@ struct ShowCommand: AsyncParsableCommand {
                 Output.json(MentionJSON(mention, events: events))
                 return
             }
+            // Stored text is shown with control characters written out, never sent to the terminal raw.
+            func shown(_ text: String) -> String { StoredText.visible(text) }
             var lines = [
                 "id:        \(mention.id)",
                 "status:    \(Terminal.paint(mention.status.rawValue, mention.status.rawValue))"
-                    + (mention.reason.map { " (\($0))" } ?? ""),
+                    + (mention.reason.map { " (\(shown($0)))" } ?? ""),
                 "protocol:  \(mention.protocol.rawValue)",
-                "source:    \(mention.source)",
-                "target:    \(mention.target)",
+                "source:    \(shown(mention.source))",
+                "target:    \(shown(mention.target))",
                 "site:      \(mention.site)",
                 "received:  \(ISO.string(mention.received)) from \(mention.clientIP ?? "?")",
-                "agent:     \(mention.userAgent ?? "-")",
+                "agent:     \(shown(mention.userAgent ?? "-"))",
                 "verified:  \(mention.verified.map(ISO.string) ?? "not yet") (\(mention.attempts) attempt\(mention.attempts == 1 ? "" : "s"))",
             ]
             if let content = mention.content {
-                lines.append("type:      \(content.type.rawValue)" + (content.rsvp.map { " (\($0))" } ?? ""))
+                lines.append("type:      \(content.type.rawValue)" + (content.rsvp.map { " (\(shown($0)))" } ?? ""))
                 let author = [content.authorName, content.authorURL.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")
-                if !author.isEmpty { lines.append("author:    \(author)") }
-                if let title = content.title { lines.append("title:     \(title)") }
-                if let published = content.published { lines.append("published: \(published)") }
-                if let text = content.contentText ?? content.excerpt { lines.append("content:   \(text)") }
+                if !author.isEmpty { lines.append("author:    \(shown(author))") }
+                if let title = content.title { lines.append("title:     \(shown(title))") }
+                if let published = content.published { lines.append("published: \(shown(published))") }
+                if let text = content.contentText ?? content.excerpt { lines.append("content:   \(shown(text))") }
             }
             lines.append("history:")
             for event in events {
                 let change = (event.from.map { "\($0.rawValue) → " } ?? "") + event.to.rawValue
-                lines.append("  \(ISO.string(event.at))  \(Terminal.pad(event.actor.rawValue, 9))  \(change)" + (event.reason.map { "  (\($0))" } ?? ""))
+                lines.append("  \(ISO.string(event.at))  \(Terminal.pad(event.actor.rawValue, 9))  \(change)" + (event.reason.map { "  (\(shown($0)))" } ?? ""))
             }
             print(lines.joined(separator: "\n"))
         }

@@ -41,10 +41,13 @@ struct ExportCommand: AsyncParsableCommand {
         }
     }
 
-    /// RFC 4180: quoted when needed, quotes doubled.
+    /// RFC 4180: quoted when needed, quotes doubled. A cell that a spreadsheet would read as a
+    /// formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, so
+    /// text from a source page can never run as one (CSV injection).
     static func csvRow(_ fields: [String]) -> String {
-        fields.map { field in
-            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        fields.map { raw in
+            let field = raw.unicodeScalars.first.map { "=+-@\t\r".unicodeScalars.contains($0) } == true ? "'" + raw : raw
+            return field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
         }.joined(separator: ",")
     }

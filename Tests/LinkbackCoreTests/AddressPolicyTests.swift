@@ -9,6 +9,11 @@ import Testing
         "198.19.255.255", "198.51.100.7", "203.0.113.9", "224.0.0.1", "239.255.255.255", "240.0.0.1",
         "255.255.255.255", "::", "::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:c0a8:101::1",
         "2001:db8::1", "fc00::1", "fd12:3456::1", "fe80::1", "fec0::1", "ff02::1", "::127.0.0.1",
+        // IPv4-translated, local-use NAT64, discard-only, dummy, Teredo, benchmarking, ORCHIDv2,
+        // documentation (3fff::/20), SRv6 SIDs.
+        "::ffff:0:7f00:1", "::ffff:0:808:808", "64:ff9b:1::808:808", "64:ff9b:1:ffff::1", "100::1", "100:0:0:1::1",
+        "2001::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:2::1", "2001:20::1", "3fff::1", "3fff:fff::1",
+        "5f00::1",
     ])
     func refusesSpecialPurposeAddresses(text: String) throws {
         let address = try #require(IPAddress(text))

@@ -63,14 +63,47 @@ import Testing
     @Test func clientAddressTrustsOnlyConfiguredProxies() {
         let proxies = [CIDR("127.0.0.1")!, CIDR("10.0.0.0/8")!]
         let peer = IPAddress("127.0.0.1")
-        #expect(ClientAddress.resolve(peer: IPAddress("192.0.2.5"), forwardedFor: ["203.0.113.1"], forwarded: [], trustedProxies: proxies)
-            == IPAddress("192.0.2.5"))
-        #expect(ClientAddress.resolve(peer: peer, forwardedFor: ["203.0.113.1, 198.51.100.2, 10.1.1.1"], forwarded: [], trustedProxies: proxies)
-            == IPAddress("198.51.100.2"))
-        #expect(ClientAddress.resolve(peer: peer, forwardedFor: [], forwarded: [#"for=192.0.2.60;proto=http, for="[2001:db8::1]:443""#], trustedProxies: proxies)
-            == IPAddress("2001:db8::1"))
-        #expect(ClientAddress.resolve(peer: peer, forwardedFor: ["garbage"], forwarded: [], trustedProxies: proxies) == peer)
-        #expect(ClientAddress.resolve(peer: IPAddress("::ffff:127.0.0.1"), forwardedFor: ["203.0.113.1"], forwarded: [], trustedProxies: proxies)
-            == IPAddress("203.0.113.1"))
+        func xff(_ values: [String], peer: IPAddress? = peer) -> IPAddress? {
+            ClientAddress.resolve(peer: peer, header: .xForwardedFor, values: values, trustedProxies: proxies)
+        }
+        #expect(xff(["203.0.113.1"], peer: IPAddress("192.0.2.5")) == IPAddress("192.0.2.5"))
+        #expect(xff(["203.0.113.1, 198.51.100.2, 10.1.1.1"]) == IPAddress("198.51.100.2"))
+        #expect(xff(["203.0.113.1", "198.51.100.2"]) == IPAddress("198.51.100.2"))
+        #expect(xff(["garbage"]) == peer)
+        #expect(xff([]) == peer)
+        #expect(xff(["10.1.1.1, 127.0.0.1"]) == IPAddress("10.1.1.1"))
+        #expect(xff(["203.0.113.1"], peer: IPAddress("::ffff:127.0.0.1")) == IPAddress("203.0.113.1"))
+        let forwarded = ClientAddress.resolve(
+            peer: peer, header: .forwarded, values: [#"for=192.0.2.60;proto=http, for="[2001:db8::1]:443""#],
+            trustedProxies: proxies)
+        #expect(forwarded == IPAddress("2001:db8::1"))
+    }
+
+    /// The review's attack: a trusted proxy appends the real client to X-Forwarded-For and
+    /// passes the client's own `Forwarded` header through. Only the configured header counts.
+    @Test func aClientCannotChooseItsAddressWithTheOtherHeader() {
+        let proxies = [CIDR("127.0.0.5")!]
+        let peer = IPAddress("127.0.0.5")
+        // What the proxy set: the client really is 203.0.113.9.
+        #expect(
+            ClientAddress.resolve(peer: peer, header: .xForwardedFor, values: ["203.0.113.9"], trustedProxies: proxies)
+                == IPAddress("203.0.113.9"))
+        // The client's own spelling in a header the proxy set in front of it: the right-most wins.
+        #expect(
+            ClientAddress.resolve(
+                peer: peer, header: .xForwardedFor, values: ["198.51.100.7, 203.0.113.9"], trustedProxies: proxies)
+                == IPAddress("203.0.113.9"))
+        // A `Forwarded` proxy: X-Forwarded-For from the client is not even read.
+        #expect(
+            ClientAddress.resolve(
+                peer: peer, header: .forwarded, values: ["for=198.51.100.7, for=203.0.113.9"], trustedProxies: proxies)
+                == IPAddress("203.0.113.9"))
+        // A list with one element that is no address cannot be trusted: the peer is logged.
+        #expect(
+            ClientAddress.resolve(
+                peer: peer, header: .forwarded, values: ["for=203.0.113.9, by=x"], trustedProxies: proxies) == peer)
+        #expect(
+            ClientAddress.resolve(
+                peer: peer, header: .xForwardedFor, values: ["203.0.113.9, not-an-ip"], trustedProxies: proxies) == peer)
     }
 }

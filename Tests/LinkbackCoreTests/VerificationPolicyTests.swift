@@ -26,7 +26,20 @@ import Testing
         #expect(VerificationPolicy().status(forVerified: mention(previous: .approved)) == .approved)
         #expect(VerificationPolicy(remoderateUpdates: true).status(forVerified: mention(previous: .approved)) == .pending)
         #expect(VerificationPolicy(autoApprove: true).status(forVerified: mention(previous: .spam)) == .spam)
-        #expect(VerificationPolicy().status(forVerified: mention(previous: .rejected)) == .pending)
+        // A previous `rejected` is a moderator's (the store keeps no other): it sticks like spam,
+        // even for an allowed domain or with auto-approval.
+        #expect(VerificationPolicy().status(forVerified: mention(previous: .rejected)) == .rejected)
+        #expect(VerificationPolicy(autoApprove: true).status(forVerified: mention(previous: .rejected)) == .rejected)
+        #expect(VerificationPolicy(allowDomains: ["a.example"]).status(forVerified: mention(previous: .rejected)) == .rejected)
+        #expect(VerificationPolicy().status(forVerified: mention(previous: nil)) == .pending)
+    }
+
+    @Test func aModeratorsRejectionIsKnownButMayStillBeDeleted() {
+        let policy = VerificationPolicy()
+        #expect(policy.decide(mention(previous: .rejected), found) == .verified(status: .rejected, content: MentionContent()))
+        #expect(policy.decide(mention(previous: .rejected), .noLink) == .failed(status: .deleted, reason: "no-link"))
+        #expect(policy.decide(mention(previous: .rejected), .notFound(status: 404))
+            == .failed(status: .rejected, reason: "source-not-found"))
     }
 
     @Test func onlyGoneAndNoLinkDeleteKnownMentions() {

@@ -10,10 +10,17 @@ public struct Config: Sendable {
         /// Public URL of this server, without a trailing slash; status URLs are built from it.
         public var baseURL: String
         public var trustedProxies: [CIDR]
+        /// The one header the trusted proxies set with the client address; the other is ignored.
+        public var forwardedHeader: ForwardedHeader
         /// Static assets (the webmention form).
         public var publicDirectory: String
         /// Time allowed to receive a request body (slow or never-ending bodies get 408).
         public var bodyTimeoutSeconds: Double
+        /// A connection that sends nothing (no complete request head, no body bytes, no next
+        /// request) for this long is closed: half-sent requests cannot hold connections open.
+        public var idleTimeoutSeconds: Double
+        /// Connections open at once; beyond it new connections wait to be accepted.
+        public var maxConnections: Int
     }
 
     public struct Database: Sendable {
@@ -47,6 +54,11 @@ public struct Config: Sendable {
         public var maxAttempts: Int
         /// First retry delay; each further retry waits twice as long.
         public var retryBaseSeconds: Double
+        /// Steps one page's microformats parse may take; beyond it the mention is stored as a
+        /// plain mention (title and excerpt).
+        public var extractionBudget: Int
+        /// Threads that parse fetched pages, apart from those that answer HTTP.
+        public var parseThreads: Int
     }
 
     public struct Webmention: Sendable {
@@ -145,8 +157,11 @@ public struct Config: Sendable {
             port: int("server.port"),
             baseURL: string("server.base_url"),
             trustedProxies: strings("server.trusted_proxies").compactMap(CIDR.init),
+            forwardedHeader: ForwardedHeader(rawValue: string("server.forwarded_header")) ?? .xForwardedFor,
             publicDirectory: string("server.public_dir"),
-            bodyTimeoutSeconds: double("server.body_timeout_seconds")
+            bodyTimeoutSeconds: double("server.body_timeout_seconds"),
+            idleTimeoutSeconds: double("server.idle_timeout_seconds"),
+            maxConnections: int("server.max_connections")
         )
         database = Database(path: string("database.path"))
         sites = strings("sites").compactMap(HostPort.init)
@@ -167,7 +182,9 @@ public struct Config: Sendable {
             checkTargetExists: bool("verification.check_target_exists"),
             concurrency: int("verification.concurrency"),
             maxAttempts: int("verification.max_attempts"),
-            retryBaseSeconds: double("verification.retry_base_seconds")
+            retryBaseSeconds: double("verification.retry_base_seconds"),
+            extractionBudget: int("verification.extraction_budget"),
+            parseThreads: int("verification.parse_threads")
         )
         webmention = Webmention(maxBodyBytes: int("webmention.max_body_bytes"))
         pingback = Pingback(

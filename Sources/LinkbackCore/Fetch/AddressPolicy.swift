@@ -4,16 +4,27 @@
 /// shared, documentation, benchmarking, multicast, reserved, …); IPv4-mapped, NAT64 and 6to4
 /// addresses are judged by the IPv4 address they embed.
 public enum AddressPolicy {
+    /// The IANA IPv4 special-purpose registry (and multicast and the reserved 240/4).
     static let blockedIPv4: [CIDR] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
         "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
         "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
     ].map { CIDR($0)! }
 
+    /// The IANA IPv6 special-purpose registry, and the deprecated ranges still around. Mapped
+    /// (::ffff:0:0/96), well-known NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses are judged
+    /// by the IPv4 address they carry instead.
     static let blockedIPv6: [CIDR] = [
-        "::/128", "::1/128", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-        // IPv4-compatible (deprecated) addresses.
-        "::/96",
+        "::/128", "::1/128",
+        // IPv4-compatible (deprecated) and IPv4-translated (RFC 2765) addresses.
+        "::/96", "::ffff:0:0:0/96",
+        // Local-use IPv4/IPv6 translation (RFC 8215), discard-only (RFC 6666), dummy prefix (RFC 9780).
+        "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64",
+        // IETF protocol assignments: Teredo, benchmarking, ORCHID and the rest (RFC 2928).
+        "2001::/23", "2001:db8::/32",
+        // Documentation (RFC 9637), SRv6 SIDs (RFC 9602).
+        "3fff::/20", "5f00::/16",
+        "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
     ].map { CIDR($0)! }
 
     /// Why `address` may not be fetched from, or `nil` when it is a public address.

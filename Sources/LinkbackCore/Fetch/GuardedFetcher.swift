@@ -13,6 +13,8 @@ import NIOPosix
 public struct GuardedFetcher: SourceFetching {
     public let limits: FetchLimits
     public let userAgent: String
+    /// Asked before every request, the first and each redirect hop: a failure stops the fetch.
+    public var beforeEachHop: (@Sendable (URL) -> FetchFailure?)?
     public static let accept =
         "text/html,application/xhtml+xml;q=0.9,application/json;q=0.8,text/plain;q=0.7,*/*;q=0.1"
 
@@ -43,6 +45,7 @@ public struct GuardedFetcher: SourceFetching {
         var url = start
         var redirects = 0
         while true {
+            if let refusal = beforeEachHop?(url) { throw refusal }
             let target = try await checkedTarget(url)
             switch try await fetchOne(url, from: target) {
             case .resource(let resource):

@@ -34,7 +34,7 @@ public struct HTMLSerializer {
     private func write(_ node: HTMLNode, parent: String, into output: inout String) {
         switch node {
         case .text(let text):
-            output += Self.rawTextElements.contains(parent) ? text : Self.escape(text, attribute: false)
+            output += Self.rawTextElements.contains(parent) ? text : Self.serialized(text, attribute: false)
         case .comment(let text):
             output += "<!--" + text + "-->"
         case .element(let element):
@@ -46,7 +46,7 @@ public struct HTMLSerializer {
                 {
                     value = resolved.absoluteString
                 }
-                output += " " + attribute.name + "=\"" + Self.escape(value, attribute: true) + "\""
+                output += " " + attribute.name + "=\"" + Self.serialized(value, attribute: true) + "\""
             }
             output += ">"
             if Self.voidElements.contains(element.name) { return }
@@ -55,8 +55,10 @@ public struct HTMLSerializer {
         }
     }
 
-    /// Escapes `&`, no-break space, and `"` (attributes) or `<`/`>` (text).
-    public static func escape(_ text: String, attribute: Bool) -> String {
+    /// The serialisation algorithm's escaping: `&`, no-break space, and `"` (attributes) or
+    /// `<`/`>` (text). Only for writing parsed trees; text Linkback composes into HTML goes
+    /// through ``HTMLEscaping/escape(_:)``.
+    static func serialized(_ text: String, attribute: Bool) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -4,8 +4,8 @@ public indirect enum MF2Value: Sendable, Equatable {
     case text(String)
     /// A u-* value from an `img` with `alt`: `{"value": URL, "alt": TEXT}`.
     case image(url: String, alt: String)
-    /// An e-* value: `{"value": TEXT, "html": HTML}`.
-    case html(html: String, value: String, lang: String?)
+    /// An e-* value: `{"value": TEXT, "html": HTML}`, computed when read.
+    case html(MF2Embedded, lang: String?)
     /// A nested microformat that is also a property.
     case item(MF2Item)
 
@@ -14,7 +14,7 @@ public indirect enum MF2Value: Sendable, Equatable {
         switch self {
         case .text(let text): return text
         case .image(let url, _): return url
-        case .html(_, let value, _): return value
+        case .html(let embedded, _): return embedded.value
         case .item(let item): return item.value?.string
         }
     }
@@ -36,7 +36,10 @@ public struct MF2Item: Sendable, Equatable {
     public var properties: [String: [MF2Value]] = [:]
     public var children: [MF2Item] = []
     public var value: MF2Value?
-    public var html: String?
+    /// The e-* value when this item is itself an e-* property.
+    public var embedded: MF2Embedded?
+    /// The serialised HTML of ``embedded``.
+    public var html: String? { embedded?.html }
     /// The element the microformat was parsed from (not compared).
     public let element: HTMLElement?
     /// The first p-name (explicit or implied), the value of this item as a nested p-* property.
@@ -66,7 +69,7 @@ public struct MF2Item: Sendable, Equatable {
 
     public static func == (lhs: MF2Item, rhs: MF2Item) -> Bool {
         lhs.type == rhs.type && lhs.id == rhs.id && lhs.lang == rhs.lang && lhs.properties == rhs.properties
-            && lhs.children == rhs.children && lhs.value == rhs.value && lhs.html == rhs.html
+            && lhs.children == rhs.children && lhs.value == rhs.value && lhs.embedded == rhs.embedded
     }
 }
 
@@ -85,4 +88,12 @@ public struct MF2Document: Sendable, Equatable {
     public var items: [MF2Item]
     public var rels: [String: [String]]
     public var relURLs: [String: MF2RelURL]
+    /// The parse stopped early: the page needed more steps than its budget allowed.
+    public var budgetExceeded = false
+    /// Steps the parse took (see ``MF2Parser``).
+    public var stepsSpent = 0
+
+    public static func == (lhs: MF2Document, rhs: MF2Document) -> Bool {
+        lhs.items == rhs.items && lhs.rels == rhs.rels && lhs.relURLs == rhs.relURLs
+    }
 }

@@ -42,8 +42,8 @@ extension MF2Value {
         switch self {
         case .text(let text): return text
         case .image(let url, let alt): return ["value": url, "alt": alt]
-        case .html(let html, let value, let lang):
-            var object: [String: Any] = ["html": html, "value": value]
+        case .html(let embedded, let lang):
+            var object: [String: Any] = ["html": embedded.html, "value": embedded.value]
             if let lang { object["lang"] = lang }
             return object
         case .item(let item): return item.jsonObject

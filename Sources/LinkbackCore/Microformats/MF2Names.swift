@@ -12,9 +12,9 @@ enum MF2Names {
 
     /// The element's valid root class names, sorted and unique.
     static func roots(of element: HTMLElement) -> [String] {
-        var result: [String] = []
+        var result: Set<String> = []
         for name in element.classNames where name.hasPrefix("h-") && isValidName(name.dropFirst(2)) {
-            if !result.contains(name) { result.append(name) }
+            result.insert(name)
         }
         return result.sorted()
     }

@@ -4,16 +4,26 @@ import Foundation
 /// specification: root classes, p-/u-/dt-/e- properties, nested microformats, implied
 /// name/photo/url, the value-class pattern, and `rels`/`rel-urls`. (No backwards-compatible
 /// microformats1 parsing.)
+///
+/// Work is bounded: every element visited and every piece of text gathered is charged to a step
+/// budget, and once it is spent the parser stops walking and marks the result
+/// ``MF2Document/budgetExceeded``. e-* values are not serialised while parsing (see
+/// ``MF2Embedded``), so nested `e-content` costs no more than the page's size.
 public struct MF2Parser {
     let document: HTMLDocument
+    let budget: MF2Budget
 
-    public init(document: HTMLDocument) {
+    /// Steps allowed by default: far more than a real page of the largest fetched size needs.
+    public static let defaultBudget = 5_000_000
+
+    public init(document: HTMLDocument, budget: Int = MF2Parser.defaultBudget) {
         self.document = document
+        self.budget = MF2Budget(budget)
     }
 
     /// Parses the whole document.
-    public static func parse(_ document: HTMLDocument) -> MF2Document {
-        MF2Parser(document: document).parse()
+    public static func parse(_ document: HTMLDocument, budget: Int = MF2Parser.defaultBudget) -> MF2Document {
+        MF2Parser(document: document, budget: budget).parse()
     }
 
     public func parse() -> MF2Document {
@@ -24,11 +34,13 @@ public struct MF2Parser {
             findItems(in: document.root, into: &items)
         }
         let (rels, relURLs) = parseRels()
-        return MF2Document(items: items, rels: rels, relURLs: relURLs)
+        return MF2Document(
+            items: items, rels: rels, relURLs: relURLs, budgetExceeded: budget.exceeded, stepsSpent: budget.spent)
     }
 
     private func findItems(in element: HTMLElement, into items: inout [MF2Item]) {
         for child in element.childElements where child.name != "template" {
+            guard budget.spend() else { return }
             if !MF2Names.roots(of: child).isEmpty {
                 items.append(parseItem(child))
             } else {
@@ -60,6 +72,7 @@ public struct MF2Parser {
 
     private func collectProperties(of element: HTMLElement, into item: inout MF2Item, seen: inout Seen) {
         for child in element.childElements where child.name != "template" {
+            guard budget.spend() else { return }
             let roots = MF2Names.roots(of: child)
             let properties = MF2Names.properties(of: child)
             for property in properties {
@@ -77,38 +90,39 @@ public struct MF2Parser {
                     item.children.append(nested)
                     continue
                 }
+                // Each kind of value is computed at most once per element, however many classes ask.
+                lazy var text = nested.firstPName.map(MF2Value.text) ?? .text(plainText(child))
+                lazy var url = nested.firstUURL ?? urlValue(child)
+                let date = properties.contains { $0.prefix == .dt } ? dateValue(child, seen: &seen) : ""
+                let embedded = MF2Embedded(child, baseURL: document.baseURL)
                 for property in properties {
                     var value = nested
                     switch property.prefix {
-                    case .p:
-                        value.value = nested.firstPName.map(MF2Value.text) ?? .text(plainText(child))
-                    case .u:
-                        value.value = nested.firstUURL ?? urlValue(child)
-                    case .dt:
-                        value.value = .text(dateValue(child, seen: &seen))
+                    case .p: value.value = text
+                    case .u: value.value = url
+                    case .dt: value.value = .text(date)
                     case .e:
-                        let embedded = embeddedValue(child)
-                        value.value = .text(embedded.value)
-                        value.html = embedded.html
+                        value.value = .html(embedded, lang: nil)
+                        value.embedded = embedded
                     }
                     item.add(property.name, .item(value))
                 }
                 continue
             }
+            lazy var text = plainValue(child)
+            lazy var url = urlValue(child)
+            let date = properties.contains { $0.prefix == .dt } ? dateValue(child, seen: &seen) : ""
+            let embedded = MF2Embedded(child, baseURL: document.baseURL)
             for property in properties {
                 switch property.prefix {
                 case .p:
-                    let text = plainValue(child)
                     if property.name == "name", item.firstPName == nil { item.firstPName = text }
                     item.add(property.name, .text(text))
                 case .u:
-                    let url = urlValue(child)
                     if property.name == "url", item.firstUURL == nil { item.firstUURL = url }
                     item.add(property.name, url)
-                case .dt: item.add(property.name, .text(dateValue(child, seen: &seen)))
-                case .e:
-                    let embedded = embeddedValue(child)
-                    item.add(property.name, .html(html: embedded.html, value: embedded.value, lang: nil))
+                case .dt: item.add(property.name, .text(date))
+                case .e: item.add(property.name, .html(embedded, lang: nil))
                 }
             }
             collectProperties(of: child, into: &item, seen: &seen)
@@ -144,7 +158,7 @@ public struct MF2Parser {
         if let values = valueClassPattern(element) { return .text(resolved(values.joined())) }
         if name == "abbr", let title = element[attribute: "title"] { return .text(resolved(title)) }
         if ["data", "input"].contains(name), let value = element[attribute: "value"] { return .text(resolved(value)) }
-        return .text(resolved(element.textContent.trimmingHTMLWhitespace()))
+        return .text(resolved(textContent(element).trimmingHTMLWhitespace()))
     }
 
     /// dt-* parsing, with the value-class date and time rules.
@@ -161,7 +175,7 @@ public struct MF2Parser {
         } else if ["data", "input"].contains(element.name), let value = element[attribute: "value"] {
             result = value
         } else {
-            result = element.textContent.trimmingHTMLWhitespace()
+            result = textContent(element).trimmingHTMLWhitespace()
         }
         if let date = MF2Dates.datePart(of: result) {
             if seen.date == nil { seen.date = date }
@@ -171,39 +185,16 @@ public struct MF2Parser {
         return result
     }
 
-    /// e-* parsing: serialised inner HTML (URLs resolved) and its text.
-    func embeddedValue(_ element: HTMLElement) -> (html: String, value: String) {
-        let html = HTMLSerializer(resolvingAgainst: document.baseURL).innerHTML(of: element).trimmingHTMLWhitespace()
-        return (html, plainText(element))
-    }
-
     // MARK: - Text
 
-    /// The microformats text algorithm: `textContent` without `script`/`style`, images replaced by
-    /// their `alt` (or ` src `), trimmed.
+    /// The microformats text algorithm (see ``MF2Text``), charged to the budget.
     func plainText(_ element: HTMLElement) -> String {
-        var result = ""
-        func walk(_ element: HTMLElement) {
-            for child in element.children {
-                switch child {
-                case .text(let text): result += text
-                case .comment: break
-                case .element(let inner):
-                    if ["script", "style", "template"].contains(inner.name) { continue }
-                    if inner.name == "img" {
-                        if let alt = inner[attribute: "alt"] {
-                            result += alt
-                        } else if let src = inner[attribute: "src"] {
-                            result += " " + resolved(src) + " "
-                        }
-                        continue
-                    }
-                    walk(inner)
-                }
-            }
-        }
-        walk(element)
-        return result.trimmingHTMLWhitespace()
+        MF2Text.plainText(element, baseURL: document.baseURL, budget: budget)
+    }
+
+    /// DOM `textContent`, charged to the budget.
+    func textContent(_ element: HTMLElement) -> String {
+        MF2Text.textContent(element, budget: budget)
     }
 
     // MARK: - Value-class pattern
@@ -215,6 +206,7 @@ public struct MF2Parser {
         var found = false
         func walk(_ element: HTMLElement) {
             for child in element.childElements where child.name != "template" {
+                guard budget.spend() else { return }
                 let classes = child.classNames
                 if classes.contains("value-title") {
                     found = true
@@ -237,12 +229,12 @@ public struct MF2Parser {
 
     private func valueOf(_ element: HTMLElement, forDates: Bool) -> String {
         switch element.name {
-        case "img", "area": return element[attribute: "alt"] ?? element.textContent
-        case "data": return element[attribute: "value"] ?? element.textContent
-        case "abbr": return element[attribute: "title"] ?? element.textContent
+        case "img", "area": return element[attribute: "alt"] ?? textContent(element)
+        case "data": return element[attribute: "value"] ?? textContent(element)
+        case "abbr": return element[attribute: "title"] ?? textContent(element)
         case "del", "ins", "time":
-            return forDates ? element[attribute: "datetime"] ?? element.textContent : element.textContent
-        default: return element.textContent
+            return forDates ? element[attribute: "datetime"] ?? textContent(element) : textContent(element)
+        default: return textContent(element)
         }
     }
 
@@ -323,6 +315,7 @@ public struct MF2Parser {
 
     /// The single child element, or (with `names`) the single child element of those names.
     private func onlyChild(_ element: HTMLElement, named names: Set<String>? = nil) -> HTMLElement? {
+        guard budget.spend(element.children.count) else { return nil }
         let candidates = element.childElements.filter { names?.contains($0.name) ?? true }
         return candidates.count == 1 ? candidates[0] : nil
     }
@@ -346,7 +339,7 @@ public struct MF2Parser {
                 relURLs[url] = existing
             } else {
                 order.append(url)
-                let text = link.textContent
+                let text = textContent(link)
                 relURLs[url] = MF2RelURL(
                     rels: tokens.reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
                     text: text.isEmpty ? nil : text, title: link[attribute: "title"], type: link[attribute: "type"],

@@ -1,37 +1,71 @@
 import Foundation
 
+/// The one header a trusted reverse proxy uses to pass on the client address
+/// (`server.forwarded_header`). Linkback believes exactly this header and ignores the other, so
+/// a client cannot add a header the proxy passes through untouched and choose the address that
+/// gets logged, rate-limited and banned.
+public enum ForwardedHeader: String, Sendable, CaseIterable {
+    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx `$proxy_add_x_forwarded_for`, Apache mod_proxy).
+    case xForwardedFor = "x-forwarded-for"
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    case forwarded
+
+    /// The HTTP field name.
+    public var fieldName: String {
+        switch self {
+        case .xForwardedFor: return "X-Forwarded-For"
+        case .forwarded: return "Forwarded"
+        }
+    }
+}
+
 /// Which address a request comes from, for logging, rate limits and bans.
 ///
-/// The TCP peer, unless the peer is a trusted proxy: then the right-most address in
-/// `X-Forwarded-For` (or `Forwarded: for=`) that is not itself a trusted proxy. A client that is
-/// not a trusted proxy cannot choose the address that gets logged or banned.
+/// The TCP peer, unless the peer is a trusted proxy: then the right-most address in the one
+/// configured header (``ForwardedHeader``) that is not itself a trusted proxy. Addresses to the
+/// left of it were written by whoever sent the request and are never believed. A header that
+/// does not parse, or is missing, means the peer's own address.
 public enum ClientAddress {
+    /// - Parameters:
+    ///   - values: every value of the configured header, in the order received.
     public static func resolve(
-        peer: IPAddress?, forwardedFor: [String], forwarded: [String], trustedProxies: [CIDR]
+        peer: IPAddress?, header: ForwardedHeader, values: [String], trustedProxies: [CIDR]
     ) -> IPAddress? {
         guard let peer = peer?.unmapped else { return nil }
         func trusted(_ address: IPAddress) -> Bool { trustedProxies.contains { $0.contains(address) } }
-        guard trusted(peer) else { return peer }
+        guard trusted(peer), let chain = parse(values, as: header), !chain.isEmpty else { return peer }
+        for address in chain.reversed() where !trusted(address) { return address }
+        // Every hop is a trusted proxy: the left-most is the nearest thing to a client.
+        return chain[0]
+    }
+
+    /// The addresses of the header's list, left to right; `nil` when any element does not parse
+    /// (a proxy that appends would never write it, so the list cannot be trusted).
+    static func parse(_ values: [String], as header: ForwardedHeader) -> [IPAddress]? {
         var chain: [IPAddress] = []
-        if !forwarded.isEmpty {
-            for header in forwarded {
-                for element in header.split(separator: ",") {
-                    for pair in element.split(separator: ";") {
-                        let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                        guard parts.count == 2, parts[0].lowercased() == "for" else { continue }
-                        if let address = parseForwardedNode(parts[1]) { chain.append(address) }
-                    }
+        for value in values {
+            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
+                let address: IPAddress?
+                switch header {
+                case .xForwardedFor:
+                    address = IPAddress(element.trimmingCharacters(in: .whitespaces))
+                case .forwarded:
+                    address = forNode(in: element)
                 }
-            }
-        } else {
-            for header in forwardedFor {
-                for item in header.split(separator: ",") {
-                    if let address = IPAddress(item.trimmingCharacters(in: .whitespaces)) { chain.append(address.unmapped) }
-                }
+                guard let address else { return nil }
+                chain.append(address.unmapped)
             }
         }
-        for address in chain.reversed() where !trusted(address) { return address }
-        return chain.first ?? peer
+        return chain
+    }
+
+    /// The address of the `for=` parameter of one `Forwarded` element.
+    private static func forNode(in element: Substring) -> IPAddress? {
+        for pair in element.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0].lowercased() == "for" { return parseForwardedNode(parts[1]) }
+        }
+        return nil
     }
 
     /// `192.0.2.1`, `"192.0.2.1:8080"`, `"[2001:db8::1]:443"`, `"[2001:db8::1]"`.
@@ -43,6 +77,6 @@ public enum ClientAddress {
         } else if node.filter({ $0 == ":" }).count == 1, let colon = node.firstIndex(of: ":") {
             node = String(node[..<colon])
         }
-        return IPAddress(node)?.unmapped
+        return IPAddress(node)
     }
 }

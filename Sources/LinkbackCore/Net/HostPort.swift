@@ -2,15 +2,25 @@ import Foundation
 
 /// Host name helpers shared by configuration, URL checks and blocks.
 public enum HostName {
-    /// Lower-cases a DNS name and drops a trailing dot; `nil` when it is not a plausible host name.
+    /// The one form of a domain name everywhere (blocks, allow lists, `sites`, filters): lower
+    /// case, an international name in its IDNA ASCII form (`bücher.example` →
+    /// `xn--bcher-kva.example`, as sources are stored), no trailing dot. `nil` when it is not a
+    /// plausible host name.
     public static func normalized(_ text: some StringProtocol) -> String? {
         var host = text.lowercased()
         if host.hasSuffix(".") { host.removeLast() }
+        guard host.unicodeScalars.allSatisfy({ !$0.isASCII || isLabelCharacter($0) || $0 == "." }) else { return nil }
+        if !host.unicodeScalars.allSatisfy(\.isASCII) {
+            // Foundation's URL parser applies IDNA (UTS #46) to international host names.
+            guard let ascii = URL(string: "http://\(host)/")?.host?.lowercased(),
+                ascii.unicodeScalars.allSatisfy(\.isASCII)
+            else { return nil }
+            host = ascii.hasSuffix(".") ? String(ascii.dropLast()) : ascii
+        }
         guard !host.isEmpty, host.count <= 253 else { return nil }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         for label in labels {
-            guard !label.isEmpty, label.count <= 63,
-                label.unicodeScalars.allSatisfy({ $0.isASCII ? isLabelCharacter($0) : true }),
+            guard !label.isEmpty, label.count <= 63, label.unicodeScalars.allSatisfy(isLabelCharacter),
                 label.first != "-", label.last != "-"
             else { return nil }
         }

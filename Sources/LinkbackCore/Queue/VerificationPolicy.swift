@@ -4,8 +4,10 @@ import Synchronization
 /// Decides what a verification outcome means for a mention: its next status, or a retry.
 ///
 /// A mention is *known* when it was verified before and then re-sent (its `previousStatus` is
-/// `pending`, `approved`, `spam` or `deleted`). Only *gone* and *no link* delete a known mention;
-/// other failures keep its status. Transient failures are retried with exponential backoff.
+/// `pending`, `approved`, `spam`, `deleted`, or `rejected` by a moderator). Only *gone* and *no
+/// link* delete a known mention; other failures keep its status. A moderator's `spam` and
+/// `rejected` stick: a re-send never lifts them. Transient failures are retried with exponential
+/// backoff.
 public struct VerificationPolicy: Sendable {
     public var autoApprove: Bool
     public var allowDomains: [String]
@@ -35,7 +37,7 @@ public struct VerificationPolicy: Sendable {
 
     public func decide(_ mention: Mention, _ outcome: VerificationOutcome, now: Date = Date()) -> VerificationResult {
         let previous = mention.previousStatus
-        let known = previous.map { [.pending, .approved, .spam, .deleted].contains($0) } ?? false
+        let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
         switch outcome {
         case .linkFound(let content):
             return .verified(status: status(forVerified: mention), content: content)
@@ -58,9 +60,11 @@ public struct VerificationPolicy: Sendable {
     }
 
     /// The status of a verified mention from `source` that had status `previous` before (if any).
+    /// `previous` is `rejected` only for a moderator's rejection, which sticks like `spam`.
     public func status(forVerifiedSource source: String, previous: MentionStatus?) -> MentionStatus {
         switch previous {
         case .spam?: return .spam
+        case .rejected?: return .rejected
         case .approved?, .pending?: if !remoderateUpdates { return previous! }
         default: break
         }

@@ -32,7 +32,7 @@ public struct MentionCheck: Sendable {
         case .success(let url): targetURL = url
         case .failure(let why): return .failure(.invalidTarget(why.message))
         }
-        if TargetMatcher.canonical(sourceURL) == TargetMatcher.canonical(targetURL) { return .failure(.sameURL) }
+        if sourceURL == targetURL { return .failure(.sameURL) }
         guard let site = site(of: targetURL) else {
             return .failure(.targetNotSupported(HostPort(host: targetURL.host ?? "", port: targetURL.port).description))
         }
@@ -51,7 +51,8 @@ public struct MentionCheck: Sendable {
     }
 
     /// An absolute http(s) URL with a host, no user info, a valid port, at most 2048 bytes;
-    /// returned without its fragment.
+    /// returned in its canonical form (``CanonicalURL``), which is what is stored, compared and
+    /// blocked.
     public static func parse(_ text: String) -> Result<URL, Problem> {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.utf8.count <= maxURLBytes else { return .failure(Problem(message: "is longer than \(maxURLBytes) bytes")) }
@@ -65,11 +66,7 @@ public struct MentionCheck: Sendable {
         guard let host = url.host, !host.isEmpty else { return .failure(Problem(message: "has no host")) }
         guard url.user == nil, url.password == nil else { return .failure(Problem(message: "must not contain user info")) }
         if let port = url.port, !(1...65535).contains(port) { return .failure(Problem(message: "has an invalid port")) }
-        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
-            return .failure(Problem(message: "is not a valid URL"))
-        }
-        components.fragment = nil
-        guard let clean = components.url else { return .failure(Problem(message: "is not a valid URL")) }
-        return .success(clean)
+        guard let canonical = CanonicalURL.url(url) else { return .failure(Problem(message: "is not a valid URL")) }
+        return .success(canonical)
     }
 }

@@ -98,6 +98,16 @@ public final class SpamGuard: Sendable {
     public func allowFetch(host: String, now: Date = Date()) -> Bool {
         perSourceHost.take(host.lowercased(), now: now) == nil
     }
+
+    /// The per-source-host cap as a fetch hop check (``GuardedFetcher/beforeEachHop``): every
+    /// hop of a redirect chain counts against its own host, so redirects cannot dodge the cap and
+    /// Linkback cannot be used to flood a site (pingback reflection).
+    public var fetchAllowance: @Sendable (URL) -> FetchFailure? {
+        { [self] url in
+            guard let host = HostPort(endpointOf: url)?.host, !allowFetch(host: host) else { return nil }
+            return .hostRateLimited(host)
+        }
+    }
 }
 
 /// A compiled `spam.block_user_agents` pattern (NSRegularExpression matching is thread-safe).
@@ -111,24 +121,5 @@ struct UserAgentPattern: @unchecked Sendable {
 
     func matches(_ text: String) -> Bool {
         expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
-}
-
-/// Counts fetches per source host against ``SpamGuard``'s cap, so Linkback cannot be used to
-/// flood a victim site (pingback reflection).
-public struct HostLimitedFetcher: SourceFetching {
-    public let inner: any SourceFetching
-    public let guard_: SpamGuard
-
-    public init(_ inner: any SourceFetching, guard: SpamGuard) {
-        self.inner = inner
-        self.guard_ = `guard`
-    }
-
-    public func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource {
-        if let host = url.host, !guard_.allowFetch(host: host) {
-            throw .hostRateLimited(host)
-        }
-        return try await inner.fetch(url)
     }
 }

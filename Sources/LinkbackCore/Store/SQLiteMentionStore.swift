@@ -51,8 +51,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             let now = Date()
             if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
-                // A re-send while still queued keeps the status it had before it was first queued.
-                let previous = existing.status == .queued ? existing.previousStatus : existing.status
+                let previous = try Self.statusToKeep(db, existing)
                 try db.execute(
                     sql: """
                         UPDATE mentions SET status = 'queued', previous_status = ?, reason = NULL, client_ip = ?,
@@ -247,15 +246,16 @@ public final class SQLiteMentionStore: MentionStore {
             _ = arguments.append(contentsOf: [proto.rawValue])
         }
         if let domain = query.sourceDomain?.lowercased() {
-            // scheme://domain[:port]/… or scheme://sub.domain[:port]/…
+            // scheme://domain[:port]/… or scheme://sub.domain[:port]/…, the domain matched literally.
+            let literal = SQLLike.literal(domain)
             var patterns: [String] = []
             for scheme in ["http://", "https://"] {
-                for host in [domain, "%." + domain] {
+                for host in [literal, "%." + literal] {
                     patterns.append(scheme + host + "/%")
                     patterns.append(scheme + host + ":%")
                 }
             }
-            clauses.append("(" + patterns.map { _ in "lower(source) LIKE ?" }.joined(separator: " OR ") + ")")
+            clauses.append("(" + patterns.map { _ in SQLLike.clause("lower(source)") }.joined(separator: " OR ") + ")")
             _ = arguments.append(contentsOf: StatementArguments(patterns))
         }
         if let type = query.type {
@@ -336,6 +336,24 @@ public final class SQLiteMentionStore: MentionStore {
     {
         try Row.fetchOne(db, sql: "SELECT * FROM mentions WHERE \(condition)", arguments: arguments)
             .map(mention(from:))
+    }
+
+    /// The status a re-sent mention goes back to queued from, for ``VerificationPolicy``: a
+    /// re-send while still queued keeps the status it had before it was first queued; a
+    /// rejection counts only when a moderator made it (a failed verification is not a decision
+    /// to keep, so the re-send is judged as new).
+    private static func statusToKeep(_ db: Database, _ existing: Mention) throws -> MentionStatus? {
+        switch existing.status {
+        case .queued:
+            return existing.previousStatus
+        case .rejected:
+            let actor = try String.fetchOne(
+                db, sql: "SELECT actor FROM events WHERE mention_id = ? AND to_status = 'rejected' ORDER BY id DESC LIMIT 1",
+                arguments: [existing.id])
+            return actor.flatMap(Actor.init(rawValue:)).map { $0 == .server ? nil : .rejected } ?? nil
+        default:
+            return existing.status
+        }
     }
 
     /// Inserts a new `queued` mention with a fresh token and its creation event.

@@ -45,7 +45,9 @@ public enum JF2 {
             content.title = child["name"] as? String
             content.published = child["published"] as? String
             let received = (child["wm-received"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
-            entries.append(Entry(source: source, target: target, received: received, content: content))
+            // Imported data is as untrusted as fetched data: the same sanitising.
+            entries.append(
+                Entry(source: source, target: target, received: received, content: content.safe(baseURL: URL(string: source))))
         }
         return (entries, skipped)
     }

@@ -8,21 +8,39 @@ struct MentionExtractor {
     let source: URL
     let matcher: TargetMatcher
     let maxContentLength: Int
+    /// Steps the microformats parse may take (``MF2Parser``).
+    var budget = MF2Parser.defaultBudget
 
-    func extract(link: HTMLElement) -> MentionContent {
-        let microformats = MF2Parser.parse(document)
-        guard let entry = entry(containing: link, in: microformats.items) else {
-            return MentionContent(
-                type: .mention, title: document.title, excerpt: Excerpt.around(link, in: document.root),
-                authorName: source.host)
-        }
+    /// What extraction produced, and whether the microformats parse ran out of budget (then the
+    /// content is that of a page without microformats: title and excerpt).
+    struct Result {
+        var content: MentionContent
+        var budgetExceeded: Bool
+        var steps: Int
+    }
+
+    func extract(link: HTMLElement) -> Result {
+        let microformats = MF2Parser.parse(document, budget: budget)
+        let content = microformats.budgetExceeded ? plain(link) : extract(link: link, from: microformats)
+        return Result(content: content, budgetExceeded: microformats.budgetExceeded, steps: microformats.stepsSpent)
+    }
+
+    /// A page without (usable) microformats: its title and the excerpt around the link.
+    private func plain(_ link: HTMLElement) -> MentionContent {
+        MentionContent(
+            type: .mention, title: document.title, excerpt: Excerpt.around(link, in: document.root),
+            authorName: source.host)
+    }
+
+    private func extract(link: HTMLElement, from microformats: MF2Document) -> MentionContent {
+        guard let entry = entry(containing: link, in: microformats.items) else { return plain(link) }
         var content = MentionContent(type: .mention)
         (content.type, content.rsvp) = type(of: entry)
         fillAuthor(of: entry, into: &content)
         content.published = entry.first("published")
-        if case .html(let html, let text, _)? = entry["content"].first {
-            content.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: html), html: true)
-            content.contentText = cut(text.collapsingWhitespace(), html: false)
+        if case .html(let embedded, _)? = entry["content"].first {
+            content.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: embedded.html), html: true)
+            content.contentText = cut(embedded.value.collapsingWhitespace(), html: false)
         } else if let summary = entry.first("summary") {
             content.contentText = cut(summary.collapsingWhitespace(), html: false)
         }
@@ -48,13 +66,24 @@ struct MentionExtractor {
             }
         }
         items.forEach(collect)
-        let containing = entries.filter { $0.element.map { contains($0, link) } ?? false }
+        // One walk finds the link's ancestors; an entry contains the link when its element is one.
+        let ancestors = Set(Self.path(to: link, from: document.root).map(ObjectIdentifier.init))
+        let containing = entries.filter { $0.element.map { ancestors.contains(ObjectIdentifier($0)) } ?? false }
         // Later entries in `containing` are nested deeper, since parents are collected first.
         return containing.last ?? items.first { $0.has(type: "h-entry") }
     }
 
-    private func contains(_ element: HTMLElement, _ link: HTMLElement) -> Bool {
-        element === link || element.descendants(where: { $0 === link }).isEmpty == false
+    /// The elements from `root` down to `target`, both included; empty when `target` is not below `root`.
+    static func path(to target: HTMLElement, from root: HTMLElement) -> [HTMLElement] {
+        var path: [HTMLElement] = []
+        func walk(_ element: HTMLElement) -> Bool {
+            path.append(element)
+            if element === target { return true }
+            for child in element.childElements where walk(child) { return true }
+            path.removeLast()
+            return false
+        }
+        return walk(root) ? path : []
     }
 
     /// reply/like/repost/bookmark when that property names the target; rsvp for a reply with p-rsvp.
@@ -97,11 +126,6 @@ struct MentionExtractor {
             break
         }
         if content.authorName?.isEmpty ?? true { content.authorName = source.host }
-        for key in [\MentionContent.authorURL, \MentionContent.authorPhoto] {
-            if let url = content[keyPath: key], HTMLSanitizer(baseURL: document.baseURL).safeURL(url) == nil {
-                content[keyPath: key] = nil
-            }
-        }
     }
 
     /// A name the parser implied from the whole entry (a note) is not a title.
@@ -114,7 +138,7 @@ struct MentionExtractor {
         guard text.count > maxContentLength else { return text }
         if html {
             // Cutting markup would leave it unbalanced: re-sanitise the cut text as plain text.
-            return HTMLSerializer.escape(String(text.prefix(maxContentLength)), attribute: false) + "…"
+            return HTMLEscaping.escape(String(text.prefix(maxContentLength))) + "…"
         }
         return String(text.prefix(maxContentLength)) + "…"
     }

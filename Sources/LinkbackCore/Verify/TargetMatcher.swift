@@ -2,8 +2,8 @@ import Foundation
 
 /// Decides whether a URL found in a source is the target.
 ///
-/// Matching is exact after the normalisation every URL parser applies (scheme and host case,
-/// default port, empty path as `/`), ignoring fragments. With `lenient`, the http/https and
+/// Matching is exact after canonicalisation (``CanonicalURL``: scheme and host case, default
+/// port, empty path as `/`, needless escapes, dot segments), ignoring fragments. With `lenient`, the http/https and
 /// trailing-slash variants of the target match too. Never a substring match.
 public struct TargetMatcher: Sendable {
     public let target: URL
@@ -44,20 +44,9 @@ public struct TargetMatcher: Sendable {
         return spellings.contains { text.contains($0) }
     }
 
-    /// `scheme://host[:port]/path[?query]` with scheme and host lower-cased, the default port
-    /// dropped and the fragment removed; `nil` for URLs without scheme or host.
+    /// The form URLs are compared in: ``CanonicalURL``.
     public static func canonical(_ url: URL) -> String? {
-        guard let scheme = url.scheme?.lowercased(), var components = URLComponents(url: url, resolvingAgainstBaseURL: true),
-            let host = components.host, !host.isEmpty
-        else { return nil }
-        components.scheme = scheme
-        components.host = host.lowercased()
-        if (scheme == "http" && components.port == 80) || (scheme == "https" && components.port == 443) {
-            components.port = nil
-        }
-        if components.percentEncodedPath.isEmpty { components.percentEncodedPath = "/" }
-        components.fragment = nil
-        return components.string
+        CanonicalURL.string(url)
     }
 
     private static func withoutFragment(_ text: String) -> String {

@@ -43,6 +43,13 @@ public enum VerificationOutcome: Sendable, Equatable {
         }
     }
 
+    /// Every ``code`` a failure can have: the fixed vocabulary that may be shown publicly.
+    public static let codes: Set<String> = [
+        "no-link", "gone", "source-not-found", "source-server-error", "blocked-address", "too-large", "timed-out",
+        "too-many-redirects", "unsupported-content-type", "network-error", "invalid-source", "invalid-url",
+        "rate-limited",
+    ]
+
     /// One line for people.
     public var description: String {
         switch self {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Verifies that a source links to a target, exactly and safely: the guarded fetch, the link
 /// check by media type, and the extraction of mention data. Knows nothing of protocols or storage.
@@ -6,23 +7,40 @@ public struct Verifier: Sendable {
     public let fetcher: any SourceFetching
     public let lenientMatch: Bool
     public let maxContentLength: Int
+    /// Steps the microformats parse of one page may take (`verification.extraction_budget`).
+    public let extractionBudget: Int
+    /// Where fetched pages are parsed; `nil` parses on the calling task (the CLI).
+    public let pool: WorkPool?
+    let logger: Logger
 
-    public init(fetcher: any SourceFetching, lenientMatch: Bool = false, maxContentLength: Int = 2000) {
+    public init(
+        fetcher: any SourceFetching, lenientMatch: Bool = false, maxContentLength: Int = 2000,
+        extractionBudget: Int = MF2Parser.defaultBudget, pool: WorkPool? = nil,
+        logger: Logger = Logger(label: "linkback.verify")
+    ) {
         self.fetcher = fetcher
         self.lenientMatch = lenientMatch
         self.maxContentLength = maxContentLength
+        self.extractionBudget = extractionBudget
+        self.pool = pool
+        self.logger = logger
     }
 
-    /// A verifier configured from `config` (fetch limits, matching, content length). With `spam`,
-    /// fetches count against its per-source-host cap; `timeoutSeconds` lowers the fetch timeout.
-    public init(config: Config, spam: SpamGuard? = nil, timeoutSeconds: Double? = nil) {
+    /// A verifier configured from `config` (fetch limits, matching, content length, budget). With
+    /// `spam`, every fetch hop counts against its per-source-host cap; `timeoutSeconds` lowers the
+    /// fetch timeout.
+    public init(
+        config: Config, spam: SpamGuard? = nil, timeoutSeconds: Double? = nil, pool: WorkPool? = nil,
+        logger: Logger = Logger(label: "linkback.verify")
+    ) {
         var limits = FetchLimits(config.fetch)
         if let timeoutSeconds { limits.timeoutSeconds = min(limits.timeoutSeconds, timeoutSeconds) }
-        let guarded = GuardedFetcher(limits: limits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
+        var fetcher = GuardedFetcher(limits: limits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
+        if let spam { fetcher.beforeEachHop = spam.fetchAllowance }
         self.init(
-            fetcher: spam.map { HostLimitedFetcher(guarded, guard: $0) } ?? guarded,
-            lenientMatch: config.verification.lenientMatch,
-            maxContentLength: config.verification.maxContentLength)
+            fetcher: fetcher, lenientMatch: config.verification.lenientMatch,
+            maxContentLength: config.verification.maxContentLength,
+            extractionBudget: config.verification.extractionBudget, pool: pool, logger: logger)
     }
 
     public func verify(source: URL, target: URL) async -> VerificationOutcome {
@@ -32,11 +50,19 @@ public struct Verifier: Sendable {
         } catch {
             return VerificationOutcome(error)
         }
-        return check(resource, target: target)
+        guard let pool else { return check(resource, target: target) }
+        return await pool.run { check(resource, target: target) }
     }
 
-    /// The link check on an already fetched resource.
+    /// The link check on an already fetched resource. Found content comes back safe to store
+    /// (``MentionContent/safe(baseURL:)``), whatever the media type.
     public func check(_ resource: FetchedResource, target: URL) -> VerificationOutcome {
+        let outcome = examine(resource, target: target)
+        if case .linkFound(let content) = outcome { return .linkFound(content.safe(baseURL: resource.url)) }
+        return outcome
+    }
+
+    private func examine(_ resource: FetchedResource, target: URL) -> VerificationOutcome {
         let matcher = TargetMatcher(target: target, lenient: lenientMatch)
         let type = resource.mediaType ?? "text/html"
         switch type {
@@ -45,8 +71,15 @@ public struct Verifier: Sendable {
             if Self.saysGone(document) { return .gone }
             guard let link = LinkFinder.links(in: document, matching: matcher).first else { return .noLink }
             let extractor = MentionExtractor(
-                document: document, source: resource.url, matcher: matcher, maxContentLength: maxContentLength)
-            return .linkFound(extractor.extract(link: link))
+                document: document, source: resource.url, matcher: matcher, maxContentLength: maxContentLength,
+                budget: extractionBudget)
+            let extraction = extractor.extract(link: link)
+            if extraction.budgetExceeded {
+                logger.warning(
+                    "extraction budget exceeded; stored as a plain mention",
+                    metadata: ["source": "\(resource.url.absoluteString)", "steps": "\(extraction.steps)"])
+            }
+            return .linkFound(extraction.content)
         case "application/json", _ where type.hasSuffix("+json"):
             guard LinkFinder.jsonContainsLink(resource.body, matching: matcher) else { return .noLink }
             return .linkFound(MentionContent(type: .mention, authorName: resource.url.host))

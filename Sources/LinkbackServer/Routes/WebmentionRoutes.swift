@@ -22,7 +22,7 @@ struct WebmentionRoutes {
     }
 
     private func receive(_ request: Request, _ context: LinkbackRequestContext) async throws -> Response {
-        let client = ClientInfo(request, context: context, trustedProxies: config.server.trustedProxies)
+        let client = ClientInfo(request, context: context, server: config.server)
         func refuse(_ status: HTTPResponse.Status, _ error: String, _ description: String, _ reason: RejectionReason,
             source: String? = nil, target: String? = nil, retryAfter: Int? = nil) -> Response
         {
@@ -90,7 +90,7 @@ struct WebmentionRoutes {
             return TextResponse.page(
                 .created, title: "Webmention accepted",
                 body: "<h1>Webmention accepted</h1><p>It will be verified shortly. "
-                    + "<a href=\"\(TextResponse.escape(location))\">See its status</a>.</p>",
+                    + "<a href=\"\(HTMLEscaping.escape(location))\">See its status</a>.</p>",
                 headers: headers)
         case .text:
             return TextResponse.plain(.created, "accepted: \(location)", headers: headers)
@@ -109,11 +109,11 @@ struct WebmentionRoutes {
             return ErrorAnswer(error: "not_found", errorDescription: "no webmention with this status URL")
                 .response(.notFound, for: request)
         }
-        let view = StatusView(mention)
+        let view = PublicStatus(mention)
         if case .html = Preferred(request) {
-            let rows = [("Status", view.status), ("Source", view.source), ("Target", view.target),
+            let rows = [("Status", view.status), ("", view.detail), ("Source", view.source), ("Target", view.target),
                 ("Received", view.received), ("Updated", view.updated), ("Reason", view.reason ?? "")]
-                .map { "<tr><th>\($0.0)</th><td>\(TextResponse.escape($0.1))</td></tr>" }.joined()
+                .map { "<tr><th>\($0.0)</th><td>\(HTMLEscaping.escape($0.1))</td></tr>" }.joined()
             return TextResponse.page(.ok, title: "Webmention status", body: "<h1>Webmention status</h1><table>\(rows)</table>")
         }
         return JSONResponse.make(.ok, view)
@@ -121,39 +121,5 @@ struct WebmentionRoutes {
 
     private func statusURL(_ token: String) -> String {
         "\(config.server.baseURL)/webmention/status/\(token)"
-    }
-}
-
-/// The public view of a mention's processing state.
-struct StatusView: Encodable {
-    var status: String
-    var source: String
-    var target: String
-    var received: String
-    var updated: String
-    var reason: String?
-
-    init(_ mention: Mention) {
-        let format = Date.ISO8601FormatStyle()
-        status = mention.status.rawValue
-        source = mention.source
-        target = mention.target
-        received = mention.received.formatted(format)
-        updated = mention.updated.formatted(format)
-        reason = mention.reason
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case status, source, target, received, updated, reason
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(status, forKey: .status)
-        try container.encode(source, forKey: .source)
-        try container.encode(target, forKey: .target)
-        try container.encode(received, forKey: .received)
-        try container.encode(updated, forKey: .updated)
-        try container.encode(reason, forKey: .reason)
     }
 }

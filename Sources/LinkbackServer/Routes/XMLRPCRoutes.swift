@@ -14,7 +14,7 @@ struct XMLRPCRoutes {
     }
 
     private func handle(_ request: Request, _ context: LinkbackRequestContext) async throws -> Response {
-        let client = ClientInfo(request, context: context, trustedProxies: config.server.trustedProxies)
+        let client = ClientInfo(request, context: context, server: config.server)
         // The cheap rules first, before the body is read: fault 49, access denied.
         if let refusal = spam.admit(client.ip, userAgent: client.userAgent) {
             rejections.record(client, refusal.reason)

@@ -1,0 +1,110 @@
+import Foundation
+
+/// The step budget of one microformats parse. Every element visited and every piece of text
+/// gathered costs steps; once they are spent, ``spend(_:)`` answers `false` and the parser's
+/// walks stop, so no page can make extraction cost more than the budget.
+final class MF2Budget {
+    private(set) var remaining: Int
+    private(set) var spent = 0
+    private(set) var exceeded = false
+
+    init(_ steps: Int) {
+        remaining = steps
+    }
+
+    /// Takes `steps`; `false` (from then on) when the budget does not cover them.
+    func spend(_ steps: Int = 1) -> Bool {
+        guard !exceeded else { return false }
+        guard steps <= remaining else {
+            exceeded = true
+            spent += remaining
+            remaining = 0
+            return false
+        }
+        remaining -= steps
+        spent += steps
+        return true
+    }
+
+    /// What a text node costs: one step, and one more for every 64 bytes copied.
+    static func cost(of text: String) -> Int { 1 + text.utf8.count / 64 }
+}
+
+/// The microformats text algorithms, with or without a budget.
+enum MF2Text {
+    /// `textContent` without `script`/`style`/`template`, images replaced by their `alt` (or
+    /// ` src `, resolved), trimmed.
+    static func plainText(_ element: HTMLElement, baseURL: URL?, budget: MF2Budget? = nil) -> String {
+        var result = ""
+        func walk(_ element: HTMLElement) {
+            for child in element.children {
+                switch child {
+                case .text(let text):
+                    guard budget?.spend(MF2Budget.cost(of: text)) ?? true else { return }
+                    result += text
+                case .comment: break
+                case .element(let inner):
+                    guard budget?.spend() ?? true else { return }
+                    if ["script", "style", "template"].contains(inner.name) { continue }
+                    if inner.name == "img" {
+                        if let alt = inner[attribute: "alt"] {
+                            result += alt
+                        } else if let src = inner[attribute: "src"] {
+                            result += " " + (URLResolver.resolve(src, against: baseURL)?.absoluteString ?? src) + " "
+                        }
+                        continue
+                    }
+                    walk(inner)
+                }
+            }
+        }
+        walk(element)
+        return result.trimmingHTMLWhitespace()
+    }
+
+    /// DOM `textContent`.
+    static func textContent(_ element: HTMLElement, budget: MF2Budget? = nil) -> String {
+        guard let budget else { return element.textContent }
+        var result = ""
+        func walk(_ element: HTMLElement) {
+            for child in element.children {
+                switch child {
+                case .text(let text):
+                    guard budget.spend(MF2Budget.cost(of: text)) else { return }
+                    result += text
+                case .element(let inner):
+                    guard budget.spend() else { return }
+                    walk(inner)
+                case .comment: break
+                }
+            }
+        }
+        walk(element)
+        return result
+    }
+}
+
+/// An e-* value: the element, serialised (inner HTML, URLs resolved) and reduced to text only
+/// when asked. A page nests `e-content` as deep as it likes; only the value that is used costs
+/// its size, once.
+public struct MF2Embedded: Sendable, Equatable {
+    public let element: HTMLElement
+    let baseURL: URL?
+
+    init(_ element: HTMLElement, baseURL: URL?) {
+        self.element = element
+        self.baseURL = baseURL
+    }
+
+    /// The serialised inner HTML, trimmed.
+    public var html: String {
+        HTMLSerializer(resolvingAgainst: baseURL).innerHTML(of: element).trimmingHTMLWhitespace()
+    }
+
+    /// The text value.
+    public var value: String { MF2Text.plainText(element, baseURL: baseURL) }
+
+    public static func == (lhs: MF2Embedded, rhs: MF2Embedded) -> Bool {
+        lhs.element === rhs.element || (lhs.html == rhs.html && lhs.value == rhs.value)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Text from outside (fetched pages, imports) as it may be stored and shown: without control
+/// characters that could rewrite a moderator's terminal or reorder what a reader sees.
+///
+/// Applied after decoding, whatever the page's charset (a UTF-7 page decodes to ESC and BEL only
+/// then), to every stored text field (see ``MentionContent/cleaned()``).
+public enum StoredText {
+    /// Removes C0 controls (keeping tab and line feed when `multiline`, else turning them into
+    /// spaces), DEL, C1 controls, and the bidirectional embedding, override and isolate
+    /// characters (U+202A–U+202E, U+2066–U+2069).
+    public static func cleaned(_ text: String, multiline: Bool = false) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\t" || scalar == "\n" {
+                result.append(multiline ? scalar : " ")
+            } else if !isUnsafe(scalar) {
+                result.append(scalar)
+            }
+        }
+        return String(result)
+    }
+
+    /// `text` with every unsafe character written out as `\u{XX}`, for printing to a terminal.
+    public static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { isUnsafe($0) }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar) {
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// C0 (tab and line feed included), DEL, C1, bidi embeddings, overrides and isolates.
+    static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+}
+
+extension MentionContent {
+    /// Every text field through ``StoredText/cleaned(_:multiline:)`` (the content text and HTML
+    /// keep their line breaks).
+    public func cleaned() -> MentionContent {
+        func line(_ text: String?) -> String? { text.map { StoredText.cleaned($0) } }
+        var copy = self
+        copy.rsvp = line(rsvp)
+        copy.title = line(title)
+        copy.excerpt = line(excerpt)
+        copy.contentHTML = contentHTML.map { StoredText.cleaned($0, multiline: true) }
+        copy.contentText = contentText.map { StoredText.cleaned($0, multiline: true) }
+        copy.authorName = line(authorName)
+        copy.authorURL = line(authorURL)
+        copy.authorPhoto = line(authorPhoto)
+        copy.published = line(published)
+        return copy
+    }
+}
+
+extension MentionContent {
+    /// What every mention's content goes through before it is stored, fetched or imported alike:
+    /// author URL and photo kept only as http(s) URLs (resolved against `baseURL`, so no
+    /// `javascript:` link is ever republished), and every text field ``cleaned()``. (HTML content
+    /// is sanitised where it is made, by ``HTMLSanitizer``.)
+    public func safe(baseURL: URL?) -> MentionContent {
+        var copy = cleaned()
+        let sanitizer = HTMLSanitizer(baseURL: baseURL)
+        copy.authorURL = copy.authorURL.flatMap(sanitizer.safeURL)
+        copy.authorPhoto = copy.authorPhoto.flatMap(sanitizer.safeURL)
+        return copy
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+
+/// A fixed number of dedicated threads for CPU-bound work on remote data (parsing fetched pages),
+/// so that work never occupies the threads that answer HTTP or run Swift's cooperative pool.
+///
+/// Jobs wait in FIFO order; at most ``threads`` run at once. Callers are suspended, not blocked,
+/// while their job waits or runs. The threads end when the pool is released.
+public final class WorkPool: Sendable {
+    /// The number of worker threads.
+    public let threads: Int
+    private let state: State
+
+    public init(threads: Int, name: String = "linkback-work") {
+        self.threads = max(1, threads)
+        state = State()
+        for index in 0..<self.threads {
+            let thread = Thread { [state] in state.work() }
+            thread.name = "\(name)-\(index)"
+            thread.start()
+        }
+    }
+
+    deinit {
+        state.stop()
+    }
+
+    /// Runs `job` on one of the pool's threads and returns its result.
+    public func run<T: Sendable>(_ job: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            state.submit { continuation.resume(returning: job()) }
+        }
+    }
+
+    /// Jobs in line, not yet running.
+    public var waiting: Int { state.waiting }
+
+    /// The queue and the threads' wake-ups.
+    private final class State: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var jobs: [@Sendable () -> Void] = []
+        private var head = 0
+        private var stopping = false
+
+        var waiting: Int {
+            condition.lock()
+            defer { condition.unlock() }
+            return jobs.count - head
+        }
+
+        func submit(_ job: @escaping @Sendable () -> Void) {
+            condition.lock()
+            jobs.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+
+        func stop() {
+            condition.lock()
+            stopping = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func work() {
+            while true {
+                condition.lock()
+                while head == jobs.count && !stopping { condition.wait() }
+                if head == jobs.count {
+                    condition.unlock()
+                    return
+                }
+                let job = jobs[head]
+                head += 1
+                if head > 1024, head * 2 > jobs.count {
+                    jobs.removeFirst(head)
+                    head = 0
+                }
+                condition.unlock()
+                job()
+            }
+        }
+    }
+}

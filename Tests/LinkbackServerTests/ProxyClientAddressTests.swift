@@ -1,0 +1,78 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// The client address behind the shipped reverse-proxy snippets, through a real nginx and a real
+/// Apache in front of a real Linkback: a client's own `Forwarded` or `X-Forwarded-For` must not
+/// choose the address that is logged, rate-limited and banned.
+@Suite(.serialized) struct ProxyClientAddressTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A shipped snippet with Linkback's port put in.
+    static func snippet(_ path: String, port: Int) throws -> String {
+        try String(contentsOfFile: repository.appendingPathComponent(path).path, encoding: .utf8)
+            .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(port)")
+    }
+
+    enum Proxy: String, CaseIterable, CustomTestStringConvertible {
+        case nginx, apache
+        var testDescription: String { rawValue }
+
+        func start(linkbackPort: Int) async throws -> any BanEnforcingServer {
+            switch self {
+            case .nginx:
+                return try await Nginx(snippet: snippet("config/nginx/linkback.conf", port: linkbackPort))
+            case .apache:
+                return try await Apache(
+                    snippet: snippet("config/apache/linkback.conf", port: linkbackPort),
+                    modules: ["proxy", "proxy_http", "headers"])
+            }
+        }
+    }
+
+    static func webmention(source: String, forwarded: String, xForwardedFor: String) -> [UInt8] {
+        let body = "source=\(source.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+            + "&target=https%3A%2F%2Fblog.example%2Fposts%2F1"
+        return Array(
+            ("POST /webmention HTTP/1.1\r\nHost: blog.example\r\nUser-Agent: Sender/1.0\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nForwarded: for=\(forwarded)\r\n"
+                + "X-Forwarded-For: \(xForwardedFor)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+                + body).utf8)
+    }
+
+    @Test(arguments: Proxy.allCases)
+    func theProxiedClientIsLoggedAndLimitedWhateverItWrites(proxy: Proxy) async throws {
+        let linkback = try await ServerHarness(
+            yaml: """
+                server:
+                  port: 0
+                  base_url: https://mentions.example
+                  public_dir: \(ServerHarness.publicDirectory)
+                  trusted_proxies: [127.0.0.1]
+
+                spam:
+                  rate_limit_per_minute: 10
+                  rate_limit_burst: 10
+                  pair_interval_seconds: 0
+                """)
+        defer { linkback.cleanUp() }
+        let server = try await proxy.start(linkbackPort: linkback.port)
+        // Forty invalid webmentions from 127.0.0.2, each claiming another address in both headers.
+        var statuses: [Int] = []
+        for index in 0..<40 {
+            let request = Self.webmention(
+                source: "ftp://x.example/\(index)", forwarded: "198.51.100.\(index + 1)",
+                xForwardedFor: "203.0.113.\(index + 1)")
+            statuses.append(RawHTTP.status(try await RawHTTP.exchange(port: server.port, parts: [request], from: "127.0.0.2")))
+        }
+        await server.cleanUp()
+        // The rate limit holds: one client, ten admitted, whatever the headers said.
+        #expect(statuses.filter { $0 == 400 }.count == 10, "\(statuses)")
+        #expect(statuses.filter { $0 == 429 }.count == 30, "\(statuses)")
+        let lines = linkback.rejectionLines
+        #expect(lines.count == 40)
+        #expect(lines.allSatisfy { $0.contains(" rejected from 127.0.0.2 ") }, "\(lines.prefix(3))")
+        #expect(!lines.contains { $0.contains("from 198.51.100.") || $0.contains("from 203.0.113.") })
+    }
+}
