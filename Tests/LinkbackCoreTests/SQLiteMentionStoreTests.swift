@@ -209,4 +209,54 @@ import Testing
         #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
         try await store.close()
     }
+
+    /// A moderator's rejection sticks through a re-send (the review's item 4); a rejection by
+    /// verification does not, so a sender who fixes the page is judged afresh.
+    @Test func aResendKeepsAModeratorsRejectionOnly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let policy = VerificationPolicy(autoApprove: true)
+        let found = VerificationOutcome.linkFound(MentionContent())
+
+        let moderated = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        try await store.transition(id: moderated.id, to: .pending, actor: .server, reason: nil)
+        try await store.transition(id: moderated.id, to: .rejected, actor: .cli, reason: "off-topic")
+        let resent = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(resent.previousStatus == .rejected)
+        #expect(policy.decide(resent, found) == .verified(status: .rejected, content: MentionContent()))
+        // A re-send while still queued keeps it too.
+        let again = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(again.previousStatus == .rejected)
+
+        let failed = try await store.receive(incoming("https://b.example/"), actor: .server).mention
+        try await store.transition(id: failed.id, to: .rejected, actor: .server, reason: "no-link")
+        let fixed = try await store.receive(incoming("https://b.example/"), actor: .server).mention
+        #expect(fixed.previousStatus == nil)
+        #expect(policy.decide(fixed, found) == .verified(status: .approved, content: MentionContent()))
+        try await store.close()
+    }
+
+    /// `%`, `_` and `\` in a domain filter match literally (the review's item 7).
+    @Test func domainFiltersMatchWildcardCharactersLiterally() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        for source in ["https://myxblog.example/1", "https://my_blog.example/1", "https://a%b.example/1", "https://sub.my_blog.example/2"] {
+            _ = try await store.receive(incoming(source), actor: .server)
+        }
+        func sources(_ domain: String) async throws -> Set<String> {
+            Set(try await store.list(MentionQuery(sourceDomain: domain)).map(\.source))
+        }
+        #expect(try await sources("_").isEmpty)
+        #expect(try await sources("%").isEmpty)
+        #expect(try await sources("my_blog.example") == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])
+        #expect(try await sources("a%b.example") == ["https://a%b.example/1"])
+        // Blocking my_blog.example marks only its own mentions spam.
+        let result = try await store.block(kind: .domain, value: "my_blog.example", reason: nil, actor: .cli)
+        #expect(result.markedSpam == 2)
+        #expect(try await store.list(MentionQuery(statuses: [.spam])).map(\.source).sorted()
+            == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])
+        try await store.close()
+    }
 }

@@ -97,4 +97,32 @@ import Testing
         let text = try await cli(["stats", "--config", server.configPath]).stdout
         #expect(text.contains("rejections in the last 24 hours\n  invalid-url"))
     }
+
+    /// Text from a source page that a spreadsheet would run as a formula is exported inert, and
+    /// control characters that reached an old database are shown, not sent to the terminal.
+    @Test func csvCellsNeverStartAFormulaAndTheTerminalNeverGetsControls() async throws {
+        let directory = try TemporaryDirectory("transfer")
+        defer { directory.remove() }
+        let db = directory.file("linkback.sqlite")
+        let store = try SQLiteMentionStore(path: db)
+        let stored = try await store.storeVerified(
+            IncomingMention(source: "https://s.example/p", target: "https://blog.example/p", site: "blog.example",
+                protocol: .webmention),
+            status: .pending,
+            content: MentionContent(title: "=HYPERLINK(\"https://evil.example\",\"x\")", authorName: "@SUM(1+1)\u{1B}[2J"),
+            actor: .cli)
+        try await store.close()
+        let csv = try await cli(["export", "--format", "csv", "--database", db])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let row = try #require(csv.stdout.split(separator: "\n").dropFirst().first)
+        #expect(row.contains(#""'=HYPERLINK(""https://evil.example"",""x"")""#), "\(row)")
+        #expect(row.contains("'@SUM(1+1)"), "\(row)")
+        #expect(!row.contains(",=") && !row.contains(",@"))
+
+        let show = try await cli(["show", String(stored.id), "--database", db])
+        #expect(show.stdout.contains("@SUM(1+1)\\u{1B}[2J"), "\(show.stdout)")
+        #expect(!show.stdout.contains("\u{1B}"))
+        let list = try await cli(["list", "--all", "--database", db])
+        #expect(!list.stdout.contains("\u{1B}"), "\(list.stdout)")
+    }
 }

@@ -1,0 +1,126 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// Limits that keep one client (or one page) from tying up the server: half-sent requests are
+/// closed after `server.idle_timeout_seconds`, connections beyond `server.max_connections` wait,
+/// and a page built to make extraction slow leaves `/healthz` answering. Real process, loopback.
+@Suite(.serialized) struct ConnectionLimitTests {
+    static let halfRequest = Array("POST /webmention HTTP/1.1\r\nHost: blog.example\r\nContent-Ty".utf8)
+
+    /// Opens a connection to 127.0.0.1:`port` and sends half a request head; the socket stays open
+    /// until ``close(_:)``. (Not through ``RawHTTP``, whose blocking reads would run only two at a
+    /// time on this machine's cooperative pool.)
+    static func openHalfRequest(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw FixtureFailure("cannot connect") }
+        _ = halfRequest.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        return fd
+    }
+
+    /// Whether the server has closed `fd` (a read without waiting sees the end of the stream).
+    static func isClosedByServer(_ fd: Int32) -> Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) == 0
+    }
+
+    @Test func halfSentRequestsAreClosedAfterTheIdleTimeout() async throws {
+        let server = try await ServerHarness(yaml: """
+            server:
+              port: 0
+              base_url: https://mentions.example
+              public_dir: \(ServerHarness.publicDirectory)
+              idle_timeout_seconds: 1
+            """)
+        defer { server.cleanUp() }
+        // Fifty connections that never finish their request head, all open at once.
+        let sockets = try (0..<50).map { _ in try Self.openHalfRequest(port: server.port) }
+        defer { sockets.forEach { _ = close($0) } }
+        #expect(!sockets.contains(where: Self.isClosedByServer))
+        // Closed by the server once the idle timeout has passed (generously: within 5 s).
+        let deadline = Date().addingTimeInterval(5)
+        while sockets.contains(where: { !Self.isClosedByServer($0) }), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(sockets.allSatisfy(Self.isClosedByServer))
+        // And the server still answers.
+        #expect(try await server.send("GET", "/healthz").status == 200)
+    }
+
+    @Test func connectionsBeyondTheCapWaitForAFreeOne() async throws {
+        let server = try await ServerHarness(yaml: """
+            server:
+              port: 0
+              base_url: https://mentions.example
+              public_dir: \(ServerHarness.publicDirectory)
+              idle_timeout_seconds: 3
+              max_connections: 4
+            """)
+        defer { server.cleanUp() }
+        let port = server.port
+        let get = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+        // Below the cap a request is answered at once.
+        let quick = Date()
+        #expect(RawHTTP.status(try await RawHTTP.exchange(port: port, parts: [get], timeout: 10)) == 200)
+        let unloaded = Date().timeIntervalSince(quick)
+        #expect(unloaded < 2)
+        // Four idle connections fill the cap; the fifth is accepted only when the idle timeout frees one.
+        let holders = try (0..<4).map { _ in try Self.openHalfRequest(port: port) }
+        defer { holders.forEach { _ = close($0) } }
+        try await Task.sleep(for: .milliseconds(500))
+        let start = Date()
+        let answer = try await RawHTTP.exchange(port: port, parts: [get], timeout: 10)
+        let waited = Date().timeIntervalSince(start)
+        #expect(RawHTTP.status(answer) == 200)
+        #expect(waited > 1.5, "answered after \(waited) s although the cap was full")
+        #expect(holders.allSatisfy(Self.isClosedByServer))
+    }
+
+    /// The review's page: an h-entry with 250 nested e-content divs around 16,000 links.
+    static func nestedContentPage(target: String) -> String {
+        let links = (0..<16_000).map { #"<a href="https://x.example/\#($0)">l\#($0)</a> "# }.joined()
+        return #"<html><body><div class="h-entry"><p class="p-name">T</p>"#
+            + String(repeating: #"<div class="e-content">"#, count: 250) + links + #"<a href="\#(target)">post</a>"#
+            + String(repeating: "</div>", count: 250) + "</div></body></html>"
+    }
+
+    @Test func healthAnswersWhileTheWorstPagesAreVerified() async throws {
+        let source = try await FixtureServer.start()
+        let target = "https://blog.example/posts/1"
+        let page = Self.nestedContentPage(target: target)
+        source.set("/a", .html(page))
+        source.set("/b", .html(page))
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        var locations: [String] = []
+        for path in ["/a", "/b"] {
+            let answer = try await server.postForm("/webmention", [("source", source.url(path).absoluteString), ("target", target)])
+            #expect(answer.status == 201)
+            locations.append(try #require(answer.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: ""))
+        }
+        // While both are verified, every health check is answered (it stalled for ~30 s before).
+        var slowest = 0.0
+        for _ in 0..<20 {
+            let start = Date()
+            let health = try await RawHTTP.exchange(
+                port: server.port, parts: [Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)],
+                timeout: 5)
+            #expect(RawHTTP.status(health) == 200)
+            slowest = max(slowest, Date().timeIntervalSince(start))
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(slowest < 1, "slowest /healthz took \(slowest) s")
+        for location in locations {
+            let status = try await server.waitForStatus(location, in: ["pending"], timeout: 60)
+            #expect(status["status"] as? String == "pending")
+        }
+        await source.stop()
+    }
+}
