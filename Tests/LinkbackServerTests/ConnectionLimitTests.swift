@@ -31,14 +31,19 @@ import Testing
         return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) == 0
     }
 
-    @Test func halfSentRequestsAreClosedAfterTheIdleTimeout() async throws {
-        let server = try await ServerHarness(yaml: """
+    /// A server with these `server:` keys added to the harness's.
+    static func server(_ keys: String) async throws -> ServerHarness {
+        try await ServerHarness(yaml: """
             server:
               port: 0
               base_url: https://mentions.example
               public_dir: \(ServerHarness.publicDirectory)
-              idle_timeout_seconds: 1
+            \(keys)
             """)
+    }
+
+    @Test func halfSentRequestsAreClosedAfterTheIdleTimeout() async throws {
+        let server = try await Self.server("  idle_timeout_seconds: 1")
         defer { server.cleanUp() }
         // Fifty connections that never finish their request head, all open at once.
         let sockets = try (0..<50).map { _ in try Self.openHalfRequest(port: server.port) }
@@ -55,14 +60,7 @@ import Testing
     }
 
     @Test func connectionsBeyondTheCapWaitForAFreeOne() async throws {
-        let server = try await ServerHarness(yaml: """
-            server:
-              port: 0
-              base_url: https://mentions.example
-              public_dir: \(ServerHarness.publicDirectory)
-              idle_timeout_seconds: 3
-              max_connections: 4
-            """)
+        let server = try await Self.server("  idle_timeout_seconds: 3\n  max_connections: 4")
         defer { server.cleanUp() }
         let port = server.port
         let get = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
@@ -80,7 +78,8 @@ import Testing
         let waited = Date().timeIntervalSince(start)
         #expect(RawHTTP.status(answer) == 200)
         #expect(waited > 1.5, "answered after \(waited) s although the cap was full")
-        #expect(holders.allSatisfy(Self.isClosedByServer))
+        // What freed the slot: an idle connection closed by the server.
+        #expect(holders.contains(where: Self.isClosedByServer))
     }
 
     /// The review's page: an h-entry with 250 nested e-content divs around 16,000 links.

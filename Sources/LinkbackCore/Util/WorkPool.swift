@@ -15,8 +15,10 @@ public final class WorkPool: Sendable {
         self.threads = max(1, threads)
         state = State()
         for index in 0..<self.threads {
-            let thread = Thread { [state] in state.work() }
-            thread.name = "\(name)-\(index)"
+            let thread = Thread { [state] in
+                Thread.current.name = "\(name)-\(index)"
+                state.work()
+            }
             thread.start()
         }
     }
