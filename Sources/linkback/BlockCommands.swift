@@ -42,7 +42,8 @@ struct BlockCommand: AsyncParsableCommand {
     func run() async throws {
         let (kind, normalized) = try BlockValue.parse(value, forced: kind.forced)
         try await Self.reportingFailures {
-            let result = try await store.openStore().block(kind: kind, value: normalized, reason: reason, actor: .cli)
+            let result = try await ModerationService(store: store.openStore(), actor: .cli)
+                .block(kind: kind, value: normalized, reason: reason)
             let (block, marked) = (result.block, result.markedSpam)
             if store.json {
                 Output.json(["kind": block.kind.rawValue, "value": block.value, "marked_spam": String(marked)])
@@ -62,8 +63,7 @@ struct UnblockCommand: AsyncParsableCommand {
     func run() async throws {
         let (kind, normalized) = try BlockValue.parse(value, forced: kind.forced)
         try await Self.reportingFailures {
-            let mentions = try store.openStore()
-            guard try await mentions.removeBlock(kind: kind, value: normalized) else {
+            guard try await ModerationService(store: store.openStore(), actor: .cli).unblock(kind: kind, value: normalized) else {
                 throw Failure("\(kind.rawValue) \(normalized) is not blocked")
             }
             print("unblocked \(kind.rawValue) \(normalized)")
@@ -111,7 +111,7 @@ struct AllowCommand: AsyncParsableCommand {
                 return
             }
             guard let normalized = HostName.normalized(domain) else { throw Failure("\(domain) is not a domain name") }
-            let added = try await mentions.allowDomain(normalized)
+            let added = try await ModerationService(store: mentions, actor: .cli).allow(normalized)
             print(added ? "allowed \(normalized)" : "\(normalized) was already allowed")
         }
     }
@@ -126,7 +126,9 @@ struct DisallowCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reportingFailures {
             let normalized = HostName.normalized(domain) ?? domain
-            guard try await store.openStore().disallowDomain(normalized) else { throw Failure("\(normalized) is not allowed") }
+            guard try await ModerationService(store: store.openStore(), actor: .cli).disallow(normalized) else {
+                throw Failure("\(normalized) is not allowed")
+            }
             print("disallowed \(normalized)")
         }
     }

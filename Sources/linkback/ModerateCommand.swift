@@ -23,8 +23,9 @@ struct ModerationOptions: ParsableArguments {
         if !ids.isEmpty && allPending { throw ValidationError("give ids or --all-pending, not both") }
     }
 
-    /// Applies `action` to the selected mentions; refusals are reported and make the exit status 1.
-    func apply(_ action: Moderation, after: ((Mention, SQLiteMentionStore) async throws -> Void)? = nil) async throws {
+    /// Applies `action` to the selected mentions through ``ModerationService``; refusals are
+    /// reported and make the exit status 1.
+    func apply(_ action: Moderation, blockSource: Bool = false) async throws {
         let mentions = try store.openStore()
         var selected = ids
         if allPending {
@@ -40,21 +41,20 @@ struct ModerationOptions: ParsableArguments {
                 }
             }
         }
+        let service = ModerationService(store: mentions, actor: .cli)
         var refused: [String] = []
         var changed: [MentionJSON] = []
         for id in selected {
-            guard let mention = try await mentions.mention(id: id) else {
-                refused.append("\(id): no such mention")
-                continue
+            switch try await service.apply(action, to: id, reason: reason, blockSource: blockSource) {
+            case .refused(let id, let why):
+                refused.append("\(id): \(why)")
+            case .changed(let before, let after, let blocked):
+                if !store.json {
+                    print("\(id): \(before.status.rawValue) → \(after.status.rawValue)")
+                    if let blocked { print("blocked \(blocked.kind.rawValue) \(blocked.value)") }
+                }
+                changed.append(MentionJSON(after))
             }
-            if let refusal = action.refusal(from: mention.status) {
-                refused.append("\(id): cannot \(action.rawValue): \(refusal)")
-                continue
-            }
-            let updated = try await mentions.transition(id: id, to: action.target, actor: .cli, reason: reason)
-            if !store.json { print("\(id): \(mention.status.rawValue) → \(updated.status.rawValue)") }
-            try await after?(updated, mentions)
-            changed.append(MentionJSON(updated))
         }
         if store.json { Output.json(changed) }
         for line in refused { FileHandle.standardError.write(Data("linkback: \(line)\n".utf8)) }
@@ -99,18 +99,6 @@ struct SpamCommand: AsyncParsableCommand {
     var noBlock = false
 
     func run() async throws {
-        try await Self.reportingFailures {
-            try await options.apply(.spam) { mention, store in
-                guard !noBlock, let url = URL(string: mention.source), let host = url.host.flatMap(HostName.normalized) else {
-                    return
-                }
-                // An address has no domain to block: block the site's URL prefix instead.
-                let isAddress = IPAddress(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))) != nil
-                let kind: Block.Kind = isAddress ? .url : .domain
-                let value = isAddress ? "\(url.scheme ?? "http")://\(url.host ?? host)\(url.port.map { ":\($0)" } ?? "")/" : host
-                try await store.addBlock(kind: kind, value: value, reason: "spam (mention \(mention.id))")
-                if !options.store.json { print("blocked \(kind.rawValue) \(value)") }
-            }
-        }
+        try await Self.reportingFailures { try await options.apply(.spam, blockSource: !noBlock) }
     }
 }

@@ -253,7 +253,7 @@ import Testing
         #expect(try await sources("my_blog.example") == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])
         #expect(try await sources("a%b.example") == ["https://a%b.example/1"])
         // Blocking my_blog.example marks only its own mentions spam.
-        let result = try await store.block(kind: .domain, value: "my_blog.example", reason: nil, actor: .cli)
+        let result = try await ModerationService(store: store, actor: .cli).block(kind: .domain, value: "my_blog.example", reason: nil)
         #expect(result.markedSpam == 2)
         #expect(try await store.list(MentionQuery(statuses: [.spam])).map(\.source).sorted()
             == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])

@@ -35,22 +35,3 @@ public struct BlockResult: Sendable {
     /// Mentions from a blocked domain that were not approved, now marked spam.
     public var markedSpam: Int
 }
-
-extension MentionStore {
-    /// Blocks a source domain, URL prefix or client range; blocking a domain also marks its
-    /// mentions that are not approved as spam. The one implementation behind `linkback block`
-    /// and the admin API.
-    public func block(kind: Block.Kind, value: String, reason: String?, actor: Actor) async throws -> BlockResult {
-        let block = try await addBlock(kind: kind, value: value, reason: reason)
-        var marked = 0
-        if kind == .domain {
-            let candidates = try await list(
-                MentionQuery(statuses: [.queued, .pending, .rejected], sourceDomain: value, limit: 100_000))
-            for mention in candidates {
-                try await transition(id: mention.id, to: .spam, actor: actor, reason: "blocked domain \(value)")
-                marked += 1
-            }
-        }
-        return BlockResult(block: block, markedSpam: marked)
-    }
-}

@@ -61,6 +61,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case newerSchema(path: String)
     case notFound(id: Int64)
+    /// A compare-and-set transition found the mention in another status than expected.
+    case conflict(id: Int64, status: MentionStatus)
     case failed(String)
 
     public var description: String {
@@ -69,6 +71,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .newerSchema(let path):
             return "\(path): the database was written by a newer Linkback (unknown schema migrations); refusing to use it"
         case .notFound(let id): return "no mention with id \(id)"
+        case .conflict(let id, let status): return "mention \(id) is \(status.rawValue) now; nothing changed"
         case .failed(let reason): return "database error: \(reason)"
         }
     }
@@ -95,9 +98,14 @@ public protocol MentionStore: Sendable {
     func mention(token: String) async throws -> Mention?
     func mention(source: String, target: String) async throws -> Mention?
 
-    /// Moves a mention to `status`, recording who did it and why.
+    /// Moves a mention to `status`, recording who did it and why. With `allowedFrom`, only when
+    /// its status at the moment of writing is one of those (compare-and-set, in one transaction):
+    /// otherwise ``StoreError/conflict(id:status:)`` and nothing changes, so a re-send or a second
+    /// moderator between a read and this write cannot, say, approve what is no longer verified.
     @discardableResult
-    func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention
+    func transition(
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
+    ) async throws -> Mention
 
     /// Newest first.
     func list(_ query: MentionQuery) async throws -> [Mention]
@@ -142,4 +150,12 @@ public protocol MentionStore: Sendable {
 
     /// Releases the database; the store is unusable afterwards.
     func close() async throws
+}
+
+extension MentionStore {
+    /// Moves a mention to `status` whatever its status is.
+    @discardableResult
+    public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
+        try await transition(id: id, to: status, allowedFrom: nil, actor: actor, reason: reason)
+    }
 }

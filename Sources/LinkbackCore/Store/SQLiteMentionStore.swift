@@ -211,9 +211,14 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     @discardableResult
-    public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
+    public func transition(
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
+    ) async throws -> Mention {
         try await pool.write { db in
             guard var mention = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+            if let allowedFrom, !allowedFrom.contains(mention.status) {
+                throw StoreError.conflict(id: id, status: mention.status)
+            }
             let now = Date()
             try db.execute(
                 sql: "UPDATE mentions SET status = ?, reason = ?, updated_at = ? WHERE id = ?",

@@ -1,0 +1,130 @@
+import Foundation
+
+/// What one moderation action did to one mention.
+public enum ModerationChange: Sendable, Equatable {
+    /// The mention moved from `before.status` to `after.status`; `blocked` is the block that
+    /// marking it spam added (its source domain, or its site's URL prefix for an address).
+    case changed(before: Mention, after: Mention, blocked: Block?)
+    /// Nothing changed, for the reason given (no such mention, a status the action cannot start
+    /// from, or a status that changed between the read and the write).
+    case refused(id: Int64, reason: String)
+}
+
+/// The moderator's use cases, once for every door (the CLI, the admin API): approve, reject,
+/// spam, delete and restore, one by one or in bulk; block and unblock; allow and disallow.
+///
+/// Transitions are compare-and-set in the store: an action applies only if the mention is still
+/// in a status it may start from when the write happens.
+public struct ModerationService: Sendable {
+    public let store: any MentionStore
+    public let actor: Actor
+
+    public init(store: any MentionStore, actor: Actor) {
+        self.store = store
+        self.actor = actor
+    }
+
+    /// Applies `action` to each mention in `ids`, in order. With `blockSource`, marking a mention
+    /// spam also blocks its source domain.
+    public func apply(_ action: Moderation, to ids: [Int64], reason: String?, blockSource: Bool = true) async throws
+        -> [ModerationChange]
+    {
+        var changes: [ModerationChange] = []
+        for id in ids {
+            changes.append(try await apply(action, to: id, reason: reason, blockSource: blockSource))
+        }
+        return changes
+    }
+
+    /// Applies `action` to one mention.
+    public func apply(_ action: Moderation, to id: Int64, reason: String?, blockSource: Bool = true) async throws
+        -> ModerationChange
+    {
+        guard let before = try await store.mention(id: id) else { return .refused(id: id, reason: "no such mention") }
+        if let refusal = action.refusal(from: before.status) {
+            return .refused(id: id, reason: "cannot \(action.rawValue): \(refusal)")
+        }
+        let after: Mention
+        do {
+            after = try await store.transition(
+                id: id, to: action.target, allowedFrom: action.allowedFrom, actor: actor, reason: reason)
+        } catch StoreError.conflict(_, let status) {
+            return .refused(id: id, reason: "cannot \(action.rawValue): it became \(status.rawValue) meanwhile")
+        }
+        var blocked: Block?
+        if action == .spam, blockSource, let (kind, value) = Self.sourceBlock(for: after) {
+            blocked = try await store.addBlock(kind: kind, value: value, reason: "spam (mention \(id))")
+        }
+        return .changed(before: before, after: after, blocked: blocked)
+    }
+
+    /// The block that keeps a spam mention's source out: its domain, or for a source on an IP
+    /// address, its site's URL prefix (an address has no domain).
+    static func sourceBlock(for mention: Mention) -> (Block.Kind, String)? {
+        guard let url = URL(string: mention.source), let endpoint = HostPort(endpointOf: url) else { return nil }
+        if IPAddress(endpoint.host) != nil {
+            guard case .success(let site) = MentionCheck.parse("\(url.scheme ?? "http")://\(url.host ?? endpoint.host)"
+                + (url.port.map { ":\($0)" } ?? "") + "/")
+            else { return nil }
+            return (.url, site.absoluteString)
+        }
+        return HostName.normalized(endpoint.host).map { (.domain, $0) }
+    }
+
+    // MARK: Blocks
+
+    /// Blocks a source domain, URL prefix or client range (``Block/normalized(_:kind:)`` first);
+    /// blocking a domain also marks its mentions that are not approved as spam.
+    public func block(kind: Block.Kind, value: String, reason: String?) async throws -> BlockResult {
+        let block = try await store.addBlock(kind: kind, value: value, reason: reason)
+        var marked = 0
+        if kind == .domain {
+            let candidates = try await store.list(
+                MentionQuery(statuses: [.queued, .pending, .rejected], sourceDomain: value, limit: 100_000))
+            for mention in candidates {
+                do {
+                    try await store.transition(
+                        id: mention.id, to: .spam, allowedFrom: [.queued, .pending, .rejected], actor: actor,
+                        reason: "blocked domain \(value)")
+                    marked += 1
+                } catch StoreError.conflict {
+                    continue  // approved (or already spam) meanwhile: left as it is
+                }
+            }
+        }
+        return BlockResult(block: block, markedSpam: marked)
+    }
+
+    /// Removes a block; `false` when there was none.
+    public func unblock(kind: Block.Kind, value: String) async throws -> Bool {
+        try await store.removeBlock(kind: kind, value: value)
+    }
+
+    // MARK: Allowed domains
+
+    /// Approves verified mentions from `domain` (normalised) automatically from now on; `false`
+    /// when it was already allowed.
+    public func allow(_ domain: String) async throws -> Bool {
+        guard let normalized = HostName.normalized(domain) else {
+            throw ModerationError.invalid("\(domain) is not a domain name")
+        }
+        return try await store.allowDomain(normalized)
+    }
+
+    /// Stops approving `domain` automatically; `false` when it was not allowed.
+    public func disallow(_ domain: String) async throws -> Bool {
+        try await store.disallowDomain(HostName.normalized(domain) ?? domain)
+    }
+}
+
+/// A moderation request that cannot be carried out.
+public enum ModerationError: Error, Equatable, CustomStringConvertible {
+    /// The input is not acceptable (the message says why).
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let message): return message
+        }
+    }
+}
