@@ -1,22 +1,28 @@
 import Foundation
 
-/// Strict `application/x-www-form-urlencoded` parsing: `+` is a space, `%XX` must be valid, the
-/// result must be UTF-8, and a parameter Linkback reads may appear only once.
+/// Strict `application/x-www-form-urlencoded` parsing (request bodies and query strings): `+` is
+/// a space, `%XX` must be valid, the result must be UTF-8, and a parameter Linkback reads may
+/// appear only once unless it is meant to repeat.
 struct FormBody {
     enum Problem: Error, Equatable {
         case malformed(String)
         case duplicate(String)
     }
 
+    /// The first value of each name.
     let values: [String: String]
+    /// Every pair, in order, repeats included.
+    let pairs: [(name: String, value: String)]
 
     /// Parses `bytes`; `unique` names the parameters that must not repeat.
     init(_ bytes: [UInt8], unique: Set<String>) throws(Problem) {
         var values: [String: String] = [:]
+        var pairs: [(name: String, value: String)] = []
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let name = try Self.decode(parts[0])
             let value = parts.count > 1 ? try Self.decode(parts[1]) : ""
+            pairs.append((name, value))
             if values[name] != nil {
                 if unique.contains(name) { throw .duplicate(name) }
                 continue
@@ -24,6 +30,7 @@ struct FormBody {
             values[name] = value
         }
         self.values = values
+        self.pairs = pairs
     }
 
     subscript(name: String) -> String? { values[name] }

@@ -10,8 +10,13 @@ enum JSONResponse {
         return encoder
     }()
 
+    /// The JSON bytes of `value`.
+    static func encode(_ value: some Encodable) -> Data {
+        (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
     static func make(_ status: HTTPResponse.Status, _ body: some Encodable, headers: HTTPFields = [:]) -> Response {
-        let data = (try? encoder.encode(body)) ?? Data("{}".utf8)
+        let data = encode(body)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -64,6 +64,10 @@ public struct LinkbackServer: Sendable {
     public func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self)
         HealthRoutes(store: store).register(on: router)
+        ReadAPIRoutes(
+            store: store, parser: ReadQueryParser(tokens: config.api.tokens), maxAge: config.api.maxAge,
+            baseURL: config.server.baseURL
+        ).register(on: router)
         WebmentionRoutes(
             receiver: receiver, store: store, config: config,
             rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage

@@ -56,6 +56,11 @@ struct ErrorAnswer: Encodable {
         case errorDescription = "error_description"
     }
 
+    /// Always JSON (the APIs).
+    func json(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
+        JSONResponse.make(status, self, headers: headers)
+    }
+
     func response(_ status: HTTPResponse.Status, for request: Request, headers: HTTPFields = [:]) -> Response {
         switch Preferred(request) {
         case .json: return JSONResponse.make(status, self, headers: headers)

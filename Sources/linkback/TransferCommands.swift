@@ -24,8 +24,7 @@ struct ExportCommand: AsyncParsableCommand {
             case .json:
                 Output.json(mentions.map { MentionJSON($0) })
             case .jf2:
-                let data = try JSONSerialization.data(withJSONObject: JF2.feed(mentions), options: [.sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: data, as: UTF8.self))
+                Output.json(JF2.feed(mentions))
             case .csv:
                 print(Self.csvRow(["id", "status", "protocol", "type", "source", "target", "author_name", "author_url", "title",
                     "published", "received"]))

@@ -108,6 +108,24 @@ public struct Config: Sendable {
         public var token: String
     }
 
+    /// The public read API.
+    public struct API: Sendable {
+        /// A read token and the sites whose approved mentions it may list.
+        public struct Token: Sendable {
+            public var token: String
+            public var sites: [HostPort]
+
+            public init(token: String, sites: [HostPort]) {
+                self.token = token
+                self.sites = sites
+            }
+        }
+
+        public var tokens: [Token]
+        /// `Cache-Control: max-age` of read API answers, in seconds.
+        public var maxAge: Int
+    }
+
     public var server: Server
     public var database: Database
     /// Hosts (optionally with port) whose URLs may be mention targets.
@@ -120,6 +138,7 @@ public struct Config: Sendable {
     public var spam: Spam
     public var logging: Logging
     public var admin: Admin
+    public var api: API
 
     /// Every key's effective value, keyed by dotted name.
     public let values: [String: ConfigValue]
@@ -212,6 +231,15 @@ public struct Config: Sendable {
             syslogFacility: SyslogFacility(rawValue: string("logging.syslog_facility")) ?? .authpriv
         )
         admin = Admin(token: string("admin.token"))
+        guard case .records(let tokenRecords) = values["api.tokens"] else { preconditionFailure("api.tokens is not a list") }
+        api = API(
+            tokens: tokenRecords.compactMap { record in
+                guard case .string(let token)? = record["token"], case .strings(let sites)? = record["sites"] else {
+                    return nil
+                }
+                return API.Token(token: token, sites: sites.compactMap(HostPort.init))
+            },
+            maxAge: int("api.max_age"))
     }
 
     /// `key: value` lines of the effective configuration, secrets masked, in ``ConfigKey/all`` order.
@@ -220,6 +248,15 @@ public struct Config: Sendable {
             let value = values[key.name] ?? key.defaultValue
             if key.isSecret, case .string(let secret) = value, !secret.isEmpty {
                 return "\(key.name): ********"
+            }
+            if case .records(let fields) = key.kind, case .records(let records) = value {
+                let masked = records.map { record in
+                    record.reduce(into: [String: ConfigValue]()) { result, entry in
+                        let secret = fields.contains { $0.name == entry.key && $0.isSecret }
+                        result[entry.key] = secret ? .string("********") : entry.value
+                    }
+                }
+                return "\(key.name): \(ConfigValue.records(masked))"
             }
             return "\(key.name): \(value)"
         }.joined(separator: "\n")

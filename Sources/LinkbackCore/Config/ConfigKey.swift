@@ -9,6 +9,26 @@ public struct ConfigKey: Sendable {
         case double(ClosedRange<Double>)
         case bool
         case strings
+        /// A list of objects with these fields (YAML: a sequence of mappings; environment: the
+        /// same as JSON, `[{"token": "…", "sites": ["…"]}]`).
+        case records([RecordField])
+    }
+
+    /// One field of a ``Kind/records(_:)`` key.
+    public struct RecordField: Sendable {
+        public let name: String
+        /// A list (`.strings`) rather than one value (`.string`).
+        public let isList: Bool
+        public let isRequired: Bool
+        /// Masked in printed configurations.
+        public let isSecret: Bool
+
+        init(_ name: String, list: Bool = false, required: Bool = false, secret: Bool = false) {
+            self.name = name
+            self.isList = list
+            self.isRequired = required
+            self.isSecret = secret
+        }
     }
 
     public let name: String
@@ -67,11 +87,58 @@ public struct ConfigKey: Sendable {
                 $0.trimmingCharacters(in: .whitespaces)
             }
             return .success(.strings(items))
+        case .records:
+            guard !trimmed.isEmpty else { return .success(.records([])) }
+            let node: Node?
+            do {
+                node = try Yams.compose(yaml: trimmed)
+            } catch {
+                return .failure(ValueProblem("expected a JSON list of objects"))
+            }
+            guard let node else { return .success(.records([])) }
+            return records(from: node)
         }
+    }
+
+    /// Reads a YAML (or JSON) sequence of mappings as this key's records.
+    func records(from node: Node) -> Result<ConfigValue, ValueProblem> {
+        guard case .records(let fields) = kind else { return .failure(ValueProblem("not a list of objects")) }
+        guard let sequence = node.sequence else { return .failure(ValueProblem("expected a list of objects")) }
+        var records: [[String: ConfigValue]] = []
+        for (index, item) in sequence.enumerated() {
+            guard let mapping = item.mapping else {
+                return .failure(ValueProblem("item \(index + 1): expected an object with \(fields.map(\.name).joined(separator: ", "))"))
+            }
+            var record: [String: ConfigValue] = [:]
+            for (keyNode, valueNode) in mapping {
+                let name = keyNode.string ?? ""
+                guard let field = fields.first(where: { $0.name == name }) else {
+                    return .failure(ValueProblem("item \(index + 1): unknown field \"\(name)\""))
+                }
+                if field.isList {
+                    guard let list = valueNode.sequence, list.allSatisfy({ $0.scalar != nil }) else {
+                        return .failure(ValueProblem("item \(index + 1): \(name) must be a list of plain values"))
+                    }
+                    record[name] = .strings(list.compactMap { $0.scalar?.string })
+                } else {
+                    guard let scalar = valueNode.scalar else {
+                        return .failure(ValueProblem("item \(index + 1): \(name) must be a single value"))
+                    }
+                    record[name] = .string(scalar.string)
+                }
+            }
+            for field in fields where field.isRequired && record[field.name] == nil {
+                return .failure(ValueProblem("item \(index + 1): \(field.name) is required"))
+            }
+            records.append(record)
+        }
+        return .success(.records(records))
     }
 
     func validate(_ value: ConfigValue) -> String? { check(value) }
 }
+
+import Yams
 
 /// Why a text could not be read as a key's type.
 struct ValueProblem: Error {
@@ -132,6 +199,11 @@ extension ConfigKey {
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),
         ConfigKey("admin.token", .string, .string(""), secret: true),
+        ConfigKey(
+            "api.tokens",
+            .records([.init("token", required: true, secret: true), .init("sites", list: true, required: true)]),
+            .records([]), check: apiTokens),
+        ConfigKey("api.max_age", .int(0...86_400), .int(60)),
     ]
 
     /// Looks a key up by its dotted name.
@@ -195,6 +267,22 @@ private func hostPorts(requirePort: Bool) -> @Sendable (ConfigValue) -> String? 
         }
         return nil
     }
+}
+
+private let apiTokens: @Sendable (ConfigValue) -> String? = { value in
+    guard case .records(let records) = value else { return nil }
+    for (index, record) in records.enumerated() {
+        guard case .string(let token)? = record["token"], token.count >= 16 else {
+            return "item \(index + 1): a token must be at least 16 characters"
+        }
+        guard case .strings(let sites)? = record["sites"], !sites.isEmpty else {
+            return "item \(index + 1): sites must name at least one site"
+        }
+        for site in sites where HostPort(site) == nil {
+            return "item \(index + 1): \"\(site)\" is not a host or host:port"
+        }
+    }
+    return nil
 }
 
 private func oneOf(_ allowed: [String]) -> @Sendable (ConfigValue) -> String? {

@@ -84,7 +84,14 @@ public enum ConfigLoader {
             switch key.kind {
             case .string: return try checked(.string(""), key: key, origin: origin)
             case .strings: return .strings([])
+            case .records: return .records([])
             default: throw ConfigError(origin: origin, key: key.name, message: "missing value")
+            }
+        }
+        if case .records = key.kind {
+            switch key.records(from: node) {
+            case .success(let value): return try checked(value, key: key, origin: origin)
+            case .failure(let problem): throw ConfigError(origin: origin, key: key.name, message: problem.message)
             }
         }
         if case .strings = key.kind {

@@ -2,30 +2,58 @@ import Foundation
 
 /// Filters for ``MentionStore/list(_:)``; every field narrows the result, `nil` means any.
 public struct MentionQuery: Sendable, Equatable {
+    /// The order of a listing.
+    public enum Sort: String, Sendable, CaseIterable {
+        /// By reception (webmention.io's `created`).
+        case received
+        case updated
+        /// By the source's own publication date (as written there; missing dates last).
+        case published
+    }
+
     public var statuses: [MentionStatus]?
+    /// Exactly this target (canonical form).
     public var target: String?
+    /// Any of these targets (canonical form).
+    public var targets: [String]?
     public var site: String?
+    /// Any of these sites (`sites` entries).
+    public var sites: [String]?
     public var `protocol`: MentionProtocol?
     /// The source's host is this domain or one of its subdomains.
     public var sourceDomain: String?
     public var type: MentionType?
+    /// Any of these types.
+    public var types: [MentionType]?
     /// Received at or after this date.
     public var since: Date?
+    /// Only mentions with a larger id (webmention.io's `since_id`).
+    public var sinceID: Int64?
+    public var sort: Sort
+    /// Oldest (or smallest) first.
+    public var ascending: Bool
     public var limit: Int
     public var offset: Int
 
     public init(
-        statuses: [MentionStatus]? = nil, target: String? = nil, site: String? = nil,
-        protocol: MentionProtocol? = nil, sourceDomain: String? = nil, type: MentionType? = nil, since: Date? = nil,
-        limit: Int = 100, offset: Int = 0
+        statuses: [MentionStatus]? = nil, target: String? = nil, targets: [String]? = nil, site: String? = nil,
+        sites: [String]? = nil, protocol: MentionProtocol? = nil, sourceDomain: String? = nil, type: MentionType? = nil,
+        types: [MentionType]? = nil, since: Date? = nil, sinceID: Int64? = nil, sort: Sort = .received,
+        ascending: Bool = false, limit: Int = 100, offset: Int = 0
     ) {
         self.statuses = statuses
         self.target = target
+        self.targets = targets
         self.site = site
+        self.sites = sites
         self.protocol = `protocol`
         self.sourceDomain = sourceDomain
         self.type = type
+        self.types = types
         self.since = since
+        self.sinceID = sinceID
+        self.sort = sort
+        self.ascending = ascending
         self.limit = limit
         self.offset = offset
     }
@@ -107,8 +135,10 @@ public protocol MentionStore: Sendable {
         id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
     ) async throws -> Mention
 
-    /// Newest first.
+    /// In the query's order (newest received first by default).
     func list(_ query: MentionQuery) async throws -> [Mention]
+    /// How many mentions match the query's filters (its order and paging ignored), by type.
+    func countByType(_ query: MentionQuery) async throws -> [MentionType: Int]
     func countByStatus() async throws -> [MentionStatus: Int]
     /// The status history of one mention, oldest first.
     func events(mentionID: Int64) async throws -> [MentionEvent]

@@ -232,24 +232,48 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func list(_ query: MentionQuery) async throws -> [Mention] {
+        var (condition, arguments) = Self.filter(query)
+        let direction = query.ascending ? "ASC" : "DESC"
+        let order: String
+        switch query.sort {
+        case .received: order = "received_at \(direction), id \(direction)"
+        case .updated: order = "updated_at \(direction), id \(direction)"
+        case .published: order = "published IS NULL, published \(direction), received_at \(direction), id \(direction)"
+        }
+        _ = arguments.append(contentsOf: [query.limit, query.offset])
+        let sql = "SELECT * FROM mentions WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
+        let finalArguments = arguments
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.mention(from:))
+        }
+    }
+
+    public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
+        let (condition, arguments) = Self.filter(query)
+        return try await pool.read { db in
+            var counts: [MentionType: Int] = [:]
+            let sql = "SELECT COALESCE(type, 'mention') AS type, COUNT(*) AS n FROM mentions WHERE \(condition) GROUP BY 1"
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                if let type = MentionType(rawValue: row["type"]) { counts[type, default: 0] += row["n"] as Int }
+            }
+            return counts
+        }
+    }
+
+    /// The WHERE clause and its arguments for a query's filters.
+    private static func filter(_ query: MentionQuery) -> (String, StatementArguments) {
         var clauses: [String] = []
         var arguments = StatementArguments()
-        if let statuses = query.statuses, !statuses.isEmpty {
-            clauses.append("status IN (" + statuses.map { _ in "?" }.joined(separator: ", ") + ")")
-            for status in statuses { _ = arguments.append(contentsOf: [status.rawValue]) }
+        func any(_ column: String, _ values: [some DatabaseValueConvertible]) {
+            clauses.append("\(column) IN (" + values.map { _ in "?" }.joined(separator: ", ") + ")")
+            _ = arguments.append(contentsOf: StatementArguments(values))
         }
-        if let target = query.target {
-            clauses.append("target = ?")
-            _ = arguments.append(contentsOf: [target])
-        }
-        if let site = query.site {
-            clauses.append("site = ?")
-            _ = arguments.append(contentsOf: [site])
-        }
-        if let proto = query.protocol {
-            clauses.append("protocol = ?")
-            _ = arguments.append(contentsOf: [proto.rawValue])
-        }
+        if let statuses = query.statuses, !statuses.isEmpty { any("status", statuses.map(\.rawValue)) }
+        if let target = query.target { any("target", [target]) }
+        if let targets = query.targets { any("target", targets) }
+        if let site = query.site { any("site", [site]) }
+        if let sites = query.sites { any("site", sites) }
+        if let proto = query.protocol { any("protocol", [proto.rawValue]) }
         if let domain = query.sourceDomain?.lowercased() {
             // scheme://domain[:port]/… or scheme://sub.domain[:port]/…, the domain matched literally.
             let literal = SQLLike.literal(domain)
@@ -263,21 +287,17 @@ public final class SQLiteMentionStore: MentionStore {
             clauses.append("(" + patterns.map { _ in SQLLike.clause("lower(source)") }.joined(separator: " OR ") + ")")
             _ = arguments.append(contentsOf: StatementArguments(patterns))
         }
-        if let type = query.type {
-            clauses.append("type = ?")
-            _ = arguments.append(contentsOf: [type.rawValue])
-        }
+        if let type = query.type { any("type", [type.rawValue]) }
+        if let types = query.types { any("type", types.map(\.rawValue)) }
         if let since = query.since {
             clauses.append("received_at >= ?")
             _ = arguments.append(contentsOf: [since])
         }
-        let condition = clauses.isEmpty ? "1" : clauses.joined(separator: " AND ")
-        _ = arguments.append(contentsOf: [query.limit, query.offset])
-        let sql = "SELECT * FROM mentions WHERE \(condition) ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?"
-        let finalArguments = arguments
-        return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.mention(from:))
+        if let sinceID = query.sinceID {
+            clauses.append("id > ?")
+            _ = arguments.append(contentsOf: [sinceID])
         }
+        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
     }
 
     public func countByStatus() async throws -> [MentionStatus: Int] {

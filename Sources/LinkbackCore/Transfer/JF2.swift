@@ -10,11 +10,6 @@ public enum JF2 {
         public var content: MentionContent
     }
 
-    static let properties: [(String, MentionType)] = [
-        ("in-reply-to", .reply), ("like-of", .like), ("repost-of", .repost), ("bookmark-of", .bookmark),
-        ("rsvp", .rsvp), ("mention-of", .mention),
-    ]
-
     /// Parses a JF2 feed (`{"type": "feed", "children": [...]}`); entries without `wm-source` and
     /// `wm-target` are skipped and counted.
     public static func parse(_ data: Data) throws -> (entries: [Entry], skipped: Int) {
@@ -29,7 +24,7 @@ public enum JF2 {
                 continue
             }
             let property = child["wm-property"] as? String ?? "mention-of"
-            var content = MentionContent(type: properties.first { $0.0 == property }?.1 ?? .mention)
+            var content = MentionContent(type: JF2Entry.type(ofProperty: property) ?? .mention)
             if content.type == .rsvp { content.rsvp = child["rsvp"] as? String }
             if let author = child["author"] as? [String: Any] {
                 content.authorName = (author["name"] as? String).flatMap { $0.isEmpty ? nil : $0 }
@@ -52,31 +47,10 @@ public enum JF2 {
         return (entries, skipped)
     }
 
-    /// A JF2 feed of `mentions`, shaped like webmention.io's (`wm-*` fields included).
-    public static func feed(_ mentions: [Mention]) -> [String: Any] {
-        let children: [[String: Any]] = mentions.map { mention in
-            let content = mention.content ?? MentionContent()
-            let property = properties.first { $0.1 == content.type }?.0 ?? "mention-of"
-            var entry: [String: Any] = [
-                "type": "entry", "url": mention.source, "wm-id": mention.id, "wm-source": mention.source,
-                "wm-target": mention.target, "wm-property": property, property: mention.target,
-                "wm-received": mention.received.formatted(Date.ISO8601FormatStyle()),
-                "wm-private": false, "wm-status": mention.status.rawValue, "wm-protocol": mention.protocol.rawValue,
-            ]
-            var author: [String: Any] = ["type": "card"]
-            author["name"] = content.authorName ?? ""
-            author["url"] = content.authorURL ?? ""
-            author["photo"] = content.authorPhoto ?? ""
-            entry["author"] = author
-            if content.contentHTML != nil || content.contentText != nil {
-                entry["content"] = ["html": content.contentHTML ?? "", "text": content.contentText ?? ""]
-            }
-            if let title = content.title { entry["name"] = title }
-            if let published = content.published { entry["published"] = published }
-            if let rsvp = content.rsvp { entry["rsvp"] = rsvp }
-            return entry
-        }
-        return ["type": "feed", "name": "Linkback export", "children": children]
+    /// A JF2 feed of `mentions`, shaped like webmention.io's (`wm-*` fields included, and
+    /// `wm-status` so Linkback can read its own export back).
+    public static func feed(_ mentions: [Mention]) -> JF2Feed {
+        JF2Feed(name: "Linkback export", children: mentions.map { JF2Entry($0, includeStatus: true) })
     }
 }
 

@@ -1,0 +1,195 @@
+import Foundation
+
+/// A mention as a JF2 entry, the shape of webmention.io's `/api/mentions.jf2` children (and of
+/// its webhooks' `post`): `author`, `url`, `published`, the `wm-*` fields, `content`, `name`,
+/// `rsvp`, and the property itself (`in-reply-to`, `like-of`, …) naming the target.
+public struct JF2Entry: Encodable, Sendable, Equatable {
+    public struct Author: Encodable, Sendable, Equatable {
+        public var type = "card"
+        public var name: String
+        public var url: String
+        public var photo: String
+    }
+
+    public struct Content: Encodable, Sendable, Equatable {
+        /// Sanitised HTML.
+        public var html: String
+        public var text: String
+    }
+
+    public var author: Author
+    public var url: String
+    public var published: String?
+    public var received: String
+    public var id: Int64
+    public var source: String
+    public var target: String
+    public var `protocol`: String
+    /// `in-reply-to`, `like-of`, `repost-of`, `bookmark-of`, `rsvp` or `mention-of`.
+    public var property: String
+    public var content: Content?
+    public var name: String?
+    public var rsvp: String?
+    /// `wm-status`: only in Linkback's own exports (the read API lists approved mentions only).
+    public var status: String?
+
+    /// The JF2 property of each mention type, webmention.io's `wm-property` values.
+    public static let properties: [(property: String, type: MentionType)] = [
+        ("in-reply-to", .reply), ("like-of", .like), ("repost-of", .repost), ("bookmark-of", .bookmark),
+        ("rsvp", .rsvp), ("mention-of", .mention),
+    ]
+
+    public static func property(of type: MentionType) -> String {
+        properties.first { $0.type == type }?.property ?? "mention-of"
+    }
+
+    public static func type(ofProperty property: String) -> MentionType? {
+        properties.first { $0.property == property }?.type
+    }
+
+    public init(_ mention: Mention, includeStatus: Bool = false) {
+        let content = mention.content ?? MentionContent()
+        author = Author(name: content.authorName ?? "", url: content.authorURL ?? "", photo: content.authorPhoto ?? "")
+        url = mention.source
+        published = content.published
+        received = mention.received.formatted(Date.ISO8601FormatStyle())
+        id = mention.id
+        source = mention.source
+        target = mention.target
+        `protocol` = mention.protocol.rawValue
+        property = Self.property(of: content.type)
+        if content.contentHTML != nil || content.contentText != nil {
+            self.content = Content(html: content.contentHTML ?? "", text: content.contentText ?? "")
+        }
+        name = content.title
+        rsvp = content.rsvp
+        status = includeStatus ? mention.status.rawValue : nil
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode("entry", forKey: Key("type"))
+        try container.encode(author, forKey: Key("author"))
+        try container.encode(url, forKey: Key("url"))
+        try container.encode(published, forKey: Key("published"))
+        try container.encode(received, forKey: Key("wm-received"))
+        try container.encode(id, forKey: Key("wm-id"))
+        try container.encode(source, forKey: Key("wm-source"))
+        try container.encode(target, forKey: Key("wm-target"))
+        try container.encode(`protocol`, forKey: Key("wm-protocol"))
+        try container.encode(property, forKey: Key("wm-property"))
+        try container.encode(false, forKey: Key("wm-private"))
+        try container.encodeIfPresent(status, forKey: Key("wm-status"))
+        try container.encodeIfPresent(content, forKey: Key("content"))
+        try container.encodeIfPresent(name, forKey: Key("name"))
+        try container.encodeIfPresent(rsvp, forKey: Key("rsvp"))
+        if property != "rsvp" { try container.encode(target, forKey: Key(property)) }
+    }
+}
+
+/// A JF2 feed: `{"type": "feed", "name": …, "children": […]}`.
+public struct JF2Feed: Encodable, Sendable {
+    public var name: String
+    public var children: [JF2Entry]
+
+    public init(name: String, children: [JF2Entry]) {
+        self.name = name
+        self.children = children
+    }
+
+    enum CodingKeys: String, CodingKey { case type, name, children }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("feed", forKey: .type)
+        try container.encode(name, forKey: .name)
+        try container.encode(children, forKey: .children)
+    }
+}
+
+/// A mention in webmention.io's older `/api/mentions` shape (`{"links": […]}`), which many sites
+/// still read.
+public struct LegacyLink: Encodable, Sendable {
+    public struct Data: Encodable, Sendable {
+        public var author: JF2Entry.Author
+        public var url: String
+        public var name: String?
+        public var content: String?
+        public var published: String?
+        public var publishedTS: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case author, url, name, content, published
+            case publishedTS = "published_ts"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(author, forKey: .author)
+            try container.encode(url, forKey: .url)
+            try container.encode(name, forKey: .name)
+            try container.encode(content, forKey: .content)
+            try container.encode(published, forKey: .published)
+            try container.encode(publishedTS, forKey: .publishedTS)
+        }
+    }
+
+    public struct Activity: Encodable, Sendable {
+        /// `reply`, `like`, `repost`, `bookmark`, `rsvp` or `link`.
+        public var type: String
+    }
+
+    public var source: String
+    public var verified = true
+    public var verifiedDate: String
+    public var id: Int64
+    public var `private` = false
+    public var data: Data
+    public var activity: Activity
+    public var target: String
+
+    enum CodingKeys: String, CodingKey {
+        case source, verified, id, `private`, data, activity, target
+        case verifiedDate = "verified_date"
+    }
+
+    public init(_ mention: Mention) {
+        let content = mention.content ?? MentionContent()
+        source = mention.source
+        verifiedDate = (mention.verified ?? mention.received).formatted(Date.ISO8601FormatStyle())
+        id = mention.id
+        let published = content.published
+        data = Data(
+            author: JF2Entry.Author(name: content.authorName ?? "", url: content.authorURL ?? "", photo: content.authorPhoto ?? ""),
+            url: mention.source, name: content.title, content: content.contentHTML ?? content.contentText ?? content.excerpt,
+            published: published,
+            publishedTS: published.flatMap { try? Date($0, strategy: .iso8601) }.map { Int($0.timeIntervalSince1970) })
+        activity = Activity(type: content.type == .mention ? "link" : content.type.rawValue)
+        target = mention.target
+    }
+}
+
+/// `{"links": […]}`.
+public struct LegacyLinks: Encodable, Sendable {
+    public var links: [LegacyLink]
+    public init(links: [LegacyLink]) { self.links = links }
+}
+
+/// `/api/count`: `{"count": N, "type": {"reply": …, "like": …}}`.
+public struct MentionCount: Encodable, Sendable, Equatable {
+    public var count: Int
+    public var type: [String: Int]
+
+    public init(_ byType: [MentionType: Int]) {
+        count = byType.values.reduce(0, +)
+        type = Dictionary(uniqueKeysWithValues: byType.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
+    }
+}
