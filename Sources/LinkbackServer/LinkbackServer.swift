@@ -64,6 +64,11 @@ public struct LinkbackServer: Sendable {
     public func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self)
         HealthRoutes(store: store).register(on: router)
+        if !config.admin.token.isEmpty {
+            AdminAPIRoutes(
+                token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam
+            ).register(on: router)
+        }
         ReadAPIRoutes(
             store: store, parser: ReadQueryParser(tokens: config.api.tokens), maxAge: config.api.maxAge,
             baseURL: config.server.baseURL

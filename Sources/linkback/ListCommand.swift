@@ -72,7 +72,7 @@ struct ListCommand: AsyncParsableCommand {
                 limit: limit, offset: offset)
             let found = try await mentions.list(query)
             if store.json {
-                Output.json(found.map { MentionJSON($0) })
+                Output.json(found.map { MentionRecord($0) })
             } else if found.isEmpty {
                 print("No mentions.")
             } else {

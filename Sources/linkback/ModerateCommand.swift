@@ -43,7 +43,7 @@ struct ModerationOptions: ParsableArguments {
         }
         let service = ModerationService(store: mentions, actor: .cli)
         var refused: [String] = []
-        var changed: [MentionJSON] = []
+        var changed: [MentionRecord] = []
         for id in selected {
             switch try await service.apply(action, to: id, reason: reason, blockSource: blockSource) {
             case .refused(let id, let why):
@@ -53,7 +53,7 @@ struct ModerationOptions: ParsableArguments {
                     print("\(id): \(before.status.rawValue) → \(after.status.rawValue)")
                     if let blocked { print("blocked \(blocked.kind.rawValue) \(blocked.value)") }
                 }
-                changed.append(MentionJSON(after))
+                changed.append(MentionRecord(after))
             }
         }
         if store.json { Output.json(changed) }

@@ -20,7 +20,7 @@ struct ShowCommand: AsyncParsableCommand {
             guard let mention = try await mentions.mention(id: id) else { throw Failure("no mention with id \(id)") }
             let events = try await mentions.events(mentionID: id)
             if store.json {
-                Output.json(MentionJSON(mention, events: events))
+                Output.json(MentionRecord(mention, events: events))
                 return
             }
             // Stored text is shown with control characters written out, never sent to the terminal raw.

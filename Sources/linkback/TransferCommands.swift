@@ -22,7 +22,7 @@ struct ExportCommand: AsyncParsableCommand {
                 MentionQuery(statuses: status.isEmpty ? nil : status, limit: Int.max / 2))
             switch format {
             case .json:
-                Output.json(mentions.map { MentionJSON($0) })
+                Output.json(mentions.map { MentionRecord($0) })
             case .jf2:
                 Output.json(JF2.feed(mentions))
             case .csv:

@@ -1,8 +1,22 @@
 import Foundation
 
+/// Which door refused a request: the word before `rejected` in the log line.
+public enum RejectionEndpoint: String, Sendable, CaseIterable {
+    case webmention, pingback
+    /// The admin API (a failed authentication).
+    case admin
+
+    public init(_ protocol: MentionProtocol) {
+        switch `protocol` {
+        case .webmention: self = .webmention
+        case .pingback: self = .pingback
+        }
+    }
+}
+
 /// One rejected request, as written to the rejection log for fail2ban.
 public struct Rejection: Sendable, Equatable {
-    public var `protocol`: MentionProtocol
+    public var endpoint: RejectionEndpoint
     /// The client address; IPv4-mapped IPv6 is logged as plain IPv4.
     public var clientIP: IPAddress
     public var reason: RejectionReason
@@ -15,7 +29,16 @@ public struct Rejection: Sendable, Equatable {
         protocol: MentionProtocol, clientIP: IPAddress, reason: RejectionReason, source: String? = nil,
         target: String? = nil, userAgent: String? = nil, date: Date = Date()
     ) {
-        self.protocol = `protocol`
+        self.init(
+            endpoint: RejectionEndpoint(`protocol`), clientIP: clientIP, reason: reason, source: source, target: target,
+            userAgent: userAgent, date: date)
+    }
+
+    public init(
+        endpoint: RejectionEndpoint, clientIP: IPAddress, reason: RejectionReason, source: String? = nil,
+        target: String? = nil, userAgent: String? = nil, date: Date = Date()
+    ) {
+        self.endpoint = endpoint
         self.clientIP = clientIP
         self.reason = reason
         self.source = source
@@ -31,7 +54,7 @@ public struct Rejection: Sendable, Equatable {
     /// `pingback rejected from 203.0.113.5 reason=malformed-xml ua="PHP/5.2.10"`.
     /// Everything a client controls comes after the address, quoted and escaped.
     public var message: String {
-        var line = "\(self.protocol.rawValue) rejected from \(clientIP.unmapped) reason=\(reason.rawValue)"
+        var line = "\(endpoint.rawValue) rejected from \(clientIP.unmapped) reason=\(reason.rawValue)"
         if let source { line += " source=" + Self.quoted(source) }
         if let target { line += " target=" + Self.quoted(target) }
         if let userAgent { line += " ua=" + Self.quoted(userAgent) }

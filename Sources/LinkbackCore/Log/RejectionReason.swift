@@ -19,4 +19,6 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     case noLink = "no-link"
     case alreadyRegistered = "already-registered"
     case banned
+    /// A request to the admin API without the right bearer token.
+    case badAdminToken = "bad-admin-token"
 }

@@ -15,12 +15,11 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
     public var detail: String
 
     public init(_ mention: Mention) {
-        let format = Date.ISO8601FormatStyle()
         status = mention.status.rawValue
         source = mention.source
         target = mention.target
-        received = mention.received.formatted(format)
-        updated = mention.updated.formatted(format)
+        received = mention.received.iso8601
+        updated = mention.updated.iso8601
         reason = mention.reason.flatMap { VerificationOutcome.codes.contains($0) ? $0 : nil }
         detail = Self.detail(mention.status)
     }

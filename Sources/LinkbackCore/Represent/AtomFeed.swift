@@ -5,7 +5,6 @@ import Foundation
 /// content.
 public enum AtomFeed {
     public static func render(_ mentions: [Mention], title: String, selfURL: String, updated: Date = Date()) -> String {
-        let format = Date.ISO8601FormatStyle()
         func text(_ value: String) -> String { HTMLEscaping.escape(value) }
         var xml = """
             <?xml version="1.0" encoding="utf-8"?>
@@ -13,7 +12,7 @@ public enum AtomFeed {
             <title>\(text(title))</title>
             <id>\(text(selfURL))</id>
             <link rel="self" href="\(text(selfURL))"/>
-            <updated>\((mentions.map(\.updated).max() ?? updated).formatted(format))</updated>
+            <updated>\((mentions.map(\.updated).max() ?? updated).iso8601)</updated>
 
             """
         for mention in mentions {
@@ -25,8 +24,8 @@ public enum AtomFeed {
             xml += "<title>\(text(heading))</title>\n"
             xml += "<link rel=\"alternate\" href=\"\(text(mention.source))\"/>\n"
             xml += "<link rel=\"related\" href=\"\(text(mention.target))\"/>\n"
-            xml += "<updated>\(mention.updated.formatted(format))</updated>\n"
-            xml += "<published>\(mention.received.formatted(format))</published>\n"
+            xml += "<updated>\(mention.updated.iso8601)</updated>\n"
+            xml += "<published>\(mention.received.iso8601)</published>\n"
             xml += "<author><name>\(text(author))</name>"
                 + (content.authorURL.map { "<uri>\(text($0))</uri>" } ?? "") + "</author>\n"
             xml += "<category term=\"\(text(JF2Entry.property(of: content.type)))\"/>\n"

@@ -52,7 +52,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         author = Author(name: content.authorName ?? "", url: content.authorURL ?? "", photo: content.authorPhoto ?? "")
         url = mention.source
         published = content.published
-        received = mention.received.formatted(Date.ISO8601FormatStyle())
+        received = mention.received.iso8601
         id = mention.id
         source = mention.source
         target = mention.target
@@ -164,7 +164,7 @@ public struct LegacyLink: Encodable, Sendable {
     public init(_ mention: Mention) {
         let content = mention.content ?? MentionContent()
         source = mention.source
-        verifiedDate = (mention.verified ?? mention.received).formatted(Date.ISO8601FormatStyle())
+        verifiedDate = (mention.verified ?? mention.received).iso8601
         id = mention.id
         let published = content.published
         data = Data(
