@@ -30,9 +30,12 @@ check-config: build
 
 # Serially: the end-to-end suites start real servers, fail2ban and Apache, and on two cores
 # their timing limits are only meaningful when they do not compete with each other.
+# A hung test must fail the run, not eat CI's time: the suite takes a few minutes at most.
+TEST_TIMEOUT ?= 1800
+
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --no-parallel
+	timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --skip-build --no-parallel
 
 clean:
 	rm -rf .build var

@@ -26,6 +26,8 @@ public struct LinkbackServer: Sendable {
     let receiver: MentionReceiver
     let pingback: PingbackService
     let formPage: String
+    /// Delivers webhooks from the outbox.
+    public let webhooks: WebhookDispatcher
 
     public init(config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger) {
         self.config = config
@@ -51,6 +53,7 @@ public struct LinkbackServer: Sendable {
             receiver: receiver, store: store, verifier: pingbackVerifier, policy: policy,
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
             logger: logger)
+        webhooks = WebhookDispatcher(config: config, store: store, logger: logger)
         let formPath = config.server.publicDirectory + "/webmention.html"
         if let page = try? String(contentsOfFile: formPath, encoding: .utf8) {
             formPage = page
@@ -95,6 +98,13 @@ public struct LinkbackServer: Sendable {
         let logger = self.logger
         let host = config.server.host
         let server = config.server
+        // A service that returns ends the whole group: webhook delivery runs only when configured.
+        var services: [any Service] = [
+            LogReopenService(log: rejectionLog, logger: logger),
+            BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
+            VerificationQueueService(queue: queue),
+        ]
+        if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
         return Application(
             router: router(),
             server: .http1(
@@ -102,10 +112,7 @@ public struct LinkbackServer: Sendable {
             configuration: .init(
                 address: .hostname(host, port: server.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(server.maxConnections, logger: logger)),
-            services: [
-                LogReopenService(log: rejectionLog, logger: logger), BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
-                VerificationQueueService(queue: queue),
-            ],
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.notice("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")

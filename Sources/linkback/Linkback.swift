@@ -16,7 +16,7 @@ struct Linkback: AsyncParsableCommand {
             ServeCommand.self, CheckConfigCommand.self, VerifyCommand.self, ListCommand.self, ShowCommand.self,
             ApproveCommand.self, RejectCommand.self, SpamCommand.self, DeleteCommand.self, RestoreCommand.self,
             BlockCommand.self, UnblockCommand.self, BlocksCommand.self, ReverifyCommand.self, StatsCommand.self,
-            ExportCommand.self, ImportCommand.self, AllowCommand.self, DisallowCommand.self,
+            ExportCommand.self, ImportCommand.self, AllowCommand.self, DisallowCommand.self, WebhooksCommand.self,
         ]
     )
 

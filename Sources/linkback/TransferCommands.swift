@@ -196,7 +196,9 @@ struct StatsCommand: AsyncParsableCommand {
         try await Self.reportingFailures {
             let config = try store.loadConfig()
             let since = Date().addingTimeInterval(-86_400)
-            let statistics = try await store.openStore().statistics()
+            let mentions = try store.openStore()
+            let statistics = try await mentions.statistics()
+            let outbox = Dictionary(uniqueKeysWithValues: try await mentions.deliveryCounts().map { ($0.key.rawValue, $0.value) })
             let (reasons, offenders) = Self.readRejectionLog(config.logging.fail2banLog, since: since)
             if store.json {
                 struct Stats: Encodable {
@@ -206,11 +208,12 @@ struct StatsCommand: AsyncParsableCommand {
                     var by_site: [String: Int]
                     var rejections_24h: [String: Int]
                     var top_offenders_24h: [[String: String]]
+                    var webhook_deliveries: [String: Int]
                 }
                 Output.json(Stats(
                     by_status: statistics.byStatus, by_protocol: statistics.byProtocol, by_type: statistics.byType,
                     by_site: statistics.bySite, rejections_24h: reasons,
-                    top_offenders_24h: offenders.map { ["ip": $0.0, "rejections": String($0.1)] }))
+                    top_offenders_24h: offenders.map { ["ip": $0.0, "rejections": String($0.1)] }, webhook_deliveries: outbox))
                 return
             }
             func section(_ title: String, _ counts: [String: Int]) {
@@ -224,6 +227,7 @@ struct StatsCommand: AsyncParsableCommand {
             section("by protocol", statistics.byProtocol)
             section("by type", statistics.byType)
             section("by site", statistics.bySite)
+            section("webhook deliveries", outbox.filter { $0.value > 0 })
             section("rejections in the last 24 hours", reasons)
             print("top offending addresses, last 24 hours")
             if offenders.isEmpty { print("  (none)") }

@@ -31,12 +31,16 @@ public final class LinkbackProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         let output = self.output
         let errors = self.errors
+        // At end of file the handler would be called again and again with no data (a busy loop
+        // that starves everything else on two cores): it removes itself then.
         stdout.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
             output.withLock { $0.append(chunk) }
         }
         stderr.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
+            if chunk.isEmpty { handle.readabilityHandler = nil }
             errors.withLock { $0.append(chunk) }
         }
         try process.run()

@@ -11,6 +11,15 @@ import Glibc
 public enum Spawn {
     @discardableResult
     public static func run(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let pid = try start(path, arguments)
+        var exit: Int32 = 0
+        waitpid(pid, &exit, 0)
+        return (exit >> 8) & 0xFF
+    }
+
+    /// Starts a program the same way and returns at once with its process id; end it with
+    /// ``stop(_:)``. (A child of Foundation's Process would ignore SIGTERM: its signals are blocked.)
+    public static func start(_ path: String, _ arguments: [String]) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -32,8 +41,18 @@ public enum Spawn {
         var pid = pid_t()
         let status = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard status == 0 else { throw FixtureFailure("cannot start \(path): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
+    /// Sends SIGTERM, and SIGKILL if the process is still there after two seconds; reaps it.
+    public static func stop(_ pid: pid_t) {
+        kill(pid, SIGTERM)
         var exit: Int32 = 0
+        for _ in 0..<40 {
+            if waitpid(pid, &exit, WNOHANG) == pid { return }
+            usleep(50_000)
+        }
+        kill(pid, SIGKILL)
         waitpid(pid, &exit, 0)
-        return (exit >> 8) & 0xFF
     }
 }

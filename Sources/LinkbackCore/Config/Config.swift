@@ -126,6 +126,31 @@ public struct Config: Sendable {
         public var maxAge: Int
     }
 
+    /// A URL told about approved, updated and deleted mentions.
+    public struct Webhook: Sendable, Equatable {
+        public var url: String
+        /// The HMAC key of `X-Linkback-Signature` (and the `secret` field of the body, as
+        /// webmention.io sends it).
+        public var secret: String
+        public var events: Set<WebhookEvent>
+
+        public init(url: String, secret: String, events: Set<WebhookEvent> = Set(WebhookEvent.allCases)) {
+            self.url = url
+            self.secret = secret
+            self.events = events
+        }
+    }
+
+    /// How webhooks are delivered.
+    public struct WebhookDelivery: Sendable {
+        public var timeoutSeconds: Double
+        /// First retry delay; each further retry waits twice as long, up to `maxRetrySeconds`.
+        public var retryBaseSeconds: Double
+        public var maxRetrySeconds: Double
+        /// A delivery still failing this long after its change is given up.
+        public var giveUpHours: Double
+    }
+
     public var server: Server
     public var database: Database
     /// Hosts (optionally with port) whose URLs may be mention targets.
@@ -139,6 +164,8 @@ public struct Config: Sendable {
     public var logging: Logging
     public var admin: Admin
     public var api: API
+    public var webhooks: [Webhook]
+    public var webhookDelivery: WebhookDelivery
 
     /// Every key's effective value, keyed by dotted name.
     public let values: [String: ConfigValue]
@@ -240,6 +267,20 @@ public struct Config: Sendable {
                 return API.Token(token: token, sites: sites.compactMap(HostPort.init))
             },
             maxAge: int("api.max_age"))
+        guard case .records(let hookRecords) = values["webhooks"] else { preconditionFailure("webhooks is not a list") }
+        webhooks = hookRecords.compactMap { record in
+            guard case .string(let url)? = record["url"], case .string(let secret)? = record["secret"] else { return nil }
+            var events = Set(WebhookEvent.allCases)
+            if case .strings(let names)? = record["events"], !names.isEmpty {
+                events = Set(names.compactMap(WebhookEvent.init(rawValue:)))
+            }
+            return Webhook(url: url, secret: secret, events: events)
+        }
+        webhookDelivery = WebhookDelivery(
+            timeoutSeconds: double("webhook_delivery.timeout_seconds"),
+            retryBaseSeconds: double("webhook_delivery.retry_base_seconds"),
+            maxRetrySeconds: double("webhook_delivery.max_retry_seconds"),
+            giveUpHours: double("webhook_delivery.give_up_hours"))
     }
 
     /// `key: value` lines of the effective configuration, secrets masked, in ``ConfigKey/all`` order.

@@ -204,6 +204,16 @@ extension ConfigKey {
             .records([.init("token", required: true, secret: true), .init("sites", list: true, required: true)]),
             .records([]), check: apiTokens),
         ConfigKey("api.max_age", .int(0...86_400), .int(60)),
+        ConfigKey(
+            "webhooks",
+            .records([
+                .init("url", required: true), .init("secret", required: true, secret: true), .init("events", list: true),
+            ]),
+            .records([]), check: webhooks),
+        ConfigKey("webhook_delivery.timeout_seconds", .double(0.1...600), .double(10)),
+        ConfigKey("webhook_delivery.retry_base_seconds", .double(0.1...86_400), .double(5)),
+        ConfigKey("webhook_delivery.max_retry_seconds", .double(1...604_800), .double(3600)),
+        ConfigKey("webhook_delivery.give_up_hours", .double(0.01...8760), .double(72)),
     ]
 
     /// Looks a key up by its dotted name.
@@ -280,6 +290,24 @@ private let apiTokens: @Sendable (ConfigValue) -> String? = { value in
         }
         for site in sites where HostPort(site) == nil {
             return "item \(index + 1): \"\(site)\" is not a host or host:port"
+        }
+    }
+    return nil
+}
+
+private let webhooks: @Sendable (ConfigValue) -> String? = { value in
+    guard case .records(let records) = value else { return nil }
+    for (index, record) in records.enumerated() {
+        guard case .string(let text)? = record["url"], let url = URL(string: text),
+            ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false
+        else { return "item \(index + 1): url must be an absolute http or https URL" }
+        guard case .string(let secret)? = record["secret"], secret.count >= 16 else {
+            return "item \(index + 1): a secret must be at least 16 characters"
+        }
+        if case .strings(let events)? = record["events"] {
+            for event in events where WebhookEvent(rawValue: event) == nil {
+                return "item \(index + 1): events are \(WebhookEvent.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(event)\""
+            }
         }
     }
     return nil

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// Fetches untrusted URLs (mention sources) safely.
@@ -33,6 +34,29 @@ public struct GuardedFetcher: SourceFetching {
             guard let resource = try await Deadline.run(seconds: limits.timeoutSeconds, { try await self.follow(url) })
             else { throw FetchFailure.timedOut }
             return resource
+        } catch let failure as FetchFailure {
+            throw failure
+        } catch {
+            throw .networkError(String(describing: error))
+        }
+    }
+
+    /// POSTs `body` to `url` under the same guard as fetches (public addresses only unless the
+    /// host:port is in ``FetchLimits/allowHosts``, the checked address connected to, the whole
+    /// exchange bounded by the timeout). Redirects are not followed: a webhook receiver answers
+    /// itself. Succeeds on 2xx; any other answer is the failure it maps to.
+    public func post(_ url: URL, body: [UInt8], headers: [(String, String)]) async throws(FetchFailure) {
+        do {
+            let outcome = try await Deadline.run(seconds: limits.timeoutSeconds) { () async throws -> Hop in
+                if let refusal = self.beforeEachHop?(url) { throw refusal }
+                let target = try await self.checkedTarget(url)
+                return try await self.fetchOne(url, from: target, method: .POST, body: body, headers: headers)
+            }
+            switch outcome {
+            case nil: throw FetchFailure.timedOut
+            case .redirect?: throw FetchFailure.networkError("redirected; webhook URLs must answer themselves")
+            case .resource?: return
+            }
         } catch let failure as FetchFailure {
             throw failure
         } catch {
@@ -103,17 +127,19 @@ public struct GuardedFetcher: SourceFetching {
         return Target(host: host, addresses: candidates)
     }
 
-    private enum Hop {
+    enum Hop {
         case resource(FetchedResource)
         case redirect(URL)
     }
 
     /// One request, to each checked address in turn until one connects.
-    private func fetchOne(_ url: URL, from target: Target) async throws -> Hop {
+    private func fetchOne(
+        _ url: URL, from target: Target, method: HTTPMethod = .GET, body: [UInt8]? = nil, headers: [(String, String)] = []
+    ) async throws -> Hop {
         var lastError: FetchFailure = .networkError("no address to connect to")
         for address in target.addresses {
             do {
-                return try await fetchOne(url, host: target.host, connectTo: address)
+                return try await fetchOne(url, host: target.host, connectTo: address, method: method, body: body, headers: headers)
             } catch ConnectFailure.failed(let failure) {
                 lastError = failure
             }
@@ -126,7 +152,10 @@ public struct GuardedFetcher: SourceFetching {
         case failed(FetchFailure)
     }
 
-    private func fetchOne(_ url: URL, host: String, connectTo address: IPAddress) async throws -> Hop {
+    private func fetchOne(
+        _ url: URL, host: String, connectTo address: IPAddress, method: HTTPMethod, body: [UInt8]?,
+        headers: [(String, String)]
+    ) async throws -> Hop {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
@@ -137,7 +166,7 @@ public struct GuardedFetcher: SourceFetching {
         }
         let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         do {
-            let hop = try await request(url, with: client)
+            let hop = try await request(url, with: client, method: method, body: body, headers: headers)
             try? await client.shutdown()
             return hop
         } catch let failure as ConnectFailure {
@@ -149,11 +178,15 @@ public struct GuardedFetcher: SourceFetching {
         }
     }
 
-    private func request(_ url: URL, with client: HTTPClient) async throws -> Hop {
+    private func request(
+        _ url: URL, with client: HTTPClient, method: HTTPMethod, body: [UInt8]?, headers: [(String, String)]
+    ) async throws -> Hop {
         var request = HTTPClientRequest(url: url.absoluteString)
-        request.method = .GET
+        request.method = method
         request.headers.add(name: "User-Agent", value: userAgent)
-        request.headers.add(name: "Accept", value: Self.accept)
+        request.headers.add(name: "Accept", value: method == .GET ? Self.accept : "*/*")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(Int64(limits.timeoutSeconds.rounded(.up)) + 1))

@@ -178,6 +178,27 @@ public protocol MentionStore: Sendable {
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
 
+    // MARK: Webhook outbox
+
+    /// Status changes after the outbox's cursor, oldest first, at most `limit`, and the event id
+    /// the cursor should move to once they are enqueued. The first call (no cursor yet) starts
+    /// at the newest event: changes from before webhooks existed are not announced.
+    func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64)
+    /// Stores deliveries and moves the cursor, in one transaction (a crash between the two
+    /// neither loses nor repeats a change).
+    func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws
+    /// For each URL, its oldest pending delivery that is due: at most one per URL, so one URL
+    /// never has two deliveries in flight.
+    func dueDeliveries(now: Date) async throws -> [WebhookDelivery]
+    /// Records an attempt.
+    func recordDelivery(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws
+    /// Deliveries, newest first, optionally in one state.
+    func deliveries(state: WebhookDelivery.State?, limit: Int) async throws -> [WebhookDelivery]
+    /// Makes failed (given-up) deliveries, or the ones named, due again now; returns how many.
+    func retryDeliveries(ids: [Int64]?, at now: Date) async throws -> Int
+    /// Deliveries by state.
+    func deliveryCounts() async throws -> [WebhookDelivery.State: Int]
+
     /// Releases the database; the store is unusable afterwards.
     func close() async throws
 }

@@ -313,13 +313,7 @@ public final class SQLiteMentionStore: MentionStore {
     public func events(mentionID: Int64) async throws -> [MentionEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE mention_id = ? ORDER BY id", arguments: [mentionID])
-                .map { row in
-                    MentionEvent(
-                        id: row["id"], mentionID: row["mention_id"], at: row["at"],
-                        actor: Actor(rawValue: row["actor"]) ?? .server,
-                        from: (row["from_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
-                        to: MentionStatus(rawValue: row["to_status"]) ?? .queued, reason: row["reason"])
-                }
+                .map(Self.event(from:))
         }
     }
 
@@ -347,6 +341,147 @@ public final class SQLiteMentionStore: MentionStore {
     public func blocks() async throws -> [Block] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:))
+        }
+    }
+
+    // MARK: Webhook outbox
+
+    public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        try await pool.write { db in
+            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+            guard let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1") else {
+                try db.execute(sql: "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)", arguments: [newest])
+                return ([], newest)
+            }
+            let events = try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit]
+            ).map(Self.event(from:))
+            var candidates: [OutboxCandidate] = []
+            for event in events {
+                guard let mention = try Self.fetchOne(db, "id = ?", [event.mentionID]) else { continue }
+                let settled = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT to_status FROM events WHERE mention_id = ? AND id < ? AND to_status != 'queued'
+                        ORDER BY id DESC LIMIT 1
+                        """,
+                    arguments: [event.mentionID, event.id])
+                candidates.append(OutboxCandidate(
+                    event: event, mention: mention, previousSettled: settled.flatMap(MentionStatus.init(rawValue:))))
+            }
+            return (candidates, events.last?.id ?? cursor)
+        }
+    }
+
+    public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {
+        try await pool.write { db in
+            let now = Date()
+            for delivery in deliveries {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO webhook_deliveries (url, event, mention_id, event_id, payload, created_at,
+                            next_attempt_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        delivery.url, delivery.event.rawValue, delivery.mentionID, delivery.eventID, delivery.payload, now, now,
+                    ])
+            }
+            try db.execute(sql: "UPDATE webhook_cursor SET last_event_id = MAX(last_event_id, ?) WHERE id = 1", arguments: [cursor])
+        }
+    }
+
+    public func dueDeliveries(now: Date) async throws -> [WebhookDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM webhook_deliveries AS d
+                    WHERE d.delivered_at IS NULL AND d.given_up_at IS NULL AND d.next_attempt_at <= ?
+                        AND d.id = (SELECT MIN(o.id) FROM webhook_deliveries AS o
+                            WHERE o.url = d.url AND o.delivered_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= ?)
+                    ORDER BY d.id
+                    """,
+                arguments: [now, now]
+            ).map(Self.delivery(from:))
+        }
+    }
+
+    public func recordDelivery(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws {
+        try await pool.write { db in
+            switch outcome {
+            case .delivered:
+                try db.execute(
+                    sql: """
+                        UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL,
+                            last_error = NULL WHERE id = ?
+                        """,
+                    arguments: [now, id])
+            case .retry(let error, let next):
+                try db.execute(
+                    sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                    arguments: [next, error, id])
+            case .gaveUp(let error):
+                try db.execute(
+                    sql: """
+                        UPDATE webhook_deliveries SET attempts = attempts + 1, given_up_at = ?, next_attempt_at = NULL,
+                            last_error = ? WHERE id = ?
+                        """,
+                    arguments: [now, error, id])
+            }
+        }
+    }
+
+    public func deliveries(state: WebhookDelivery.State?, limit: Int) async throws -> [WebhookDelivery] {
+        let condition: String
+        switch state {
+        case nil: condition = "1"
+        case .pending?: condition = "delivered_at IS NULL AND given_up_at IS NULL"
+        case .delivered?: condition = "delivered_at IS NOT NULL"
+        case .failed?: condition = "given_up_at IS NOT NULL"
+        }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhook_deliveries WHERE \(condition) ORDER BY id DESC LIMIT ?", arguments: [limit]
+            ).map(Self.delivery(from:))
+        }
+    }
+
+    public func retryDeliveries(ids: [Int64]?, at now: Date) async throws -> Int {
+        try await pool.write { db in
+            if let ids {
+                for id in ids {
+                    try db.execute(
+                        sql: """
+                            UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = ?, created_at = ?
+                            WHERE id = ? AND delivered_at IS NULL
+                            """,
+                        arguments: [now, now, id])
+                }
+            } else {
+                try db.execute(
+                    sql: """
+                        UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = ?, created_at = ?
+                        WHERE given_up_at IS NOT NULL
+                        """,
+                    arguments: [now, now])
+            }
+            return db.changesCount
+        }
+    }
+
+    public func deliveryCounts() async throws -> [WebhookDelivery.State: Int] {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT SUM(delivered_at IS NULL AND given_up_at IS NULL) AS pending,
+                        SUM(delivered_at IS NOT NULL) AS delivered, SUM(given_up_at IS NOT NULL) AS failed
+                    FROM webhook_deliveries
+                    """)
+            return [
+                .pending: row?["pending"] ?? 0, .delivered: row?["delivered"] ?? 0, .failed: row?["failed"] ?? 0,
+            ]
         }
     }
 
@@ -442,6 +577,21 @@ public final class SQLiteMentionStore: MentionStore {
             updated: row["updated_at"], verified: row["verified_at"], attempts: row["attempts"], content: content,
             previousStatus: (row["previous_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
             revision: row["revision"], nextAttemptAt: row["next_attempt_at"])
+    }
+
+    private static func event(from row: Row) -> MentionEvent {
+        MentionEvent(
+            id: row["id"], mentionID: row["mention_id"], at: row["at"], actor: Actor(rawValue: row["actor"]) ?? .server,
+            from: (row["from_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
+            to: MentionStatus(rawValue: row["to_status"]) ?? .queued, reason: row["reason"])
+    }
+
+    private static func delivery(from row: Row) -> WebhookDelivery {
+        WebhookDelivery(
+            id: row["id"], url: row["url"], event: WebhookEvent(rawValue: row["event"]) ?? .approved,
+            mentionID: row["mention_id"], eventID: row["event_id"], payload: row["payload"], created: row["created_at"],
+            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], deliveredAt: row["delivered_at"],
+            givenUpAt: row["given_up_at"], lastError: row["last_error"])
     }
 
     private static func block(from row: Row) -> Block {

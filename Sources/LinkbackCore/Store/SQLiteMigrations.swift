@@ -72,6 +72,31 @@ enum SQLiteMigrations {
             try db.execute(
                 sql: "CREATE TABLE allowed_domains (domain TEXT PRIMARY KEY, created_at DATETIME NOT NULL)")
         }
+        migrator.registerMigration("004-webhook-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_cursor (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        last_event_id INTEGER NOT NULL
+                    );
+                    CREATE TABLE webhook_deliveries (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        url TEXT NOT NULL,
+                        event TEXT NOT NULL CHECK (event IN ('approved', 'updated', 'deleted')),
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at DATETIME,
+                        delivered_at DATETIME,
+                        given_up_at DATETIME,
+                        last_error TEXT,
+                        UNIQUE (url, event_id)
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, given_up_at, next_attempt_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+
+/// Sends one webhook request; ``GuardedFetcher/post(_:body:headers:)`` is the implementation.
+public protocol WebhookSending: Sendable {
+    func send(_ url: URL, body: Data, headers: [(String, String)]) async throws(FetchFailure)
+}
+
+extension GuardedFetcher: WebhookSending {
+    public func send(_ url: URL, body: Data, headers: [(String, String)]) async throws(FetchFailure) {
+        try await post(url, body: Array(body), headers: headers)
+    }
+}
+
+/// Turns status changes into webhook deliveries and delivers them from the durable outbox.
+///
+/// The outbox is fed from the store's status-change events, so changes made by any process (the
+/// CLI, an import, the admin API, the server) are announced. Each delivery is retried with
+/// exponential backoff (`webhook_delivery.retry_base_seconds`, doubling, capped at
+/// `max_retry_seconds`) across restarts until `give_up_hours` after the change; one URL never has
+/// two deliveries in flight.
+public final class WebhookDispatcher: Sendable {
+    let store: any MentionStore
+    let webhooks: [Config.Webhook]
+    let delivery: Config.WebhookDelivery
+    let sender: any WebhookSending
+    let logger: Logger
+    let pollInterval: Duration
+    private let wakeups: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    public init(
+        store: any MentionStore, webhooks: [Config.Webhook], delivery: Config.WebhookDelivery, sender: any WebhookSending,
+        logger: Logger, pollInterval: Duration = .seconds(1)
+    ) {
+        self.store = store
+        self.webhooks = webhooks
+        self.delivery = delivery
+        self.sender = sender
+        self.logger = logger
+        self.pollInterval = pollInterval
+        (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A dispatcher configured from `config`, sending through the SSRF guard (webhook URLs must be
+    /// public unless their host:port is in `fetch.allow_hosts`).
+    public convenience init(config: Config, store: any MentionStore, logger: Logger) {
+        var limits = FetchLimits(config.fetch)
+        limits.timeoutSeconds = config.webhookDelivery.timeoutSeconds
+        let sender = GuardedFetcher(limits: limits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
+        self.init(store: store, webhooks: config.webhooks, delivery: config.webhookDelivery, sender: sender, logger: logger)
+    }
+
+    /// Looks at the outbox now rather than at the next poll.
+    public func notify() { continuation.yield() }
+
+    /// Feeds and delivers until cancelled: at once when started (so the outbox's cursor is set
+    /// before the first change it must announce), then on every poll or ``notify()``.
+    public func run() async {
+        guard !webhooks.isEmpty else { return }
+        await pass()
+        let ticker = Task { [continuation, pollInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pollInterval)
+                continuation.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        for await _ in wakeups {
+            if Task.isCancelled { break }
+            await pass()
+        }
+    }
+
+    /// Feeds the outbox, then delivers until nothing more is due (one delivery per URL at a
+    /// time, the next as soon as the previous one succeeded).
+    func pass() async {
+        do {
+            try await feed()
+            while !Task.isCancelled, await deliverDue() > 0 {}
+        } catch {
+            logger.error("webhook outbox failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Turns every status change since the last call into deliveries; returns how many.
+    @discardableResult
+    public func feed() async throws -> Int {
+        var total = 0
+        while true {
+            let (candidates, cursor) = try await store.webhookBacklog(limit: 500)
+            var deliveries: [NewWebhookDelivery] = []
+            for candidate in candidates {
+                guard let event = WebhookEvent.of(change: candidate.event.to, previousSettled: candidate.previousSettled)
+                else { continue }
+                let payload = WebhookPayload(event: event, eventID: candidate.event.id, mention: candidate.mention).encoded()
+                for webhook in webhooks where webhook.events.contains(event) {
+                    deliveries.append(NewWebhookDelivery(
+                        url: webhook.url, event: event, mentionID: candidate.mention.id, eventID: candidate.event.id,
+                        payload: payload))
+                }
+            }
+            try await store.enqueueDeliveries(deliveries, cursor: cursor)
+            total += deliveries.count
+            if candidates.count < 500 { return total }
+        }
+    }
+
+    /// Attempts every due delivery (one per URL at a time); returns how many were delivered.
+    @discardableResult
+    public func deliverDue(now: Date = Date()) async -> Int {
+        let due: [WebhookDelivery]
+        do {
+            due = try await store.dueDeliveries(now: now)
+        } catch {
+            logger.error("cannot read the webhook outbox", metadata: ["error": "\(error)"])
+            return 0
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            for item in due {
+                group.addTask { await self.attempt(item) }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+    }
+
+    /// One attempt, recorded in the outbox.
+    func attempt(_ item: WebhookDelivery) async -> Bool {
+        let outcome: DeliveryOutcome
+        if let webhook = webhooks.first(where: { $0.url == item.url }), let url = URL(string: item.url) {
+            let body = WebhookPayload.body(stored: item.payload, secret: webhook.secret)
+            let headers = [
+                ("Content-Type", "application/json"), (WebhookSignature.header, WebhookSignature.value(secret: webhook.secret, body: body)),
+                ("X-Linkback-Event", item.event.rawValue), ("X-Linkback-Delivery", String(item.eventID)),
+            ]
+            do {
+                try await sender.send(url, body: body, headers: headers)
+                outcome = .delivered
+            } catch {
+                outcome = next(after: item, error: error.description)
+            }
+        } else {
+            outcome = .gaveUp(error: "the webhook is no longer configured")
+        }
+        do {
+            try await store.recordDelivery(id: item.id, outcome: outcome, at: Date())
+        } catch {
+            logger.error("cannot record a webhook delivery", metadata: ["id": "\(item.id)", "error": "\(error)"])
+        }
+        switch outcome {
+        case .delivered:
+            logger.info("webhook delivered", metadata: ["url": "\(item.url)", "event": "\(item.event.rawValue)", "mention": "\(item.mentionID)"])
+            return true
+        case .retry(let error, let next):
+            logger.warning("webhook failed; will retry", metadata: ["url": "\(item.url)", "error": "\(error)", "next": "\(next.iso8601)"])
+        case .gaveUp(let error):
+            logger.error("webhook given up", metadata: ["url": "\(item.url)", "error": "\(error)"])
+        }
+        return false
+    }
+
+    /// Retry after base × 2^attempts (capped), unless the change is older than the give-up time.
+    func next(after item: WebhookDelivery, error: String, now: Date = Date()) -> DeliveryOutcome {
+        let delay = min(delivery.maxRetrySeconds, delivery.retryBaseSeconds * pow(2, Double(item.attempts)))
+        let next = now.addingTimeInterval(delay)
+        if next.timeIntervalSince(item.created) > delivery.giveUpHours * 3600 { return .gaveUp(error: error) }
+        return .retry(error: error, nextAttempt: next)
+    }
+}

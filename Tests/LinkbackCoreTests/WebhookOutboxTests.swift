@@ -1,0 +1,158 @@
+import Foundation
+import LinkbackTestSupport
+import Synchronization
+import Testing
+
+@testable import LinkbackCore
+
+/// The webhook outbox on a real SQLite file: which status changes are announced, the payload and
+/// its signature, backoff and giving up. (Delivery over HTTP to a real receiver is tested end to
+/// end in `WebhookDeliveryTests`.)
+@Suite struct WebhookOutboxTests {
+    /// Records what would be sent; fails the first `failures` attempts.
+    final class RecordingSender: WebhookSending, Sendable {
+        let sent = Mutex<[(url: URL, body: Data, headers: [(String, String)])]>([])
+        let failures: Mutex<Int>
+
+        init(failures: Int = 0) { self.failures = Mutex(failures) }
+
+        func send(_ url: URL, body: Data, headers: [(String, String)]) async throws(FetchFailure) {
+            let fail = failures.withLock { count -> Bool in
+                guard count > 0 else { return false }
+                count -= 1
+                return true
+            }
+            if fail { throw .serverError(status: 503) }
+            sent.withLock { $0.append((url, body, headers)) }
+        }
+    }
+
+    static let hook = Config.Webhook(url: "https://hooks.example/in", secret: "a-secret-of-16-chars")
+
+    private func withStore(_ body: (SQLiteMentionStore) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        try await body(store)
+        try await store.close()
+    }
+
+    private func dispatcher(_ store: SQLiteMentionStore, _ sender: RecordingSender, hooks: [Config.Webhook] = [hook])
+        -> WebhookDispatcher
+    {
+        var delivery = Config.defaults.webhookDelivery
+        delivery.retryBaseSeconds = 10
+        delivery.giveUpHours = 1
+        return WebhookDispatcher(store: store, webhooks: hooks, delivery: delivery, sender: sender, logger: .init(label: "t"))
+    }
+
+    private func incoming(_ source: String) -> IncomingMention {
+        IncomingMention(source: source, target: "https://blog.example/p", site: "blog.example", protocol: .webmention)
+    }
+
+    @Test func classification() {
+        #expect(WebhookEvent.of(change: .approved, previousSettled: .pending) == .approved)
+        #expect(WebhookEvent.of(change: .approved, previousSettled: nil) == .approved)
+        #expect(WebhookEvent.of(change: .approved, previousSettled: .approved) == .updated)
+        #expect(WebhookEvent.of(change: .deleted, previousSettled: .approved) == .deleted)
+        #expect(WebhookEvent.of(change: .spam, previousSettled: .approved) == .deleted)
+        #expect(WebhookEvent.of(change: .deleted, previousSettled: .pending) == nil)
+        #expect(WebhookEvent.of(change: .queued, previousSettled: .approved) == nil)
+        #expect(WebhookEvent.of(change: .pending, previousSettled: nil) == nil)
+    }
+
+    @Test func signatureIsHMACSHA256() {
+        // RFC 4231 test case 2.
+        #expect(WebhookSignature.value(secret: "Jefe", body: Data("what do ya want for nothing?".utf8))
+            == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let body = WebhookPayload.body(stored: Data(#"{"a":1}"#.utf8), secret: #"s"q"#)
+        #expect(String(decoding: body, as: UTF8.self) == #"{"secret":"s\"q","a":1}"#)
+        #expect(String(decoding: WebhookPayload.body(stored: Data("{}".utf8), secret: "s"), as: UTF8.self) == #"{"secret":"s"}"#)
+    }
+
+    @Test func approvalsUpdatesAndDeletionsByAnyoneAreAnnouncedOnce() async throws {
+        try await withStore { store in
+            let sender = RecordingSender()
+            let webhooks = dispatcher(store, sender)
+            let before = try await store.receive(incoming("https://old.example/1"), actor: .server).mention
+            try await store.transition(id: before.id, to: .approved, actor: .cli, reason: nil)
+            // The first look starts the cursor here: what happened before is not announced.
+            #expect(try await webhooks.feed() == 0)
+
+            let a = try await store.receive(incoming("https://a.example/1"), actor: .server).mention
+            try await store.transition(id: a.id, to: .pending, actor: .server, reason: nil)
+            try await store.transition(id: a.id, to: .approved, actor: .cli, reason: nil)
+            // A re-send and its re-verification: an update.
+            _ = try await store.receive(incoming("https://a.example/1"), actor: .server)
+            try await store.transition(id: a.id, to: .approved, actor: .server, reason: "verified")
+            // Gone: a deletion.
+            try await store.transition(id: a.id, to: .deleted, actor: .server, reason: "gone")
+            // Never shown: nothing.
+            let b = try await store.receive(incoming("https://b.example/1"), actor: .server).mention
+            try await store.transition(id: b.id, to: .rejected, actor: .server, reason: "no-link")
+
+            #expect(try await webhooks.feed() == 3)
+            #expect(try await webhooks.feed() == 0)
+            #expect(await webhooks.deliverDue() == 1)  // one per URL at a time
+            #expect(await webhooks.deliverDue() == 1)
+            #expect(await webhooks.deliverDue() == 1)
+            let sent = sender.sent.withLock { $0 }
+            let events = sent.compactMap { JSON.object(String(decoding: $0.body, as: UTF8.self))?["event"] as? String }
+            #expect(events == ["approved", "updated", "deleted"])
+            let last = try #require(JSON.object(String(decoding: sent[2].body, as: UTF8.self)))
+            #expect(last["deleted"] as? Bool == true)
+            #expect(last["secret"] as? String == Self.hook.secret)
+            #expect(last["source"] as? String == "https://a.example/1")
+            #expect((last["post"] as? [String: Any])?["wm-source"] as? String == "https://a.example/1")
+            let signature = sent[2].headers.first { $0.0 == WebhookSignature.header }?.1
+            #expect(signature == WebhookSignature.value(secret: Self.hook.secret, body: sent[2].body))
+            #expect(try await store.deliveryCounts() == [.pending: 0, .delivered: 3, .failed: 0])
+        }
+    }
+
+    @Test func onlyTheEventsAWebhookAsksFor() async throws {
+        try await withStore { store in
+            let sender = RecordingSender()
+            let deletions = Config.Webhook(url: "https://hooks.example/deleted", secret: "another-secret-16", events: [.deleted])
+            let webhooks = dispatcher(store, sender, hooks: [Self.hook, deletions])
+            #expect(try await webhooks.feed() == 0)
+            let a = try await store.receive(incoming("https://a.example/1"), actor: .server).mention
+            try await store.transition(id: a.id, to: .approved, actor: .adminAPI, reason: nil)
+            try await store.transition(id: a.id, to: .spam, actor: .cli, reason: nil)
+            #expect(try await webhooks.feed() == 3)
+            let urls = try await store.deliveries(state: .pending, limit: 10).map(\.url).sorted()
+            #expect(urls == ["https://hooks.example/deleted", "https://hooks.example/in", "https://hooks.example/in"])
+        }
+    }
+
+    @Test func failuresBackOffThenGiveUp() async throws {
+        try await withStore { store in
+            let sender = RecordingSender(failures: 10)
+            let webhooks = dispatcher(store, sender)
+            _ = try await webhooks.feed()
+            let a = try await store.receive(incoming("https://a.example/1"), actor: .server).mention
+            try await store.transition(id: a.id, to: .approved, actor: .cli, reason: nil)
+            _ = try await webhooks.feed()
+            #expect(await webhooks.deliverDue() == 0)
+            let failed = try #require(try await store.deliveries(state: .pending, limit: 1).first)
+            #expect(failed.attempts == 1)
+            #expect(failed.lastError == "server error (HTTP 503)")
+            let wait = try #require(failed.nextAttemptAt).timeIntervalSince(Date())
+            #expect(wait > 8 && wait <= 10)
+            // Not due yet.
+            #expect(await webhooks.deliverDue() == 0)
+            #expect(try await store.deliveries(state: .pending, limit: 1).first?.attempts == 1)
+            // Later attempts double the wait, and past give_up_hours the delivery is given up.
+            #expect(webhooks.next(after: failed, error: "x", now: failed.created) == .retry(
+                error: "x", nextAttempt: failed.created.addingTimeInterval(20)))
+            var old = failed
+            old.attempts = 9
+            #expect(webhooks.next(after: old, error: "x", now: failed.created.addingTimeInterval(3000)) == .gaveUp(error: "x"))
+            // Retried by hand: due at once.
+            try await store.recordDelivery(id: failed.id, outcome: .gaveUp(error: "x"), at: Date())
+            #expect(try await store.deliveryCounts()[.failed] == 1)
+            #expect(try await store.retryDeliveries(ids: nil, at: Date()) == 1)
+            #expect(try await store.dueDeliveries(now: Date()).count == 1)
+        }
+    }
+}
