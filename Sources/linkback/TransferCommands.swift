@@ -146,31 +146,18 @@ struct ReverifyCommand: AsyncParsableCommand {
                 selected = try await mentions.list(MentionQuery(statuses: statuses, limit: Int.max / 2))
             }
             selected.removeAll { $0.status == .queued }
-            let verifier = Verifier(config: config)
-            let policy = VerificationPolicy(config: config)
+            let reverification = Reverification(
+                store: mentions, verifier: Verifier(config: config), policy: VerificationPolicy(config: config), actor: .cli)
             let progress = Progress(total: selected.count, label: "verifying")
             var valid = 0
             var deleted = 0
             var failed: [String: Int] = [:]
             for mention in selected {
                 defer { progress.step() }
-                guard let source = URL(string: mention.source), let target = URL(string: mention.target) else { continue }
-                let outcome = await verifier.verify(source: source, target: target)
-                switch outcome {
-                case .linkFound(let content):
-                    let incoming = IncomingMention(
-                        source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
-                        clientIP: mention.clientIP, userAgent: mention.userAgent)
-                    let status = policy.status(forVerifiedSource: mention.source, previous: mention.status)
-                    _ = try await mentions.storeVerified(incoming, status: status, content: content, actor: .cli, received: nil)
-                    valid += 1
-                case .gone, .noLink:
-                    if mention.status != .deleted {
-                        try await mentions.transition(id: mention.id, to: .deleted, actor: .cli, reason: outcome.code)
-                    }
-                    deleted += 1
-                default:
-                    failed[outcome.code, default: 0] += 1
+                switch try await reverification.reverify(mention) {
+                case .valid: valid += 1
+                case .deleted: deleted += 1
+                case .failed(let code): failed[code, default: 0] += 1
                 }
             }
             let failures = failed.values.reduce(0, +)

@@ -77,6 +77,18 @@ public struct VerificationPolicy: Sendable {
         return .pending
     }
 
+    /// The status a mention that is verified again keeps as its `previousStatus`: a re-send while
+    /// still queued keeps the status it had before it was first queued; a rejection counts only
+    /// when a moderator made it (`lastRejectionBy` is who moved it to `rejected` last) — a failed
+    /// verification is no decision to keep, so the mention is judged as new.
+    public static func statusToKeep(_ mention: Mention, lastRejectionBy: Actor?) -> MentionStatus? {
+        switch mention.status {
+        case .queued: return mention.previousStatus
+        case .rejected: return lastRejectionBy.map { $0 == .server ? nil : .rejected } ?? nil
+        default: return mention.status
+        }
+    }
+
     /// The rejection-log reason for a final failure the client is responsible for; `nil` for
     /// successes and for our own or the source server's trouble.
     public static func rejectionReason(for outcome: VerificationOutcome) -> RejectionReason? {

@@ -498,22 +498,16 @@ public final class SQLiteMentionStore: MentionStore {
             .map(mention(from:))
     }
 
-    /// The status a re-sent mention goes back to queued from, for ``VerificationPolicy``: a
-    /// re-send while still queued keeps the status it had before it was first queued; a
-    /// rejection counts only when a moderator made it (a failed verification is not a decision
-    /// to keep, so the re-send is judged as new).
+    /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.
     private static func statusToKeep(_ db: Database, _ existing: Mention) throws -> MentionStatus? {
-        switch existing.status {
-        case .queued:
-            return existing.previousStatus
-        case .rejected:
-            let actor = try String.fetchOne(
+        var rejectedBy: Actor?
+        if existing.status == .rejected {
+            rejectedBy = try String.fetchOne(
                 db, sql: "SELECT actor FROM events WHERE mention_id = ? AND to_status = 'rejected' ORDER BY id DESC LIMIT 1",
-                arguments: [existing.id])
-            return actor.flatMap(Actor.init(rawValue:)).map { $0 == .server ? nil : .rejected } ?? nil
-        default:
-            return existing.status
+                arguments: [existing.id]
+            ).flatMap(Actor.init(rawValue:))
         }
+        return VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
     }
 
     /// Inserts a new `queued` mention with a fresh token and its creation event.
