@@ -3,9 +3,11 @@
 SWIFT ?= swift
 CONFIG ?= config/linkback.yaml
 BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := python3 fail2ban apache2 nginx-light
+TEST_PACKAGES := python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core
+# Python packages the browser tests drive Chromium with.
+TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test check-config clean
+.PHONY: all deps test-deps build release run test screenshots check-config clean
 
 all: build
 
@@ -14,6 +16,7 @@ deps:
 
 test-deps: deps
 	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+	@scripts/ensure-python.sh $(TEST_PYTHON)
 
 build: deps
 	$(SWIFT) build
@@ -36,6 +39,12 @@ TEST_TIMEOUT ?= 1800
 test: test-deps
 	$(SWIFT) build --build-tests
 	timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --skip-build --no-parallel
+
+# Refreshes the README's screenshots of the widget and the dashboard (taken by the browser tests).
+screenshots: test-deps
+	$(SWIFT) build --build-tests
+	mkdir -p docs/screenshots
+	LINKBACK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(SWIFT) test --skip-build --filter BrowserTests
 
 clean:
 	rm -rf .build var

@@ -67,9 +67,11 @@ public struct LinkbackServer: Sendable {
     public func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self)
         HealthRoutes(store: store).register(on: router)
+        StaticRoutes(directory: config.server.publicDirectory, logger: logger).register(on: router)
         if !config.admin.token.isEmpty {
             AdminAPIRoutes(
-                token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam
+                token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam,
+                rejectionLog: config.logging.fail2banLog
             ).register(on: router)
         }
         ReadAPIRoutes(

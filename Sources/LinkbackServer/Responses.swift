@@ -34,7 +34,7 @@ enum TextResponse {
         let html = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-            <title>\(title)</title></head><body>\(body)</body></html>
+            <title>\(title)</title><link rel="stylesheet" href="/linkback.css"></head><body>\(body)</body></html>
             """
         return make(status, html, type: "text/html; charset=utf-8", headers: headers)
     }

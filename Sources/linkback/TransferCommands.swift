@@ -186,7 +186,8 @@ struct StatsCommand: AsyncParsableCommand {
             let mentions = try store.openStore()
             let statistics = try await mentions.statistics()
             let outbox = Dictionary(uniqueKeysWithValues: try await mentions.deliveryCounts().map { ($0.key.rawValue, $0.value) })
-            let (reasons, offenders) = Self.readRejectionLog(config.logging.fail2banLog, since: since)
+            let summary = RejectionSummary.read(config.logging.fail2banLog, since: since)
+            let (reasons, offenders) = (summary.byReason, summary.topAddresses)
             if store.json {
                 struct Stats: Encodable {
                     var by_status: [String: Int]
@@ -222,20 +223,4 @@ struct StatsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Rejections by reason and the ten busiest addresses since `since`, from the rejection log.
-    static func readRejectionLog(_ path: String, since: Date) -> ([String: Int], [(String, Int)]) {
-        guard path != "syslog", let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ([:], []) }
-        var reasons: [String: Int] = [:]
-        var addresses: [String: Int] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 7)
-            guard parts.count >= 6, let date = try? Date(String(parts[0]), strategy: .iso8601), date >= since,
-                parts[3] == "rejected", parts[4] == "from", parts[6].hasPrefix("reason=")
-            else { continue }
-            reasons[String(parts[6].dropFirst("reason=".count)), default: 0] += 1
-            addresses[String(parts[5]), default: 0] += 1
-        }
-        let top = addresses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { ($0.key, $0.value) }
-        return (reasons, Array(top))
-    }
 }

@@ -14,6 +14,8 @@ struct AdminAPIRoutes {
     let server: Config.Server
     let recorder: RejectionRecorder
     let spam: SpamGuard
+    /// `logging.fail2ban_log`, read back for the stats.
+    let rejectionLog: String
 
     static let maxBodyBytes = 65_536
 
@@ -147,9 +149,12 @@ struct AdminAPIRoutes {
         api.get("stats") { request, context in
             try await authorized(request, context) { _ in
                 let statistics = try await store.statistics()
+                let outbox = try await store.deliveryCounts()
+                let rejections = RejectionSummary.read(rejectionLog, since: Date().addingTimeInterval(-86_400))
                 return JSONResponse.make(.ok, [
                     "by_status": statistics.byStatus, "by_protocol": statistics.byProtocol, "by_type": statistics.byType,
-                    "by_site": statistics.bySite,
+                    "by_site": statistics.bySite, "rejections_24h": rejections.byReason,
+                    "webhook_deliveries": Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }),
                 ])
             }
         }

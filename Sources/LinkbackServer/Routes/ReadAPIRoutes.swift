@@ -4,7 +4,8 @@ import LinkbackCore
 
 /// The public read API, webmention.io-compatible: `GET /api/mentions.jf2` (JF2 feed),
 /// `/api/mentions` and `/api/mentions.json` (the older `{"links": […]}` shape),
-/// `/api/mentions.atom` (Atom), `/api/count` and `/api/count.json`. Approved mentions only.
+/// `/api/mentions.atom` (Atom), `/api/mentions.html` (an HTML fragment to include at build time),
+/// `/api/count` and `/api/count.json`. Approved mentions only.
 /// Answers carry `Access-Control-Allow-Origin: *`, `Cache-Control` and an `ETag` (304 on a
 /// matching `If-None-Match`).
 struct ReadAPIRoutes {
@@ -30,6 +31,11 @@ struct ReadAPIRoutes {
                 return Encoded(
                     body: Data(AtomFeed.render(mentions, title: "Webmentions", selfURL: url).utf8),
                     type: "application/atom+xml; charset=utf-8")
+            }
+        }
+        router.get("api/mentions.html") { request, _ in
+            try await answer(request) { mentions, _ in
+                Encoded(body: Data(MentionsFragment.render(mentions).utf8), type: "text/html; charset=utf-8")
             }
         }
         for path in ["api/count", "api/count.json"] {

@@ -1,0 +1,213 @@
+// Linkback's moderation dashboard: only the admin API, the token only in sessionStorage, every
+// remote value inserted as text (the page runs under a Content-Security-Policy without inline script).
+
+const $ = (id) => document.getElementById(id);
+let token = sessionStorage.getItem("linkback-admin-token") || "";
+let shown = [];
+
+async function api(path, options = {}) {
+  const response = await fetch(`admin/api/${path}`, {
+    ...options,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...(options.headers || {}) },
+  });
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const error = new Error(body?.error_description || `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+function cell(...children) {
+  const td = document.createElement("td");
+  td.append(...children);
+  return td;
+}
+
+function button(label, action) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.addEventListener("click", action);
+  return b;
+}
+
+function say(text, isError = false) {
+  $("message").textContent = text;
+  $("message").className = isError ? "error" : "muted";
+}
+
+const allowedFrom = {
+  approve: ["pending", "rejected", "spam"], reject: ["queued", "pending", "approved"],
+  spam: ["queued", "pending", "approved", "rejected", "deleted"], delete: ["queued", "pending", "approved", "rejected", "spam"],
+  restore: ["rejected", "spam", "deleted"],
+};
+
+async function moderate(id, action) {
+  try {
+    const mention = await api(`mentions/${id}/${action}`, { method: "POST", body: "{}" });
+    say(`${id}: now ${mention.status}`);
+    await refresh();
+  } catch (error) {
+    say(`${id}: ${error.message}`, true);
+  }
+}
+
+async function block(host) {
+  try {
+    const result = await api("blocks", { method: "POST", body: JSON.stringify({ value: host.split(":")[0], reason: "dashboard" }) });
+    say(`blocked ${result.kind} ${result.value}; ${result.marked_spam ?? 0} marked as spam`);
+    await refresh();
+  } catch (error) {
+    say(`${host}: ${error.message}`, true);
+  }
+}
+
+async function history(id, row) {
+  const mention = await api(`mentions/${id}`);
+  const list = document.createElement("ol");
+  list.className = "history";
+  for (const event of mention.events || []) {
+    const item = document.createElement("li");
+    item.textContent = `${event.at} ${event.actor}: ${event.from ? event.from + " → " : ""}${event.to}${event.reason ? " (" + event.reason + ")" : ""}`;
+    list.append(item);
+  }
+  const existing = row.querySelector("ol.history");
+  if (existing) existing.remove(); else row.querySelector("td.excerpt").append(list);
+}
+
+function render() {
+  const text = $("text").value.trim().toLowerCase();
+  const rows = shown.filter((m) => !text || [m.source, m.content?.author_name, m.content?.excerpt, m.content?.content_text, m.content?.title]
+    .some((value) => (value || "").toLowerCase().includes(text)));
+  const body = $("rows");
+  body.replaceChildren();
+  for (const mention of rows) {
+    const row = document.createElement("tr");
+    row.dataset.id = String(mention.id);
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "pick";
+    box.setAttribute("aria-label", `Select mention ${mention.id}`);
+    box.addEventListener("change", count);
+    let host = mention.source;
+    try { host = new URL(mention.source).host; } catch {}
+    const link = document.createElement("a");
+    link.href = /^https?:/.test(mention.source) ? mention.source : "#";
+    link.rel = "noopener noreferrer";
+    link.textContent = host;
+    const status = document.createElement("span");
+    status.className = `status status-${mention.status}`;
+    status.textContent = mention.status + (mention.reason ? ` (${mention.reason})` : "");
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    for (const action of ["approve", "reject", "spam", "delete", "restore"]) {
+      if (allowedFrom[action].includes(mention.status)) actions.append(button(action, () => moderate(mention.id, action)));
+    }
+    actions.append(button("block source", () => block(host)));
+    actions.append(button("history", () => history(mention.id, row)));
+    const excerpt = cell(mention.content?.content_text || mention.content?.excerpt || mention.content?.title || "");
+    excerpt.className = "excerpt";
+    row.append(cell(box), cell(link), cell(mention.content?.author_name || ""), cell(mention.content?.type || "-"), excerpt,
+      cell(new Date(mention.received).toLocaleString()), cell(status), cell(actions));
+    body.append(row);
+  }
+  if (rows.length === 0) {
+    const row = document.createElement("tr");
+    const empty = cell("No mentions here.");
+    empty.colSpan = 8;
+    empty.className = "muted";
+    row.append(empty);
+    body.append(row);
+  }
+  count();
+}
+
+function count() {
+  $("selected").textContent = `${document.querySelectorAll("input.pick:checked").length} selected`;
+}
+
+async function refresh() {
+  const query = new URLSearchParams({ status: $("status").value, limit: "200" });
+  if ($("type").value) query.set("type", $("type").value);
+  if ($("site").value.trim()) query.set("site", $("site").value.trim());
+  shown = await api(`mentions?${query}`);
+  render();
+  await stats();
+}
+
+function definitions(title, counts) {
+  const box = document.createElement("div");
+  const heading = document.createElement("h3");
+  heading.textContent = title;
+  const list = document.createElement("dl");
+  const entries = Object.entries(counts || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  for (const [key, value] of entries) {
+    const dt = document.createElement("dt");
+    dt.textContent = key;
+    const dd = document.createElement("dd");
+    dd.textContent = String(value);
+    list.append(dt, dd);
+  }
+  if (entries.length === 0) {
+    const none = document.createElement("dd");
+    none.textContent = "none";
+    list.append(none);
+  }
+  box.append(heading, list);
+  return box;
+}
+
+async function stats() {
+  const s = await api("stats");
+  $("stats").replaceChildren(definitions("By status", s.by_status), definitions("Rejections, last 24 h", s.rejections_24h),
+    definitions("Webhook deliveries", s.webhook_deliveries));
+}
+
+async function open() {
+  try {
+    await refresh();
+    sessionStorage.setItem("linkback-admin-token", token);
+    $("login").hidden = true;
+    $("dashboard").hidden = false;
+    $("login-error").hidden = true;
+  } catch (error) {
+    $("login-error").textContent = error.status === 401
+      ? "That token was not accepted. Check admin.token in Linkback's configuration."
+      : error.status === 404 ? "The admin API is off: set admin.token in Linkback's configuration."
+      : `Cannot reach the admin API: ${error.message}`;
+    $("login-error").hidden = false;
+    sessionStorage.removeItem("linkback-admin-token");
+  }
+}
+
+$("login").addEventListener("submit", (event) => {
+  event.preventDefault();
+  token = $("token").value.trim();
+  open();
+});
+$("filters").addEventListener("submit", (event) => {
+  event.preventDefault();
+  refresh().catch((error) => say(error.message, true));
+});
+$("text").addEventListener("input", render);
+$("select-all").addEventListener("change", (event) => {
+  for (const box of document.querySelectorAll("input.pick")) box.checked = event.target.checked;
+  count();
+});
+for (const control of document.querySelectorAll("[data-bulk]")) {
+  control.addEventListener("click", async () => {
+    const ids = [...document.querySelectorAll("input.pick:checked")].map((box) => Number(box.closest("tr").dataset.id));
+    if (ids.length === 0) return say("Select mentions first.");
+    try {
+      const result = await api("mentions/bulk", { method: "POST", body: JSON.stringify({ action: control.dataset.bulk, ids }) });
+      say(`${result.changed.length} changed` + (result.refused.length ? `, ${result.refused.length} refused` : ""));
+      await refresh();
+    } catch (error) {
+      say(error.message, true);
+    }
+  });
+}
+if (token) open();

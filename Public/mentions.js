@@ -1,0 +1,191 @@
+// Linkback's mentions widget. Add to any page:
+//
+//   <div data-linkback-target="https://blog.example/posts/1"></div>
+//   <script type="module" src="https://mentions.example/mentions.js"></script>
+//
+// (an empty data-linkback-target means the page's canonical URL). It reads the approved mentions
+// from the read API of the Linkback it was loaded from and renders them with DOM APIs only:
+// remote text is only ever text, and remote HTML content is rebuilt from an allow-list of
+// elements the widget creates itself.
+
+const origin = new URL(import.meta.url).origin;
+const perPage = 50;
+
+const facepiles = [
+  ["like-of", "Likes"],
+  ["repost-of", "Reposts"],
+  ["bookmark-of", "Bookmarks"],
+];
+const conversation = new Set(["in-reply-to", "mention-of", "rsvp"]);
+
+// Elements kept from a mention's (already sanitised) HTML content; everything else becomes its text.
+const allowed = new Set([
+  "p", "br", "a", "em", "strong", "b", "i", "u", "s", "blockquote", "q", "code", "pre", "ul", "ol", "li",
+  "sub", "sup", "del", "ins", "small", "span",
+]);
+
+function element(name, attributes = {}, ...children) {
+  const node = document.createElement(name);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null) node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+/** An http(s) URL, or null: no javascript:, data: or relative links from remote data. */
+function safeURL(text) {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Rebuilds sanitised HTML content from the allow-list; parsing with DOMParser runs nothing. */
+function content(html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  const copy = (source, target) => {
+    for (const child of source.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) {
+        target.append(child.textContent);
+      } else if (child.nodeType === Node.ELEMENT_NODE) {
+        const name = child.localName;
+        if (!allowed.has(name)) {
+          copy(child, target);
+          continue;
+        }
+        const made = document.createElement(name);
+        if (name === "a") {
+          const href = safeURL(child.getAttribute("href") || "");
+          if (href) made.setAttribute("href", href);
+          made.setAttribute("rel", "nofollow ugc noopener");
+        }
+        copy(child, made);
+        target.append(made);
+      }
+    }
+  };
+  const box = element("div", { class: "linkback-content" });
+  copy(parsed.body, box);
+  return box;
+}
+
+function avatar(author) {
+  const name = author.name || "";
+  const photo = safeURL(author.photo || "");
+  const placeholder = () =>
+    element("span", { class: "linkback-avatar linkback-placeholder", "aria-hidden": "true" },
+      (name.trim()[0] || "?").toUpperCase());
+  if (!photo) return placeholder();
+  const image = element("img", {
+    class: "linkback-avatar", src: photo, alt: name, loading: "lazy", width: "48", height: "48",
+    referrerpolicy: "no-referrer",
+  });
+  image.addEventListener("error", () => image.replaceWith(placeholder()), { once: true });
+  return image;
+}
+
+function authorLink(entry, child) {
+  const url = safeURL(entry.author?.url || "") || safeURL(entry.url || "");
+  return url ? element("a", { href: url, rel: "nofollow ugc noopener" }, child) : child;
+}
+
+function face(entry) {
+  const name = entry.author?.name || new URL(entry.url).host;
+  return element("li", { title: name }, authorLink(entry, avatar({ ...entry.author, name })));
+}
+
+function comment(entry) {
+  const author = entry.author || {};
+  const name = author.name || new URL(entry.url).host;
+  const date = entry.published || entry["wm-received"];
+  const when = date ? element("time", { datetime: date }, new Date(date).toLocaleDateString()) : null;
+  const source = safeURL(entry.url);
+  const kind = entry["wm-property"] === "in-reply-to" ? "replied" : entry["wm-property"] === "rsvp"
+    ? `RSVPed ${entry.rsvp || ""}`.trim() : "mentioned this";
+  const header = element("header", {},
+    authorLink(entry, avatar({ ...author, name })), " ",
+    authorLink(entry, element("span", { class: "linkback-name" }, name)), " ",
+    element("span", { class: "linkback-kind" }, kind), " ",
+    source ? element("a", { href: source, rel: "nofollow ugc noopener", class: "linkback-source" }, when || "source") : when);
+  const body = entry.content?.html ? content(entry.content.html)
+    : entry.content?.text ? element("p", { class: "linkback-content" }, entry.content.text)
+    : entry.name ? element("p", { class: "linkback-content" }, entry.name) : null;
+  return element("li", {}, element("article", { class: "linkback-comment" }, header, body));
+}
+
+async function get(path, query) {
+  const response = await fetch(`${origin}/api/${path}?${new URLSearchParams(query)}`, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+async function load(target, page) {
+  const feed = await get("mentions.jf2", { target, "per-page": String(perPage), page: String(page), "sort-dir": "up" });
+  return feed.children || [];
+}
+
+async function mount(container) {
+  const target = container.dataset.linkbackTarget
+    || document.querySelector('link[rel="canonical"]')?.href || location.href.split("#")[0];
+  container.classList.add("linkback");
+  container.dataset.state = "loading";
+  const heading = element("h2", { class: "linkback-heading" }, "Mentions");
+  const piles = new Map(facepiles.map(([property, title]) => {
+    const list = element("ul", { class: "linkback-faces", "aria-label": title });
+    const count = element("span", { class: "linkback-count" }, "0");
+    const section = element("section", { class: "linkback-pile", hidden: "" },
+      element("h3", {}, title, " ", count), list);
+    return [property, { section, list, count, total: 0 }];
+  }));
+  const comments = element("ol", { class: "linkback-comments" });
+  const empty = element("p", { class: "linkback-empty", hidden: "" }, "No mentions yet.");
+  const more = element("button", { type: "button", class: "linkback-more", hidden: "" }, "Show more");
+  container.replaceChildren(heading, ...[...piles.values()].map((pile) => pile.section), comments, empty, more);
+
+  let page = 0;
+  let shown = 0;
+  let total = 0;
+  const next = async () => {
+    more.disabled = true;
+    try {
+      const [entries, count] = await Promise.all([load(target, page), page === 0 ? get("count", { target }) : null]);
+      if (count) total = count.count;
+      for (const entry of entries) {
+        const property = entry["wm-property"];
+        const pile = piles.get(property);
+        if (pile) {
+          pile.list.append(face(entry));
+          pile.total += 1;
+          pile.count.textContent = String(pile.total);
+          pile.section.hidden = false;
+        } else if (conversation.has(property)) {
+          comments.append(comment(entry));
+        }
+      }
+      shown += entries.length;
+      page += 1;
+      more.hidden = shown >= total || entries.length < perPage;
+      empty.hidden = shown > 0;
+      container.dataset.state = "ready";
+      container.dataset.count = String(shown);
+    } catch {
+      // The blog stays readable without its mentions: no error text in the page.
+      container.dataset.state = "error";
+      more.hidden = true;
+      if (shown === 0) container.replaceChildren();
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener("click", next);
+  await next();
+}
+
+const containers = document.querySelectorAll("[data-linkback-target]");
+await Promise.all([...containers].map(mount));
+document.documentElement.dataset.linkbackReady = String(containers.length);

@@ -1,0 +1,183 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// The mentions widget and the moderation dashboard in a real headless Chromium (Debian's, driven
+/// by Selenium), against a real `linkback serve` with mentions sent through its real endpoints,
+/// the blog page on another origin. Screenshots go to `$LINKBACK_SCREENSHOTS` when set
+/// (`make screenshots` refreshes the README's).
+@Suite(.serialized) struct BrowserTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Scripts/browser.py").path
+    static let target = "https://blog.example/posts/1"
+    static let token = "dashboard-token-0123456789"
+
+    static func run(_ arguments: [String], screenshot: String? = nil) async throws -> [String: Any] {
+        var all = [script] + arguments
+        if let screenshot, let directory = ProcessInfo.processInfo.environment["LINKBACK_SCREENSHOTS"] {
+            all += ["--screenshot", directory + "/" + screenshot]
+        }
+        let output = try await Command.check("python3", all).stdout
+        return try #require(JSON.object(output), "\(output)")
+    }
+
+    /// Console errors other than the failed image and API loads the tests cause on purpose.
+    static func unexpectedErrors(_ result: [String: Any]) -> [String] {
+        (result["errors"] as? [String] ?? []).filter { !$0.contains("Failed to load resource") }
+    }
+
+    static func blogPage(linkback: String, target: String) -> FixtureServer.Page {
+        .html("""
+            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>A post</title>
+            <link rel="stylesheet" href="\(linkback)/mentions.css"></head>
+            <body><article><h1>A post</h1><p>A blog post on another host; below it, the mentions widget.</p></article>
+            <div data-linkback-target="\(target)"></div>
+            <script type="module" src="\(linkback)/mentions.js"></script></body></html>
+            """)
+    }
+
+    static func entry(_ name: String, _ property: String, photo: String? = nil, content: String = "") -> String {
+        let card = photo.map { #"<img class="u-photo" src="\#($0)" alt="">"# } ?? ""
+        return """
+            <div class="h-entry"><a class="p-author h-card" href="https://\(name.filter(\.isLetter).lowercased()).example/">\(card)<span class="p-name">\(name)</span></a>
+            <a class="\(property)" href="\(target)">the post</a><div class="e-content">\(content)</div></div>
+            """
+    }
+
+    @Test func theWidgetShowsApprovedMentionsAsInertText() async throws {
+        let pages = try await FixtureServer.start()
+        let payload = #"<img src=x onerror="window.__pwned='name'">"#
+        pages.set("/like-a", .html(Self.entry("Alice", "u-like-of", photo: pages.url("/missing.png").absoluteString)))
+        pages.set("/like-b", .html(Self.entry("Bob", "u-like-of")))
+        pages.set("/reply", .html(Self.entry("Carol", "u-in-reply-to", content: "Great <em>post</em>, thanks")))
+        pages.set("/xss", .html(Self.entry(payload.replacingOccurrences(of: "<", with: "&lt;"), "u-in-reply-to",
+            content: #"<img src=x onerror="window.__pwned='content'"><script>window.__pwned='script'</script>hi"#)))
+        pages.set("/pending", .html(Self.entry("Dave", "u-in-reply-to", content: "not yet")))
+        let server = try await ServerHarness(
+            yaml: "moderation:\n  allow_domains: [127.0.0.1]",
+            allowHosts: [pages.hostPort, "localhost:\(pages.port)"])
+        defer { server.cleanUp() }
+        var locations: [(String, String)] = []
+        for (path, status) in [("/like-a", "approved"), ("/like-b", "approved"), ("/reply", "approved"), ("/xss", "approved")] {
+            let sent = try await server.postForm("/webmention", [("source", pages.url(path).absoluteString), ("target", Self.target)])
+            locations.append((try #require(sent.headers["location"]), status))
+        }
+        let pending = try await server.postForm(
+            "/webmention", [("source", "http://localhost:\(pages.port)/pending"), ("target", Self.target)])
+        locations.append((try #require(pending.headers["location"]), "pending"))
+        for (location, status) in locations {
+            _ = try await server.waitForStatus(location.replacingOccurrences(of: "https://mentions.example", with: ""), in: [status])
+        }
+        let linkback = "http://127.0.0.1:\(server.port)"
+        pages.set("/post.html", Self.blogPage(linkback: linkback, target: Self.target))
+        pages.set("/none.html", Self.blogPage(linkback: linkback, target: "https://blog.example/posts/none"))
+
+        let result = try await Self.run(["widget", pages.url("/post.html").absoluteString], screenshot: "widget.png")
+        let widget = try #require((result["widgets"] as? [[String: Any]])?.first)
+        #expect(widget["state"] as? String == "ready")
+        #expect(widget["count"] as? Int == 4)
+        #expect(widget["faces"] as? Int == 2)
+        #expect(widget["comments"] as? Int == 2)
+        #expect(Set(widget["titles"] as? [String] ?? []) == ["Alice", "Bob"])
+        #expect((widget["names"] as? [String])?.contains("Carol") == true)
+        // The payload is shown as the text it is, and nothing ran.
+        #expect((widget["names"] as? [String])?.contains(payload) == true)
+        #expect(result["pwned"] is NSNull)
+        #expect((widget["text"] as? String)?.contains("Great post, thanks") == true)
+        #expect((widget["text"] as? String)?.contains("not yet") == false)
+        #expect(widget["handlers"] as? Int == 0)
+        // Alice's photo fails, the others have none: placeholders for all four.
+        #expect(widget["placeholders"] as? Int == 4)
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
+
+        let none = try await Self.run(["widget", pages.url("/none.html").absoluteString])
+        let empty = try #require((none["widgets"] as? [[String: Any]])?.first)
+        #expect(empty["state"] as? String == "ready")
+        #expect(empty["empty"] as? Bool == true)
+
+        // The server-side fragment for builds, with the same mentions.
+        let fragment = try await server.send("GET", "/api/mentions.html?target=\(Self.target)")
+        #expect(fragment.status == 200)
+        #expect(fragment.body.contains("Carol") && !fragment.body.contains("<img src=x"))
+        #expect(fragment.body.contains("&lt;img src=x onerror=&quot;window.__pwned=&#39;name&#39;&quot;&gt;"))
+        await pages.stop()
+    }
+
+    @Test func theWidgetStaysQuietWhenTheAPIIsDown() async throws {
+        // The widget served by a host that has no read API: every API call fails.
+        let pages = try await FixtureServer.start()
+        let widget = try String(contentsOfFile: ServerHarness.publicDirectory + "/mentions.js", encoding: .utf8)
+        pages.set("/mentions.js", .content(widget, type: "text/javascript"))
+        pages.set("/post.html", Self.blogPage(linkback: "http://127.0.0.1:\(pages.port)", target: Self.target))
+        let result = try await Self.run(["widget", pages.url("/post.html").absoluteString])
+        let state = try #require((result["widgets"] as? [[String: Any]])?.first)
+        #expect(state["state"] as? String == "error")
+        #expect((state["text"] as? String)?.isEmpty == true)
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
+        await pages.stop()
+    }
+
+    @Test func theWidgetPagesThroughManyMentions() async throws {
+        let directory = try TemporaryDirectory("browser")
+        defer { directory.remove() }
+        let target = "https://blog.example/posts/many"
+        let children = (0..<150).map { index in
+            let property = index < 100 ? "like-of" : "mention-of"
+            return #"{"wm-source": "https://s\#(index).example/p", "wm-target": "\#(target)", "wm-property": "\#(property)", "author": {"name": "Person \#(index)"}, "content": {"text": "text \#(index)"}}"#
+        }
+        try directory.write("many.jf2", #"{"type": "feed", "children": [\#(children.joined(separator: ","))]}"#)
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        let imported = try await LinkbackProcess.run(["import", directory.file("many.jf2"), "--config", server.configPath])
+        #expect(imported.stdout.hasPrefix("150 imported"), "\(imported.stdout) \(imported.stderr)")
+        let pages = try await FixtureServer.start()
+        pages.set("/many.html", Self.blogPage(linkback: "http://127.0.0.1:\(server.port)", target: target))
+        let first = try await Self.run(["widget", pages.url("/many.html").absoluteString])
+        let page = try #require((first["widgets"] as? [[String: Any]])?.first)
+        #expect(page["count"] as? Int == 50)
+        #expect(page["more"] as? Bool == true)
+        let all = try await Self.run(["widget", pages.url("/many.html").absoluteString, "--more"])
+        let everything = try #require((all["widgets"] as? [[String: Any]])?.first)
+        #expect(everything["count"] as? Int == 150)
+        #expect(everything["faces"] as? Int == 100)
+        #expect(everything["comments"] as? Int == 50)
+        #expect(everything["more"] as? Bool == false)
+        #expect(everything["lazy"] as? Bool == true)
+        await pages.stop()
+    }
+
+    @Test func theDashboardModeratesByClicking() async throws {
+        let pages = try await FixtureServer.start()
+        for name in ["Erin", "Frank", "Grace"] {
+            pages.set("/\(name)", .html(Self.entry(name, "u-in-reply-to", content: "from \(name)")))
+        }
+        let server = try await ServerHarness(
+            yaml: "admin:\n  token: \(Self.token)", allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        for name in ["Erin", "Frank", "Grace"] {
+            let sent = try await server.postForm("/webmention", [("source", pages.url("/\(name)").absoluteString), ("target", Self.target)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: ["pending"])
+        }
+        // The page's security headers.
+        let page = try await server.send("GET", "/admin.html")
+        #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
+        #expect(page.headers["x-frame-options"] == "DENY")
+        #expect(page.headers["referrer-policy"] == "no-referrer")
+
+        let url = "http://127.0.0.1:\(server.port)/admin.html"
+        let wrong = try await Self.run(["dashboard", url, "not-the-token", "[]"])
+        #expect((wrong["login_error"] as? String)?.contains("not accepted") == true)
+
+        let result = try await Self.run(
+            ["dashboard", url, Self.token, #"[["approve", 1], ["bulk", "spam", [2, 3]]]"#], screenshot: "dashboard.png")
+        #expect(result["messages"] as? [String] == ["1: now approved", "2 changed"])
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
+        let statuses = Dictionary(uniqueKeysWithValues: (JSON.value(listed.stdout) as? [[String: Any]] ?? []).compactMap { mention in
+            (mention["id"] as? Int).map { ($0, mention["status"] as? String ?? "") }
+        })
+        #expect(statuses == [1: "approved", 2: "spam", 3: "spam"])
+        await pages.stop()
+    }
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Drives Debian's headless Chromium through Selenium for the widget and dashboard tests, and
+prints one JSON object with what a person would see.
+
+  browser.py widget URL [--more] [--screenshot FILE]
+      Opens a page with the mentions widget, waits until it has rendered (clicking "Show more"
+      until it disappears with --more), and reports each widget's state, counts, names, text,
+      whether any injected script ran (window.__pwned / data-pwned) and console errors.
+  browser.py dashboard URL TOKEN STEPS [--screenshot FILE]
+      Opens the dashboard, logs in with TOKEN and runs STEPS (a JSON list):
+      ["approve", ID] clicks that row's approve button; ["bulk", "spam", [IDS]] ticks the rows
+      and clicks "Spam selected"; reports the rows, messages and console errors.
+"""
+import json
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1100,900", "--force-color-profile=srgb", "--hide-scrollbars"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def console_errors(driver):
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def option(name):
+    if name in sys.argv:
+        index = sys.argv.index(name)
+        return sys.argv[index + 1] if index + 1 < len(sys.argv) else True
+    return None
+
+
+def widget(driver, url):
+    driver.get(url)
+    wait = WebDriverWait(driver, 20)
+    wait.until(lambda d: d.execute_script("return document.documentElement.dataset.linkbackReady !== undefined"))
+    if option("--more"):
+        for _ in range(20):
+            buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, ".linkback-more") if b.is_displayed()]
+            if not buttons:
+                break
+            before = driver.execute_script("return document.querySelector('.linkback').dataset.count")
+            # Avatars loading move the button: bring it into view and let the layout settle first.
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", buttons[0])
+            time.sleep(0.5)
+            buttons[0].click()
+            wait.until(lambda d: d.execute_script(
+                "const w = document.querySelector('.linkback');"
+                "return w.dataset.count !== arguments[0] || w.querySelector('.linkback-more').hidden", before))
+    time.sleep(0.3)
+    widgets = driver.execute_script("""
+        return [...document.querySelectorAll('[data-linkback-target]')].map(w => ({
+          state: w.dataset.state || null, count: Number(w.dataset.count || 0),
+          faces: w.querySelectorAll('.linkback-faces li').length,
+          comments: w.querySelectorAll('.linkback-comments > li').length,
+          names: [...w.querySelectorAll('.linkback-name')].map(n => n.textContent),
+          titles: [...w.querySelectorAll('.linkback-faces li')].map(n => n.title),
+          placeholders: w.querySelectorAll('.linkback-placeholder').length,
+          lazy: [...w.querySelectorAll('img')].every(i => i.loading === 'lazy'),
+          empty: !!w.querySelector('.linkback-empty:not([hidden])'),
+          more: [...w.querySelectorAll('.linkback-more')].some(b => !b.hidden),
+          handlers: w.querySelectorAll('[onerror], [onload], [onclick], script, iframe').length,
+          text: w.innerText, html: w.innerHTML }));""")
+    pwned = driver.execute_script("return window.__pwned || document.documentElement.dataset.pwned || null")
+    return {"widgets": widgets, "pwned": pwned, "errors": console_errors(driver)}
+
+
+def dashboard(driver, url, token, steps):
+    driver.get(url)
+    wait = WebDriverWait(driver, 20)
+    driver.find_element(By.ID, "token").send_keys(token)
+    driver.find_element(By.CSS_SELECTOR, "#login button").click()
+    wait.until(lambda d: d.find_element(By.ID, "dashboard").is_displayed()
+               or d.find_element(By.ID, "login-error").is_displayed())
+    if not driver.find_element(By.ID, "dashboard").is_displayed():
+        return {"login_error": driver.find_element(By.ID, "login-error").text, "errors": console_errors(driver)}
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#rows tr"))
+    screenshot = option("--screenshot")
+    if screenshot:
+        driver.save_screenshot(screenshot)
+    messages = []
+    for step in steps:
+        if step[0] == "approve":
+            row = driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{step[1]}"]')
+            [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "approve"][0].click()
+        elif step[0] == "bulk":
+            for mention in step[2]:
+                driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{mention}"] input.pick').click()
+            driver.find_element(By.CSS_SELECTOR, f'button[data-bulk="{step[1]}"]').click()
+        wait.until(lambda d: d.find_element(By.ID, "message").text != "")
+        messages.append(driver.find_element(By.ID, "message").text)
+        driver.execute_script("document.getElementById('message').textContent = ''")
+    rows = driver.execute_script("""
+        return [...document.querySelectorAll('#rows tr')].map(r => ({
+          id: Number(r.dataset.id), text: r.innerText }));""")
+    return {"rows": rows, "messages": messages, "stats": driver.find_element(By.ID, "stats").text,
+            "errors": console_errors(driver)}
+
+
+def main():
+    driver = browser()
+    try:
+        if sys.argv[1] == "widget":
+            result = widget(driver, sys.argv[2])
+        else:
+            result = dashboard(driver, sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
+        screenshot = option("--screenshot")
+        if screenshot and sys.argv[1] == "widget":
+            driver.save_screenshot(screenshot)
+        print(json.dumps(result))
+    finally:
+        driver.quit()
+
+
+main()
