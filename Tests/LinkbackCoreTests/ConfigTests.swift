@@ -151,4 +151,52 @@ import Testing
         #expect(text.contains("server.port: 8080"))
         #expect(text.split(separator: "\n").count == ConfigKey.all.count)
     }
+
+    /// Lists of objects (`api.tokens`, `webhooks`) from YAML and, as JSON, from the environment;
+    /// checked field by field and masked when printed.
+    @Test func listsOfObjects() throws {
+        let yaml = """
+            api:
+              tokens:
+                - token: build-token-0123456789
+                  sites: [blog.example, "notes.example:8443"]
+            webhooks:
+              - url: https://hooks.example/in
+                secret: hook-secret-0123456789
+                events: [approved, deleted]
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, origin: "f.yaml")
+        #expect(config.api.tokens.count == 1)
+        #expect(config.api.tokens[0].sites == [HostPort(host: "blog.example", port: nil), HostPort(host: "notes.example", port: 8443)])
+        #expect(config.webhooks == [Config.Webhook(url: "https://hooks.example/in", secret: "hook-secret-0123456789", events: [.approved, .deleted])])
+        let text = config.describe()
+        #expect(!text.contains("build-token-0123456789") && !text.contains("hook-secret-0123456789"))
+        #expect(text.contains("sites: [blog.example, notes.example:8443]"))
+
+        let environment = [
+            "LINKBACK_WEBHOOKS": #"[{"url": "https://env.example/h", "secret": "env-secret-0123456789"}]"#,
+        ]
+        let fromEnvironment = try ConfigLoader.parse(yaml: yaml, origin: "f.yaml", environment: environment)
+        #expect(fromEnvironment.webhooks.map(\.url) == ["https://env.example/h"])
+        #expect(fromEnvironment.webhooks.first?.events == Set(WebhookEvent.allCases))
+
+        for (bad, message) in [
+            ("api:\n  tokens:\n    - token: short\n      sites: [blog.example]\n", "at least 16 characters"),
+            ("api:\n  tokens:\n    - token: long-enough-token-123\n", "sites is required"),
+            ("api:\n  tokens: [blog.example]\n", "expected an object"),
+            ("webhooks:\n  - url: ftp://x.example/\n    secret: long-enough-secret-1\n", "http or https"),
+            ("webhooks:\n  - url: https://x.example/\n    secret: long-enough-secret-1\n    events: [liked]\n", "not \"liked\""),
+            ("webhooks:\n  - url: https://x.example/\n    secret: long-enough-secret-1\n    colour: red\n", "unknown field"),
+        ] {
+            #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: bad, origin: "f.yaml") }
+            do {
+                _ = try ConfigLoader.parse(yaml: bad, origin: "f.yaml")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: "", origin: "f.yaml", environment: ["LINKBACK_API_TOKENS": "{not json"])
+        }
+    }
 }

@@ -53,6 +53,7 @@ import Testing
         pages.set("/xss", .html(Self.entry(payload.replacingOccurrences(of: "<", with: "&lt;"), "u-in-reply-to",
             content: #"<img src=x onerror="window.__pwned='content'"><script>window.__pwned='script'</script>hi"#)))
         pages.set("/pending", .html(Self.entry("Dave", "u-in-reply-to", content: "not yet")))
+        pages.set("/nolink", .html("<p>Eve never linked: rejected by verification</p>"))
         let server = try await ServerHarness(
             yaml: "moderation:\n  allow_domains: [127.0.0.1]",
             allowHosts: [pages.hostPort, "localhost:\(pages.port)"])
@@ -65,6 +66,8 @@ import Testing
         let pending = try await server.postForm(
             "/webmention", [("source", "http://localhost:\(pages.port)/pending"), ("target", Self.target)])
         locations.append((try #require(pending.headers["location"]), "pending"))
+        let rejected = try await server.postForm("/webmention", [("source", pages.url("/nolink").absoluteString), ("target", Self.target)])
+        locations.append((try #require(rejected.headers["location"]), "rejected"))
         for (location, status) in locations {
             _ = try await server.waitForStatus(location.replacingOccurrences(of: "https://mentions.example", with: ""), in: [status])
         }
@@ -85,6 +88,7 @@ import Testing
         #expect(result["pwned"] is NSNull)
         #expect((widget["text"] as? String)?.contains("Great post, thanks") == true)
         #expect((widget["text"] as? String)?.contains("not yet") == false)
+        #expect((widget["text"] as? String)?.contains("Eve") == false)
         #expect(widget["handlers"] as? Int == 0)
         // Alice's photo fails, the others have none: placeholders for all four.
         #expect(widget["placeholders"] as? Int == 4)
