@@ -81,7 +81,7 @@ struct BlocksCommand: AsyncParsableCommand {
             let mentions = try store.openStore()
             let blocks = try await mentions.blocks()
             if store.json {
-                Output.json(blocks.map { ["kind": $0.kind.rawValue, "value": $0.value, "reason": $0.reason ?? "", "created": ISO.string($0.created)] })
+                Output.json(blocks.map(BlockRecord.init))
             } else if blocks.isEmpty {
                 print("No blocks.")
             } else {

@@ -248,27 +248,6 @@ struct AdminAPIRoutes {
     }
 }
 
-/// A block as the admin API and `linkback blocks --json` show it.
-struct BlockRecord: Encodable {
-    var kind: String
-    var value: String
-    var reason: String
-    var created: String
-    var markedSpam: Int?
-
-    init(_ block: Block) {
-        kind = block.kind.rawValue
-        value = block.value
-        reason = block.reason ?? ""
-        created = block.created.iso8601
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case kind, value, reason, created
-        case markedSpam = "marked_spam"
-    }
-}
-
 /// What a bulk action did: the changed mentions and the refused ids with their reasons.
 struct BulkAnswer: Encodable {
     struct Refusal: Encodable {
