@@ -65,7 +65,8 @@ public struct LinkbackServer: Sendable {
 
     /// The router with every route.
     public func router() -> Router<LinkbackRequestContext> {
-        let router = Router(context: LinkbackRequestContext.self)
+        let router = Router(context: LinkbackRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: MethodNotAllowedMiddleware())
         HealthRoutes(store: store).register(on: router)
         StaticRoutes(directory: config.server.publicDirectory, logger: logger).register(on: router)
         if !config.admin.token.isEmpty {

@@ -27,6 +27,9 @@ import Testing
         #"<video><source src="https://blog.example/posts/1"></video>"#,
         #"<a href="https://blog.example/posts/1#comment-3">with a fragment</a>"#,
         #"<a href="HTTPS://Blog.Example:443/posts/1">same URL, other spelling</a>"#,
+        #"<map name="m"><area href="https://blog.example/posts/1" alt="an image map area"></map>"#,
+        #"<a href="https://blog.example/x/../posts/1">dot segments in an absolute URL</a>"#,
+        #"<a href="https://blog.example/%70osts/./1">needless escapes and dot segments</a>"#,
     ])
     func findsEachKindOfLink(html: String) async throws {
         let server = try await FixtureServer.start()
@@ -60,6 +63,14 @@ import Testing
         "<a href=\"https://blog.example/posts/10\">a longer URL</a>",
         "<a href=\"https://blog.example/posts/1/comments\">a deeper URL</a>",
         "<a href=\"http://blog.example/posts/1\">other scheme</a>",
+        // Elements whose content HTML reads as text: a "link" hidden there is no link.
+        "<textarea><a href=\"https://blog.example/posts/1\">x</a></textarea>",
+        "<xmp><a href=\"https://blog.example/posts/1\">x</a></xmp>",
+        "<noscript><a href=\"https://blog.example/posts/1\">x</a></noscript>",
+        "<plaintext><a href=\"https://blog.example/posts/1\">x</a>",
+        "<noembed><a href=\"https://blog.example/posts/1\">x</a></noembed>",
+        "<iframe><a href=\"https://blog.example/posts/1\">x</a></iframe>",
+        "<![CDATA[<a href=\"https://blog.example/posts/1\">x</a>]]>",
     ])
     func doesNotCountTextCommentsScriptsOrSubstrings(html: String) async throws {
         let server = try await FixtureServer.start()

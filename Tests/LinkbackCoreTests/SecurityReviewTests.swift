@@ -163,4 +163,11 @@ import Testing
         #expect(server.hits("/page") == 1)
         await server.stop()
     }
+
+    @Test func cdataSectionsInHTMLAreCommentsUpToTheFirstBracket() {
+        #expect(BogusComments.neutralized(Array("a<![CDATA[<b>]]>c".utf8)) == Array("a<!--CDATA[<b-->]]>c".utf8))
+        #expect(BogusComments.neutralized(Array("x<![".utf8)) == Array("x<!---->".utf8))
+        #expect(BogusComments.neutralized(Array("<![ -->x".utf8)) == Array("<!-- __-->x".utf8))
+        #expect(BogusComments.neutralized(Array("plain".utf8)) == Array("plain".utf8))
+    }
 }

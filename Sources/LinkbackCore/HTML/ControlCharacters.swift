@@ -59,3 +59,34 @@ enum ControlCharacters {
         return (value, index - start)
     }
 }
+
+/// HTML reads `<![CDATA[ … ` outside SVG and MathML as a bogus comment that ends at the first
+/// `>`; libxml2 2.9 reads on and builds elements from what follows (a spammer's "link" hidden in
+/// a CDATA section would count). Before parsing, each such run up to its first `>` becomes an
+/// ordinary comment, as a browser sees it.
+enum BogusComments {
+    static func neutralized(_ bytes: [UInt8]) -> [UInt8] {
+        let opener: [UInt8] = Array("<![".utf8)
+        guard bytes.count >= opener.count,
+            bytes.indices.dropLast(opener.count - 1).contains(where: { bytes[$0..<$0 + opener.count].elementsEqual(opener) })
+        else { return bytes }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 16)
+        var index = 0
+        while index < bytes.count {
+            if index + opener.count <= bytes.count, bytes[index..<index + opener.count].elementsEqual(opener) {
+                // Up to the first `>`, or the end of the page when there is none.
+                let end = bytes[index...].firstIndex(of: UInt8(ascii: ">")) ?? bytes.count
+                output.append(contentsOf: Array("<!--".utf8))
+                // The comment's text, without anything that could end it early.
+                output.append(contentsOf: bytes[(index + 3)..<end].map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 })
+                output.append(contentsOf: Array("-->".utf8))
+                index = end + 1
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return output
+    }
+}

@@ -20,7 +20,7 @@ public struct HTMLDocument: Sendable {
             HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
                 | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
         let encoding = charset.flatMap { Self.knownEncoding($0) }
-        let document: htmlDocPtr? = ControlCharacters.neutralized(bytes).withUnsafeBufferPointer { buffer in
+        let document: htmlDocPtr? = BogusComments.neutralized(ControlCharacters.neutralized(bytes)).withUnsafeBufferPointer { buffer in
             buffer.baseAddress.flatMap { base in
                 base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
                     htmlReadMemory(chars, Int32(buffer.count), url?.absoluteString, encoding, options)

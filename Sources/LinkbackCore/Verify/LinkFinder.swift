@@ -4,11 +4,16 @@ import Foundation
 public enum LinkFinder {
     /// Elements whose URL attribute counts as a link.
     static let linkAttributes: [String: String] = [
-        "a": "href", "img": "src", "video": "src", "audio": "src", "source": "src",
+        "a": "href", "area": "href", "img": "src", "video": "src", "audio": "src", "source": "src",
     ]
 
-    /// Subtrees whose content is never a link: scripts, templates, styles.
-    static let inertElements: Set<String> = ["script", "template", "style", "noscript"]
+    /// Subtrees whose content is never a link a reader sees: scripts, templates, styles, and the
+    /// elements whose content HTML parses as text (a spammer's "link" hidden in a `<textarea>`,
+    /// `<title>` or `<xmp>` is only text in a browser, whatever libxml2 builds from it).
+    static let inertElements: Set<String> = [
+        "script", "template", "style", "noscript", "textarea", "title", "xmp", "plaintext", "noembed", "noframes",
+        "iframe", "head",
+    ]
 
     /// The elements in `document` that link to the target, in document order.
     public static func links(in document: HTMLDocument, matching matcher: TargetMatcher) -> [HTMLElement] {

@@ -38,9 +38,11 @@ struct WebmentionRoutes {
                 refusal.reason, retryAfter: refusal.retryAfter)
         }
         let (mediaType, _) = ContentTypeHeader.parse(request.headers[.contentType])
+        // Webmention §3.2.1: an invalid request MUST get 400, so a body of another type is one
+        // (413 stays for a body over the server's own size limit).
         guard mediaType == "application/x-www-form-urlencoded" else {
-            return refuse(.unsupportedMediaType, "invalid_request",
-                "send source and target as application/x-www-form-urlencoded", .unsupportedMediaType)
+            return refuse(.badRequest, "invalid_request",
+                "the body must be application/x-www-form-urlencoded with source and target", .unsupportedMediaType)
         }
         let limit = config.webmention.maxBodyBytes
         let body: [UInt8]
@@ -71,7 +73,9 @@ struct WebmentionRoutes {
             return refuse(.tooManyRequests, failure.webmentionError, failure.message, failure.rejectionReason,
                 source: form["source"], target: form["target"], retryAfter: wait)
         case .failure(let failure):
-            return refuse(.badRequest, failure.webmentionError, failure.message, failure.rejectionReason,
+            // Blocked means 403 everywhere: a blocked source as a blocked address or user agent.
+            let status: HTTPResponse.Status = if case .blockedSource = failure { .forbidden } else { .badRequest }
+            return refuse(status, failure.webmentionError, failure.message, failure.rejectionReason,
                 source: form["source"], target: form["target"])
         case .success(let received):
             let location = statusURL(received.mention.token)
