@@ -44,7 +44,9 @@ public struct LinkbackServer: Sendable {
             rejections: rejections, logger: logger, concurrency: config.verification.concurrency)
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
-            targetFetcher: config.verification.checkTargetExists ? Verifier(config: config).fetcher : nil, queue: queue,
+            targetFetcher: config.verification.checkTargetExists
+                ? Verifier(config: config, timeoutSeconds: config.verification.targetCheckTimeoutSeconds).fetcher : nil,
+            queue: queue,
             spam: spam)
         let pingbackVerifier = Verifier(
             config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,

@@ -79,8 +79,14 @@ import Testing
             yaml: "verification:\n  check_target_exists: true", sites: [site.hostPort],
             allowHosts: [source.hostPort, site.hostPort])
         defer { server.cleanUp() }
-        let results = try await call(server, [("pingback.ping", [source.url("/links").absoluteString, site.url("/posts/2").absoluteString])])
+        site.set("/posts/3", .html("down", status: 502))
+        let results = try await call(server, [
+            ("pingback.ping", [source.url("/links").absoluteString, site.url("/posts/2").absoluteString]),
+            ("pingback.ping", [source.url("/links").absoluteString, site.url("/posts/3").absoluteString]),
+        ])
         #expect(fault(results[0]) == 32)
+        // 32 is only for targets that do not exist; the target's server failing is fault 50.
+        #expect(fault(results[1]) == 50)
         #expect(source.hits("/links") == 0)
         await source.stop()
         await site.stop()

@@ -307,7 +307,8 @@ import Testing
         let site = try await FixtureServer.start()
         site.set("/posts/1", .html("a post"))
         let server = try await ServerHarness(
-            yaml: "verification:\n  check_target_exists: true", sites: [site.hostPort], allowHosts: [site.hostPort])
+            yaml: "verification:\n  check_target_exists: true\n  target_check_timeout_seconds: 1", sites: [site.hostPort],
+            allowHosts: [site.hostPort])
         defer { server.cleanUp() }
         let ok = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", site.url("/posts/1").absoluteString)])
         #expect(ok.status == 201)
@@ -315,6 +316,20 @@ import Testing
         #expect(missing.status == 400)
         #expect(JSON.object(missing.body)?["error"] as? String == "target_not_found")
         #expect(server.rejectionLines.last?.contains("reason=target-not-found") == true)
+        // The site's own trouble is not the sender's fault: 503, nothing logged for fail2ban.
+        site.set("/posts/3", .html("down", status: 503))
+        let failing = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", site.url("/posts/3").absoluteString)])
+        #expect(failing.status == 503)
+        #expect(JSON.object(failing.body)?["error"] as? String == "target_unavailable")
+        #expect(failing.headers["retry-after"] != nil)
+        // A slow target is given target_check_timeout_seconds (1 here), not the whole fetch timeout.
+        site.set("/posts/4", FixtureServer.Page(
+            headers: [("Content-Type", "text/html")], body: Array(repeating: UInt8(ascii: "x"), count: 100), trickle: .milliseconds(200)))
+        let started = Date()
+        let slow = try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", site.url("/posts/4").absoluteString)])
+        #expect(slow.status == 503)
+        #expect(Date().timeIntervalSince(started) < 8, "the check took the fetch timeout (10 s), not its own")
+        #expect(server.rejectionLines.count == 1)
         await site.stop()
     }
 }

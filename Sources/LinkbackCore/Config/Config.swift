@@ -48,6 +48,8 @@ public struct Config: Sendable {
         public var maxContentLength: Int
         /// Fetch the target too, and refuse targets that do not answer 2xx.
         public var checkTargetExists: Bool
+        /// Bound on that check, which the sender waits for.
+        public var targetCheckTimeoutSeconds: Double
         /// Verifications running at once.
         public var concurrency: Int
         /// Attempts before a source that keeps failing transiently is given up on.
@@ -226,6 +228,7 @@ public struct Config: Sendable {
             lenientMatch: bool("verification.lenient_match"),
             maxContentLength: int("verification.max_content_length"),
             checkTargetExists: bool("verification.check_target_exists"),
+            targetCheckTimeoutSeconds: double("verification.target_check_timeout_seconds"),
             concurrency: int("verification.concurrency"),
             maxAttempts: int("verification.max_attempts"),
             retryBaseSeconds: double("verification.retry_base_seconds"),

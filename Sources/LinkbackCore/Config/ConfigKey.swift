@@ -174,6 +174,7 @@ extension ConfigKey {
         ConfigKey("verification.lenient_match", .bool, .bool(false)),
         ConfigKey("verification.max_content_length", .int(100...100_000), .int(2000)),
         ConfigKey("verification.check_target_exists", .bool, .bool(false)),
+        ConfigKey("verification.target_check_timeout_seconds", .double(0.1...60), .double(3)),
         ConfigKey("verification.concurrency", .int(1...256), .int(16)),
         ConfigKey("verification.extraction_budget", .int(10_000...1_000_000_000), .int(5_000_000)),
         ConfigKey("verification.parse_threads", .int(1...64), .int(1)),

@@ -5,7 +5,10 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case invalidTarget(String)
     case sameURL
     case targetNotSupported(String)
+    /// The target does not exist (4xx, 410).
     case targetNotFound(String)
+    /// The target's own server is in trouble (5xx, timeout, unreachable): not the sender's fault.
+    case targetUnavailable(String)
     case blockedSource(String)
     /// The same pair came again too soon (`spam.pair_interval_seconds`); wait this many seconds.
     case rateLimited(Int)
@@ -18,9 +21,16 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .invalidTarget: return "invalid_target"
         case .targetNotSupported: return "target_not_supported"
         case .targetNotFound: return "target_not_found"
+        case .targetUnavailable: return "target_unavailable"
         case .blockedSource: return "blocked"
         case .rateLimited: return "rate_limited"
         }
+    }
+
+    /// Whether the client is at fault (and the refusal belongs in the rejection log).
+    public var isClientFault: Bool {
+        if case .targetUnavailable = self { return false }
+        return true
     }
 
     /// The rejection-log reason.
@@ -30,7 +40,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .invalidSource, .invalidTarget: return .invalidURL
         case .sameURL: return .sameURL
         case .targetNotSupported: return .targetNotSupported
-        case .targetNotFound: return .targetNotFound
+        case .targetNotFound, .targetUnavailable: return .targetNotFound
         case .blockedSource: return .blockedSource
         case .rateLimited: return .rateLimited
         }
@@ -45,6 +55,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .sameURL: return "source and target are the same URL"
         case .targetNotSupported(let host): return "this server does not accept mentions for \(host)"
         case .targetNotFound(let why): return "target \(why)"
+        case .targetUnavailable(let why): return "the target could not be checked (\(why)); try again later"
         case .blockedSource(let what): return "mentions from \(what) are not accepted"
         case .rateLimited(let seconds): return "this source and target were sent moments ago; retry in \(seconds) s"
         }

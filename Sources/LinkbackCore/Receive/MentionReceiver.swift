@@ -5,7 +5,8 @@ import Foundation
 public struct MentionReceiver: Sendable {
     public let check: MentionCheck
     public let store: any MentionStore
-    /// Set when `verification.check_target_exists` is on.
+    /// Set when `verification.check_target_exists` is on, bounded by
+    /// `verification.target_check_timeout_seconds`.
     public let targetFetcher: (any SourceFetching)?
     public let queue: VerificationQueue?
     /// Blocked sources and the per-pair interval.
@@ -35,7 +36,10 @@ public struct MentionReceiver: Sendable {
             do {
                 _ = try await targetFetcher.fetch(pair.target)
             } catch {
-                return .failure(.targetNotFound("did not answer: \(error.description)"))
+                switch error {
+                case .gone, .notFound: return .failure(.targetNotFound("does not exist: \(error.description)"))
+                default: return .failure(.targetUnavailable(error.description))
+                }
             }
         }
         if let wait = spam?.pairWait(source: pair.source, target: pair.target) { return .failure(.rateLimited(wait)) }

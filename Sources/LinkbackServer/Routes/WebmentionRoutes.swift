@@ -72,6 +72,10 @@ struct WebmentionRoutes {
             let failure = MentionCheckFailure.rateLimited(wait)
             return refuse(.tooManyRequests, failure.webmentionError, failure.message, failure.rejectionReason,
                 source: form["source"], target: form["target"], retryAfter: wait)
+        case .failure(let failure) where !failure.isClientFault:
+            // Our own side's trouble (the target's server): 503, not logged against the sender.
+            return ErrorAnswer(error: failure.webmentionError, errorDescription: failure.message)
+                .response(.serviceUnavailable, for: request, headers: [.retryAfter: "60"])
         case .failure(let failure):
             // Blocked means 403 everywhere: a blocked source as a blocked address or user agent.
             let status: HTTPResponse.Status = if case .blockedSource = failure { .forbidden } else { .badRequest }
