@@ -175,4 +175,26 @@ import Testing
         #expect(mention["excerpt"] as? String == "[…] Before the link, Dave's post, after it. […]")
         await source.stop()
     }
+
+    /// Fault 48 only for pairs that are registered (pending or approved): a pair stored only as
+    /// rejected by verification is verified again when pinged (#16 item 5).
+    @Test func aPairRejectedByVerificationIsVerifiedAgainNot48() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/later", .html("no link yet"))
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let sent = try await server.postForm("/webmention", [("source", source.url("/later").absoluteString), ("target", Self.target)])
+        let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+        _ = try await server.waitForStatus(location, in: ["rejected"])
+        source.set("/later", linking())
+        let results = try await call(server, [
+            ("pingback.ping", [source.url("/later").absoluteString, Self.target]),
+            ("pingback.ping", [source.url("/later").absoluteString, Self.target]),
+        ])
+        #expect(results[0]["ok"] != nil, "\(results[0])")
+        #expect(fault(results[1]) == 48)
+        let status = try await server.waitForStatus(location, in: ["pending"])
+        #expect(status["status"] as? String == "pending")
+        await source.stop()
+    }
 }

@@ -124,7 +124,10 @@ public final class PingbackService: Sendable {
         } catch {
             return fail(Self.upstreamTrouble, "the mention store is not available", nil)
         }
-        if let existing, existing.status != .deleted {
+        // Registered means visible or waiting for a moderator (or being verified). A pair stored
+        // only as rejected, spam or deleted is verified again as an update, as a re-sent
+        // webmention would be; a moderator's decision still sticks (the policy keeps it).
+        if let existing, [.pending, .approved, .queued].contains(existing.status) {
             return fail(Self.alreadyRegistered, "the pingback has already been registered", .alreadyRegistered)
         }
         guard acquire() else {
@@ -134,7 +137,13 @@ public final class PingbackService: Sendable {
         release()
         switch outcome {
         case .linkFound(let content):
-            let status = policy.status(forVerifiedSource: sourceText, previous: existing?.status)
+            var previous: MentionStatus?
+            if let existing {
+                let rejectedBy = existing.status == .rejected
+                    ? (try? await store.events(mentionID: existing.id))?.last { $0.to == .rejected }?.actor : nil
+                previous = VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
+            }
+            let status = policy.status(forVerifiedSource: sourceText, previous: previous)
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent)
