@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// Strict `application/x-www-form-urlencoded` parsing (request bodies and query strings): `+` is
 /// a space, `%XX` must be valid, the result must be UTF-8, and a parameter Linkback reads may
@@ -55,5 +56,12 @@ struct FormBody {
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed("not valid UTF-8") }
         return text
+    }
+}
+
+extension Request {
+    /// The query string's parameters, in order, repeats included (``FormBody`` rules).
+    func queryPairs() throws(FormBody.Problem) -> [(name: String, value: String)] {
+        try FormBody(Array((uri.query ?? "").utf8), unique: []).pairs
     }
 }

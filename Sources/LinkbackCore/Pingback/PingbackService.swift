@@ -139,9 +139,9 @@ public final class PingbackService: Sendable {
         case .linkFound(let content):
             var previous: MentionStatus?
             if let existing {
-                let rejectedBy = existing.status == .rejected
-                    ? (try? await store.events(mentionID: existing.id))?.last { $0.to == .rejected }?.actor : nil
-                previous = VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
+                // Without its history, a rejection counts as verification's (judged as new).
+                previous = (try? await store.statusToKeep(for: existing))
+                    ?? VerificationPolicy.statusToKeep(existing, lastRejectionBy: nil)
             }
             let status = policy.status(forVerifiedSource: sourceText, previous: previous)
             let incoming = IncomingMention(

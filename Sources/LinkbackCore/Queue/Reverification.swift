@@ -34,9 +34,7 @@ public struct Reverification: Sendable {
         let outcome = await verifier.verify(source: source, target: target)
         switch outcome {
         case .linkFound(let content):
-            let rejectedBy = mention.status == .rejected
-                ? try await store.events(mentionID: mention.id).last { $0.to == .rejected }?.actor : nil
-            let previous = VerificationPolicy.statusToKeep(mention, lastRejectionBy: rejectedBy)
+            let previous = try await store.statusToKeep(for: mention)
             let status = policy.status(forVerifiedSource: mention.source, previous: previous)
             let incoming = IncomingMention(
                 source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,

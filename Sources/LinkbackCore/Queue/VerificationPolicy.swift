@@ -116,3 +116,13 @@ public final class DomainList: Sendable {
         self.domains.withLock { $0 = domains }
     }
 }
+
+extension MentionStore {
+    /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)`` for `mention`, with who rejected
+    /// it read from its history.
+    public func statusToKeep(for mention: Mention) async throws -> MentionStatus? {
+        let rejectedBy = mention.status == .rejected
+            ? try await events(mentionID: mention.id).last { $0.to == .rejected }?.actor : nil
+        return VerificationPolicy.statusToKeep(mention, lastRejectionBy: rejectedBy)
+    }
+}

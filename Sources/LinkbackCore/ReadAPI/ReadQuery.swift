@@ -87,7 +87,7 @@ public struct ReadQueryParser: Sendable {
         if !types.isEmpty { query.types = types }
         if !targets.isEmpty { query.targets = targets }
         if let token {
-            guard let granted = tokens.first(where: { Self.constantTimeEqual($0.token, token) }) else {
+            guard let granted = tokens.first(where: { Secret.equal($0.token, token) }) else {
                 return .failure(ReadQueryError(status: 401, error: "invalid_token", description: "the token is not valid"))
             }
             var sites = granted.sites
@@ -114,18 +114,5 @@ public struct ReadQueryParser: Sendable {
         if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
         if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
         return nil
-    }
-
-    /// Compares secrets without stopping at the first difference.
-    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8)
-        let right = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
-        for index in 0..<max(left.count, right.count) {
-            let x = index < left.count ? left[index] : 0
-            let y = index < right.count ? right[index] : 0
-            difference |= x ^ y
-        }
-        return difference == 0
     }
 }

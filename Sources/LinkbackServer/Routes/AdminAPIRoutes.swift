@@ -176,7 +176,7 @@ struct AdminAPIRoutes {
         }
         let header = request.headers[.authorization] ?? ""
         let presented = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
-        guard !presented.isEmpty, ReadQueryParser.constantTimeEqual(presented, token) else {
+        guard !presented.isEmpty, Secret.equal(presented, token) else {
             if let ip = client.ip {
                 recorder.record(Rejection(endpoint: .admin, clientIP: ip, reason: .badAdminToken, userAgent: client.userAgent))
             }
@@ -194,7 +194,7 @@ struct AdminAPIRoutes {
 
     private func queryPairs(_ request: Request) throws -> [(name: String, value: String)] {
         do {
-            return try FormBody(Array((request.uri.query ?? "").utf8), unique: []).pairs
+            return try request.queryPairs()
         } catch {
             throw AnswerNow(response: invalid("the query string is not valid"))
         }

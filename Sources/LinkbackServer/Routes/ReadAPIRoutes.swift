@@ -63,7 +63,7 @@ struct ReadAPIRoutes {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
         do {
-            parameters = try FormBody(Array((request.uri.query ?? "").utf8), unique: []).pairs
+            parameters = try request.queryPairs()
         } catch {
             return ErrorAnswer(error: "invalid_input", errorDescription: "the query string is not valid")
                 .json(.badRequest, headers: headers)
