@@ -65,7 +65,7 @@ import Testing
         #expect(!second.isNew)
         #expect(second.mention.id == first.mention.id)
         #expect(second.mention.token == first.mention.token)
-        #expect(second.mention.status == .queued)
+        #expect(second.mention.status == .approved && second.mention.reverifying)
         #expect(try await store.list(MentionQuery()).count == 1)
 
         let other = try await store.receive(incoming("https://bob.example/"), actor: .server)
@@ -165,6 +165,36 @@ import Testing
         try await store.close()
     }
 
+    /// An approved mention re-sent under schema 004 waited in the queue, invisible; it comes back
+    /// approved and still due for verification.
+    @Test func migrationMakesQueuedResendsOfApprovedMentionsVisible() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("old.sqlite")
+        let old = try DatabasePool(path: path)
+        try SQLiteMigrations.migrator.migrate(old, upTo: "004-webhook-outbox")
+        try await old.write { db in
+            for (token, previous) in [("was-approved", "'approved'"), ("was-pending", "'pending'"), ("new", "NULL")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO mentions (token, source, target, site, protocol, status, previous_status, received_at,
+                            updated_at)
+                        VALUES (?, 'https://s.example/' || ?, 'https://t.example/', 't.example', 'webmention', 'queued',
+                            \(previous), '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
+                        """,
+                    arguments: [token, token])
+            }
+        }
+        try old.close()
+        let store = try SQLiteMentionStore(path: path)
+        let approved = try #require(try await store.mention(token: "was-approved"))
+        #expect(approved.status == .approved && approved.reverifying)
+        #expect(try await store.mention(token: "was-pending")?.status == .queued)
+        #expect(try await store.mention(token: "new")?.status == .queued)
+        #expect(try await store.claimQueued(limit: 5, now: Date()).count == 3)
+        try await store.close()
+    }
+
     @Test func claimsAreExclusiveAndStaleResultsAreDiscarded() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -207,6 +237,67 @@ import Testing
         #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).isEmpty)
         try await store.releaseClaims()
         #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
+        try await store.close()
+    }
+
+    /// #16 item 6: a re-sent approved mention stays approved and visible while it is verified
+    /// again; retries keep it so; only gone or no-link takes it down. A re-sent pending mention
+    /// waits in the queue as before, and a moderator's decision ends a re-verification.
+    @Test func aResentApprovedMentionStaysVisibleUntilAFinalOutcome() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let policy = VerificationPolicy(maxAttempts: 2, retryBaseSeconds: 60)
+        let now = Date()
+        func approve(_ source: String) async throws -> Mention {
+            let queued = try await store.receive(incoming(source), actor: .server).mention
+            let claimed = try await store.claimQueued(limit: 1, now: now)
+            #expect(claimed.map(\.id) == [queued.id])
+            return try #require(try await store.complete(
+                claimed[0], with: .verified(status: .approved, content: MentionContent(title: "v1")), actor: .server))
+        }
+        let visible = MentionQuery(statuses: [.approved])
+
+        let a = try await approve("https://a.example/")
+        let resent = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(resent.status == .approved && resent.reverifying && resent.awaitsVerification)
+        #expect(try await store.list(visible).map(\.id) == [a.id])
+        #expect(try await store.nextDueDate() != nil)
+        // A transient failure retries and keeps it visible.
+        var claimed = try await store.claimQueued(limit: 5, now: now)
+        #expect(claimed.map(\.id) == [a.id])
+        let retry = policy.decide(claimed[0], .serverError(status: 503), now: now)
+        let retried = try #require(try await store.complete(claimed[0], with: retry, actor: .server))
+        #expect(retried.status == .approved && retried.reverifying)
+        // Attempts run out: still approved, no longer being verified.
+        claimed = try await store.claimQueued(limit: 5, now: now.addingTimeInterval(3600))
+        let exhausted = policy.decide(claimed[0], .serverError(status: 503), now: now)
+        #expect(exhausted == .failed(status: .approved, reason: "source-server-error"))
+        let kept = try #require(try await store.complete(claimed[0], with: exhausted, actor: .server))
+        #expect(kept.status == .approved && !kept.reverifying && kept.content?.title == "v1")
+        #expect(try await store.list(visible).map(\.id) == [a.id])
+        #expect(try await store.claimQueued(limit: 5, now: now.addingTimeInterval(7200)).isEmpty)
+
+        // Re-sent again and the link is gone: deleted.
+        _ = try await store.receive(incoming("https://a.example/"), actor: .server)
+        claimed = try await store.claimQueued(limit: 5, now: now)
+        let removed = try #require(try await store.complete(claimed[0], with: policy.decide(claimed[0], .noLink), actor: .server))
+        #expect(removed.status == .deleted && !removed.reverifying)
+        #expect(try await store.list(visible).isEmpty)
+
+        // A moderator's decision during re-verification ends it; the late result is dropped.
+        let b = try await approve("https://b.example/")
+        _ = try await store.receive(incoming("https://b.example/"), actor: .server)
+        claimed = try await store.claimQueued(limit: 5, now: now)
+        try await store.transition(id: b.id, to: .spam, actor: .cli, reason: nil)
+        #expect(try await store.complete(claimed[0], with: policy.decide(claimed[0], .linkFound(MentionContent())), actor: .server) == nil)
+        #expect(try await store.mention(id: b.id)?.status == .spam)
+
+        // Pending mentions are not visible; a re-send queues them so nobody approves unverified content.
+        let c = try await store.receive(incoming("https://c.example/"), actor: .server).mention
+        try await store.transition(id: c.id, to: .pending, actor: .server, reason: nil)
+        let pending = try await store.receive(incoming("https://c.example/"), actor: .server).mention
+        #expect(pending.status == .queued && !pending.reverifying && pending.previousStatus == .pending)
         try await store.close()
     }
 

@@ -121,14 +121,22 @@ import Testing
         slow.trickle = .milliseconds(100)
         source.set("/post", slow)
         _ = try await server.postForm("/webmention", form)
-        // Three attempts time out; the known mention keeps its status instead of being deleted.
+        // Three attempts time out; the known mention keeps its status instead of being deleted,
+        // and stays visible throughout (#16 item 6).
+        let during = try await server.waitForStatus(path, in: ["approved"], settled: false)
+        #expect(during["detail"] as? String == "Verified and accepted; being verified again after a re-send.")
+        var visible = 0
         let deadline = Date().addingTimeInterval(15)
         var status: [String: Any] = [:]
         while Date() < deadline {
             status = JSON.object(try await server.send("GET", path).body) ?? [:]
-            if status["status"] as? String != "queued" { break }
+            let listed = try await server.send("GET", "/api/mentions.jf2?target=\(Self.target)")
+            if listed.body.contains(source.url("/post").absoluteString) { visible += 1 }
+            #expect(status["status"] as? String == "approved")
+            if (status["detail"] as? String)?.contains("being verified again") != true { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        #expect(visible > 0 && status["detail"] as? String == "Verified and accepted.")
         #expect(status["status"] as? String == "approved")
         #expect(status["reason"] as? String == "timed-out")
         #expect(source.hits("/post") == 4)

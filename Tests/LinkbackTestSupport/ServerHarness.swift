@@ -68,16 +68,18 @@ public final class ServerHarness: @unchecked Sendable {
         return (Int(response.status.code), fields, text)
     }
 
-    /// Polls a status URL path until its status is one of `statuses`.
+    /// Polls a status URL until its status is one of `statuses`; with `settled`, an approved
+    /// mention still being verified again after a re-send (its detail says so) does not count yet.
     public func waitForStatus(
-        _ statusPath: String, in statuses: Set<String>, timeout: Double = 15
+        _ statusPath: String, in statuses: Set<String>, settled: Bool = true, timeout: Double = 15
     ) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String: Any] = [:]
         while Date() < deadline {
             let answer = try await send("GET", statusPath, headers: [("Accept", "application/json")])
             last = JSON.object(answer.body) ?? [:]
-            if let status = last["status"] as? String, statuses.contains(status) { return last }
+            let reverifying = (last["detail"] as? String)?.contains("being verified again") ?? false
+            if let status = last["status"] as? String, statuses.contains(status), !(settled && reverifying) { return last }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw FixtureFailure("status stayed \(last) instead of \(statuses)")

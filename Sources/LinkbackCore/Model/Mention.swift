@@ -72,6 +72,13 @@ public struct Mention: Sendable, Equatable, Identifiable {
     public var revision: Int
     /// When a queued mention is next due for verification (retries back off).
     public var nextAttemptAt: Date?
+    /// An approved mention whose source was re-sent: it stays approved, and visible, while the
+    /// queue verifies it again; only a final outcome that changes it (source gone, link removed)
+    /// takes it down. Transient failures never hide it.
+    public var reverifying: Bool = false
+
+    /// Whether the verification queue has work for this mention.
+    public var awaitsVerification: Bool { status == .queued || reverifying }
 }
 
 /// A request to store a mention that has passed the synchronous checks.
@@ -106,6 +113,12 @@ public struct MentionEvent: Sendable, Equatable {
     public var from: MentionStatus?
     public var to: MentionStatus
     public var reason: String?
+
+    /// The reason recorded when a sender re-sends a stored pair.
+    public static let resendReason = "update"
+
+    /// A re-send: it asks for verification and is nothing a webhook reports by itself.
+    public var isResend: Bool { reason == Self.resendReason }
 }
 
 /// A moderator's block on a source domain, a URL prefix or a client address range.

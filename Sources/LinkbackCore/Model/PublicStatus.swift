@@ -21,8 +21,11 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
         received = mention.received.iso8601
         updated = mention.updated.iso8601
         reason = mention.reason.flatMap { VerificationOutcome.codes.contains($0) ? $0 : nil }
-        detail = Self.detail(mention.status)
+        detail = mention.reverifying ? Self.reverifyingDetail : Self.detail(mention.status)
     }
+
+    static let reverifyingDetail = "Verified and accepted; being verified again after a re-send."
+
 
     static func detail(_ status: MentionStatus) -> String {
         switch status {

@@ -16,12 +16,14 @@ public struct MentionRecord: Encodable, Sendable {
     var updated: String
     var verified: String?
     var attempts: Int
+    var reverifying: Bool
     var statusURLToken: String
     var content: MentionContent?
     var events: [EventRecord]?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, content, events
+        case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, reverifying, content
+        case events
         case clientIP = "client_ip"
         case userAgent = "user_agent"
         case statusURLToken = "token"
@@ -41,6 +43,7 @@ public struct MentionRecord: Encodable, Sendable {
         updated = mention.updated.iso8601
         verified = mention.verified?.iso8601
         attempts = mention.attempts
+        reverifying = mention.reverifying
         statusURLToken = mention.token
         content = mention.content
         self.events = events?.map(EventRecord.init)
@@ -61,6 +64,7 @@ public struct MentionRecord: Encodable, Sendable {
         try container.encode(updated, forKey: .updated)
         try container.encode(verified, forKey: .verified)
         try container.encode(attempts, forKey: .attempts)
+        try container.encode(reverifying, forKey: .reverifying)
         try container.encode(statusURLToken, forKey: .statusURLToken)
         try container.encode(content, forKey: .content)
         try container.encodeIfPresent(events, forKey: .events)

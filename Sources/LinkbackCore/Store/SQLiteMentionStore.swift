@@ -52,18 +52,22 @@ public final class SQLiteMentionStore: MentionStore {
             let now = Date()
             if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
                 let previous = try Self.statusToKeep(db, existing)
+                // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
+                // anything else waits in the queue, so nobody approves content not yet verified.
+                let status: MentionStatus = previous == .approved ? .approved : .queued
                 try db.execute(
                     sql: """
-                        UPDATE mentions SET status = 'queued', previous_status = ?, reason = NULL, client_ip = ?,
+                        UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                             user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
                             claimed_at = NULL, next_attempt_at = NULL
                         WHERE id = ?
                         """,
                     arguments: [
-                        previous?.rawValue, incoming.clientIP, incoming.userAgent, incoming.protocol.rawValue, now,
-                        existing.id,
+                        status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
+                        incoming.protocol.rawValue, now, existing.id,
                     ])
-                try Self.recordEvent(db, existing.id, actor: actor, from: existing.status, to: .queued, reason: "update", at: now)
+                try Self.recordEvent(
+                    db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
                 guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
                     throw StoreError.notFound(id: existing.id)
                 }
@@ -106,7 +110,7 @@ public final class SQLiteMentionStore: MentionStore {
                 db,
                 sql: """
                     SELECT * FROM mentions
-                    WHERE status = 'queued' AND claimed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+                    WHERE \(Self.awaitsVerification) AND claimed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
                     ORDER BY received_at, id LIMIT ?
                     """,
                 arguments: [now, limit]
@@ -121,23 +125,23 @@ public final class SQLiteMentionStore: MentionStore {
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
         try await pool.write { db in
             guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
-            guard current.revision == claimed.revision, current.status == .queued else {
+            guard current.revision == claimed.revision, current.awaitsVerification else {
                 return nil
             }
             let now = Date()
             switch result {
             case .verified(let status, let content):
                 try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
-                try Self.recordEvent(db, claimed.id, actor: actor, from: .queued, to: status, reason: "verified", at: now)
+                try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
             case .failed(let status, let reason):
                 try db.execute(
                     sql: """
                         UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
-                            claimed_at = NULL, next_attempt_at = NULL
+                            claimed_at = NULL, next_attempt_at = NULL, reverify = 0
                         WHERE id = ?
                         """,
                     arguments: [status.rawValue, reason, now, claimed.id])
-                try Self.recordEvent(db, claimed.id, actor: actor, from: .queued, to: status, reason: reason, at: now)
+                try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
             case .retry(let nextAttempt, let reason):
                 try db.execute(
                     sql: """
@@ -194,7 +198,10 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.read { db in
             try Date.fetchOne(
                 db,
-                sql: "SELECT MIN(COALESCE(next_attempt_at, received_at)) FROM mentions WHERE status = 'queued' AND claimed_at IS NULL")
+                sql: """
+                    SELECT MIN(COALESCE(next_attempt_at, received_at)) FROM mentions
+                    WHERE \(Self.awaitsVerification) AND claimed_at IS NULL
+                    """)
         }
     }
 
@@ -221,9 +228,11 @@ public final class SQLiteMentionStore: MentionStore {
             }
             let now = Date()
             try db.execute(
-                sql: "UPDATE mentions SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
+                // A decision made while an approved mention is verified again ends that verification.
+                sql: "UPDATE mentions SET status = ?, reason = ?, updated_at = ?, reverify = 0 WHERE id = ?",
                 arguments: [status.rawValue, reason, now, id])
             try Self.recordEvent(db, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            mention.reverifying = false
             mention.status = status
             mention.reason = reason
             mention.updated = now
@@ -498,6 +507,9 @@ public final class SQLiteMentionStore: MentionStore {
             .map(mention(from:))
     }
 
+    /// The SQL condition matching ``Mention/awaitsVerification``.
+    private static let awaitsVerification = "(status = 'queued' OR reverify = 1)"
+
     /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.
     private static func statusToKeep(_ db: Database, _ existing: Mention) throws -> MentionStatus? {
         var rejectedBy: Actor?
@@ -534,7 +546,7 @@ public final class SQLiteMentionStore: MentionStore {
         try db.execute(
             sql: """
                 UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
-                    attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, type = ?, rsvp = ?,
+                    attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = 0, type = ?, rsvp = ?,
                     title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
                     author_url = ?, author_photo = ?, published = ?
                 WHERE id = ?
@@ -570,7 +582,7 @@ public final class SQLiteMentionStore: MentionStore {
             clientIP: row["client_ip"], userAgent: row["user_agent"], received: row["received_at"],
             updated: row["updated_at"], verified: row["verified_at"], attempts: row["attempts"], content: content,
             previousStatus: (row["previous_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
-            revision: row["revision"], nextAttemptAt: row["next_attempt_at"])
+            revision: row["revision"], nextAttemptAt: row["next_attempt_at"], reverifying: row["reverify"])
     }
 
     private static func event(from row: Row) -> MentionEvent {

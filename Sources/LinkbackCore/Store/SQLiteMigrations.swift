@@ -97,6 +97,16 @@ enum SQLiteMigrations {
                     CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, given_up_at, next_attempt_at);
                     """)
         }
+        migrator.registerMigration("005-reverify-approved") { db in
+            // Approved mentions re-sent under an older version waited in the queue, invisible;
+            // they become approved mentions being verified again.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN reverify INTEGER NOT NULL DEFAULT 0;
+                    UPDATE mentions SET status = 'approved', reverify = 1 WHERE status = 'queued' AND previous_status = 'approved';
+                    CREATE INDEX mentions_reverify ON mentions (next_attempt_at) WHERE reverify = 1;
+                    """)
+        }
         return migrator
     }
 }

@@ -91,7 +91,8 @@ public final class WebhookDispatcher: Sendable {
             let (candidates, cursor) = try await store.webhookBacklog(limit: 500)
             var deliveries: [NewWebhookDelivery] = []
             for candidate in candidates {
-                guard let event = WebhookEvent.of(change: candidate.event.to, previousSettled: candidate.previousSettled)
+                guard !candidate.event.isResend,
+                    let event = WebhookEvent.of(change: candidate.event.to, previousSettled: candidate.previousSettled)
                 else { continue }
                 let payload = WebhookPayload(event: event, eventID: candidate.event.id, mention: candidate.mention).encoded()
                 for webhook in webhooks where webhook.events.contains(event) {

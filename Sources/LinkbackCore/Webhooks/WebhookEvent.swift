@@ -9,7 +9,8 @@ public enum WebhookEvent: String, Sendable, CaseIterable, Codable {
     case deleted
 
     /// The webhook event a status change is, given the mention's last status before it that was
-    /// not `queued` (a re-send passes through `queued`); `nil` when the change is none of them.
+    /// not `queued` (a re-send of a mention that was not approved passes through `queued`); `nil`
+    /// when the change is none of them. Re-send events themselves are skipped by the dispatcher.
     public static func of(change to: MentionStatus, previousSettled: MentionStatus?) -> WebhookEvent? {
         let wasVisible = previousSettled == .approved
         switch to {
