@@ -240,6 +240,25 @@ import Testing
         try await store.close()
     }
 
+    /// #16 item 7: `…/a#comment-1` and `…/a` are two mentions; a query for the page finds both,
+    /// one for the part finds it alone, and no other page leaks in.
+    @Test func targetsWithFragmentsAreTheirOwnMentionsOfThePage() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let page = try await store.receive(incoming(target: "https://blog.example/a"), actor: .server)
+        let part = try await store.receive(incoming(target: "https://blog.example/a#comment-1"), actor: .server)
+        _ = try await store.receive(incoming(target: "https://blog.example/a2"), actor: .server)
+        _ = try await store.receive(incoming(target: "https://blog.example/a/b"), actor: .server)
+        #expect(part.isNew && part.mention.id != page.mention.id)
+        let forPage = try await store.list(MentionQuery(target: "https://blog.example/a", ascending: true))
+        #expect(forPage.map(\.id) == [page.mention.id, part.mention.id])
+        #expect(try await store.list(MentionQuery(target: "https://blog.example/a#comment-1")).map(\.id) == [part.mention.id])
+        #expect(try await store.list(MentionQuery(targets: ["https://blog.example/a2", "https://blog.example/a#x"])).count == 1)
+        #expect(try await store.list(MentionQuery(targets: [])).isEmpty)
+        try await store.close()
+    }
+
     /// #16 item 6: a re-sent approved mention stays approved and visible while it is verified
     /// again; retries keep it so; only gone or no-link takes it down. A re-sent pending mention
     /// waits in the queue as before, and a moderator's decision ends a re-verification.

@@ -22,6 +22,23 @@ import Testing
         #expect(TargetMatcher(target: URL(string: "https://blog.example")!).matches(string: "https://blog.example/"))
     }
 
+    /// A target sent with a fragment is stored with it (its own mention, #16 item 7) but matched
+    /// without it: the source links to the document, and a fragment names a part of it.
+    @Test func aTargetWithAFragmentKeepsItAndMatchesThePage() throws {
+        let check = MentionCheck(sites: [HostPort(host: "blog.example", port: nil)])
+        let pair = try check.check(source: "https://alice.example/reply#top", target: "https://Blog.Example/posts/1#comment-%7e1").get()
+        #expect(pair.source.absoluteString == "https://alice.example/reply")
+        #expect(pair.target.absoluteString == "https://blog.example/posts/1#comment-~1")
+        let matcher = TargetMatcher(target: pair.target)
+        #expect(matcher.matches(string: "https://blog.example/posts/1"))
+        #expect(matcher.matches(string: "https://blog.example/posts/1#other"))
+        #expect(matcher.occurs(in: "see https://blog.example/posts/1 there"))
+        // An empty fragment is no fragment; a fragment never makes two URLs of one page different.
+        #expect(try check.check(source: "https://a.example/p", target: "https://blog.example/posts/1#").get().target.absoluteString
+            == "https://blog.example/posts/1")
+        #expect(check.check(source: "https://blog.example/posts/1#a", target: "https://blog.example/posts/1#b") == .failure(.sameURL))
+    }
+
     @Test func lenientAddsSchemeAndSlashVariantsOnly() {
         let matcher = TargetMatcher(target: target, lenient: true)
         for variant in ["http://blog.example/posts/1", "https://blog.example/posts/1/", "http://blog.example/posts/1/"] {

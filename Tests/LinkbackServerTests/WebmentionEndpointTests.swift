@@ -90,6 +90,27 @@ import Testing
         await source.stop()
     }
 
+    /// #16 item 7: a target's fragment is ignored when matching but kept when storing, so a reply
+    /// to a comment and a mention of the post are two mentions, both shown with the post.
+    @Test func aTargetFragmentMakesItsOwnMention() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking())
+        let server = try await ServerHarness(yaml: "moderation:\n  auto_approve: true", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let sourceURL = source.url("/post").absoluteString
+        let page = try await server.postForm("/webmention", [("source", sourceURL), ("target", Self.target)])
+        let part = try await server.postForm("/webmention", [("source", sourceURL), ("target", Self.target + "#comment-1")])
+        #expect(page.status == 201 && part.status == 201)
+        #expect(page.headers["location"] != part.headers["location"])
+        let partStatus = try await server.waitForStatus(try statusPath(part.headers["location"]), in: ["approved"])
+        #expect(partStatus["target"] as? String == Self.target + "#comment-1")
+        _ = try await server.waitForStatus(try statusPath(page.headers["location"]), in: ["approved"])
+        let feed = try #require(JSON.object(try await server.send("GET", "/api/mentions.jf2?target=\(Self.target)").body))
+        let targets = (feed["children"] as? [[String: Any]] ?? []).compactMap { $0["wm-target"] as? String }
+        #expect(targets.sorted() == [Self.target, Self.target + "#comment-1"])
+        await source.stop()
+    }
+
     @Test func aNewMentionWithoutTheLinkIsRejectedAndLogged() async throws {
         let source = try await FixtureServer.start()
         source.set("/spam", .html("<html><body>cheap pills https://blog.example/posts/1</body></html>"))

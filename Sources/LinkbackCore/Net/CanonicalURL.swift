@@ -6,11 +6,14 @@ import Foundation
 ///
 /// Scheme and host in lower case (an international host in its IDNA ASCII form), the trailing
 /// dot of the host and the scheme's default port dropped, an empty path as `/`, percent-encoded
-/// unreserved characters decoded and other escapes in upper-case hex, dot segments removed, no
-/// fragment. The query is kept, with its escapes normalised the same way.
+/// unreserved characters decoded and other escapes in upper-case hex, dot segments removed. The
+/// query is kept, with its escapes normalised the same way. The fragment is dropped, unless asked
+/// for: a mention's target keeps it (`…/post#comment-1` is its own mention), while links are
+/// compared without it, since a fragment names a part of the same document.
 public enum CanonicalURL {
-    /// The canonical text of `url`; `nil` without a scheme or host.
-    public static func string(_ url: URL) -> String? {
+    /// The canonical text of `url`; `nil` without a scheme or host. With `keepingFragment`, a
+    /// non-empty fragment is kept, its escapes normalised.
+    public static func string(_ url: URL, keepingFragment: Bool = false) -> String? {
         guard let scheme = url.scheme?.lowercased(), let endpoint = HostPort(endpointOf: url) else { return nil }
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return nil }
         var host = endpoint.host
@@ -21,12 +24,15 @@ public enum CanonicalURL {
         let path = removingDotSegments(normalizingEscapes(components.percentEncodedPath))
         text += path.isEmpty ? "/" : path
         if let query = components.percentEncodedQuery { text += "?" + normalizingEscapes(query) }
+        if keepingFragment, let fragment = components.percentEncodedFragment, !fragment.isEmpty {
+            text += "#" + normalizingEscapes(fragment)
+        }
         return text
     }
 
     /// The canonical form of `url` as a URL; `nil` without a scheme or host.
-    public static func url(_ url: URL) -> URL? {
-        string(url).flatMap(URL.init(string:))
+    public static func url(_ url: URL, keepingFragment: Bool = false) -> URL? {
+        string(url, keepingFragment: keepingFragment).flatMap(URL.init(string:))
     }
 
     /// Decodes `%XX` escapes of unreserved characters (`A–Z a–z 0–9 - . _ ~`) and upper-cases

@@ -2,7 +2,8 @@ import Foundation
 
 /// A (source, target) pair that passed the synchronous checks.
 public struct CheckedPair: Sendable, Equatable {
-    /// Absolute http(s) URLs without fragment.
+    /// Absolute http(s) URLs in canonical form: the source without fragment (the document that is
+    /// fetched), the target with the fragment it was sent with (a mention of that part of the page).
     public var source: URL
     public var target: URL
     /// The `sites` entry the target belongs to.
@@ -28,11 +29,11 @@ public struct MentionCheck: Sendable {
         case .success(let url): sourceURL = url
         case .failure(let why): return .failure(.invalidSource(why.message))
         }
-        switch Self.parse(target) {
+        switch Self.parse(target, keepingFragment: true) {
         case .success(let url): targetURL = url
         case .failure(let why): return .failure(.invalidTarget(why.message))
         }
-        if sourceURL == targetURL { return .failure(.sameURL) }
+        if sourceURL.absoluteString == CanonicalURL.string(targetURL) { return .failure(.sameURL) }
         guard let site = site(of: targetURL) else {
             return .failure(.targetNotSupported(HostPort(host: targetURL.host ?? "", port: targetURL.port).description))
         }
@@ -52,8 +53,8 @@ public struct MentionCheck: Sendable {
 
     /// An absolute http(s) URL with a host, no user info, a valid port, at most 2048 bytes;
     /// returned in its canonical form (``CanonicalURL``), which is what is stored, compared and
-    /// blocked.
-    public static func parse(_ text: String) -> Result<URL, Problem> {
+    /// blocked. The fragment is dropped unless `keepingFragment` (a mention's target).
+    public static func parse(_ text: String, keepingFragment: Bool = false) -> Result<URL, Problem> {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.utf8.count <= maxURLBytes else { return .failure(Problem(message: "is longer than \(maxURLBytes) bytes")) }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -66,7 +67,9 @@ public struct MentionCheck: Sendable {
         guard let host = url.host, !host.isEmpty else { return .failure(Problem(message: "has no host")) }
         guard url.user == nil, url.password == nil else { return .failure(Problem(message: "must not contain user info")) }
         if let port = url.port, !(1...65535).contains(port) { return .failure(Problem(message: "has an invalid port")) }
-        guard let canonical = CanonicalURL.url(url) else { return .failure(Problem(message: "is not a valid URL")) }
+        guard let canonical = CanonicalURL.url(url, keepingFragment: keepingFragment) else {
+            return .failure(Problem(message: "is not a valid URL"))
+        }
         return .success(canonical)
     }
 }

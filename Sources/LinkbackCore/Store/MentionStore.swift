@@ -12,9 +12,9 @@ public struct MentionQuery: Sendable, Equatable {
     }
 
     public var statuses: [MentionStatus]?
-    /// Exactly this target (canonical form).
+    /// This target (canonical form); without a fragment, its fragments (`…#comment-1`) too.
     public var target: String?
-    /// Any of these targets (canonical form).
+    /// Any of these targets, each as ``target`` is matched.
     public var targets: [String]?
     public var site: String?
     /// Any of these sites (`sites` entries).

@@ -278,8 +278,23 @@ public final class SQLiteMentionStore: MentionStore {
             _ = arguments.append(contentsOf: StatementArguments(values))
         }
         if let statuses = query.statuses, !statuses.isEmpty { any("status", statuses.map(\.rawValue)) }
-        if let target = query.target { any("target", [target]) }
-        if let targets = query.targets { any("target", targets) }
+        // A page's mentions include those of its parts: `…/post` also selects `…/post#comment-1`
+        // (`#` sorts just before `$`, so the range uses the index).
+        func matchingTargets(_ values: [String]) {
+            var alternatives = ["0"]
+            for value in values {
+                if value.contains("#") {
+                    alternatives.append("target = ?")
+                    _ = arguments.append(contentsOf: [value])
+                } else {
+                    alternatives.append("target = ? OR (target > ? AND target < ?)")
+                    _ = arguments.append(contentsOf: [value, value + "#", value + "$"])
+                }
+            }
+            clauses.append("(" + alternatives.joined(separator: " OR ") + ")")
+        }
+        if let target = query.target { matchingTargets([target]) }
+        if let targets = query.targets { matchingTargets(targets) }
         if let site = query.site { any("site", [site]) }
         if let sites = query.sites { any("site", sites) }
         if let proto = query.protocol { any("protocol", [proto.rawValue]) }
