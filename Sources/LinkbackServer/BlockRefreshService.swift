@@ -17,6 +17,8 @@ struct BlockRefreshService: Service {
             do {
                 spam.reloadBlocks(try await store.blocks())
                 allowed.replace(try await store.allowedDomains())
+            } catch is CancellationError {
+                return  // stopping (or never started: another service failed first)
             } catch {
                 logger.error("cannot load blocks", metadata: ["error": "\(error)"])
             }

@@ -60,7 +60,9 @@ public struct LinkbackServer: Sendable {
         if let page = try? String(contentsOfFile: formPath, encoding: .utf8) {
             formPage = page
         } else {
-            logger.warning("no webmention form at \(formPath); serving a bare one")
+            if StaticRoutes.directoryExists(config.server.publicDirectory) {
+                logger.warning("no webmention form at \(formPath); serving a bare one")
+            }
             formPage = Self.bareForm
         }
     }

@@ -37,6 +37,10 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw Failure("\(error)")
             }
+            if let path = RejectionLog.filePath(of: config.logging.fail2banLog) {
+                // `linkback stats --database X` finds this server's rejections through it.
+                try? await store.setSetting(.rejectionLog, to: path)
+            }
             let server = LinkbackServer(config: config, store: store, rejectionLog: rejectionLog, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(

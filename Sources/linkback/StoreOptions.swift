@@ -22,12 +22,10 @@ struct StoreOptions: ParsableArguments {
         return try config.load()
     }
 
-    /// Opens the store, or fails with one line.
+    /// Opens the store, creating it (and its directory) when it does not exist yet, so any command
+    /// works before the first `serve`; or fails with one line.
     func openStore() throws -> SQLiteMentionStore {
         let path = try database ?? loadConfig().database.path
-        if database != nil, !FileManager.default.fileExists(atPath: path) {
-            throw Failure("\(path): no such database")
-        }
         do {
             return try SQLiteMentionStore(path: path)
         } catch {

@@ -55,11 +55,12 @@ struct ExportCommand: AsyncParsableCommand {
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a webmention.io JF2 export (its API's `children` entries).",
+        abstract: "Import a JF2 export: webmention.io's (its API's `children` entries) or Linkback's own.",
         discussion: """
-            Each entry with wm-source and wm-target becomes an approved mention (webmention.io showed them) with its \
-            author, content (sanitised), type from wm-property and reception date from wm-received. Pairs already \
-            stored are left alone, so running it again changes nothing.
+            Each entry with wm-source and wm-target becomes a mention with its author, content (sanitised), type \
+            from wm-property and reception date from wm-received; its status from wm-status and protocol from \
+            wm-protocol when present (Linkback's exports), else approved (webmention.io showed them) and webmention. \
+            Pairs already stored are left alone, so running it again changes nothing.
             """)
 
     @OptionGroup var store: StoreOptions
@@ -81,29 +82,10 @@ struct ImportCommand: AsyncParsableCommand {
                 throw Failure("\(file): \(error)")
             }
             let config = try store.loadConfig()
-            let check = MentionCheck(sites: config.sites)
-            let mentions = try store.openStore()
             let progress = Progress(total: parsed.entries.count, label: "importing")
-            var imported = 0
-            var existing = 0
-            var invalid = parsed.skipped
-            for entry in parsed.entries {
-                defer { progress.step() }
-                guard case .success(let source) = MentionCheck.parse(entry.source),
-                    case .success(let target) = MentionCheck.parse(entry.target)
-                else {
-                    invalid += 1
-                    continue
-                }
-                if try await mentions.mention(source: source.absoluteString, target: target.absoluteString) != nil {
-                    existing += 1
-                    continue
-                }
-                let site = check.site(of: target)?.description ?? target.host ?? ""
-                let incoming = IncomingMention(source: source.absoluteString, target: target.absoluteString, site: site, protocol: .webmention)
-                _ = try await mentions.storeVerified(incoming, status: .approved, content: entry.content, actor: .cli, received: entry.received)
-                imported += 1
-            }
+            let summary = try await MentionImport(store: try store.openStore(), sites: config.sites, actor: .cli)
+                .run(parsed.entries, skipped: parsed.skipped, progress: progress.step)
+            let (imported, existing, invalid) = (summary.imported, summary.alreadyPresent, summary.skipped)
             if store.json {
                 Output.json(["imported": imported, "already_present": existing, "skipped": invalid])
             } else {
@@ -175,7 +157,10 @@ struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Counts by status, protocol, type and site; the last day's rejections by reason and top offenders.",
-        discussion: "Rejections at the door are read from the rejection log (logging.fail2ban_log, when it is a file).")
+        discussion: """
+            Rejections are read from the rejection log (logging.fail2ban_log, when it is a file); with --database and \
+            no --config, from the log of the server that last started on that database.
+            """)
 
     @OptionGroup var store: StoreOptions
 
@@ -186,7 +171,12 @@ struct StatsCommand: AsyncParsableCommand {
             let mentions = try store.openStore()
             let statistics = try await mentions.statistics()
             let outbox = Dictionary(uniqueKeysWithValues: try await mentions.deliveryCounts().map { ($0.key.rawValue, $0.value) })
-            let summary = RejectionSummary.read(config.logging.fail2banLog, since: since)
+            // With --database alone, the rejections are those of the server that uses that database.
+            var logPath = config.logging.fail2banLog
+            if store.database != nil, store.config.config == nil, let recorded = try await mentions.setting(.rejectionLog) {
+                logPath = recorded
+            }
+            let summary = RejectionSummary.read(logPath, since: since)
             let (reasons, offenders) = (summary.byReason, summary.topAddresses)
             if store.json {
                 struct Stats: Encodable {

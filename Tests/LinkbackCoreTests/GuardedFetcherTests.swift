@@ -200,6 +200,18 @@ import Testing
         await server.stop()
     }
 
+    /// #16 item 11: a source whose port refuses connections is reported as refused (transient,
+    /// so the queue retries it), not as a timeout after the whole fetch budget.
+    @Test func aRefusedConnectionIsReportedAsRefused() async throws {
+        let server = try await FixtureServer.start()
+        let url = server.url("/post")
+        await server.stop()  // nothing listens on its port any more
+        let check = verifier(server) { $0.timeoutSeconds = 30 }
+        let outcome = await check.verify(source: url, target: target)
+        #expect(outcome == .networkError("connection refused"))
+        #expect(outcome.isTransient)
+    }
+
     @Test func jsonTextAndOtherContentTypes() async throws {
         let server = try await FixtureServer.start()
         server.set("/json", .content(#"{"items":[{"url":"https://blog.example/posts/1"}],"n":3}"#, type: "application/json"))

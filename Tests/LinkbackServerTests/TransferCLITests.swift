@@ -55,6 +55,55 @@ import Testing
         #expect(refused.stderr.contains("not a JF2 feed"))
     }
 
+    /// #16 item 12: Linkback's own JF2 export, imported into an empty database, exports again
+    /// exactly as before: statuses, protocols, fragments, dates, content and ids.
+    @Test func anExportImportRoundTripReproducesTheExport() async throws {
+        let directory = try TemporaryDirectory("roundtrip")
+        defer { directory.remove() }
+        let db = directory.file("linkback.sqlite")
+        let store = try SQLiteMentionStore(path: db)
+        let received = Date(timeIntervalSince1970: 1_760_000_000)
+        let cases: [(String, String, MentionProtocol, MentionStatus, MentionContent)] = [
+            ("https://a.example/reply", "https://blog.example/posts/1", .webmention, .approved,
+             MentionContent(type: .reply, title: "Re", contentHTML: "<p>Nice <b>post</b></p>", contentText: "Nice post",
+                authorName: "Alice", authorURL: "https://a.example/", published: "2025-10-01T10:00:00Z")),
+            ("https://b.example/ping", "https://blog.example/posts/1", .pingback, .approved, MentionContent(title: "Ping")),
+            ("https://c.example/spam", "https://blog.example/posts/1", .pingback, .spam, MentionContent()),
+            ("https://d.example/gone", "https://blog.example/posts/2", .webmention, .deleted, MentionContent(type: .like)),
+            ("https://e.example/off", "https://blog.example/posts/2#comment-3", .webmention, .rejected,
+             MentionContent(type: .repost)),
+            ("https://f.example/new", "https://blog.example/posts/3", .webmention, .pending,
+             MentionContent(type: .rsvp, rsvp: "yes")),
+            ("https://g.example/wait", "https://blog.example/posts/3", .webmention, .queued, MentionContent()),
+        ]
+        for (index, (source, target, proto, status, content)) in cases.enumerated() {
+            let incoming = IncomingMention(source: source, target: target, site: "blog.example", protocol: proto)
+            _ = try await store.storeVerified(
+                incoming, status: status, content: content, actor: .cli, received: received.addingTimeInterval(Double(index)))
+        }
+        try await store.close()
+        let export = try await cli(["export", "--format", "jf2", "--database", db])
+        #expect(export.status == 0, "\(export.stderr)")
+        let file = try directory.write("export.jf2", export.stdout)
+
+        // The copy does not exist yet: import creates it (#16 item 11), as every command does.
+        let copy = directory.file("copy.sqlite")
+        let imported = try await cli(["import", file, "--database", copy])
+        #expect(imported.stdout == "7 imported, 0 already present, 0 skipped\n", "\(imported.stderr)")
+        let again = try await cli(["export", "--format", "jf2", "--database", copy])
+        #expect(JSON.same(again.stdout, export.stdout), "\(again.stdout)\n---\n\(export.stdout)")
+        let statuses = (JSON.object(again.stdout)?["children"] as? [[String: Any]] ?? []).compactMap { $0["wm-status"] as? String }
+        #expect(Set(statuses) == Set(MentionStatus.allCases.map(\.rawValue)))
+
+        // A status or protocol Linkback does not know is skipped, not guessed.
+        let odd = try directory.write("odd.jf2", #"""
+            {"type": "feed", "children": [
+              {"wm-source": "https://x.example/1", "wm-target": "https://blog.example/posts/1", "wm-status": "hidden"},
+              {"wm-source": "https://x.example/2", "wm-target": "https://blog.example/posts/1", "wm-protocol": "trackback"}]}
+            """#)
+        #expect(try await cli(["import", odd, "--database", copy]).stdout == "0 imported, 0 already present, 2 skipped\n")
+    }
+
     @Test func reverifyKeepsLinkingMentionsAndDeletesGoneOnes() async throws {
         let source = try await FixtureServer.start()
         source.set("/keeps", .html("<a href=\"https://blog.example/posts/1\">x</a>"))
@@ -96,6 +145,16 @@ import Testing
         #expect((stats["top_offenders_24h"] as? [[String: String]])?.first?["ip"] == "127.0.0.1")
         let text = try await cli(["stats", "--config", server.configPath]).stdout
         #expect(text.contains("rejections in the last 24 hours\n  invalid-url"))
+
+        // #16 item 13: with --database alone, from a directory without any configuration, the
+        // rejections are still those of the server that uses that database.
+        let elsewhere = try TemporaryDirectory("stats-elsewhere")
+        defer { elsewhere.remove() }
+        let byDatabase = try await LinkbackProcess.run(
+            ["stats", "--json", "--database", server.directory.file("linkback.sqlite")], environment: ["NO_COLOR": "1"],
+            directory: elsewhere.path)
+        let fromDatabase = try #require(JSON.object(byDatabase.stdout), "\(byDatabase.stderr)")
+        #expect((fromDatabase["rejections_24h"] as? [String: Int]) == ["invalid-url": 2, "target-not-supported": 1])
     }
 
     /// Text from a source page that a spreadsheet would run as a formula is exported inert, and

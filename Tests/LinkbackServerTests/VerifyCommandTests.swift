@@ -65,6 +65,9 @@ import Testing
             ["verify", "--config", config, server.url("/page").absoluteString, "https://blog.example/posts/1"])
         #expect(result.status == 1)
         #expect(result.stdout.hasPrefix("outcome: refused to fetch: 127.0.0.1 is in the special-purpose range 127.0.0.0/8"))
+        // The error names the fix (#16 item 11).
+        #expect(result.stdout.contains("add it to fetch.allow_hosts"), "\(result.stdout)")
+        #expect(result.stdout.contains(server.hostPort), "\(result.stdout)")
         #expect(server.hits("/page") == 0)
         await server.stop()
     }

@@ -23,7 +23,8 @@ public enum ConfigLoader {
         } catch {
             let reason: String
             if !FileManager.default.fileExists(atPath: path) {
-                reason = "no such file"
+                reason = "no such file; name the configuration with --config PATH or \(pathVariable)=PATH"
+                    + " (the default, \(defaultPath), is relative to the working directory)"
             } else if !FileManager.default.isReadableFile(atPath: path) {
                 reason = "cannot read the file (permission denied)"
             } else {

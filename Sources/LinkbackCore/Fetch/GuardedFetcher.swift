@@ -120,7 +120,9 @@ public struct GuardedFetcher: SourceFetching {
         guard !addresses.isEmpty else { throw .networkError("\(host) has no addresses") }
         if !allowed {
             for address in addresses {
-                if let refusal = AddressPolicy.refusal(for: address) { throw .blockedAddress(refusal) }
+                if let refusal = AddressPolicy.refusal(for: address) {
+                    throw .blockedAddress(refusal + "; to fetch from \(endpoint) anyway (an intranet, a test), add it to fetch.allow_hosts")
+                }
             }
         }
         let candidates = [addresses.first(where: \.isIPv4), addresses.first(where: { !$0.isIPv4 })].compactMap { $0 }
@@ -161,6 +163,9 @@ public struct GuardedFetcher: SourceFetching {
         configuration.decompression = .disabled
         configuration.httpVersion = .http1Only
         configuration.timeout = .init(connect: .seconds(Int64(max(1, limits.timeoutSeconds.rounded(.up)))))
+        // A refused connection is reported at once (and retried by the queue with its backoff),
+        // not retried here until the timeout makes it look like a slow server.
+        configuration.connectionPool.retryConnectionEstablishment = false
         if IPAddress(host) == nil {
             configuration.dnsOverride = [host: address.description]
         }
@@ -235,6 +240,23 @@ public struct GuardedFetcher: SourceFetching {
             }
         }
         if error is CancellationError { return .timedOut }
+        if let code = errnoCode(error) {
+            switch code {
+            case ECONNREFUSED: return .networkError("connection refused")
+            case ECONNRESET: return .networkError("connection reset")
+            case EHOSTUNREACH, ENETUNREACH: return .networkError("no route to the host")
+            default: break
+            }
+        }
         return .networkError(String(describing: error))
+    }
+
+    /// The `errno` of a failed connection attempt, looked for inside NIO's connection errors.
+    private static func errnoCode(_ error: any Error) -> Int32? {
+        if let io = error as? IOError { return io.errnoCode }
+        if let connection = error as? NIOConnectionError {
+            return connection.connectionErrors.lazy.compactMap { errnoCode($0.error) }.first
+        }
+        return nil
     }
 }

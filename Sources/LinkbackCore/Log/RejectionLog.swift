@@ -21,6 +21,14 @@ public final class RejectionLog: Sendable {
     private let descriptor: Mutex<Int32>
     private let pid = getpid()
 
+    /// The absolute path of a `logging.fail2ban_log` destination that is a file; `nil` for syslog.
+    public static func filePath(of destination: String) -> String? {
+        guard destination != "syslog" else { return nil }
+        if destination.hasPrefix("/") { return destination }
+        return URL(fileURLWithPath: destination, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.path
+    }
+
     /// Opens `destination`: a file path (created with mode 0640 if missing), or `syslog`.
     public init(destination: String, facility: SyslogFacility = .authpriv) throws(RejectionLogError) {
         if destination == "syslog" {

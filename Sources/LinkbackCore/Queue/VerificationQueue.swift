@@ -68,6 +68,8 @@ public final class VerificationQueue: Sendable {
                     let claimed: [Mention]
                     do {
                         claimed = try await store.claimQueued(limit: free, now: Date())
+                    } catch is CancellationError {
+                        break  // leaves the loop: stopping
                     } catch {
                         logger.error("cannot read the verification queue", metadata: ["error": "\(error)"])
                         claimed = []

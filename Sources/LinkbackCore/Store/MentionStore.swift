@@ -117,7 +117,8 @@ public protocol MentionStore: Sendable {
 
     /// Stores a mention that was verified synchronously (pingback) with its content and status:
     /// a new row, or the existing row of the same pair (which must be `deleted`; the caller checks).
-    /// `received` keeps an original reception date (imports).
+    /// `received` keeps an original reception date (imports). With status `queued` the content is
+    /// ignored and the mention waits for the queue to verify it.
     func storeVerified(
         _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?
     ) async throws -> Mention
@@ -200,6 +201,10 @@ public protocol MentionStore: Sendable {
     func deliveryCounts() async throws -> [WebhookDelivery.State: Int]
 
     /// Releases the database; the store is unusable afterwards.
+    /// A fact the server records for the other doors onto the same database (see ``StoreSetting``).
+    func setting(_ key: StoreSetting) async throws -> String?
+    func setSetting(_ key: StoreSetting, to value: String) async throws
+
     func close() async throws
 }
 
@@ -209,4 +214,11 @@ extension MentionStore {
     public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
         try await transition(id: id, to: status, allowedFrom: nil, actor: actor, reason: reason)
     }
+}
+
+/// What a running server records in its database for the CLI and other instances to read.
+public enum StoreSetting: String, Sendable, CaseIterable {
+    /// The absolute path of the rejection log of the server that last started on this database,
+    /// so `linkback stats --database X` reads that server's rejections.
+    case rejectionLog = "rejection_log"
 }

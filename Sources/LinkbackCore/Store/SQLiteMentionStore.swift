@@ -97,8 +97,16 @@ public final class SQLiteMentionStore: MentionStore {
             } else {
                 id = try Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
             }
-            try Self.saveVerified(db, id: id, status: status, content: content, at: now)
-            try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
+            if status == .queued {
+                // Stored unverified, for the queue to verify (an import of a mention exported while queued).
+                if let previous, previous.status != .queued {
+                    try db.execute(sql: "UPDATE mentions SET status = 'queued', updated_at = ? WHERE id = ?", arguments: [now, id])
+                    try Self.recordEvent(db, id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now)
+                }
+            } else {
+                try Self.saveVerified(db, id: id, status: status, content: content, at: now)
+                try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
+            }
             guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             return stored
         }
@@ -187,6 +195,20 @@ public final class SQLiteMentionStore: MentionStore {
                 byProtocol: try counts("SELECT protocol AS k, COUNT(*) AS n FROM mentions GROUP BY protocol"),
                 byType: try counts("SELECT type AS k, COUNT(*) AS n FROM mentions WHERE type IS NOT NULL GROUP BY type"),
                 bySite: try counts("SELECT site AS k, COUNT(*) AS n FROM mentions GROUP BY site"))
+        }
+    }
+
+    public func setting(_ key: StoreSetting) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key.rawValue])
+        }
+    }
+
+    public func setSetting(_ key: StoreSetting, to value: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+                arguments: [key.rawValue, value, Date()])
         }
     }
 

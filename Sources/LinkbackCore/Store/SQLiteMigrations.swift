@@ -107,6 +107,10 @@ enum SQLiteMigrations {
                     CREATE INDEX mentions_reverify ON mentions (next_attempt_at) WHERE reverify = 1;
                     """)
         }
+        migrator.registerMigration("006-settings") { db in
+            try db.execute(
+                sql: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at DATETIME NOT NULL)")
+        }
         return migrator
     }
 }

@@ -8,10 +8,17 @@ public enum JF2 {
         public var target: String
         public var received: Date?
         public var content: MentionContent
+        /// `wm-status`, in Linkback's own exports; `nil` (webmention.io) means approved.
+        public var status: MentionStatus?
+        /// `wm-protocol`; `nil` means webmention.
+        public var `protocol`: MentionProtocol?
+        /// `wm-id`, which orders entries received at the same moment.
+        public var id: Int64?
     }
 
     /// Parses a JF2 feed (`{"type": "feed", "children": [...]}`); entries without `wm-source` and
-    /// `wm-target` are skipped and counted.
+    /// `wm-target`, or with a `wm-status` or `wm-protocol` Linkback does not know, are skipped and
+    /// counted.
     public static func parse(_ data: Data) throws -> (entries: [Entry], skipped: Int) {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let children = root["children"] as? [[String: Any]]
@@ -20,6 +27,12 @@ public enum JF2 {
         var skipped = 0
         for child in children {
             guard let source = child["wm-source"] as? String, let target = child["wm-target"] as? String else {
+                skipped += 1
+                continue
+            }
+            let status = (child["wm-status"] as? String).map(MentionStatus.init(rawValue:))
+            let proto = (child["wm-protocol"] as? String).map(MentionProtocol.init(rawValue:))
+            if status == .some(nil) || proto == .some(nil) {
                 skipped += 1
                 continue
             }
@@ -42,7 +55,9 @@ public enum JF2 {
             let received = (child["wm-received"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
             // Imported data is as untrusted as fetched data: the same sanitising.
             entries.append(
-                Entry(source: source, target: target, received: received, content: content.safe(baseURL: URL(string: source))))
+                Entry(
+                    source: source, target: target, received: received, content: content.safe(baseURL: URL(string: source)),
+                    status: status ?? nil, protocol: proto ?? nil, id: (child["wm-id"] as? NSNumber)?.int64Value))
         }
         return (entries, skipped)
     }

@@ -31,7 +31,18 @@ struct StaticRoutes {
     let directory: String
     let logger: Logger
 
+    static func directoryExists(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
     func register(on router: Router<LinkbackRequestContext>) {
+        guard Self.directoryExists(directory) else {
+            // One line for the whole directory (run from elsewhere, or not installed yet).
+            logger.warning(
+                "no public directory at \(directory) (server.public_dir): serving a bare webmention form, no widget, dashboard or styles")
+            return
+        }
         for file in Self.files {
             guard let body = FileManager.default.contents(atPath: directory + "/" + file.path) else {
                 logger.warning("no \(file.path) in \(directory); not served")
