@@ -111,6 +111,21 @@ import Testing
         await source.stop()
     }
 
+    /// #16 item 11: a source on a private address is refused, and the operator's log names the
+    /// setting that would allow it.
+    @Test func aPrivateSourceIsRefusedWithTheFixInTheLog() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking())
+        let server = try await ServerHarness()  // the fixture's 127.0.0.1 port is not in fetch.allow_hosts
+        defer { server.cleanUp() }
+        let answer = try await server.postForm("/webmention", [("source", source.url("/post").absoluteString), ("target", Self.target)])
+        let status = try await server.waitForStatus(try statusPath(answer.headers["location"]), in: ["rejected"])
+        #expect(status["reason"] as? String == "blocked-address")
+        #expect(source.hits("/post") == 0)
+        #expect(server.process.stderr.contains("add it to fetch.allow_hosts"), "\(server.process.stderr)")
+        await source.stop()
+    }
+
     @Test func aNewMentionWithoutTheLinkIsRejectedAndLogged() async throws {
         let source = try await FixtureServer.start()
         source.set("/spam", .html("<html><body>cheap pills https://blog.example/posts/1</body></html>"))

@@ -110,12 +110,13 @@ public final class VerificationQueue: Sendable {
             logger.debug("mention was re-sent during verification", metadata: ["id": "\(mention.id)"])
             return
         }
-        logger.info(
-            "verified",
-            metadata: [
-                "id": "\(stored.id)", "source": "\(stored.source)", "target": "\(stored.target)",
-                "outcome": "\(outcome.code)", "status": "\(stored.status.rawValue)",
-            ])
+        var metadata: Logger.Metadata = [
+            "id": "\(stored.id)", "source": "\(stored.source)", "target": "\(stored.target)",
+            "outcome": "\(outcome.code)", "status": "\(stored.status.rawValue)",
+        ]
+        // The operator's log says what went wrong and, where there is one, the fix.
+        if case .linkFound = outcome {} else { metadata["detail"] = "\(outcome.description)" }
+        logger.info("verified", metadata: metadata)
         if stored.status == .rejected, let reason = VerificationPolicy.rejectionReason(for: outcome),
             let ip = stored.clientIP.flatMap({ IPAddress($0) })
         {
