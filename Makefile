@@ -3,7 +3,7 @@
 SWIFT ?= swift
 CONFIG ?= config/linkback.yaml
 BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core
+TEST_PACKAGES := curl python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
