@@ -75,4 +75,20 @@ import Testing
         #expect(lines.allSatisfy { $0.contains(" rejected from 127.0.0.2 ") }, "\(lines.prefix(3))")
         #expect(!lines.contains { $0.contains("from 198.51.100.") || $0.contains("from 203.0.113.") })
     }
+
+    /// The snippets advertise both endpoints (Webmention §3.1 discovery by HTTP `Link` header,
+    /// Pingback's `X-Pingback` header) on every answer they give, the proxied ones included.
+    @Test(arguments: Proxy.allCases)
+    func theSnippetsAdvertiseBothEndpoints(proxy: Proxy) async throws {
+        let linkback = try await ServerHarness()
+        defer { linkback.cleanUp() }
+        let server = try await proxy.start(linkbackPort: linkback.port)
+        let request = Array("GET /webmention HTTP/1.1\r\nHost: blog.example\r\nConnection: close\r\n\r\n".utf8)
+        let response = try await RawHTTP.exchange(port: server.port, parts: [request], from: "127.0.0.2")
+        await server.cleanUp()
+        #expect(RawHTTP.status(response) == 200, "\(response)")
+        let headers = response.components(separatedBy: "\r\n\r\n").first?.lowercased() ?? ""
+        #expect(headers.contains("\r\nlink: <https://blog.example/webmention>; rel=\"webmention\""), "\(headers)")
+        #expect(headers.contains("\r\nx-pingback: https://blog.example/xmlrpc"), "\(headers)")
+    }
 }
