@@ -42,7 +42,7 @@ import Testing
         let json = try #require(JSON.value(try await cli(["list", "--database", db, "--json", "--all"]).stdout) as? [[String: Any]])
         #expect(json.map { $0["id"] as? Int } == [4, 3, 2, 1])
         #expect(Set(json[0].keys) == ["id", "status", "protocol", "source", "target", "site", "reason", "client_ip", "user_agent",
-            "received", "updated", "verified", "attempts", "token", "content"])
+            "received", "updated", "verified", "attempts", "reverifying", "token", "content"])
         let pingbacks = JSON.value(try await cli(["list", "--database", db, "--json", "--all", "--protocol", "pingback"]).stdout) as? [[String: Any]]
         #expect(pingbacks?.map { $0["id"] as? Int } == [3])
         let domain = JSON.value(try await cli(["list", "--database", db, "--json", "--source-domain", "spam.example"]).stdout) as? [[String: Any]]
@@ -87,7 +87,15 @@ import Testing
         #expect(try await cli(["list", "--database", db, "--status", "bogus"]).status == 2)
         #expect(try await cli(["list", "--database", db, "--since", "yesterday-ish"]).status == 2)
         #expect(try await cli(["nonsense"]).status == 2)
-        #expect(try await cli(["list", "--database", directory.file("missing.sqlite")]).status == 1)
+        // A database that does not exist yet is created, not refused (#16 item 11); one that
+        // cannot be created is one clear line.
+        let fresh = try await cli(["list", "--database", directory.file("new/fresh.sqlite")])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.file("new/fresh.sqlite")))
+        try directory.write("file", "not a directory")
+        let impossible = try await cli(["list", "--database", directory.file("file/db.sqlite")])
+        #expect(impossible.status == 1)
+        #expect(impossible.stderr.hasPrefix("linkback: ") && impossible.stderr.split(separator: "\n").count == 1, "\(impossible.stderr)")
     }
 
     @Test func allPendingWithYes() async throws {
