@@ -3,11 +3,11 @@
 SWIFT ?= swift
 CONFIG ?= config/linkback.yaml
 BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := curl python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core
+TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test screenshots check-config clean
+.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall
 
 all: build
 
@@ -27,6 +27,21 @@ release: deps
 run: build
 	@mkdir -p var
 	.build/debug/linkback serve --config $(CONFIG)
+
+# Installing on a server (see the README's "Installing on a server"): PREFIX and DESTDIR as usual.
+# BINARY defaults to a release build; `make install BINARY=.build/debug/linkback` skips building.
+PREFIX ?= /usr/local
+BINARY ?= .build/release/linkback
+export PREFIX DESTDIR
+
+install: $(if $(filter .build/release/linkback,$(BINARY)),release)
+	scripts/install.sh install $(BINARY)
+
+install-systemd:
+	scripts/install.sh systemd
+
+uninstall:
+	scripts/install.sh uninstall
 
 check-config: build
 	.build/debug/linkback check-config --config $(CONFIG)

@@ -17,7 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reportingFailures {
-            let config = try options.load()
+            var config = try options.load()
+            config.server.publicDirectory = Self.publicDirectory(config.server.publicDirectory)
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = config.logging.level
@@ -56,6 +57,16 @@ struct ServeCommand: AsyncParsableCommand {
             try await store.close()
             logger.notice("stopped")
         }
+    }
+
+    /// `server.public_dir` as configured; when it is relative and missing (a server started
+    /// outside a checkout), the installed copy beside the binary: `PREFIX/share/linkback/public`.
+    static func publicDirectory(_ configured: String) -> String {
+        guard !configured.hasPrefix("/"), !FileManager.default.fileExists(atPath: configured) else { return configured }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/linkback/public").path
+        return FileManager.default.fileExists(atPath: installed) ? installed : configured
     }
 
     private static func explain(_ error: any Error, config: Config) -> String {

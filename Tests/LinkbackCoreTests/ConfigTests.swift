@@ -82,7 +82,11 @@ import Testing
     @Test func pathPrecedence() {
         #expect(ConfigLoader.path(explicit: "a.yaml", environment: ["LINKBACK_CONFIG": "b.yaml"]) == "a.yaml")
         #expect(ConfigLoader.path(explicit: nil, environment: ["LINKBACK_CONFIG": "b.yaml"]) == "b.yaml")
-        #expect(ConfigLoader.path(explicit: nil, environment: [:]) == "config/linkback.yaml")
+        #expect(ConfigLoader.path(explicit: nil, environment: [:], exists: { _ in true }) == "config/linkback.yaml")
+        // An installed server (make install) is found without --config.
+        #expect(ConfigLoader.path(explicit: nil, environment: [:], exists: { $0 == "/etc/linkback/linkback.yaml" })
+            == "/etc/linkback/linkback.yaml")
+        #expect(ConfigLoader.path(explicit: nil, environment: [:], exists: { _ in false }) == "config/linkback.yaml")
     }
 
     @Test(arguments: [

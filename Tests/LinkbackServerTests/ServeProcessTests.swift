@@ -121,7 +121,8 @@ import Testing
         let missing = try await LinkbackProcess.run(["check-config"], directory: directory.path)
         #expect(missing.status == 1)
         #expect(missing.stderr == "linkback: config/linkback.yaml: no such file; name the configuration with --config PATH or"
-            + " LINKBACK_CONFIG=PATH (the default, config/linkback.yaml, is relative to the working directory)\n")
+            + " LINKBACK_CONFIG=PATH (without them: config/linkback.yaml in the working directory, else"
+            + " /etc/linkback/linkback.yaml)\n")
     }
 
     @Test func reopensTheRejectionLogOnSIGHUP() async throws {

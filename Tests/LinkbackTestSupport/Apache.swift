@@ -11,12 +11,21 @@ public final class Apache: BanEnforcingServer, @unchecked Sendable {
     public init(snippet: String, modules: [String] = []) async throws {
         directory = try TemporaryDirectory("apache")
         port = try FreePort.find()
+        configPath = try Self.configure(in: directory, port: port, snippet: snippet, modules: modules)
+        try await start()
+    }
+
+    /// Writes the minimal configuration around `snippet` into `directory`; returns its path
+    /// (for `apache2 -t -f PATH`, or to start from).
+    public static func configure(in directory: TemporaryDirectory, port: Int, snippet: String, modules: [String] = [])
+        throws -> String
+    {
         try FileManager.default.createDirectory(atPath: directory.file("htdocs"), withIntermediateDirectories: true)
         try directory.write("htdocs/index.html", "hello\n")
         try directory.write("snippet.conf", snippet)
         let moduleLines = (["mpm_event", "authz_core", "authz_host"] + modules)
             .map { "LoadModule \($0)_module /usr/lib/apache2/modules/mod_\($0).so" }.joined(separator: "\n")
-        configPath = try directory.write("httpd.conf", """
+        return try directory.write("httpd.conf", """
             ServerRoot "\(directory.path)"
             \(moduleLines)
             Listen 127.0.0.1:\(port)
@@ -29,7 +38,6 @@ public final class Apache: BanEnforcingServer, @unchecked Sendable {
             DocumentRoot "\(directory.file("htdocs"))"
             Include "\(directory.file("snippet.conf"))"
             """)
-        try await start()
     }
 
     public var startCommand: [String] { ["/usr/sbin/apache2", "-f", configPath, "-k", "start"] }

@@ -61,10 +61,17 @@ public final class Nginx: BanEnforcingServer, @unchecked Sendable {
     public init(snippet: String) async throws {
         directory = try TemporaryDirectory("nginx")
         port = try FreePort.find()
+        configPath = try Self.configure(in: directory, port: port, snippet: snippet)
+        try await start()
+    }
+
+    /// Writes the minimal configuration with `snippet` inside its `server` block into
+    /// `directory`; returns its path (for `nginx -t -c PATH`, or to start from).
+    public static func configure(in directory: TemporaryDirectory, port: Int, snippet: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory.file("htdocs"), withIntermediateDirectories: true)
         try directory.write("htdocs/index.html", "hello\n")
         try directory.write("snippet.conf", snippet)
-        configPath = try directory.write("nginx.conf", """
+        return try directory.write("nginx.conf", """
             user nobody nogroup;
             pid \(directory.file("nginx.pid"));
             error_log \(directory.file("error.log"));
@@ -79,7 +86,6 @@ public final class Nginx: BanEnforcingServer, @unchecked Sendable {
                 }
             }
             """)
-        try await start()
     }
 
     public var startCommand: [String] { ["/usr/sbin/nginx", "-c", configPath] }

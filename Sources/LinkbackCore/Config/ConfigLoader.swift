@@ -5,13 +5,21 @@ import Yams
 public enum ConfigLoader {
     /// The environment variable naming the configuration file when `--config` is not given.
     public static let pathVariable = "LINKBACK_CONFIG"
-    /// The file used when neither `--config` nor `LINKBACK_CONFIG` is given.
+    /// The file used when neither `--config` nor `LINKBACK_CONFIG` is given, relative to the
+    /// working directory (a checkout, `make run`).
     public static let defaultPath = "config/linkback.yaml"
+    /// The file `make install` writes, used when there is no ``defaultPath`` in the working directory.
+    public static let installedPath = "/etc/linkback/linkback.yaml"
 
-    /// `--config PATH`, else `$LINKBACK_CONFIG`, else ``defaultPath``.
-    public static func path(explicit: String?, environment: [String: String]) -> String {
+    /// `--config PATH`, else `$LINKBACK_CONFIG`, else ``defaultPath`` when it exists, else
+    /// ``installedPath`` when it exists, else ``defaultPath`` (which then is reported missing).
+    public static func path(
+        explicit: String?, environment: [String: String],
+        exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
+    ) -> String {
         if let explicit, !explicit.isEmpty { return explicit }
         if let fromEnvironment = environment[pathVariable], !fromEnvironment.isEmpty { return fromEnvironment }
+        if !exists(defaultPath) && exists(installedPath) { return installedPath }
         return defaultPath
     }
 
@@ -24,7 +32,7 @@ public enum ConfigLoader {
             let reason: String
             if !FileManager.default.fileExists(atPath: path) {
                 reason = "no such file; name the configuration with --config PATH or \(pathVariable)=PATH"
-                    + " (the default, \(defaultPath), is relative to the working directory)"
+                    + " (without them: \(defaultPath) in the working directory, else \(installedPath))"
             } else if !FileManager.default.isReadableFile(atPath: path) {
                 reason = "cannot read the file (permission denied)"
             } else {

@@ -48,6 +48,8 @@ public final class VerificationQueue: Sendable {
     public func run() async throws {
         do {
             try await store.releaseClaims()
+        } catch is CancellationError {
+            return  // stopped before it began (another service failed to start)
         } catch {
             // A database problem must not take the endpoints down; /healthz reports it.
             logger.error("cannot release verification claims", metadata: ["error": "\(error)"])

@@ -78,6 +78,8 @@ public final class WebhookDispatcher: Sendable {
         do {
             try await feed()
             while !Task.isCancelled, await deliverDue() > 0 {}
+        } catch is CancellationError {
+            return  // stopping
         } catch {
             logger.error("webhook outbox failed", metadata: ["error": "\(error)"])
         }
@@ -113,6 +115,8 @@ public final class WebhookDispatcher: Sendable {
         let due: [WebhookDelivery]
         do {
             due = try await store.dueDeliveries(now: now)
+        } catch is CancellationError {
+            return 0
         } catch {
             logger.error("cannot read the webhook outbox", metadata: ["error": "\(error)"])
             return 0
