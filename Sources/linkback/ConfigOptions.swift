@@ -8,7 +8,7 @@ struct ConfigOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The YAML configuration file.",
-            discussion: "Default: $LINKBACK_CONFIG, else config/linkback.yaml in the working directory.",
+            discussion: "Default: $LINKBACK_CONFIG, else config/linkback.yaml in the working directory, else /etc/linkback/linkback.yaml.",
             valueName: "path"))
     var config: String?
 

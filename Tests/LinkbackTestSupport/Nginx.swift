@@ -58,10 +58,11 @@ public final class Nginx: BanEnforcingServer, @unchecked Sendable {
     public let port: Int
     public let configPath: String
 
-    public init(snippet: String) async throws {
+    /// Starts nginx with `snippet` on `port` (a free one when `nil`).
+    public init(snippet: String, port: Int? = nil) async throws {
         directory = try TemporaryDirectory("nginx")
-        port = try FreePort.find()
-        configPath = try Self.configure(in: directory, port: port, snippet: snippet)
+        self.port = try port ?? FreePort.find()
+        configPath = try Self.configure(in: directory, port: self.port, snippet: snippet)
         try await start()
     }
 

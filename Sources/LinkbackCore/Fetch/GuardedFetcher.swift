@@ -230,7 +230,7 @@ public struct GuardedFetcher: SourceFetching {
         return .resource(FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body))
     }
 
-    private static func translate(_ error: any Error) -> FetchFailure {
+    static func translate(_ error: any Error) -> FetchFailure {
         if let failure = error as? FetchFailure { return failure }
         if let client = error as? HTTPClientError {
             switch client {

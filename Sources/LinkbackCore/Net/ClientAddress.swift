@@ -80,3 +80,33 @@ public enum ClientAddress {
         return IPAddress(node)
     }
 }
+
+/// What `GET /webmention?whoami` answers: how Linkback sees the request that asked, so an
+/// operator (and `linkback doctor`) can check, through the proxy, that the client address arrives
+/// as configured.
+public struct ClientProbe: Codable, Sendable, Equatable {
+    /// The address Linkback logs, limits and bans for this request.
+    public var client: String?
+    /// The TCP peer (the proxy, behind one).
+    public var peer: String?
+    /// The configured header's name (`server.forwarded_header`) and its values as received.
+    public var header: String
+    public var headerValues: [String]
+    /// Whether the peer is in `server.trusted_proxies`, so the header is believed.
+    public var peerTrusted: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case client, peer, header
+        case headerValues = "header_values"
+        case peerTrusted = "peer_trusted"
+    }
+
+    public init(peer: IPAddress?, header: ForwardedHeader, values: [String], trustedProxies: [CIDR]) {
+        self.peer = peer.map { $0.unmapped.description }
+        client = ClientAddress.resolve(peer: peer, header: header, values: values, trustedProxies: trustedProxies)?
+            .description
+        self.header = header.fieldName
+        headerValues = values.map { String($0.prefix(256)) }
+        peerTrusted = peer.map { address in trustedProxies.contains { $0.contains(address.unmapped) } } ?? false
+    }
+}

@@ -47,6 +47,36 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    /// Where the schema of the database at `path` stands, read without creating or migrating it.
+    public enum SchemaState: Sendable, Equatable {
+        case missing
+        /// Every known migration applied; the last one's name.
+        case current(String)
+        /// Migrations this Linkback would run at start.
+        case behind(pending: [String])
+        /// Migrated by a newer Linkback.
+        case newer
+    }
+
+    public static func schemaState(path: String) throws(StoreError) -> SchemaState {
+        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            let migrator = SQLiteMigrations.migrator
+            return try queue.read { db in
+                if try migrator.hasBeenSuperseded(db) { return .newer }
+                let applied = try migrator.appliedIdentifiers(db)
+                let pending = migrator.migrations.filter { !applied.contains($0) }
+                return pending.isEmpty ? .current(migrator.migrations.last ?? "") : .behind(pending: pending)
+            }
+        } catch {
+            throw .cannotOpen(path: path, reason: explain(error))
+        }
+    }
+
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
         try await pool.write { db in
             let now = Date()

@@ -15,8 +15,17 @@ struct WebmentionRoutes {
 
     func register(on router: Router<LinkbackRequestContext>) {
         router.post("webmention") { request, context in try await receive(request, context) }
-        router.get("webmention") { _, _ in
-            TextResponse.make(.ok, formPage, type: "text/html; charset=utf-8", headers: [:])
+        router.get("webmention") { request, context in
+            // `?whoami`: how this request's client address arrives (for `linkback doctor`).
+            if request.uri.query == "whoami" {
+                let server = config.server
+                let probe = ClientProbe(
+                    peer: context.peerAddress?.ipAddress.flatMap { IPAddress($0) }, header: server.forwardedHeader,
+                    values: request.headers[values: .init(server.forwardedHeader.fieldName)!],
+                    trustedProxies: server.trustedProxies)
+                return JSONResponse.make(.ok, probe, headers: [.cacheControl: "no-store"])
+            }
+            return TextResponse.make(.ok, formPage, type: "text/html; charset=utf-8", headers: [:])
         }
         router.get("webmention/status/:token") { request, context in try await status(request, context) }
     }

@@ -1,0 +1,132 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// `linkback doctor` against a running test installation: a real Linkback behind a real nginx
+/// with the shipped snippet, a real fail2ban running the shipped filter on its log. A good set-up
+/// is all ✓; a proxy that drops the client address, a proxy Linkback does not trust and an
+/// unwritable log each get the ✗ that names them.
+@Suite(.serialized) struct DoctorTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let filter = repository.appendingPathComponent("config/fail2ban/filter.d/linkback.conf").path
+
+    struct Installation {
+        let linkback: ServerHarness
+        let nginx: Nginx
+        let fail2ban: Fail2ban
+
+        func doctor() async throws -> (status: Int32, checks: [String: [String: Any]], text: String) {
+            let arguments = [
+                "doctor", "--config", linkback.configPath, "--fail2ban-filter", DoctorTests.filter, "--fail2ban-socket",
+                fail2ban.socket,
+            ]
+            let json = try await LinkbackProcess.run(arguments + ["--json"])
+            let text = try await LinkbackProcess.run(arguments, environment: ["NO_COLOR": "1"])
+            var checks: [String: [String: Any]] = [:]
+            for check in (JSON.value(json.stdout) as? [[String: Any]]) ?? [] {
+                if let name = check["name"] as? String { checks[name] = check }
+            }
+            return (json.status, checks, text.stdout)
+        }
+
+        func cleanUp() async {
+            await fail2ban.cleanUp()
+            await nginx.cleanUp()
+            linkback.cleanUp()
+        }
+    }
+
+    /// Linkback on a fixed port (the doctor reads it from the configuration) behind nginx, whose
+    /// address is `server.base_url`.
+    static func install(snippet transform: (String) -> String = { $0 }, trustedProxies: String = "[127.0.0.1]")
+        async throws -> Installation
+    {
+        let proxyPort = try FreePort.find()
+        let linkbackPort = try FreePort.find()
+        let linkback = try await ServerHarness(yaml: """
+            server:
+              port: \(linkbackPort)
+              base_url: http://127.0.0.1:\(proxyPort)
+              public_dir: \(ServerHarness.publicDirectory)
+              trusted_proxies: \(trustedProxies)
+            """)
+        let snippet = try String(contentsOf: repository.appendingPathComponent("config/nginx/linkback.conf"), encoding: .utf8)
+            .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(linkbackPort)")
+        let nginx = try await Nginx(snippet: transform(snippet), port: proxyPort)
+        let work = try TemporaryDirectory("doctor-bans")
+        let fail2ban = try await Fail2ban(shipped: repository.appendingPathComponent("config/fail2ban").path, jail: """
+            filter = linkback
+            logpath = \(linkback.directory.file("fail2ban.log"))
+            action = linkback-nginx[banlist="\(work.file("banned.conf"))", reloadcmd="true"]
+            """)
+        return Installation(linkback: linkback, nginx: nginx, fail2ban: fail2ban)
+    }
+
+    @Test func aGoodSetUpIsAllGreen() async throws {
+        let installation = try await Self.install()
+        let (status, checks, text) = try await installation.doctor()
+        await installation.cleanUp()
+        #expect(status == 0, "\(text)")
+        let names = ["configuration", "database", "rejection log", "fail2ban filter", "server", "public URL", "client address",
+            "fail2ban jail"]
+        #expect(Set(checks.keys) == Set(names), "\(text)")
+        for name in names {
+            #expect(checks[name]?["state"] as? String == "ok", "\(name): \(text)")
+        }
+        #expect((checks["client address"]?["message"] as? String)?.contains("sees this machine as 127.0.0.1") == true, "\(text)")
+        #expect(text.contains("✓ fail2ban jail: linkback is active, 0 currently banned"), "\(text)")
+        #expect(!text.contains("✗"))
+    }
+
+    @Test func aProxyThatDropsTheClientAddressIsNamed() async throws {
+        let installation = try await Self.install(snippet: {
+            $0.split(separator: "\n").filter { !$0.contains("X-Forwarded-For") }.joined(separator: "\n")
+        })
+        let (status, checks, text) = try await installation.doctor()
+        await installation.cleanUp()
+        #expect(status == 1)
+        #expect(checks["client address"]?["state"] as? String == "failed", "\(text)")
+        #expect(text.contains("✗ client address: the proxy sends no X-Forwarded-For"), "\(text)")
+        #expect(text.contains("fix: have the proxy set X-Forwarded-For"), "\(text)")
+        #expect(checks["public URL"]?["state"] as? String == "ok")
+    }
+
+    @Test func aProxyLinkbackDoesNotTrustIsNamed() async throws {
+        let installation = try await Self.install(trustedProxies: "[]")
+        let (status, checks, text) = try await installation.doctor()
+        await installation.cleanUp()
+        #expect(status == 1)
+        #expect(checks["client address"]?["state"] as? String == "failed", "\(text)")
+        #expect(text.contains("fix: add 127.0.0.1 to server.trusted_proxies"), "\(text)")
+    }
+
+    @Test func anUnwritableLogIsNamed() async throws {
+        let installation = try await Self.install()
+        let log = installation.linkback.directory.file("fail2ban.log")
+        try? FileManager.default.removeItem(atPath: log)
+        try FileManager.default.createDirectory(atPath: log, withIntermediateDirectories: false)
+        let (status, checks, text) = try await installation.doctor()
+        await installation.cleanUp()
+        #expect(status == 1)
+        #expect(checks["rejection log"]?["state"] as? String == "failed", "\(text)")
+        #expect(text.contains("✗ rejection log: \(log) is a directory"), "\(text)")
+        // Only that: the rest of the installation is still fine.
+        #expect(checks.values.filter { $0["state"] as? String == "failed" }.count == 1, "\(text)")
+    }
+
+    /// The filter check tries a real rejection line with fail2ban-regex: a filter that does not
+    /// fit the format fails it.
+    @Test func aFilterThatDoesNotMatchTheLogFormatIsNamed() async throws {
+        // (base_url on a closed local port: the HTTP checks fail at once; only the filter matters.)
+        let linkback = try await ServerHarness(
+            yaml: "server:\n  port: 0\n  base_url: http://127.0.0.1:9\n  public_dir: \(ServerHarness.publicDirectory)")
+        defer { linkback.cleanUp() }
+        let filter = try linkback.directory.write(
+            "old-filter.conf", "[Definition]\nfailregex = ^ spam from <HOST>$\nignoreregex =\n")
+        let result = try await LinkbackProcess.run(
+            ["doctor", "--config", linkback.configPath, "--fail2ban-filter", filter], environment: ["NO_COLOR": "1"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("✗ fail2ban filter: \(filter) does not match Linkback's rejection lines"), "\(result.stdout)")
+    }
+}
