@@ -29,12 +29,15 @@ run: build
 	.build/debug/linkback serve --config $(CONFIG)
 
 # Installing on a server (see the README's "Installing on a server"): PREFIX and DESTDIR as usual.
-# BINARY defaults to a release build; `make install BINARY=.build/debug/linkback` skips building.
+# BINARY defaults to the release build; `make install BINARY=.build/debug/linkback` installs another.
 PREFIX ?= /usr/local
 BINARY ?= .build/release/linkback
 export PREFIX DESTDIR
 
-install: $(if $(filter .build/release/linkback,$(BINARY)),release)
+# Builds the release binary first when swift is on the PATH (under sudo it usually is not: run
+# `make release` as yourself first, then `sudo make install` installs what it built).
+install:
+	@if [ "$(BINARY)" = ".build/release/linkback" ] && command -v $(SWIFT) >/dev/null 2>&1; then $(MAKE) release; fi
 	scripts/install.sh install $(BINARY)
 
 install-systemd:
