@@ -4,6 +4,7 @@ import HummingbirdCore
 import LinkbackCore
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// Builds the Linkback HTTP application from its parts. The routes are thin adapters onto
@@ -28,6 +29,9 @@ public struct LinkbackServer: Sendable {
     let formPage: String
     /// Delivers webhooks from the outbox.
     public let webhooks: WebhookDispatcher
+    /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
+    /// (with `metrics.enabled`) only when it is set.
+    public var metricsRegistry: PrometheusCollectorRegistry?
 
     public init(config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger) {
         self.config = config
@@ -70,8 +74,12 @@ public struct LinkbackServer: Sendable {
     /// The router with every route.
     public func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self, options: .autoGenerateHeadEndpoints)
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware())
         HealthRoutes(store: store).register(on: router)
+        if let metricsRegistry, config.metrics.enabled, config.metrics.address == nil {
+            MetricsRoutes(registry: metricsRegistry, store: store).register(on: router)
+        }
         StaticRoutes(directory: config.server.publicDirectory, logger: logger).register(on: router)
         if !config.admin.token.isEmpty {
             AdminAPIRoutes(
@@ -93,6 +101,19 @@ public struct LinkbackServer: Sendable {
         return router
     }
 
+    /// `/metrics` on a listener of its own (`metrics.address`).
+    func metricsApplication(registry: PrometheusCollectorRegistry, address: HostPort) -> some ApplicationProtocol {
+        let router = Router()
+        MetricsRoutes(registry: registry, store: store).register(on: router)
+        let logger = self.logger
+        return Application(
+            router: router, configuration: .init(address: .hostname(address.host, port: address.port ?? 9464)),
+            onServerRunning: { channel in
+                logger.notice("metrics on http://\(address.host):\(channel.localAddress?.port ?? 0)/metrics")
+            },
+            logger: logger)
+    }
+
     static let bareForm = """
         <!DOCTYPE html><html><head><meta charset="utf-8"><title>Send a webmention</title></head><body>
         <form method="post" action="webmention"><p><label>Source <input type="url" name="source" required></label></p>
@@ -112,6 +133,9 @@ public struct LinkbackServer: Sendable {
             VerificationQueueService(queue: queue),
         ]
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
+        if let metricsRegistry, config.metrics.enabled, let address = config.metrics.address {
+            services.append(metricsApplication(registry: metricsRegistry, address: address))
+        }
         return Application(
             router: router(),
             server: .http1(

@@ -3,7 +3,9 @@ import Foundation
 import LinkbackCore
 import LinkbackServer
 import Logging
+import Metrics
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -42,7 +44,17 @@ struct ServeCommand: AsyncParsableCommand {
                 // `linkback stats --database X` finds this server's rejections through it.
                 try? await store.setSetting(.rejectionLog, to: path)
             }
-            let server = LinkbackServer(config: config, store: store, rejectionLog: rejectionLog, logger: logger)
+            var server = LinkbackServer(config: config, store: store, rejectionLog: rejectionLog, logger: logger)
+            if config.metrics.enabled {
+                let registry = PrometheusCollectorRegistry()
+                var factory = PrometheusMetricsFactory(registry: registry)
+                factory.defaultDurationHistogramBuckets = [
+                    .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                    .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+                ]
+                MetricsSystem.bootstrap(factory)
+                server.metricsRegistry = registry
+            }
             let group = ServiceGroup(
                 configuration: .init(
                     services: [server.application()],

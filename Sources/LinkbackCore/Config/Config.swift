@@ -105,6 +105,14 @@ public struct Config: Sendable {
         public var syslogFacility: SyslogFacility
     }
 
+    /// The Prometheus endpoint.
+    public struct Metrics: Sendable {
+        public var enabled: Bool
+        /// A listener of its own (`host:port`), so `/metrics` need not share the public one;
+        /// `nil`: served at `/metrics` on `server.host:server.port`.
+        public var address: HostPort?
+    }
+
     public struct Admin: Sendable {
         /// Empty means the HTTP admin API is off.
         public var token: String
@@ -165,6 +173,7 @@ public struct Config: Sendable {
     public var spam: Spam
     public var logging: Logging
     public var admin: Admin
+    public var metrics: Metrics
     public var api: API
     public var webhooks: [Webhook]
     public var webhookDelivery: WebhookDelivery
@@ -261,6 +270,8 @@ public struct Config: Sendable {
             syslogFacility: SyslogFacility(rawValue: string("logging.syslog_facility")) ?? .authpriv
         )
         admin = Admin(token: string("admin.token"))
+        metrics = Metrics(
+            enabled: bool("metrics.enabled"), address: string("metrics.address").isEmpty ? nil : HostPort(string("metrics.address")))
         guard case .records(let tokenRecords) = values["api.tokens"] else { preconditionFailure("api.tokens is not a list") }
         api = API(
             tokens: tokenRecords.compactMap { record in

@@ -200,6 +200,8 @@ extension ConfigKey {
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),
         ConfigKey("admin.token", .string, .string(""), secret: true),
+        ConfigKey("metrics.enabled", .bool, .bool(true)),
+        ConfigKey("metrics.address", .string, .string(""), check: optionalHostPortWithPort),
         ConfigKey(
             "api.tokens",
             .records([.init("token", required: true, secret: true), .init("sites", list: true, required: true)]),
@@ -278,6 +280,12 @@ private func hostPorts(requirePort: Bool) -> @Sendable (ConfigValue) -> String? 
         }
         return nil
     }
+}
+
+private let optionalHostPortWithPort: @Sendable (ConfigValue) -> String? = { value in
+    guard case .string(let text) = value, !text.isEmpty else { return nil }
+    guard let parsed = HostPort(text), parsed.port != nil else { return "expected host:port, \"\(text)\" is not one" }
+    return nil
 }
 
 private let apiTokens: @Sendable (ConfigValue) -> String? = { value in

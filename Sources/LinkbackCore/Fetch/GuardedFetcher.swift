@@ -227,6 +227,7 @@ public struct GuardedFetcher: SourceFetching {
             body.append(contentsOf: chunk.readableBytesView)
         }
         let (mediaType, charset) = ContentTypeHeader.parse(response.headers.first(name: "Content-Type"))
+        LinkbackMetrics.fetched(bytes: body.count)
         return .resource(FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body))
     }
 

@@ -14,8 +14,9 @@ public final class RejectionRecorder: Sendable {
 
     public func record(_ rejection: Rejection) {
         log.record(rejection)
-        if !Self.soft.contains(rejection.reason) {
-            bans.noteRejection(rejection.clientIP.unmapped, at: rejection.date)
+        LinkbackMetrics.rejection(rejection)
+        if !Self.soft.contains(rejection.reason), bans.noteRejection(rejection.clientIP.unmapped, at: rejection.date) {
+            LinkbackMetrics.banStarted()
         }
     }
 }

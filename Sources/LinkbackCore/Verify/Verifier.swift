@@ -44,6 +44,15 @@ public struct Verifier: Sendable {
     }
 
     public func verify(source: URL, target: URL) async -> VerificationOutcome {
+        let started = ContinuousClock.now
+        let outcome = await fetchAndCheck(source: source, target: target)
+        let elapsed = ContinuousClock.now - started
+        LinkbackMetrics.verification(
+            outcome: outcome, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return outcome
+    }
+
+    private func fetchAndCheck(source: URL, target: URL) async -> VerificationOutcome {
         let resource: FetchedResource
         do {
             resource = try await fetcher.fetch(source)

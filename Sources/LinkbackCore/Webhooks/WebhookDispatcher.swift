@@ -153,6 +153,11 @@ public final class WebhookDispatcher: Sendable {
             logger.error("cannot record a webhook delivery", metadata: ["id": "\(item.id)", "error": "\(error)"])
         }
         switch outcome {
+        case .delivered: LinkbackMetrics.webhookDelivery("delivered")
+        case .retry: LinkbackMetrics.webhookDelivery("retry")
+        case .gaveUp: LinkbackMetrics.webhookDelivery("given_up")
+        }
+        switch outcome {
         case .delivered:
             logger.info("webhook delivered", metadata: ["url": "\(item.url)", "event": "\(item.event.rawValue)", "mention": "\(item.mentionID)"])
             return true

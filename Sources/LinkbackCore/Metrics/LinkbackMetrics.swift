@@ -1,0 +1,42 @@
+import Metrics
+
+/// What Linkback counts, through swift-metrics: the server bootstraps a Prometheus backend and
+/// serves it at `/metrics`; anywhere else (the CLI, tests in-process) these go nowhere.
+///
+/// Names follow Prometheus conventions (`_total` for counters, base units). Label values are
+/// from fixed vocabularies (route patterns, reason codes, outcome codes), never from clients.
+public enum LinkbackMetrics {
+    /// An HTTP answer: the route pattern that handled it (`unmatched` for none) and its status.
+    public static func request(route: String, status: Int) {
+        Counter(label: "linkback_http_requests_total", dimensions: [("route", route), ("status", String(status))]).increment()
+    }
+
+    /// A line written to the rejection log.
+    public static func rejection(_ rejection: Rejection) {
+        Counter(
+            label: "linkback_rejections_total",
+            dimensions: [("endpoint", rejection.endpoint.rawValue), ("reason", rejection.reason.rawValue)]
+        ).increment()
+    }
+
+    /// The built-in ban (`spam.ban_after_rejections`) started for an address.
+    public static func banStarted() {
+        Counter(label: "linkback_bans_total").increment()
+    }
+
+    /// A verification finished (queue, pingback, reverify): its outcome code and how long it took.
+    public static func verification(outcome: VerificationOutcome, seconds: Double) {
+        Counter(label: "linkback_verifications_total", dimensions: [("outcome", outcome.code)]).increment()
+        Timer(label: "linkback_verification_duration_seconds").recordSeconds(seconds)
+    }
+
+    /// Bytes read from a source (or any other fetched resource).
+    public static func fetched(bytes: Int) {
+        Counter(label: "linkback_fetch_bytes_total").increment(by: bytes)
+    }
+
+    /// A webhook delivery attempt: `delivered`, `retry` or `given_up`.
+    public static func webhookDelivery(_ outcome: String) {
+        Counter(label: "linkback_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
+    }
+}
