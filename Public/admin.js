@@ -160,10 +160,63 @@ function definitions(title, counts) {
   return box;
 }
 
+const svgNS = "http://www.w3.org/2000/svg";
+
+function svg(name, attributes, text) {
+  const element = document.createElementNS(svgNS, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+// Rejections per hour as stacked bars: refused while banned (bottom) and every other rejection.
+function chart(hours) {
+  const figure = document.createElement("figure");
+  figure.className = "chart";
+  figure.id = "rejections-chart";
+  const total = hours.reduce((sum, h) => sum + h.rejected + h.banned, 0);
+  const caption = document.createElement("figcaption");
+  caption.textContent = `Rejections per hour, last 24 h: ${total} in all`;
+  const width = 480, height = 120, axis = 16;
+  const top = Math.max(1, ...hours.map((h) => h.rejected + h.banned));
+  const slot = width / Math.max(1, hours.length);
+  const image = svg("svg", { viewBox: `0 0 ${width} ${height + axis}`, role: "img", "aria-label": caption.textContent });
+  image.append(svg("line", { x1: 0, y1: height, x2: width, y2: height, class: "axis" }));
+  hours.forEach((h, index) => {
+    const x = index * slot + 1;
+    const group = svg("g", { class: "hour" });
+    const time = new Date(h.hour);
+    const label = `${String(time.getUTCHours()).padStart(2, "0")}:00 UTC`;
+    group.append(svg("title", {}, `${label}: ${h.rejected} rejected, ${h.banned} refused while banned`));
+    const bannedHeight = (h.banned / top) * height;
+    const rejectedHeight = (h.rejected / top) * height;
+    if (h.banned > 0) {
+      group.append(svg("rect", { x, y: height - bannedHeight, width: slot - 2, height: bannedHeight, class: "banned" }));
+    }
+    if (h.rejected > 0) {
+      group.append(svg("rect", {
+        x, y: height - bannedHeight - rejectedHeight, width: slot - 2, height: rejectedHeight, class: "rejected" }));
+    }
+    if (index % 6 === 0) group.append(svg("text", { x, y: height + axis - 3, class: "tick" }, label.slice(0, 5)));
+    image.append(group);
+  });
+  image.append(svg("text", { x: width, y: 10, class: "tick", "text-anchor": "end" }, `max ${top}/h`));
+  const legend = document.createElement("p");
+  legend.className = "legend muted";
+  for (const [cls, text] of [["rejected", "rejected"], ["banned", "refused while banned"]]) {
+    const key = document.createElement("span");
+    key.className = `key ${cls}`;
+    key.textContent = text;
+    legend.append(key);
+  }
+  figure.append(caption, image, legend);
+  return figure;
+}
+
 async function stats() {
   const s = await api("stats");
-  $("stats").replaceChildren(definitions("By status", s.by_status), definitions("Rejections, last 24 h", s.rejections_24h),
-    definitions("Webhook deliveries", s.webhook_deliveries));
+  $("stats").replaceChildren(chart(s.rejections_hourly || []), definitions("By status", s.by_status),
+    definitions("Rejections, last 24 h", s.rejections_24h), definitions("Webhook deliveries", s.webhook_deliveries));
 }
 
 async function open() {

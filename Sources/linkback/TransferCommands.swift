@@ -167,7 +167,6 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reportingFailures {
             let config = try store.loadConfig()
-            let since = Date().addingTimeInterval(-86_400)
             let mentions = try store.openStore()
             let statistics = try await mentions.statistics()
             let outbox = Dictionary(uniqueKeysWithValues: try await mentions.deliveryCounts().map { ($0.key.rawValue, $0.value) })
@@ -176,7 +175,7 @@ struct StatsCommand: AsyncParsableCommand {
             if store.database != nil, store.config.config == nil, let recorded = try await mentions.setting(.rejectionLog) {
                 logPath = recorded
             }
-            let summary = RejectionSummary.read(logPath, since: since)
+            let summary = RejectionSummary.lastDay(logPath)
             let (reasons, offenders) = (summary.byReason, summary.topAddresses)
             if store.json {
                 struct Stats: Encodable {
@@ -186,12 +185,14 @@ struct StatsCommand: AsyncParsableCommand {
                     var by_site: [String: Int]
                     var rejections_24h: [String: Int]
                     var top_offenders_24h: [[String: String]]
+                    var rejections_hourly: [RejectionSummary.Hour]
                     var webhook_deliveries: [String: Int]
                 }
                 Output.json(Stats(
                     by_status: statistics.byStatus, by_protocol: statistics.byProtocol, by_type: statistics.byType,
                     by_site: statistics.bySite, rejections_24h: reasons,
-                    top_offenders_24h: offenders.map { ["ip": $0.0, "rejections": String($0.1)] }, webhook_deliveries: outbox))
+                    top_offenders_24h: offenders.map { ["ip": $0.0, "rejections": String($0.1)] },
+                    rejections_hourly: summary.hourly, webhook_deliveries: outbox))
                 return
             }
             func section(_ title: String, _ counts: [String: Int]) {
@@ -207,6 +208,9 @@ struct StatsCommand: AsyncParsableCommand {
             section("by site", statistics.bySite)
             section("webhook deliveries", outbox.filter { $0.value > 0 })
             section("rejections in the last 24 hours", reasons)
+            let perHour = summary.hourly.map { $0.rejected + $0.banned }
+            print("rejections per hour, oldest first (most: \(perHour.max() ?? 0))")
+            print("  |\(summary.sparkline)|")
             print("top offending addresses, last 24 hours")
             if offenders.isEmpty { print("  (none)") }
             for (ip, count) in offenders { print("  \(Terminal.pad(ip, 24)) \(count)") }

@@ -92,3 +92,33 @@ import Testing
         #expect(throws: RejectionLogError.self) { try RejectionLog(destination: "/proc/linkback/fail2ban.log") }
     }
 }
+
+/// The rejection log read back for stats and the dashboard's graph.
+@Suite struct RejectionSummaryTests {
+    @Test func countsByReasonAddressAndHourIncludingTheRotatedFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let now = try Date("2026-11-26T10:30:00Z", strategy: .iso8601)
+        func line(_ time: String, _ address: String, _ reason: String) -> String {
+            "\(time) linkback[7]: pingback rejected from \(address) reason=\(reason) ua=\"PHP/5.2.10\"\n"
+        }
+        // Yesterday's file, rotated: one line too old for the last day, one inside it.
+        try directory.write("f.log.1", line("2026-11-25T10:59:59Z", "192.0.2.9", "malformed-xml")
+            + line("2026-11-25T11:05:00Z", "192.0.2.1", "malformed-xml"))
+        try directory.write("f.log", line("2026-11-26T09:10:00Z", "192.0.2.1", "banned")
+            + line("2026-11-26T09:20:00Z", "192.0.2.2", "no-link") + "not a rejection line\n"
+            + line("2026-11-26T10:29:00Z", "192.0.2.1", "malformed-xml") + line("2026-11-26T10:31:00Z", "192.0.2.3", "future"))
+        let summary = RejectionSummary.lastDay(directory.file("f.log"), now: now)
+        #expect(summary.hourly.count == 24)
+        #expect(summary.hourly.first?.hour.iso8601 == "2026-11-25T11:00:00Z")
+        #expect(summary.hourly.last?.hour.iso8601 == "2026-11-26T10:00:00Z")
+        #expect(summary.hourly.first?.rejected == 1 && summary.hourly.first?.banned == 0)
+        #expect(summary.hourly[22].rejected == 1 && summary.hourly[22].banned == 1)
+        #expect(summary.hourly[23].rejected == 1)
+        #expect(summary.hourly.map { $0.rejected + $0.banned }.reduce(0, +) == 4)
+        #expect(summary.byReason == ["malformed-xml": 2, "banned": 1, "no-link": 1])
+        #expect(summary.topAddresses.first?.address == "192.0.2.1" && summary.topAddresses.first?.count == 3)
+        #expect(summary.sparkline == "▄" + String(repeating: " ", count: 21) + "█▄")
+        #expect(RejectionSummary.lastDay("syslog", now: now).hourly.allSatisfy { $0.rejected == 0 && $0.banned == 0 })
+    }
+}

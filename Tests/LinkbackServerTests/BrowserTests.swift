@@ -163,6 +163,22 @@ import Testing
             let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
             _ = try await server.waitForStatus(location, in: ["pending"])
         }
+        // The last day's rejections for the graph: a few real ones now, and earlier hours from the
+        // log as a running server would have written it (rejected, and refused while banned).
+        for _ in 0..<3 { _ = try await server.postForm("/webmention", [("source", "junk"), ("target", Self.target)]) }
+        let currentHour = (Date().timeIntervalSince1970 / 3600).rounded(.down) * 3600
+        var earlier = ""
+        for (hoursAgo, rejected, banned) in [(20, 4, 0), (14, 9, 3), (9, 15, 12), (8, 6, 20), (3, 2, 1)] {
+            let stamp = Date(timeIntervalSince1970: currentHour - Double(hoursAgo) * 3600 + 60).iso8601
+            for index in 0..<(rejected + banned) {
+                let reason = index < rejected ? "malformed-xml" : "banned"
+                earlier += "\(stamp) linkback[1]: pingback rejected from 203.0.113.\(hoursAgo) reason=\(reason) ua=\"PHP/5.2.10\"\n"
+            }
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: server.directory.file("fail2ban.log")))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(earlier.utf8))
+        try handle.close()
         // The page's security headers.
         let page = try await server.send("GET", "/admin.html")
         #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
@@ -176,6 +192,18 @@ import Testing
         let result = try await Self.run(
             ["dashboard", url, Self.token, #"[["approve", 1], ["bulk", "spam", [2, 3]]]"#], screenshot: "dashboard.png")
         #expect(result["messages"] as? [String] == ["1: now approved", "2 changed"])
+        // The graph: 24 hours, every hour's counts in its title, stacked bars where there were any.
+        let chart = try #require(result["chart"] as? [String: Any])
+        let hours = chart["hours"] as? [String] ?? []
+        #expect(hours.count == 24)
+        // This hour: the three junk webmentions and the wrong token's 401s.
+        let now = hours.last.flatMap { $0.split(separator: " ").dropFirst(2).first.flatMap { Int($0) } } ?? 0
+        #expect(now >= 3 && hours.last?.hasSuffix(" rejected, 0 refused while banned") == true, "\(hours)")
+        #expect(chart["caption"] as? String == "Rejections per hour, last 24 h: \(72 + now) in all")
+        #expect(hours.filter { $0.hasSuffix(": 0 rejected, 0 refused while banned") }.count == 18, "\(hours)")
+        #expect(hours[hours.count - 1 - 9].hasSuffix(": 15 rejected, 12 refused while banned"), "\(hours)")
+        #expect(chart["bars"] as? Int == 10)
+        #expect((chart["width"] as? Double ?? 0) > 200)
         #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
         let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
         let statuses = Dictionary(uniqueKeysWithValues: (JSON.value(listed.stdout) as? [[String: Any]] ?? []).compactMap { mention in

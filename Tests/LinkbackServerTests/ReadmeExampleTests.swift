@@ -97,6 +97,8 @@ import Glibc
             (#"^Date: .*$"#, "Date: <date>"),
             (#"^Content-Length: \d+$"#, "Content-Length: <n>"),
             (#" \d+[smhd]$"#, " <age>"),
+            // The hourly sparkline shifts when a run crosses an hour.
+            (#"^  \|[ ▁▂▃▄▅▆▇█]{24}\|$"#, "  |<sparkline>|"),
             (#"\s+$"#, ""),
         ]
         for (pattern, replacement) in rules {

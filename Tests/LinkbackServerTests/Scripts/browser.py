@@ -87,6 +87,13 @@ def dashboard(driver, url, token, steps):
     if not driver.find_element(By.ID, "dashboard").is_displayed():
         return {"login_error": driver.find_element(By.ID, "login-error").text, "errors": console_errors(driver)}
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#rows tr"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#rejections-chart"))
+    chart = driver.execute_script("""
+        const figure = document.getElementById('rejections-chart');
+        return { caption: figure.querySelector('figcaption').textContent,
+                 hours: [...figure.querySelectorAll('g.hour title')].map(t => t.textContent),
+                 bars: figure.querySelectorAll('rect').length,
+                 width: figure.querySelector('svg').getBoundingClientRect().width };""")
     screenshot = option("--screenshot")
     if screenshot:
         driver.save_screenshot(screenshot)
@@ -106,7 +113,7 @@ def dashboard(driver, url, token, steps):
         return [...document.querySelectorAll('#rows tr')].map(r => ({
           id: Number(r.dataset.id), text: r.innerText }));""")
     return {"rows": rows, "messages": messages, "stats": driver.find_element(By.ID, "stats").text,
-            "errors": console_errors(driver)}
+            "chart": chart, "errors": console_errors(driver)}
 
 
 def main():
