@@ -45,7 +45,8 @@ public struct LinkbackServer: Sendable {
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
         queue = VerificationQueue(
             store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, logger: logger), policy: policy,
-            rejections: rejections, logger: logger, concurrency: config.verification.concurrency)
+            rejections: rejections, logger: logger, concurrency: config.verification.concurrency,
+            shutdownGrace: .milliseconds(Int64(config.verification.shutdownGraceSeconds * 1000)))
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
             targetFetcher: config.verification.checkTargetExists

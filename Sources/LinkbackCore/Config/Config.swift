@@ -61,6 +61,9 @@ public struct Config: Sendable {
         public var extractionBudget: Int
         /// Threads that parse fetched pages, apart from those that answer HTTP.
         public var parseThreads: Int
+        /// On shutdown, how long verifications in flight may finish before they are abandoned
+        /// (they stay queued and are verified after the next start).
+        public var shutdownGraceSeconds: Double
     }
 
     public struct Webmention: Sendable {
@@ -242,7 +245,8 @@ public struct Config: Sendable {
             maxAttempts: int("verification.max_attempts"),
             retryBaseSeconds: double("verification.retry_base_seconds"),
             extractionBudget: int("verification.extraction_budget"),
-            parseThreads: int("verification.parse_threads")
+            parseThreads: int("verification.parse_threads"),
+            shutdownGraceSeconds: double("verification.shutdown_grace_seconds")
         )
         webmention = Webmention(maxBodyBytes: int("webmention.max_body_bytes"))
         pingback = Pingback(

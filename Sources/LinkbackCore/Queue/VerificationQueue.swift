@@ -6,7 +6,8 @@ import Logging
 /// Mentions are claimed from the store oldest first, so a crash or restart loses nothing: claims
 /// left behind are released when ``run()`` starts. ``notify()`` after storing a mention wakes the
 /// queue at once; otherwise it looks for due retries every ``pollInterval``. ``stop()`` stops
-/// claiming new work and lets verifications in flight finish.
+/// claiming new work and gives verifications in flight ``shutdownGrace`` to finish; the rest are
+/// cancelled without storing anything, so they stay claimed and are queued again at the next start.
 public final class VerificationQueue: Sendable {
     private enum Event: Sendable {
         case wake
@@ -21,13 +22,15 @@ public final class VerificationQueue: Sendable {
     let logger: Logger
     let concurrency: Int
     let pollInterval: Duration
+    let shutdownGrace: Duration
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
 
     public init(
         store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
-        logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1)
+        logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(3)
     ) {
+        self.shutdownGrace = shutdownGrace
         self.store = store
         self.verifier = verifier
         self.policy = policy
@@ -41,7 +44,8 @@ public final class VerificationQueue: Sendable {
     /// Wakes the queue: a mention was stored.
     public func notify() { continuation.yield(.wake) }
 
-    /// Stops claiming new mentions; ``run()`` returns once the verifications in flight are done.
+    /// Stops claiming new mentions; ``run()`` returns once the verifications in flight are done,
+    /// or abandoned after ``shutdownGrace``.
     public func stop() { continuation.yield(.stop) }
 
     /// Runs until ``stop()`` or cancellation. Call once.
@@ -90,6 +94,20 @@ public final class VerificationQueue: Sendable {
                 case .stop?, nil: stopping = true
                 }
             }
+            // Stopping: a moment for the verifications in flight (the ticker wakes this loop to
+            // look at the clock), then the rest are cancelled and stay queued.
+            let deadline = ContinuousClock.now + shutdownGrace
+            waiting: while free < concurrency, ContinuousClock.now < deadline, !Task.isCancelled {
+                switch await iterator.next() {
+                case .done?: free += 1
+                case nil: break waiting
+                default: continue
+                }
+            }
+            if free < concurrency {
+                logger.notice("abandoning verifications in flight; they stay queued", metadata: ["count": "\(concurrency - free)"])
+            }
+            group.cancelAll()
         }
     }
 
@@ -100,6 +118,8 @@ public final class VerificationQueue: Sendable {
             return
         }
         let outcome = await verifier.verify(source: source, target: target)
+        // Abandoned at shutdown: nothing is stored; the claim is released at the next start.
+        guard !Task.isCancelled else { return }
         let result = policy.decide(mention, outcome)
         let stored: Mention?
         do {
