@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall
+.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench
 
 all: build
 
@@ -63,6 +63,13 @@ screenshots: test-deps
 	$(SWIFT) build --build-tests
 	mkdir -p docs/screenshots
 	LINKBACK_SCREENSHOTS=$(CURDIR)/docs/screenshots $(SWIFT) test --skip-build --filter BrowserTests
+
+# The benchmark suite (see BENCHMARKS.md): a release build against nginx, driven by wrk.
+# BENCH_SECONDS, BENCH_RUNS and BENCH_CONNECTIONS tune it.
+bench: deps
+	@scripts/ensure-packages.sh curl wrk nginx-light python3
+	$(SWIFT) build -c release
+	benchmarks/run.sh
 
 clean:
 	rm -rf .build var

@@ -168,33 +168,17 @@ struct StatsCommand: AsyncParsableCommand {
         try await Self.reportingFailures {
             let config = try store.loadConfig()
             let mentions = try store.openStore()
-            let statistics = try await mentions.statistics()
-            let outbox = Dictionary(uniqueKeysWithValues: try await mentions.deliveryCounts().map { ($0.key.rawValue, $0.value) })
             // With --database alone, the rejections are those of the server that uses that database.
             var logPath = config.logging.fail2banLog
             if store.database != nil, store.config.config == nil, let recorded = try await mentions.setting(.rejectionLog) {
                 logPath = recorded
             }
-            let summary = RejectionSummary.lastDay(logPath)
-            let (reasons, offenders) = (summary.byReason, summary.topAddresses)
+            let report = try await StatsReport.read(store: mentions, rejectionLog: logPath)
             if store.json {
-                struct Stats: Encodable {
-                    var by_status: [String: Int]
-                    var by_protocol: [String: Int]
-                    var by_type: [String: Int]
-                    var by_site: [String: Int]
-                    var rejections_24h: [String: Int]
-                    var top_offenders_24h: [[String: String]]
-                    var rejections_hourly: [RejectionSummary.Hour]
-                    var webhook_deliveries: [String: Int]
-                }
-                Output.json(Stats(
-                    by_status: statistics.byStatus, by_protocol: statistics.byProtocol, by_type: statistics.byType,
-                    by_site: statistics.bySite, rejections_24h: reasons,
-                    top_offenders_24h: offenders.map { ["ip": $0.0, "rejections": String($0.1)] },
-                    rejections_hourly: summary.hourly, webhook_deliveries: outbox))
+                Output.json(report)
                 return
             }
+            let summary = report.rejections
             func section(_ title: String, _ counts: [String: Int]) {
                 print(title)
                 if counts.isEmpty { print("  (none)") }
@@ -202,18 +186,18 @@ struct StatsCommand: AsyncParsableCommand {
                     print("  \(Terminal.pad(key, 24)) \(count)")
                 }
             }
-            section("mentions by status", statistics.byStatus)
-            section("by protocol", statistics.byProtocol)
-            section("by type", statistics.byType)
-            section("by site", statistics.bySite)
-            section("webhook deliveries", outbox.filter { $0.value > 0 })
-            section("rejections in the last 24 hours", reasons)
+            section("mentions by status", report.byStatus)
+            section("by protocol", report.byProtocol)
+            section("by type", report.byType)
+            section("by site", report.bySite)
+            section("webhook deliveries", report.webhookDeliveries.filter { $0.value > 0 })
+            section("rejections in the last 24 hours", summary.byReason)
             let perHour = summary.hourly.map { $0.rejected + $0.banned }
             print("rejections per hour, oldest first (most: \(perHour.max() ?? 0))")
             print("  |\(summary.sparkline)|")
             print("top offending addresses, last 24 hours")
-            if offenders.isEmpty { print("  (none)") }
-            for (ip, count) in offenders { print("  \(Terminal.pad(ip, 24)) \(count)") }
+            if summary.topAddresses.isEmpty { print("  (none)") }
+            for (ip, count) in summary.topAddresses { print("  \(Terminal.pad(ip, 24)) \(count)") }
         }
     }
 

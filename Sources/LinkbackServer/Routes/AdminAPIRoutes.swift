@@ -148,13 +148,7 @@ struct AdminAPIRoutes {
         }
         api.get("stats") { request, context in
             try await authorized(request, context) { _ in
-                let statistics = try await store.statistics()
-                let outbox = try await store.deliveryCounts()
-                let rejections = RejectionSummary.lastDay(rejectionLog)
-                return JSONResponse.make(.ok, AdminStats(
-                    by_status: statistics.byStatus, by_protocol: statistics.byProtocol, by_type: statistics.byType,
-                    by_site: statistics.bySite, rejections_24h: rejections.byReason, rejections_hourly: rejections.hourly,
-                    webhook_deliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) })))
+                JSONResponse.make(.ok, try await StatsReport.read(store: store, rejectionLog: rejectionLog))
             }
         }
     }
@@ -267,14 +261,3 @@ struct BulkAnswer: Encodable {
     }
 }
 
-/// `GET /admin/api/stats`.
-struct AdminStats: Encodable {
-    var by_status: [String: Int]
-    var by_protocol: [String: Int]
-    var by_type: [String: Int]
-    var by_site: [String: Int]
-    var rejections_24h: [String: Int]
-    /// The current hour and the 23 before it, oldest first.
-    var rejections_hourly: [RejectionSummary.Hour]
-    var webhook_deliveries: [String: Int]
-}

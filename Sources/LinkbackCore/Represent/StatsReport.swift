@@ -1,0 +1,47 @@
+import Foundation
+
+/// The documented JSON shape of the statistics, the same from `linkback stats --json` and the
+/// admin API's `GET /admin/api/stats`: mentions by status, protocol, type and site; the last day's
+/// rejections by reason, per hour and by address (from the rejection log); webhook deliveries.
+public struct StatsReport: Encodable, Sendable {
+    public var byStatus: [String: Int]
+    public var byProtocol: [String: Int]
+    public var byType: [String: Int]
+    public var bySite: [String: Int]
+    public var rejections: RejectionSummary
+    public var webhookDeliveries: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case byStatus = "by_status"
+        case byProtocol = "by_protocol"
+        case byType = "by_type"
+        case bySite = "by_site"
+        case rejections24h = "rejections_24h"
+        case topOffenders = "top_offenders_24h"
+        case rejectionsHourly = "rejections_hourly"
+        case webhookDeliveries = "webhook_deliveries"
+    }
+
+    /// Reads the store and the rejection log at `rejectionLog` (`logging.fail2ban_log`).
+    public static func read(store: any MentionStore, rejectionLog: String, now: Date = Date()) async throws -> StatsReport {
+        let statistics = try await store.statistics()
+        let outbox = try await store.deliveryCounts()
+        return StatsReport(
+            byStatus: statistics.byStatus, byProtocol: statistics.byProtocol, byType: statistics.byType,
+            bySite: statistics.bySite, rejections: RejectionSummary.lastDay(rejectionLog, now: now),
+            webhookDeliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(byStatus, forKey: .byStatus)
+        try container.encode(byProtocol, forKey: .byProtocol)
+        try container.encode(byType, forKey: .byType)
+        try container.encode(bySite, forKey: .bySite)
+        try container.encode(rejections.byReason, forKey: .rejections24h)
+        try container.encode(
+            rejections.topAddresses.map { ["ip": $0.address, "rejections": String($0.count)] }, forKey: .topOffenders)
+        try container.encode(rejections.hourly, forKey: .rejectionsHourly)
+        try container.encode(webhookDeliveries, forKey: .webhookDeliveries)
+    }
+}

@@ -1,0 +1,2 @@
+-- GET /webmention: Linkback's cheapest route (the form page, from memory).
+wrk.method = "GET"

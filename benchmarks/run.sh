@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Linkback's benchmark suite (`make bench`): a release build of Linkback and Debian's nginx on
+# loopback, driven by wrk. Prints one table: requests per second (the median of BENCH_RUNS runs of
+# BENCH_SECONDS each), p99 latency, and each figure as a ratio of Linkback's cheapest route, so
+# noise on a shared machine cancels; then the verification drain and the server's peak memory.
+#
+#   BENCH_SECONDS=10 BENCH_RUNS=3 BENCH_CONNECTIONS=64 benchmarks/run.sh
+#
+# Every spam limit is off (each request does its full work) and the rejection log is on (each
+# rejection is one line written). Nothing here asserts a speed: BENCHMARKS.md records results.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+RUNS=${BENCH_RUNS:-3}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+BINARY=${BENCH_BINARY:-$root/.build/release/linkback}
+
+[ -x "$BINARY" ] || { echo "bench: no release build at $BINARY (make bench builds it)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make bench installs it)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/linkback-bench.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+NGINX_PORT=$(free_port)
+LINKBACK_PORT=$(free_port)
+
+# nginx: a static file, and any /src/… path answered with the same small page linking the target.
+mkdir -p "$work/www"
+printf '<!DOCTYPE html><html><head><title>Static</title></head><body><p>%s</p></body></html>\n' \
+    "$(head -c 600 /dev/zero | tr '\0' 'x')" > "$work/www/index.html"
+cat > "$work/www/source.html" <<'HTML'
+<!DOCTYPE html><html><head><title>A reply</title></head><body>
+<article class="h-entry"><a class="p-author h-card" href="https://alice.example/">Alice</a>
+<p class="e-content">Nice post, <a class="u-in-reply-to" href="https://blog.example/posts/1">Bob</a>.</p></article>
+</body></html>
+HTML
+cat > "$work/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work;
+    default_type text/html;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $work/www;
+        location /src/ { try_files /source.html =404; }
+    }
+}
+EOF
+nginx -c "$work/nginx.conf"
+
+cat > "$work/linkback.yaml" <<EOF
+server:
+  host: 127.0.0.1
+  port: $LINKBACK_PORT
+  base_url: http://127.0.0.1:$LINKBACK_PORT
+  public_dir: $root/Public
+  max_connections: 4096
+database:
+  path: $work/linkback.sqlite
+sites: [blog.example]
+moderation:
+  auto_approve: true
+fetch:
+  allow_hosts: ["127.0.0.1:$NGINX_PORT"]
+verification:
+  concurrency: 32
+spam:
+  rate_limit_per_minute: 0
+  pair_interval_seconds: 0
+  fetches_per_source_host_per_minute: 0
+  ban_after_rejections: 0
+logging:
+  level: warning
+  fail2ban_log: $work/rejections.log
+EOF
+"$BINARY" serve --config "$work/linkback.yaml" > "$work/linkback.log" 2>&1 &
+linkback_pid=$!
+pids+=("$linkback_pid")
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$LINKBACK_PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+peak_rss=0
+sample_rss() {
+    local rss
+    rss=$(awk '/VmHWM/ {print $2}' "/proc/$linkback_pid/status" 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$peak_rss" ] && peak_rss=$rss
+    return 0
+}
+
+# One scenario: BENCH_RUNS runs; prints "median_rps p99" (p99 of the median run).
+scenario() {
+    local url=$1 script=${2:-}
+    local results=()
+    for _ in $(seq "$RUNS"); do
+        local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency)
+        [ -n "$script" ] && args+=(-s "$here/$script")
+        local out rps p99
+        out=$(BENCH_SOURCE="http://127.0.0.1:$NGINX_PORT/src" wrk "${args[@]}" "$url")
+        rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")
+        p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
+        results+=("$rps $p99")
+        sample_rss
+    done
+    printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+
+base="http://127.0.0.1:$LINKBACK_PORT"
+echo "Linkback $("$BINARY" --version) at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'); $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+echo "wrk -t$THREADS -c$CONNECTIONS, median of $RUNS runs of $SECONDS_PER_RUN s; spam limits off, rejection log on"
+echo
+read -r nginx_rps nginx_p99 <<< "$(scenario "http://127.0.0.1:$NGINX_PORT/index.html")"
+read -r form_rps form_p99 <<< "$(scenario "$base/webmention" form.lua)"
+read -r php_rps php_p99 <<< "$(scenario "$base/xmlrpc" php-pingback.lua)"
+read -r malformed_rps malformed_p99 <<< "$(scenario "$base/xmlrpc" malformed.lua)"
+read -r nonsense_rps nonsense_p99 <<< "$(scenario "$base/webmention" nonsense.lua)"
+read -r accept_rps accept_p99 <<< "$(scenario "$base/webmention" accept.lua)"
+
+# The drain: the backlog left when the accept runs end, verified against nginx's pages.
+metric() { curl -s "$base/metrics" | awk -v series="$1" 'index($0, series " ") == 1 {print int($2)}'; }
+drain_start=$(date +%s.%N)
+backlog=$(metric 'linkback_mentions{status="queued"}')
+while [ "$(metric 'linkback_mentions{status="queued"}')" -gt 0 ]; do sample_rss; sleep 0.2; done
+drain_end=$(date +%s.%N)
+sample_rss
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+row() { printf '| %-62s | %9s | %8s | %6s |\n' "$1" "$2" "$3" "$4"; }
+row "scenario" "req/s" "p99" "ratio"
+row "---" "---" "---" "---"
+row "nginx, a static file" "$nginx_rps" "$nginx_p99" "$(ratio "$nginx_rps" "$form_rps")"
+row "GET /webmention (the form page, from memory)" "$form_rps" "$form_p99" "1.00"
+row "pingback, User-Agent PHP/5.2.10 (refused at the door, logged)" "$php_rps" "$php_p99" "$(ratio "$php_rps" "$form_rps")"
+row "malformed XML-RPC, ordinary user agent (fault -32700, logged)" "$malformed_rps" "$malformed_p99" "$(ratio "$malformed_rps" "$form_rps")"
+row "POST /webmention source=nonsense (400, logged)" "$nonsense_rps" "$nonsense_p99" "$(ratio "$nonsense_rps" "$form_rps")"
+row "distinct valid webmentions, each stored before its 201" "$accept_rps" "$accept_p99" "$(ratio "$accept_rps" "$form_rps")"
+echo
+drained=$(awk -v s="$drain_start" -v e="$drain_end" -v n="$backlog" 'BEGIN { d = e - s; if (d > 0 && n > 0) printf "%.0f", n / d; else print "-" }')
+echo "verification drain: $backlog queued mentions after the accept runs, verified against nginx at $drained mentions/s"
+echo "linkback peak RSS: $(( peak_rss / 1024 )) MB; rejection-log lines written: $(wc -l < "$work/rejections.log")"
