@@ -165,8 +165,6 @@ public protocol MentionStore: Sendable {
     func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
     /// Releases every claim (at start: claims left by a crash).
     func releaseClaims() async throws
-    /// The earliest `nextAttemptAt` among unclaimed queued mentions, for sleeping until then.
-    func nextDueDate() async throws -> Date?
 
     /// Source domains whose verified mentions are approved automatically (besides
     /// `moderation.allow_domains`). Adding returns `false` when the domain was already there.

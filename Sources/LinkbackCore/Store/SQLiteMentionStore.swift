@@ -144,12 +144,17 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
         try await pool.write { db in
+            // Two branches, each walking its own index in reception order and stopping at the
+            // limit: an OR of the two conditions would scan the whole table on every claim.
             let claimed = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM mentions
-                    WHERE \(Self.awaitsVerification) AND claimed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-                    ORDER BY received_at, id LIMIT ?
+                    SELECT * FROM (SELECT * FROM mentions WHERE status = 'queued' AND claimed_at IS NULL
+                        AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY received_at, id LIMIT ?2)
+                    UNION ALL
+                    SELECT * FROM (SELECT * FROM mentions WHERE reverify = 1 AND status != 'queued' AND claimed_at IS NULL
+                        AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY received_at, id LIMIT ?2)
+                    ORDER BY received_at, id LIMIT ?2
                     """,
                 arguments: [now, limit]
             ).map(Self.mention(from:))
@@ -244,17 +249,6 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func releaseClaims() async throws {
         try await pool.write { db in try db.execute(sql: "UPDATE mentions SET claimed_at = NULL WHERE claimed_at IS NOT NULL") }
-    }
-
-    public func nextDueDate() async throws -> Date? {
-        try await pool.read { db in
-            try Date.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(COALESCE(next_attempt_at, received_at)) FROM mentions
-                    WHERE \(Self.awaitsVerification) AND claimed_at IS NULL
-                    """)
-        }
     }
 
     public func mention(id: Int64) async throws -> Mention? {
@@ -573,9 +567,6 @@ public final class SQLiteMentionStore: MentionStore {
         try Row.fetchOne(db, sql: "SELECT * FROM mentions WHERE \(condition)", arguments: arguments)
             .map(mention(from:))
     }
-
-    /// The SQL condition matching ``Mention/awaitsVerification``.
-    private static let awaitsVerification = "(status = 'queued' OR reverify = 1)"
 
     /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.
     private static func statusToKeep(_ db: Database, _ existing: Mention) throws -> MentionStatus? {
