@@ -76,6 +76,7 @@ public struct LinkbackServer: Sendable {
     public func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestMetricsMiddleware())
+        router.add(middleware: InFlightLimitMiddleware(limit: config.server.maxInFlight))
         router.add(middleware: MethodNotAllowedMiddleware())
         HealthRoutes(store: store).register(on: router)
         if let metricsRegistry, config.metrics.enabled, config.metrics.address == nil {

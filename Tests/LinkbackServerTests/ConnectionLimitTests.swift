@@ -123,3 +123,41 @@ import Testing
         await source.stop()
     }
 }
+
+/// `server.max_in_flight` at its edge, with requests really in flight (their bodies half sent).
+@Suite struct InFlightLimitTests {
+    static func halfSentWebmention(port: Int, pause: Duration) async throws -> String {
+        let body = "source=https%3A%2F%2Fa.example%2F&target=https%3A%2F%2Fother.example%2F"
+        let head = "POST /webmention HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        return try await RawHTTP.exchange(
+            port: port, parts: [Array(head.utf8) + Array(body.utf8.prefix(10)), Array(body.utf8.dropFirst(10))], pause: pause)
+    }
+
+    @Test func oneMoreThanTheCapGets503WithRetryAfterAndHealthStillAnswers() async throws {
+        let server = try await ServerHarness(yaml: """
+            server:
+              port: 0
+              base_url: https://mentions.example
+              public_dir: \(ServerHarness.publicDirectory)
+              max_in_flight: 2
+            """)
+        defer { server.cleanUp() }
+        let port = server.port
+        let first = Task { try await Self.halfSentWebmention(port: port, pause: .milliseconds(1500)) }
+        let second = Task { try await Self.halfSentWebmention(port: port, pause: .milliseconds(1500)) }
+        try await Task.sleep(for: .milliseconds(500))  // both are being answered, waiting for their bodies
+        let third = try await server.postForm("/webmention", [("source", "https://b.example/"), ("target", "https://blog.example/")])
+        #expect(third.status == 503)
+        #expect(third.headers["retry-after"] == "1")
+        #expect(third.body.contains("overloaded"))
+        #expect(try await server.send("GET", "/healthz").status == 200)
+        // The two in flight finish normally (a target not on our sites: 400), and then there is room.
+        #expect(RawHTTP.status(try await first.value) == 400)
+        #expect(RawHTTP.status(try await second.value) == 400)
+        let after = try await server.postForm("/webmention", [("source", "https://b.example/"), ("target", "https://blog.example/")])
+        #expect(after.status == 201)
+        // Overload is not the client's fault: only the two 400s reached the rejection log.
+        #expect(server.rejectionLines.count == 2, "\(server.rejectionLines)")
+    }
+}

@@ -21,6 +21,8 @@ public struct Config: Sendable {
         public var idleTimeoutSeconds: Double
         /// Connections open at once; beyond it new connections wait to be accepted.
         public var maxConnections: Int
+        /// Requests answered at once; beyond it, 503 with `Retry-After` (0: no cap).
+        public var maxInFlight: Int
     }
 
     public struct Database: Sendable {
@@ -221,7 +223,8 @@ public struct Config: Sendable {
             publicDirectory: string("server.public_dir"),
             bodyTimeoutSeconds: double("server.body_timeout_seconds"),
             idleTimeoutSeconds: double("server.idle_timeout_seconds"),
-            maxConnections: int("server.max_connections")
+            maxConnections: int("server.max_connections"),
+            maxInFlight: int("server.max_in_flight")
         )
         database = Database(path: string("database.path"))
         sites = strings("sites").compactMap(HostPort.init)

@@ -162,6 +162,7 @@ extension ConfigKey {
         ConfigKey("server.body_timeout_seconds", .double(0.1...600), .double(10)),
         ConfigKey("server.idle_timeout_seconds", .double(0.1...600), .double(10)),
         ConfigKey("server.max_connections", .int(1...1_000_000), .int(1024)),
+        ConfigKey("server.max_in_flight", .int(0...1_000_000), .int(512)),
         ConfigKey("database.path", .string, .string("var/linkback.sqlite"), check: nonEmpty),
         ConfigKey("sites", .strings, .strings([]), check: hostPorts(requirePort: false)),
         ConfigKey("moderation.auto_approve", .bool, .bool(false)),
