@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench
+.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench fuzz
 
 all: build
 
@@ -71,5 +71,10 @@ bench: deps
 	$(SWIFT) build -c release
 	benchmarks/run.sh
 
+# libFuzzer on the parsers of remote data (see FUZZING.md); FUZZ_SECONDS per target (600).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf .build var
+	rm -rf .build .build-fuzz var

@@ -27,6 +27,12 @@ import Testing
         #expect(try MentionCheck.parse("http://bücher.example/").get().absoluteString == "http://xn--bcher-kva.example/")
         #expect(try MentionCheck.parse("http://[::1]:8080/x").get().absoluteString == "http://[::1]:8080/x")
         #expect(CanonicalURL.removingDotSegments("/a/b/c/./../../g") == "/a/g")
+        // Found by fuzzing: a host with an empty label had a canonical form that was not one
+        // (each pass dropped one more dot). Such hosts are refused; one trailing dot is fine.
+        for empty in ["http://xnhCaSubstri../b%C3%BCch", "http://a..b/", "http://.a/", "http://a.../"] {
+            #expect(throws: MentionCheck.Problem.self, "\(empty)") { try MentionCheck.parse(empty).get() }
+        }
+        #expect(try MentionCheck.parse("http://a.example./x").get().absoluteString == "http://a.example/x")
         #expect(CanonicalURL.removingDotSegments("/../a") == "/a")
     }
 

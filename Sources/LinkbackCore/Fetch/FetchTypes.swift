@@ -34,6 +34,14 @@ public struct FetchedResource: Sendable {
     /// Lower-case `charset` parameter of the Content-Type, if any.
     public var charset: String?
     public var body: [UInt8]
+
+    public init(url: URL, status: Int, mediaType: String?, charset: String?, body: [UInt8]) {
+        self.url = url
+        self.status = status
+        self.mediaType = mediaType
+        self.charset = charset
+        self.body = body
+    }
 }
 
 /// Why a fetch produced no usable resource.

@@ -85,11 +85,14 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Where an http(s) URL connects: its host (lower case, without brackets or a trailing dot)
-    /// and its port, the scheme's default when the URL names none.
+    /// and its port, the scheme's default when the URL names none. `nil` for a host with an empty
+    /// label (`a..b`, `a..`): no such name exists, and dropping dots one at a time would give one
+    /// URL several canonical forms (found by fuzzing).
     public init?(endpointOf url: URL) {
         guard var host = url.host?.lowercased(), !host.isEmpty else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.hasSuffix(".") { host.removeLast() }
+        guard !host.isEmpty, !host.hasSuffix("."), !host.hasPrefix("."), !host.contains("..") else { return nil }
         self.init(host: host, port: url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
     }
 
