@@ -10,7 +10,10 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     if case .success(let url) = MentionCheck.parse(text, keepingFragment: true) {
         let canonical = url.absoluteString
         if let again = URL(string: canonical).flatMap({ CanonicalURL.string($0, keepingFragment: true) }) {
-            precondition(again == canonical, "not a fixed point: \(canonical) -> \(again)")
+            if again != canonical {
+                FileHandle.standardError.write(Data("INVARIANT: not a fixed point: \(canonical) -> \(again)\n".utf8))
+                abort()
+            }
         }
         _ = HostName.normalized(url.host ?? "")
     }

@@ -91,6 +91,9 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     public init?(endpointOf url: URL) {
         guard var host = url.host?.lowercased(), !host.isEmpty else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        // An IPv6 literal and nothing else (no zone id, no escapes: found by fuzzing,
+        // `[::ffff:%7e.0.0.1]` had no stable canonical form).
+        if host.contains(":") { guard IPAddress(host) != nil else { return nil } }
         if host.hasSuffix(".") { host.removeLast() }
         guard !host.isEmpty, !host.hasSuffix("."), !host.hasPrefix("."), !host.contains("..") else { return nil }
         self.init(host: host, port: url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
