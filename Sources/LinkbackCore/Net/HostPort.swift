@@ -85,17 +85,22 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Where an http(s) URL connects: its host (lower case, without brackets or a trailing dot)
-    /// and its port, the scheme's default when the URL names none. `nil` for a host with an empty
-    /// label (`a..b`, `a..`): no such name exists, and dropping dots one at a time would give one
-    /// URL several canonical forms (found by fuzzing).
+    /// and its port, the scheme's default when the URL names none. `nil` for a host that is
+    /// neither an IP address nor a host name (``HostName/normalized(_:)``): an empty label
+    /// (`a..b`), characters no name has (`sts=`), an escape in an IPv6 literal. Such URLs had
+    /// more than one canonical form (found by fuzzing).
     public init?(endpointOf url: URL) {
         guard var host = url.host?.lowercased(), !host.isEmpty else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         // An IPv6 literal and nothing else (no zone id, no escapes: found by fuzzing,
         // `[::ffff:%7e.0.0.1]` had no stable canonical form).
-        if host.contains(":") { guard IPAddress(host) != nil else { return nil } }
-        if host.hasSuffix(".") { host.removeLast() }
-        guard !host.isEmpty, !host.hasSuffix("."), !host.hasPrefix("."), !host.contains("..") else { return nil }
+        if host.contains(":") {
+            guard IPAddress(host) != nil else { return nil }
+        } else {
+            // A name must be a host name (`sts=` is not one: found by fuzzing).
+            guard let name = HostName.normalized(host) else { return nil }
+            host = name
+        }
         self.init(host: host, port: url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
     }
 
