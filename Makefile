@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench fuzz sanitize
+.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench fuzz
 
 all: build
 
@@ -76,15 +76,5 @@ FUZZ_SECONDS ?= 600
 fuzz: deps
 	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# The test suite under ThreadSanitizer, then AddressSanitizer (each in its own build folder; the
-# server the end-to-end tests start is built with the same sanitizer). Leaks that LeakSanitizer
-# finds in the test frameworks, not in Linkback, are suppressed by Fuzz/lsan-tests.supp.
-sanitize: test-deps
-	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	timeout --kill-after=30 $(TEST_TIMEOUT) $(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan
-	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan-tests.supp timeout --kill-after=30 $(TEST_TIMEOUT) \
-		$(SWIFT) test --skip-build --no-parallel --sanitize=address --scratch-path .build-asan
-
 clean:
-	rm -rf .build .build-fuzz .build-tsan .build-asan var
+	rm -rf .build .build-fuzz var
