@@ -26,7 +26,7 @@ struct DoctorCommand: AsyncParsableCommand {
             let doctor = Doctor(
                 config: config, configPath: path,
                 options: Doctor.Options(
-                    fail2banFilter: fail2banFilter, fail2banSocket: fail2banSocket, sharedFiles: Self.sharedFiles))
+                    fail2banFilter: fail2banFilter, fail2banSocket: fail2banSocket, sharedFiles: InstalledFiles.shared))
             checks = await doctor.run()
         } catch {
             checks = [DoctorCheck(
@@ -50,13 +50,5 @@ struct DoctorCommand: AsyncParsableCommand {
         var text = Terminal.paint(mark, colour) + " \(check.name): \(check.message)"
         if let fix = check.fix { text += "\n    fix: \(fix)" }
         return text
-    }
-
-    /// `PREFIX/share/linkback` beside the installed binary, when there is one.
-    static var sharedFiles: String? {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let shared = executable.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/linkback").path
-        return FileManager.default.fileExists(atPath: shared) ? shared : nil
     }
 }

@@ -74,11 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
     /// `server.public_dir` as configured; when it is relative and missing (a server started
     /// outside a checkout), the installed copy beside the binary: `PREFIX/share/linkback/public`.
     static func publicDirectory(_ configured: String) -> String {
-        guard !configured.hasPrefix("/"), !FileManager.default.fileExists(atPath: configured) else { return configured }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let installed = executable.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/linkback/public").path
-        return FileManager.default.fileExists(atPath: installed) ? installed : configured
+        guard !configured.hasPrefix("/"), !FileManager.default.fileExists(atPath: configured),
+            let installed = InstalledFiles.shared.map({ $0 + "/public" }), FileManager.default.fileExists(atPath: installed)
+        else { return configured }
+        return installed
     }
 
     private static func explain(_ error: any Error, config: Config) -> String {
