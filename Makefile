@@ -3,7 +3,7 @@
 SWIFT ?= swift
 CONFIG ?= config/linkback.yaml
 BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core
+TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core postgresql
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 

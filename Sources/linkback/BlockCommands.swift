@@ -78,7 +78,7 @@ struct BlocksCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reportingFailures {
-            let mentions = try store.openStore()
+            let mentions = try await store.openStore()
             let blocks = try await mentions.blocks()
             if store.json {
                 Output.json(blocks.map(BlockRecord.init))
@@ -104,7 +104,7 @@ struct AllowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reportingFailures {
-            let mentions = try store.openStore()
+            let mentions = try await store.openStore()
             guard let domain else {
                 let domains = try await mentions.allowedDomains()
                 if store.json { Output.json(domains) } else { print(domains.isEmpty ? "No allowed domains." : domains.joined(separator: "\n")) }

@@ -62,7 +62,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reportingFailures {
-            let mentions = try store.openStore()
+            let mentions = try await store.openStore()
             let query = MentionQuery(
                 statuses: all ? nil : (status.isEmpty ? [.pending] : status),
                 // Filters in the forms that are stored: canonical URL, normalised host and domain.

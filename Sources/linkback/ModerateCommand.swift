@@ -26,7 +26,7 @@ struct ModerationOptions: ParsableArguments {
     /// Applies `action` to the selected mentions through ``ModerationService``; refusals are
     /// reported and make the exit status 1.
     func apply(_ action: Moderation, blockSource: Bool = false) async throws {
-        let mentions = try store.openStore()
+        let mentions = try await store.openStore()
         var selected = ids
         if allPending {
             selected = try await mentions.list(MentionQuery(statuses: [.pending], limit: 100_000)).map(\.id)

@@ -34,9 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw Failure("\(error)")
             }
-            let store: SQLiteMentionStore
+            let store: any MentionStore
             do {
-                store = try SQLiteMentionStore(path: config.database.path)
+                store = try await MentionStores.open(config, logger: logger)
             } catch {
                 throw Failure("\(error)")
             }

@@ -16,7 +16,7 @@ struct ShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Self.reportingFailures {
-            let mentions = try store.openStore()
+            let mentions = try await store.openStore()
             guard let mention = try await mentions.mention(id: id) else { throw Failure("no mention with id \(id)") }
             let events = try await mentions.events(mentionID: id)
             if store.json {

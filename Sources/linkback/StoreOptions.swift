@@ -6,7 +6,10 @@ import LinkbackCore
 struct StoreOptions: ParsableArguments {
     @OptionGroup var config: ConfigOptions
 
-    @Option(help: ArgumentHelp("The SQLite database (default: database.path from the configuration).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The SQLite file, or a postgres:// URL (default: database.url or database.path from the configuration).",
+            valueName: "path-or-url"))
     var database: String?
 
     @Flag(help: "Print JSON instead of text (a stable shape for scripts).")
@@ -24,10 +27,18 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store, creating it (and its directory) when it does not exist yet, so any command
     /// works before the first `serve`; or fails with one line.
-    func openStore() throws -> SQLiteMentionStore {
-        let path = try database ?? loadConfig().database.path
+    func openStore() async throws -> any MentionStore {
+        var config = try loadConfig()
+        if let database {
+            if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+                config.database.url = database
+            } else {
+                config.database.url = ""
+                config.database.path = database
+            }
+        }
         do {
-            return try SQLiteMentionStore(path: path)
+            return try await MentionStores.open(config)
         } catch {
             throw Failure("\(error)")
         }

@@ -116,7 +116,7 @@ struct ReverifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reportingFailures {
             let config = try store.loadConfig()
-            let mentions = try store.openStore()
+            let mentions = try await store.openStore()
             var selected: [Mention] = []
             if !ids.isEmpty {
                 for id in ids {
@@ -167,7 +167,7 @@ struct StatsCommand: AsyncParsableCommand {
     func run() async throws {
         try await Self.reportingFailures {
             let config = try store.loadConfig()
-            let mentions = try store.openStore()
+            let mentions = try await store.openStore()
             // With --database alone, the rejections are those of the server that uses that database.
             var logPath = config.logging.fail2banLog
             if store.database != nil, store.config.config == nil, let recorded = try await mentions.setting(.rejectionLog) {

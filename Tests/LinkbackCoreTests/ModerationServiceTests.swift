@@ -4,26 +4,26 @@ import Testing
 
 @testable import LinkbackCore
 
-/// The moderation use cases on a real SQLite file: compare-and-set transitions, spam blocking its
+/// The moderation use cases on a real SQLite file and a real PostgreSQL database: compare-and-set transitions, spam blocking its
 /// source, blocks marking mentions spam, allow lists in their normal form.
 @Suite struct ModerationServiceTests {
-    private func withStore(_ body: (SQLiteMentionStore) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
-        try await body(store)
-        try await store.close()
+    /// Each test runs on SQLite and on PostgreSQL (see ``StoreConformanceTests``).
+    private func withStore(_ kind: StoreKind, _ body: (any MentionStore) async throws -> Void) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        try await body(fixture.store)
+        try await fixture.store.close()
     }
 
-    private func pending(_ store: SQLiteMentionStore, _ source: String) async throws -> Mention {
+    private func pending(_ store: any MentionStore, _ source: String) async throws -> Mention {
         let received = try await store.receive(
             IncomingMention(source: source, target: "https://blog.example/p", site: "blog.example", protocol: .webmention),
             actor: .server)
         return try await store.transition(id: received.mention.id, to: .pending, actor: .server, reason: nil)
     }
 
-    @Test func aStatusThatChangedBetweenReadAndWriteIsNotOverwritten() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func aStatusThatChangedBetweenReadAndWriteIsNotOverwritten(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let mention = try await pending(store, "https://a.example/1")
             // A re-send puts it back in the queue: it is no longer verified.
             _ = try await store.receive(
@@ -42,8 +42,8 @@ import Testing
         }
     }
 
-    @Test func spamBlocksTheSourceDomainOrSitePrefix() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func spamBlocksTheSourceDomainOrSitePrefix(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let service = ModerationService(store: store, actor: .cli)
             let named = try await pending(store, "https://www.Spam.example/x")
             let address = try await pending(store, "http://203.0.113.7:8080/x")
@@ -68,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func bulkActionsReportEachMention() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func bulkActionsReportEachMention(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let a = try await pending(store, "https://a.example/1")
             let b = try await pending(store, "https://b.example/1")
             try await store.transition(id: b.id, to: .approved, actor: .cli, reason: nil)
@@ -85,8 +85,8 @@ import Testing
         }
     }
 
-    @Test func allowTakesTheNormalForm() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func allowTakesTheNormalForm(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let service = ModerationService(store: store, actor: .cli)
             let added = try await service.allow("Bücher.Example.")
             let domains = try await store.allowedDomains()

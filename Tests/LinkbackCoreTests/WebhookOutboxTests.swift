@@ -5,7 +5,7 @@ import Testing
 
 @testable import LinkbackCore
 
-/// The webhook outbox on a real SQLite file: which status changes are announced, the payload and
+/// The webhook outbox on a real SQLite file and a real PostgreSQL database: which status changes are announced, the payload and
 /// its signature, backoff and giving up. (Delivery over HTTP to a real receiver is tested end to
 /// end in `WebhookDeliveryTests`.)
 @Suite struct WebhookOutboxTests {
@@ -29,15 +29,15 @@ import Testing
 
     static let hook = Config.Webhook(url: "https://hooks.example/in", secret: "a-secret-of-16-chars")
 
-    private func withStore(_ body: (SQLiteMentionStore) async throws -> Void) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
-        try await body(store)
-        try await store.close()
+    /// Each test runs on SQLite and on PostgreSQL (see ``StoreConformanceTests``).
+    private func withStore(_ kind: StoreKind, _ body: (any MentionStore) async throws -> Void) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        try await body(fixture.store)
+        try await fixture.store.close()
     }
 
-    private func dispatcher(_ store: SQLiteMentionStore, _ sender: RecordingSender, hooks: [Config.Webhook] = [hook])
+    private func dispatcher(_ store: any MentionStore, _ sender: RecordingSender, hooks: [Config.Webhook] = [hook])
         -> WebhookDispatcher
     {
         var delivery = Config.defaults.webhookDelivery
@@ -70,8 +70,8 @@ import Testing
         #expect(String(decoding: WebhookPayload.body(stored: Data("{}".utf8), secret: "s"), as: UTF8.self) == #"{"secret":"s"}"#)
     }
 
-    @Test func approvalsUpdatesAndDeletionsByAnyoneAreAnnouncedOnce() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func approvalsUpdatesAndDeletionsByAnyoneAreAnnouncedOnce(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let sender = RecordingSender()
             let webhooks = dispatcher(store, sender)
             let before = try await store.receive(incoming("https://old.example/1"), actor: .server).mention
@@ -113,8 +113,8 @@ import Testing
         }
     }
 
-    @Test func onlyTheEventsAWebhookAsksFor() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func onlyTheEventsAWebhookAsksFor(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let sender = RecordingSender()
             let deletions = Config.Webhook(url: "https://hooks.example/deleted", secret: "another-secret-16", events: [.deleted])
             let webhooks = dispatcher(store, sender, hooks: [Self.hook, deletions])
@@ -128,8 +128,8 @@ import Testing
         }
     }
 
-    @Test func failuresBackOffThenGiveUp() async throws {
-        try await withStore { store in
+    @Test(arguments: StoreKind.allCases) func failuresBackOffThenGiveUp(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
             let sender = RecordingSender(failures: 10)
             let webhooks = dispatcher(store, sender)
             _ = try await webhooks.feed()

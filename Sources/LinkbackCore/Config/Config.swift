@@ -26,7 +26,14 @@ public struct Config: Sendable {
     }
 
     public struct Database: Sendable {
+        /// The SQLite file, used unless ``url`` is set.
         public var path: String
+        /// `postgres://…`: a PostgreSQL database shared by several instances (empty: SQLite).
+        public var url: String
+        /// A file holding the PostgreSQL password (its first line), when the URL has none.
+        public var passwordFile: String
+        /// The PostgreSQL password, when neither the URL nor a file gives one.
+        public var password: String
     }
 
     public struct Moderation: Sendable {
@@ -66,6 +73,9 @@ public struct Config: Sendable {
         /// On shutdown, how long verifications in flight may finish before they are abandoned
         /// (they stay queued and are verified after the next start).
         public var shutdownGraceSeconds: Double
+        /// With PostgreSQL, how long a claimed verification or webhook delivery is held before
+        /// another instance may take it over (an instance that died holds nothing for longer).
+        public var claimLeaseSeconds: Double
     }
 
     public struct Webmention: Sendable {
@@ -226,7 +236,9 @@ public struct Config: Sendable {
             maxConnections: int("server.max_connections"),
             maxInFlight: int("server.max_in_flight")
         )
-        database = Database(path: string("database.path"))
+        database = Database(
+            path: string("database.path"), url: string("database.url"), passwordFile: string("database.password_file"),
+            password: string("database.password"))
         sites = strings("sites").compactMap(HostPort.init)
         moderation = Moderation(
             autoApprove: bool("moderation.auto_approve"),
@@ -249,7 +261,8 @@ public struct Config: Sendable {
             retryBaseSeconds: double("verification.retry_base_seconds"),
             extractionBudget: int("verification.extraction_budget"),
             parseThreads: int("verification.parse_threads"),
-            shutdownGraceSeconds: double("verification.shutdown_grace_seconds")
+            shutdownGraceSeconds: double("verification.shutdown_grace_seconds"),
+            claimLeaseSeconds: double("verification.claim_lease_seconds")
         )
         webmention = Webmention(maxBodyBytes: int("webmention.max_body_bytes"))
         pingback = Pingback(
@@ -310,6 +323,10 @@ public struct Config: Sendable {
             let value = values[key.name] ?? key.defaultValue
             if key.isSecret, case .string(let secret) = value, !secret.isEmpty {
                 return "\(key.name): ********"
+            }
+            if case .string(let text) = value, text.contains("://") {
+                // A password inside a URL (database.url) is as secret as a secret key.
+                return "\(key.name): \(PostgresLocation.redacted(text))"
             }
             if case .records(let fields) = key.kind, case .records(let records) = value {
                 let masked = records.map { record in

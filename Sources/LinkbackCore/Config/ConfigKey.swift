@@ -164,6 +164,9 @@ extension ConfigKey {
         ConfigKey("server.max_connections", .int(1...1_000_000), .int(1024)),
         ConfigKey("server.max_in_flight", .int(0...1_000_000), .int(512)),
         ConfigKey("database.path", .string, .string("var/linkback.sqlite"), check: nonEmpty),
+        ConfigKey("database.url", .string, .string(""), check: postgresURL),
+        ConfigKey("database.password_file", .string, .string("")),
+        ConfigKey("database.password", .string, .string(""), secret: true),
         ConfigKey("sites", .strings, .strings([]), check: hostPorts(requirePort: false)),
         ConfigKey("moderation.auto_approve", .bool, .bool(false)),
         ConfigKey("moderation.allow_domains", .strings, .strings([]), check: domains),
@@ -180,6 +183,7 @@ extension ConfigKey {
         ConfigKey("verification.extraction_budget", .int(10_000...1_000_000_000), .int(5_000_000)),
         ConfigKey("verification.parse_threads", .int(1...64), .int(1)),
         ConfigKey("verification.shutdown_grace_seconds", .double(0...60), .double(3)),
+        ConfigKey("verification.claim_lease_seconds", .double(1...86_400), .double(60)),
         ConfigKey("verification.max_attempts", .int(1...100), .int(5)),
         ConfigKey("verification.retry_base_seconds", .double(0.01...86_400), .double(60)),
         ConfigKey("webmention.max_body_bytes", .int(256...1_048_576), .int(16_384)),
@@ -233,6 +237,12 @@ private let nonEmpty: @Sendable (ConfigValue) -> String? = { value in
     if case .string(let text) = value, text.trimmingCharacters(in: .whitespaces).isEmpty {
         return "must not be empty"
     }
+    return nil
+}
+
+private let postgresURL: @Sendable (ConfigValue) -> String? = { value in
+    guard case .string(let text) = value, !text.isEmpty else { return nil }
+    if case .failure(let problem) = PostgresLocation.parse(text) { return problem.description }
     return nil
 }
 

@@ -67,7 +67,7 @@ public struct Doctor: Sendable {
 
     public func run() async -> [DoctorCheck] {
         var checks = [DoctorCheck.ok("configuration", "\(configPath) is valid")]
-        checks.append(database())
+        checks.append(await database())
         checks.append(rejectionLog())
         checks.append(await fail2banFilter())
         checks.append(await serverAnswers())
@@ -78,9 +78,15 @@ public struct Doctor: Sendable {
 
     // MARK: Files
 
-    func database() -> DoctorCheck {
-        let path = config.database.path
-        let state: SQLiteMentionStore.SchemaState
+    func database() async -> DoctorCheck {
+        let location: MentionStores.Location
+        do {
+            location = try MentionStores.location(config.database)
+        } catch {
+            return .failed("database", "\(error)", fix: "correct database.url (postgres://user@host/database)")
+        }
+        guard case .sqlite(let path) = location else { return await postgres(location) }
+        let state: SchemaState
         do {
             state = try SQLiteMentionStore.schemaState(path: path)
         } catch {
@@ -104,6 +110,28 @@ public struct Doctor: Sendable {
                     fix: "chown the directory and the file to the user the server runs as")
             }
             return .ok("database", "\(path), schema current (\(last))")
+        }
+    }
+
+    private func postgres(_ location: MentionStores.Location) async -> DoctorCheck {
+        guard case .postgres(let postgres) = location else { return .skipped("database", "not PostgreSQL") }
+        let state: SchemaState
+        do {
+            let store = try await PostgresMentionStore(location: postgres, migrate: false)
+            defer { Task { try? await store.close() } }
+            state = try await store.schemaState()
+        } catch {
+            return .failed(
+                "database", "\(postgres): \(error)",
+                fix: "check database.url, the password (database.password_file) and that PostgreSQL accepts this host")
+        }
+        switch state {
+        case .missing, .behind:
+            return .failed("database", "\(postgres) is not migrated yet", fix: "start one instance: migrations run once at start")
+        case .newer:
+            return .failed("database", "\(postgres) was migrated by a newer Linkback", fix: "run that version on every instance")
+        case .current(let last):
+            return .ok("database", "\(postgres), schema current (\(last))")
         }
     }
 

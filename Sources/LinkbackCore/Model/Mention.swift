@@ -79,6 +79,33 @@ public struct Mention: Sendable, Equatable, Identifiable {
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
+
+    public init(
+        id: Int64, token: String, source: String, target: String, site: String, protocol: MentionProtocol,
+        status: MentionStatus, reason: String? = nil, clientIP: String? = nil, userAgent: String? = nil, received: Date,
+        updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
+        previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false
+    ) {
+        self.id = id
+        self.token = token
+        self.source = source
+        self.target = target
+        self.site = site
+        self.protocol = `protocol`
+        self.status = status
+        self.reason = reason
+        self.clientIP = clientIP
+        self.userAgent = userAgent
+        self.received = received
+        self.updated = updated
+        self.verified = verified
+        self.attempts = attempts
+        self.content = content
+        self.previousStatus = previousStatus
+        self.revision = revision
+        self.nextAttemptAt = nextAttemptAt
+        self.reverifying = reverifying
+    }
 }
 
 /// A request to store a mention that has passed the synchronous checks.
@@ -119,6 +146,18 @@ public struct MentionEvent: Sendable, Equatable {
 
     /// A re-send: it asks for verification and is nothing a webhook reports by itself.
     public var isResend: Bool { reason == Self.resendReason }
+
+    public init(
+        id: Int64, mentionID: Int64, at: Date, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String? = nil
+    ) {
+        self.id = id
+        self.mentionID = mentionID
+        self.at = at
+        self.actor = actor
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
 }
 
 /// A moderator's block on a source domain, a URL prefix or a client address range.
@@ -135,4 +174,12 @@ public struct Block: Sendable, Equatable {
     public var value: String
     public var reason: String?
     public var created: Date
+
+    public init(id: Int64, kind: Kind, value: String, reason: String? = nil, created: Date) {
+        self.id = id
+        self.kind = kind
+        self.value = value
+        self.reason = reason
+        self.created = created
+    }
 }

@@ -64,6 +64,11 @@ public struct ReceiveResult: Sendable, Equatable {
     public var mention: Mention
     /// `false` when the (source, target) pair was known and this was an update.
     public var isNew: Bool
+
+    public init(mention: Mention, isNew: Bool) {
+        self.mention = mention
+        self.isNew = isNew
+    }
 }
 
 /// What verification decided for a claimed mention; see ``MentionStore/complete(_:with:actor:)``.
@@ -82,6 +87,13 @@ public struct StoreStatistics: Sendable, Equatable {
     public var byProtocol: [String: Int]
     public var byType: [String: Int]
     public var bySite: [String: Int]
+
+    public init(byStatus: [String: Int], byProtocol: [String: Int], byType: [String: Int], bySite: [String: Int]) {
+        self.byStatus = byStatus
+        self.byProtocol = byProtocol
+        self.byType = byType
+        self.bySite = bySite
+    }
 }
 
 /// Failures of a ``MentionStore``, phrased for the person running Linkback.
@@ -108,7 +120,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 /// The durable store of mentions, their status history and the moderators' blocks.
 ///
 /// Nothing outside an implementation of this protocol writes SQL. ``SQLiteMentionStore`` is the
-/// embedded default; a server-backed implementation can be added without touching the endpoints.
+/// embedded default; ``PostgresMentionStore`` is shared by several instances. ``MentionStores``
+/// opens the one the configuration names.
 /// Every status change is recorded as a ``MentionEvent`` in the same transaction.
 public protocol MentionStore: Sendable {
     /// Stores a new mention as `queued`, or re-queues a known (source, target) pair as an update
@@ -156,14 +169,16 @@ public protocol MentionStore: Sendable {
 
     /// Claims up to `limit` queued mentions that are due (`nextAttemptAt` passed), oldest first,
     /// and not claimed by another worker. A claimed mention is not handed out again until it is
-    /// completed or the claims are released.
+    /// completed, the claims are released, or (a store several instances share) its claim lease
+    /// runs out.
     func claimQueued(limit: Int, now: Date) async throws -> [Mention]
     /// Records the verification of a claimed mention (and its event) and releases the claim.
     /// Returns `nil`, changing nothing, when the mention was re-sent meanwhile (its revision
     /// changed): the newer revision is verified instead.
     @discardableResult
     func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
-    /// Releases every claim (at start: claims left by a crash).
+    /// At start, releases claims a crash left behind: with SQLite (one server per file) every
+    /// claim; with PostgreSQL none, since a live instance may hold them (leases expire instead).
     func releaseClaims() async throws
 
     /// Source domains whose verified mentions are approved automatically (besides
@@ -187,7 +202,9 @@ public protocol MentionStore: Sendable {
     /// neither loses nor repeats a change).
     func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws
     /// For each URL, its oldest pending delivery that is due: at most one per URL, so one URL
-    /// never has two deliveries in flight.
+    /// never has two deliveries in flight. A store several instances share claims what it
+    /// returns until ``recordDelivery(id:outcome:at:)`` (or the claim lease ends), so no other
+    /// instance sends it meanwhile.
     func dueDeliveries(now: Date) async throws -> [WebhookDelivery]
     /// Records an attempt.
     func recordDelivery(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws
@@ -198,11 +215,11 @@ public protocol MentionStore: Sendable {
     /// Deliveries by state.
     func deliveryCounts() async throws -> [WebhookDelivery.State: Int]
 
-    /// Releases the database; the store is unusable afterwards.
     /// A fact the server records for the other doors onto the same database (see ``StoreSetting``).
     func setting(_ key: StoreSetting) async throws -> String?
     func setSetting(_ key: StoreSetting, to value: String) async throws
 
+    /// Releases the database; the store is unusable afterwards.
     func close() async throws
 }
 
@@ -212,6 +229,17 @@ extension MentionStore {
     public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
         try await transition(id: id, to: status, allowedFrom: nil, actor: actor, reason: reason)
     }
+}
+
+/// Where a database's schema stands, read without creating or migrating it (for `doctor`).
+public enum SchemaState: Sendable, Equatable {
+    case missing
+    /// Every known migration applied; the last one's name.
+    case current(String)
+    /// Migrations this Linkback would run at start.
+    case behind(pending: [String])
+    /// Migrated by a newer Linkback.
+    case newer
 }
 
 /// What a running server records in its database for the CLI and other instances to read.

@@ -48,16 +48,6 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     /// Where the schema of the database at `path` stands, read without creating or migrating it.
-    public enum SchemaState: Sendable, Equatable {
-        case missing
-        /// Every known migration applied; the last one's name.
-        case current(String)
-        /// Migrations this Linkback would run at start.
-        case behind(pending: [String])
-        /// Migrated by a newer Linkback.
-        case newer
-    }
-
     public static func schemaState(path: String) throws(StoreError) -> SchemaState {
         guard FileManager.default.fileExists(atPath: path) else { return .missing }
         var configuration = Configuration()
@@ -287,27 +277,18 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func list(_ query: MentionQuery) async throws -> [Mention] {
-        var (condition, arguments) = Self.filter(query)
-        let direction = query.ascending ? "ASC" : "DESC"
-        let order: String
-        switch query.sort {
-        case .received: order = "received_at \(direction), id \(direction)"
-        case .updated: order = "updated_at \(direction), id \(direction)"
-        case .published: order = "published IS NULL, published \(direction), received_at \(direction), id \(direction)"
-        }
-        _ = arguments.append(contentsOf: [query.limit, query.offset])
-        let sql = "SELECT * FROM mentions WHERE \(condition) ORDER BY \(order) LIMIT ? OFFSET ?"
-        let finalArguments = arguments
+        let (sql, values) = MentionQuerySQL.list(query)
+        let arguments = Self.arguments(values)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: finalArguments).map(Self.mention(from:))
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.mention(from:))
         }
     }
 
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
-        let (condition, arguments) = Self.filter(query)
+        let (sql, values) = MentionQuerySQL.countByType(query)
+        let arguments = Self.arguments(values)
         return try await pool.read { db in
             var counts: [MentionType: Int] = [:]
-            let sql = "SELECT COALESCE(type, 'mention') AS type, COUNT(*) AS n FROM mentions WHERE \(condition) GROUP BY 1"
             for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
                 if let type = MentionType(rawValue: row["type"]) { counts[type, default: 0] += row["n"] as Int }
             }
@@ -315,59 +296,14 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
-    /// The WHERE clause and its arguments for a query's filters.
-    private static func filter(_ query: MentionQuery) -> (String, StatementArguments) {
-        var clauses: [String] = []
-        var arguments = StatementArguments()
-        func any(_ column: String, _ values: [some DatabaseValueConvertible]) {
-            clauses.append("\(column) IN (" + values.map { _ in "?" }.joined(separator: ", ") + ")")
-            _ = arguments.append(contentsOf: StatementArguments(values))
-        }
-        if let statuses = query.statuses, !statuses.isEmpty { any("status", statuses.map(\.rawValue)) }
-        // A page's mentions include those of its parts: `…/post` also selects `…/post#comment-1`
-        // (`#` sorts just before `$`, so the range uses the index).
-        func matchingTargets(_ values: [String]) {
-            var alternatives = ["0"]
-            for value in values {
-                if value.contains("#") {
-                    alternatives.append("target = ?")
-                    _ = arguments.append(contentsOf: [value])
-                } else {
-                    alternatives.append("target = ? OR (target > ? AND target < ?)")
-                    _ = arguments.append(contentsOf: [value, value + "#", value + "$"])
-                }
+    private static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible) in
+            switch value {
+            case .text(let text): return text
+            case .integer(let integer): return integer
+            case .date(let date): return date
             }
-            clauses.append("(" + alternatives.joined(separator: " OR ") + ")")
-        }
-        if let target = query.target { matchingTargets([target]) }
-        if let targets = query.targets { matchingTargets(targets) }
-        if let site = query.site { any("site", [site]) }
-        if let sites = query.sites { any("site", sites) }
-        if let proto = query.protocol { any("protocol", [proto.rawValue]) }
-        if let domain = query.sourceDomain?.lowercased() {
-            // scheme://domain[:port]/… or scheme://sub.domain[:port]/…, the domain matched literally.
-            let literal = SQLLike.literal(domain)
-            var patterns: [String] = []
-            for scheme in ["http://", "https://"] {
-                for host in [literal, "%." + literal] {
-                    patterns.append(scheme + host + "/%")
-                    patterns.append(scheme + host + ":%")
-                }
-            }
-            clauses.append("(" + patterns.map { _ in SQLLike.clause("lower(source)") }.joined(separator: " OR ") + ")")
-            _ = arguments.append(contentsOf: StatementArguments(patterns))
-        }
-        if let type = query.type { any("type", [type.rawValue]) }
-        if let types = query.types { any("type", types.map(\.rawValue)) }
-        if let since = query.since {
-            clauses.append("received_at >= ?")
-            _ = arguments.append(contentsOf: [since])
-        }
-        if let sinceID = query.sinceID {
-            clauses.append("id > ?")
-            _ = arguments.append(contentsOf: [sinceID])
-        }
-        return (clauses.isEmpty ? "1" : clauses.joined(separator: " AND "), arguments)
+        })
     }
 
     public func countByStatus() async throws -> [MentionStatus: Int] {

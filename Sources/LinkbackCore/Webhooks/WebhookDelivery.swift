@@ -7,6 +7,12 @@ public struct OutboxCandidate: Sendable {
     public var mention: Mention
     /// The mention's last status before the event that was not `queued`.
     public var previousSettled: MentionStatus?
+
+    public init(event: MentionEvent, mention: Mention, previousSettled: MentionStatus?) {
+        self.event = event
+        self.mention = mention
+        self.previousSettled = previousSettled
+    }
 }
 
 /// A delivery to be stored in the outbox.
@@ -49,6 +55,24 @@ public struct WebhookDelivery: Sendable, Equatable, Identifiable {
     public var deliveredAt: Date?
     public var givenUpAt: Date?
     public var lastError: String?
+
+    public init(
+        id: Int64, url: String, event: WebhookEvent, mentionID: Int64, eventID: Int64, payload: Data, created: Date,
+        attempts: Int = 0, nextAttemptAt: Date? = nil, deliveredAt: Date? = nil, givenUpAt: Date? = nil, lastError: String? = nil
+    ) {
+        self.id = id
+        self.url = url
+        self.event = event
+        self.mentionID = mentionID
+        self.eventID = eventID
+        self.payload = payload
+        self.created = created
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.deliveredAt = deliveredAt
+        self.givenUpAt = givenUpAt
+        self.lastError = lastError
+    }
 
     public var state: State {
         if deliveredAt != nil { return .delivered }

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+
+/// The one place a ``MentionStore`` is chosen and opened from the configuration: PostgreSQL when
+/// `database.url` is set, else the SQLite file at `database.path`. The server, the CLI and
+/// `doctor` all open their store here.
+public enum MentionStores {
+    /// Which store a configuration names, with everything needed to open it.
+    public enum Location: Sendable, Equatable, CustomStringConvertible {
+        case sqlite(path: String)
+        case postgres(PostgresLocation)
+
+        public var description: String {
+            switch self {
+            case .sqlite(let path): return path
+            case .postgres(let location): return location.description
+            }
+        }
+    }
+
+    /// The store `database` names; the PostgreSQL password from the URL, else `password_file`,
+    /// else `password`.
+    public static func location(_ database: Config.Database) throws(StoreError) -> Location {
+        guard !database.url.isEmpty else { return .sqlite(path: database.path) }
+        var location: PostgresLocation
+        switch PostgresLocation.parse(database.url) {
+        case .success(let parsed): location = parsed
+        case .failure(let problem): throw .cannotOpen(path: PostgresLocation.redacted(database.url), reason: problem.description)
+        }
+        if location.password == nil, !database.passwordFile.isEmpty {
+            do {
+                let text = try String(contentsOfFile: database.passwordFile, encoding: .utf8)
+                location.password = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            } catch {
+                throw .cannotOpen(
+                    path: location.description, reason: "cannot read database.password_file \(database.passwordFile)")
+            }
+        }
+        if location.password == nil, !database.password.isEmpty { location.password = database.password }
+        return .postgres(location)
+    }
+
+    /// Opens (creating and migrating as needed) the store the configuration names.
+    public static func open(_ config: Config, logger: Logger = Logger(label: "linkback.store")) async throws(StoreError)
+        -> any MentionStore
+    {
+        try await open(location(config.database), claimLease: config.verification.claimLeaseSeconds, logger: logger)
+    }
+
+    public static func open(_ location: Location, claimLease: TimeInterval = 60, logger: Logger = Logger(label: "linkback.store"))
+        async throws(StoreError) -> any MentionStore
+    {
+        switch location {
+        case .sqlite(let path): return try SQLiteMentionStore(path: path)
+        case .postgres(let postgres):
+            return try await PostgresMentionStore(location: postgres, claimLease: claimLease, logger: logger)
+        }
+    }
+}

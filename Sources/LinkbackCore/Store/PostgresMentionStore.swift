@@ -1,0 +1,816 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// The mention store for several Linkback instances: one PostgreSQL database they all share.
+///
+/// It keeps ``SQLiteMentionStore``'s semantics exactly (the store conformance tests run against
+/// both) and adds what sharing needs:
+/// - schema migrations run in one transaction under an advisory lock, so instances starting
+///   together migrate once; a schema from a newer Linkback is refused;
+/// - writes to one (source, target) pair are serialised across instances by a transaction-level
+///   advisory lock on the pair; status changes lock the row (`FOR UPDATE`);
+/// - the verification queue claims with `FOR UPDATE SKIP LOCKED`, and a claim is a lease: after
+///   ``claimLease`` another instance may take it over (an instance that died never holds work);
+/// - a webhook delivery is claimed the same way, so each is sent by one instance at a time.
+public final class PostgresMentionStore: MentionStore {
+    public let location: PostgresLocation
+    /// How long a claim (a verification or a webhook delivery in progress) holds before another
+    /// instance may take the work over (`verification.claim_lease_seconds`).
+    public let claimLease: TimeInterval
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+
+    /// Connects, and migrates the schema (once, whichever instance gets there first); with
+    /// `migrate: false` only connects (see ``schemaState()``).
+    public init(
+        location: PostgresLocation, claimLease: TimeInterval = 60, migrate: Bool = true,
+        logger: Logger = Logger(label: "linkback.postgres")
+    ) async throws(StoreError) {
+        self.location = location
+        self.claimLease = claimLease
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database,
+            tls: {
+                switch location.tls {
+                case .disable: return .disable
+                case .prefer: return .prefer(.makeClientConfiguration())
+                case .require: return .require(.makeClientConfiguration())
+                }
+            }())
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.maximumConnections = 32
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+        do {
+            // One direct connection first: a refused connection or a wrong password is reported
+            // at once (the pool would keep retrying in the background).
+            try await Self.probe(location, logger: logger)
+            if migrate {
+                try await self.migrate()
+            } else {
+                try await client.query("SELECT 1", logger: logger)
+            }
+        } catch let error as StoreError {
+            runner.cancel()
+            throw error
+        } catch {
+            runner.cancel()
+            throw .cannotOpen(path: location.description, reason: Self.explain(error))
+        }
+    }
+
+    private static func probe(_ location: PostgresLocation, logger: Logger) async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        try await connection.close()
+    }
+
+    /// Where the schema of the database stands (for `doctor`), without migrating it.
+    public func schemaState() async throws -> SchemaState {
+        let applied = try await appliedMigrations(client.query("SELECT to_regclass('linkback_migrations') IS NOT NULL"))
+        let known = PostgresMigrations.all.map(\.name)
+        if applied.contains(where: { !known.contains($0) }) { return .newer }
+        let pending = known.filter { !applied.contains($0) }
+        return pending.isEmpty ? .current(known.last ?? "") : .behind(pending: pending)
+    }
+
+    private func appliedMigrations(_ exists: PostgresRowSequence) async throws -> [String] {
+        var tableExists = false
+        for try await (value) in exists.decode(Bool.self) { tableExists = value }
+        guard tableExists else { return [] }
+        var names: [String] = []
+        for try await name in try await client.query("SELECT name FROM linkback_migrations ORDER BY name").decode(String.self) {
+            names.append(name)
+        }
+        return names
+    }
+
+    private func migrate() async throws {
+        let location = location
+        try await transaction { connection in
+            // Instances starting together wait here for the first one's migration.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS linkback_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+                logger: self.logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM linkback_migrations", logger: self.logger)
+                .decode(String.self)
+            {
+                applied.insert(name)
+            }
+            let known = Set(PostgresMigrations.all.map(\.name))
+            guard applied.isSubset(of: known) else { throw StoreError.newerSchema(path: location.description) }
+            for migration in PostgresMigrations.all where !applied.contains(migration.name) {
+                for statement in Self.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO linkback_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))", logger: self.logger)
+            }
+        }
+    }
+
+    /// The advisory lock key that serialises migrations.
+    private static let migrationLock: Int64 = 0x6c69_6e6b_6261_636b  // "linkback"
+    /// The advisory lock key that serialises webhook delivery claims.
+    private static let deliveryLock: Int64 = 0x6c69_6e6b_686f_6f6b  // "linkhook"
+
+    /// A migration's statements (each ends a line with `;`; no literal in them contains one).
+    static func statements(_ sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("--") { continue }
+            current += line + "\n"
+            if trimmed.hasSuffix(";") {
+                statements.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements
+    }
+
+    public func close() async throws {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    // MARK: Transactions
+
+    private func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            // The closure's own error, when there is one, is what went wrong.
+            if let closureError = error.closureError { throw closureError }
+            throw StoreError.failed(Self.explain(error))
+        }
+    }
+
+    /// Serialises writes to one (source, target) pair across instances, until the transaction ends.
+    private func lockPair(_ connection: PostgresConnection, source: String, target: String) async throws {
+        try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\(source + "\u{1}" + target), 0))", logger: logger)
+    }
+
+    private func fetchOne(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Mention? {
+        for try await row in try await connection.query(query, logger: logger) {
+            return try Self.mention(from: row)
+        }
+        return nil
+    }
+
+    private func fetchAll(_ query: PostgresQuery) async throws -> [Mention] {
+        var mentions: [Mention] = []
+        for try await row in try await client.query(query, logger: logger) {
+            mentions.append(try Self.mention(from: row))
+        }
+        return mentions
+    }
+
+    // MARK: Receiving
+
+    public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
+        try await transaction { connection in
+            try await self.lockPair(connection, source: incoming.source, target: incoming.target)
+            let now = Date()
+            let existing = try await self.fetchOne(
+                connection,
+                "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
+            if let existing {
+                let previous = try await self.statusToKeep(connection, existing)
+                // A visible mention stays visible while it is verified again (see `Mention.reverifying`).
+                let status: MentionStatus = previous == .approved ? .approved : .queued
+                try await connection.query(
+                    """
+                    UPDATE mentions SET status = \(status.rawValue), previous_status = \(previous?.rawValue),
+                        reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
+                        user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
+                        attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL
+                    WHERE id = \(existing.id)
+                    """, logger: self.logger)
+                try await self.recordEvent(
+                    connection, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason,
+                    at: now)
+                guard let updated = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(existing.id)") else {
+                    throw StoreError.notFound(id: existing.id)
+                }
+                return ReceiveResult(mention: updated, isNew: false)
+            }
+            let id = try await self.insertQueued(connection, incoming, actor: actor, at: now)
+            guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
+                throw StoreError.notFound(id: id)
+            }
+            return ReceiveResult(mention: stored, isNew: true)
+        }
+    }
+
+    public func storeVerified(
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?
+    ) async throws -> Mention {
+        try await transaction { connection in
+            try await self.lockPair(connection, source: incoming.source, target: incoming.target)
+            let now = Date()
+            let previous = try await self.fetchOne(
+                connection,
+                "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
+            let id: Int64
+            if let previous {
+                id = previous.id
+                try await connection.query(
+                    """
+                    UPDATE mentions SET protocol = \(incoming.protocol.rawValue), client_ip = \(incoming.clientIP),
+                        user_agent = \(incoming.userAgent), revision = revision + 1, previous_status = \(previous.status.rawValue),
+                        claimed_at = NULL, next_attempt_at = NULL
+                    WHERE id = \(id)
+                    """, logger: self.logger)
+            } else {
+                id = try await self.insertQueued(connection, incoming, actor: actor, at: received ?? now)
+            }
+            if status == .queued {
+                if let previous, previous.status != .queued {
+                    try await connection.query(
+                        "UPDATE mentions SET status = 'queued', updated_at = \(now) WHERE id = \(id)", logger: self.logger)
+                    try await self.recordEvent(connection, id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now)
+                }
+            } else {
+                try await self.saveVerified(connection, id: id, status: status, content: content, at: now)
+                try await self.recordEvent(
+                    connection, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
+            }
+            guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
+                throw StoreError.notFound(id: id)
+            }
+            return stored
+        }
+    }
+
+    // MARK: Reading
+
+    public func mention(id: Int64) async throws -> Mention? {
+        try await fetchAll("SELECT * FROM mentions WHERE id = \(id)").first
+    }
+
+    public func mention(token: String) async throws -> Mention? {
+        try await fetchAll("SELECT * FROM mentions WHERE token = \(token)").first
+    }
+
+    public func mention(source: String, target: String) async throws -> Mention? {
+        try await fetchAll("SELECT * FROM mentions WHERE source = \(source) AND target = \(target)").first
+    }
+
+    public func list(_ query: MentionQuery) async throws -> [Mention] {
+        let (sql, values) = MentionQuerySQL.list(query)
+        return try await fetchAll(Self.query(sql, values))
+    }
+
+    public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
+        let (sql, values) = MentionQuerySQL.countByType(query)
+        var counts: [MentionType: Int] = [:]
+        for try await (type, count) in try await client.query(Self.query(sql, values), logger: logger).decode((String, Int).self) {
+            if let type = MentionType(rawValue: type) { counts[type, default: 0] += count }
+        }
+        return counts
+    }
+
+    public func countByStatus() async throws -> [MentionStatus: Int] {
+        var result = Dictionary(uniqueKeysWithValues: MentionStatus.allCases.map { ($0, 0) })
+        for (status, count) in try await counts("SELECT status, COUNT(*) FROM mentions GROUP BY status") {
+            if let status = MentionStatus(rawValue: status) { result[status] = count }
+        }
+        return result
+    }
+
+    public func events(mentionID: Int64) async throws -> [MentionEvent] {
+        var events: [MentionEvent] = []
+        for try await row in try await client.query(
+            "SELECT * FROM events WHERE mention_id = \(mentionID) ORDER BY id", logger: logger)
+        {
+            events.append(try Self.event(from: row))
+        }
+        return events
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        StoreStatistics(
+            byStatus: try await counts("SELECT status, COUNT(*) FROM mentions GROUP BY status"),
+            byProtocol: try await counts("SELECT protocol, COUNT(*) FROM mentions GROUP BY protocol"),
+            byType: try await counts("SELECT type, COUNT(*) FROM mentions WHERE type IS NOT NULL GROUP BY type"),
+            bySite: try await counts("SELECT site, COUNT(*) FROM mentions GROUP BY site"))
+    }
+
+    private func counts(_ query: PostgresQuery) async throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for try await (key, count) in try await client.query(query, logger: logger).decode((String?, Int).self) {
+            result[key ?? "-"] = count
+        }
+        return result
+    }
+
+    // MARK: Moderation
+
+    @discardableResult
+    public func transition(
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
+    ) async throws -> Mention {
+        try await transaction { connection in
+            guard var mention = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id) FOR UPDATE") else {
+                throw StoreError.notFound(id: id)
+            }
+            if let allowedFrom, !allowedFrom.contains(mention.status) {
+                throw StoreError.conflict(id: id, status: mention.status)
+            }
+            let now = Date()
+            // A decision made while an approved mention is verified again ends that verification.
+            try await connection.query(
+                """
+                UPDATE mentions SET status = \(status.rawValue), reason = \(reason), updated_at = \(now), reverify = FALSE
+                WHERE id = \(id)
+                """, logger: self.logger)
+            try await self.recordEvent(connection, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            mention.reverifying = false
+            mention.status = status
+            mention.reason = reason
+            mention.updated = Self.rounded(now)
+            return mention
+        }
+    }
+
+    @discardableResult
+    public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
+        try await client.query(
+            """
+            INSERT INTO blocks (kind, value, reason, created_at) VALUES (\(kind.rawValue), \(value), \(reason), \(Date()))
+            ON CONFLICT (kind, value) DO NOTHING
+            """, logger: logger)
+        for try await row in try await client.query(
+            "SELECT * FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value)", logger: logger)
+        {
+            return try Self.block(from: row)
+        }
+        throw StoreError.failed("block was not stored")
+    }
+
+    @discardableResult
+    public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
+        try await changed("DELETE FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value) RETURNING id") > 0
+    }
+
+    public func blocks() async throws -> [Block] {
+        var blocks: [Block] = []
+        for try await row in try await client.query("SELECT * FROM blocks ORDER BY id", logger: logger) {
+            blocks.append(try Self.block(from: row))
+        }
+        return blocks
+    }
+
+    public func allowDomain(_ domain: String) async throws -> Bool {
+        try await changed(
+            """
+            INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(Date())) ON CONFLICT (domain) DO NOTHING
+            RETURNING domain
+            """) > 0
+    }
+
+    public func disallowDomain(_ domain: String) async throws -> Bool {
+        try await changed("DELETE FROM allowed_domains WHERE domain = \(domain) RETURNING domain") > 0
+    }
+
+    public func allowedDomains() async throws -> [String] {
+        var domains: [String] = []
+        for try await domain in try await client.query("SELECT domain FROM allowed_domains ORDER BY domain", logger: logger)
+            .decode(String.self)
+        {
+            domains.append(domain)
+        }
+        return domains
+    }
+
+    /// Runs a statement with a `RETURNING` clause; returns how many rows it returned.
+    private func changed(_ query: PostgresQuery) async throws -> Int {
+        var count = 0
+        for try await _ in try await client.query(query, logger: logger) { count += 1 }
+        return count
+    }
+
+    // MARK: Verification queue
+
+    public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
+        let expired = now.addingTimeInterval(-claimLease)
+        // Unclaimed, or claimed by an instance whose lease ran out; rows another instance is
+        // claiming right now are skipped, not waited for.
+        return try await fetchAll(
+            """
+            UPDATE mentions SET claimed_at = \(now)
+            WHERE id IN (
+                SELECT id FROM mentions
+                WHERE (status = 'queued' OR reverify) AND (claimed_at IS NULL OR claimed_at <= \(expired))
+                    AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
+                ORDER BY received_at, id LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """
+        ).sorted { ($0.received, $0.id) < ($1.received, $1.id) }
+    }
+
+    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
+        try await transaction { connection in
+            guard let current = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id) FOR UPDATE")
+            else { throw StoreError.notFound(id: claimed.id) }
+            guard current.revision == claimed.revision, current.awaitsVerification else { return nil }
+            let now = Date()
+            switch result {
+            case .verified(let status, let content):
+                try await self.saveVerified(connection, id: claimed.id, status: status, content: content, at: now)
+                try await self.recordEvent(
+                    connection, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
+            case .failed(let status, let reason):
+                try await connection.query(
+                    """
+                    UPDATE mentions SET status = \(status.rawValue), reason = \(reason), updated_at = \(now),
+                        attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE
+                    WHERE id = \(claimed.id)
+                    """, logger: self.logger)
+                try await self.recordEvent(
+                    connection, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
+            case .retry(let nextAttempt, let reason):
+                try await connection.query(
+                    """
+                    UPDATE mentions SET reason = \(reason), updated_at = \(now), attempts = attempts + 1, claimed_at = NULL,
+                        next_attempt_at = \(nextAttempt)
+                    WHERE id = \(claimed.id)
+                    """, logger: self.logger)
+            }
+            return try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id)")
+        }
+    }
+
+    /// Nothing: another instance may be verifying what it claimed. Claims of an instance that
+    /// died are taken over when their lease (``claimLease``) runs out.
+    public func releaseClaims() async throws {}
+
+    // MARK: Settings
+
+    public func setting(_ key: StoreSetting) async throws -> String? {
+        for try await value in try await client.query("SELECT value FROM settings WHERE key = \(key.rawValue)", logger: logger)
+            .decode(String.self)
+        {
+            return value
+        }
+        return nil
+    }
+
+    public func setSetting(_ key: StoreSetting, to value: String) async throws {
+        try await client.query(
+            """
+            INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(Date()))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """, logger: logger)
+    }
+
+    // MARK: Webhook outbox
+
+    public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        try await transaction { connection in
+            var newest: Int64 = 0
+            for try await value in try await connection.query("SELECT COALESCE(MAX(id), 0) FROM events", logger: self.logger)
+                .decode(Int64.self)
+            {
+                newest = value
+            }
+            var cursor: Int64?
+            for try await value in try await connection.query(
+                "SELECT last_event_id FROM webhook_cursor WHERE id = 1", logger: self.logger
+            ).decode(Int64.self) {
+                cursor = value
+            }
+            guard let cursor else {
+                try await connection.query(
+                    "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, \(newest)) ON CONFLICT (id) DO NOTHING",
+                    logger: self.logger)
+                return ([], newest)
+            }
+            var events: [MentionEvent] = []
+            for try await row in try await connection.query(
+                "SELECT * FROM events WHERE id > \(cursor) ORDER BY id LIMIT \(limit)", logger: self.logger)
+            {
+                events.append(try Self.event(from: row))
+            }
+            var candidates: [OutboxCandidate] = []
+            for event in events {
+                guard let mention = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(event.mentionID)")
+                else { continue }
+                var settled: MentionStatus?
+                for try await value in try await connection.query(
+                    """
+                    SELECT to_status FROM events WHERE mention_id = \(event.mentionID) AND id < \(event.id)
+                        AND to_status != 'queued'
+                    ORDER BY id DESC LIMIT 1
+                    """, logger: self.logger
+                ).decode(String.self) {
+                    settled = MentionStatus(rawValue: value)
+                }
+                candidates.append(OutboxCandidate(event: event, mention: mention, previousSettled: settled))
+            }
+            return (candidates, events.last?.id ?? cursor)
+        }
+    }
+
+    public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {
+        try await transaction { connection in
+            let now = Date()
+            for delivery in deliveries {
+                // Two instances may turn the same changes into deliveries: the pair (url, event) is unique.
+                try await connection.query(
+                    """
+                    INSERT INTO webhook_deliveries (url, event, mention_id, event_id, payload, created_at, next_attempt_at)
+                    VALUES (\(delivery.url), \(delivery.event.rawValue), \(delivery.mentionID), \(delivery.eventID),
+                        \(delivery.payload), \(now), \(now))
+                    ON CONFLICT (url, event_id) DO NOTHING
+                    """, logger: self.logger)
+            }
+            try await connection.query(
+                "UPDATE webhook_cursor SET last_event_id = GREATEST(last_event_id, \(cursor)) WHERE id = 1", logger: self.logger)
+        }
+    }
+
+    public func dueDeliveries(now: Date) async throws -> [WebhookDelivery] {
+        let until = now.addingTimeInterval(claimLease)
+        return try await transaction { connection in
+            // One instance picks at a time; what it picks is claimed for the lease, so no other
+            // instance sends it (or the next one to the same URL) meanwhile.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.deliveryLock))", logger: self.logger)
+            var due: [WebhookDelivery] = []
+            for try await row in try await connection.query(
+                """
+                SELECT * FROM webhook_deliveries AS d
+                WHERE d.delivered_at IS NULL AND d.given_up_at IS NULL AND d.next_attempt_at <= \(now)
+                    AND (d.claimed_until IS NULL OR d.claimed_until <= \(now))
+                    AND d.id = (SELECT MIN(o.id) FROM webhook_deliveries AS o
+                        WHERE o.url = d.url AND o.delivered_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= \(now))
+                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS c
+                        WHERE c.url = d.url AND c.delivered_at IS NULL AND c.given_up_at IS NULL AND c.claimed_until > \(now))
+                ORDER BY d.id
+                """, logger: self.logger)
+            {
+                due.append(try Self.delivery(from: row))
+            }
+            if !due.isEmpty {
+                try await connection.query(
+                    "UPDATE webhook_deliveries SET claimed_until = \(until) WHERE id = ANY(\(due.map(\.id)))", logger: self.logger)
+            }
+            return due
+        }
+    }
+
+    public func recordDelivery(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws {
+        switch outcome {
+        case .delivered:
+            try await client.query(
+                """
+                UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = \(now), next_attempt_at = NULL,
+                    last_error = NULL, claimed_until = NULL
+                WHERE id = \(id)
+                """, logger: logger)
+        case .retry(let error, let next):
+            try await client.query(
+                """
+                UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = \(next), last_error = \(error),
+                    claimed_until = NULL
+                WHERE id = \(id)
+                """, logger: logger)
+        case .gaveUp(let error):
+            try await client.query(
+                """
+                UPDATE webhook_deliveries SET attempts = attempts + 1, given_up_at = \(now), next_attempt_at = NULL,
+                    last_error = \(error), claimed_until = NULL
+                WHERE id = \(id)
+                """, logger: logger)
+        }
+    }
+
+    public func deliveries(state: WebhookDelivery.State?, limit: Int) async throws -> [WebhookDelivery] {
+        let condition: String
+        switch state {
+        case nil: condition = "TRUE"
+        case .pending?: condition = "delivered_at IS NULL AND given_up_at IS NULL"
+        case .delivered?: condition = "delivered_at IS NOT NULL"
+        case .failed?: condition = "given_up_at IS NOT NULL"
+        }
+        var result: [WebhookDelivery] = []
+        for try await row in try await client.query(
+            "SELECT * FROM webhook_deliveries WHERE \(unescaped: condition) ORDER BY id DESC LIMIT \(limit)", logger: logger)
+        {
+            result.append(try Self.delivery(from: row))
+        }
+        return result
+    }
+
+    public func retryDeliveries(ids: [Int64]?, at now: Date) async throws -> Int {
+        if let ids {
+            return try await changed(
+                """
+                UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = \(now), created_at = \(now)
+                WHERE id = ANY(\(ids)) AND delivered_at IS NULL
+                RETURNING id
+                """)
+        }
+        return try await changed(
+            """
+            UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = \(now), created_at = \(now)
+            WHERE given_up_at IS NOT NULL
+            RETURNING id
+            """)
+    }
+
+    public func deliveryCounts() async throws -> [WebhookDelivery.State: Int] {
+        for try await (pending, delivered, failed) in try await client.query(
+            """
+            SELECT COUNT(*) FILTER (WHERE delivered_at IS NULL AND given_up_at IS NULL),
+                COUNT(*) FILTER (WHERE delivered_at IS NOT NULL), COUNT(*) FILTER (WHERE given_up_at IS NOT NULL)
+            FROM webhook_deliveries
+            """, logger: logger
+        ).decode((Int, Int, Int).self) {
+            return [.pending: pending, .delivered: delivered, .failed: failed]
+        }
+        return [.pending: 0, .delivered: 0, .failed: 0]
+    }
+
+    // MARK: - Rows
+
+    /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.
+    private func statusToKeep(_ connection: PostgresConnection, _ existing: Mention) async throws -> MentionStatus? {
+        var rejectedBy: Actor?
+        if existing.status == .rejected {
+            for try await actor in try await connection.query(
+                """
+                SELECT actor FROM events WHERE mention_id = \(existing.id) AND to_status = 'rejected' ORDER BY id DESC LIMIT 1
+                """, logger: logger
+            ).decode(String.self) {
+                rejectedBy = Actor(rawValue: actor)
+            }
+        }
+        return VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
+    }
+
+    private func insertQueued(_ connection: PostgresConnection, _ incoming: IncomingMention, actor: Actor, at now: Date)
+        async throws -> Int64
+    {
+        var inserted: Int64?
+        for try await id in try await connection.query(
+            """
+            INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at, updated_at)
+            VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site), \(incoming.protocol.rawValue),
+                'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now))
+            RETURNING id
+            """, logger: logger
+        ).decode(Int64.self) {
+            inserted = id
+        }
+        guard let inserted else { throw StoreError.failed("mention was not stored") }
+        try await recordEvent(connection, inserted, actor: actor, from: nil, to: .queued, reason: "received", at: now)
+        return inserted
+    }
+
+    private func saveVerified(_ connection: PostgresConnection, id: Int64, status: MentionStatus, content: MentionContent, at now: Date)
+        async throws
+    {
+        try await connection.query(
+            """
+            UPDATE mentions SET status = \(status.rawValue), reason = NULL, updated_at = \(now), verified_at = \(now),
+                attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE,
+                type = \(content.type.rawValue), rsvp = \(content.rsvp), title = \(content.title), excerpt = \(content.excerpt),
+                content_html = \(content.contentHTML), content_text = \(content.contentText),
+                author_name = \(content.authorName), author_url = \(content.authorURL), author_photo = \(content.authorPhoto),
+                published = \(content.published)
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    private func recordEvent(
+        _ connection: PostgresConnection, _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus,
+        reason: String?, at: Date
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
+            VALUES (\(mentionID), \(at), \(actor.rawValue), \(from?.rawValue), \(to.rawValue), \(reason))
+            """, logger: logger)
+    }
+
+    /// A query with `?` placeholders and their values.
+    private static func query(_ sql: String, _ values: [SQLValue]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .integer(let integer): bindings.append(integer)
+            case .date(let date): bindings.append(date)
+            }
+        }
+        return PostgresQuery(unsafeSQL: MentionQuerySQL.numbered(sql), binds: bindings)
+    }
+
+    /// PostgreSQL keeps microseconds: a date as it reads back.
+    private static func rounded(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000)
+    }
+
+    private static func mention(from postgresRow: PostgresRow) throws -> Mention {
+        let row = postgresRow.makeRandomAccess()
+        var content: MentionContent?
+        if let type = try row["type"].decode(String?.self).flatMap(MentionType.init(rawValue:)) {
+            content = MentionContent(
+                type: type, rsvp: try row["rsvp"].decode(String?.self), title: try row["title"].decode(String?.self),
+                excerpt: try row["excerpt"].decode(String?.self), contentHTML: try row["content_html"].decode(String?.self),
+                contentText: try row["content_text"].decode(String?.self), authorName: try row["author_name"].decode(String?.self),
+                authorURL: try row["author_url"].decode(String?.self), authorPhoto: try row["author_photo"].decode(String?.self),
+                published: try row["published"].decode(String?.self))
+        }
+        return Mention(
+            id: try row["id"].decode(Int64.self), token: try row["token"].decode(String.self),
+            source: try row["source"].decode(String.self), target: try row["target"].decode(String.self),
+            site: try row["site"].decode(String.self),
+            protocol: MentionProtocol(rawValue: try row["protocol"].decode(String.self)) ?? .webmention,
+            status: MentionStatus(rawValue: try row["status"].decode(String.self)) ?? .queued,
+            reason: try row["reason"].decode(String?.self), clientIP: try row["client_ip"].decode(String?.self),
+            userAgent: try row["user_agent"].decode(String?.self), received: try row["received_at"].decode(Date.self),
+            updated: try row["updated_at"].decode(Date.self), verified: try row["verified_at"].decode(Date?.self),
+            attempts: try row["attempts"].decode(Int.self), content: content,
+            previousStatus: try row["previous_status"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
+            revision: try row["revision"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
+            reverifying: try row["reverify"].decode(Bool.self))
+    }
+
+    private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {
+        let row = postgresRow.makeRandomAccess()
+        return MentionEvent(
+            id: try row["id"].decode(Int64.self), mentionID: try row["mention_id"].decode(Int64.self),
+            at: try row["at"].decode(Date.self), actor: Actor(rawValue: try row["actor"].decode(String.self)) ?? .server,
+            from: try row["from_status"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
+            to: MentionStatus(rawValue: try row["to_status"].decode(String.self)) ?? .queued,
+            reason: try row["reason"].decode(String?.self))
+    }
+
+    private static func delivery(from postgresRow: PostgresRow) throws -> WebhookDelivery {
+        let row = postgresRow.makeRandomAccess()
+        var payload = try row["payload"].decode(ByteBuffer.self)
+        return WebhookDelivery(
+            id: try row["id"].decode(Int64.self), url: try row["url"].decode(String.self),
+            event: WebhookEvent(rawValue: try row["event"].decode(String.self)) ?? .approved,
+            mentionID: try row["mention_id"].decode(Int64.self), eventID: try row["event_id"].decode(Int64.self),
+            payload: Data(payload.readBytes(length: payload.readableBytes) ?? []), created: try row["created_at"].decode(Date.self),
+            attempts: try row["attempts"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
+            deliveredAt: try row["delivered_at"].decode(Date?.self), givenUpAt: try row["given_up_at"].decode(Date?.self),
+            lastError: try row["last_error"].decode(String?.self))
+    }
+
+    private static func block(from postgresRow: PostgresRow) throws -> Block {
+        let row = postgresRow.makeRandomAccess()
+        return Block(
+            id: try row["id"].decode(Int64.self), kind: Block.Kind(rawValue: try row["kind"].decode(String.self)) ?? .domain,
+            value: try row["value"].decode(String.self), reason: try row["reason"].decode(String?.self),
+            created: try row["created_at"].decode(Date.self))
+    }
+
+    static func explain(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying {
+                // NIO's connection errors name each address tried; the first cause says enough.
+                if let io = underlying as? IOError { return io.description }
+                let text = String(describing: underlying)
+                if text.contains("connectionRefused") || text.contains("Connection refused") {
+                    return "connection refused (is PostgreSQL running and listening there?)"
+                }
+                return text
+            }
+            return "\(error.code)"
+        }
+        if let error = error as? PostgresTransactionError {
+            return [error.beginError, error.closureError, error.commitError, error.rollbackError].compactMap { $0 }
+                .map(explain).first ?? "transaction failed"
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,293 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+@testable import LinkbackCore
+
+/// One behaviour for every store: each test runs against SQLite and against a real PostgreSQL
+/// (a throwaway cluster, see ``PostgresCluster``) — every query, transition, queue claim,
+/// outbox step, block and compare-and-set moderation.
+@Suite struct StoreConformanceTests {
+    private func incoming(_ source: String = "https://alice.example/post", target: String = "https://blog.example/a")
+        -> IncomingMention
+    {
+        StoreFixture.incoming(source, target: target)
+    }
+
+    @Test(arguments: StoreKind.allCases) func receiveCreatesThenUpdatesTheSameRow(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let first = try await store.receive(incoming(), actor: .server)
+        #expect(first.isNew)
+        #expect(first.mention.status == .queued)
+        #expect(first.mention.token.count == 32)
+        #expect(first.mention.clientIP == "203.0.113.5")
+
+        try await store.transition(id: first.mention.id, to: .approved, actor: .cli, reason: nil)
+        let second = try await store.receive(incoming(), actor: .server)
+        #expect(!second.isNew)
+        #expect(second.mention.id == first.mention.id)
+        #expect(second.mention.token == first.mention.token)
+        #expect(second.mention.status == .approved && second.mention.reverifying)
+        #expect(try await store.list(MentionQuery()).count == 1)
+
+        let other = try await store.receive(incoming("https://bob.example/"), actor: .server)
+        #expect(other.mention.token != first.mention.token)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func everyStatusChangeIsAnEvent(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let id = try await store.receive(incoming(), actor: .server).mention.id
+        try await store.transition(id: id, to: .pending, actor: .server, reason: nil)
+        let rejected = try await store.transition(id: id, to: .rejected, actor: .cli, reason: "off-topic")
+        #expect(rejected.status == .rejected)
+        #expect(rejected.reason == "off-topic")
+        let events = try await store.events(mentionID: id)
+        #expect(events.map(\.to) == [.queued, .pending, .rejected])
+        #expect(events.map(\.from) == [nil, .queued, .pending])
+        #expect(events.map(\.actor) == [.server, .server, .cli])
+        #expect(events.last?.reason == "off-topic")
+        await #expect(throws: StoreError.notFound(id: 999)) {
+            try await store.transition(id: 999, to: .approved, actor: .cli, reason: nil)
+        }
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func listFiltersAndCounts(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let a = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        let b = try await store.receive(incoming("https://b.example/"), actor: .server).mention
+        _ = try await store.receive(incoming("https://c.example/", target: "https://blog.example/b"), actor: .server)
+        try await store.transition(id: a.id, to: .approved, actor: .cli, reason: nil)
+
+        #expect(try await store.list(MentionQuery(statuses: [.approved])).map(\.id) == [a.id])
+        #expect(try await store.list(MentionQuery(statuses: [.queued], target: "https://blog.example/a")).map(\.id) == [b.id])
+        #expect(try await store.list(MentionQuery(limit: 1)).count == 1)
+        #expect(try await store.list(MentionQuery(protocol: .pingback)).isEmpty)
+        let counts = try await store.countByStatus()
+        #expect(counts[.approved] == 1)
+        #expect(counts[.queued] == 2)
+        #expect(counts[.spam] == 0)
+        #expect(try await store.mention(token: a.token)?.id == a.id)
+        #expect(try await store.mention(source: "https://b.example/", target: "https://blog.example/a")?.id == b.id)
+        #expect(try await store.mention(token: "nope") == nil)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func blocksAreUniqueAndRemovable(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let first = try await store.addBlock(kind: .domain, value: "spam.example", reason: "spam")
+        let again = try await store.addBlock(kind: .domain, value: "spam.example", reason: "other")
+        #expect(first == again)
+        try await store.addBlock(kind: .ip, value: "192.0.2.0/24", reason: nil)
+        #expect(try await store.blocks().map(\.value) == ["spam.example", "192.0.2.0/24"])
+        #expect(try await store.removeBlock(kind: .domain, value: "spam.example"))
+        #expect(try await store.removeBlock(kind: .domain, value: "spam.example") == false)
+        #expect(try await store.blocks().count == 1)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func twoStoresOnOneDatabaseSeeEachOthersWrites(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let server = fixture.store
+        let cli = try await fixture.reopen()
+        let id = try await server.receive(incoming(), actor: .server).mention.id
+        try await cli.transition(id: id, to: .approved, actor: .cli, reason: nil)
+        #expect(try await server.mention(id: id)?.status == .approved)
+        try await server.close()
+        try await cli.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func claimsAreExclusiveAndStaleResultsAreDiscarded(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let first = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        _ = try await store.receive(incoming("https://b.example/"), actor: .server)
+
+        let claimed = try await store.claimQueued(limit: 1, now: Date())
+        #expect(claimed.map(\.id) == [first.id])
+        #expect(try await store.claimQueued(limit: 5, now: Date()).count == 1)
+        #expect(try await store.claimQueued(limit: 5, now: Date()).isEmpty)
+
+        // A re-send during verification makes the claimed result stale.
+        _ = try await store.receive(incoming("https://a.example/"), actor: .server)
+        let stale = try await store.complete(claimed[0], with: .verified(status: .approved, content: MentionContent()), actor: .server)
+        #expect(stale == nil)
+        #expect(try await store.mention(id: first.id)?.status == .queued)
+
+        let again = try await store.claimQueued(limit: 5, now: Date())
+        #expect(again.map(\.id) == [first.id])
+        let content = MentionContent(type: .reply, title: "T", authorName: "A")
+        let done = try await store.complete(again[0], with: .verified(status: .approved, content: content), actor: .server)
+        #expect(done?.status == .approved)
+        #expect(done?.content == content)
+        #expect(done?.verified != nil)
+        try await store.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func retriesWaitUntilDueAndClaimsEndAtStartOrWithTheirLease(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let id = try await store.receive(incoming(), actor: .server).mention.id
+        let now = Date()
+        let claimed = try await store.claimQueued(limit: 1, now: now)
+        let retried = try await store.complete(claimed[0], with: .retry(nextAttempt: now.addingTimeInterval(60), reason: "timed-out"), actor: .server)
+        #expect(retried?.status == .queued && retried?.attempts == 1 && retried?.reason == "timed-out")
+        #expect(try await store.claimQueued(limit: 1, now: now).isEmpty)
+        #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
+        #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).isEmpty)
+        try await store.releaseClaims()
+        switch kind {
+        case .sqlite:
+            // One server per file: what was claimed when it stopped is free at the next start.
+            #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
+        case .postgres:
+            // A live instance may be verifying it: nothing is released; the claim's lease ends it.
+            let lease = StoreFixture.postgresClaimLease
+            #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).isEmpty)
+            #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(60 + lease)).isEmpty)
+            #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(62 + lease)).map(\.id) == [id])
+        }
+        try await store.close()
+    }
+
+    /// #16 item 7: `…/a#comment-1` and `…/a` are two mentions; a query for the page finds both,
+    /// one for the part finds it alone, and no other page leaks in.
+    @Test(arguments: StoreKind.allCases) func targetsWithFragmentsAreTheirOwnMentionsOfThePage(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let page = try await store.receive(incoming(target: "https://blog.example/a"), actor: .server)
+        let part = try await store.receive(incoming(target: "https://blog.example/a#comment-1"), actor: .server)
+        _ = try await store.receive(incoming(target: "https://blog.example/a2"), actor: .server)
+        _ = try await store.receive(incoming(target: "https://blog.example/a/b"), actor: .server)
+        #expect(part.isNew && part.mention.id != page.mention.id)
+        let forPage = try await store.list(MentionQuery(target: "https://blog.example/a", ascending: true))
+        #expect(forPage.map(\.id) == [page.mention.id, part.mention.id])
+        #expect(try await store.list(MentionQuery(target: "https://blog.example/a#comment-1")).map(\.id) == [part.mention.id])
+        #expect(try await store.list(MentionQuery(targets: ["https://blog.example/a2", "https://blog.example/a#x"])).count == 1)
+        #expect(try await store.list(MentionQuery(targets: [])).isEmpty)
+        try await store.close()
+    }
+
+    /// #16 item 6: a re-sent approved mention stays approved and visible while it is verified
+    /// again; retries keep it so; only gone or no-link takes it down. A re-sent pending mention
+    /// waits in the queue as before, and a moderator's decision ends a re-verification.
+    @Test(arguments: StoreKind.allCases) func aResentApprovedMentionStaysVisibleUntilAFinalOutcome(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let policy = VerificationPolicy(maxAttempts: 2, retryBaseSeconds: 60)
+        let now = Date()
+        func approve(_ source: String) async throws -> Mention {
+            let queued = try await store.receive(incoming(source), actor: .server).mention
+            let claimed = try await store.claimQueued(limit: 1, now: now)
+            #expect(claimed.map(\.id) == [queued.id])
+            return try #require(try await store.complete(
+                claimed[0], with: .verified(status: .approved, content: MentionContent(title: "v1")), actor: .server))
+        }
+        let visible = MentionQuery(statuses: [.approved])
+
+        let a = try await approve("https://a.example/")
+        let resent = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(resent.status == .approved && resent.reverifying && resent.awaitsVerification)
+        #expect(try await store.list(visible).map(\.id) == [a.id])
+        // A transient failure retries and keeps it visible.
+        var claimed = try await store.claimQueued(limit: 5, now: now)
+        #expect(claimed.map(\.id) == [a.id])
+        let retry = policy.decide(claimed[0], .serverError(status: 503), now: now)
+        let retried = try #require(try await store.complete(claimed[0], with: retry, actor: .server))
+        #expect(retried.status == .approved && retried.reverifying)
+        // Attempts run out: still approved, no longer being verified.
+        claimed = try await store.claimQueued(limit: 5, now: now.addingTimeInterval(3600))
+        let exhausted = policy.decide(claimed[0], .serverError(status: 503), now: now)
+        #expect(exhausted == .failed(status: .approved, reason: "source-server-error"))
+        let kept = try #require(try await store.complete(claimed[0], with: exhausted, actor: .server))
+        #expect(kept.status == .approved && !kept.reverifying && kept.content?.title == "v1")
+        #expect(try await store.list(visible).map(\.id) == [a.id])
+        #expect(try await store.claimQueued(limit: 5, now: now.addingTimeInterval(7200)).isEmpty)
+
+        // Re-sent again and the link is gone: deleted.
+        _ = try await store.receive(incoming("https://a.example/"), actor: .server)
+        claimed = try await store.claimQueued(limit: 5, now: now)
+        let removed = try #require(try await store.complete(claimed[0], with: policy.decide(claimed[0], .noLink), actor: .server))
+        #expect(removed.status == .deleted && !removed.reverifying)
+        #expect(try await store.list(visible).isEmpty)
+
+        // A moderator's decision during re-verification ends it; the late result is dropped.
+        let b = try await approve("https://b.example/")
+        _ = try await store.receive(incoming("https://b.example/"), actor: .server)
+        claimed = try await store.claimQueued(limit: 5, now: now)
+        try await store.transition(id: b.id, to: .spam, actor: .cli, reason: nil)
+        #expect(try await store.complete(claimed[0], with: policy.decide(claimed[0], .linkFound(MentionContent())), actor: .server) == nil)
+        #expect(try await store.mention(id: b.id)?.status == .spam)
+
+        // Pending mentions are not visible; a re-send queues them so nobody approves unverified content.
+        let c = try await store.receive(incoming("https://c.example/"), actor: .server).mention
+        try await store.transition(id: c.id, to: .pending, actor: .server, reason: nil)
+        let pending = try await store.receive(incoming("https://c.example/"), actor: .server).mention
+        #expect(pending.status == .queued && !pending.reverifying && pending.previousStatus == .pending)
+        try await store.close()
+    }
+
+    /// A moderator's rejection sticks through a re-send (the review's item 4); a rejection by
+    /// verification does not, so a sender who fixes the page is judged afresh.
+    @Test(arguments: StoreKind.allCases) func aResendKeepsAModeratorsRejectionOnly(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let policy = VerificationPolicy(autoApprove: true)
+        let found = VerificationOutcome.linkFound(MentionContent())
+
+        let moderated = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        try await store.transition(id: moderated.id, to: .pending, actor: .server, reason: nil)
+        try await store.transition(id: moderated.id, to: .rejected, actor: .cli, reason: "off-topic")
+        let resent = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(resent.previousStatus == .rejected)
+        #expect(policy.decide(resent, found) == .verified(status: .rejected, content: MentionContent()))
+        // A re-send while still queued keeps it too.
+        let again = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(again.previousStatus == .rejected)
+
+        let failed = try await store.receive(incoming("https://b.example/"), actor: .server).mention
+        try await store.transition(id: failed.id, to: .rejected, actor: .server, reason: "no-link")
+        let fixed = try await store.receive(incoming("https://b.example/"), actor: .server).mention
+        #expect(fixed.previousStatus == nil)
+        #expect(policy.decide(fixed, found) == .verified(status: .approved, content: MentionContent()))
+        try await store.close()
+    }
+
+    /// `%`, `_` and `\` in a domain filter match literally (the review's item 7).
+    @Test(arguments: StoreKind.allCases) func domainFiltersMatchWildcardCharactersLiterally(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        for source in ["https://myxblog.example/1", "https://my_blog.example/1", "https://a%b.example/1", "https://sub.my_blog.example/2"] {
+            _ = try await store.receive(incoming(source), actor: .server)
+        }
+        func sources(_ domain: String) async throws -> Set<String> {
+            Set(try await store.list(MentionQuery(sourceDomain: domain)).map(\.source))
+        }
+        #expect(try await sources("_").isEmpty)
+        #expect(try await sources("%").isEmpty)
+        #expect(try await sources("my_blog.example") == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])
+        #expect(try await sources("a%b.example") == ["https://a%b.example/1"])
+        // Blocking my_blog.example marks only its own mentions spam.
+        let result = try await ModerationService(store: store, actor: .cli).block(kind: .domain, value: "my_blog.example", reason: nil)
+        #expect(result.markedSpam == 2)
+        #expect(try await store.list(MentionQuery(statuses: [.spam])).map(\.source).sorted()
+            == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])
+        try await store.close()
+    }
+}

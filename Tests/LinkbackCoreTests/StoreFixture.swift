@@ -1,0 +1,59 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+@testable import LinkbackCore
+
+/// The stores every store test runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A fresh, empty store of one kind: a SQLite file in a temporary directory, or a new database
+/// in the test run's PostgreSQL cluster.
+struct StoreFixture {
+    /// The claim lease of the PostgreSQL stores these tests open.
+    static let postgresClaimLease: TimeInterval = 30
+
+    let kind: StoreKind
+    let location: MentionStores.Location
+    let store: any MentionStore
+    private let directory: TemporaryDirectory?
+
+    init(_ kind: StoreKind) async throws {
+        self.kind = kind
+        switch kind {
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            self.directory = directory
+            location = .sqlite(path: directory.file("db.sqlite"))
+        case .postgres:
+            directory = nil
+            let url = try await PostgresCluster.makeDatabase("store")
+            guard case .success(let parsed) = PostgresLocation.parse(url + "?sslmode=disable") else {
+                throw FixtureFailure("cannot parse \(url)")
+            }
+            location = .postgres(parsed)
+        }
+        store = try await MentionStores.open(location, claimLease: Self.postgresClaimLease)
+    }
+
+    /// A second store on the same database (another instance, or the CLI beside the server).
+    func reopen() async throws -> any MentionStore {
+        try await MentionStores.open(location, claimLease: Self.postgresClaimLease)
+    }
+
+    /// A webmention as the endpoint would store it.
+    static func incoming(_ source: String, target: String) -> IncomingMention {
+        IncomingMention(
+            source: source, target: target, site: "blog.example", protocol: .webmention, clientIP: "203.0.113.5",
+            userAgent: "test")
+    }
+
+    func remove() {
+        directory?.remove()
+    }
+}
