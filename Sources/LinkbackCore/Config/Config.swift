@@ -34,6 +34,13 @@ public struct Config: Sendable {
         public var passwordFile: String
         /// The PostgreSQL password, when neither the URL nor a file gives one.
         public var password: String
+
+        public init(path: String, url: String = "", passwordFile: String = "", password: String = "") {
+            self.path = path
+            self.url = url
+            self.passwordFile = passwordFile
+            self.password = password
+        }
     }
 
     public struct Moderation: Sendable {

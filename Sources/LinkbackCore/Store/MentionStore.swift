@@ -219,6 +219,23 @@ public protocol MentionStore: Sendable {
     func setting(_ key: StoreSetting) async throws -> String?
     func setSetting(_ key: StoreSetting, to value: String) async throws
 
+    // MARK: Copying between stores (`linkback migrate-store`)
+
+    /// Mentions with an id above `afterID`, in id order, at most `limit`, every stored field.
+    func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention]
+    /// Status changes with an id above `afterID`, in id order, at most `limit`.
+    func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent]
+    /// Webhook deliveries with an id above `afterID`, in id order, at most `limit`.
+    func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery]
+    /// The small tables, whole: blocks, allowed domains, the outbox cursor and the settings.
+    func exportState() async throws -> StoreRows
+    /// Writes copied rows as they are, ids included, in one transaction; a row whose id is
+    /// already there is left alone, so copying again after an interruption adds only what is
+    /// missing. Claims are not copied (a copied mention is free to be verified).
+    func importRows(_ rows: StoreRows) async throws
+    /// How many rows of each kind the store holds (what `migrate-store` compares).
+    func rowCounts() async throws -> StoreRowCounts
+
     /// Releases the database; the store is unusable afterwards.
     func close() async throws
 }
@@ -228,6 +245,52 @@ extension MentionStore {
     @discardableResult
     public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
         try await transition(id: id, to: status, allowedFrom: nil, actor: actor, reason: reason)
+    }
+}
+
+/// Rows copied from one store to another, with their ids.
+public struct StoreRows: Sendable, Equatable {
+    public var mentions: [Mention] = []
+    public var events: [MentionEvent] = []
+    public var deliveries: [WebhookDelivery] = []
+    public var blocks: [Block] = []
+    public var allowedDomains: [String] = []
+    /// The webhook outbox's position in the event history.
+    public var webhookCursor: Int64?
+    public var settings: [StoreSetting: String] = [:]
+
+    public init(
+        mentions: [Mention] = [], events: [MentionEvent] = [], deliveries: [WebhookDelivery] = [], blocks: [Block] = [],
+        allowedDomains: [String] = [], webhookCursor: Int64? = nil, settings: [StoreSetting: String] = [:]
+    ) {
+        self.mentions = mentions
+        self.events = events
+        self.deliveries = deliveries
+        self.blocks = blocks
+        self.allowedDomains = allowedDomains
+        self.webhookCursor = webhookCursor
+        self.settings = settings
+    }
+}
+
+/// How many rows a store holds, by kind.
+public struct StoreRowCounts: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var mentions: Int
+    public var events: Int
+    public var deliveries: Int
+    public var blocks: Int
+    public var allowedDomains: Int
+
+    public init(mentions: Int, events: Int, deliveries: Int, blocks: Int, allowedDomains: Int) {
+        self.mentions = mentions
+        self.events = events
+        self.deliveries = deliveries
+        self.blocks = blocks
+        self.allowedDomains = allowedDomains
+    }
+
+    public var description: String {
+        "\(mentions) mentions, \(events) events, \(deliveries) webhook deliveries, \(blocks) blocks, \(allowedDomains) allowed domains"
     }
 }
 

@@ -656,6 +656,140 @@ public final class PostgresMentionStore: MentionStore {
         return [.pending: 0, .delivered: 0, .failed: 0]
     }
 
+    // MARK: Copying between stores
+
+    public func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention] {
+        try await fetchAll("SELECT * FROM mentions WHERE id > \(afterID) ORDER BY id LIMIT \(limit)")
+    }
+
+    public func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent] {
+        var events: [MentionEvent] = []
+        for try await row in try await client.query(
+            "SELECT * FROM events WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", logger: logger)
+        {
+            events.append(try Self.event(from: row))
+        }
+        return events
+    }
+
+    public func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery] {
+        var deliveries: [WebhookDelivery] = []
+        for try await row in try await client.query(
+            "SELECT * FROM webhook_deliveries WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", logger: logger)
+        {
+            deliveries.append(try Self.delivery(from: row))
+        }
+        return deliveries
+    }
+
+    public func exportState() async throws -> StoreRows {
+        var settings: [StoreSetting: String] = [:]
+        for try await (key, value) in try await client.query("SELECT key, value FROM settings", logger: logger)
+            .decode((String, String).self)
+        {
+            if let key = StoreSetting(rawValue: key) { settings[key] = value }
+        }
+        var cursor: Int64?
+        for try await value in try await client.query("SELECT last_event_id FROM webhook_cursor WHERE id = 1", logger: logger)
+            .decode(Int64.self)
+        {
+            cursor = value
+        }
+        return StoreRows(
+            blocks: try await blocks(), allowedDomains: try await allowedDomains(), webhookCursor: cursor, settings: settings)
+    }
+
+    public func importRows(_ rows: StoreRows) async throws {
+        try await transaction { connection in
+            for mention in rows.mentions {
+                let content = mention.content
+                try await connection.query(
+                    """
+                    INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
+                        received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
+                        author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify)
+                    VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
+                        \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
+                        \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
+                        \(content?.type.rawValue), \(content?.rsvp), \(content?.title), \(content?.excerpt), \(content?.contentHTML),
+                        \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
+                        \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
+                        \(mention.reverifying))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
+            for event in rows.events {
+                try await connection.query(
+                    """
+                    INSERT INTO events (id, mention_id, at, actor, from_status, to_status, reason)
+                    VALUES (\(event.id), \(event.mentionID), \(event.at), \(event.actor.rawValue), \(event.from?.rawValue),
+                        \(event.to.rawValue), \(event.reason))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
+            for delivery in rows.deliveries {
+                try await connection.query(
+                    """
+                    INSERT INTO webhook_deliveries (id, url, event, mention_id, event_id, payload, created_at, attempts,
+                        next_attempt_at, delivered_at, given_up_at, last_error)
+                    VALUES (\(delivery.id), \(delivery.url), \(delivery.event.rawValue), \(delivery.mentionID), \(delivery.eventID),
+                        \(delivery.payload), \(delivery.created), \(delivery.attempts), \(delivery.nextAttemptAt),
+                        \(delivery.deliveredAt), \(delivery.givenUpAt), \(delivery.lastError))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
+            for block in rows.blocks {
+                try await connection.query(
+                    """
+                    INSERT INTO blocks (id, kind, value, reason, created_at)
+                    VALUES (\(block.id), \(block.kind.rawValue), \(block.value), \(block.reason), \(block.created))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
+            for domain in rows.allowedDomains {
+                try await connection.query(
+                    "INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(Date())) ON CONFLICT DO NOTHING",
+                    logger: self.logger)
+            }
+            if let cursor = rows.webhookCursor {
+                try await connection.query(
+                    """
+                    INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, \(cursor))
+                    ON CONFLICT (id) DO UPDATE SET last_event_id = GREATEST(webhook_cursor.last_event_id, excluded.last_event_id)
+                    """, logger: self.logger)
+            }
+            for (key, value) in rows.settings {
+                try await connection.query(
+                    """
+                    INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(Date()))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
+            // Rows written with their ids: new rows must be numbered after them.
+            for table in ["mentions", "events", "webhook_deliveries", "blocks"] {
+                try await connection.query(
+                    """
+                    SELECT setval(pg_get_serial_sequence('\(unescaped: table)', 'id'),
+                        GREATEST((SELECT COALESCE(MAX(id), 0) FROM \(unescaped: table)), 1),
+                        (SELECT COUNT(*) > 0 FROM \(unescaped: table)))
+                    """, logger: self.logger)
+            }
+        }
+    }
+
+    public func rowCounts() async throws -> StoreRowCounts {
+        for try await (mentions, events, deliveries, blocks, domains) in try await client.query(
+            """
+            SELECT (SELECT COUNT(*) FROM mentions), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM webhook_deliveries),
+                (SELECT COUNT(*) FROM blocks), (SELECT COUNT(*) FROM allowed_domains)
+            """, logger: logger
+        ).decode((Int, Int, Int, Int, Int).self) {
+            return StoreRowCounts(
+                mentions: mentions, events: events, deliveries: deliveries, blocks: blocks, allowedDomains: domains)
+        }
+        throw StoreError.failed("no counts")
+    }
+
     // MARK: - Rows
 
     /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.

@@ -495,6 +495,123 @@ public final class SQLiteMentionStore: MentionStore {
         try pool.close()
     }
 
+    // MARK: Copying between stores
+
+    public func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM mentions WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
+                .map(Self.mention(from:))
+        }
+    }
+
+    public func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
+                .map(Self.event(from:))
+        }
+    }
+
+    public func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhook_deliveries WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
+            ).map(Self.delivery(from:))
+        }
+    }
+
+    public func exportState() async throws -> StoreRows {
+        try await pool.read { db in
+            var settings: [StoreSetting: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
+                if let key = StoreSetting(rawValue: row["key"]) { settings[key] = row["value"] }
+            }
+            return StoreRows(
+                blocks: try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:)),
+                allowedDomains: try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain"),
+                webhookCursor: try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1"),
+                settings: settings)
+        }
+    }
+
+    public func importRows(_ rows: StoreRows) async throws {
+        try await pool.write { db in
+            for mention in rows.mentions {
+                let content = mention.content
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
+                            user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
+                            content_html, content_text, author_name, author_url, author_photo, published, previous_status,
+                            revision, next_attempt_at, reverify)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
+                        mention.status.rawValue, mention.reason, mention.clientIP, mention.userAgent, mention.received,
+                        mention.updated, mention.verified, mention.attempts, content?.type.rawValue, content?.rsvp,
+                        content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
+                        content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
+                        mention.revision, mention.nextAttemptAt, mention.reverifying,
+                    ])
+            }
+            for event in rows.events {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO events (id, mention_id, at, actor, from_status, to_status, reason)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        event.id, event.mentionID, event.at, event.actor.rawValue, event.from?.rawValue, event.to.rawValue,
+                        event.reason,
+                    ])
+            }
+            for delivery in rows.deliveries {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO webhook_deliveries (id, url, event, mention_id, event_id, payload, created_at,
+                            attempts, next_attempt_at, delivered_at, given_up_at, last_error)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        delivery.id, delivery.url, delivery.event.rawValue, delivery.mentionID, delivery.eventID, delivery.payload,
+                        delivery.created, delivery.attempts, delivery.nextAttemptAt, delivery.deliveredAt, delivery.givenUpAt,
+                        delivery.lastError,
+                    ])
+            }
+            for block in rows.blocks {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO blocks (id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [block.id, block.kind.rawValue, block.value, block.reason, block.created])
+            }
+            for domain in rows.allowedDomains {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
+            }
+            if let cursor = rows.webhookCursor {
+                try db.execute(
+                    sql: """
+                        INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)
+                        ON CONFLICT (id) DO UPDATE SET last_event_id = MAX(last_event_id, excluded.last_event_id)
+                        """,
+                    arguments: [cursor])
+            }
+            for (key, value) in rows.settings {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+                    arguments: [key.rawValue, value, Date()])
+            }
+        }
+    }
+
+    public func rowCounts() async throws -> StoreRowCounts {
+        try await pool.read { db in
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            return StoreRowCounts(
+                mentions: try count("mentions"), events: try count("events"), deliveries: try count("webhook_deliveries"),
+                blocks: try count("blocks"), allowedDomains: try count("allowed_domains"))
+        }
+    }
+
     // MARK: - Rows
 
     private static func fetchOne(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
