@@ -63,15 +63,17 @@ http {
 EOF
 nginx -c "$work/nginx.conf"
 
-cat > "$work/linkback.yaml" <<EOF
+# write_config NAME PORT DATABASE_YAML: a Linkback configuration for one server under test.
+write_config() {
+    cat > "$work/$1.yaml" <<EOF
 server:
   host: 127.0.0.1
-  port: $LINKBACK_PORT
-  base_url: http://127.0.0.1:$LINKBACK_PORT
+  port: $2
+  base_url: http://127.0.0.1:$2
   public_dir: $root/Public
   max_connections: 4096
 database:
-  path: $work/linkback.sqlite
+$3
 sites: [blog.example]
 moderation:
   auto_approve: true
@@ -86,12 +88,20 @@ spam:
   ban_after_rejections: 0
 logging:
   level: warning
-  fail2ban_log: $work/rejections.log
+  fail2ban_log: $work/$1-rejections.log
 EOF
-"$BINARY" serve --config "$work/linkback.yaml" > "$work/linkback.log" 2>&1 &
-linkback_pid=$!
-pids+=("$linkback_pid")
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$LINKBACK_PORT/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+# start_linkback NAME PORT: starts the server and waits for it; sets linkback_pid.
+start_linkback() {
+    "$BINARY" serve --config "$work/$1.yaml" > "$work/$1.log" 2>&1 &
+    linkback_pid=$!
+    pids+=("$linkback_pid")
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+write_config linkback "$LINKBACK_PORT" "  path: $work/linkback.sqlite"
+start_linkback linkback "$LINKBACK_PORT"
 
 peak_rss=0
 sample_rss() {
@@ -130,12 +140,43 @@ read -r nonsense_rps nonsense_p99 <<< "$(scenario "$base/webmention" nonsense.lu
 read -r accept_rps accept_p99 <<< "$(scenario "$base/webmention" accept.lua)"
 
 # The drain: the backlog left when the accept runs end, verified against nginx's pages.
-metric() { curl -s "$base/metrics" | awk -v series="$1" 'index($0, series " ") == 1 {print int($2)}'; }
-drain_start=$(date +%s.%N)
-backlog=$(metric 'linkback_mentions{status="queued"}')
-while [ "$(metric 'linkback_mentions{status="queued"}')" -gt 0 ]; do sample_rss; sleep 0.2; done
-drain_end=$(date +%s.%N)
-sample_rss
+metric() { curl -s "$1/metrics" | awk -v series="$2" 'index($0, series " ") == 1 {print int($2)}'; }
+# drain BASE: prints "backlog mentions_per_second".
+drain() {
+    local start end backlog
+    start=$(date +%s.%N)
+    backlog=$(metric "$1" 'linkback_mentions{status="queued"}')
+    while [ "$(metric "$1" 'linkback_mentions{status="queued"}')" -gt 0 ]; do sample_rss; sleep 0.2; done
+    end=$(date +%s.%N)
+    sample_rss
+    awk -v s="$start" -v e="$end" -v n="$backlog" 'BEGIN { d = e - s; if (d > 0 && n > 0) printf "%d %.0f\n", n, n / d; else printf "%d -\n", n }'
+}
+read -r backlog drained <<< "$(drain "$base")"
+sqlite_rss=$peak_rss
+
+# The same accept and drain with the store in PostgreSQL (a throwaway cluster from Debian's
+# postgresql, as the tests start it), when it is installed; BENCH_POSTGRES=0 skips it.
+pg_accept_rps="-"; pg_accept_p99="-"; pg_backlog=0; pg_drained="-"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ "${BENCH_POSTGRES:-1}" != 0 ] && [ -n "$pg_bin" ]; then
+    PG_PORT=$(free_port)
+    mkdir -p "$work/pg"
+    as_pg=()
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$work/pg"; chmod 755 "$work"; as_pg=(runuser -u postgres --); fi
+    "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    # Durable commits (fsync on, synchronous_commit on), as a production server runs.
+    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+        -o "-p $PG_PORT -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+    pg_stop() { "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; }
+    trap 'pg_stop; cleanup' EXIT
+    "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres linkback
+    PG_LINKBACK_PORT=$(free_port)
+    write_config linkback-pg "$PG_LINKBACK_PORT" "  url: postgres://postgres@127.0.0.1:$PG_PORT/linkback?sslmode=disable"
+    kill "$linkback_pid"; wait "$linkback_pid" 2>/dev/null || true
+    start_linkback linkback-pg "$PG_LINKBACK_PORT"
+    read -r pg_accept_rps pg_accept_p99 <<< "$(scenario "http://127.0.0.1:$PG_LINKBACK_PORT/webmention" accept.lua)"
+    read -r pg_backlog pg_drained <<< "$(drain "http://127.0.0.1:$PG_LINKBACK_PORT")"
+fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 row() { printf '| %-62s | %9s | %8s | %6s |\n' "$1" "$2" "$3" "$4"; }
@@ -147,7 +188,8 @@ row "pingback, User-Agent PHP/5.2.10 (refused at the door, logged)" "$php_rps" "
 row "malformed XML-RPC, ordinary user agent (fault -32700, logged)" "$malformed_rps" "$malformed_p99" "$(ratio "$malformed_rps" "$form_rps")"
 row "POST /webmention source=nonsense (400, logged)" "$nonsense_rps" "$nonsense_p99" "$(ratio "$nonsense_rps" "$form_rps")"
 row "distinct valid webmentions, each stored before its 201" "$accept_rps" "$accept_p99" "$(ratio "$accept_rps" "$form_rps")"
+row "the same, stored in PostgreSQL (durable commits)" "$pg_accept_rps" "$pg_accept_p99" "$(ratio "$pg_accept_rps" "$form_rps")"
 echo
-drained=$(awk -v s="$drain_start" -v e="$drain_end" -v n="$backlog" 'BEGIN { d = e - s; if (d > 0 && n > 0) printf "%.0f", n / d; else print "-" }')
-echo "verification drain: $backlog queued mentions after the accept runs, verified against nginx at $drained mentions/s"
-echo "linkback peak RSS: $(( peak_rss / 1024 )) MB; rejection-log lines written: $(wc -l < "$work/rejections.log")"
+echo "verification drain (SQLite): $backlog queued mentions after the accept runs, verified against nginx at $drained mentions/s"
+echo "verification drain (PostgreSQL): $pg_backlog queued mentions, verified at $pg_drained mentions/s"
+echo "linkback peak RSS: $(( sqlite_rss / 1024 )) MB with SQLite, $(( peak_rss / 1024 )) MB over the whole run; rejection-log lines written: $(wc -l < "$work/linkback-rejections.log")"

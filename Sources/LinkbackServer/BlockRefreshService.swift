@@ -1,10 +1,12 @@
+import Foundation
 import LinkbackCore
 import Logging
 import ServiceLifecycle
 
 /// Loads the store's blocks (into the spam rules) and allowed domains (into the moderation
 /// policy) at start and every few seconds after, so `linkback block` and `linkback allow` (another
-/// process) take effect without a restart.
+/// process) take effect without a restart; and shares the built-in bans through the store: those
+/// started here are recorded, those started by another instance (or before a restart) adopted.
 struct BlockRefreshService: Service {
     let spam: SpamGuard
     let allowed: DomainList
@@ -17,6 +19,9 @@ struct BlockRefreshService: Service {
             do {
                 spam.reloadBlocks(try await store.blocks())
                 allowed.replace(try await store.allowedDomains())
+                // (Should the write fail, those bans still hold here; only sharing them is lost.)
+                try await store.recordBans(spam.bans.takeStarted())
+                spam.bans.adopt(try await store.activeBans(now: Date()))
             } catch is CancellationError {
                 return  // stopping (or never started: another service failed first)
             } catch {

@@ -164,6 +164,54 @@ import Testing
         try await second.close()
     }
 
+    /// A receipt through one instance wakes the other's queue at once (NOTIFY on commit), not
+    /// at its next poll; SQLite has no other instance to wake.
+    @Test func aReceiptWakesTheOtherInstancesQueue() async throws {
+        let (location, _) = try await database()
+        let sender = try await open(location)
+        let listener = try await open(location)
+        let wakeUps = try #require(listener.queueWakeUps())
+        let heard = Locked(false)
+        let woken = Task {
+            var iterator = wakeUps.makeAsyncIterator()
+            let got = await iterator.next() != nil
+            heard.withLock { $0 = got }
+            return got
+        }
+        // The listening connection comes up in the background: send until it hears one.
+        var sent = 0
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            _ = try await sender.receive(incoming(sent), actor: .server)
+            sent += 1
+            try await Task.sleep(for: .milliseconds(100))
+            if heard.current { break }
+        }
+        if !heard.current { woken.cancel() }
+        #expect(await woken.value, "no wake-up after \(sent) receipts")
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(try SQLiteMentionStore(path: directory.file("x.sqlite")).queueWakeUps() == nil)
+        try await sender.close()
+        try await listener.close()
+    }
+
+    /// `linkback doctor`'s database check on PostgreSQL: not migrated, current, unreachable.
+    @Test func doctorReportsThePostgresSchema() async throws {
+        let (location, _) = try await database()
+        var config = Config.defaults
+        config.database.url = "postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
+        let fresh = await Doctor(config: config, configPath: "linkback.yaml").database()
+        #expect(fresh.state == .failed && fresh.message.contains("is not migrated yet"), "\(fresh)")
+        try await open(location).close()
+        let current = await Doctor(config: config, configPath: "linkback.yaml").database()
+        #expect(current.state == .ok, "\(current)")
+        #expect(current.message == "\(location), schema current (\(PostgresMigrations.all.last!.name))")
+        config.database.url = "postgres://nobody@127.0.0.1:\(try FreePort.find())/none?sslmode=disable"
+        let unreachable = await Doctor(config: config, configPath: "linkback.yaml").database()
+        #expect(unreachable.state == .failed && unreachable.message.contains("connection refused"), "\(unreachable)")
+    }
+
     /// Concurrent receipts of one new pair through two instances store one row.
     @Test func concurrentReceiptsOfOnePairStoreOneMention() async throws {
         let (location, _) = try await database()

@@ -52,16 +52,22 @@ import Testing
         #expect(spam.blockedSource(try MentionCheck.parse("https://spam.example/good").get()) == nil)
     }
 
-    @Test func respellingAPairDoesNotEscapeThePairInterval() throws {
-        var config = Config.defaults.spam
-        config.pairIntervalSeconds = 60
-        let spam = SpamGuard(config: config)
-        let target = try MentionCheck.parse("https://blog.example/posts/1").get()
-        let first = try MentionCheck.parse("https://s.example/a").get()
-        #expect(spam.pairWait(source: first, target: target) == nil)
-        for spelling in ["HTTPS://S.EXAMPLE/a", "https://s.example:443/a", "https://s.example./%61"] {
-            #expect(spam.pairWait(source: try MentionCheck.parse(spelling).get(), target: target) != nil, "\(spelling)")
+    /// The interval is kept by the store, on the canonical pair: no spelling of it is new.
+    @Test func respellingAPairDoesNotEscapeThePairInterval() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let target = try MentionCheck.parse("https://blog.example/posts/1").get().absoluteString
+        func incoming(_ spelling: String) throws -> IncomingMention {
+            IncomingMention(
+                source: try MentionCheck.parse(spelling).get().absoluteString, target: target, site: "blog.example",
+                protocol: .webmention, pairInterval: 60)
         }
+        #expect(try await store.receive(try incoming("https://s.example/a"), actor: .server).isNew)
+        for spelling in ["HTTPS://S.EXAMPLE/a", "https://s.example:443/a", "https://s.example./%61"] {
+            await #expect(throws: StoreError.self, "\(spelling)") { try await store.receive(try incoming(spelling), actor: .server) }
+        }
+        try await store.close()
     }
 
     // MARK: Domains (item 8)

@@ -16,11 +16,23 @@ import Testing
         #expect(TokenBuckets<String>(ratePerMinute: 0, burst: 1).take("a", now: t0) == nil)
     }
 
-    @Test func intervalLimiterAtItsEdge() {
-        let limiter = IntervalLimiter<String>(interval: 30)
-        #expect(limiter.take("p", now: t0) == nil)
-        #expect(limiter.take("p", now: t0.addingTimeInterval(29)) == 1)
-        #expect(limiter.take("p", now: t0.addingTimeInterval(30)) == nil)
+    /// Bans started here are handed to the store once; bans from elsewhere are refused here too.
+    @Test func bansAreHandedOverAndAdopted() {
+        let bans = BanList(threshold: 2, windowMinutes: 1, banMinutes: 10)
+        let ip = IPAddress("192.0.2.1")!
+        bans.noteRejection(ip, at: t0)
+        #expect(bans.takeStarted().isEmpty)
+        #expect(bans.noteRejection(ip, at: t0.addingTimeInterval(1)))
+        #expect(bans.takeStarted() == [Ban(address: "192.0.2.1", until: t0.addingTimeInterval(601))])
+        #expect(bans.takeStarted().isEmpty)
+        let other = IPAddress("2001:db8::7")!
+        bans.adopt([Ban(address: "2001:db8::7", until: t0.addingTimeInterval(300)), Ban(address: "not an address", until: t0)])
+        #expect(bans.bannedUntil(other, at: t0) == t0.addingTimeInterval(300))
+        #expect(bans.bannedUntil(other, at: t0.addingTimeInterval(301)) == nil)
+        // An earlier end from elsewhere does not shorten a ban running here.
+        bans.adopt([Ban(address: "192.0.2.1", until: t0.addingTimeInterval(5))])
+        #expect(bans.bannedUntil(ip, at: t0.addingTimeInterval(100)) == t0.addingTimeInterval(601))
+        #expect(BanList(threshold: 0, windowMinutes: 1, banMinutes: 1).takeStarted().isEmpty)
     }
 
     @Test func banAfterThresholdWithinTheWindow() {

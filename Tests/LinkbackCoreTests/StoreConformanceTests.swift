@@ -290,4 +290,63 @@ import Testing
             == ["https://my_blog.example/1", "https://sub.my_blog.example/2"])
         try await store.close()
     }
+
+    /// `spam.pair_interval_seconds`, kept by the store so every instance sharing it holds to one
+    /// interval: a receipt of the same pair sooner is refused and writes nothing, by either path.
+    @Test(arguments: StoreKind.allCases) func aPairReceivedAgainTooSoonIsRefusedAndNotWritten(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        var pair = incoming()
+        pair.pairInterval = 30
+        let first = try await store.receive(pair, actor: .server).mention
+        func refusal(_ write: () async throws -> Void) async -> (Int64, Int)? {
+            do {
+                try await write()
+            } catch StoreError.tooSoon(let id, let seconds) {
+                return (id, seconds)
+            } catch {}
+            return nil
+        }
+        let byReceive = await refusal { _ = try await store.receive(pair, actor: .server) }
+        #expect(byReceive?.0 == first.id && (1...30).contains(byReceive?.1 ?? 0), "\(String(describing: byReceive))")
+        let byStoreVerified = await refusal {
+            _ = try await store.storeVerified(pair, status: .pending, content: MentionContent(), actor: .server, received: nil)
+        }
+        #expect(byStoreVerified?.0 == first.id && (1...30).contains(byStoreVerified?.1 ?? 0))
+        #expect(try await store.events(mentionID: first.id).count == 1)
+        #expect(try await store.mention(id: first.id)?.revision == first.revision)
+        // Without an interval, or once it has passed, a re-send is an update.
+        pair.pairInterval = 0
+        #expect(try await store.receive(pair, actor: .server).isNew == false)
+        pair.pairInterval = 0.5
+        try await Task.sleep(for: .milliseconds(600))
+        let again = try await store.receive(pair, actor: .server).mention
+        #expect(again.revision == first.revision + 2)
+        #expect(again.lastReceived > first.lastReceived)
+        try await store.close()
+    }
+
+    /// The built-in ban's bans, shared through the store: the later end wins, ended bans are gone.
+    @Test(arguments: StoreKind.allCases) func bansAreSharedUntilTheyEnd(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let now = Date()
+        try await store.recordBans([
+            Ban(address: "192.0.2.1", until: now.addingTimeInterval(600)),
+            Ban(address: "2001:db8::1", until: now.addingTimeInterval(60)),
+        ])
+        try await store.recordBans([
+            Ban(address: "192.0.2.1", until: now.addingTimeInterval(30)),
+            Ban(address: "2001:db8::1", until: now.addingTimeInterval(120)),
+        ])
+        let active = try await store.activeBans(now: now)
+        #expect(active.map(\.address) == ["192.0.2.1", "2001:db8::1"])
+        #expect(abs((active.first?.until.timeIntervalSince(now) ?? 0) - 600) < 1)
+        #expect(abs((active.last?.until.timeIntervalSince(now) ?? 0) - 120) < 1)
+        #expect(try await store.activeBans(now: now.addingTimeInterval(121)).map(\.address) == ["192.0.2.1"])
+        #expect(try await fixture.reopen().activeBans(now: now).count == 2)
+        try await store.close()
+    }
 }

@@ -142,4 +142,36 @@ import Testing
         restarted.cleanUp()
         await fixture.stop()
     }
+
+    /// A client the built-in ban stops at one instance is stopped at the other too, within a
+    /// refresh (five seconds), without a rejection there.
+    @Test func aBanStartedByOneInstanceHoldsAtTheOther() async throws {
+        let url = try await PostgresCluster.makeDatabase("bans")
+        let spam = "spam:\n  rate_limit_per_minute: 0\n  pair_interval_seconds: 0\n  ban_after_rejections: 3\n  ban_window_minutes: 1\n  ban_minutes: 5"
+        let database = "database:\n  url: \(url)?sslmode=disable"
+        let first = try await ServerHarness(yaml: database + "\n\n" + spam)
+        let second = try await ServerHarness(yaml: database + "\n\n" + spam)
+        defer {
+            first.cleanUp()
+            second.cleanUp()
+        }
+        let good = [("source", "https://a.example/ok"), ("target", Self.target)]
+        #expect(try await second.postForm("/webmention", good).status == 201)
+        for _ in 0..<3 {
+            #expect(try await first.postForm("/webmention", [("source", "garbage"), ("target", Self.target)]).status == 400)
+        }
+        #expect(try await first.postForm("/webmention", [("source", "https://a.example/1"), ("target", Self.target)]).status == 429)
+        let deadline = Date().addingTimeInterval(15)
+        var status = 0
+        var attempt = 0
+        while Date() < deadline {
+            attempt += 1
+            status = try await second.postForm("/webmention", [("source", "https://a.example/\(attempt + 10)"), ("target", Self.target)]).status
+            if status == 429 { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(status == 429)
+        #expect(second.rejectionLines.last?.contains("reason=banned") == true)
+        #expect(!second.rejectionLines.contains { $0.contains("reason=invalid-url") })
+    }
 }

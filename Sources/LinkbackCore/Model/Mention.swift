@@ -76,6 +76,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// queue verifies it again; only a final outcome that changes it (source gone, link removed)
     /// takes it down. Transient failures never hide it.
     public var reverifying: Bool = false
+    /// When its pair was last received (sent, or re-sent): what `spam.pair_interval_seconds`
+    /// counts from, across every instance that shares the store.
+    public var lastReceived: Date
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
@@ -84,7 +87,8 @@ public struct Mention: Sendable, Equatable, Identifiable {
         id: Int64, token: String, source: String, target: String, site: String, protocol: MentionProtocol,
         status: MentionStatus, reason: String? = nil, clientIP: String? = nil, userAgent: String? = nil, received: Date,
         updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
-        previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false
+        previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
+        lastReceived: Date? = nil
     ) {
         self.id = id
         self.token = token
@@ -105,6 +109,15 @@ public struct Mention: Sendable, Equatable, Identifiable {
         self.revision = revision
         self.nextAttemptAt = nextAttemptAt
         self.reverifying = reverifying
+        self.lastReceived = lastReceived ?? received
+    }
+
+    /// With a minimum `interval` between two receipts of a pair, the seconds left to wait at
+    /// `now`, or `nil` when it may be received again.
+    public func pairWait(interval: TimeInterval, now: Date) -> Int? {
+        let since = now.timeIntervalSince(lastReceived)
+        guard interval > 0, since < interval else { return nil }
+        return max(1, Int((interval - since).rounded(.up)))
     }
 }
 
@@ -116,10 +129,13 @@ public struct IncomingMention: Sendable, Equatable {
     public var `protocol`: MentionProtocol
     public var clientIP: String?
     public var userAgent: String?
+    /// The minimum interval since the pair was last received (`spam.pair_interval_seconds`):
+    /// sooner, the store refuses it with ``StoreError/tooSoon(id:seconds:)`` and writes nothing.
+    public var pairInterval: TimeInterval
 
     public init(
         source: String, target: String, site: String, protocol: MentionProtocol, clientIP: String? = nil,
-        userAgent: String? = nil
+        userAgent: String? = nil, pairInterval: TimeInterval = 0
     ) {
         self.source = source
         self.target = target
@@ -127,6 +143,7 @@ public struct IncomingMention: Sendable, Equatable {
         self.protocol = `protocol`
         self.clientIP = clientIP
         self.userAgent = userAgent
+        self.pairInterval = pairInterval
     }
 }
 
@@ -181,5 +198,18 @@ public struct Block: Sendable, Equatable {
         self.value = value
         self.reason = reason
         self.created = created
+    }
+}
+
+/// An address the built-in ban (`spam.ban_after_rejections`) refuses until `until`, kept in the
+/// store so every instance sharing it refuses the address too, and a restart forgets nothing.
+public struct Ban: Sendable, Equatable {
+    /// The client address in canonical form.
+    public var address: String
+    public var until: Date
+
+    public init(address: String, until: Date) {
+        self.address = address
+        self.until = until
     }
 }

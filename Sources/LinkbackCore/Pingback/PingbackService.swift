@@ -130,6 +130,13 @@ public final class PingbackService: Sendable {
         if let existing, [.pending, .approved, .queued].contains(existing.status) {
             return fail(Self.alreadyRegistered, "the pingback has already been registered", .alreadyRegistered)
         }
+        // Before the fetch, so the same pair sent again and again costs nothing (the store
+        // checks again, atomically, when it writes).
+        let pairInterval = receiver.spam?.pairInterval ?? 0
+        if let wait = existing?.pairWait(interval: pairInterval, now: Date()) {
+            let failure = MentionCheckFailure.rateLimited(wait)
+            return fail(Self.accessDenied, failure.message, failure.rejectionReason)
+        }
         guard acquire() else {
             return fail(Self.upstreamTrouble, "too many pingbacks are being verified; try again later", nil)
         }
@@ -146,10 +153,13 @@ public final class PingbackService: Sendable {
             let status = policy.status(forVerifiedSource: sourceText, previous: previous)
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
-                clientIP: clientIP?.unmapped.description, userAgent: userAgent)
+                clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)
             do {
                 let stored = try await store.storeVerified(incoming, status: status, content: content, actor: .server, received: nil)
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
+            } catch StoreError.tooSoon(_, let seconds) {
+                let failure = MentionCheckFailure.rateLimited(seconds)
+                return fail(Self.accessDenied, failure.message, failure.rejectionReason)
             } catch {
                 return fail(Self.upstreamTrouble, "the pingback could not be stored", nil)
             }

@@ -64,7 +64,15 @@ public final class VerificationQueue: Sendable {
                 continuation.yield(.wake)
             }
         }
-        defer { ticker.cancel() }
+        // Other instances' receipts (PostgreSQL's NOTIFY) wake it at once too.
+        let listener = Task { [continuation, store] in
+            guard let wakeUps = store.queueWakeUps() else { return }
+            for await _ in wakeUps { continuation.yield(.wake) }
+        }
+        defer {
+            ticker.cancel()
+            listener.cancel()
+        }
         try await withThrowingDiscardingTaskGroup { group in
             var free = concurrency
             var iterator = events.makeAsyncIterator()

@@ -9,7 +9,7 @@ public struct MentionReceiver: Sendable {
     /// `verification.target_check_timeout_seconds`.
     public let targetFetcher: (any SourceFetching)?
     public let queue: VerificationQueue?
-    /// Blocked sources and the per-pair interval.
+    /// Blocked sources and the per-pair interval (which the store enforces).
     public let spam: SpamGuard?
 
     public init(
@@ -23,8 +23,8 @@ public struct MentionReceiver: Sendable {
         self.spam = spam
     }
 
-    /// The synchronous checks: URLs and site, blocked source, (when configured) that the target
-    /// answers 2xx, and last the per-pair interval.
+    /// The synchronous checks: URLs and site, blocked source, and (when configured) that the
+    /// target answers 2xx. The per-pair interval is checked where the pair is stored.
     public func validate(source: String?, target: String?) async -> Result<CheckedPair, MentionCheckFailure> {
         let pair: CheckedPair
         switch check.check(source: source, target: target) {
@@ -42,7 +42,6 @@ public struct MentionReceiver: Sendable {
                 }
             }
         }
-        if let wait = spam?.pairWait(source: pair.source, target: pair.target) { return .failure(.rateLimited(wait)) }
         return .success(pair)
     }
 
@@ -58,8 +57,14 @@ public struct MentionReceiver: Sendable {
         }
         let incoming = IncomingMention(
             source: pair.source.absoluteString, target: pair.target.absoluteString, site: pair.site.description,
-            protocol: `protocol`, clientIP: clientIP?.unmapped.description, userAgent: userAgent)
-        let result = try await store.receive(incoming, actor: .server)
+            protocol: `protocol`, clientIP: clientIP?.unmapped.description, userAgent: userAgent,
+            pairInterval: spam?.pairInterval ?? 0)
+        let result: ReceiveResult
+        do {
+            result = try await store.receive(incoming, actor: .server)
+        } catch StoreError.tooSoon(_, let seconds) {
+            return .failure(.rateLimited(seconds))
+        }
         queue?.notify()
         return .success(result)
     }

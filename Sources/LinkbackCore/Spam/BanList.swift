@@ -13,6 +13,8 @@ public final class BanList: Sendable {
     let window: TimeInterval
     let duration: TimeInterval
     private let records = Mutex<[IPAddress: Record]>([:])
+    /// Bans started here and not yet handed to the store (``takeStarted()``).
+    private let started = Mutex<[Ban]>([])
 
     public init(threshold: Int, windowMinutes: Double, banMinutes: Double) {
         self.threshold = threshold
@@ -30,6 +32,8 @@ public final class BanList: Sendable {
             var started = false
             if record.rejections.count >= threshold, (record.bannedUntil.map { $0 <= now } ?? true) {
                 record.bannedUntil = now.addingTimeInterval(duration)
+                let ban = Ban(address: address.description, until: now.addingTimeInterval(duration))
+                self.started.withLock { $0.append(ban) }
                 record.rejections = []
                 started = true
             }
@@ -47,6 +51,28 @@ public final class BanList: Sendable {
         return records.withLock { table in
             guard let until = table[address]?.bannedUntil, until > now else { return nil }
             return until
+        }
+    }
+
+    /// The bans started here since the last call, for the store (other instances, restarts).
+    public func takeStarted() -> [Ban] {
+        started.withLock { bans in
+            defer { bans = [] }
+            return bans
+        }
+    }
+
+    /// Refuses the addresses of bans started elsewhere (another instance, or before a restart)
+    /// until they end; a ban already running here keeps the later end.
+    public func adopt(_ bans: [Ban]) {
+        guard threshold > 0 else { return }
+        records.withLock { table in
+            for ban in bans {
+                guard let address = IPAddress(ban.address) else { continue }
+                var record = table[address] ?? Record()
+                record.bannedUntil = max(record.bannedUntil ?? ban.until, ban.until)
+                table[address] = record
+            }
         }
     }
 }

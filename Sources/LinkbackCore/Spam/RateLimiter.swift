@@ -44,28 +44,3 @@ final class TokenBuckets<Key: Hashable & Sendable>: Sendable {
         table = table.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * perSecond < burst }
     }
 }
-
-/// Remembers when each key was last allowed, to enforce a minimum interval between uses.
-final class IntervalLimiter<Key: Hashable & Sendable>: Sendable {
-    let interval: TimeInterval
-    let maxKeys: Int
-    private let seen = Mutex<[Key: Date]>([:])
-
-    init(interval: TimeInterval, maxKeys: Int = 100_000) {
-        self.interval = interval
-        self.maxKeys = maxKeys
-    }
-
-    /// `nil` when allowed (and recorded), else the seconds left to wait.
-    func take(_ key: Key, now: Date) -> Int? {
-        guard interval > 0 else { return nil }
-        return seen.withLock { table in
-            if let last = table[key], now.timeIntervalSince(last) < interval {
-                return max(1, Int((interval - now.timeIntervalSince(last)).rounded(.up)))
-            }
-            table[key] = now
-            if table.count > maxKeys { table = table.filter { now.timeIntervalSince($0.value) < interval } }
-            return nil
-        }
-    }
-}

@@ -26,7 +26,9 @@ public final class SpamGuard: Sendable {
     private let stored = Mutex(BlockSnapshot())
     let userAgents: [UserAgentPattern]
     let perClient: TokenBuckets<IPAddress>
-    let perPair: IntervalLimiter<String>
+    /// `spam.pair_interval_seconds`: the store enforces it (see ``IncomingMention/pairInterval``),
+    /// so it holds across every instance sharing the database.
+    public let pairInterval: TimeInterval
     let perSourceHost: TokenBuckets<String>
     public let bans: BanList
 
@@ -34,7 +36,7 @@ public final class SpamGuard: Sendable {
         configured = BlockSnapshot(domains: config.blockDomains, urlPrefixes: [], ranges: config.blockIPs)
         userAgents = config.blockUserAgents.compactMap(UserAgentPattern.init)
         perClient = TokenBuckets(ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
-        perPair = IntervalLimiter(interval: config.pairIntervalSeconds)
+        pairInterval = config.pairIntervalSeconds
         perSourceHost = TokenBuckets(
             ratePerMinute: config.fetchesPerSourceHostPerMinute, burst: config.fetchesPerSourceHostPerMinute)
         bans = BanList(threshold: config.banAfterRejections, windowMinutes: config.banWindowMinutes, banMinutes: config.banMinutes)
@@ -86,12 +88,6 @@ public final class SpamGuard: Sendable {
             return prefix
         }
         return nil
-    }
-
-    /// The minimum interval between two accepted requests for one (source, target) pair; returns
-    /// the seconds left when it is too soon.
-    public func pairWait(source: URL, target: URL, now: Date = Date()) -> Int? {
-        perPair.take(source.absoluteString + " " + target.absoluteString, now: now)
     }
 
     /// Takes one fetch from `host`'s per-minute allowance; `false` when it is used up.

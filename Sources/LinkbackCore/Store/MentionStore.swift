@@ -103,6 +103,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound(id: Int64)
     /// A compare-and-set transition found the mention in another status than expected.
     case conflict(id: Int64, status: MentionStatus)
+    /// The pair was received less than its ``IncomingMention/pairInterval`` ago; retry in `seconds`.
+    case tooSoon(id: Int64, seconds: Int)
     case failed(String)
 
     public var description: String {
@@ -112,6 +114,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(path): the database was written by a newer Linkback (unknown schema migrations); refusing to use it"
         case .notFound(let id): return "no mention with id \(id)"
         case .conflict(let id, let status): return "mention \(id) is \(status.rawValue) now; nothing changed"
+        case .tooSoon(let id, let seconds): return "mention \(id) was received moments ago; retry in \(seconds) s"
         case .failed(let reason): return "database error: \(reason)"
         }
     }
@@ -125,7 +128,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 /// Every status change is recorded as a ``MentionEvent`` in the same transaction.
 public protocol MentionStore: Sendable {
     /// Stores a new mention as `queued`, or re-queues a known (source, target) pair as an update
-    /// (same row, same token).
+    /// (same row, same token) unless it was received less than `pairInterval` ago.
     func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult
 
     /// Stores a mention that was verified synchronously (pingback) with its content and status:
@@ -177,9 +180,18 @@ public protocol MentionStore: Sendable {
     /// changed): the newer revision is verified instead.
     @discardableResult
     func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
+    /// Wake-ups for the verification queue when another instance stored work (PostgreSQL's
+    /// `LISTEN`/`NOTIFY`); `nil` where no other instance can write (SQLite). Polling stays the
+    /// fallback either way.
+    func queueWakeUps() -> AsyncStream<Void>?
     /// At start, releases claims a crash left behind: with SQLite (one server per file) every
     /// claim; with PostgreSQL none, since a live instance may hold them (leases expire instead).
     func releaseClaims() async throws
+
+    /// Records bans the built-in ban started here; an address already banned keeps the later end.
+    func recordBans(_ bans: [Ban]) async throws
+    /// Bans still running at `now`, wherever they started.
+    func activeBans(now: Date) async throws -> [Ban]
 
     /// Source domains whose verified mentions are approved automatically (besides
     /// `moderation.allow_domains`). Adding returns `false` when the domain was already there.

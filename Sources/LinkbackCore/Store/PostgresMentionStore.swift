@@ -198,6 +198,9 @@ public final class PostgresMentionStore: MentionStore {
                 connection,
                 "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
             if let existing {
+                if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
+                    throw StoreError.tooSoon(id: existing.id, seconds: wait)
+                }
                 let previous = try await self.statusToKeep(connection, existing)
                 // A visible mention stays visible while it is verified again (see `Mention.reverifying`).
                 let status: MentionStatus = previous == .approved ? .approved : .queued
@@ -206,18 +209,21 @@ public final class PostgresMentionStore: MentionStore {
                     UPDATE mentions SET status = \(status.rawValue), previous_status = \(previous?.rawValue),
                         reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
                         user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
-                        attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL
+                        attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
+                        last_received_at = \(now)
                     WHERE id = \(existing.id)
                     """, logger: self.logger)
                 try await self.recordEvent(
                     connection, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason,
                     at: now)
+                try await self.notifyQueue(connection)
                 guard let updated = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(existing.id)") else {
                     throw StoreError.notFound(id: existing.id)
                 }
                 return ReceiveResult(mention: updated, isNew: false)
             }
             let id = try await self.insertQueued(connection, incoming, actor: actor, at: now)
+            try await self.notifyQueue(connection)
             guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
                 throw StoreError.notFound(id: id)
             }
@@ -236,18 +242,22 @@ public final class PostgresMentionStore: MentionStore {
                 "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
             let id: Int64
             if let previous {
+                if let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
+                    throw StoreError.tooSoon(id: previous.id, seconds: wait)
+                }
                 id = previous.id
                 try await connection.query(
                     """
                     UPDATE mentions SET protocol = \(incoming.protocol.rawValue), client_ip = \(incoming.clientIP),
                         user_agent = \(incoming.userAgent), revision = revision + 1, previous_status = \(previous.status.rawValue),
-                        claimed_at = NULL, next_attempt_at = NULL
+                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = \(now)
                     WHERE id = \(id)
                     """, logger: self.logger)
             } else {
                 id = try await self.insertQueued(connection, incoming, actor: actor, at: received ?? now)
             }
             if status == .queued {
+                try await self.notifyQueue(connection)
                 if let previous, previous.status != .queued {
                     try await connection.query(
                         "UPDATE mentions SET status = 'queued', updated_at = \(now) WHERE id = \(id)", logger: self.logger)
@@ -384,6 +394,30 @@ public final class PostgresMentionStore: MentionStore {
         return blocks
     }
 
+    public func recordBans(_ bans: [Ban]) async throws {
+        guard !bans.isEmpty else { return }
+        try await transaction { connection in
+            for ban in bans {
+                try await connection.query(
+                    """
+                    INSERT INTO bans (address, until) VALUES (\(ban.address), \(ban.until))
+                    ON CONFLICT (address) DO UPDATE SET until = GREATEST(bans.until, excluded.until)
+                    """, logger: self.logger)
+            }
+            try await connection.query("DELETE FROM bans WHERE until < \(Date())", logger: self.logger)
+        }
+    }
+
+    public func activeBans(now: Date) async throws -> [Ban] {
+        var bans: [Ban] = []
+        for try await (address, until) in try await client.query(
+            "SELECT address, until FROM bans WHERE until > \(now) ORDER BY address", logger: logger
+        ).decode((String, Date).self) {
+            bans.append(Ban(address: address, until: until))
+        }
+        return bans
+    }
+
     public func allowDomain(_ domain: String) async throws -> Bool {
         try await changed(
             """
@@ -463,6 +497,37 @@ public final class PostgresMentionStore: MentionStore {
             }
             return try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id)")
         }
+    }
+
+    /// The channel `receive` notifies (on commit) when it queues work.
+    static let queueChannel = "linkback_queue"
+
+    private func notifyQueue(_ connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_notify(\(Self.queueChannel), '')", logger: logger)
+    }
+
+    /// One connection listens on ``queueChannel`` for as long as the stream is consumed,
+    /// listening again a second after a lost connection.
+    public func queueWakeUps() -> AsyncStream<Void>? {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let client = client
+        let logger = logger
+        let listener = Task {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        for try await _ in try await connection.listen(Self.queueChannel) { continuation.yield() }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    logger.warning("lost the queue notification channel; polling meanwhile", metadata: ["error": "\(Self.explain(error))"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listener.cancel() }
+        return stream
     }
 
     /// Nothing: another instance may be verifying what it claimed. Claims of an instance that
@@ -707,14 +772,15 @@ public final class PostgresMentionStore: MentionStore {
                     """
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
-                        author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify)
+                        author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
+                        last_received_at)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
                         \(content?.type.rawValue), \(content?.rsvp), \(content?.title), \(content?.excerpt), \(content?.contentHTML),
                         \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
-                        \(mention.reverifying))
+                        \(mention.reverifying), \(mention.lastReceived))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }
@@ -813,9 +879,10 @@ public final class PostgresMentionStore: MentionStore {
         var inserted: Int64?
         for try await id in try await connection.query(
             """
-            INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at, updated_at)
+            INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at, updated_at,
+                last_received_at)
             VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site), \(incoming.protocol.rawValue),
-                'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now))
+                'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now))
             RETURNING id
             """, logger: logger
         ).decode(Int64.self) {
@@ -893,7 +960,7 @@ public final class PostgresMentionStore: MentionStore {
             attempts: try row["attempts"].decode(Int.self), content: content,
             previousStatus: try row["previous_status"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
             revision: try row["revision"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
-            reverifying: try row["reverify"].decode(Bool.self))
+            reverifying: try row["reverify"].decode(Bool.self), lastReceived: try row["last_received_at"].decode(Date.self))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

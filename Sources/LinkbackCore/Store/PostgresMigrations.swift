@@ -27,6 +27,8 @@ enum PostgresMigrations {
                 revision BIGINT NOT NULL DEFAULT 0,
                 claimed_at TIMESTAMPTZ,
                 next_attempt_at TIMESTAMPTZ,
+                -- What spam.pair_interval_seconds counts from, for every instance.
+                last_received_at TIMESTAMPTZ NOT NULL,
                 type TEXT,
                 rsvp TEXT,
                 title TEXT,
@@ -86,6 +88,7 @@ enum PostgresMigrations {
             CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (url, id)
                 WHERE delivered_at IS NULL AND given_up_at IS NULL;
             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+            CREATE TABLE bans (address TEXT PRIMARY KEY, until TIMESTAMPTZ NOT NULL);
             """
         )
     ]

@@ -71,6 +71,9 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             let now = Date()
             if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
+                if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
+                    throw StoreError.tooSoon(id: existing.id, seconds: wait)
+                }
                 let previous = try Self.statusToKeep(db, existing)
                 // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
                 // anything else waits in the queue, so nobody approves content not yet verified.
@@ -79,12 +82,12 @@ public final class SQLiteMentionStore: MentionStore {
                     sql: """
                         UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                             user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
-                            claimed_at = NULL, next_attempt_at = NULL
+                            claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?
                         WHERE id = ?
                         """,
                     arguments: [
                         status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
-                        incoming.protocol.rawValue, now, existing.id,
+                        incoming.protocol.rawValue, now, now, existing.id,
                     ])
                 try Self.recordEvent(
                     db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
@@ -107,13 +110,18 @@ public final class SQLiteMentionStore: MentionStore {
             let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
             let id: Int64
             if let previous {
+                if let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
+                    throw StoreError.tooSoon(id: previous.id, seconds: wait)
+                }
                 id = previous.id
                 try db.execute(
                     sql: """
                         UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
-                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL WHERE id = ?
+                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ? WHERE id = ?
                         """,
-                    arguments: [incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, id])
+                    arguments: [
+                        incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, now, id,
+                    ])
             } else {
                 id = try Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
             }
@@ -188,6 +196,29 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func recordBans(_ bans: [Ban]) async throws {
+        guard !bans.isEmpty else { return }
+        try await pool.write { db in
+            for ban in bans {
+                try db.execute(
+                    sql: """
+                        INSERT INTO bans (address, until) VALUES (?, ?)
+                        ON CONFLICT (address) DO UPDATE SET until = MAX(until, excluded.until)
+                        """,
+                    arguments: [ban.address, ban.until])
+            }
+            // Ended bans are of no use to anyone.
+            try db.execute(sql: "DELETE FROM bans WHERE until < ?", arguments: [Date()])
+        }
+    }
+
+    public func activeBans(now: Date) async throws -> [Ban] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT address, until FROM bans WHERE until > ? ORDER BY address", arguments: [now])
+                .map { Ban(address: $0["address"], until: $0["until"]) }
+        }
+    }
+
     public func allowDomain(_ domain: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
@@ -236,6 +267,9 @@ public final class SQLiteMentionStore: MentionStore {
                 arguments: [key.rawValue, value, Date()])
         }
     }
+
+    /// Only this process writes to the queue: the receiver wakes it directly.
+    public func queueWakeUps() -> AsyncStream<Void>? { nil }
 
     public func releaseClaims() async throws {
         try await pool.write { db in try db.execute(sql: "UPDATE mentions SET claimed_at = NULL WHERE claimed_at IS NOT NULL") }
@@ -542,8 +576,8 @@ public final class SQLiteMentionStore: MentionStore {
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
-                            revision, next_attempt_at, reverify)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            revision, next_attempt_at, reverify, last_received_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -551,7 +585,7 @@ public final class SQLiteMentionStore: MentionStore {
                         mention.updated, mention.verified, mention.attempts, content?.type.rawValue, content?.rsvp,
                         content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
                         content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
-                        mention.revision, mention.nextAttemptAt, mention.reverifying,
+                        mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived,
                     ])
             }
             for event in rows.events {
@@ -638,12 +672,12 @@ public final class SQLiteMentionStore: MentionStore {
         try db.execute(
             sql: """
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
-                    received_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+                    received_at, updated_at, last_received_at)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 Token.make(), incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
-                incoming.clientIP, incoming.userAgent, now, now,
+                incoming.clientIP, incoming.userAgent, now, now, now,
             ])
         let id = db.lastInsertedRowID
         try recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
@@ -693,7 +727,8 @@ public final class SQLiteMentionStore: MentionStore {
             clientIP: row["client_ip"], userAgent: row["user_agent"], received: row["received_at"],
             updated: row["updated_at"], verified: row["verified_at"], attempts: row["attempts"], content: content,
             previousStatus: (row["previous_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
-            revision: row["revision"], nextAttemptAt: row["next_attempt_at"], reverifying: row["reverify"])
+            revision: row["revision"], nextAttemptAt: row["next_attempt_at"], reverifying: row["reverify"],
+            lastReceived: row["last_received_at"])
     }
 
     private static func event(from row: Row) -> MentionEvent {

@@ -111,6 +111,20 @@ enum SQLiteMigrations {
             try db.execute(
                 sql: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at DATETIME NOT NULL)")
         }
+        migrator.registerMigration("007-last-received") { db in
+            // The per-pair interval is kept in the database (several instances, one interval);
+            // an old row's last receipt is its last `received` or `update` event.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN last_received_at DATETIME;
+                    UPDATE mentions SET last_received_at = COALESCE(
+                        (SELECT MAX(at) FROM events WHERE mention_id = mentions.id AND reason IN ('received', 'update')),
+                        received_at);
+                    """)
+        }
+        migrator.registerMigration("008-bans") { db in
+            try db.execute(sql: "CREATE TABLE bans (address TEXT PRIMARY KEY, until DATETIME NOT NULL)")
+        }
         return migrator
     }
 }
