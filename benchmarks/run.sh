@@ -152,11 +152,14 @@ drain() {
     awk -v s="$start" -v e="$end" -v n="$backlog" 'BEGIN { d = e - s; if (d > 0 && n > 0) printf "%d %.0f\n", n, n / d; else printf "%d -\n", n }'
 }
 read -r backlog drained <<< "$(drain "$base")"
+# VmHWM is the high-water mark: read in this shell (the scenarios run in subshells), it is the
+# server's peak over everything above.
+sample_rss
 sqlite_rss=$peak_rss
 
 # The same accept and drain with the store in PostgreSQL (a throwaway cluster from Debian's
 # postgresql, as the tests start it), when it is installed; BENCH_POSTGRES=0 skips it.
-pg_accept_rps="-"; pg_accept_p99="-"; pg_backlog=0; pg_drained="-"
+pg_accept_rps="-"; pg_accept_p99="-"; pg_backlog=0; pg_drained="-"; pg_rss=0
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ "${BENCH_POSTGRES:-1}" != 0 ] && [ -n "$pg_bin" ]; then
     PG_PORT=$(free_port)
@@ -176,6 +179,9 @@ if [ "${BENCH_POSTGRES:-1}" != 0 ] && [ -n "$pg_bin" ]; then
     start_linkback linkback-pg "$PG_LINKBACK_PORT"
     read -r pg_accept_rps pg_accept_p99 <<< "$(scenario "http://127.0.0.1:$PG_LINKBACK_PORT/webmention" accept.lua)"
     read -r pg_backlog pg_drained <<< "$(drain "http://127.0.0.1:$PG_LINKBACK_PORT")"
+    peak_rss=0
+    sample_rss
+    pg_rss=$peak_rss
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
@@ -192,4 +198,5 @@ row "the same, stored in PostgreSQL (durable commits)" "$pg_accept_rps" "$pg_acc
 echo
 echo "verification drain (SQLite): $backlog queued mentions after the accept runs, verified against nginx at $drained mentions/s"
 echo "verification drain (PostgreSQL): $pg_backlog queued mentions, verified at $pg_drained mentions/s"
-echo "linkback peak RSS: $(( sqlite_rss / 1024 )) MB with SQLite, $(( peak_rss / 1024 )) MB over the whole run; rejection-log lines written: $(wc -l < "$work/linkback-rejections.log")"
+echo "linkback peak RSS (VmHWM): $(( sqlite_rss / 1024 )) MB with SQLite over all of the above, $(( pg_rss / 1024 )) MB with PostgreSQL over its accept and drain"
+echo "rejection-log lines written: $(wc -l < "$work/linkback-rejections.log")"

@@ -118,8 +118,13 @@ public struct Doctor: Sendable {
         let state: SchemaState
         do {
             let store = try await PostgresMentionStore(location: postgres, migrate: false)
-            defer { Task { try? await store.close() } }
-            state = try await store.schemaState()
+            do {
+                state = try await store.schemaState()
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try? await store.close()
         } catch {
             return .failed(
                 "database", "\(postgres): \(error)",

@@ -452,14 +452,24 @@ public final class PostgresMentionStore: MentionStore {
     public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
         let expired = now.addingTimeInterval(-claimLease)
         // Unclaimed, or claimed by an instance whose lease ran out; rows another instance is
-        // claiming right now are skipped, not waited for.
+        // claiming right now are skipped, not waited for. Two branches, each walking its own
+        // index in reception order and stopping at the limit: an OR of the two conditions would
+        // scan and sort the whole table on every claim (as SQLite's claim once did).
         return try await fetchAll(
             """
             UPDATE mentions SET claimed_at = \(now)
             WHERE id IN (
                 SELECT id FROM mentions
-                WHERE (status = 'queued' OR reverify) AND (claimed_at IS NULL OR claimed_at <= \(expired))
-                    AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
+                WHERE id IN (
+                    (SELECT id FROM mentions
+                        WHERE status = 'queued' AND (claimed_at IS NULL OR claimed_at <= \(expired))
+                            AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
+                        ORDER BY received_at, id LIMIT \(limit))
+                    UNION ALL
+                    (SELECT id FROM mentions
+                        WHERE reverify AND status <> 'queued' AND (claimed_at IS NULL OR claimed_at <= \(expired))
+                            AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
+                        ORDER BY received_at, id LIMIT \(limit)))
                 ORDER BY received_at, id LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
