@@ -470,6 +470,10 @@ public final class PostgresMentionStore: MentionStore {
                         WHERE reverify AND status <> 'queued' AND (claimed_at IS NULL OR claimed_at <= \(expired))
                             AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
                         ORDER BY received_at, id LIMIT \(limit)))
+                    -- Stated again where the rows are locked: a row another instance claimed and
+                    -- committed meanwhile is re-read at its new version and no longer matches.
+                    AND (status = 'queued' OR reverify) AND (claimed_at IS NULL OR claimed_at <= \(expired))
+                    AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
                 ORDER BY received_at, id LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             RETURNING *

@@ -15,16 +15,28 @@ public final class WorkPool: Sendable {
         self.threads = max(1, threads)
         state = State()
         for index in 0..<self.threads {
+            let threadName = "\(name)-\(index)"
             let thread = Thread { [state] in
-                Thread.current.name = "\(name)-\(index)"
+                Self.nameCurrentThread(threadName)
                 state.work()
             }
+            thread.name = threadName
             thread.start()
         }
     }
 
     deinit {
         state.stop()
+    }
+
+    /// Names the calling thread for `ps`, `top` and `perf`. (Foundation's `Thread.name`, set from
+    /// inside a just-started thread, sometimes never reaches the kernel: the thread then keeps
+    /// the name it inherited from its creator, such as a Dispatch worker's.)
+    private static func nameCurrentThread(_ name: String) {
+        #if os(Linux)
+        // The kernel keeps 15 bytes; writing the thread's own comm file renames it.
+        try? String(name.utf8.prefix(15))?.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+        #endif
     }
 
     /// Runs `job` on one of the pool's threads and returns its result.
