@@ -91,14 +91,8 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     private func appliedMigrations(_ exists: PostgresRowSequence) async throws -> [String] {
-        var tableExists = false
-        for try await (value) in exists.decode(Bool.self) { tableExists = value }
-        guard tableExists else { return [] }
-        var names: [String] = []
-        for try await name in try await client.query("SELECT name FROM linkback_migrations ORDER BY name").decode(String.self) {
-            names.append(name)
-        }
-        return names
+        guard try await exists.collect().first?.decode(Bool.self) == true else { return [] }
+        return try await rows("SELECT name FROM linkback_migrations ORDER BY name") { try $0.decode(String.self) }
     }
 
     private func migrate() async throws {
@@ -109,12 +103,8 @@ public final class PostgresMentionStore: MentionStore {
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS linkback_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
                 logger: self.logger)
-            var applied: Set<String> = []
-            for try await name in try await connection.query("SELECT name FROM linkback_migrations", logger: self.logger)
-                .decode(String.self)
-            {
-                applied.insert(name)
-            }
+            let applied = Set(
+                try await self.rows("SELECT name FROM linkback_migrations", on: connection) { try $0.decode(String.self) })
             let known = Set(PostgresMigrations.all.map(\.name))
             guard applied.isSubset(of: known) else { throw StoreError.newerSchema(path: location.description) }
             for migration in PostgresMigrations.all where !applied.contains(migration.name) {
@@ -173,19 +163,25 @@ public final class PostgresMentionStore: MentionStore {
             "SELECT pg_advisory_xact_lock(hashtextextended(\(source + "\u{1}" + target), 0))", logger: logger)
     }
 
-    private func fetchOne(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Mention? {
-        for try await row in try await connection.query(query, logger: logger) {
-            return try Self.mention(from: row)
+    /// Every row of `query` (in the transaction on `connection`, if any), made into a value.
+    private func rows<Value>(
+        _ query: PostgresQuery, on connection: PostgresConnection? = nil, _ value: (PostgresRow) throws -> Value
+    ) async throws -> [Value] {
+        let sequence: PostgresRowSequence
+        if let connection {
+            sequence = try await connection.query(query, logger: logger)
+        } else {
+            sequence = try await client.query(query, logger: logger)
         }
-        return nil
+        return try await sequence.collect().map(value)
+    }
+
+    private func fetchOne(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Mention? {
+        try await rows(query, on: connection, Self.mention(from:)).first
     }
 
     private func fetchAll(_ query: PostgresQuery) async throws -> [Mention] {
-        var mentions: [Mention] = []
-        for try await row in try await client.query(query, logger: logger) {
-            mentions.append(try Self.mention(from: row))
-        }
-        return mentions
+        try await rows(query, Self.mention(from:))
     }
 
     // MARK: Receiving
@@ -297,7 +293,7 @@ public final class PostgresMentionStore: MentionStore {
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
         let (sql, values) = MentionQuerySQL.countByType(query)
         var counts: [MentionType: Int] = [:]
-        for try await (type, count) in try await client.query(Self.query(sql, values), logger: logger).decode((String, Int).self) {
+        for (type, count) in try await rows(Self.query(sql, values), { try $0.decode((String, Int).self) }) {
             if let type = MentionType(rawValue: type) { counts[type, default: 0] += count }
         }
         return counts
@@ -312,13 +308,7 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func events(mentionID: Int64) async throws -> [MentionEvent] {
-        var events: [MentionEvent] = []
-        for try await row in try await client.query(
-            "SELECT * FROM events WHERE mention_id = \(mentionID) ORDER BY id", logger: logger)
-        {
-            events.append(try Self.event(from: row))
-        }
-        return events
+        try await rows("SELECT * FROM events WHERE mention_id = \(mentionID) ORDER BY id", Self.event(from:))
     }
 
     public func statistics() async throws -> StoreStatistics {
@@ -331,7 +321,7 @@ public final class PostgresMentionStore: MentionStore {
 
     private func counts(_ query: PostgresQuery) async throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for try await (key, count) in try await client.query(query, logger: logger).decode((String?, Int).self) {
+        for (key, count) in try await rows(query, { try $0.decode((String?, Int).self) }) {
             result[key ?? "-"] = count
         }
         return result
@@ -373,12 +363,10 @@ public final class PostgresMentionStore: MentionStore {
             INSERT INTO blocks (kind, value, reason, created_at) VALUES (\(kind.rawValue), \(value), \(reason), \(Date()))
             ON CONFLICT (kind, value) DO NOTHING
             """, logger: logger)
-        for try await row in try await client.query(
-            "SELECT * FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value)", logger: logger)
-        {
-            return try Self.block(from: row)
-        }
-        throw StoreError.failed("block was not stored")
+        guard let block = try await rows("SELECT * FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value)", Self.block(from:))
+            .first
+        else { throw StoreError.failed("block was not stored") }
+        return block
     }
 
     @discardableResult
@@ -387,11 +375,7 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func blocks() async throws -> [Block] {
-        var blocks: [Block] = []
-        for try await row in try await client.query("SELECT * FROM blocks ORDER BY id", logger: logger) {
-            blocks.append(try Self.block(from: row))
-        }
-        return blocks
+        try await rows("SELECT * FROM blocks ORDER BY id", Self.block(from:))
     }
 
     public func recordBans(_ bans: [Ban]) async throws {
@@ -409,13 +393,10 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func activeBans(now: Date) async throws -> [Ban] {
-        var bans: [Ban] = []
-        for try await (address, until) in try await client.query(
-            "SELECT address, until FROM bans WHERE until > \(now) ORDER BY address", logger: logger
-        ).decode((String, Date).self) {
-            bans.append(Ban(address: address, until: until))
+        try await rows("SELECT address, until FROM bans WHERE until > \(now) ORDER BY address") { row in
+            let (address, until) = try row.decode((String, Date).self)
+            return Ban(address: address, until: until)
         }
-        return bans
     }
 
     public func allowDomain(_ domain: String) async throws -> Bool {
@@ -431,20 +412,12 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func allowedDomains() async throws -> [String] {
-        var domains: [String] = []
-        for try await domain in try await client.query("SELECT domain FROM allowed_domains ORDER BY domain", logger: logger)
-            .decode(String.self)
-        {
-            domains.append(domain)
-        }
-        return domains
+        try await rows("SELECT domain FROM allowed_domains ORDER BY domain") { try $0.decode(String.self) }
     }
 
     /// Runs a statement with a `RETURNING` clause; returns how many rows it returned.
     private func changed(_ query: PostgresQuery) async throws -> Int {
-        var count = 0
-        for try await _ in try await client.query(query, logger: logger) { count += 1 }
-        return count
+        try await client.query(query, logger: logger).collect().count
     }
 
     // MARK: Verification queue
@@ -551,12 +524,7 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Settings
 
     public func setting(_ key: StoreSetting) async throws -> String? {
-        for try await value in try await client.query("SELECT value FROM settings WHERE key = \(key.rawValue)", logger: logger)
-            .decode(String.self)
-        {
-            return value
-        }
-        return nil
+        try await rows("SELECT value FROM settings WHERE key = \(key.rawValue)") { try $0.decode(String.self) }.first
     }
 
     public func setSetting(_ key: StoreSetting, to value: String) async throws {
@@ -571,48 +539,37 @@ public final class PostgresMentionStore: MentionStore {
 
     public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
         try await transaction { connection in
-            var newest: Int64 = 0
-            for try await value in try await connection.query("SELECT COALESCE(MAX(id), 0) FROM events", logger: self.logger)
-                .decode(Int64.self)
-            {
-                newest = value
-            }
-            var cursor: Int64?
-            for try await value in try await connection.query(
-                "SELECT last_event_id FROM webhook_cursor WHERE id = 1", logger: self.logger
-            ).decode(Int64.self) {
-                cursor = value
-            }
-            guard let cursor else {
+            let newest = try await self.rows("SELECT COALESCE(MAX(id), 0) FROM events", on: connection) {
+                try $0.decode(Int64.self)
+            }.first ?? 0
+            guard let cursor = try await self.webhookCursor(on: connection) else {
                 try await connection.query(
                     "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, \(newest)) ON CONFLICT (id) DO NOTHING",
                     logger: self.logger)
                 return ([], newest)
             }
-            var events: [MentionEvent] = []
-            for try await row in try await connection.query(
-                "SELECT * FROM events WHERE id > \(cursor) ORDER BY id LIMIT \(limit)", logger: self.logger)
-            {
-                events.append(try Self.event(from: row))
-            }
+            let events = try await self.rows(
+                "SELECT * FROM events WHERE id > \(cursor) ORDER BY id LIMIT \(limit)", on: connection, Self.event(from:))
             var candidates: [OutboxCandidate] = []
             for event in events {
                 guard let mention = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(event.mentionID)")
                 else { continue }
-                var settled: MentionStatus?
-                for try await value in try await connection.query(
+                let settled = try await self.rows(
                     """
                     SELECT to_status FROM events WHERE mention_id = \(event.mentionID) AND id < \(event.id)
                         AND to_status != 'queued'
                     ORDER BY id DESC LIMIT 1
-                    """, logger: self.logger
-                ).decode(String.self) {
-                    settled = MentionStatus(rawValue: value)
-                }
+                    """, on: connection
+                ) { try $0.decode(String.self) }.first.flatMap(MentionStatus.init(rawValue:))
                 candidates.append(OutboxCandidate(event: event, mention: mention, previousSettled: settled))
             }
             return (candidates, events.last?.id ?? cursor)
         }
+    }
+
+    /// The outbox's position in the event history; `nil` before webhooks first ran.
+    private func webhookCursor(on connection: PostgresConnection? = nil) async throws -> Int64? {
+        try await rows("SELECT last_event_id FROM webhook_cursor WHERE id = 1", on: connection) { try $0.decode(Int64.self) }.first
     }
 
     public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {
@@ -639,8 +596,7 @@ public final class PostgresMentionStore: MentionStore {
             // One instance picks at a time; what it picks is claimed for the lease, so no other
             // instance sends it (or the next one to the same URL) meanwhile.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.deliveryLock))", logger: self.logger)
-            var due: [WebhookDelivery] = []
-            for try await row in try await connection.query(
+            let due = try await self.rows(
                 """
                 SELECT * FROM webhook_deliveries AS d
                 WHERE d.delivered_at IS NULL AND d.given_up_at IS NULL AND d.next_attempt_at <= \(now)
@@ -650,10 +606,7 @@ public final class PostgresMentionStore: MentionStore {
                     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS c
                         WHERE c.url = d.url AND c.delivered_at IS NULL AND c.given_up_at IS NULL AND c.claimed_until > \(now))
                 ORDER BY d.id
-                """, logger: self.logger)
-            {
-                due.append(try Self.delivery(from: row))
-            }
+                """, on: connection, Self.delivery(from:))
             if !due.isEmpty {
                 try await connection.query(
                     "UPDATE webhook_deliveries SET claimed_until = \(until) WHERE id = ANY(\(due.map(\.id)))", logger: self.logger)
@@ -696,13 +649,8 @@ public final class PostgresMentionStore: MentionStore {
         case .delivered?: condition = "delivered_at IS NOT NULL"
         case .failed?: condition = "given_up_at IS NOT NULL"
         }
-        var result: [WebhookDelivery] = []
-        for try await row in try await client.query(
-            "SELECT * FROM webhook_deliveries WHERE \(unescaped: condition) ORDER BY id DESC LIMIT \(limit)", logger: logger)
-        {
-            result.append(try Self.delivery(from: row))
-        }
-        return result
+        return try await rows(
+            "SELECT * FROM webhook_deliveries WHERE \(unescaped: condition) ORDER BY id DESC LIMIT \(limit)", Self.delivery(from:))
     }
 
     public func retryDeliveries(ids: [Int64]?, at now: Date) async throws -> Int {
@@ -723,16 +671,14 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func deliveryCounts() async throws -> [WebhookDelivery.State: Int] {
-        for try await (pending, delivered, failed) in try await client.query(
+        let counts = try await rows(
             """
             SELECT COUNT(*) FILTER (WHERE delivered_at IS NULL AND given_up_at IS NULL),
                 COUNT(*) FILTER (WHERE delivered_at IS NOT NULL), COUNT(*) FILTER (WHERE given_up_at IS NOT NULL)
             FROM webhook_deliveries
-            """, logger: logger
-        ).decode((Int, Int, Int).self) {
-            return [.pending: pending, .delivered: delivered, .failed: failed]
-        }
-        return [.pending: 0, .delivered: 0, .failed: 0]
+            """
+        ) { try $0.decode((Int, Int, Int).self) }.first ?? (0, 0, 0)
+        return [.pending: counts.0, .delivered: counts.1, .failed: counts.2]
     }
 
     // MARK: Copying between stores
@@ -742,40 +688,22 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent] {
-        var events: [MentionEvent] = []
-        for try await row in try await client.query(
-            "SELECT * FROM events WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", logger: logger)
-        {
-            events.append(try Self.event(from: row))
-        }
-        return events
+        try await rows("SELECT * FROM events WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", Self.event(from:))
     }
 
     public func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery] {
-        var deliveries: [WebhookDelivery] = []
-        for try await row in try await client.query(
-            "SELECT * FROM webhook_deliveries WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", logger: logger)
-        {
-            deliveries.append(try Self.delivery(from: row))
-        }
-        return deliveries
+        try await rows(
+            "SELECT * FROM webhook_deliveries WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", Self.delivery(from:))
     }
 
     public func exportState() async throws -> StoreRows {
         var settings: [StoreSetting: String] = [:]
-        for try await (key, value) in try await client.query("SELECT key, value FROM settings", logger: logger)
-            .decode((String, String).self)
-        {
+        for (key, value) in try await rows("SELECT key, value FROM settings", { try $0.decode((String, String).self) }) {
             if let key = StoreSetting(rawValue: key) { settings[key] = value }
         }
-        var cursor: Int64?
-        for try await value in try await client.query("SELECT last_event_id FROM webhook_cursor WHERE id = 1", logger: logger)
-            .decode(Int64.self)
-        {
-            cursor = value
-        }
         return StoreRows(
-            blocks: try await blocks(), allowedDomains: try await allowedDomains(), webhookCursor: cursor, settings: settings)
+            blocks: try await blocks(), allowedDomains: try await allowedDomains(), webhookCursor: try await webhookCursor(),
+            settings: settings)
     }
 
     public func importRows(_ rows: StoreRows) async throws {
@@ -858,16 +786,14 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func rowCounts() async throws -> StoreRowCounts {
-        for try await (mentions, events, deliveries, blocks, domains) in try await client.query(
+        let counts = try await rows(
             """
             SELECT (SELECT COUNT(*) FROM mentions), (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM webhook_deliveries),
                 (SELECT COUNT(*) FROM blocks), (SELECT COUNT(*) FROM allowed_domains)
-            """, logger: logger
-        ).decode((Int, Int, Int, Int, Int).self) {
-            return StoreRowCounts(
-                mentions: mentions, events: events, deliveries: deliveries, blocks: blocks, allowedDomains: domains)
-        }
-        throw StoreError.failed("no counts")
+            """
+        ) { try $0.decode((Int, Int, Int, Int, Int).self) }
+        guard let (mentions, events, deliveries, blocks, domains) = counts.first else { throw StoreError.failed("no counts") }
+        return StoreRowCounts(mentions: mentions, events: events, deliveries: deliveries, blocks: blocks, allowedDomains: domains)
     }
 
     // MARK: - Rows
@@ -876,13 +802,11 @@ public final class PostgresMentionStore: MentionStore {
     private func statusToKeep(_ connection: PostgresConnection, _ existing: Mention) async throws -> MentionStatus? {
         var rejectedBy: Actor?
         if existing.status == .rejected {
-            for try await actor in try await connection.query(
+            rejectedBy = try await rows(
                 """
                 SELECT actor FROM events WHERE mention_id = \(existing.id) AND to_status = 'rejected' ORDER BY id DESC LIMIT 1
-                """, logger: logger
-            ).decode(String.self) {
-                rejectedBy = Actor(rawValue: actor)
-            }
+                """, on: connection
+            ) { try $0.decode(String.self) }.first.flatMap(Actor.init(rawValue:))
         }
         return VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
     }
@@ -890,18 +814,15 @@ public final class PostgresMentionStore: MentionStore {
     private func insertQueued(_ connection: PostgresConnection, _ incoming: IncomingMention, actor: Actor, at now: Date)
         async throws -> Int64
     {
-        var inserted: Int64?
-        for try await id in try await connection.query(
+        let inserted = try await rows(
             """
             INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at, updated_at,
                 last_received_at)
             VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site), \(incoming.protocol.rawValue),
                 'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now))
             RETURNING id
-            """, logger: logger
-        ).decode(Int64.self) {
-            inserted = id
-        }
+            """, on: connection
+        ) { try $0.decode(Int64.self) }.first
         guard let inserted else { throw StoreError.failed("mention was not stored") }
         try await recordEvent(connection, inserted, actor: actor, from: nil, to: .queued, reason: "received", at: now)
         return inserted
