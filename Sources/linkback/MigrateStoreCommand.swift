@@ -22,12 +22,11 @@ struct MigrateStoreCommand: AsyncParsableCommand {
     /// `sqlite:PATH`, a plain path, or a PostgreSQL URL.
     static func location(_ text: String) throws -> MentionStores.Location {
         let password = ProcessInfo.processInfo.environment["LINKBACK_DATABASE_PASSWORD"] ?? ""
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            return try MentionStores.location(Config.Database(path: "", url: text, passwordFile: "", password: password))
+        let database = MentionStores.naming(text, in: Config.Database(path: "", password: password))
+        guard !database.url.isEmpty || !database.path.isEmpty else {
+            throw Failure("\(text): name a SQLite file (sqlite:PATH) or a postgres:// URL")
         }
-        let path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
-        guard !path.isEmpty else { throw Failure("\(text): name a SQLite file (sqlite:PATH) or a postgres:// URL") }
-        return .sqlite(path: path)
+        return try MentionStores.location(database)
     }
 
     func run() async throws {

@@ -29,14 +29,7 @@ struct StoreOptions: ParsableArguments {
     /// works before the first `serve`; or fails with one line.
     func openStore() async throws -> any MentionStore {
         var config = try loadConfig()
-        if let database {
-            if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-                config.database.url = database
-            } else {
-                config.database.url = ""
-                config.database.path = database
-            }
-        }
+        if let database { config.database = MentionStores.naming(database, in: config.database) }
         do {
             return try await MentionStores.open(config)
         } catch {

@@ -85,7 +85,11 @@ public struct Doctor: Sendable {
         } catch {
             return .failed("database", "\(error)", fix: "correct database.url (postgres://user@host/database)")
         }
-        guard case .sqlite(let path) = location else { return await postgres(location) }
+        let path: String
+        switch location {
+        case .sqlite(let file): path = file
+        case .postgres(let postgres): return await self.postgres(postgres)
+        }
         let state: SchemaState
         do {
             state = try SQLiteMentionStore.schemaState(path: path)
@@ -113,8 +117,7 @@ public struct Doctor: Sendable {
         }
     }
 
-    private func postgres(_ location: MentionStores.Location) async -> DoctorCheck {
-        guard case .postgres(let postgres) = location else { return .skipped("database", "not PostgreSQL") }
+    private func postgres(_ postgres: PostgresLocation) async -> DoctorCheck {
         let state: SchemaState
         do {
             let store = try await PostgresMentionStore(location: postgres, migrate: false)

@@ -133,10 +133,11 @@ public final class PingbackService: Sendable {
         // Before the fetch, so the same pair sent again and again costs nothing (the store
         // checks again, atomically, when it writes).
         let pairInterval = receiver.spam?.pairInterval ?? 0
-        if let wait = existing?.pairWait(interval: pairInterval, now: Date()) {
-            let failure = MentionCheckFailure.rateLimited(wait)
+        func tooSoon(_ seconds: Int) -> PingbackResult {
+            let failure = MentionCheckFailure.rateLimited(seconds)
             return fail(Self.accessDenied, failure.message, failure.rejectionReason)
         }
+        if let wait = existing?.pairWait(interval: pairInterval, now: Date()) { return tooSoon(wait) }
         guard acquire() else {
             return fail(Self.upstreamTrouble, "too many pingbacks are being verified; try again later", nil)
         }
@@ -158,8 +159,7 @@ public final class PingbackService: Sendable {
                 let stored = try await store.storeVerified(incoming, status: status, content: content, actor: .server, received: nil)
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
             } catch StoreError.tooSoon(_, let seconds) {
-                let failure = MentionCheckFailure.rateLimited(seconds)
-                return fail(Self.accessDenied, failure.message, failure.rejectionReason)
+                return tooSoon(seconds)
             } catch {
                 return fail(Self.upstreamTrouble, "the pingback could not be stored", nil)
             }

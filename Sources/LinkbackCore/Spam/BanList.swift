@@ -31,8 +31,8 @@ public final class BanList: Sendable {
             record.rejections = record.rejections.filter { now.timeIntervalSince($0) < window } + [now]
             var started = false
             if record.rejections.count >= threshold, (record.bannedUntil.map { $0 <= now } ?? true) {
-                record.bannedUntil = now.addingTimeInterval(duration)
                 let ban = Ban(address: address.description, until: now.addingTimeInterval(duration))
+                record.bannedUntil = ban.until
                 self.started.withLock { $0.append(ban) }
                 record.rejections = []
                 started = true

@@ -40,6 +40,19 @@ public enum MentionStores {
         return .postgres(location)
     }
 
+    /// `database` pointed at the store `text` names on a command line: a `postgres://` URL, or a
+    /// SQLite file as `sqlite:PATH` or a plain path. The password settings stay.
+    public static func naming(_ text: String, in database: Config.Database) -> Config.Database {
+        var named = database
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            named.url = text
+        } else {
+            named.url = ""
+            named.path = text.hasPrefix("sqlite:") ? String(text.dropFirst("sqlite:".count)) : text
+        }
+        return named
+    }
+
     /// Opens (creating and migrating as needed) the store the configuration names.
     public static func open(_ config: Config, logger: Logger = Logger(label: "linkback.store")) async throws(StoreError)
         -> any MentionStore

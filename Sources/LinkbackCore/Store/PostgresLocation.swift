@@ -18,7 +18,7 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     public var database: String
     public var tls: TLSMode
 
-    /// Parses `url`; `nil` with a reason when it is not a usable PostgreSQL URL.
+    /// Parses `url`; a failure saying why when it is not a usable PostgreSQL URL.
     public static func parse(_ url: String) -> Result<PostgresLocation, ConfigProblem> {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "postgres" || scheme == "postgresql"
