@@ -8,7 +8,7 @@ struct ClientInfo {
     let userAgent: String?
 
     init(_ request: Request, context: LinkbackRequestContext, server: Config.Server) {
-        let peer = context.peerAddress?.ipAddress.flatMap { IPAddress($0) }
+        let peer = context.peerIP
         let header = server.forwardedHeader
         ip = ClientAddress.resolve(
             peer: peer, header: header, values: request.headers[values: .init(header.fieldName)!],

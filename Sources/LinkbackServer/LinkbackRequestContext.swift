@@ -1,4 +1,5 @@
 import Hummingbird
+import LinkbackCore
 import NIOCore
 
 /// The request context of every Linkback route: Hummingbird's core context plus the TCP peer,
@@ -11,5 +12,26 @@ public struct LinkbackRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress
+    }
+
+    /// The TCP peer's IP address, read from the socket address without a round trip through text.
+    var peerIP: IPAddress? {
+        switch peerAddress {
+        case .v4(let address):
+            return .v4(UInt32(bigEndian: address.address.sin_addr.s_addr))
+        case .v6(let address):
+            let raw = address.address.sin6_addr
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            withUnsafeBytes(of: raw) { bytes in
+                for index in 0..<8 {
+                    high = high << 8 | UInt64(bytes[index])
+                    low = low << 8 | UInt64(bytes[8 + index])
+                }
+            }
+            return .v6(high, low)
+        default:
+            return nil
+        }
     }
 }

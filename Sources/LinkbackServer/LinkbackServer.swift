@@ -141,7 +141,11 @@ public struct LinkbackServer: Sendable {
         return Application(
             router: router(),
             server: .http1(
-                configuration: .init(idleTimeout: .nanoseconds(Int64(server.idleTimeoutSeconds * 1_000_000_000)))),
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestBodyDeadlineHandler(timeout: .nanoseconds(Int64(server.bodyTimeoutSeconds * 1_000_000_000)))
+                    ],
+                    idleTimeout: .nanoseconds(Int64(server.idleTimeoutSeconds * 1_000_000_000)))),
             configuration: .init(
                 address: .hostname(host, port: server.port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(server.maxConnections, logger: logger)),

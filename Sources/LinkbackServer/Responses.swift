@@ -58,12 +58,17 @@ struct ErrorAnswer: Encodable {
 
     /// Always JSON (the APIs).
     func json(_ status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        JSONResponse.make(status, self, headers: headers)
+        JSONResponse.make(status, bytes: jsonBytes, headers: headers)
+    }
+
+    /// What `JSONEncoder` would write, built directly: spam gets this answer, so it is cheap.
+    var jsonBytes: [UInt8] {
+        JSONResponse.object(["error": error, "error_description": errorDescription])
     }
 
     func response(_ status: HTTPResponse.Status, for request: Request, headers: HTTPFields = [:]) -> Response {
         switch Preferred(request) {
-        case .json: return JSONResponse.make(status, self, headers: headers)
+        case .json: return json(status, headers: headers)
         case .text: return TextResponse.plain(status, "\(error): \(errorDescription)", headers: headers)
         case .html:
             return TextResponse.page(

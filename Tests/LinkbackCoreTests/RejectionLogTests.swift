@@ -45,6 +45,20 @@ import Testing
         #expect(long.message.hasSuffix(" source=\"" + String(repeating: "a", count: 256) + "\""))
     }
 
+    @Test func nonASCIIValuesLoseTheirControlCharactersAndCountCharacters() {
+        // C1 controls (NEL) go as C0 ones do; a character outside ASCII counts once towards the cut.
+        let rejection = Rejection(protocol: .pingback, clientIP: IPAddress("192.0.2.1")!, reason: .blockedUserAgent,
+            userAgent: "caf\u{E9} \u{85}\"x\u{1B}\\")
+        #expect(rejection.message == #"pingback rejected from 192.0.2.1 reason=blocked-user-agent ua="caf\#u{E9} \"x\\""#)
+        let long = Rejection(protocol: .pingback, clientIP: IPAddress("192.0.2.1")!, reason: .tooLarge,
+            source: String(repeating: "\u{E9}", count: 300))
+        #expect(long.message.hasSuffix(" source=\"" + String(repeating: "\u{E9}", count: 256) + "\""))
+        // Exactly at the cut, with controls that do not count.
+        let edge = Rejection(protocol: .pingback, clientIP: IPAddress("192.0.2.1")!, reason: .tooLarge,
+            source: "\t" + String(repeating: "b", count: 256) + "\n")
+        #expect(edge.message.hasSuffix(" source=\"" + String(repeating: "b", count: 256) + "\""))
+    }
+
     @Test func reasonCodesAreLowerCaseWords() {
         for reason in RejectionReason.allCases {
             #expect(reason.rawValue.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }, "\(reason)")

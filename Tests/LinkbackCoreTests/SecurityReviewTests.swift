@@ -37,6 +37,20 @@ import Testing
         #expect(CanonicalURL.removingDotSegments("/../a") == "/a")
     }
 
+    @Test(arguments: [
+        ("nonsense", "is not an absolute URL"), ("//blog.example/x", "is not an absolute URL"),
+        ("1http://blog.example/", "is not an absolute URL"), ("ht tp://blog.example/", "is not an absolute URL"),
+        ("http//blog.example/", "is not an absolute URL"), (":x", "is not an absolute URL"),
+        ("mailto:a@b.example", "is not an http or https URL"), ("web+x.y-z:1", "is not an http or https URL"),
+        ("HtTpS://blog.example/", nil),
+    ] as [(String, String?)])
+    func onlyATextWithASchemeIsParsed(text: String, problem: String?) {
+        switch MentionCheck.parse(text) {
+        case .success: #expect(problem == nil)
+        case .failure(let failure): #expect(failure.message == problem)
+        }
+    }
+
     @Test func aURLBlockCatchesEverySpelling() throws {
         let spam = SpamGuard(config: Config.defaults.spam)
         let (kind, value) = try Block.normalized("HTTPS://Spam.Example:443/bad/")

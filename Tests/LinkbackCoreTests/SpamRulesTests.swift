@@ -66,6 +66,13 @@ import Testing
         #expect(guard_.admit(IPAddress("192.0.2.1"), userAgent: "PHP/5.2.10", now: t0)?.reason == .blockedUserAgent)
         #expect(guard_.admit(IPAddress("192.0.2.1"), userAgent: "PHP/5.2.10x", now: t0) == nil)
         #expect(guard_.admit(IPAddress("192.0.2.1"), userAgent: nil, now: t0)?.reason == .rateLimited)
+        // Remembered verdicts stay right, also once the memo fills and starts again.
+        for index in 0..<(SpamGuard.userAgentMemoSize + 10) {
+            #expect(guard_.blocksUserAgent("agent \(index)") == false)
+            if index % 100 == 0 { #expect(guard_.blocksUserAgent("PHP/5.2.10") == true) }
+        }
+        #expect(guard_.blocksUserAgent("PHP/5.2.10") == true)
+        #expect(guard_.blocksUserAgent("PHP/5.2.10x") == false)
         #expect(guard_.blockedSource(URL(string: "https://www.spam.example/x")!) == "spam.example")
         #expect(guard_.blockedSource(URL(string: "https://notspam.example/x")!) == nil)
         #expect(guard_.blockedSource(URL(string: "https://ok.example/bad/page")!) == "https://ok.example/bad/")

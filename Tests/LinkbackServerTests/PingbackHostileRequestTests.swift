@@ -138,6 +138,35 @@ import Testing
         try await expectStillServing(server)
     }
 
+    @Test func aBodyShorterThanItsLengthTimesOutAndTheConnectionCloses() async throws {
+        let server = try await ServerHarness(yaml: "server:\n  port: 0\n  base_url: https://mentions.example\n  public_dir: \(ServerHarness.publicDirectory)\n  body_timeout_seconds: 1")
+        defer { server.cleanUp() }
+        let started = Date()
+        // Keeps the connection open after the answer: the server must close it, not wait for the rest.
+        let response = try await RawHTTP.exchange(
+            port: server.port,
+            parts: [Array("POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\nsource=".utf8)],
+            timeout: 10, untilClosed: true)
+        #expect(RawHTTP.status(response) == 408)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 0.9 && elapsed < 5, "\(elapsed)")
+        #expect(server.rejectionLines.first?.contains("webmention rejected from 127.0.0.1 reason=slow-request") == true)
+        try await expectStillServing(server)
+    }
+
+    @Test func aBodyThatTricklesButEndsInTimeIsRead() async throws {
+        let server = try await ServerHarness(yaml: "server:\n  port: 0\n  base_url: https://mentions.example\n  public_dir: \(ServerHarness.publicDirectory)\n  body_timeout_seconds: 2")
+        defer { server.cleanUp() }
+        let body = Array("source=nonsense&target=https%3A%2F%2Fblog.example%2Fposts%2F1".utf8)
+        let head = Array("POST /webmention HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        // Four pieces 300 ms apart: about a second, inside the two-second deadline.
+        let pieces = [head + body[0..<10], Array(body[10..<30]), Array(body[30..<50]), Array(body[50...])]
+        let response = try await RawHTTP.exchange(port: server.port, parts: pieces, pause: .milliseconds(300))
+        #expect(RawHTTP.status(response) == 400)
+        #expect(server.rejectionLines.count == 1)
+        #expect(server.rejectionLines.first?.contains(#"reason=invalid-url source="nonsense""#) == true, "\(server.rejectionLines)")
+    }
+
     /// Chunked, PHP/5.2.10, malformed XML: what pingback spam bots send every few minutes.
     static func classicSpam() -> [UInt8] {
         let body = "<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>pingback.ping</methodName>\n<params>\n<param><value><string>http://spam.example/cheap-pills</string></value></param>\n<param><value><string>https://blog.example/posts/1</string>"

@@ -12,7 +12,7 @@ public enum RawHTTP {
     /// `from` binds the client side to another loopback address (127.0.0.2) to play a second client.
     public static func exchange(
         port: Int, parts: [[UInt8]], pause: Duration = .zero, timeout: Double = 10, host: String = "127.0.0.1",
-        from: String? = nil
+        from: String? = nil, untilClosed: Bool = false
     ) async throws -> String {
         let fd = socket(host.contains(":") ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw FixtureFailure("socket failed") }
@@ -59,12 +59,15 @@ public enum RawHTTP {
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         let deadline = Date().addingTimeInterval(timeout)
+        var closed = false
         while Date() < deadline {
             let count = recv(fd, &buffer, buffer.count, 0)
+            closed = count == 0
             if count <= 0 { break }
             answer.append(contentsOf: buffer[0..<count])
-            if let text = String(bytes: answer, encoding: .utf8), Self.isComplete(text) { break }
+            if !untilClosed, let text = String(bytes: answer, encoding: .utf8), Self.isComplete(text) { break }
         }
+        if untilClosed && !closed { throw FixtureFailure("the server kept the connection open for \(timeout) s") }
         return String(decoding: answer, as: UTF8.self)
     }
 

@@ -85,17 +85,32 @@ public protocol SourceFetching: Sendable {
 
 public enum ContentTypeHeader {
     /// Splits a Content-Type header value into lower-case media type and charset.
+    /// (Read on every request body, so it stays off Foundation's character sets.)
     public static func parse(_ header: String?) -> (mediaType: String?, charset: String?) {
         guard let header else { return (nil, nil) }
-        let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        let type = parts.first?.lowercased()
+        var parts = header.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)[...]
+        let type = parts.popFirst().map { lowercased(trimmed($0)) }
         var charset: String?
-        for parameter in parts.dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "charset" {
-                charset = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'")).lowercased()
-            }
+        for parameter in parts {
+            let pair = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1)
+            guard pair.count == 2, lowercased(trimmed(pair[0])) == "charset" else { continue }
+            var value = trimmed(pair[1])
+            while let first = value.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") { value.removeFirst() }
+            while let last = value.last, last == UInt8(ascii: "\"") || last == UInt8(ascii: "'") { value.removeLast() }
+            charset = lowercased(value)
         }
         return (type?.isEmpty == false ? type : nil, charset)
+    }
+
+    /// Without the spaces and tabs at either end (HTTP's optional whitespace).
+    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
+        var bytes = bytes
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        return bytes
+    }
+
+    private static func lowercased(_ bytes: Substring.UTF8View.SubSequence) -> String {
+        String(decoding: bytes, as: UTF8.self).lowercased()
     }
 }

@@ -56,11 +56,10 @@ public final class RejectionLog: Sendable {
                 withVaList([text]) { vsyslog(LOG_WARNING, "%s", $0) }
             }
         case .file:
-            let line = rejection.line(pid: pid) + "\n"
+            let line = rejection.lineBytes(pid: pid)
             descriptor.withLock { fd in
                 guard fd >= 0 else { return }
-                var bytes = Array(line.utf8)
-                _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                _ = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             }
         }
     }

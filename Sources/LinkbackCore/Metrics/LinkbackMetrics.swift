@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 
 /// What Linkback counts, through swift-metrics: the server bootstraps a Prometheus backend and
 /// serves it at `/metrics`; anywhere else (the CLI, tests in-process) these go nowhere.
@@ -13,10 +14,25 @@ public enum LinkbackMetrics {
 
     /// A line written to the rejection log.
     public static func rejection(_ rejection: Rejection) {
-        Counter(
-            label: "linkback_rejections_total",
-            dimensions: [("endpoint", rejection.endpoint.rawValue), ("reason", rejection.reason.rawValue)]
-        ).increment()
+        let key = RejectionKey(endpoint: rejection.endpoint, reason: rejection.reason)
+        let counter = rejectionCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: "linkback_rejections_total",
+                dimensions: [("endpoint", key.endpoint.rawValue), ("reason", key.reason.rawValue)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// The rejection counters made so far: a rejection is counted per refused request, and asking
+    /// the backend for its counter each time cost more than writing the log line.
+    private static let rejectionCounters = Mutex<[RejectionKey: Counter]>([:])
+
+    private struct RejectionKey: Hashable {
+        var endpoint: RejectionEndpoint
+        var reason: RejectionReason
     }
 
     /// The built-in ban (`spam.ban_after_rejections`) started for an address.

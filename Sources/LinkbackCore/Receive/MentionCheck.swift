@@ -60,7 +60,8 @@ public struct MentionCheck: Sendable {
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             return .failure(Problem(message: "contains control characters"))
         }
-        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased() else {
+        // Without a scheme Foundation's parse would find none either: say so without parsing.
+        guard hasScheme(trimmed), let url = URL(string: trimmed), let scheme = url.scheme?.lowercased() else {
             return .failure(Problem(message: "is not an absolute URL"))
         }
         guard scheme == "http" || scheme == "https" else { return .failure(Problem(message: "is not an http or https URL")) }
@@ -71,5 +72,25 @@ public struct MentionCheck: Sendable {
             return .failure(Problem(message: "is not a valid URL"))
         }
         return .success(canonical)
+    }
+
+    /// Whether `text` starts with an RFC 3986 scheme and its colon: a letter, then letters,
+    /// digits, `+`, `-` or `.`.
+    static func hasScheme(_ text: String) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        guard let first = bytes.next(), first.isASCIILetter else { return false }
+        while let byte = bytes.next() {
+            if byte == UInt8(ascii: ":") { return true }
+            guard byte.isASCIILetter || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            else { return false }
+        }
+        return false
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIILetter: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
     }
 }

@@ -67,7 +67,7 @@ public final class SpamGuard: Sendable {
                     retryAfter: max(1, Int(until.timeIntervalSince(now).rounded(.up))))
             }
         }
-        if let userAgent, userAgents.contains(where: { $0.matches(userAgent) }) {
+        if let userAgent, blocksUserAgent(userAgent) {
             return SpamRefusal(reason: .blockedUserAgent, message: "this client is not accepted")
         }
         if let address = address?.unmapped, let wait = perClient.take(address, now: now) {
@@ -75,6 +75,23 @@ public final class SpamGuard: Sendable {
         }
         return nil
     }
+
+    /// Whether a `spam.block_user_agents` pattern matches. Bots send the same few user agents
+    /// over and over, so verdicts are remembered (up to ``userAgentMemoSize`` of them) instead of
+    /// running every pattern on every request.
+    func blocksUserAgent(_ userAgent: String) -> Bool {
+        guard !userAgents.isEmpty else { return false }
+        if let known = userAgentVerdicts.withLock({ $0[userAgent] }) { return known }
+        let blocked = userAgents.contains { $0.matches(userAgent) }
+        userAgentVerdicts.withLock { verdicts in
+            if verdicts.count >= Self.userAgentMemoSize { verdicts.removeAll(keepingCapacity: true) }
+            verdicts[userAgent] = blocked
+        }
+        return blocked
+    }
+
+    static let userAgentMemoSize = 1024
+    private let userAgentVerdicts = Mutex<[String: Bool]>([:])
 
     /// Whether `source` is blocked by domain (subdomains included) or URL prefix.
     public func blockedSource(_ source: URL) -> String? {

@@ -203,7 +203,7 @@ struct AdminAPIRoutes {
     private func decode<T: Decodable>(_ type: T.Type, _ request: Request, emptyAs empty: T? = nil) async throws -> T {
         let bytes: [UInt8]
         do {
-            bytes = try await BodyReader.read(request, limit: Self.maxBodyBytes, timeoutSeconds: server.bodyTimeoutSeconds)
+            bytes = try await BodyReader.read(request, limit: Self.maxBodyBytes)
         } catch .tooLarge {
             throw AnswerNow(response: ErrorAnswer(
                 error: "invalid_request", errorDescription: "the body is larger than \(Self.maxBodyBytes) bytes").json(.contentTooLarge))

@@ -20,7 +20,7 @@ struct WebmentionRoutes {
             if request.uri.query == "whoami" {
                 let server = config.server
                 let probe = ClientProbe(
-                    peer: context.peerAddress?.ipAddress.flatMap { IPAddress($0) }, header: server.forwardedHeader,
+                    peer: context.peerIP, header: server.forwardedHeader,
                     values: request.headers[values: .init(server.forwardedHeader.fieldName)!],
                     trustedProxies: server.trustedProxies)
                 return JSONResponse.make(.ok, probe, headers: [.cacheControl: "no-store"])
@@ -56,7 +56,7 @@ struct WebmentionRoutes {
         let limit = config.webmention.maxBodyBytes
         let body: [UInt8]
         do {
-            body = try await BodyReader.read(request, limit: limit, timeoutSeconds: config.server.bodyTimeoutSeconds)
+            body = try await BodyReader.read(request, limit: limit)
         } catch .tooLarge {
             return refuse(.contentTooLarge, "invalid_request", "the request body is larger than \(limit) bytes", .tooLarge)
         } catch .timedOut {

@@ -23,7 +23,7 @@ struct XMLRPCRoutes {
         let body: [UInt8]
         do {
             body = try await BodyReader.read(
-                request, limit: config.pingback.maxBodyBytes, timeoutSeconds: config.server.bodyTimeoutSeconds)
+                request, limit: config.pingback.maxBodyBytes)
         } catch .tooLarge {
             rejections.record(client, .tooLarge)
             return TextResponse.plain(.contentTooLarge, "request body larger than \(config.pingback.maxBodyBytes) bytes")
