@@ -78,7 +78,7 @@ public final class SQLiteMentionStore: MentionStore {
                 // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
                 // anything else waits in the queue, so nobody approves content not yet verified.
                 let status: MentionStatus = previous == .approved ? .approved : .queued
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                             user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
@@ -114,7 +114,7 @@ public final class SQLiteMentionStore: MentionStore {
                     throw StoreError.tooSoon(id: previous.id, seconds: wait)
                 }
                 id = previous.id
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
                             previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ? WHERE id = ?
@@ -128,7 +128,7 @@ public final class SQLiteMentionStore: MentionStore {
             if status == .queued {
                 // Stored unverified, for the queue to verify (an import of a mention exported while queued).
                 if let previous, previous.status != .queued {
-                    try db.execute(sql: "UPDATE mentions SET status = 'queued', updated_at = ? WHERE id = ?", arguments: [now, id])
+                    try db.cachedExecute(sql: "UPDATE mentions SET status = 'queued', updated_at = ? WHERE id = ?", arguments: [now, id])
                     try Self.recordEvent(db, id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now)
                 }
             } else {
@@ -145,19 +145,19 @@ public final class SQLiteMentionStore: MentionStore {
             // Two branches, each walking its own index in reception order and stopping at the
             // limit: an OR of the two conditions would scan the whole table on every claim.
             let claimed = try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(
+                    sql: """
                     SELECT * FROM (SELECT * FROM mentions WHERE status = 'queued' AND claimed_at IS NULL
                         AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY received_at, id LIMIT ?2)
                     UNION ALL
                     SELECT * FROM (SELECT * FROM mentions WHERE reverify = 1 AND status != 'queued' AND claimed_at IS NULL
                         AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY received_at, id LIMIT ?2)
                     ORDER BY received_at, id LIMIT ?2
-                    """,
+                    """),
                 arguments: [now, limit]
             ).map(Self.mention(from:))
             for mention in claimed {
-                try db.execute(sql: "UPDATE mentions SET claimed_at = ? WHERE id = ?", arguments: [now, mention.id])
+                try db.cachedExecute(sql: "UPDATE mentions SET claimed_at = ? WHERE id = ?", arguments: [now, mention.id])
             }
             return claimed
         }
@@ -175,7 +175,7 @@ public final class SQLiteMentionStore: MentionStore {
                 try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
                 try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
             case .failed(let status, let reason):
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
                             claimed_at = NULL, next_attempt_at = NULL, reverify = 0
@@ -184,7 +184,7 @@ public final class SQLiteMentionStore: MentionStore {
                     arguments: [status.rawValue, reason, now, claimed.id])
                 try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
             case .retry(let nextAttempt, let reason):
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE mentions SET reason = ?, updated_at = ?, attempts = attempts + 1, claimed_at = NULL,
                             next_attempt_at = ?
@@ -200,7 +200,7 @@ public final class SQLiteMentionStore: MentionStore {
         guard !bans.isEmpty else { return }
         try await pool.write { db in
             for ban in bans {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT INTO bans (address, until) VALUES (?, ?)
                         ON CONFLICT (address) DO UPDATE SET until = MAX(until, excluded.until)
@@ -208,7 +208,7 @@ public final class SQLiteMentionStore: MentionStore {
                     arguments: [ban.address, ban.until])
             }
             // Ended bans are of no use to anyone.
-            try db.execute(sql: "DELETE FROM bans WHERE until < ?", arguments: [Date()])
+            try db.cachedExecute(sql: "DELETE FROM bans WHERE until < ?", arguments: [Date()])
         }
     }
 
@@ -221,14 +221,14 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func allowDomain(_ domain: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
+            try db.cachedExecute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
             return db.changesCount > 0
         }
     }
 
     public func disallowDomain(_ domain: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM allowed_domains WHERE domain = ?", arguments: [domain])
+            try db.cachedExecute(sql: "DELETE FROM allowed_domains WHERE domain = ?", arguments: [domain])
             return db.changesCount > 0
         }
     }
@@ -262,7 +262,7 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func setSetting(_ key: StoreSetting, to value: String) async throws {
         try await pool.write { db in
-            try db.execute(
+            try db.cachedExecute(
                 sql: "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
                 arguments: [key.rawValue, value, Date()])
         }
@@ -272,7 +272,7 @@ public final class SQLiteMentionStore: MentionStore {
     public func queueWakeUps() -> AsyncStream<Void>? { nil }
 
     public func releaseClaims() async throws {
-        try await pool.write { db in try db.execute(sql: "UPDATE mentions SET claimed_at = NULL WHERE claimed_at IS NOT NULL") }
+        try await pool.write { db in try db.cachedExecute(sql: "UPDATE mentions SET claimed_at = NULL WHERE claimed_at IS NOT NULL") }
     }
 
     public func mention(id: Int64) async throws -> Mention? {
@@ -297,7 +297,7 @@ public final class SQLiteMentionStore: MentionStore {
                 throw StoreError.conflict(id: id, status: mention.status)
             }
             let now = Date()
-            try db.execute(
+            try db.cachedExecute(
                 // A decision made while an approved mention is verified again ends that verification.
                 sql: "UPDATE mentions SET status = ?, reason = ?, updated_at = ?, reverify = 0 WHERE id = ?",
                 arguments: [status.rawValue, reason, now, id])
@@ -360,7 +360,7 @@ public final class SQLiteMentionStore: MentionStore {
     @discardableResult
     public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
         try await pool.write { db in
-            try db.execute(
+            try db.cachedExecute(
                 sql: "INSERT OR IGNORE INTO blocks (kind, value, reason, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [kind.rawValue, value, reason, Date()])
             let row = try Row.fetchOne(
@@ -373,7 +373,7 @@ public final class SQLiteMentionStore: MentionStore {
     @discardableResult
     public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+            try db.cachedExecute(sql: "DELETE FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
             return db.changesCount > 0
         }
     }
@@ -390,7 +390,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
             guard let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1") else {
-                try db.execute(sql: "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)", arguments: [newest])
+                try db.cachedExecute(sql: "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)", arguments: [newest])
                 return ([], newest)
             }
             let events = try Row.fetchAll(
@@ -417,7 +417,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             let now = Date()
             for delivery in deliveries {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT OR IGNORE INTO webhook_deliveries (url, event, mention_id, event_id, payload, created_at,
                             next_attempt_at)
@@ -427,7 +427,7 @@ public final class SQLiteMentionStore: MentionStore {
                         delivery.url, delivery.event.rawValue, delivery.mentionID, delivery.eventID, delivery.payload, now, now,
                     ])
             }
-            try db.execute(sql: "UPDATE webhook_cursor SET last_event_id = MAX(last_event_id, ?) WHERE id = 1", arguments: [cursor])
+            try db.cachedExecute(sql: "UPDATE webhook_cursor SET last_event_id = MAX(last_event_id, ?) WHERE id = 1", arguments: [cursor])
         }
     }
 
@@ -451,18 +451,18 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             switch outcome {
             case .delivered:
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL,
                             last_error = NULL WHERE id = ?
                         """,
                     arguments: [now, id])
             case .retry(let error, let next):
-                try db.execute(
+                try db.cachedExecute(
                     sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
                     arguments: [next, error, id])
             case .gaveUp(let error):
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE webhook_deliveries SET attempts = attempts + 1, given_up_at = ?, next_attempt_at = NULL,
                             last_error = ? WHERE id = ?
@@ -491,7 +491,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             if let ids {
                 for id in ids {
-                    try db.execute(
+                    try db.cachedExecute(
                         sql: """
                             UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = ?, created_at = ?
                             WHERE id = ? AND delivered_at IS NULL
@@ -499,7 +499,7 @@ public final class SQLiteMentionStore: MentionStore {
                         arguments: [now, now, id])
                 }
             } else {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = ?, created_at = ?
                         WHERE given_up_at IS NOT NULL
@@ -571,7 +571,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             for mention in rows.mentions {
                 let content = mention.content
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
@@ -589,7 +589,7 @@ public final class SQLiteMentionStore: MentionStore {
                     ])
             }
             for event in rows.events {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT OR IGNORE INTO events (id, mention_id, at, actor, from_status, to_status, reason)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -600,7 +600,7 @@ public final class SQLiteMentionStore: MentionStore {
                     ])
             }
             for delivery in rows.deliveries {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT OR IGNORE INTO webhook_deliveries (id, url, event, mention_id, event_id, payload, created_at,
                             attempts, next_attempt_at, delivered_at, given_up_at, last_error)
@@ -613,16 +613,16 @@ public final class SQLiteMentionStore: MentionStore {
                     ])
             }
             for block in rows.blocks {
-                try db.execute(
+                try db.cachedExecute(
                     sql: "INSERT OR IGNORE INTO blocks (id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?)",
                     arguments: [block.id, block.kind.rawValue, block.value, block.reason, block.created])
             }
             for domain in rows.allowedDomains {
-                try db.execute(
+                try db.cachedExecute(
                     sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
             }
             if let cursor = rows.webhookCursor {
-                try db.execute(
+                try db.cachedExecute(
                     sql: """
                         INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)
                         ON CONFLICT (id) DO UPDATE SET last_event_id = MAX(last_event_id, excluded.last_event_id)
@@ -630,7 +630,7 @@ public final class SQLiteMentionStore: MentionStore {
                     arguments: [cursor])
             }
             for (key, value) in rows.settings {
-                try db.execute(
+                try db.cachedExecute(
                     sql: "INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
                     arguments: [key.rawValue, value, Date()])
             }
@@ -651,7 +651,7 @@ public final class SQLiteMentionStore: MentionStore {
     private static func fetchOne(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
         -> Mention?
     {
-        try Row.fetchOne(db, sql: "SELECT * FROM mentions WHERE \(condition)", arguments: arguments)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mentions WHERE \(condition)"), arguments: arguments)
             .map(mention(from:))
     }
 
@@ -669,7 +669,7 @@ public final class SQLiteMentionStore: MentionStore {
 
     /// Inserts a new `queued` mention with a fresh token and its creation event.
     private static func insertQueued(_ db: Database, _ incoming: IncomingMention, actor: Actor, at now: Date) throws -> Int64 {
-        try db.execute(
+        try db.cachedExecute(
             sql: """
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
                     received_at, updated_at, last_received_at)
@@ -688,7 +688,7 @@ public final class SQLiteMentionStore: MentionStore {
     private static func saveVerified(_ db: Database, id: Int64, status: MentionStatus, content: MentionContent, at now: Date)
         throws
     {
-        try db.execute(
+        try db.cachedExecute(
             sql: """
                 UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
                     attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = 0, type = ?, rsvp = ?,
@@ -707,7 +707,7 @@ public final class SQLiteMentionStore: MentionStore {
         _ db: Database, _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String?,
         at: Date
     ) throws {
-        try db.execute(
+        try db.cachedExecute(
             sql: "INSERT INTO events (mention_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [mentionID, at, actor.rawValue, from?.rawValue, to.rawValue, reason])
     }
@@ -757,5 +757,14 @@ public final class SQLiteMentionStore: MentionStore {
             return error.message ?? "\(error.resultCode)"
         }
         return String(describing: error)
+    }
+}
+
+extension Database {
+    /// Executes one statement through GRDB's statement cache: compiled once per connection rather
+    /// than per call. Compiling runs SQLite's authorizer callbacks, which were most of the writer's
+    /// time when every receipt compiled its statements afresh.
+    fileprivate func cachedExecute(sql: String, arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
