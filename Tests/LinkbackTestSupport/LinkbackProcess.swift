@@ -12,8 +12,12 @@ public final class LinkbackProcess: @unchecked Sendable {
     }
 
     private let process: Process
-    private let output = Locked(Data())
-    private let errors = Locked(Data())
+    /// Where the child's stdout and stderr go: files, not pipes. A pipe's reader was not always
+    /// handed the last of a large output before the test read it (a 300-mention export once
+    /// arrived cut short on a loaded machine), and end of file never comes while a child another
+    /// test spawned meanwhile holds a copy of the pipe. A file holds everything once the child exits.
+    private let outputPath: String
+    private let errorsPath: String
 
     /// Starts `linkback ARGUMENTS` with `environment` added to a minimal environment.
     public init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
@@ -24,25 +28,19 @@ public final class LinkbackProcess: @unchecked Sendable {
         env.merge(environment) { _, new in new }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let stdout = Pipe()
-        let stderr = Pipe()
+        let base = NSTemporaryDirectory() + "linkback-process-\(UUID().uuidString)"
+        outputPath = base + ".stdout"
+        errorsPath = base + ".stderr"
+        for path in [outputPath, errorsPath] { FileManager.default.createFile(atPath: path, contents: nil) }
+        let stdout = FileHandle(forWritingAtPath: outputPath)!
+        let stderr = FileHandle(forWritingAtPath: errorsPath)!
+        defer {
+            try? stdout.close()
+            try? stderr.close()
+        }
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        let output = self.output
-        let errors = self.errors
-        // At end of file the handler would be called again and again with no data (a busy loop
-        // that starves everything else on two cores): it removes itself then.
-        stdout.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil }
-            output.withLock { $0.append(chunk) }
-        }
-        stderr.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty { handle.readabilityHandler = nil }
-            errors.withLock { $0.append(chunk) }
-        }
         try process.run()
     }
 
@@ -55,8 +53,17 @@ public final class LinkbackProcess: @unchecked Sendable {
         return (status, child.stdout, child.stderr)
     }
 
-    public var stdout: String { output.withLock { String(decoding: $0, as: UTF8.self) } }
-    public var stderr: String { errors.withLock { String(decoding: $0, as: UTF8.self) } }
+    public var stdout: String { Self.read(outputPath) }
+    public var stderr: String { Self.read(errorsPath) }
+
+    private static func read(_ path: String) -> String {
+        String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: outputPath)
+        try? FileManager.default.removeItem(atPath: errorsPath)
+    }
     public var isRunning: Bool { process.isRunning }
     public var pid: Int32 { process.processIdentifier }
 
@@ -92,8 +99,6 @@ public final class LinkbackProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // Let the pipe handlers drain what is left.
-        try await Task.sleep(for: .milliseconds(50))
         return process.terminationStatus
     }
 

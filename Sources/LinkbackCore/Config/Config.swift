@@ -34,12 +34,18 @@ public struct Config: Sendable {
         public var passwordFile: String
         /// The PostgreSQL password, when neither the URL nor a file gives one.
         public var password: String
+        /// How SQLite commits reach the disk: `full` (every commit synced; the default) or `normal`.
+        public var sqliteSynchronous: SQLiteMentionStore.Synchronous
 
-        public init(path: String, url: String = "", passwordFile: String = "", password: String = "") {
+        public init(
+            path: String, url: String = "", passwordFile: String = "", password: String = "",
+            sqliteSynchronous: SQLiteMentionStore.Synchronous = .full
+        ) {
             self.path = path
             self.url = url
             self.passwordFile = passwordFile
             self.password = password
+            self.sqliteSynchronous = sqliteSynchronous
         }
     }
 
@@ -245,7 +251,8 @@ public struct Config: Sendable {
         )
         database = Database(
             path: string("database.path"), url: string("database.url"), passwordFile: string("database.password_file"),
-            password: string("database.password"))
+            password: string("database.password"),
+            sqliteSynchronous: SQLiteMentionStore.Synchronous(rawValue: string("database.sqlite_synchronous")) ?? .full)
         sites = strings("sites").compactMap(HostPort.init)
         moderation = Moderation(
             autoApprove: bool("moderation.auto_approve"),

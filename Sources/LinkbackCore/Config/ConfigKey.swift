@@ -167,6 +167,9 @@ extension ConfigKey {
         ConfigKey("database.url", .string, .string(""), check: postgresURL),
         ConfigKey("database.password_file", .string, .string("")),
         ConfigKey("database.password", .string, .string(""), secret: true),
+        ConfigKey(
+            "database.sqlite_synchronous", .string, .string(SQLiteMentionStore.Synchronous.full.rawValue),
+            check: oneOf(SQLiteMentionStore.Synchronous.allCases.map(\.rawValue))),
         ConfigKey("sites", .strings, .strings([]), check: hostPorts(requirePort: false)),
         ConfigKey("moderation.auto_approve", .bool, .bool(false)),
         ConfigKey("moderation.allow_domains", .strings, .strings([]), check: domains),

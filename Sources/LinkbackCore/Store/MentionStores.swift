@@ -57,14 +57,17 @@ public enum MentionStores {
     public static func open(_ config: Config, logger: Logger = Logger(label: "linkback.store")) async throws(StoreError)
         -> any MentionStore
     {
-        try await open(location(config.database), claimLease: config.verification.claimLeaseSeconds, logger: logger)
+        try await open(
+            location(config.database), claimLease: config.verification.claimLeaseSeconds,
+            synchronous: config.database.sqliteSynchronous, logger: logger)
     }
 
-    public static func open(_ location: Location, claimLease: TimeInterval = 60, logger: Logger = Logger(label: "linkback.store"))
-        async throws(StoreError) -> any MentionStore
-    {
+    public static func open(
+        _ location: Location, claimLease: TimeInterval = 60, synchronous: SQLiteMentionStore.Synchronous = .full,
+        logger: Logger = Logger(label: "linkback.store")
+    ) async throws(StoreError) -> any MentionStore {
         switch location {
-        case .sqlite(let path): return try SQLiteMentionStore(path: path)
+        case .sqlite(let path): return try SQLiteMentionStore(path: path, synchronous: synchronous)
         case .postgres(let postgres):
             return try await PostgresMentionStore(location: postgres, claimLease: claimLease, logger: logger)
         }

@@ -6,10 +6,23 @@ import GRDB
 public final class SQLiteMentionStore: MentionStore {
     private let pool: DatabasePool
     public let path: String
+    /// Receipts and verification results, each committed in groups (see ``GroupCommit``).
+    private let receipts: GroupCommit<Receipt, ReceiveResult>
+    private let completions: GroupCommit<Completion, Mention?>
+
+    /// How a commit reaches the disk (SQLite's `synchronous` setting on the writing connection).
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// The write-ahead log is synced at every commit: a committed mention survives a power
+        /// loss or an operating-system crash. Group commit makes this one `fsync` per batch.
+        case full
+        /// Synced only at checkpoints: a committed mention survives Linkback being killed, but
+        /// the last commits before a power loss may be lost.
+        case normal
+    }
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// A database migrated by a newer Linkback is refused, never downgraded.
-    public init(path: String, busyTimeout: TimeInterval = 5) throws(StoreError) {
+    public init(path: String, busyTimeout: TimeInterval = 5, synchronous: Synchronous = .full) throws(StoreError) {
         self.path = path
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -26,10 +39,26 @@ public final class SQLiteMentionStore: MentionStore {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "linkback"
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB opens WAL databases with NORMAL; only the writing connection's setting matters.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)") }
         } catch {
             throw .cannotOpen(path: path, reason: Self.explain(error))
+        }
+        self.pool = pool
+        receipts = GroupCommit { receipts in
+            try await pool.write { db in
+                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor) }
+            }
+        }
+        completions = GroupCommit { completions in
+            try await pool.write { db in
+                Self.each(db, completions) { completion in
+                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor)
+                }
+            }
         }
         let migrator = SQLiteMigrations.migrator
         do {
@@ -68,38 +97,45 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
-        try await pool.write { db in
-            let now = Date()
-            if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
-                if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
-                    throw StoreError.tooSoon(id: existing.id, seconds: wait)
-                }
-                let previous = try Self.statusToKeep(db, existing)
-                // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
-                // anything else waits in the queue, so nobody approves content not yet verified.
-                let status: MentionStatus = previous == .approved ? .approved : .queued
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
-                            user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
-                            claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?
-                        WHERE id = ?
-                        """,
-                    arguments: [
-                        status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
-                        incoming.protocol.rawValue, now, now, existing.id,
-                    ])
-                try Self.recordEvent(
-                    db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
-                guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
-                    throw StoreError.notFound(id: existing.id)
-                }
-                return ReceiveResult(mention: updated, isNew: false)
+        try await receipts.submit(Receipt(incoming: incoming, actor: actor))
+    }
+
+    private struct Receipt {
+        var incoming: IncomingMention
+        var actor: Actor
+    }
+
+    private static func receive(_ db: Database, _ incoming: IncomingMention, actor: Actor) throws -> ReceiveResult {
+        let now = Date()
+        if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
+            if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
+                throw StoreError.tooSoon(id: existing.id, seconds: wait)
             }
-            let id = try Self.insertQueued(db, incoming, actor: actor, at: now)
-            guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
-            return ReceiveResult(mention: stored, isNew: true)
+            let previous = try Self.statusToKeep(db, existing)
+            // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
+            // anything else waits in the queue, so nobody approves content not yet verified.
+            let status: MentionStatus = previous == .approved ? .approved : .queued
+            try db.cachedExecute(
+                sql: """
+                    UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
+                        user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
+                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
+                    incoming.protocol.rawValue, now, now, existing.id,
+                ])
+            try Self.recordEvent(
+                db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
+            guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
+                throw StoreError.notFound(id: existing.id)
+            }
+            return ReceiveResult(mention: updated, isNew: false)
         }
+        let id = try Self.insertQueued(db, incoming, actor: actor, at: now)
+        guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+        return ReceiveResult(mention: stored, isNew: true)
     }
 
     public func storeVerified(
@@ -164,36 +200,46 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
-        try await pool.write { db in
-            guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
-            guard current.revision == claimed.revision, current.awaitsVerification else {
-                return nil
-            }
-            let now = Date()
-            switch result {
-            case .verified(let status, let content):
-                try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
-                try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
-            case .failed(let status, let reason):
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
-                            claimed_at = NULL, next_attempt_at = NULL, reverify = 0
-                        WHERE id = ?
-                        """,
-                    arguments: [status.rawValue, reason, now, claimed.id])
-                try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
-            case .retry(let nextAttempt, let reason):
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE mentions SET reason = ?, updated_at = ?, attempts = attempts + 1, claimed_at = NULL,
-                            next_attempt_at = ?
-                        WHERE id = ?
-                        """,
-                    arguments: [reason, now, nextAttempt, claimed.id])
-            }
-            return try Self.fetchOne(db, "id = ?", [claimed.id])
+        try await completions.submit(Completion(claimed: claimed, result: result, actor: actor))
+    }
+
+    private struct Completion {
+        var claimed: Mention
+        var result: VerificationResult
+        var actor: Actor
+    }
+
+    private static func complete(_ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor) throws
+        -> Mention?
+    {
+        guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
+        guard current.revision == claimed.revision, current.awaitsVerification else {
+            return nil
         }
+        let now = Date()
+        switch result {
+        case .verified(let status, let content):
+            try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
+            try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
+        case .failed(let status, let reason):
+            try db.cachedExecute(
+                sql: """
+                    UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
+                        claimed_at = NULL, next_attempt_at = NULL, reverify = 0
+                    WHERE id = ?
+                    """,
+                arguments: [status.rawValue, reason, now, claimed.id])
+            try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
+        case .retry(let nextAttempt, let reason):
+            try db.cachedExecute(
+                sql: """
+                    UPDATE mentions SET reason = ?, updated_at = ?, attempts = attempts + 1, claimed_at = NULL,
+                        next_attempt_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [reason, now, nextAttempt, claimed.id])
+        }
+        return try Self.fetchOne(db, "id = ?", [claimed.id])
     }
 
     public func recordBans(_ bans: [Ban]) async throws {
@@ -647,6 +693,24 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     // MARK: - Rows
+
+    /// `body` for each item in a savepoint of its own: an item that fails is undone alone.
+    private static func each<Item, Output>(_ db: Database, _ items: [Item], _ body: (Item) throws -> Output)
+        -> [Result<Output, any Error>]
+    {
+        items.map { item in
+            var output: Output?
+            do {
+                try db.inSavepoint {
+                    output = try body(item)
+                    return .commit
+                }
+                return output.map { .success($0) } ?? .failure(StoreError.notFound(id: 0))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
 
     private static func fetchOne(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
         -> Mention?

@@ -1,0 +1,68 @@
+import Synchronization
+
+/// Group commit: writes submitted concurrently are applied together, in one transaction, so a
+/// burst of receipts pays for one commit (and one `fsync`) instead of one each.
+///
+/// A submission waits for its batch's commit, so whoever awaits ``submit(_:)`` hears of success
+/// only once the write is durable. Nothing waits for company: the first submission commits at
+/// once, and what arrives while a commit runs goes into the next (up to `maxBatch` items).
+/// `commit` returns one result per item, in order: one item's failure (say a constraint) does not
+/// undo the others; an error thrown by `commit` itself (the transaction failed) fails them all.
+final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
+    typealias Commit = @Sendable ([Item]) async throws -> [Result<Output, any Error>]
+
+    private struct Waiting {
+        var item: Item
+        var continuation: CheckedContinuation<Output, any Error>
+    }
+
+    private struct State {
+        var waiting: [Waiting] = []
+        var committing = false
+    }
+
+    private let state = Mutex(State())
+    private let maxBatch: Int
+    private let commit: Commit
+
+    init(maxBatch: Int = 256, commit: @escaping Commit) {
+        self.maxBatch = max(1, maxBatch)
+        self.commit = commit
+    }
+
+    /// Applies `item` with whatever else is waiting; returns its result once committed.
+    func submit(_ item: Item) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = state.withLock { state in
+                state.waiting.append(Waiting(item: item, continuation: continuation))
+                guard !state.committing else { return false }
+                state.committing = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Commits batches until nobody waits.
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Waiting] in
+                guard !state.waiting.isEmpty else {
+                    state.committing = false
+                    return []
+                }
+                let batch = Array(state.waiting.prefix(maxBatch))
+                state.waiting.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let results = try await commit(batch.map(\.item))
+                precondition(results.count == batch.count, "a group commit must answer every item")
+                for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+            } catch {
+                for waiting in batch { waiting.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}
