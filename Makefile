@@ -67,7 +67,8 @@ screenshots: test-deps
 # The benchmark suite (see BENCHMARKS.md): a release build against nginx, driven by wrk.
 # BENCH_SECONDS, BENCH_RUNS and BENCH_CONNECTIONS tune it.
 bench: deps
-	@scripts/ensure-packages.sh curl wrk nginx-light python3
+	@scripts/ensure-packages.sh curl wrk nginx-light python3 python3-pip libxml2-utils
+	@scripts/ensure-python.sh mf2py
 	$(SWIFT) build -c release
 	benchmarks/run.sh
 

@@ -185,6 +185,57 @@ if [ "${BENCH_POSTGRES:-1}" != 0 ] && [ -n "$pg_bin" ]; then
 fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# WordPress (Debian's package, Apache + mod_php, MariaDB) answering the same malformed XML-RPC
+# body, when asked: BENCH_WORDPRESS=1 (as root; benchmarks/wordpress.sh installs and starts it).
+wp_rps="-"; wp_p99="-"
+if [ "${BENCH_WORDPRESS:-0}" = 1 ]; then
+    if wp_port=$("$here/wordpress.sh" start "$work/wordpress"); then
+        trap '"$here/wordpress.sh" stop "$work/wordpress"; pg_stop 2>/dev/null || true; cleanup' EXIT
+        read -r wp_rps wp_p99 <<< "$(scenario "http://127.0.0.1:$wp_port/xmlrpc.php" malformed.lua)"
+        "$here/wordpress.sh" stop "$work/wordpress"
+    fi
+fi
+
+# Extraction, one thread, no network: Linkback's whole check of a fetched page (parse, exact link
+# check, microformats, sanitising) over a generated corpus of real-world-shaped pages, against
+# libxml2's bare parse of the same bytes (in-process, the same options), xmllint over the files
+# (a process per pass) and Python's mf2py. BENCH_EXTRACT=0 skips it.
+extract_line="-"
+if [ "${BENCH_EXTRACT:-1}" != 0 ]; then
+    EXTRACT_SECONDS=${BENCH_EXTRACT_SECONDS:-5}
+    python3 "$here/corpus.py" "$work/corpus" > /dev/null
+    corpus_bytes=$(cat "$work"/corpus/*.html | wc -c)
+    extract_json=$("$BINARY" bench-extract --json --seconds "$EXTRACT_SECONDS" "$work/corpus")
+    read -r parse_mbs extract_mbs extract_ratio corpus_files <<< "$(python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+print("%.1f %.1f %.2f %d" % (r["parseMBPerSecond"], r["extractionMBPerSecond"], r["ratio"], r["files"]))' "$extract_json")"
+    xmllint_mbs="-"
+    if command -v xmllint > /dev/null; then
+        passes=0; start=$(date +%s.%N)
+        while awk -v s="$start" -v e="$(date +%s.%N)" -v limit="$EXTRACT_SECONDS" 'BEGIN { exit !(e - s < limit) }'; do
+            xmllint --html --noout "$work"/corpus/*.html 2> /dev/null || true
+            passes=$((passes + 1))
+        done
+        xmllint_mbs=$(awk -v s="$start" -v e="$(date +%s.%N)" -v p="$passes" -v b="$corpus_bytes" 'BEGIN { printf "%.1f", p * b / 1048576 / (e - s) }')
+    fi
+    mf2py_mbs=$(python3 - "$work/corpus" "$EXTRACT_SECONDS" <<'PY' 2> /dev/null || echo "-"
+import glob, sys, time
+import mf2py
+pages = [open(path, encoding="utf-8").read() for path in sorted(glob.glob(sys.argv[1] + "/*.html"))]
+size = sum(len(page.encode()) for page in pages)
+start, passes = time.monotonic(), 0
+while passes == 0 or time.monotonic() - start < float(sys.argv[2]):
+    for page in pages:
+        mf2py.parse(doc=page, url="https://source.example/")
+    passes += 1
+print("%.1f" % (passes * size / 1048576 / (time.monotonic() - start)))
+PY
+)
+    extract_line="extraction over $corpus_files generated pages ($(( corpus_bytes / 1024 )) KB): Linkback $extract_mbs MB/s, libxml2 parse alone $parse_mbs MB/s (ratio $extract_ratio); xmllint --html --noout $xmllint_mbs MB/s; mf2py $mf2py_mbs MB/s"
+fi
+
 row() { printf '| %-62s | %9s | %8s | %6s |\n' "$1" "$2" "$3" "$4"; }
 row "scenario" "req/s" "p99" "ratio"
 row "---" "---" "---" "---"
@@ -195,8 +246,12 @@ row "malformed XML-RPC, ordinary user agent (fault -32700, logged)" "$malformed_
 row "POST /webmention source=nonsense (400, logged)" "$nonsense_rps" "$nonsense_p99" "$(ratio "$nonsense_rps" "$form_rps")"
 row "distinct valid webmentions, each stored before its 201" "$accept_rps" "$accept_p99" "$(ratio "$accept_rps" "$form_rps")"
 row "the same, stored in PostgreSQL (durable commits)" "$pg_accept_rps" "$pg_accept_p99" "$(ratio "$pg_accept_rps" "$form_rps")"
+row "WordPress xmlrpc.php, the same malformed body (BENCH_WORDPRESS=1)" "$wp_rps" "$wp_p99" "$(ratio "$wp_rps" "$form_rps")"
 echo
 echo "verification drain (SQLite): $backlog queued mentions after the accept runs, verified against nginx at $drained mentions/s"
 echo "verification drain (PostgreSQL): $pg_backlog queued mentions, verified at $pg_drained mentions/s"
 echo "linkback peak RSS (VmHWM): $(( sqlite_rss / 1024 )) MB with SQLite over all of the above, $(( pg_rss / 1024 )) MB with PostgreSQL over its accept and drain"
 echo "rejection-log lines written: $(wc -l < "$work/linkback-rejections.log")"
+echo "$extract_line"
+[ "$wp_rps" != "-" ] && echo "malformed XML-RPC: Linkback answers $(awk -v a="$malformed_rps" -v b="$wp_rps" 'BEGIN { printf "%.0f", a / b }')× as many requests a second as WordPress"
+exit 0

@@ -71,4 +71,25 @@ import Testing
         #expect(server.hits("/page") == 0)
         await server.stop()
     }
+
+    /// The benchmark's extraction command reads a directory of pages and reports on every one.
+    @Test func benchExtractMeasuresEveryPageInADirectory() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.file("pages"), withIntermediateDirectories: true)
+        _ = try directory.write("pages/reply.html", #"<div class="h-entry"><a class="u-in-reply-to" href="https://blog.example/posts/1">x</a></div>"#)
+        _ = try directory.write("pages/other.html", #"<p><a href="https://elsewhere.example/">no</a></p>"#)
+        _ = try directory.write("pages/notes.txt", "not a page")
+        let result = try await LinkbackProcess.run(
+            ["bench-extract", "--json", "--seconds", "0.05", directory.file("pages")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(JSON.value(result.stdout) as? [String: Any], "\(result.stdout)")
+        #expect(report["files"] as? Int == 2)
+        #expect(report["linksFound"] as? Int == 1)
+        #expect((report["parseMBPerSecond"] as? Double ?? 0) > 0)
+        #expect((report["extractionMBPerSecond"] as? Double ?? 0) > 0)
+        let empty = try await LinkbackProcess.run(["bench-extract", directory.file("nothing")])
+        #expect(empty.status != 0)
+        #expect(empty.stderr.contains("no such file or directory"), "\(empty.stderr)")
+    }
 }

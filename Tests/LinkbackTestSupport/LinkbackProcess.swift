@@ -31,7 +31,7 @@ public final class LinkbackProcess: @unchecked Sendable {
         let base = NSTemporaryDirectory() + "linkback-process-\(UUID().uuidString)"
         outputPath = base + ".stdout"
         errorsPath = base + ".stderr"
-        for path in [outputPath, errorsPath] { FileManager.default.createFile(atPath: path, contents: nil) }
+        for path in [outputPath, errorsPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let stdout = FileHandle(forWritingAtPath: outputPath)!
         let stderr = FileHandle(forWritingAtPath: errorsPath)!
         defer {

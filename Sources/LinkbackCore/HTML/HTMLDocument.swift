@@ -16,9 +16,7 @@ public struct HTMLDocument: Sendable {
     /// loading. `charset` comes from the `Content-Type` header when known.
     public init(bytes: [UInt8], url: URL?, charset: String? = nil) {
         LibXML.prepare()
-        let options = Int32(
-            HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-                | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+        let options = Self.parseOptions
         let encoding = charset.flatMap { Self.knownEncoding($0) }
         let document: htmlDocPtr? = BogusComments.neutralized(ControlCharacters.neutralized(bytes)).withUnsafeBufferPointer { buffer in
             buffer.baseAddress.flatMap { base in
@@ -42,6 +40,27 @@ public struct HTMLDocument: Sendable {
             base = resolved
         }
         self.baseURL = base
+    }
+
+    private static let parseOptions = Int32(
+        HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+
+    /// libxml2's parse of `bytes` alone, with the options above, its tree freed at once: the
+    /// yardstick `linkback bench-extract` measures the whole extraction against. Whether a root
+    /// element came out.
+    public static func parseOnly(_ bytes: [UInt8]) -> Bool {
+        LibXML.prepare()
+        let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.flatMap { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                    htmlReadMemory(chars, Int32(buffer.count), nil, nil, parseOptions)
+                }
+            }
+        }
+        guard let document else { return false }
+        defer { xmlFreeDoc(document) }
+        return xmlDocGetRootElement(document) != nil
     }
 
     /// Convenience for tests and fixtures.
