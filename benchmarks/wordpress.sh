@@ -17,7 +17,7 @@ mkdir -p "$work"
 host_file=/etc/wordpress/config-127.0.0.1.php
 
 stop() {
-    [ -f "$work/apache.conf" ] && apache2 -f "$work/apache.conf" -k stop 2> /dev/null || true
+    [ -f "$work/apache.conf" ] && apache2 -f "$work/apache.conf" -k stop > /dev/null 2>&1 || true
     if [ -f "$work/run/mariadb.pid" ]; then
         local pid
         pid=$(cat "$work/run/mariadb.pid")

@@ -158,29 +158,36 @@ public struct GuardedFetcher: SourceFetching {
         _ url: URL, host: String, connectTo address: IPAddress, method: HTTPMethod, body: [UInt8]?,
         headers: [(String, String)]
     ) async throws -> Hop {
+        let connectTimeout = Int64(max(1, limits.timeoutSeconds.rounded(.up)))
+        let key = FetchClients.Key(host: host, address: address, connectTimeoutSeconds: connectTimeout)
+        do {
+            return try await FetchClients.shared.with(key, make: { Self.client(host: host, address: address, connectTimeout: connectTimeout) }) {
+                client in try await request(url, with: client, method: method, body: body, headers: headers)
+            }
+        } catch let failure as ConnectFailure {
+            throw failure
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// A client that connects only to `address` for `host`.
+    private static func client(host: String, address: IPAddress, connectTimeout: Int64) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.httpVersion = .http1Only
-        configuration.timeout = .init(connect: .seconds(Int64(max(1, limits.timeoutSeconds.rounded(.up)))))
+        configuration.timeout = .init(connect: .seconds(connectTimeout))
+        // Kept-alive connections serve the next page from the same source, not for long; as many
+        // at once as verifications may run (AsyncHTTPClient's default of 8 queued the rest).
+        configuration.connectionPool = .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         // A refused connection is reported at once (and retried by the queue with its backoff),
         // not retried here until the timeout makes it look like a slow server.
         configuration.connectionPool.retryConnectionEstablishment = false
         if IPAddress(host) == nil {
             configuration.dnsOverride = [host: address.description]
         }
-        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-        do {
-            let hop = try await request(url, with: client, method: method, body: body, headers: headers)
-            try? await client.shutdown()
-            return hop
-        } catch let failure as ConnectFailure {
-            try? await client.shutdown()
-            throw failure
-        } catch {
-            try? await client.shutdown()
-            throw Self.translate(error)
-        }
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
     private func request(

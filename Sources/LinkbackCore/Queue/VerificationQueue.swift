@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Verifies queued mentions in the background with a bounded number of workers.
 ///
@@ -25,6 +26,9 @@ public final class VerificationQueue: Sendable {
     let shutdownGrace: Duration
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
+    /// A wake-up waits in `events` unread: more are not queued behind it. One per receipt piled
+    /// up by the hundred thousand under load, each costing a claim transaction when read.
+    private let wakePending = Atomic(false)
 
     public init(
         store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
@@ -41,8 +45,10 @@ public final class VerificationQueue: Sendable {
         (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
-    /// Wakes the queue: a mention was stored.
-    public func notify() { continuation.yield(.wake) }
+    /// Wakes the queue: a mention was stored. Wake-ups not yet read count once.
+    public func notify() {
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) { continuation.yield(.wake) }
+    }
 
     /// Stops claiming new mentions; ``run()`` returns once the verifications in flight are done,
     /// or abandoned after ``shutdownGrace``.
@@ -58,16 +64,16 @@ public final class VerificationQueue: Sendable {
             // A database problem must not take the endpoints down; /healthz reports it.
             logger.error("cannot release verification claims", metadata: ["error": "\(error)"])
         }
-        let ticker = Task { [continuation, pollInterval] in
+        let ticker = Task { [pollInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: pollInterval)
-                continuation.yield(.wake)
+                self.notify()
             }
         }
         // Other instances' receipts (PostgreSQL's NOTIFY) wake it at once too.
-        let listener = Task { [continuation, store] in
+        let listener = Task { [store] in
             guard let wakeUps = store.queueWakeUps() else { return }
-            for await _ in wakeUps { continuation.yield(.wake) }
+            for await _ in wakeUps { self.notify() }
         }
         defer {
             ticker.cancel()
@@ -98,7 +104,7 @@ public final class VerificationQueue: Sendable {
                 }
                 switch await iterator.next() {
                 case .done?: free += 1
-                case .wake?: break
+                case .wake?: wakePending.store(false, ordering: .releasing)
                 case .stop?, nil: stopping = true
                 }
             }
@@ -108,8 +114,9 @@ public final class VerificationQueue: Sendable {
             waiting: while free < concurrency, ContinuousClock.now < deadline, !Task.isCancelled {
                 switch await iterator.next() {
                 case .done?: free += 1
+                case .wake?: wakePending.store(false, ordering: .releasing)
                 case nil: break waiting
-                default: continue
+                case .stop?: continue
                 }
             }
             if free < concurrency {
