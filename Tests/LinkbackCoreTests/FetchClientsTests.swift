@@ -10,13 +10,18 @@ import Testing
         FetchClients.Key(host: host, address: IPAddress("192.0.2.1")!, connectTimeoutSeconds: 5)
     }
 
-    @Test func clientsAreReusedPerKeyAndBoundedInNumber() async throws {
-        let clients = FetchClients(capacity: 2)
-        let made = Locked(0)
-        let make = {
+    /// Makes clients, counting them in `made`.
+    static func maker(_ made: Locked<Int>) -> () -> HTTPClient {
+        {
             made.withLock { $0 += 1 }
             return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         }
+    }
+
+    @Test func clientsAreReusedPerKeyAndBoundedInNumber() async throws {
+        let clients = FetchClients(capacity: 2)
+        let made = Locked(0)
+        let make = Self.maker(made)
         let first = try await clients.with(Self.key("a.example"), make: make) { ObjectIdentifier($0) }
         let again = try await clients.with(Self.key("a.example"), make: make) { ObjectIdentifier($0) }
         #expect(first == again)
@@ -40,10 +45,7 @@ import Testing
     @Test func whenEveryClientIsBusyAFetchGetsOneOfItsOwn() async throws {
         let clients = FetchClients(capacity: 1)
         let made = Locked(0)
-        let make = {
-            made.withLock { $0 += 1 }
-            return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
-        }
+        let make = Self.maker(made)
         try await clients.with(Self.key("a.example"), make: make) { busy in
             _ = try await clients.with(Self.key("b.example"), make: make) { _ in () }
             #expect(clients.count == 1, "a client in use must not be shut down to make room")
