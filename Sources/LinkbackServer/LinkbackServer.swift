@@ -52,7 +52,7 @@ public struct LinkbackServer: Sendable {
             targetFetcher: config.verification.checkTargetExists
                 ? Verifier(config: config, timeoutSeconds: config.verification.targetCheckTimeoutSeconds).fetcher : nil,
             queue: queue,
-            spam: spam)
+            spam: spam, logger: logger)
         let pingbackVerifier = Verifier(
             config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,
             logger: logger)

@@ -27,6 +27,18 @@ struct ServeCommand: AsyncParsableCommand {
                 return handler
             }
             let logger = Logger(label: "linkback")
+            let descriptors = DescriptorBudget.applied(
+                configured: config.server.maxConnections,
+                fetches: config.verification.concurrency + config.pingback.maxConcurrentVerifications)
+            if descriptors.lowered {
+                logger.warning(
+                    "server.max_connections lowered to fit the file-descriptor limit (raise LimitNOFILE / ulimit -n)",
+                    metadata: [
+                        "configured": "\(config.server.maxConnections)", "used": "\(descriptors.maxConnections)",
+                        "limit": "\(descriptors.limit)",
+                    ])
+                config.server.maxConnections = descriptors.maxConnections
+            }
             let rejectionLog: RejectionLog
             do {
                 rejectionLog = try RejectionLog(

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackCore
 import LinkbackTestSupport
 import Testing
 
@@ -159,5 +160,36 @@ import Testing
         #expect(after.status == 201)
         // Overload is not the client's fault: only the two 400s reached the rejection log.
         #expect(server.rejectionLines.count == 2, "\(server.rejectionLines)")
+    }
+
+    @Test func theConnectionCapLeavesRoomForEverythingElse() {
+        let fetches = 40
+        let tight = DescriptorBudget.plan(limit: 200, configured: 1024, fetches: fetches)
+        #expect(tight.lowered)
+        #expect(tight.maxConnections == 200 - DescriptorBudget.reserve(fetches: fetches))
+        let roomy = DescriptorBudget.plan(limit: 65536, configured: 1024, fetches: fetches)
+        #expect(!roomy.lowered && roomy.maxConnections == 1024)
+    }
+
+    /// More connections than descriptors: once, libdispatch aborted the process when it could no
+    /// longer open `/proc`. Now the cap is lowered to fit (and said so at start), the surplus waits.
+    @Test func moreConnectionsThanDescriptorsAreSurvived() async throws {
+        let server = try await ServerHarness(launcher: ["/usr/bin/prlimit", "--nofile=200:200", "--"])
+        defer { server.cleanUp() }
+        #expect(server.process.stderr.contains("server.max_connections lowered"), "\(server.process.stderr)")
+        var open: [Int32] = []
+        defer { open.forEach { _ = close($0) } }
+        for _ in 0..<180 { open.append(try ConnectionLimitTests.openHalfRequest(port: server.port)) }
+        try await Task.sleep(for: .seconds(2))
+        #expect(server.process.isRunning, "\(server.process.stderr.suffix(2000))")
+        open.forEach { _ = close($0) }
+        open = []
+        var answered = false
+        for _ in 0..<50 where !answered {
+            answered = (try? await server.send("GET", "/healthz").status) == 200
+            if !answered { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(answered)
+        #expect(server.process.isRunning)
     }
 }

@@ -28,7 +28,8 @@ public enum Command {
         return output
     }
 
-    private static func runBlocking(_ executable: String, _ arguments: [String], input: String) throws -> Output {
+    /// ``run(_:_:input:)`` on the calling thread (for clean-up in `defer`, where nothing can be awaited).
+    public static func runBlocking(_ executable: String, _ arguments: [String], input: String = "") throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments

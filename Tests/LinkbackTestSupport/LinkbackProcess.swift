@@ -19,11 +19,19 @@ public final class LinkbackProcess: @unchecked Sendable {
     private let outputPath: String
     private let errorsPath: String
 
-    /// Starts `linkback ARGUMENTS` with `environment` added to a minimal environment.
-    public init(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    /// Starts `linkback ARGUMENTS` with `environment` added to a minimal environment; through
+    /// `launcher` (say `prlimit --nofile=200:200 --`) when given.
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], directory: String? = nil, launcher: [String] = []
+    ) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binaryPath] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+            process.arguments = arguments
+        }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         env.merge(environment) { _, new in new }
         process.environment = env

@@ -12,7 +12,9 @@ public final class ServerHarness: @unchecked Sendable {
 
     /// Starts a server whose configuration is the harness defaults plus `yaml` (top-level keys
     /// in `yaml` replace the defaults' sections of the same name).
-    public init(yaml: String = "", sites: [String] = ["blog.example"], allowHosts: [String] = []) async throws {
+    public init(
+        yaml: String = "", sites: [String] = ["blog.example"], allowHosts: [String] = [], launcher: [String] = []
+    ) async throws {
         directory = try TemporaryDirectory("linkback-server")
         let allow = allowHosts.map { "\"\($0)\"" }.joined(separator: ", ")
         let site = sites.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -31,7 +33,7 @@ public final class ServerHarness: @unchecked Sendable {
             if sections[name] != nil { sections[name] = block + "\n" } else { extra += block + "\n" }
         }
         configPath = try directory.write("linkback.yaml", sections.values.joined() + extra)
-        process = try LinkbackProcess(["serve", "--config", configPath])
+        process = try LinkbackProcess(["serve", "--config", configPath], launcher: launcher)
         port = try await process.waitForListening()
     }
 

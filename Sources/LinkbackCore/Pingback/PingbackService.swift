@@ -111,7 +111,7 @@ public final class PingbackService: Sendable {
             case .invalidTarget, .targetNotSupported: code = Self.targetNotSupported
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
-            case .targetUnavailable: return fail(Self.upstreamTrouble, failure.message, nil)
+            case .targetUnavailable, .storeUnavailable: return fail(Self.upstreamTrouble, failure.message, nil)
             case .blockedSource, .rateLimited: code = Self.accessDenied
             }
             return fail(code, failure.message, failure.rejectionReason)

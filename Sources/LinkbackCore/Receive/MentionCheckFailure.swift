@@ -12,6 +12,8 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case blockedSource(String)
     /// The same pair came again too soon (`spam.pair_interval_seconds`); wait this many seconds.
     case rateLimited(Int)
+    /// The mention could not be stored (a full disk, a database that went away): our trouble.
+    case storeUnavailable
 
     /// The Webmention error code in the JSON body.
     public var webmentionError: String {
@@ -24,13 +26,16 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetUnavailable: return "target_unavailable"
         case .blockedSource: return "blocked"
         case .rateLimited: return "rate_limited"
+        case .storeUnavailable: return "temporarily_unavailable"
         }
     }
 
     /// Whether the client is at fault (and the refusal belongs in the rejection log).
     public var isClientFault: Bool {
-        if case .targetUnavailable = self { return false }
-        return true
+        switch self {
+        case .targetUnavailable, .storeUnavailable: return false
+        default: return true
+        }
     }
 
     /// The rejection-log reason.
@@ -43,6 +48,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotFound, .targetUnavailable: return .targetNotFound
         case .blockedSource: return .blockedSource
         case .rateLimited: return .rateLimited
+        case .storeUnavailable: return .invalidRequest  // never written: not the client's fault
         }
     }
 
@@ -58,6 +64,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetUnavailable(let why): return "the target could not be checked (\(why)); try again later"
         case .blockedSource(let what): return "mentions from \(what) are not accepted"
         case .rateLimited(let seconds): return "this source and target were sent moments ago; retry in \(seconds) s"
+        case .storeUnavailable: return "the mention could not be stored just now; try again later"
         }
     }
 }

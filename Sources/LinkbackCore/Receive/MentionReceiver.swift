@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Accepting a mention request: the synchronous checks, then storing it as `queued` and waking
 /// the verification queue. Shared by the endpoints; knows nothing of HTTP.
@@ -11,16 +12,18 @@ public struct MentionReceiver: Sendable {
     public let queue: VerificationQueue?
     /// Blocked sources and the per-pair interval (which the store enforces).
     public let spam: SpamGuard?
+    let logger: Logger
 
     public init(
         check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
-        spam: SpamGuard? = nil
+        spam: SpamGuard? = nil, logger: Logger = Logger(label: "linkback.receive")
     ) {
         self.check = check
         self.store = store
         self.targetFetcher = targetFetcher
         self.queue = queue
         self.spam = spam
+        self.logger = logger
     }
 
     /// The synchronous checks: URLs and site, blocked source, and (when configured) that the
@@ -64,6 +67,12 @@ public struct MentionReceiver: Sendable {
             result = try await store.receive(incoming, actor: .server)
         } catch StoreError.tooSoon(_, let seconds) {
             return .failure(.rateLimited(seconds))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // Nothing was stored (the transaction rolled back): the sender may simply try again.
+            logger.error("cannot store a mention", metadata: ["source": "\(incoming.source)", "error": "\(error)"])
+            return .failure(.storeUnavailable)
         }
         queue?.notify()
         return .success(result)
