@@ -93,12 +93,6 @@ public struct Rejection: Sendable, Equatable {
     }
 
     /// Control characters removed, cut to ``maxValueLength`` characters, `"` and `\` escaped.
-    static func quoted(_ value: String) -> String {
-        var bytes: [UInt8] = []
-        appendQuoted(value, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     private static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var kept = 0
@@ -125,12 +119,6 @@ public struct Rejection: Sendable, Equatable {
     }
 
     /// UTC, second precision, with `Z`.
-    static func timestamp(_ date: Date) -> String {
-        var bytes: [UInt8] = []
-        appendTimestamp(date, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     private static func appendTimestamp(_ date: Date, to bytes: inout [UInt8]) {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
