@@ -20,16 +20,7 @@ public struct LinkbackRequestContext: RequestContext {
         case .v4(let address):
             return .v4(UInt32(bigEndian: address.address.sin_addr.s_addr))
         case .v6(let address):
-            let raw = address.address.sin6_addr
-            var high: UInt64 = 0
-            var low: UInt64 = 0
-            withUnsafeBytes(of: raw) { bytes in
-                for index in 0..<8 {
-                    high = high << 8 | UInt64(bytes[index])
-                    low = low << 8 | UInt64(bytes[8 + index])
-                }
-            }
-            return .v6(high, low)
+            return IPAddress(address.address.sin6_addr)
         default:
             return nil
         }

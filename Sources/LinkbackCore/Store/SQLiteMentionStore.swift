@@ -699,15 +699,13 @@ public final class SQLiteMentionStore: MentionStore {
         -> [Result<Output, any Error>]
     {
         items.map { item in
-            var output: Output?
-            do {
+            Result {
+                var output: Output?
                 try db.inSavepoint {
                     output = try body(item)
                     return .commit
                 }
-                return output.map { .success($0) } ?? .failure(StoreError.notFound(id: 0))
-            } catch {
-                return .failure(error)
+                return output!  // set: the savepoint ran its body and committed
             }
         }
     }
