@@ -29,4 +29,25 @@ import Testing
         #expect(!names.isEmpty && names.allSatisfy { $0.hasPrefix("test-pool-") }, "\(names)")
         #expect(pool.waiting == 0)
     }
+
+    /// A finished job lets go of what it captured (a fetched page): the pool kept every closure
+    /// it ran until its queue was compacted, which held hundreds of 1 MB pages at once.
+    @Test func aFinishedJobReleasesWhatItCaptured() async {
+        let pool = WorkPool(threads: 1, name: "test-pool")
+        final class Page: Sendable { let bytes = [UInt8](repeating: 0, count: 1024) }
+        final class WeakPage: @unchecked Sendable { weak var page: Page? }
+        let watcher = WeakPage()
+        do {
+            let page = Page()
+            watcher.page = page
+            let size = await pool.run { page.bytes.count }
+            #expect(size == 1024)
+        }
+        var released = false
+        for _ in 0..<200 where !released {
+            released = watcher.page == nil
+            if !released { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(released)
+    }
 }

@@ -52,7 +52,9 @@ public final class WorkPool: Sendable {
     /// The queue and the threads' wake-ups.
     private final class State: @unchecked Sendable {
         private let condition = NSCondition()
-        private var jobs: [@Sendable () -> Void] = []
+        /// Taken jobs are set to `nil` at once: a job's closure holds what it captured (a fetched
+        /// page) until it is released, and the array is only compacted now and then.
+        private var jobs: [(@Sendable () -> Void)?] = []
         private var head = 0
         private var stopping = false
 
@@ -85,13 +87,17 @@ public final class WorkPool: Sendable {
                     return
                 }
                 let job = jobs[head]
+                jobs[head] = nil
                 head += 1
-                if head > 1024, head * 2 > jobs.count {
+                if head == jobs.count {
+                    jobs.removeAll(keepingCapacity: true)
+                    head = 0
+                } else if head > 1024, head * 2 > jobs.count {
                     jobs.removeFirst(head)
                     head = 0
                 }
                 condition.unlock()
-                job()
+                job?()
             }
         }
     }
