@@ -2,11 +2,15 @@
 """Writes a corpus of real-world-shaped source pages for the extraction benchmark.
 
     benchmarks/corpus.py DIR [TARGET]
+    benchmarks/corpus.py --big FILE BYTES [TARGET]
 
 Deterministic (seeded): WordPress theme pages with navigation, sidebar and a threaded comment
 section; IndieWeb replies and Bridgy-style likes with h-cards; long articles; a spammy forum page
 with deep nesting and hundreds of links. Most link to TARGET (default https://blog.example/posts/1),
 some do not. Sizes run from about 1 KB to 150 KB, like the pages senders point at.
+
+With --big, one WordPress page of about BYTES with a long comment thread, linking TARGET, for the
+memory benchmark (many verifications of large pages at once).
 """
 import html
 import os
@@ -115,7 +119,23 @@ def forum(rng, target):
             f'{paragraph(rng, target=target if rng.random() < 0.5 else None)}</body></html>\n')
 
 
+def big(path, size, target):
+    def page(comments):
+        return wordpress(random.Random(20261126), target, comments=comments)
+    comments = size // max(1, (len(page(200)) - len(page(0))) // 200)
+    text = page(comments)
+    while len(text.encode()) > size and comments > 0:
+        comments = comments * size // len(text.encode()) - 1
+        text = page(max(0, comments))
+    with open(path, "w", encoding="utf-8") as file:
+        file.write(text)
+    print(f"{len(text.encode())} bytes, {comments} comments in {path}")
+
+
 def main():
+    if sys.argv[1] == "--big":
+        big(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "https://blog.example/posts/1")
+        return
     directory = sys.argv[1]
     target = sys.argv[2] if len(sys.argv) > 2 else "https://blog.example/posts/1"
     os.makedirs(directory, exist_ok=True)

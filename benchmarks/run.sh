@@ -58,6 +58,7 @@ http {
         listen 127.0.0.1:$NGINX_PORT;
         root $work/www;
         location /src/ { try_files /source.html =404; }
+        location /big/ { try_files /big.html =404; }
     }
 }
 EOF
@@ -184,6 +185,39 @@ if [ "${BENCH_POSTGRES:-1}" != 0 ] && [ -n "$pg_bin" ]; then
     pg_rss=$peak_rss
 fi
 
+# Large pages: BENCH_BIG_COUNT (500) webmentions whose sources are all a page of about 1 MB, with
+# verification.concurrency at its maximum (256), on a fresh server: how long until every one is
+# verified, and that server's peak memory (pages wait for the parse thread within
+# verification.max_pending_bytes). BENCH_BIG=0 skips it.
+big_line="-"
+if [ "${BENCH_BIG:-1}" != 0 ]; then
+    BIG_COUNT=${BENCH_BIG_COUNT:-500}
+    python3 "$here/corpus.py" --big "$work/www/big.html" 1000000 > /dev/null
+    BIG_PORT=$(free_port)
+    write_config linkback-big "$BIG_PORT" "  path: $work/linkback-big.sqlite"
+    sed -i 's/^  concurrency: 32$/  concurrency: 256/' "$work/linkback-big.yaml"
+    kill "$linkback_pid" 2>/dev/null; wait "$linkback_pid" 2>/dev/null || true
+    start_linkback linkback-big "$BIG_PORT"
+    start=$(date +%s.%N)
+    python3 - "http://127.0.0.1:$BIG_PORT/webmention" "http://127.0.0.1:$NGINX_PORT/big/" "$BIG_COUNT" <<'PY'
+import concurrent.futures, sys, urllib.parse, urllib.request
+endpoint, source, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def send(index):
+    body = urllib.parse.urlencode({"source": f"{source}{index}", "target": "https://blog.example/posts/1"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(endpoint, data=body), timeout=60) as answer:
+        return answer.status
+with concurrent.futures.ThreadPoolExecutor(64) as pool:
+    statuses = list(pool.map(send, range(count)))
+assert statuses.count(202) + statuses.count(201) == count, statuses
+PY
+    peak_rss=0
+    while [ "$(metric "http://127.0.0.1:$BIG_PORT" 'linkback_mentions{status="queued"}')" -gt 0 ]; do sample_rss; sleep 0.2; done
+    end=$(date +%s.%N)
+    sample_rss
+    big_approved=$(metric "http://127.0.0.1:$BIG_PORT" 'linkback_mentions{status="approved"}')
+    big_line="$BIG_COUNT webmentions of a $(( $(wc -c < "$work/www/big.html") / 1024 )) KB page, verification.concurrency 256: $big_approved approved in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s, peak RSS $(( peak_rss / 1024 )) MB"
+fi
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # WordPress (Debian's package, Apache + mod_php, MariaDB) answering the same malformed XML-RPC
@@ -253,5 +287,6 @@ echo "verification drain (PostgreSQL): $pg_backlog queued mentions, verified at 
 echo "linkback peak RSS (VmHWM): $(( sqlite_rss / 1024 )) MB with SQLite over all of the above, $(( pg_rss / 1024 )) MB with PostgreSQL over its accept and drain"
 echo "rejection-log lines written: $(wc -l < "$work/linkback-rejections.log")"
 echo "$extract_line"
+echo "large pages: $big_line"
 [ "$wp_rps" != "-" ] && echo "malformed XML-RPC: Linkback answers $(awk -v a="$malformed_rps" -v b="$wp_rps" 'BEGIN { printf "%.0f", a / b }')× as many requests a second as WordPress"
 exit 0

@@ -43,8 +43,9 @@ public struct LinkbackServer: Sendable {
         policy.storedAllowDomains = allowed
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
+        let pendingPages = ByteBudget(limit: config.verification.maxPendingBytes)
         queue = VerificationQueue(
-            store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, logger: logger), policy: policy,
+            store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
             rejections: rejections, logger: logger, concurrency: config.verification.concurrency,
             shutdownGrace: .milliseconds(Int64(config.verification.shutdownGraceSeconds * 1000)))
         receiver = MentionReceiver(
@@ -55,7 +56,7 @@ public struct LinkbackServer: Sendable {
             spam: spam, logger: logger)
         let pingbackVerifier = Verifier(
             config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,
-            logger: logger)
+            memory: pendingPages, logger: logger)
         pingback = PingbackService(
             receiver: receiver, store: store, verifier: pingbackVerifier, policy: policy,
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,

@@ -83,6 +83,9 @@ public struct Config: Sendable {
         public var extractionBudget: Int
         /// Threads that parse fetched pages, apart from those that answer HTTP.
         public var parseThreads: Int
+        /// Bytes of fetched pages held in memory at once, across all verifications: each fetch
+        /// reserves `fetch.max_bytes` before it starts and keeps what its page takes until parsed.
+        public var maxPendingBytes: Int
         /// On shutdown, how long verifications in flight may finish before they are abandoned
         /// (they stay queued and are verified after the next start).
         public var shutdownGraceSeconds: Double
@@ -275,6 +278,7 @@ public struct Config: Sendable {
             retryBaseSeconds: double("verification.retry_base_seconds"),
             extractionBudget: int("verification.extraction_budget"),
             parseThreads: int("verification.parse_threads"),
+            maxPendingBytes: int("verification.max_pending_bytes"),
             shutdownGraceSeconds: double("verification.shutdown_grace_seconds"),
             claimLeaseSeconds: double("verification.claim_lease_seconds")
         )

@@ -185,6 +185,7 @@ extension ConfigKey {
         ConfigKey("verification.concurrency", .int(1...256), .int(16)),
         ConfigKey("verification.extraction_budget", .int(10_000...1_000_000_000), .int(5_000_000)),
         ConfigKey("verification.parse_threads", .int(1...64), .int(1)),
+        ConfigKey("verification.max_pending_bytes", .int((1 << 20)...(1 << 40)), .int(64 << 20)),
         ConfigKey("verification.shutdown_grace_seconds", .double(0...60), .double(3)),
         ConfigKey("verification.claim_lease_seconds", .double(1...86_400), .double(60)),
         ConfigKey("verification.max_attempts", .int(1...100), .int(5)),

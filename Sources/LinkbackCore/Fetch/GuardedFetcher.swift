@@ -225,10 +225,13 @@ public struct GuardedFetcher: SourceFetching {
         default:
             throw FetchFailure.networkError("unexpected HTTP status \(status)")
         }
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limits.maxBytes {
+        let length = response.headers.first(name: "Content-Length").flatMap(Int.init)
+        if let length, length > limits.maxBytes {
             throw FetchFailure.tooLarge(limit: limits.maxBytes)
         }
         var body: [UInt8] = []
+        // The announced length up front: growing by doubling would hold up to twice the page.
+        if let length, length > 0 { body.reserveCapacity(length) }
         for try await chunk in response.body {
             if body.count + chunk.readableBytes > limits.maxBytes { throw FetchFailure.tooLarge(limit: limits.maxBytes) }
             body.append(contentsOf: chunk.readableBytesView)

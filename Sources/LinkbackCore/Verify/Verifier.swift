@@ -11,27 +11,34 @@ public struct Verifier: Sendable {
     public let extractionBudget: Int
     /// Where fetched pages are parsed; `nil` parses on the calling task (the CLI).
     public let pool: WorkPool?
+    /// Bytes of pages held at once across verifications; `nil` for no limit (the CLI).
+    public let memory: ByteBudget?
+    /// What a fetch reserves from ``memory`` before it starts: the most it may read. Once the page
+    /// is in, the reservation shrinks to what the page holds until it is parsed.
+    public let fetchReservation: Int
     let logger: Logger
 
     public init(
         fetcher: any SourceFetching, lenientMatch: Bool = false, maxContentLength: Int = 2000,
-        extractionBudget: Int = MF2Parser.defaultBudget, pool: WorkPool? = nil,
-        logger: Logger = Logger(label: "linkback.verify")
+        extractionBudget: Int = MF2Parser.defaultBudget, pool: WorkPool? = nil, memory: ByteBudget? = nil,
+        fetchReservation: Int = 1 << 20, logger: Logger = Logger(label: "linkback.verify")
     ) {
         self.fetcher = fetcher
         self.lenientMatch = lenientMatch
         self.maxContentLength = maxContentLength
         self.extractionBudget = extractionBudget
         self.pool = pool
+        self.memory = memory
+        self.fetchReservation = fetchReservation
         self.logger = logger
     }
 
     /// A verifier configured from `config` (fetch limits, matching, content length, budget). With
     /// `spam`, every fetch hop counts against its per-source-host cap; `timeoutSeconds` lowers the
-    /// fetch timeout.
+    /// fetch timeout. Verifiers that share `memory` share its limit on pages held at once.
     public init(
         config: Config, spam: SpamGuard? = nil, timeoutSeconds: Double? = nil, pool: WorkPool? = nil,
-        logger: Logger = Logger(label: "linkback.verify")
+        memory: ByteBudget? = nil, logger: Logger = Logger(label: "linkback.verify")
     ) {
         var limits = FetchLimits(config.fetch)
         if let timeoutSeconds { limits.timeoutSeconds = min(limits.timeoutSeconds, timeoutSeconds) }
@@ -40,7 +47,8 @@ public struct Verifier: Sendable {
         self.init(
             fetcher: fetcher, lenientMatch: config.verification.lenientMatch,
             maxContentLength: config.verification.maxContentLength,
-            extractionBudget: config.verification.extractionBudget, pool: pool, logger: logger)
+            extractionBudget: config.verification.extractionBudget, pool: pool, memory: memory,
+            fetchReservation: config.fetch.maxBytes, logger: logger)
     }
 
     public func verify(source: URL, target: URL) async -> VerificationOutcome {
@@ -53,12 +61,23 @@ public struct Verifier: Sendable {
     }
 
     private func fetchAndCheck(source: URL, target: URL) async -> VerificationOutcome {
+        // Without the budget, verifications that fetch faster than the parse threads parse would
+        // pile their pages up in memory.
+        var held = 0
+        if let memory {
+            do { try await memory.acquire(fetchReservation) } catch { return .timedOut }
+            held = fetchReservation
+        }
+        defer { memory?.release(held) }
         let resource: FetchedResource
         do {
             resource = try await fetcher.fetch(source)
         } catch {
             return VerificationOutcome(error)
         }
+        let needed = min(held, resource.body.capacity)
+        memory?.release(held - needed)
+        held = needed
         guard let pool else { return check(resource, target: target) }
         return await pool.run { check(resource, target: target) }
     }
