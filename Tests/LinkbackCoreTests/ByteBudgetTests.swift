@@ -19,7 +19,7 @@ import Testing
         let budget = ByteBudget(limit: 10)
         try await budget.acquire(8)
         #expect(budget.held == 8)
-        final class Order: Sendable { let names = Mutex<[String]>([]) }
+        final class Order: Sendable { let names = Locked<[String]>([]) }
         let order = Order()
         let big = Task { try await budget.acquire(5); order.names.withLock { $0.append("five") } }
         #expect(await eventually { budget.waiting == 1 })
@@ -79,7 +79,7 @@ import Testing
     /// fetches under way.
     private final class CountingFetcher: SourceFetching {
         let delay: Duration
-        let counts = Mutex((now: 0, most: 0, done: 0))
+        let counts = Locked((now: 0, most: 0, done: 0))
         init(delay: Duration) { self.delay = delay }
 
         func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource {

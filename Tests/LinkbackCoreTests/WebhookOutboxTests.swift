@@ -1,6 +1,5 @@
 import Foundation
 import LinkbackTestSupport
-import Synchronization
 import Testing
 
 @testable import LinkbackCore
@@ -11,10 +10,10 @@ import Testing
 @Suite struct WebhookOutboxTests {
     /// Records what would be sent; fails the first `failures` attempts.
     final class RecordingSender: WebhookSending, Sendable {
-        let sent = Mutex<[(url: URL, body: Data, headers: [(String, String)])]>([])
-        let failures: Mutex<Int>
+        let sent = Locked<[(url: URL, body: Data, headers: [(String, String)])]>([])
+        let failures: Locked<Int>
 
-        init(failures: Int = 0) { self.failures = Mutex(failures) }
+        init(failures: Int = 0) { self.failures = Locked(failures) }
 
         func send(_ url: URL, body: Data, headers: [(String, String)]) async throws(FetchFailure) {
             let fail = failures.withLock { count -> Bool in

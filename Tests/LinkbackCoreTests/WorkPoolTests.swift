@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import LinkbackCore
@@ -8,7 +7,7 @@ import Testing
 @Suite struct WorkPoolTests {
     @Test func runsJobsOnItsOwnThreadsAtMostNAtOnce() async throws {
         let pool = WorkPool(threads: 2, name: "test-pool")
-        final class Counts: Sendable { let value = Mutex((now: 0, most: 0)) }
+        final class Counts: Sendable { let value = Locked((now: 0, most: 0)) }
         let counts = Counts()
         let names = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<12 {

@@ -1,3 +1,4 @@
+import LinkbackCore
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,5 +1,5 @@
+import LinkbackCore
 import Foundation
-import Synchronization
 
 /// A loopback TCP port nothing listens on, for a server a test starts.
 ///
@@ -7,7 +7,7 @@ import Synchronization
 /// socket is closed, so two servers of one test (Linkback and the proxy in front of it) could be
 /// given one port. Ports handed out by this process are never handed out again.
 public enum FreePort {
-    private static let handedOut = Mutex<Set<Int>>([])
+    private static let handedOut = Locked<Set<Int>>([])
 
     public static func find() throws -> Int {
         for _ in 0..<64 {

@@ -1,5 +1,5 @@
+import LinkbackCore
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +17,7 @@ public final class PostgresCluster: Sendable {
     public let user = "postgres"
     let binaries: String
 
-    private static let started = Mutex<Task<PostgresCluster, any Error>?>(nil)
+    private static let started = Locked<Task<PostgresCluster, any Error>?>(nil)
     /// Data directory and binaries of the shared cluster, for the exit handler.
     nonisolated(unsafe) private static var stopCommand: (pgCtl: String, data: String, runAs: String?)?
 
@@ -38,7 +38,7 @@ public final class PostgresCluster: Sendable {
         return try await cluster.makeDatabase(label)
     }
 
-    private static let counter = Mutex(0)
+    private static let counter = Locked(0)
 
     public func makeDatabase(_ label: String) async throws -> String {
         let number = Self.counter.withLock { value in

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Synchronization
 
 /// The HTTP clients fetches go through, kept for reuse: one per (host, vetted address, connect
 /// timeout), so a client only ever connects where the address policy allowed, and a source's
@@ -37,7 +36,7 @@ final class FetchClients: Sendable {
     static let shared = FetchClients(capacity: 64)
 
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +17,7 @@ public final class RejectionLog: Sendable {
     }
 
     private let target: Target
-    private let descriptor: Mutex<Int32>
+    private let descriptor: Locked<Int32>
     private let pid = getpid()
 
     /// The absolute path of a `logging.fail2ban_log` destination that is a file; `nil` for syslog.
@@ -33,11 +32,11 @@ public final class RejectionLog: Sendable {
     public init(destination: String, facility: SyslogFacility = .authpriv) throws(RejectionLogError) {
         if destination == "syslog" {
             target = .syslog(facility)
-            descriptor = Mutex(-1)
+            descriptor = Locked(-1)
             openlog("linkback", LOG_PID | LOG_NDELAY, facility.code)
         } else {
             target = .file(path: destination)
-            descriptor = Mutex(try Self.open(destination))
+            descriptor = Locked(try Self.open(destination))
         }
     }
 

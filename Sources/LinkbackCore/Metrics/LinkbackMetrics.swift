@@ -1,5 +1,4 @@
 import Metrics
-import Synchronization
 
 /// What Linkback counts, through swift-metrics: the server bootstraps a Prometheus backend and
 /// serves it at `/metrics`; anywhere else (the CLI, tests in-process) these go nowhere.
@@ -28,7 +27,7 @@ public enum LinkbackMetrics {
 
     /// The rejection counters made so far: a rejection is counted per refused request, and asking
     /// the backend for its counter each time cost more than writing the log line.
-    private static let rejectionCounters = Mutex<[RejectionKey: Counter]>([:])
+    private static let rejectionCounters = Locked<[RejectionKey: Counter]>([:])
 
     private struct RejectionKey: Hashable {
         var endpoint: RejectionEndpoint

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// What a pingback request produced: the answer, and the rejection-log reason when the client
 /// was at fault.
@@ -52,7 +51,7 @@ public final class PingbackService: Sendable {
     let enabled: Bool
     let maxConcurrent: Int
     let logger: Logger
-    private let running = Mutex(0)
+    private let running = Locked(0)
 
     public init(
         receiver: MentionReceiver, store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, enabled: Bool,

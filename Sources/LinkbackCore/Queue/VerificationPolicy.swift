@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Decides what a verification outcome means for a mention: its next status, or a retry.
 ///
@@ -104,7 +103,7 @@ public struct VerificationPolicy: Sendable {
 
 /// A list of domains shared between a refreshing task and its readers.
 public final class DomainList: Sendable {
-    private let domains = Mutex<[String]>([])
+    private let domains = Locked<[String]>([])
 
     public init(_ domains: [String] = []) {
         self.domains.withLock { $0 = domains }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The built-in repeat-offender ban, for hosts without fail2ban: `threshold` rejections from one
 /// address within `window` ban it for `duration`. A threshold of 0 turns it off.
@@ -12,9 +11,9 @@ public final class BanList: Sendable {
     let threshold: Int
     let window: TimeInterval
     let duration: TimeInterval
-    private let records = Mutex<[IPAddress: Record]>([:])
+    private let records = Locked<[IPAddress: Record]>([:])
     /// Bans started here and not yet handed to the store (``takeStarted()``).
-    private let started = Mutex<[Ban]>([])
+    private let started = Locked<[Ban]>([])
 
     public init(threshold: Int, windowMinutes: Double, banMinutes: Double) {
         self.threshold = threshold

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Token buckets per key: `ratePerMinute` tokens a minute, up to `burst` at once. Memory is
 /// bounded: when the table grows past `maxKeys`, buckets that have refilled are dropped.
@@ -12,7 +11,7 @@ final class TokenBuckets<Key: Hashable & Sendable>: Sendable {
     let ratePerMinute: Double
     let burst: Double
     let maxKeys: Int
-    private let buckets = Mutex<[Key: Bucket]>([:])
+    private let buckets = Locked<[Key: Bucket]>([:])
 
     init(ratePerMinute: Int, burst: Int, maxKeys: Int = 100_000) {
         self.ratePerMinute = Double(ratePerMinute)

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Why a request was refused by the spam rules.
 public struct SpamRefusal: Sendable, Equatable {
@@ -23,7 +22,7 @@ public final class SpamGuard: Sendable {
     }
 
     let configured: BlockSnapshot
-    private let stored = Mutex(BlockSnapshot())
+    private let stored = Locked(BlockSnapshot())
     let userAgents: [UserAgentPattern]
     let perClient: TokenBuckets<IPAddress>
     /// `spam.pair_interval_seconds`: the store enforces it (see ``IncomingMention/pairInterval``),
@@ -91,7 +90,7 @@ public final class SpamGuard: Sendable {
     }
 
     static let userAgentMemoSize = 1024
-    private let userAgentVerdicts = Mutex<[String: Bool]>([:])
+    private let userAgentVerdicts = Locked<[String: Bool]>([:])
 
     /// Whether `source` is blocked by domain (subdomains included) or URL prefix.
     public func blockedSource(_ source: URL) -> String? {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Group commit: writes submitted concurrently are applied together, in one transaction, so a
 /// burst of receipts pays for one commit (and one `fsync`) instead of one each.
 ///
@@ -21,7 +19,7 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
         var committing = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let maxBatch: Int
     private let commit: Commit
 

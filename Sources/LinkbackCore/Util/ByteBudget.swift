@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A limit on the bytes that concurrent tasks hold at once: fetched pages being read, waiting for
 /// a parse thread or being parsed (`verification.max_pending_bytes`).
 ///
@@ -9,7 +7,7 @@ import Synchronization
 public final class ByteBudget: Sendable {
     /// Bytes that may be held at once.
     public let limit: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct Waiter {
         let id: UInt64
