@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench fuzz
+.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench soak fuzz sanitize
 
 all: build
 
@@ -72,10 +72,21 @@ bench: deps
 	$(SWIFT) build -c release
 	benchmarks/run.sh
 
+# Ten minutes of mixed traffic, memory sampled (benchmarks/soak.sh); SOAK_SECONDS shortens it.
+soak: deps
+	@scripts/ensure-packages.sh curl wrk nginx-light python3
+	$(SWIFT) build -c release
+	benchmarks/soak.sh
+
 # libFuzzer on the parsers of remote data (see FUZZING.md); FUZZ_SECONDS per target (600).
 FUZZ_SECONDS ?= 600
 fuzz: deps
 	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# The test suite under ThreadSanitizer and AddressSanitizer (scripts/sanitize.sh); SANITIZERS picks
+# one ("thread" or "address"). Slow (each builds everything again): not part of `make test`.
+sanitize: test-deps
+	SWIFT=$(SWIFT) scripts/sanitize.sh
+
 clean:
-	rm -rf .build .build-fuzz var
+	rm -rf .build .build-fuzz .build-tsan .build-asan var

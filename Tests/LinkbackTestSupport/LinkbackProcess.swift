@@ -33,6 +33,13 @@ public final class LinkbackProcess: @unchecked Sendable {
             process.arguments = arguments
         }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        // Under `make sanitize` the child is instrumented too; its reports go where the runner's do.
+        let inherited = ProcessInfo.processInfo.environment
+        for key in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "SWIFT_BACKTRACE"] {
+            if let value = inherited[key] { env[key] = value }
+        }
+        // The runner does not check itself for leaks; the linkback processes are checked.
+        if let options = inherited["LINKBACK_CHILD_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
         env.merge(environment) { _, new in new }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
@@ -107,15 +114,15 @@ public final class LinkbackProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // Returns at once now; without it Foundation's Process keeps itself alive (LeakSanitizer).
+        process.waitUntilExit()
         return process.terminationStatus
     }
 
     /// Stops the process if it still runs (for test clean-up).
     public func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }
 
