@@ -24,3 +24,11 @@ function request()
   local body = "source=" .. prefix .. counter .. "&target=https%3A%2F%2Fblog.example%2Fposts%2F1"
   return wrk.format("POST", "/webmention", { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
 end
+
+-- BENCH_DELAY_MS paces each connection (the soak keeps the backlog within what the drain verifies).
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end

@@ -1,0 +1,90 @@
+# Shared by benchmarks/run.sh and benchmarks/soak.sh (sourced, after `here`, `root` and BINARY are
+# set): a scratch directory removed on exit, Debian's nginx serving the source pages, and helpers to
+# configure and start a Linkback server and read its metrics.
+
+[ -x "$BINARY" ] || { echo "bench: no release build at $BINARY (make bench builds it)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make bench installs it)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/linkback-bench.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+NGINX_PORT=$(free_port)
+LINKBACK_PORT=$(free_port)
+
+# nginx: a static file; any /src/… path answered with the same small page linking the target; any
+# /big/… path with big.html, when a script writes it.
+mkdir -p "$work/www"
+printf '<!DOCTYPE html><html><head><title>Static</title></head><body><p>%s</p></body></html>\n' \
+    "$(head -c 600 /dev/zero | tr '\0' 'x')" > "$work/www/index.html"
+cat > "$work/www/source.html" <<'HTML'
+<!DOCTYPE html><html><head><title>A reply</title></head><body>
+<article class="h-entry"><a class="p-author h-card" href="https://alice.example/">Alice</a>
+<p class="e-content">Nice post, <a class="u-in-reply-to" href="https://blog.example/posts/1">Bob</a>.</p></article>
+</body></html>
+HTML
+cat > "$work/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $work;
+    default_type text/html;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $work/www;
+        location /src/ { try_files /source.html =404; }
+        location /big/ { try_files /big.html =404; }
+    }
+}
+EOF
+nginx -c "$work/nginx.conf"
+
+# write_config NAME PORT DATABASE_YAML: a Linkback configuration for one server under test.
+write_config() {
+    cat > "$work/$1.yaml" <<EOF
+server:
+  host: 127.0.0.1
+  port: $2
+  base_url: http://127.0.0.1:$2
+  public_dir: $root/Public
+  max_connections: 4096
+database:
+$3
+sites: [blog.example]
+moderation:
+  auto_approve: true
+fetch:
+  allow_hosts: ["127.0.0.1:$NGINX_PORT"]
+verification:
+  concurrency: 32
+spam:
+  rate_limit_per_minute: 0
+  pair_interval_seconds: 0
+  fetches_per_source_host_per_minute: 0
+  ban_after_rejections: 0
+logging:
+  level: warning
+  fail2ban_log: $work/$1-rejections.log
+EOF
+}
+
+# start_linkback NAME PORT: starts the server and waits for it; sets linkback_pid.
+start_linkback() {
+    "$BINARY" serve --config "$work/$1.yaml" > "$work/$1.log" 2>&1 &
+    linkback_pid=$!
+    pids+=("$linkback_pid")
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && break; sleep 0.1; done
+}
+
+# metric BASE SERIES: the value of one series on BASE's /metrics, as an integer.
+metric() { curl -s "$1/metrics" | awk -v series="$2" 'index($0, series " ") == 1 {print int($2)}'; }
