@@ -23,7 +23,7 @@ import Testing
         var entries: [String] = []
         for case let path as String in manager.enumerator(atPath: root) ?? FileManager.DirectoryEnumerator() {
             var isDirectory: ObjCBool = false
-            manager.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+            _ = manager.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
             if !isDirectory.boolValue || (try? manager.contentsOfDirectory(atPath: root + "/" + path))?.isEmpty == true {
                 entries.append(path)
             }
