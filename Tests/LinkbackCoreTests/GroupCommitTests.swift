@@ -18,9 +18,10 @@ import Testing
 
     @Test func concurrentSubmissionsShareCommitsAndEachGetsItsOwnResult() async throws {
         let batches = Locked<[[Int]]>([])
-        let group = GroupCommit(maxBatch: 50, commit: Self.slowCommit(batches))
+        let group = GroupCommit<Int, Int>(maxBatch: 50)
+        let commit = Self.slowCommit(batches)
         let results = await withTaskGroup(of: (Int, Int?).self) { tasks in
-            for item in 0..<200 { tasks.addTask { (item, try? await group.submit(item)) } }
+            for item in 0..<200 { tasks.addTask { (item, try? await group.submit(item, commit)) } }
             return await tasks.reduce(into: [Int: Int?]()) { $0[$1.0] = $1.1 }
         }
         #expect(results.count == 200)
@@ -34,7 +35,8 @@ import Testing
 
     @Test func aFailedCommitFailsItsWholeBatchAndLaterOnesStillRun() async throws {
         let calls = Locked(0)
-        let group = GroupCommit<Int, Int> { items in
+        let group = GroupCommit<Int, Int>()
+        let commit: GroupCommit<Int, Int>.Commit = { items in
             let call = calls.withLock { value -> Int in
                 value += 1
                 return value
@@ -42,7 +44,7 @@ import Testing
             if call == 1 { throw Broken() }
             return items.map { .success($0) }
         }
-        await #expect(throws: Broken.self) { try await group.submit(1) }
-        #expect(try await group.submit(2) == 2)
+        await #expect(throws: Broken.self) { try await group.submit(1, commit) }
+        #expect(try await group.submit(2, commit) == 2)
     }
 }

@@ -42,6 +42,39 @@ import Testing
         for store in stores { try await store.close() }
     }
 
+    /// Receipts arriving together are committed together (one transaction per batch): each still
+    /// gets its own answer, and one refused as too soon fails alone.
+    @Test func concurrentReceiptsEachGetTheirOwnAnswer() async throws {
+        let (location, _) = try await database()
+        let store = try await open(location)
+        var twice = incoming(0)
+        twice.pairInterval = 3600
+        let items = (0..<40).map { incoming($0) } + [twice, twice]
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for item in items {
+                group.addTask {
+                    do {
+                        let result = try await store.receive(item, actor: .server)
+                        return result.isNew ? "new \(result.mention.source)" : "updated \(result.mention.source)"
+                    } catch let error as StoreError {
+                        if case .tooSoon = error { return "too soon" }
+                        return "\(error)"
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        // Pair 0 arrives three times: new, then updated (no interval) or too soon (an hour's).
+        #expect(outcomes.filter { $0.hasPrefix("new ") }.count == 40, "\(outcomes)")
+        #expect(Set(outcomes.filter { $0.hasPrefix("new ") }).count == 40)
+        #expect(outcomes.filter { $0 == "too soon" }.count >= 1, "\(outcomes)")
+        #expect(outcomes.allSatisfy { $0.hasPrefix("new ") || $0.hasPrefix("updated ") || $0 == "too soon" }, "\(outcomes)")
+        #expect(try await store.countByStatus()[.queued] == 40)
+        try await store.close()
+    }
+
     @Test func refusesASchemaFromANewerLinkback() async throws {
         let (location, name) = try await database()
         try await open(location).close()

@@ -6,6 +6,8 @@
 /// once, and what arrives while a commit runs goes into the next (up to `maxBatch` items).
 /// `commit` returns one result per item, in order: one item's failure (say a constraint) does not
 /// undo the others; an error thrown by `commit` itself (the transaction failed) fails them all.
+/// Every submission to one group passes the same `commit`: whichever submission starts a run of
+/// batches has its closure commit them (so a store can hand itself over without a reference cycle).
 final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     typealias Commit = @Sendable ([Item]) async throws -> [Result<Output, any Error>]
 
@@ -21,15 +23,14 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 
     private let state = Locked(State())
     private let maxBatch: Int
-    private let commit: Commit
 
-    init(maxBatch: Int = 256, commit: @escaping Commit) {
+    init(maxBatch: Int = 256) {
         self.maxBatch = max(1, maxBatch)
-        self.commit = commit
     }
 
-    /// Applies `item` with whatever else is waiting; returns its result once committed.
-    func submit(_ item: Item) async throws -> Output {
+    /// Applies `item` with whatever else is waiting, through `commit`; returns its result once
+    /// committed.
+    func submit(_ item: Item, _ commit: @escaping Commit) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state in
                 state.waiting.append(Waiting(item: item, continuation: continuation))
@@ -37,12 +38,12 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
                 state.committing = true
                 return true
             }
-            if start { Task { await self.drain() } }
+            if start { Task { await self.drain(commit) } }
         }
     }
 
     /// Commits batches until nobody waits.
-    private func drain() async {
+    private func drain(_ commit: Commit) async {
         while true {
             let batch = state.withLock { state -> [Waiting] in
                 guard !state.waiting.isEmpty else {
@@ -63,4 +64,17 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
             }
         }
     }
+}
+
+/// A mention received, as the stores commit them in groups.
+struct Receipt: Sendable {
+    var incoming: IncomingMention
+    var actor: Actor
+}
+
+/// A verification's result for a claimed mention, as the stores commit them in groups.
+struct Completion: Sendable {
+    var claimed: Mention
+    var result: VerificationResult
+    var actor: Actor
 }

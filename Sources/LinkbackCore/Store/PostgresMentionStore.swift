@@ -22,6 +22,8 @@ public final class PostgresMentionStore: MentionStore {
     public let claimLease: TimeInterval
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    /// Receipts committed in groups (see ``GroupCommit``).
+    private let receipts = GroupCommit<Receipt, ReceiveResult>()
     private let logger: Logger
 
     /// Connects, and migrates the schema (once, whichever instance gets there first); with
@@ -187,44 +189,61 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Receiving
 
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
-        try await transaction { connection in
-            try await self.lockPair(connection, source: incoming.source, target: incoming.target)
-            let now = Date()
-            let existing = try await self.fetchOne(
-                connection,
-                "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
-            if let existing {
-                if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
-                    throw StoreError.tooSoon(id: existing.id, seconds: wait)
-                }
-                let previous = try await self.statusToKeep(connection, existing)
-                // A visible mention stays visible while it is verified again (see `Mention.reverifying`).
-                let status: MentionStatus = previous == .approved ? .approved : .queued
-                try await connection.query(
-                    """
-                    UPDATE mentions SET status = \(status.rawValue), previous_status = \(previous?.rawValue),
-                        reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
-                        user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
-                        attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
-                        last_received_at = \(now)
-                    WHERE id = \(existing.id)
-                    """, logger: self.logger)
-                try await self.recordEvent(
-                    connection, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason,
-                    at: now)
-                try await self.notifyQueue(connection)
-                guard let updated = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(existing.id)") else {
-                    throw StoreError.notFound(id: existing.id)
-                }
-                return ReceiveResult(mention: updated, isNew: false)
-            }
-            let id = try await self.insertQueued(connection, incoming, actor: actor, at: now)
-            try await self.notifyQueue(connection)
-            guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
-                throw StoreError.notFound(id: id)
-            }
-            return ReceiveResult(mention: stored, isNew: true)
+        try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { batch in try await self.receive(batch) }
+    }
+
+    /// Receipts submitted together, in one transaction (one commit, one queue notification). The
+    /// pairs are locked in (source, target) order, so batches on several instances never wait for
+    /// each other in a cycle. A receipt refused as too soon changed nothing and fails alone; any
+    /// other error fails the batch.
+    private func receive(_ batch: [Receipt]) async throws -> [Result<ReceiveResult, any Error>] {
+        let order = batch.indices.sorted {
+            (batch[$0].incoming.source, batch[$0].incoming.target) < (batch[$1].incoming.source, batch[$1].incoming.target)
         }
+        return try await transaction { connection in
+            var results = [Result<ReceiveResult, any Error>?](repeating: nil, count: batch.count)
+            for index in order {
+                do {
+                    results[index] = .success(try await self.receive(connection, batch[index]))
+                } catch StoreError.tooSoon(let id, let seconds) {
+                    results[index] = .failure(StoreError.tooSoon(id: id, seconds: seconds))
+                }
+            }
+            if results.contains(where: { (try? $0?.get()) != nil }) { try await self.notifyQueue(connection) }
+            return results.map { $0! }  // every index is in `order`
+        }
+    }
+
+    private func receive(_ connection: PostgresConnection, _ receipt: Receipt) async throws -> ReceiveResult {
+        let (incoming, actor) = (receipt.incoming, receipt.actor)
+        try await lockPair(connection, source: incoming.source, target: incoming.target)
+        let now = Date()
+        let existing = try await fetchOne(
+            connection, "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
+        guard let existing else {
+            return ReceiveResult(mention: try await insertQueued(connection, incoming, actor: actor, at: now), isNew: true)
+        }
+        if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
+            throw StoreError.tooSoon(id: existing.id, seconds: wait)
+        }
+        let previous = try await statusToKeep(connection, existing)
+        // A visible mention stays visible while it is verified again (see `Mention.reverifying`).
+        let status: MentionStatus = previous == .approved ? .approved : .queued
+        let updated = try await fetchOne(
+            connection,
+            """
+            UPDATE mentions SET status = \(status.rawValue), previous_status = \(previous?.rawValue),
+                reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
+                user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
+                attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
+                last_received_at = \(now)
+            WHERE id = \(existing.id)
+            RETURNING *
+            """)
+        guard let updated else { throw StoreError.notFound(id: existing.id) }
+        try await recordEvent(
+            connection, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
+        return ReceiveResult(mention: updated, isNew: false)
     }
 
     public func storeVerified(
@@ -250,7 +269,7 @@ public final class PostgresMentionStore: MentionStore {
                     WHERE id = \(id)
                     """, logger: self.logger)
             } else {
-                id = try await self.insertQueued(connection, incoming, actor: actor, at: received ?? now)
+                id = try await self.insertQueued(connection, incoming, actor: actor, at: received ?? now).id
             }
             if status == .queued {
                 try await self.notifyQueue(connection)
@@ -811,20 +830,25 @@ public final class PostgresMentionStore: MentionStore {
         return VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
     }
 
+    /// Inserts a queued mention and its "received" event in one statement; returns the row.
     private func insertQueued(_ connection: PostgresConnection, _ incoming: IncomingMention, actor: Actor, at now: Date)
-        async throws -> Int64
+        async throws -> Mention
     {
-        let inserted = try await rows(
+        let inserted = try await fetchOne(
+            connection,
             """
-            INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at, updated_at,
-                last_received_at)
-            VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site), \(incoming.protocol.rawValue),
-                'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now))
-            RETURNING id
-            """, on: connection
-        ) { try $0.decode(Int64.self) }.first
+            WITH inserted AS (
+                INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at,
+                    updated_at, last_received_at)
+                VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site),
+                    \(incoming.protocol.rawValue), 'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now))
+                RETURNING *),
+            event AS (
+                INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
+                SELECT id, \(now), \(actor.rawValue), NULL, 'queued', 'received' FROM inserted)
+            SELECT * FROM inserted
+            """)
         guard let inserted else { throw StoreError.failed("mention was not stored") }
-        try await recordEvent(connection, inserted, actor: actor, from: nil, to: .queued, reason: "received", at: now)
         return inserted
     }
 

@@ -48,18 +48,8 @@ public final class SQLiteMentionStore: MentionStore {
             throw .cannotOpen(path: path, reason: Self.explain(error))
         }
         self.pool = pool
-        receipts = GroupCommit { receipts in
-            try await pool.write { db in
-                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor) }
-            }
-        }
-        completions = GroupCommit { completions in
-            try await pool.write { db in
-                Self.each(db, completions) { completion in
-                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor)
-                }
-            }
-        }
+        receipts = GroupCommit()
+        completions = GroupCommit()
         let migrator = SQLiteMigrations.migrator
         do {
             let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
@@ -97,12 +87,12 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
-        try await receipts.submit(Receipt(incoming: incoming, actor: actor))
-    }
-
-    private struct Receipt {
-        var incoming: IncomingMention
-        var actor: Actor
+        let pool = pool
+        return try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { receipts in
+            try await pool.write { db in
+                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor) }
+            }
+        }
     }
 
     private static func receive(_ db: Database, _ incoming: IncomingMention, actor: Actor) throws -> ReceiveResult {
@@ -200,13 +190,14 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
-        try await completions.submit(Completion(claimed: claimed, result: result, actor: actor))
-    }
-
-    private struct Completion {
-        var claimed: Mention
-        var result: VerificationResult
-        var actor: Actor
+        let pool = pool
+        return try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
+            try await pool.write { db in
+                Self.each(db, completions) { completion in
+                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor)
+                }
+            }
+        }
     }
 
     private static func complete(_ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor) throws
