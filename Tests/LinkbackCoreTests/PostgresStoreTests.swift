@@ -75,6 +75,37 @@ import Testing
         try await store.close()
     }
 
+    /// Verification results arriving together are committed together: each mention gets its own
+    /// answer, and one re-sent since it was claimed is left to its next verification (nil).
+    @Test func concurrentResultsEachGetTheirOwnAnswer() async throws {
+        let (location, _) = try await database()
+        let store = try await open(location)
+        for index in 0..<20 { _ = try await store.receive(incoming(index), actor: .server) }
+        let claimed = try await store.claimQueued(limit: 20, now: Date())
+        #expect(claimed.count == 20)
+        _ = try await store.receive(incoming(7), actor: .server)
+        let answers = await withTaskGroup(of: (String, String).self) { group in
+            for mention in claimed {
+                group.addTask {
+                    let result = VerificationResult.verified(status: .approved, content: MentionContent(type: .reply))
+                    do {
+                        let stored = try await store.complete(mention, with: result, actor: .server)
+                        return (mention.source, stored.map { "\($0.status)" } ?? "stale")
+                    } catch {
+                        return (mention.source, "\(error)")
+                    }
+                }
+            }
+            return await group.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(answers.count == 20)
+        #expect(answers[incoming(7).source] == "stale", "\(answers)")
+        #expect(answers.filter { $0.value == "approved" }.count == 19, "\(answers)")
+        let counts = try await store.countByStatus()
+        #expect(counts[.approved] == 19 && counts[.queued] == 1, "\(counts)")
+        try await store.close()
+    }
+
     @Test func refusesASchemaFromANewerLinkback() async throws {
         let (location, name) = try await database()
         try await open(location).close()

@@ -6,6 +6,8 @@
 /// once, and what arrives while a commit runs goes into the next (up to `maxBatch` items).
 /// `commit` returns one result per item, in order: one item's failure (say a constraint) does not
 /// undo the others; an error thrown by `commit` itself (the transaction failed) fails them all.
+/// With `concurrentBatches` above one, that many batches may commit at once (PostgreSQL: separate
+/// connections; SQLite has one writer, so one).
 /// Every submission to one group passes the same `commit`: whichever submission starts a run of
 /// batches has its closure commit them (so a store can hand itself over without a reference cycle).
 final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
@@ -18,14 +20,17 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 
     private struct State {
         var waiting: [Waiting] = []
-        var committing = false
+        /// Batches being committed now.
+        var committing = 0
     }
 
     private let state = Locked(State())
     private let maxBatch: Int
+    private let concurrentBatches: Int
 
-    init(maxBatch: Int = 256) {
+    init(maxBatch: Int = 256, concurrentBatches: Int = 1) {
         self.maxBatch = max(1, maxBatch)
+        self.concurrentBatches = max(1, concurrentBatches)
     }
 
     /// Applies `item` with whatever else is waiting, through `commit`; returns its result once
@@ -34,8 +39,8 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let start = state.withLock { state in
                 state.waiting.append(Waiting(item: item, continuation: continuation))
-                guard !state.committing else { return false }
-                state.committing = true
+                guard state.committing < concurrentBatches else { return false }
+                state.committing += 1
                 return true
             }
             if start { Task { await self.drain(commit) } }
@@ -47,7 +52,7 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
         while true {
             let batch = state.withLock { state -> [Waiting] in
                 guard !state.waiting.isEmpty else {
-                    state.committing = false
+                    state.committing -= 1
                     return []
                 }
                 let batch = Array(state.waiting.prefix(maxBatch))
