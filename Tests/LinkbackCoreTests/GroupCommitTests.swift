@@ -47,4 +47,24 @@ import Testing
         await #expect(throws: Broken.self) { try await group.submit(1, commit) }
         #expect(try await group.submit(2, commit) == 2)
     }
+
+    /// PostgreSQL commits several batches at once, each on its own connection: never more than
+    /// `concurrentBatches`, and still every item answered once.
+    @Test func concurrentBatchesAreCapped() async throws {
+        let running = Locked((now: 0, most: 0, items: 0))
+        let group = GroupCommit<Int, Int>(maxBatch: 10, concurrentBatches: 3)
+        let commit: GroupCommit<Int, Int>.Commit = { items in
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.items += items.count }
+            try await Task.sleep(for: .milliseconds(20))
+            running.withLock { $0.now -= 1 }
+            return items.map { .success($0) }
+        }
+        let results = try await withThrowingTaskGroup(of: Int.self) { tasks in
+            for item in 0..<200 { tasks.addTask { try await group.submit(item, commit) } }
+            return try await tasks.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(results.sorted() == Array(0..<200))
+        #expect(running.current.items == 200)
+        #expect(running.current.most == 3, "\(running.current.most) batches at once")
+    }
 }
