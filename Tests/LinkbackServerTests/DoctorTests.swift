@@ -15,6 +15,8 @@ import Testing
         let linkback: ServerHarness
         let nginx: Nginx
         let fail2ban: Fail2ban
+        /// Where the ban action writes its list.
+        let work: TemporaryDirectory
 
         func doctor() async throws -> (status: Int32, checks: [String: [String: Any]], text: String) {
             let arguments = [
@@ -34,6 +36,7 @@ import Testing
             await fail2ban.cleanUp()
             await nginx.cleanUp()
             linkback.cleanUp()
+            work.remove()
         }
     }
 
@@ -60,7 +63,7 @@ import Testing
             logpath = \(linkback.directory.file("fail2ban.log"))
             action = linkback-nginx[banlist="\(work.file("banned.conf"))", reloadcmd="true"]
             """)
-        return Installation(linkback: linkback, nginx: nginx, fail2ban: fail2ban)
+        return Installation(linkback: linkback, nginx: nginx, fail2ban: fail2ban, work: work)
     }
 
     @Test func aGoodSetUpIsAllGreen() async throws {

@@ -12,7 +12,10 @@ prints one JSON object with what a person would see.
       and clicks "Spam selected"; reports the rows, messages and console errors.
 """
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 
 from selenium import webdriver
@@ -117,6 +120,17 @@ def dashboard(driver, url, token, steps):
 
 
 def main():
+    # Chromium leaves its singleton socket directories (org.chromium.Chromium.*) in the temporary
+    # directory; give it one of its own and remove it afterwards.
+    scratch = tempfile.mkdtemp(prefix="linkback-browser-")
+    os.environ["TMPDIR"] = scratch
+    try:
+        run()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run():
     driver = browser()
     try:
         if sys.argv[1] == "widget":
