@@ -54,6 +54,8 @@ wait "${pids[@]:1}" 2>/dev/null || true
 for script in form.lua php-pingback.lua malformed.lua nonsense.lua accept.lua; do
     echo "$script: $(awk '/Requests\/sec/ {print $2}' "$work/soak-$script.out") req/s"
 done
-warm=${samples[5]:-${samples[0]}}
+# The first minute is warm-up (caches, the first fetch clients); a soak shorter than a minute
+# compares its first sample instead.
+if [ "${#samples[@]}" -ge 6 ]; then warm=${samples[5]}; warm_label="after the first minute"; else warm=${samples[0]}; warm_label="at the first sample (10 s)"; fi
 peak=$(printf '%s\n' "${samples[@]}" | sort -n | tail -n 1)
-echo "RSS: $warm MB after the first minute, ${samples[-1]} MB at the end, $peak MB at most (VmHWM $(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$linkback_pid/status") MB)"
+echo "RSS: $warm MB $warm_label, ${samples[-1]} MB at the end, $peak MB at most (VmHWM $(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$linkback_pid/status") MB)"
