@@ -195,24 +195,37 @@ public final class PostgresMentionStore: MentionStore {
         try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { batch in try await self.receive(batch) }
     }
 
-    /// Receipts submitted together, in one transaction (one commit, one queue notification). The
-    /// pairs are locked in (source, target) order, so batches on several instances never wait for
-    /// each other in a cycle. A receipt refused as too soon changed nothing and fails alone; any
-    /// other error fails the batch.
+    /// Receipts submitted together, in one transaction (one commit, one queue notification). A
+    /// receipt refused as too soon changed nothing and fails alone; any other error fails the batch.
     private func receive(_ batch: [Receipt]) async throws -> [Result<ReceiveResult, any Error>] {
-        let order = batch.indices.sorted {
-            (batch[$0].incoming.source, batch[$0].incoming.target) < (batch[$1].incoming.source, batch[$1].incoming.target)
-        }
+        try await inPairOrder(
+            batch, pair: { ($0.incoming.source, $0.incoming.target) },
+            failsAlone: { if case StoreError.tooSoon = $0 { true } else { false } },
+            finish: { connection, anyDone in if anyDone { try await self.notifyQueue(connection) } },
+            { connection, receipt in try await self.receive(connection, receipt) })
+    }
+
+    /// Runs `body` on each item of `batch` in one transaction, in (source, target) order: receipts
+    /// and verification results lock pairs in the same order, so batches (on one instance or
+    /// several) never wait for each other in a cycle. An error `failsAlone` accepts (one thrown
+    /// before anything was written) fails only its item; any other fails the batch. `finish` runs
+    /// last in the transaction, told whether any item succeeded.
+    private func inPairOrder<Item, Output: Sendable>(
+        _ batch: [Item], pair: (Item) -> (String, String), failsAlone: (any Error) -> Bool,
+        finish: (PostgresConnection, Bool) async throws -> Void = { _, _ in },
+        _ body: (PostgresConnection, Item) async throws -> Output
+    ) async throws -> [Result<Output, any Error>] {
+        let order = batch.indices.sorted { pair(batch[$0]) < pair(batch[$1]) }
         return try await transaction { connection in
-            var results = [Result<ReceiveResult, any Error>?](repeating: nil, count: batch.count)
+            var results = [Result<Output, any Error>?](repeating: nil, count: batch.count)
             for index in order {
                 do {
-                    results[index] = .success(try await self.receive(connection, batch[index]))
-                } catch StoreError.tooSoon(let id, let seconds) {
-                    results[index] = .failure(StoreError.tooSoon(id: id, seconds: seconds))
+                    results[index] = .success(try await body(connection, batch[index]))
+                } catch where failsAlone(error) {
+                    results[index] = .failure(error)
                 }
             }
-            if results.contains(where: { (try? $0?.get()) != nil }) { try await self.notifyQueue(connection) }
+            try await finish(connection, results.contains { if case .success = $0 { true } else { false } })
             return results.map { $0! }  // every index is in `order`
         }
     }
@@ -482,24 +495,13 @@ public final class PostgresMentionStore: MentionStore {
         }
     }
 
-    /// Verification results submitted together, in one transaction. Rows are locked in the same
-    /// (source, target) order as receipts, so the two kinds of batch cannot deadlock each other.
-    /// A mention deleted meanwhile fails alone (nothing was written for it).
+    /// Verification results submitted together, in one transaction (see ``inPairOrder``). A
+    /// mention deleted meanwhile fails alone (nothing was written for it).
     private func complete(_ batch: [Completion]) async throws -> [Result<Mention?, any Error>] {
-        let order = batch.indices.sorted {
-            (batch[$0].claimed.source, batch[$0].claimed.target) < (batch[$1].claimed.source, batch[$1].claimed.target)
-        }
-        return try await transaction { connection in
-            var results = [Result<Mention?, any Error>?](repeating: nil, count: batch.count)
-            for index in order {
-                do {
-                    results[index] = .success(try await self.complete(connection, batch[index]))
-                } catch StoreError.notFound(let id) {
-                    results[index] = .failure(StoreError.notFound(id: id))
-                }
-            }
-            return results.map { $0! }  // every index is in `order`
-        }
+        try await inPairOrder(
+            batch, pair: { ($0.claimed.source, $0.claimed.target) },
+            failsAlone: { if case StoreError.notFound = $0 { true } else { false } },
+            { connection, completion in try await self.complete(connection, completion) })
     }
 
     private func complete(_ connection: PostgresConnection, _ completion: Completion) async throws -> Mention? {
