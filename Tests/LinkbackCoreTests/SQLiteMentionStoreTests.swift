@@ -98,4 +98,32 @@ import Testing
         #expect(try await store.claimQueued(limit: 5, now: Date()).count == 3)
         try await store.close()
     }
+    /// Claims and verification results commit without their own log sync; receipts must not, so
+    /// the writer is back at FULL after each, even when the result's transaction failed.
+    @Test func claimsAndResultsLeaveTheWriterAtItsConfiguredSynchronousLevel() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("full.sqlite"))
+        #expect(try await store.writerSynchronousLevel() == 2)
+        _ = try await store.receive(incoming(), actor: .server)
+        let claimed = try #require(try await store.claimQueued(limit: 1, now: Date()).first)
+        #expect(try await store.writerSynchronousLevel() == 2)
+        let content = MentionContent(type: .mention)
+        let verified = try await store.complete(claimed, with: .verified(status: .approved, content: content), actor: .server)
+        #expect(verified?.status == .approved)
+        #expect(try await store.writerSynchronousLevel() == 2)
+        var gone = claimed
+        gone.id = 999_999
+        await #expect(throws: StoreError.notFound(id: 999_999)) {
+            try await store.complete(gone, with: .verified(status: .approved, content: content), actor: .server)
+        }
+        #expect(try await store.writerSynchronousLevel() == 2)
+        try await store.close()
+
+        let normal = try SQLiteMentionStore(path: directory.file("normal.sqlite"), synchronous: .normal)
+        _ = try await normal.receive(incoming(), actor: .server)
+        _ = try await normal.claimQueued(limit: 1, now: Date())
+        #expect(try await normal.writerSynchronousLevel() == 1)
+        try await normal.close()
+    }
 }

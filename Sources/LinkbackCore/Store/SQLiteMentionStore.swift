@@ -9,6 +9,7 @@ public final class SQLiteMentionStore: MentionStore {
     /// Receipts and verification results, each committed in groups (see ``GroupCommit``).
     private let receipts: GroupCommit<Receipt, ReceiveResult>
     private let completions: GroupCommit<Completion, Mention?>
+    private let synchronous: Synchronous
 
     /// How a commit reaches the disk (SQLite's `synchronous` setting on the writing connection).
     public enum Synchronous: String, Sendable, CaseIterable {
@@ -48,6 +49,7 @@ public final class SQLiteMentionStore: MentionStore {
             throw .cannotOpen(path: path, reason: Self.explain(error))
         }
         self.pool = pool
+        self.synchronous = synchronous
         receipts = GroupCommit()
         completions = GroupCommit()
         let migrator = SQLiteMigrations.migrator
@@ -167,7 +169,7 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
-        try await pool.write { db in
+        try await writeRepeatable { db in
             // Two branches, each walking its own index in reception order and stopping at the
             // limit: an OR of the two conditions would scan the whole table on every claim.
             let claimed = try Row.fetchAll(
@@ -190,14 +192,36 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
-        let pool = pool
         return try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
-            try await pool.write { db in
+            try await self.writeRepeatable { db in
                 Self.each(db, completions) { completion in
                     try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor)
                 }
             }
         }
+    }
+
+    /// One transaction whose loss in a power cut only repeats work: a claim, or verification
+    /// results (a mention whose result is lost is still queued, and is verified again). With
+    /// `synchronous: full` it commits without its own sync of the write-ahead log (SQLite's
+    /// NORMAL); the log is written in order, so the next full commit (a receipt before its 201)
+    /// syncs it too. Linkback being killed loses nothing either way.
+    private func writeRepeatable<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard synchronous == .full else { return try await pool.write(body) }
+        return try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            var output: T?
+            let outcome = Result { try db.inTransaction { output = try body(db); return .commit } }
+            // Restored before anything else can write on this connection (GRDB's writer is serial).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try outcome.get()
+            return output!  // set when the transaction committed
+        }
+    }
+
+    /// The writing connection's `synchronous` level as SQLite reports it (0 off, 1 normal, 2 full).
+    func writerSynchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     private static func complete(_ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor) throws
