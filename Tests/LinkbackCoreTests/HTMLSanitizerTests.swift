@@ -59,4 +59,17 @@ import Testing
     @Test func escapesText() {
         #expect(sanitizer.sanitize(html: "1 &lt; 2 &amp; \"q\"") == "1 &lt; 2 &amp; \"q\"")
     }
+    /// The serialisation algorithm's escaping, byte for byte: the no-break space is the UTF-8 pair
+    /// C2 A0, while other characters starting with C2 (©) and other multi-byte text pass through.
+    @Test(arguments: [
+        ("plain text", false, "plain text"),
+        ("a & b < c > d \"e\"", false, "a &amp; b &lt; c &gt; d \"e\""),
+        ("a & b < c > d \"e\"", true, "a &amp; b < c > d &quot;e&quot;"),
+        ("no\u{A0}break © café ✓ 😀", false, "no&nbsp;break © café ✓ 😀"),
+        ("\u{A0}", true, "&nbsp;"),
+        ("©\u{A0}&", true, "©&nbsp;&amp;"),
+    ])
+    func serialisationEscapes(text: String, attribute: Bool, expected: String) {
+        #expect(HTMLSerializer.serialized(text, attribute: attribute) == expected)
+    }
 }
