@@ -37,6 +37,30 @@ import Testing
         try await store.close()
     }
 
+    /// What Vouch asks of a store: whether an approved mention came from a host (any scheme or
+    /// port, never a longer host that starts the same), and the vouch kept with the mention.
+    @Test(arguments: StoreKind.allCases) func approvedSourceHostsAndVouches(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        var vouched = incoming("https://alice.example:8443/post")
+        vouched.vouch = "https://friend.example/blogroll"
+        let alice = try await store.receive(vouched, actor: .server).mention
+        #expect(alice.vouch == "https://friend.example/blogroll")
+        _ = try await store.receive(incoming("http://bob.example/post"), actor: .server)
+        #expect(try await !store.hasApprovedMention(fromHost: "alice.example"))
+
+        try await store.transition(id: alice.id, to: .approved, actor: .cli, reason: nil)
+        #expect(try await store.hasApprovedMention(fromHost: "alice.example"))
+        for other in ["alice.exampl", "alice.example.evil", "bob.example", "example"] {
+            #expect(try await !store.hasApprovedMention(fromHost: other), "\(other)")
+        }
+        // A re-send without a vouch keeps the one given before.
+        #expect(try await store.receive(incoming("https://alice.example:8443/post"), actor: .server).mention.vouch
+            == "https://friend.example/blogroll")
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func everyStatusChangeIsAnEvent(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }

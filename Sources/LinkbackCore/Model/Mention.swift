@@ -79,6 +79,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// When its pair was last received (sent, or re-sent): what `spam.pair_interval_seconds`
     /// counts from, across every instance that shares the store.
     public var lastReceived: Date
+    /// The vouch URL the sender gave (Vouch, an extension to Webmention), once checked: a page on
+    /// a domain this server knows that links to the source's domain.
+    public var vouch: String?
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
@@ -88,7 +91,7 @@ public struct Mention: Sendable, Equatable, Identifiable {
         status: MentionStatus, reason: String? = nil, clientIP: String? = nil, userAgent: String? = nil, received: Date,
         updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
-        lastReceived: Date? = nil
+        lastReceived: Date? = nil, vouch: String? = nil
     ) {
         self.id = id
         self.token = token
@@ -110,6 +113,7 @@ public struct Mention: Sendable, Equatable, Identifiable {
         self.nextAttemptAt = nextAttemptAt
         self.reverifying = reverifying
         self.lastReceived = lastReceived ?? received
+        self.vouch = vouch
     }
 
     /// With a minimum `interval` between two receipts of a pair, the seconds left to wait at
@@ -132,10 +136,12 @@ public struct IncomingMention: Sendable, Equatable {
     /// The minimum interval since the pair was last received (`spam.pair_interval_seconds`):
     /// sooner, the store refuses it with ``StoreError/tooSoon(id:seconds:)`` and writes nothing.
     public var pairInterval: TimeInterval
+    /// A checked vouch URL (see ``Mention/vouch``); a re-send without one keeps the stored one.
+    public var vouch: String?
 
     public init(
         source: String, target: String, site: String, protocol: MentionProtocol, clientIP: String? = nil,
-        userAgent: String? = nil, pairInterval: TimeInterval = 0
+        userAgent: String? = nil, pairInterval: TimeInterval = 0, vouch: String? = nil
     ) {
         self.source = source
         self.target = target
@@ -144,6 +150,7 @@ public struct IncomingMention: Sendable, Equatable {
         self.clientIP = clientIP
         self.userAgent = userAgent
         self.pairInterval = pairInterval
+        self.vouch = vouch
     }
 }
 

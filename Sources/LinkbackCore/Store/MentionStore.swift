@@ -200,6 +200,9 @@ public protocol MentionStore: Sendable {
     @discardableResult
     func disallowDomain(_ domain: String) async throws -> Bool
     func allowedDomains() async throws -> [String]
+    /// Whether an approved mention's source is on `host` (a normalised host name), whatever its
+    /// scheme and port.
+    func hasApprovedMention(fromHost host: String) async throws -> Bool
 
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
@@ -322,4 +325,15 @@ public enum StoreSetting: String, Sendable, CaseIterable {
     /// The absolute path of the rejection log of the server that last started on this database,
     /// so `linkback stats --database X` reads that server's rejections.
     case rejectionLog = "rejection_log"
+}
+
+/// Every source URL on one host, by either scheme and with any port, as byte-wise ranges that an
+/// index on `source` answers without a scan: `http://host/` up to `http://host0` (`0` follows
+/// `/`), `http://host:` up to `http://host;`, and the same for https.
+enum SourceHostRanges {
+    static func of(_ host: String) -> [(lower: String, upper: String)] {
+        ["https", "http"].flatMap { scheme in
+            [("/", "0"), (":", ";")].map { ("\(scheme)://\(host)\($0.0)", "\(scheme)://\(host)\($0.1)") }
+        }
+    }
 }

@@ -252,7 +252,7 @@ public final class PostgresMentionStore: MentionStore {
                 reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
                 user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
                 attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
-                last_received_at = \(now)
+                last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch)
             WHERE id = \(existing.id)
             RETURNING *
             """)
@@ -448,6 +448,18 @@ public final class PostgresMentionStore: MentionStore {
 
     public func allowedDomains() async throws -> [String] {
         try await rows("SELECT domain FROM allowed_domains ORDER BY domain") { try $0.decode(String.self) }
+    }
+
+    public func hasApprovedMention(fromHost host: String) async throws -> Bool {
+        let r = SourceHostRanges.of(host)
+        // Ranges on the byte-wise (source, target) index.
+        return try await rows(
+            """
+            SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
+                (source >= \(r[0].lower) AND source < \(r[0].upper)) OR (source >= \(r[1].lower) AND source < \(r[1].upper))
+                OR (source >= \(r[2].lower) AND source < \(r[2].upper)) OR (source >= \(r[3].lower) AND source < \(r[3].upper))))
+            """
+        ) { try $0.decode(Bool.self) }.first ?? false
     }
 
     /// Runs a statement with a `RETURNING` clause; returns how many rows it returned.
@@ -764,14 +776,14 @@ public final class PostgresMentionStore: MentionStore {
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
-                        last_received_at)
+                        last_received_at, vouch)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
                         \(content?.type.rawValue), \(content?.rsvp), \(content?.title), \(content?.excerpt), \(content?.contentHTML),
                         \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
-                        \(mention.reverifying), \(mention.lastReceived))
+                        \(mention.reverifying), \(mention.lastReceived), \(mention.vouch))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }
@@ -869,9 +881,10 @@ public final class PostgresMentionStore: MentionStore {
             """
             WITH inserted AS (
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at,
-                    updated_at, last_received_at)
+                    updated_at, last_received_at, vouch)
                 VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site),
-                    \(incoming.protocol.rawValue), 'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now))
+                    \(incoming.protocol.rawValue), 'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now),
+                    \(incoming.vouch))
                 RETURNING *),
             event AS (
                 INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
@@ -949,7 +962,8 @@ public final class PostgresMentionStore: MentionStore {
             attempts: try row["attempts"].decode(Int.self), content: content,
             previousStatus: try row["previous_status"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
             revision: try row["revision"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
-            reverifying: try row["reverify"].decode(Bool.self), lastReceived: try row["last_received_at"].decode(Date.self))
+            reverifying: try row["reverify"].decode(Bool.self), lastReceived: try row["last_received_at"].decode(Date.self),
+            vouch: try row["vouch"].decode(String?.self))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

@@ -90,6 +90,7 @@ enum PostgresMigrations {
             CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
             CREATE TABLE bans (address TEXT PRIMARY KEY, until TIMESTAMPTZ NOT NULL);
             """
-        )
+        ),
+        ("002-vouch", "ALTER TABLE mentions ADD COLUMN vouch TEXT"),
     ]
 }

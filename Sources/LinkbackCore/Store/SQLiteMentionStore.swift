@@ -111,12 +111,12 @@ public final class SQLiteMentionStore: MentionStore {
                 sql: """
                     UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                         user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
-                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?
+                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch)
                     WHERE id = ?
                     """,
                 arguments: [
                     status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
-                    incoming.protocol.rawValue, now, now, existing.id,
+                    incoming.protocol.rawValue, now, now, incoming.vouch, existing.id,
                 ])
             try Self.recordEvent(
                 db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
@@ -291,6 +291,20 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in
             try db.cachedExecute(sql: "DELETE FROM allowed_domains WHERE domain = ?", arguments: [domain])
             return db.changesCount > 0
+        }
+    }
+
+    public func hasApprovedMention(fromHost host: String) async throws -> Bool {
+        let ranges = SourceHostRanges.of(host)
+        return try await pool.read { db in
+            // Ranges on the (source, target) index, where LIKE would scan the table.
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                    SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
+                        \(ranges.map { _ in "(source >= ? AND source < ?)" }.joined(separator: " OR "))))
+                    """),
+                arguments: StatementArguments(ranges.flatMap { [$0.lower, $0.upper] })) ?? false
         }
     }
 
@@ -637,8 +651,8 @@ public final class SQLiteMentionStore: MentionStore {
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
-                            revision, next_attempt_at, reverify, last_received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            revision, next_attempt_at, reverify, last_received_at, vouch)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -646,7 +660,7 @@ public final class SQLiteMentionStore: MentionStore {
                         mention.updated, mention.verified, mention.attempts, content?.type.rawValue, content?.rsvp,
                         content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
                         content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
-                        mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived,
+                        mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
                     ])
             }
             for event in rows.events {
@@ -749,12 +763,12 @@ public final class SQLiteMentionStore: MentionStore {
         try db.cachedExecute(
             sql: """
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
-                    received_at, updated_at, last_received_at)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+                    received_at, updated_at, last_received_at, vouch)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 Token.make(), incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
-                incoming.clientIP, incoming.userAgent, now, now, now,
+                incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch,
             ])
         let id = db.lastInsertedRowID
         try recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
@@ -806,7 +820,7 @@ public final class SQLiteMentionStore: MentionStore {
             updated: row[at["updated_at"]], verified: row[at["verified_at"]], attempts: row[at["attempts"]], content: content,
             previousStatus: (row[at["previous_status"]] as String?).flatMap(MentionStatus.init(rawValue:)),
             revision: row[at["revision"]], nextAttemptAt: row[at["next_attempt_at"]], reverifying: row[at["reverify"]],
-            lastReceived: row[at["last_received_at"]])
+            lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]])
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

@@ -125,6 +125,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("008-bans") { db in
             try db.execute(sql: "CREATE TABLE bans (address TEXT PRIMARY KEY, until DATETIME NOT NULL)")
         }
+        migrator.registerMigration("009-vouch") { db in
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN vouch TEXT")
+        }
         return migrator
     }
 }

@@ -14,6 +14,8 @@ public enum JF2 {
         public var `protocol`: MentionProtocol?
         /// `wm-id`, which orders entries received at the same moment.
         public var id: Int64?
+        /// `wm-vouch`, in Linkback's own exports.
+        public var vouch: String? = nil
     }
 
     /// Parses a JF2 feed (`{"type": "feed", "children": [...]}`); entries without `wm-source` and
@@ -57,7 +59,8 @@ public enum JF2 {
             entries.append(
                 Entry(
                     source: source, target: target, received: received, content: content.safe(baseURL: URL(string: source)),
-                    status: status ?? nil, protocol: proto ?? nil, id: (child["wm-id"] as? NSNumber)?.int64Value))
+                    status: status ?? nil, protocol: proto ?? nil, id: (child["wm-id"] as? NSNumber)?.int64Value,
+                    vouch: (child["wm-vouch"] as? String).flatMap { try? MentionCheck.parse($0).get().absoluteString }))
         }
         return (entries, skipped)
     }
