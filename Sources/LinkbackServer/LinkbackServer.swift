@@ -53,7 +53,13 @@ public struct LinkbackServer: Sendable {
             targetFetcher: config.verification.checkTargetExists
                 ? Verifier(config: config, timeoutSeconds: config.verification.targetCheckTimeoutSeconds).fetcher : nil,
             queue: queue,
-            spam: spam, logger: logger)
+            spam: spam,
+            vouch: config.vouch.mode == .off
+                ? nil
+                : VouchCheck(
+                    config: config, storedAllowDomains: allowed, store: store,
+                    fetcher: Verifier(config: config, spam: spam).fetcher, pool: parsePool),
+            logger: logger)
         let pingbackVerifier = Verifier(
             config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,
             memory: pendingPages, logger: logger)

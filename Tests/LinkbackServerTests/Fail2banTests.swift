@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackCore
 import LinkbackTestSupport
 import Testing
 
@@ -30,6 +31,26 @@ import Testing
         let addresses = try await Command.check("fail2ban-regex", ["-o", "ip", log, filter]).stdout
             .split(separator: "\n").map(String.init)
         return (matched, addresses)
+    }
+
+    /// Every reason Linkback writes, one line each from its own address, through the real log
+    /// writer: the normal mode bans all but the soft ones (a blog re-sending a pingback, a sender
+    /// asked for a vouch), the aggressive mode all of them.
+    @Test func everyReasonIsMatchedExceptTheSoftOnes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("fail2ban.log")
+        let log = try RejectionLog(destination: path)
+        let reasons = RejectionReason.allCases
+        for (index, reason) in reasons.enumerated() {
+            log.record(Rejection(protocol: .webmention, clientIP: IPAddress("192.0.2.\(index + 1)")!, reason: reason))
+        }
+        let soft: Set<RejectionReason> = [.alreadyRegistered, .vouchRequired]
+        func addresses(_ kept: (RejectionReason) -> Bool) -> [String] {
+            reasons.enumerated().filter { kept($0.element) }.map { "192.0.2.\($0.offset + 1)" }
+        }
+        #expect(try await Self.regex(path).addresses == addresses { !soft.contains($0) })
+        #expect(try await Self.regex(path, mode: "aggressive").addresses == addresses { _ in true })
     }
 
     @Test func filterMatchesExactlyTheRejectionsWithTheRightAddresses() async throws {

@@ -56,6 +56,14 @@ public struct Config: Sendable {
         public var remoderateUpdates: Bool
     }
 
+    /// Vouch, an anti-spam extension to Webmention (see ``VouchCheck``).
+    public struct Vouch: Sendable {
+        public var mode: VouchCheck.Mode
+        /// Domains the owner's own site links to: their subdomains are known too.
+        public var knownDomains: [String]
+        public var pingbackUnknown: VouchCheck.PingbackPolicy
+    }
+
     public struct Fetch: Sendable {
         public var timeoutSeconds: Double
         public var maxBytes: Int
@@ -197,6 +205,7 @@ public struct Config: Sendable {
     /// Hosts (optionally with port) whose URLs may be mention targets.
     public var sites: [HostPort]
     public var moderation: Moderation
+    public var vouch: Vouch
     public var fetch: Fetch
     public var verification: Verification
     public var webmention: Webmention
@@ -262,6 +271,10 @@ public struct Config: Sendable {
             allowDomains: strings("moderation.allow_domains").compactMap(HostName.normalized),
             remoderateUpdates: bool("moderation.remoderate_updates")
         )
+        vouch = Vouch(
+            mode: VouchCheck.Mode(rawValue: string("vouch.mode")) ?? .off,
+            knownDomains: strings("vouch.known_domains").compactMap(HostName.normalized),
+            pingbackUnknown: VouchCheck.PingbackPolicy(rawValue: string("vouch.pingback_unknown")) ?? .moderate)
         fetch = Fetch(
             timeoutSeconds: double("fetch.timeout_seconds"),
             maxBytes: int("fetch.max_bytes"),

@@ -174,6 +174,11 @@ extension ConfigKey {
         ConfigKey("moderation.auto_approve", .bool, .bool(false)),
         ConfigKey("moderation.allow_domains", .strings, .strings([]), check: domains),
         ConfigKey("moderation.remoderate_updates", .bool, .bool(false)),
+        ConfigKey("vouch.mode", .string, .string(VouchCheck.Mode.off.rawValue), check: oneOf(VouchCheck.Mode.allCases.map(\.rawValue))),
+        ConfigKey("vouch.known_domains", .strings, .strings([]), check: domains),
+        ConfigKey(
+            "vouch.pingback_unknown", .string, .string(VouchCheck.PingbackPolicy.moderate.rawValue),
+            check: oneOf(VouchCheck.PingbackPolicy.allCases.map(\.rawValue))),
         ConfigKey("fetch.timeout_seconds", .double(0.1...600), .double(10)),
         ConfigKey("fetch.max_bytes", .int(1024...(1 << 30)), .int(1_048_576)),
         ConfigKey("fetch.max_redirects", .int(0...50), .int(8)),

@@ -19,6 +19,9 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     case noLink = "no-link"
     case alreadyRegistered = "already-registered"
     case banned
+    /// A webmention from an unknown domain without a vouch (449): an honest sender may retry.
+    case vouchRequired = "vouch-required"
+    case invalidVouch = "invalid-vouch"
     /// A request to the admin API without the right bearer token.
     case badAdminToken = "bad-admin-token"
 }

@@ -111,7 +111,7 @@ public final class PingbackService: Sendable {
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
             case .targetUnavailable, .storeUnavailable: return fail(Self.upstreamTrouble, failure.message, nil)
-            case .blockedSource, .rateLimited: code = Self.accessDenied
+            case .blockedSource, .rateLimited, .vouchRequired, .invalidVouch: code = Self.accessDenied
             }
             return fail(code, failure.message, failure.rejectionReason)
         }
@@ -137,6 +137,17 @@ public final class PingbackService: Sendable {
             return fail(Self.accessDenied, failure.message, failure.rejectionReason)
         }
         if let wait = existing?.pairWait(interval: pairInterval, now: Date()) { return tooSoon(wait) }
+        // Vouch: a pingback cannot carry one, so one from an unknown domain is refused before the
+        // fetch, or held for a moderator once verified (`vouch.pingback_unknown`).
+        var holdForModerator = false
+        if let vouch = receiver.vouch, await vouch.needsVouch(source: pair.source) {
+            guard vouch.pingbackPolicy == .moderate else {
+                return fail(
+                    Self.accessDenied, "pingbacks from domains this site does not know are not accepted; "
+                        + "send a webmention with a vouch instead", .vouchRequired)
+            }
+            holdForModerator = true
+        }
         guard acquire() else {
             return fail(Self.upstreamTrouble, "too many pingbacks are being verified; try again later", nil)
         }
@@ -150,7 +161,8 @@ public final class PingbackService: Sendable {
                 previous = (try? await store.statusToKeep(for: existing))
                     ?? VerificationPolicy.statusToKeep(existing, lastRejectionBy: nil)
             }
-            let status = policy.status(forVerifiedSource: sourceText, previous: previous)
+            var status = policy.status(forVerifiedSource: sourceText, previous: previous)
+            if holdForModerator, status == .approved { status = .pending }
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)

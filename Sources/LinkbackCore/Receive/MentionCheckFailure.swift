@@ -14,6 +14,10 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case rateLimited(Int)
     /// The mention could not be stored (a full disk, a database that went away): our trouble.
     case storeUnavailable
+    /// Vouch: the source's domain is unknown here and no vouch was sent (HTTP 449, Retry With).
+    case vouchRequired
+    /// Vouch: the vouch sent is not acceptable (see ``VouchCheck``).
+    case invalidVouch(String)
 
     /// The Webmention error code in the JSON body.
     public var webmentionError: String {
@@ -27,6 +31,8 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .blockedSource: return "blocked"
         case .rateLimited: return "rate_limited"
         case .storeUnavailable: return "temporarily_unavailable"
+        case .vouchRequired: return "vouch_required"
+        case .invalidVouch: return "invalid_vouch"
         }
     }
 
@@ -49,6 +55,8 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .blockedSource: return .blockedSource
         case .rateLimited: return .rateLimited
         case .storeUnavailable: return .invalidRequest  // never written: not the client's fault
+        case .vouchRequired: return .vouchRequired
+        case .invalidVouch: return .invalidVouch
         }
     }
 
@@ -65,6 +73,10 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .blockedSource(let what): return "mentions from \(what) are not accepted"
         case .rateLimited(let seconds): return "this source and target were sent moments ago; retry in \(seconds) s"
         case .storeUnavailable: return "the mention could not be stored just now; try again later"
+        case .vouchRequired:
+            return "mentions from this domain need a vouch: send it again with a vouch URL, a page on a domain this site "
+                + "knows that links to your domain"
+        case .invalidVouch(let why): return why
         }
     }
 }

@@ -12,17 +12,20 @@ public struct MentionReceiver: Sendable {
     public let queue: VerificationQueue?
     /// Blocked sources and the per-pair interval (which the store enforces).
     public let spam: SpamGuard?
+    /// Vouch (`vouch.mode`); `nil` accepts and ignores a `vouch` parameter.
+    public let vouch: VouchCheck?
     let logger: Logger
 
     public init(
         check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
-        spam: SpamGuard? = nil, logger: Logger = Logger(label: "linkback.receive")
+        spam: SpamGuard? = nil, vouch: VouchCheck? = nil, logger: Logger = Logger(label: "linkback.receive")
     ) {
         self.check = check
         self.store = store
         self.targetFetcher = targetFetcher
         self.queue = queue
         self.spam = spam
+        self.vouch = vouch
         self.logger = logger
     }
 
@@ -48,20 +51,29 @@ public struct MentionReceiver: Sendable {
         return .success(pair)
     }
 
-    /// Validates, then stores the mention as `queued` (new, or an update of the same pair) and
-    /// wakes the queue. Nothing is written unless every check passed.
+    /// Validates, checks the vouch (webmentions, under `vouch.mode: require_unknown`), then
+    /// stores the mention as `queued` (new, or an update of the same pair) and wakes the queue.
+    /// Nothing is written unless every check passed.
     public func receive(
-        source: String?, target: String?, protocol: MentionProtocol, clientIP: IPAddress?, userAgent: String?
+        source: String?, target: String?, vouch vouchURL: String? = nil, protocol: MentionProtocol, clientIP: IPAddress?,
+        userAgent: String?
     ) async throws -> Result<ReceiveResult, MentionCheckFailure> {
         let pair: CheckedPair
         switch await validate(source: source, target: target) {
         case .success(let checked): pair = checked
         case .failure(let failure): return .failure(failure)
         }
+        var vouched: String?
+        if let vouch {
+            switch await vouch.check(source: pair.source, vouch: vouchURL) {
+            case .success(let url): vouched = url
+            case .failure(let failure): return .failure(failure)
+            }
+        }
         let incoming = IncomingMention(
             source: pair.source.absoluteString, target: pair.target.absoluteString, site: pair.site.description,
             protocol: `protocol`, clientIP: clientIP?.unmapped.description, userAgent: userAgent,
-            pairInterval: spam?.pairInterval ?? 0)
+            pairInterval: spam?.pairInterval ?? 0, vouch: vouched)
         let result: ReceiveResult
         do {
             result = try await store.receive(incoming, actor: .server)

@@ -32,6 +32,8 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
     public var rsvp: String?
     /// `wm-status`: only in Linkback's own exports (the read API lists approved mentions only).
     public var status: String?
+    /// `wm-vouch`: the vouch URL the sender gave (Vouch), when there was one.
+    public var vouch: String?
 
     /// The JF2 property of each mention type, webmention.io's `wm-property` values.
     public static let properties: [(property: String, type: MentionType)] = [
@@ -64,6 +66,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         name = content.title
         rsvp = content.rsvp
         status = includeStatus ? mention.status.rawValue : nil
+        vouch = mention.vouch
     }
 
     private struct Key: CodingKey {
@@ -88,6 +91,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         try container.encode(property, forKey: Key("wm-property"))
         try container.encode(false, forKey: Key("wm-private"))
         try container.encodeIfPresent(status, forKey: Key("wm-status"))
+        try container.encodeIfPresent(vouch, forKey: Key("wm-vouch"))
         try container.encodeIfPresent(content, forKey: Key("content"))
         try container.encodeIfPresent(name, forKey: Key("name"))
         try container.encodeIfPresent(rsvp, forKey: Key("rsvp"))

@@ -17,12 +17,15 @@ public struct MentionRecord: Encodable, Sendable {
     var verified: String?
     var attempts: Int
     var reverifying: Bool
+    /// The checked vouch URL the sender gave, if any.
+    var vouch: String?
     var statusURLToken: String
     var content: MentionContent?
     var events: [EventRecord]?
 
     enum CodingKeys: String, CodingKey {
-        case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, reverifying, content
+        case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, reverifying, vouch
+        case content
         case events
         case clientIP = "client_ip"
         case userAgent = "user_agent"
@@ -44,6 +47,7 @@ public struct MentionRecord: Encodable, Sendable {
         verified = mention.verified?.iso8601
         attempts = mention.attempts
         reverifying = mention.reverifying
+        vouch = mention.vouch
         statusURLToken = mention.token
         content = mention.content
         self.events = events?.map(EventRecord.init)
@@ -65,6 +69,7 @@ public struct MentionRecord: Encodable, Sendable {
         try container.encode(verified, forKey: .verified)
         try container.encode(attempts, forKey: .attempts)
         try container.encode(reverifying, forKey: .reverifying)
+        try container.encode(vouch, forKey: .vouch)
         try container.encode(statusURLToken, forKey: .statusURLToken)
         try container.encode(content, forKey: .content)
         try container.encodeIfPresent(events, forKey: .events)

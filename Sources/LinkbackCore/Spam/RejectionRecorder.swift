@@ -10,7 +10,7 @@ public final class RejectionRecorder: Sendable {
     }
 
     /// Reasons that say nothing bad about the client and do not count towards a ban.
-    static let soft: Set<RejectionReason> = [.alreadyRegistered, .banned]
+    static let soft: Set<RejectionReason> = [.alreadyRegistered, .banned, .vouchRequired]
 
     public func record(_ rejection: Rejection) {
         log.record(rejection)

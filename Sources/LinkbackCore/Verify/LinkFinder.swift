@@ -31,6 +31,24 @@ public enum LinkFinder {
         return found
     }
 
+    /// Whether `document` has a followed hyperlink (`a` or `area`, its `rel` without `nofollow`)
+    /// to an http(s) URL on `host` (a normalised host name): what a vouch page must have.
+    public static func linksToHost(in document: HTMLDocument, host: String) -> Bool {
+        var stack: [HTMLElement] = [document.root]
+        while let element = stack.popLast() {
+            if inertElements.contains(element.name) { continue }
+            if element.name == "a" || element.name == "area", let href = element[attribute: "href"],
+                let url = document.resolve(href), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                url.host.flatMap(HostName.normalized) == host,
+                !(element[attribute: "rel"] ?? "").lowercased().split(whereSeparator: \.isHTMLWhitespace).contains("nofollow")
+            {
+                return true
+            }
+            stack.append(contentsOf: element.childElements.reversed())
+        }
+        return false
+    }
+
     /// Whether some string value anywhere in the JSON document equals the target.
     public static func jsonContainsLink(_ bytes: [UInt8], matching matcher: TargetMatcher) -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {

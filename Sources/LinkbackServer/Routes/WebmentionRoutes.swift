@@ -64,7 +64,7 @@ struct WebmentionRoutes {
         }
         let form: FormBody
         do {
-            form = try FormBody(body, unique: ["source", "target"])
+            form = try FormBody(body, unique: ["source", "target", "vouch"])
         } catch {
             let description: String
             switch error {
@@ -74,8 +74,8 @@ struct WebmentionRoutes {
             return refuse(.badRequest, "invalid_request", description, .invalidRequest)
         }
         let result = try await receiver.receive(
-            source: form["source"], target: form["target"], protocol: .webmention, clientIP: client.ip,
-            userAgent: client.userAgent)
+            source: form["source"], target: form["target"], vouch: form["vouch"], protocol: .webmention,
+            clientIP: client.ip, userAgent: client.userAgent)
         switch result {
         case .failure(.rateLimited(let wait)):
             let failure = MentionCheckFailure.rateLimited(wait)
@@ -87,7 +87,13 @@ struct WebmentionRoutes {
                 .response(.serviceUnavailable, for: request, headers: [.retryAfter: "60"])
         case .failure(let failure):
             // Blocked means 403 everywhere: a blocked source as a blocked address or user agent.
-            let status: HTTPResponse.Status = if case .blockedSource = failure { .forbidden } else { .badRequest }
+            // Vouch's "retry with a vouch" is 449, as its specification asks.
+            let status: HTTPResponse.Status =
+                switch failure {
+                case .blockedSource: .forbidden
+                case .vouchRequired: HTTPResponse.Status(code: 449, reasonPhrase: "Retry With")
+                default: .badRequest
+                }
             return refuse(status, failure.webmentionError, failure.message, failure.rejectionReason,
                 source: form["source"], target: form["target"])
         case .success(let received):

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Vouch (<https://indieweb.org/Vouch>), an anti-spam extension to Webmention: with
+/// `vouch.mode: require_unknown`, a webmention whose source is on a domain this server does not
+/// know must name a `vouch` URL, a page on a domain it does know that links to the source's
+/// domain; someone the owner already trusts vouches for the sender.
+///
+/// A domain is known when an approved mention came from it, or it is (or is a subdomain of) one
+/// in `vouch.known_domains` (the domains the owner's own site links to), `moderation.allow_domains`
+/// or the allow list kept in the database.
+public struct VouchCheck: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// A `vouch` parameter is accepted and ignored.
+        case off
+        /// A webmention from an unknown domain needs a valid vouch (449 without one).
+        case requireUnknown = "require_unknown"
+    }
+
+    /// What happens to a pingback from an unknown domain under `require_unknown`: pingbacks have
+    /// no way to carry a vouch.
+    public enum PingbackPolicy: String, Sendable, CaseIterable {
+        /// Refused with fault 49 (access denied).
+        case reject
+        /// Verified, then held for a moderator whatever `moderation.auto_approve` says.
+        case moderate
+    }
+
+    public let mode: Mode
+    public let pingbackPolicy: PingbackPolicy
+    let knownDomains: [String]
+    let storedAllowDomains: DomainList?
+    let store: any MentionStore
+    let fetcher: any SourceFetching
+    let pool: WorkPool?
+
+    public init(
+        mode: Mode, pingbackPolicy: PingbackPolicy = .moderate, knownDomains: [String],
+        storedAllowDomains: DomainList? = nil, store: any MentionStore, fetcher: any SourceFetching, pool: WorkPool? = nil
+    ) {
+        self.mode = mode
+        self.pingbackPolicy = pingbackPolicy
+        self.knownDomains = knownDomains
+        self.storedAllowDomains = storedAllowDomains
+        self.store = store
+        self.fetcher = fetcher
+        self.pool = pool
+    }
+
+    /// From `config`: the known domains are `vouch.known_domains` and `moderation.allow_domains`.
+    public init(
+        config: Config, storedAllowDomains: DomainList?, store: any MentionStore, fetcher: any SourceFetching,
+        pool: WorkPool?
+    ) {
+        self.init(
+            mode: config.vouch.mode, pingbackPolicy: config.vouch.pingbackUnknown,
+            knownDomains: config.vouch.knownDomains + config.moderation.allowDomains,
+            storedAllowDomains: storedAllowDomains, store: store, fetcher: fetcher, pool: pool)
+    }
+
+    /// Whether `host` (a normalised host name) is known. A store that cannot answer knows nothing.
+    public func isKnown(host: String) async -> Bool {
+        if (knownDomains + (storedAllowDomains?.current ?? [])).contains(where: { HostName.host(host, isWithin: $0) }) {
+            return true
+        }
+        return (try? await store.hasApprovedMention(fromHost: host)) ?? false
+    }
+
+    /// Whether a mention from `source` needs a vouch it does not have: `true` only under
+    /// `require_unknown` for an unknown source domain.
+    public func needsVouch(source: URL) async -> Bool {
+        guard mode == .requireUnknown else { return false }
+        guard let host = source.host.flatMap(HostName.normalized) else { return true }
+        return !(await isKnown(host: host))
+    }
+
+    /// Checks a webmention's `vouch` for `source`: the vouch URL to store with the mention (`nil`
+    /// when none is needed: mode off, or the source's domain is known), or why it is refused:
+    /// ``MentionCheckFailure/vouchRequired`` without one, ``MentionCheckFailure/invalidVouch(_:)``
+    /// for a vouch URL that is not acceptable, not on a known domain, cannot be fetched through
+    /// the guarded fetcher, or does not link to the source's domain.
+    public func check(source: URL, vouch: String?) async -> Result<String?, MentionCheckFailure> {
+        guard await needsVouch(source: source) else { return .success(nil) }
+        guard let vouch, !vouch.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return .failure(.vouchRequired)
+        }
+        let url: URL
+        switch MentionCheck.parse(vouch) {
+        case .success(let parsed): url = parsed
+        case .failure(let problem): return .failure(.invalidVouch("the vouch URL \(problem.message)"))
+        }
+        guard let sourceHost = source.host.flatMap(HostName.normalized),
+            let vouchHost = url.host.flatMap(HostName.normalized), await isKnown(host: vouchHost)
+        else {
+            return .failure(.invalidVouch("the vouch URL is not on a domain this server knows"))
+        }
+        let page: FetchedResource
+        do {
+            page = try await fetcher.fetch(url)
+        } catch {
+            return .failure(.invalidVouch("the vouch page could not be fetched: \(error.description)"))
+        }
+        let linked: @Sendable () -> Bool = {
+            guard ["text/html", "application/xhtml+xml"].contains(page.mediaType ?? "text/html") else { return false }
+            let document = HTMLDocument(bytes: page.body, url: page.url, charset: page.charset)
+            return LinkFinder.linksToHost(in: document, host: sourceHost)
+        }
+        let found = if let pool { await pool.run(linked) } else { linked() }
+        guard found else { return .failure(.invalidVouch("the vouch page does not link to \(sourceHost)")) }
+        return .success(url.absoluteString)
+    }
+}
