@@ -34,14 +34,23 @@ public struct FetchedResource: Sendable {
     /// Lower-case `charset` parameter of the Content-Type, if any.
     public var charset: String?
     public var body: [UInt8]
+    /// The `Link`, `X-Pingback` and `Location` header values, by lower-case name, in order: what
+    /// endpoint discovery and sending read (the rest is not kept).
+    public var headers: [String: [String]]
 
-    public init(url: URL, status: Int, mediaType: String?, charset: String?, body: [UInt8]) {
+    public init(
+        url: URL, status: Int, mediaType: String?, charset: String?, body: [UInt8], headers: [String: [String]] = [:]
+    ) {
         self.url = url
         self.status = status
         self.mediaType = mediaType
         self.charset = charset
         self.body = body
+        self.headers = headers
     }
+
+    /// The header names kept in ``headers``.
+    static let keptHeaders = ["link", "x-pingback", "location"]
 }
 
 /// Why a fetch produced no usable resource.

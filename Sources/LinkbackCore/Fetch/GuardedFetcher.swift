@@ -44,8 +44,9 @@ public struct GuardedFetcher: SourceFetching {
     /// POSTs `body` to `url` under the same guard as fetches (public addresses only unless the
     /// host:port is in ``FetchLimits/allowHosts``, the checked address connected to, the whole
     /// exchange bounded by the timeout). Redirects are not followed: a webhook receiver answers
-    /// itself. Succeeds on 2xx; any other answer is the failure it maps to.
-    public func post(_ url: URL, body: [UInt8], headers: [(String, String)]) async throws(FetchFailure) {
+    /// itself. Succeeds on 2xx with the answer; any other answer is the failure it maps to.
+    @discardableResult
+    public func post(_ url: URL, body: [UInt8], headers: [(String, String)]) async throws(FetchFailure) -> FetchedResource {
         do {
             let outcome = try await Deadline.run(seconds: limits.timeoutSeconds) { () async throws -> Hop in
                 if let refusal = self.beforeEachHop?(url) { throw refusal }
@@ -54,8 +55,8 @@ public struct GuardedFetcher: SourceFetching {
             }
             switch outcome {
             case nil: throw FetchFailure.timedOut
-            case .redirect?: throw FetchFailure.networkError("redirected; webhook URLs must answer themselves")
-            case .resource?: return
+            case .redirect?: throw FetchFailure.networkError("redirected; the URL posted to must answer itself")
+            case .resource(let answer)?: return answer
             }
         } catch let failure as FetchFailure {
             throw failure
@@ -238,7 +239,13 @@ public struct GuardedFetcher: SourceFetching {
         }
         let (mediaType, charset) = ContentTypeHeader.parse(response.headers.first(name: "Content-Type"))
         LinkbackMetrics.fetched(bytes: body.count)
-        return .resource(FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body))
+        var kept: [String: [String]] = [:]
+        for name in FetchedResource.keptHeaders {
+            let values = response.headers[name]
+            if !values.isEmpty { kept[name] = values }
+        }
+        return .resource(
+            FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body, headers: kept))
     }
 
     static func translate(_ error: any Error) -> FetchFailure {

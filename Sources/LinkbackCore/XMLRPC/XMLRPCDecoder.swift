@@ -9,6 +9,33 @@ public enum XMLRPCDecoder {
     public static let maxDepth = 32
 
     public static func decode(_ bytes: [UInt8]) throws(XMLRPCFault) -> XMLRPCCall {
+        try withRoot(bytes, named: "methodCall") { root throws(XMLRPCFault) in try call(root) }
+    }
+
+    /// Decodes a `methodResponse` (what a pingback server answers Linkback's own pings): its
+    /// value, or the fault it carries. A document that is not one throws.
+    public static func decodeResponse(_ bytes: [UInt8]) throws(XMLRPCFault) -> Result<XMLRPCValue, XMLRPCFault> {
+        try withRoot(bytes, named: "methodResponse") { root throws(XMLRPCFault) in
+            let children = elements(root)
+            if let fault = children.first(where: { name($0) == "fault" }) {
+                guard let value = elements(fault).first, name(value) == "value",
+                    case .structure(let members) = try decodeValue(value, depth: 0)
+                else { throw .invalidRequest("malformed fault") }
+                let code = if case .int(let number)? = members["faultCode"] { number } else { 0 }
+                return .failure(XMLRPCFault(code, members["faultString"]?.string ?? ""))
+            }
+            guard let params = children.first(where: { name($0) == "params" }),
+                let param = elements(params).first, name(param) == "param",
+                let value = elements(param).first, name(value) == "value"
+            else { throw .invalidRequest("a methodResponse without params or fault") }
+            return .success(try decodeValue(value, depth: 0))
+        }
+    }
+
+    /// Parses `bytes` defensively and hands `body` the root element, which must be `rootName`.
+    private static func withRoot<T>(
+        _ bytes: [UInt8], named rootName: String, _ body: (xmlNodePtr) throws(XMLRPCFault) -> T
+    ) throws(XMLRPCFault) -> T {
         guard !bytes.isEmpty else { throw .parseError("empty body") }
         if containsDoctype(bytes) { throw .parseError("a DOCTYPE is not allowed") }
         LibXML.prepare()
@@ -23,9 +50,13 @@ public enum XMLRPCDecoder {
         guard document.pointee.intSubset == nil, document.pointee.extSubset == nil else {
             throw .parseError("a DOCTYPE is not allowed")
         }
-        guard let root = xmlDocGetRootElement(document), name(root) == "methodCall" else {
-            throw .invalidRequest("the document is not a methodCall")
+        guard let root = xmlDocGetRootElement(document), name(root) == rootName else {
+            throw .invalidRequest("the document is not a \(rootName)")
         }
+        return try body(root)
+    }
+
+    private static func call(_ root: xmlNodePtr) throws(XMLRPCFault) -> XMLRPCCall {
         let children = elements(root)
         guard let methodElement = children.first(where: { name($0) == "methodName" }) else {
             throw .invalidRequest("no methodName")

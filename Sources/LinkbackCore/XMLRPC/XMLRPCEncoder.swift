@@ -16,6 +16,12 @@ public enum XMLRPCEncoder {
             + "</struct></value></fault></methodResponse>\n"
     }
 
+    /// A `methodCall` (Linkback's own pings when it sends).
+    public static func call(_ method: String, _ params: [XMLRPCValue]) -> String {
+        declaration + "<methodCall><methodName>\(escape(method))</methodName><params>"
+            + params.map { "<param><value>\(encode($0))</value></param>" }.joined() + "</params></methodCall>\n"
+    }
+
     static func encode(_ value: XMLRPCValue) -> String {
         switch value {
         case .string(let text): return "<string>\(escape(text))</string>"
