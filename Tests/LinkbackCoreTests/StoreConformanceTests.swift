@@ -61,6 +61,50 @@ import Testing
         try await store.close()
     }
 
+    /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
+    /// claims are exclusive until recorded; a retry is due only at its time.
+    @Test(arguments: StoreKind.allCases) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let post = "https://blog.example/posts/1"
+        let (a, b, c) = ("https://a.example/", "https://b.example/", "https://c.example/")
+        let now = Date()
+        let first = try await store.planSends(source: post, targets: [b, a], at: now)
+        #expect(first.map(\.target) == [a, b] && first.allSatisfy { $0.linked && $0.state == .queued })
+        #expect(try await store.planSends(source: "https://blog.example/posts/2", targets: [a], at: now).count == 1)
+
+        let claimed = try await store.claimDueSends(source: post, now: now, lease: 60, limit: 10)
+        #expect(Set(claimed.map(\.target)) == [a, b])
+        #expect(try await store.claimDueSends(source: post, now: now, lease: 60, limit: 10).isEmpty)
+        let sentA = try #require(claimed.first { $0.target == a })
+        let sentB = try #require(claimed.first { $0.target == b })
+        try await store.recordSend(id: sentA.id, state: .sent, result: "webmention: 201", endpoint: "https://a.example/wm",
+            nextAttemptAt: nil, attempted: true, at: now)
+        try await store.recordSend(id: sentB.id, state: .queued, result: "will retry: HTTP 503", endpoint: nil,
+            nextAttemptAt: now.addingTimeInterval(30), attempted: true, at: now)
+        #expect(try await store.claimDueSends(source: nil, now: now.addingTimeInterval(1), lease: 60, limit: 10).map(\.source)
+            == ["https://blog.example/posts/2"])
+        let retried = try await store.claimDueSends(source: post, now: now.addingTimeInterval(31), lease: 60, limit: 10)
+        #expect(retried.map(\.target) == [b] && retried.first?.attempts == 1)
+
+        // The post now links to c instead of a: a is sent once more (unlinked), b and c as linked.
+        let second = try await store.planSends(source: post, targets: [b, c], at: now.addingTimeInterval(40))
+        #expect(second.map { [$0.target, "\($0.linked)", $0.state.rawValue] }
+            == [[a, "false", "queued"], [b, "true", "queued"], [c, "true", "queued"]])
+        #expect(second.first?.endpoint == "https://a.example/wm" && second.first?.attempts == 0)
+        for send in try await store.claimDueSends(source: post, now: now.addingTimeInterval(40), lease: 60, limit: 10) {
+            try await store.recordSend(id: send.id, state: .sent, result: "ok", endpoint: nil, nextAttemptAt: nil,
+                attempted: true, at: now.addingTimeInterval(41))
+        }
+        // Unchanged again: a was told already, so it is not sent a third time.
+        let third = try await store.planSends(source: post, targets: [b, c], at: now.addingTimeInterval(50))
+        #expect(third.map(\.state) == [.sent, .queued, .queued])
+        #expect(try await store.sends(source: post, limit: 10).count == 3)
+        #expect(try await store.sends(source: nil, limit: 2).count == 2)
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func everyStatusChangeIsAnEvent(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }

@@ -207,6 +207,25 @@ public protocol MentionStore: Sendable {
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
 
+    // MARK: Send outbox (mentions of the blog's own posts)
+
+    /// Queues `source`'s mentions at once, in one transaction: one to each of `targets` (the
+    /// links it has now), and one again to every target it was sent to before that it no longer
+    /// links to (the W3C update rule: the receiver sees the link is gone). Returns every send of
+    /// `source`, in target order.
+    func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend]
+    /// Due queued sends (of `source` only, when given), oldest first, at most `limit`, each
+    /// claimed for `lease` seconds so no other worker or instance sends it meanwhile.
+    func claimDueSends(source: String?, now: Date, lease: TimeInterval, limit: Int) async throws -> [OutgoingSend]
+    /// Records an attempt's outcome: the new state and result, and when a queued one is due again.
+    /// A send put off before it went out (the per-host limit) is not `attempted`.
+    func recordSend(
+        id: Int64, state: OutgoingSend.State, result: String, endpoint: String?, nextAttemptAt: Date?, attempted: Bool,
+        at now: Date
+    ) async throws
+    /// Sends, newest first (of `source` only, when given), at most `limit`.
+    func sends(source: String?, limit: Int) async throws -> [OutgoingSend]
+
     // MARK: Webhook outbox
 
     /// Status changes after the outbox's cursor, oldest first, at most `limit`, and the event id

@@ -446,6 +446,76 @@ public final class PostgresMentionStore: MentionStore {
         try await changed("DELETE FROM allowed_domains WHERE domain = \(domain) RETURNING domain") > 0
     }
 
+    public func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend] {
+        try await transaction { connection in
+            // Targets linked at the last send are due again, as unlinked until found below.
+            try await connection.query(
+                """
+                UPDATE sends SET linked = FALSE, state = 'queued', attempts = 0, next_attempt_at = \(now),
+                    claimed_until = NULL, updated_at = \(now)
+                WHERE source = \(source) AND linked
+                """, logger: self.logger)
+            for target in targets {
+                try await connection.query(
+                    """
+                    INSERT INTO sends (source, target, linked, state, next_attempt_at, updated_at)
+                    VALUES (\(source), \(target), TRUE, 'queued', \(now), \(now))
+                    ON CONFLICT (source, target) DO UPDATE SET linked = TRUE, state = 'queued', attempts = 0,
+                        next_attempt_at = excluded.next_attempt_at, claimed_until = NULL, updated_at = excluded.updated_at
+                    """, logger: self.logger)
+            }
+            return try await self.rows(
+                "SELECT * FROM sends WHERE source = \(source) ORDER BY target", on: connection, Self.send(from:))
+        }
+    }
+
+    public func claimDueSends(source: String?, now: Date, lease: TimeInterval, limit: Int) async throws -> [OutgoingSend] {
+        // Rows another instance is claiming right now are skipped, not waited for.
+        try await rows(
+            """
+            UPDATE sends SET claimed_until = \(now.addingTimeInterval(lease))
+            WHERE id IN (
+                SELECT id FROM sends
+                WHERE state = 'queued' AND next_attempt_at <= \(now) AND (claimed_until IS NULL OR claimed_until <= \(now))
+                    AND (\(source)::text IS NULL OR source = \(source))
+                ORDER BY next_attempt_at, id LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """, Self.send(from:)
+        ).sorted { ($0.nextAttemptAt ?? now, $0.id) < ($1.nextAttemptAt ?? now, $1.id) }
+    }
+
+    public func recordSend(
+        id: Int64, state: OutgoingSend.State, result: String, endpoint: String?, nextAttemptAt: Date?, attempted: Bool,
+        at now: Date
+    ) async throws {
+        try await client.query(
+            """
+            UPDATE sends SET state = \(state.rawValue), result = \(result), endpoint = COALESCE(\(endpoint), endpoint),
+                attempts = attempts + \(attempted ? 1 : 0), next_attempt_at = \(nextAttemptAt), claimed_until = NULL, updated_at = \(now)
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    public func sends(source: String?, limit: Int) async throws -> [OutgoingSend] {
+        try await rows(
+            """
+            SELECT * FROM sends WHERE \(source)::text IS NULL OR source = \(source)
+            ORDER BY updated_at DESC, id DESC LIMIT \(limit)
+            """, Self.send(from:))
+    }
+
+    private static func send(from postgresRow: PostgresRow) throws -> OutgoingSend {
+        let row = postgresRow.makeRandomAccess()
+        return OutgoingSend(
+            id: try row["id"].decode(Int64.self), source: try row["source"].decode(String.self),
+            target: try row["target"].decode(String.self), linked: try row["linked"].decode(Bool.self),
+            state: OutgoingSend.State(rawValue: try row["state"].decode(String.self)) ?? .failed,
+            result: try row["result"].decode(String?.self), endpoint: try row["endpoint"].decode(String?.self),
+            attempts: try row["attempts"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
+            updated: try row["updated_at"].decode(Date.self))
+    }
+
     public func allowedDomains() async throws -> [String] {
         try await rows("SELECT domain FROM allowed_domains ORDER BY domain") { try $0.decode(String.self) }
     }

@@ -308,6 +308,82 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend] {
+        try await pool.write { db in
+            // Targets linked at the last send are due again, as unlinked until found below.
+            try db.cachedExecute(
+                sql: """
+                    UPDATE sends SET linked = 0, state = 'queued', attempts = 0, next_attempt_at = ?, claimed_until = NULL,
+                        updated_at = ?
+                    WHERE source = ? AND linked = 1
+                    """,
+                arguments: [now, now, source])
+            for target in targets {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT INTO sends (source, target, linked, state, next_attempt_at, updated_at)
+                        VALUES (?, ?, 1, 'queued', ?, ?)
+                        ON CONFLICT (source, target) DO UPDATE SET linked = 1, state = 'queued', attempts = 0,
+                            next_attempt_at = excluded.next_attempt_at, claimed_until = NULL, updated_at = excluded.updated_at
+                        """,
+                    arguments: [source, target, now, now])
+            }
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM sends WHERE source = ? ORDER BY target"), arguments: [source])
+                .map(Self.send(from:))
+        }
+    }
+
+    public func claimDueSends(source: String?, now: Date, lease: TimeInterval, limit: Int) async throws -> [OutgoingSend] {
+        try await pool.write { db in
+            let due = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM sends WHERE state = 'queued' AND next_attempt_at <= ?1
+                            AND (claimed_until IS NULL OR claimed_until <= ?1) AND (?2 IS NULL OR source = ?2)
+                        ORDER BY next_attempt_at, id LIMIT ?3
+                        """),
+                arguments: [now, source, limit]
+            ).map(Self.send(from:))
+            for send in due {
+                try db.cachedExecute(
+                    sql: "UPDATE sends SET claimed_until = ? WHERE id = ?", arguments: [now.addingTimeInterval(lease), send.id])
+            }
+            return due
+        }
+    }
+
+    public func recordSend(
+        id: Int64, state: OutgoingSend.State, result: String, endpoint: String?, nextAttemptAt: Date?, attempted: Bool,
+        at now: Date
+    ) async throws {
+        try await pool.write { db in
+            try db.cachedExecute(
+                sql: """
+                    UPDATE sends SET state = ?, result = ?, endpoint = COALESCE(?, endpoint), attempts = attempts + ?,
+                        next_attempt_at = ?, claimed_until = NULL, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [state.rawValue, result, endpoint, attempted ? 1 : 0, nextAttemptAt, now, id])
+        }
+    }
+
+    public func sends(source: String?, limit: Int) async throws -> [OutgoingSend] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT * FROM sends WHERE ?1 IS NULL OR source = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2"),
+                arguments: [source, limit]
+            ).map(Self.send(from:))
+        }
+    }
+
+    private static func send(from row: Row) -> OutgoingSend {
+        OutgoingSend(
+            id: row["id"], source: row["source"], target: row["target"], linked: row["linked"],
+            state: OutgoingSend.State(rawValue: row["state"]) ?? .failed, result: row["result"], endpoint: row["endpoint"],
+            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], updated: row["updated_at"])
+    }
+
     public func allowedDomains() async throws -> [String] {
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain") }
     }

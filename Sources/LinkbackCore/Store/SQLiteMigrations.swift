@@ -128,6 +128,26 @@ enum SQLiteMigrations {
         migrator.registerMigration("009-vouch") { db in
             try db.execute(sql: "ALTER TABLE mentions ADD COLUMN vouch TEXT")
         }
+        migrator.registerMigration("010-sends") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sends (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        source TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        linked INTEGER NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'no-endpoint')),
+                        result TEXT,
+                        endpoint TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at DATETIME,
+                        claimed_until DATETIME,
+                        updated_at DATETIME NOT NULL,
+                        UNIQUE (source, target)
+                    );
+                    CREATE INDEX sends_due ON sends (next_attempt_at) WHERE state = 'queued';
+                    """)
+        }
         return migrator
     }
 }
