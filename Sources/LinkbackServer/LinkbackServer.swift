@@ -29,6 +29,8 @@ public struct LinkbackServer: Sendable {
     let formPage: String
     /// Delivers webhooks from the outbox.
     public let webhooks: WebhookDispatcher
+    /// Sends mentions of the blog's own posts from the send outbox.
+    let sends: SendOutbox
     /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
     /// (with `metrics.enabled`) only when it is set.
     public var metricsRegistry: PrometheusCollectorRegistry?
@@ -68,6 +70,9 @@ public struct LinkbackServer: Sendable {
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
             logger: logger)
         webhooks = WebhookDispatcher(config: config, store: store, logger: logger)
+        sends = SendOutbox(
+            service: SendService(config: config, store: store, pool: parsePool, logger: logger),
+            pollSeconds: min(5, config.send.retryBaseSeconds), logger: logger)
         let formPath = config.server.publicDirectory + "/webmention.html"
         if let page = try? String(contentsOfFile: formPath, encoding: .utf8) {
             formPage = page
@@ -93,7 +98,7 @@ public struct LinkbackServer: Sendable {
         if !config.admin.token.isEmpty {
             AdminAPIRoutes(
                 token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam,
-                rejectionLog: config.logging.fail2banLog
+                rejectionLog: config.logging.fail2banLog, sends: sends
             ).register(on: router)
         }
         ReadAPIRoutes(
@@ -140,6 +145,7 @@ public struct LinkbackServer: Sendable {
             LogReopenService(log: rejectionLog, logger: logger),
             BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
             VerificationQueueService(queue: queue),
+            SendOutboxService(outbox: sends),
         ]
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
         if let metricsRegistry, config.metrics.enabled, let address = config.metrics.address {

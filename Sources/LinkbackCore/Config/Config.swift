@@ -64,6 +64,14 @@ public struct Config: Sendable {
         public var pingbackUnknown: VouchCheck.PingbackPolicy
     }
 
+    /// Sending mentions for the blog's own posts (`linkback send`).
+    public struct Send: Sendable {
+        public var maxAttempts: Int
+        public var retryBaseSeconds: Double
+        /// Sends to one target host a minute at most (0: no limit).
+        public var perHostPerMinute: Int
+    }
+
     public struct Fetch: Sendable {
         public var timeoutSeconds: Double
         public var maxBytes: Int
@@ -206,6 +214,7 @@ public struct Config: Sendable {
     public var sites: [HostPort]
     public var moderation: Moderation
     public var vouch: Vouch
+    public var send: Send
     public var fetch: Fetch
     public var verification: Verification
     public var webmention: Webmention
@@ -275,6 +284,9 @@ public struct Config: Sendable {
             mode: VouchCheck.Mode(rawValue: string("vouch.mode")) ?? .off,
             knownDomains: strings("vouch.known_domains").compactMap(HostName.normalized),
             pingbackUnknown: VouchCheck.PingbackPolicy(rawValue: string("vouch.pingback_unknown")) ?? .moderate)
+        send = Send(
+            maxAttempts: int("send.max_attempts"), retryBaseSeconds: double("send.retry_base_seconds"),
+            perHostPerMinute: int("send.per_host_per_minute"))
         fetch = Fetch(
             timeoutSeconds: double("fetch.timeout_seconds"),
             maxBytes: int("fetch.max_bytes"),

@@ -16,6 +16,8 @@ struct AdminAPIRoutes {
     let spam: SpamGuard
     /// `logging.fail2ban_log`, read back for the stats.
     let rejectionLog: String
+    /// The send outbox `POST send` plans into.
+    let sends: SendOutbox
 
     static let maxBodyBytes = 65_536
 
@@ -146,6 +148,35 @@ struct AdminAPIRoutes {
                 return Response(status: .noContent)
             }
         }
+        // A blog backend's publish hook: the post's sends are planned (the post fetched, its links
+        // collected), answered 202 with the plan, and sent by the outbox at once; `GET send`
+        // shows how they went.
+        api.post("send") { request, context in
+            try await authorized(request, context) { _ in
+                struct Body: Decodable { var source: String }
+                let body = try await decode(Body.self, request)
+                let source: URL
+                switch SendService.sourceURL(body.source) {
+                case .success(let url): source = url
+                case .failure(let error): return invalid(error.description)
+                }
+                do {
+                    let planned = try await sends.service.plan(source: source)
+                    sends.notify()
+                    return JSONResponse.make(.accepted, SendsAnswer(source: source.absoluteString, sends: planned.map(SendRecord.init)))
+                } catch let error as SendError {
+                    return ErrorAnswer(error: "source_unavailable", errorDescription: error.description).json(.badGateway)
+                }
+            }
+        }
+        api.get("send") { request, context in
+            try await authorized(request, context) { _ in
+                let source = try queryPairs(request).first { $0.name == "source" }?.value
+                let canonical = source.flatMap { try? SendService.sourceURL($0).get().absoluteString } ?? source
+                let found = try await store.sends(source: canonical, limit: 1000)
+                return JSONResponse.make(.ok, found.map(SendRecord.init))
+            }
+        }
         api.get("stats") { request, context in
             try await authorized(request, context) { _ in
                 JSONResponse.make(.ok, try await StatsReport.read(store: store, rejectionLog: rejectionLog))
@@ -261,3 +292,8 @@ struct BulkAnswer: Encodable {
     }
 }
 
+/// The answer to `POST /admin/api/send`.
+struct SendsAnswer: Encodable {
+    var source: String
+    var sends: [SendRecord]
+}
