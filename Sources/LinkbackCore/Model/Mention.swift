@@ -15,10 +15,13 @@ public struct MentionContent: Sendable, Equatable, Codable {
     public var authorPhoto: String?
     /// The source's own publication date, as written there (ISO 8601 when well-formed).
     public var published: String?
+    /// Comments on the source entry (its `comment` property's h-cite and h-entry items), kept
+    /// when a reply is verified (again): comments of comments, Salmention style.
+    public var children: [MentionChild]?
 
     /// The JSON field names (snake case), part of the CLI's documented output.
     enum CodingKeys: String, CodingKey {
-        case type, rsvp, title, excerpt, published
+        case type, rsvp, title, excerpt, published, children
         case contentHTML = "content_html"
         case contentText = "content_text"
         case authorName = "author_name"
@@ -29,7 +32,7 @@ public struct MentionContent: Sendable, Equatable, Codable {
     public init(
         type: MentionType = .mention, rsvp: String? = nil, title: String? = nil, excerpt: String? = nil,
         contentHTML: String? = nil, contentText: String? = nil, authorName: String? = nil,
-        authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil
+        authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil, children: [MentionChild]? = nil
     ) {
         self.type = type
         self.rsvp = rsvp
@@ -41,6 +44,57 @@ public struct MentionContent: Sendable, Equatable, Codable {
         self.authorURL = authorURL
         self.authorPhoto = authorPhoto
         self.published = published
+        self.children = children
+    }
+}
+
+/// A comment nested in a mention's source entry (see ``MentionContent/children``).
+public struct MentionChild: Sendable, Equatable, Codable {
+    public var url: String?
+    public var name: String?
+    /// Sanitised HTML.
+    public var contentHTML: String?
+    public var contentText: String?
+    public var authorName: String?
+    public var authorURL: String?
+    public var authorPhoto: String?
+    public var published: String?
+
+    enum CodingKeys: String, CodingKey {
+        case url, name, published
+        case contentHTML = "content_html"
+        case contentText = "content_text"
+        case authorName = "author_name"
+        case authorURL = "author_url"
+        case authorPhoto = "author_photo"
+    }
+
+    public init(
+        url: String? = nil, name: String? = nil, contentHTML: String? = nil, contentText: String? = nil,
+        authorName: String? = nil, authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil
+    ) {
+        self.url = url
+        self.name = name
+        self.contentHTML = contentHTML
+        self.contentText = contentText
+        self.authorName = authorName
+        self.authorURL = authorURL
+        self.authorPhoto = authorPhoto
+        self.published = published
+    }
+
+    /// Children as stored (a JSON array in one column); `nil` for none.
+    static func stored(_ children: [MentionChild]?) -> String? {
+        guard let children, !children.isEmpty, let data = try? JSONEncoder().encode(children) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Children read back from their column.
+    static func fromStored(_ text: String?) -> [MentionChild]? {
+        guard let text, let children = try? JSONDecoder().decode([MentionChild].self, from: Data(text.utf8)),
+            !children.isEmpty
+        else { return nil }
+        return children
     }
 }
 

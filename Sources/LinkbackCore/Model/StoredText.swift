@@ -60,6 +60,18 @@ extension MentionContent {
         copy.authorURL = line(authorURL)
         copy.authorPhoto = line(authorPhoto)
         copy.published = line(published)
+        copy.children = children?.map { child in
+            var copy = child
+            copy.url = line(child.url)
+            copy.name = line(child.name)
+            copy.contentHTML = child.contentHTML.map { StoredText.cleaned($0, multiline: true) }
+            copy.contentText = child.contentText.map { StoredText.cleaned($0, multiline: true) }
+            copy.authorName = line(child.authorName)
+            copy.authorURL = line(child.authorURL)
+            copy.authorPhoto = line(child.authorPhoto)
+            copy.published = line(child.published)
+            return copy
+        }
         return copy
     }
 }
@@ -74,6 +86,13 @@ extension MentionContent {
         let sanitizer = HTMLSanitizer(baseURL: baseURL)
         copy.authorURL = copy.authorURL.flatMap(sanitizer.safeURL)
         copy.authorPhoto = copy.authorPhoto.flatMap(sanitizer.safeURL)
+        copy.children = copy.children?.map { child in
+            var safe = child
+            safe.url = child.url.flatMap(sanitizer.safeURL)
+            safe.authorURL = child.authorURL.flatMap(sanitizer.safeURL)
+            safe.authorPhoto = child.authorPhoto.flatMap(sanitizer.safeURL)
+            return safe
+        }
         return copy
     }
 }

@@ -34,6 +34,29 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
     public var status: String?
     /// `wm-vouch`: the vouch URL the sender gave (Vouch), when there was one.
     public var vouch: String?
+    /// `children`: comments on the source entry (Salmention style), each a JF2 entry.
+    public var children: [Child]?
+
+    /// A comment nested in the mention's source: `{"type": "entry", author, url, published,
+    /// name, content}`.
+    public struct Child: Encodable, Sendable, Equatable {
+        public var type = "entry"
+        public var author: Author
+        public var url: String?
+        public var published: String?
+        public var name: String?
+        public var content: Content?
+
+        init(_ child: MentionChild) {
+            author = Author(name: child.authorName ?? "", url: child.authorURL ?? "", photo: child.authorPhoto ?? "")
+            url = child.url
+            published = child.published
+            name = child.name
+            if child.contentHTML != nil || child.contentText != nil {
+                content = Content(html: child.contentHTML ?? "", text: child.contentText ?? "")
+            }
+        }
+    }
 
     /// The JF2 property of each mention type, webmention.io's `wm-property` values.
     public static let properties: [(property: String, type: MentionType)] = [
@@ -67,6 +90,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         rsvp = content.rsvp
         status = includeStatus ? mention.status.rawValue : nil
         vouch = mention.vouch
+        children = content.children?.map(Child.init)
     }
 
     private struct Key: CodingKey {
@@ -92,6 +116,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         try container.encode(false, forKey: Key("wm-private"))
         try container.encodeIfPresent(status, forKey: Key("wm-status"))
         try container.encodeIfPresent(vouch, forKey: Key("wm-vouch"))
+        try container.encodeIfPresent(children, forKey: Key("children"))
         try container.encodeIfPresent(content, forKey: Key("content"))
         try container.encodeIfPresent(name, forKey: Key("name"))
         try container.encodeIfPresent(rsvp, forKey: Key("rsvp"))

@@ -846,14 +846,14 @@ public final class PostgresMentionStore: MentionStore {
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
-                        last_received_at, vouch)
+                        last_received_at, vouch, children)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
                         \(content?.type.rawValue), \(content?.rsvp), \(content?.title), \(content?.excerpt), \(content?.contentHTML),
                         \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
-                        \(mention.reverifying), \(mention.lastReceived), \(mention.vouch))
+                        \(mention.reverifying), \(mention.lastReceived), \(mention.vouch), \(MentionChild.stored(content?.children)))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }
@@ -975,7 +975,7 @@ public final class PostgresMentionStore: MentionStore {
                 type = \(content.type.rawValue), rsvp = \(content.rsvp), title = \(content.title), excerpt = \(content.excerpt),
                 content_html = \(content.contentHTML), content_text = \(content.contentText),
                 author_name = \(content.authorName), author_url = \(content.authorURL), author_photo = \(content.authorPhoto),
-                published = \(content.published)
+                published = \(content.published), children = \(MentionChild.stored(content.children))
             WHERE id = \(id)
             """, logger: logger)
     }
@@ -1018,7 +1018,8 @@ public final class PostgresMentionStore: MentionStore {
                 excerpt: try row["excerpt"].decode(String?.self), contentHTML: try row["content_html"].decode(String?.self),
                 contentText: try row["content_text"].decode(String?.self), authorName: try row["author_name"].decode(String?.self),
                 authorURL: try row["author_url"].decode(String?.self), authorPhoto: try row["author_photo"].decode(String?.self),
-                published: try row["published"].decode(String?.self))
+                published: try row["published"].decode(String?.self),
+                children: MentionChild.fromStored(try row["children"].decode(String?.self)))
         }
         return Mention(
             id: try row["id"].decode(Int64.self), token: try row["token"].decode(String.self),

@@ -112,5 +112,6 @@ enum PostgresMigrations {
             CREATE INDEX sends_due ON sends (next_attempt_at) WHERE state = 'queued';
             """
         ),
+        ("004-children", "ALTER TABLE mentions ADD COLUMN children TEXT"),
     ]
 }

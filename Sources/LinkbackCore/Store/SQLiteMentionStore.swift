@@ -727,8 +727,8 @@ public final class SQLiteMentionStore: MentionStore {
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
-                            revision, next_attempt_at, reverify, last_received_at, vouch)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            revision, next_attempt_at, reverify, last_received_at, vouch, children)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -737,6 +737,7 @@ public final class SQLiteMentionStore: MentionStore {
                         content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
                         content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
                         mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
+                        MentionChild.stored(content?.children),
                     ])
             }
             for event in rows.events {
@@ -860,13 +861,13 @@ public final class SQLiteMentionStore: MentionStore {
                 UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
                     attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = 0, type = ?, rsvp = ?,
                     title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                    author_url = ?, author_photo = ?, published = ?
+                    author_url = ?, author_photo = ?, published = ?, children = ?
                 WHERE id = ?
                 """,
             arguments: [
                 status.rawValue, now, now, content.type.rawValue, content.rsvp, content.title, content.excerpt,
                 content.contentHTML, content.contentText, content.authorName, content.authorURL,
-                content.authorPhoto, content.published, id,
+                content.authorPhoto, content.published, MentionChild.stored(content.children), id,
             ])
     }
 
@@ -886,7 +887,8 @@ public final class SQLiteMentionStore: MentionStore {
             content = MentionContent(
                 type: type, rsvp: row[at["rsvp"]], title: row[at["title"]], excerpt: row[at["excerpt"]],
                 contentHTML: row[at["content_html"]], contentText: row[at["content_text"]], authorName: row[at["author_name"]],
-                authorURL: row[at["author_url"]], authorPhoto: row[at["author_photo"]], published: row[at["published"]])
+                authorURL: row[at["author_url"]], authorPhoto: row[at["author_photo"]], published: row[at["published"]],
+                children: MentionChild.fromStored(row[at["children"]]))
         }
         return Mention(
             id: row[at["id"]], token: row[at["token"]], source: row[at["source"]], target: row[at["target"]], site: row[at["site"]],

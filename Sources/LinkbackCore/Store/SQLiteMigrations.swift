@@ -148,6 +148,10 @@ enum SQLiteMigrations {
                     CREATE INDEX sends_due ON sends (next_attempt_at) WHERE state = 'queued';
                     """)
         }
+        migrator.registerMigration("011-children") { db in
+            // Comments nested in a reply's source entry, a JSON array (see MentionChild).
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN children TEXT")
+        }
         return migrator
     }
 }

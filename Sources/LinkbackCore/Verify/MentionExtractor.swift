@@ -52,7 +52,34 @@ struct MentionExtractor {
         if content.contentText == nil {
             content.excerpt = Excerpt.around(link, in: document.root)
         }
+        content.children = comments(of: entry)
         return content
+    }
+
+    /// Comments kept per mention at most.
+    static let maxChildren = 50
+
+    /// The entry's `comment` values that are h-cite or h-entry items, each with its author, URL,
+    /// date, name and (sanitised, cut) content: a reply's own replies.
+    private func comments(of entry: MF2Item) -> [MentionChild]? {
+        let items = entry["comment"].compactMap(\.item).filter { $0.has(type: "h-cite") || $0.has(type: "h-entry") }
+        guard !items.isEmpty else { return nil }
+        return items.prefix(Self.maxChildren).map { item in
+            var child = MentionChild(url: item.first("url"), published: item.first("published"))
+            (child.authorName, child.authorURL, child.authorPhoto) = author(of: item)
+            if case .html(let embedded, _)? = item["content"].first {
+                child.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: embedded.html), html: true)
+                child.contentText = cut(embedded.value.collapsingWhitespace(), html: false)
+            } else if let text = (item.first("content") ?? item.first("summary"))?.collapsingWhitespace(), !text.isEmpty {
+                child.contentText = cut(text, html: false)
+            }
+            if let name = item.first("name")?.collapsingWhitespace(), !name.isEmpty, name != child.contentText,
+                !(child.contentText.map { name.hasPrefix($0) || $0.hasPrefix(name) } ?? false)
+            {
+                child.name = name
+            }
+            return child
+        }
     }
 
     /// The innermost h-entry whose element contains the link; else the page's first h-entry.
@@ -111,21 +138,23 @@ struct MentionExtractor {
     }
 
     private func fillAuthor(of entry: MF2Item, into content: inout MentionContent) {
-        switch entry["author"].first {
+        (content.authorName, content.authorURL, content.authorPhoto) = author(of: entry)
+        if content.authorName?.isEmpty ?? true { content.authorName = source.host }
+    }
+
+    /// An item's author: an h-card's name, URL and photo, or a bare URL or name.
+    private func author(of item: MF2Item) -> (name: String?, url: String?, photo: String?) {
+        switch item["author"].first {
         case .item(let card)?:
-            content.authorName = card.first("name")?.collapsingWhitespace()
-            content.authorURL = card.first("url")
-            content.authorPhoto = card.first("photo")
+            return (card.first("name")?.collapsingWhitespace(), card.first("url"), card.first("photo"))
         case let value?:
             if let text = value.string, let url = URL(string: text), url.scheme?.hasPrefix("http") == true {
-                content.authorURL = text
-            } else {
-                content.authorName = value.string?.collapsingWhitespace()
+                return (nil, text, nil)
             }
+            return (value.string?.collapsingWhitespace(), nil, nil)
         case nil:
-            break
+            return (nil, nil, nil)
         }
-        if content.authorName?.isEmpty ?? true { content.authorName = source.host }
     }
 
     /// A name the parser implied from the whole entry (a note) is not a title.
