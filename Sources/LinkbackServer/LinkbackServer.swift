@@ -148,6 +148,10 @@ public struct LinkbackServer: Sendable {
             SendOutboxService(outbox: sends),
         ]
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
+        if config.verification.recheckDays > 0 {
+            services.append(
+                RecheckService(sweep: RecheckSweep(store: store, queue: queue, days: config.verification.recheckDays, logger: logger)))
+        }
         if let metricsRegistry, config.metrics.enabled, let address = config.metrics.address {
             services.append(metricsApplication(registry: metricsRegistry, address: address))
         }

@@ -198,6 +198,20 @@ struct StatsCommand: AsyncParsableCommand {
             print("top offending addresses, last 24 hours")
             if summary.topAddresses.isEmpty { print("  (none)") }
             for (ip, count) in summary.topAddresses { print("  \(Terminal.pad(ip, 24)) \(count)") }
+            print("periodic re-check (verification.recheck_days)")
+            if let recheck = report.recheck {
+                print("  every \(recheck.days.formatted()) days; last batch \(recheck.lastBatch.map(ISO.string) ?? "-") "
+                    + "(\(recheck.lastBatchMarked) put back in the queue), next \(recheck.nextBatch.map(ISO.string) ?? "-")")
+                if let current = recheck.current {
+                    print("  sweep under way since \(ISO.string(current.started)): \(current.checked) checked, \(current.deleted) deleted")
+                }
+                if let last = recheck.last {
+                    print("  last sweep \(ISO.string(last.started)) to \(last.finished.map(ISO.string) ?? "-"): "
+                        + "\(last.checked) checked, \(last.deleted) deleted (source gone or no longer linking)")
+                }
+            } else {
+                print("  (never ran)")
+            }
         }
     }
 

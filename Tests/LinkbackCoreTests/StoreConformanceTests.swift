@@ -105,6 +105,28 @@ import Testing
         try await store.close()
     }
 
+    /// The periodic re-check's marking: approved mentions only, oldest verification first, at
+    /// most the limit, visible while queued again.
+    @Test(arguments: StoreKind.allCases) func approvedMentionsAreMarkedForRecheckOldestFirst(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        var ids: [Int64] = []
+        for (index, status) in [MentionStatus.approved, .approved, .pending, .approved].enumerated() {
+            let incoming = incoming("https://s\(index).example/")
+            ids.append(try await store.storeVerified(incoming, status: status, content: MentionContent(), actor: .server, received: nil).id)
+        }
+        #expect(try await store.markForRecheck(verifiedBefore: Date().addingTimeInterval(-60), limit: 10, at: Date()).isEmpty)
+        let marked = try await store.markForRecheck(verifiedBefore: Date().addingTimeInterval(60), limit: 2, at: Date())
+        #expect(marked == [ids[0], ids[1]])
+        let again = try await store.markForRecheck(verifiedBefore: Date().addingTimeInterval(60), limit: 10, at: Date())
+        #expect(again == [ids[3]])
+        let first = try #require(try await store.mention(id: ids[0]))
+        #expect(first.status == .approved && first.reverifying)
+        #expect(Set(try await store.claimQueued(limit: 10, now: Date()).map(\.id)) == [ids[0], ids[1], ids[3]])
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func everyStatusChangeIsAnEvent(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }

@@ -99,6 +99,8 @@ public struct Config: Sendable {
         public var extractionBudget: Int
         /// Threads that parse fetched pages, apart from those that answer HTTP.
         public var parseThreads: Int
+        /// Approved mentions are verified again once per this many days (0: never).
+        public var recheckDays: Double
         /// Bytes of fetched pages held in memory at once, across all verifications: each fetch
         /// reserves `fetch.max_bytes` before it starts and keeps what its page takes until parsed.
         public var maxPendingBytes: Int
@@ -303,6 +305,7 @@ public struct Config: Sendable {
             retryBaseSeconds: double("verification.retry_base_seconds"),
             extractionBudget: int("verification.extraction_budget"),
             parseThreads: int("verification.parse_threads"),
+            recheckDays: double("verification.recheck_days"),
             maxPendingBytes: int("verification.max_pending_bytes"),
             shutdownGraceSeconds: double("verification.shutdown_grace_seconds"),
             claimLeaseSeconds: double("verification.claim_lease_seconds")

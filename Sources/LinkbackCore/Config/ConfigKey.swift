@@ -192,6 +192,7 @@ extension ConfigKey {
         ConfigKey("verification.parse_threads", .int(1...64), .int(1)),
         ConfigKey("verification.max_pending_bytes", .int((1 << 20)...(1 << 40)), .int(64 << 20)),
         ConfigKey("verification.shutdown_grace_seconds", .double(0...60), .double(3)),
+        ConfigKey("verification.recheck_days", .double(0...3650), .double(0)),
         ConfigKey("verification.claim_lease_seconds", .double(1...86_400), .double(60)),
         ConfigKey("verification.max_attempts", .int(1...100), .int(5)),
         ConfigKey("verification.retry_base_seconds", .double(0.01...86_400), .double(60)),

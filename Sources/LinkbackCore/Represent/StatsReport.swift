@@ -10,6 +10,8 @@ public struct StatsReport: Encodable, Sendable {
     public var bySite: [String: Int]
     public var rejections: RejectionSummary
     public var webhookDeliveries: [String: Int]
+    /// The periodic re-check (`verification.recheck_days`), when it ever ran.
+    public var recheck: RecheckReport?
 
     enum CodingKeys: String, CodingKey {
         case byStatus = "by_status"
@@ -20,6 +22,7 @@ public struct StatsReport: Encodable, Sendable {
         case topOffenders = "top_offenders_24h"
         case rejectionsHourly = "rejections_hourly"
         case webhookDeliveries = "webhook_deliveries"
+        case recheck
     }
 
     /// Reads the store and the rejection log at `rejectionLog` (`logging.fail2ban_log`).
@@ -29,7 +32,8 @@ public struct StatsReport: Encodable, Sendable {
         return StatsReport(
             byStatus: statistics.byStatus, byProtocol: statistics.byProtocol, byType: statistics.byType,
             bySite: statistics.bySite, rejections: RejectionSummary.lastDay(rejectionLog, now: now),
-            webhookDeliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }))
+            webhookDeliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }),
+            recheck: try await RecheckReport.read(from: store))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -43,5 +47,6 @@ public struct StatsReport: Encodable, Sendable {
             rejections.topAddresses.map { ["ip": $0.address, "rejections": String($0.count)] }, forKey: .topOffenders)
         try container.encode(rejections.hourly, forKey: .rejectionsHourly)
         try container.encode(webhookDeliveries, forKey: .webhookDeliveries)
+        try container.encode(recheck, forKey: .recheck)
     }
 }

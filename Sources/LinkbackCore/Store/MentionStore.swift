@@ -207,6 +207,11 @@ public protocol MentionStore: Sendable {
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
 
+    /// Puts up to `limit` approved mentions last verified before `verifiedBefore` (oldest first)
+    /// back into the queue to be verified again, visible meanwhile (as a re-sent approved
+    /// mention is); returns their ids. `verification.recheck_days`.
+    func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64]
+
     // MARK: Send outbox (mentions of the blog's own posts)
 
     /// Queues `source`'s mentions at once, in one transaction: one to each of `targets` (the
@@ -344,6 +349,8 @@ public enum StoreSetting: String, Sendable, CaseIterable {
     /// The absolute path of the rejection log of the server that last started on this database,
     /// so `linkback stats --database X` reads that server's rejections.
     case rejectionLog = "rejection_log"
+    /// What the periodic re-check did last (``RecheckReport``, JSON), for `linkback stats`.
+    case recheck
 }
 
 /// Every source URL on one host, by either scheme and with any port, as byte-wise ranges that an

@@ -446,6 +446,25 @@ public final class PostgresMentionStore: MentionStore {
         try await changed("DELETE FROM allowed_domains WHERE domain = \(domain) RETURNING domain") > 0
     }
 
+    public func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64] {
+        // A mention approved without a verification (an import, a moderator) counts from its
+        // receipt; rows another instance is changing are skipped.
+        let ids = try await rows(
+            """
+            UPDATE mentions SET reverify = TRUE, previous_status = 'approved', attempts = 0, claimed_at = NULL,
+                next_attempt_at = NULL, revision = revision + 1
+            WHERE id IN (
+                SELECT id FROM mentions WHERE status = 'approved' AND NOT reverify
+                    AND COALESCE(verified_at, received_at) < \(verifiedBefore)
+                ORDER BY COALESCE(verified_at, received_at), id LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """
+        ) { try $0.decode(Int64.self) }
+        if !ids.isEmpty { try await client.query("SELECT pg_notify(\(Self.queueChannel), '')", logger: logger) }
+        return ids.sorted()
+    }
+
     public func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend] {
         try await transaction { connection in
             // Targets linked at the last send are due again, as unlinked until found below.

@@ -113,5 +113,6 @@ enum PostgresMigrations {
             """
         ),
         ("004-children", "ALTER TABLE mentions ADD COLUMN children TEXT"),
+        ("005-recheck", "CREATE INDEX mentions_recheck ON mentions ((COALESCE(verified_at, received_at)), id) WHERE status = 'approved' AND NOT reverify"),
     ]
 }

@@ -308,6 +308,29 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64] {
+        try await pool.write { db in
+            // A mention approved without a verification (an import, a moderator) counts from its receipt.
+            let ids = try Int64.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id FROM mentions WHERE status = 'approved' AND reverify = 0
+                            AND COALESCE(verified_at, received_at) < ? ORDER BY COALESCE(verified_at, received_at), id LIMIT ?
+                        """),
+                arguments: [verifiedBefore, limit])
+            for id in ids {
+                try db.cachedExecute(
+                    sql: """
+                        UPDATE mentions SET reverify = 1, previous_status = 'approved', attempts = 0, claimed_at = NULL,
+                            next_attempt_at = NULL, revision = revision + 1
+                        WHERE id = ?
+                        """,
+                    arguments: [id])
+            }
+            return ids
+        }
+    }
+
     public func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend] {
         try await pool.write { db in
             // Targets linked at the last send are due again, as unlinked until found below.

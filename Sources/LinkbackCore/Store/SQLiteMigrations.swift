@@ -152,6 +152,9 @@ enum SQLiteMigrations {
             // Comments nested in a reply's source entry, a JSON array (see MentionChild).
             try db.execute(sql: "ALTER TABLE mentions ADD COLUMN children TEXT")
         }
+        migrator.registerMigration("012-recheck") { db in
+            try db.execute(sql: "CREATE INDEX mentions_recheck ON mentions (COALESCE(verified_at, received_at), id) WHERE status = 'approved' AND reverify = 0")
+        }
         return migrator
     }
 }
