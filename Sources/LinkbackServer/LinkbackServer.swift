@@ -25,6 +25,8 @@ public struct LinkbackServer: Sendable {
     /// Verifies stored mentions in the background; runs as one of the application's services.
     public let queue: VerificationQueue
     let receiver: MentionReceiver
+    /// Webmentions with a `code` (Private Webmention), verified before they are stored.
+    let privateMentions: PrivateWebmention
     let pingback: PingbackService
     let formPage: String
     /// Delivers webhooks from the outbox.
@@ -62,6 +64,13 @@ public struct LinkbackServer: Sendable {
                     config: config, storedAllowDomains: allowed, store: store,
                     fetcher: Verifier(config: config, spam: spam).fetcher, pool: parsePool),
             logger: logger)
+        var privateFetcher = GuardedFetcher(
+            limits: FetchLimits(config.fetch), userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
+        privateFetcher.beforeEachHop = spam.fetchAllowance
+        privateMentions = PrivateWebmention(
+            receiver: receiver, fetcher: privateFetcher,
+            verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
+            clientID: config.server.baseURL)
         let pingbackVerifier = Verifier(
             config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,
             memory: pendingPages, logger: logger)
@@ -106,7 +115,7 @@ public struct LinkbackServer: Sendable {
             baseURL: config.server.baseURL
         ).register(on: router)
         WebmentionRoutes(
-            receiver: receiver, store: store, config: config,
+            receiver: receiver, privateMentions: privateMentions, store: store, config: config,
             rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage
         ).register(on: router)
         XMLRPCRoutes(

@@ -188,6 +188,7 @@ import Testing
             ("api:\n  tokens:\n    - token: short\n      sites: [blog.example]\n", "at least 16 characters"),
             ("api:\n  tokens:\n    - token: long-enough-token-123\n", "sites is required"),
             ("api:\n  tokens: [blog.example]\n", "expected an object"),
+            ("api:\n  tokens:\n    - token: long-enough-token-123\n      sites: [blog.example]\n      private: maybe\n", "private must be true or false"),
             ("webhooks:\n  - url: ftp://x.example/\n    secret: long-enough-secret-1\n", "http or https"),
             ("webhooks:\n  - url: https://x.example/\n    secret: long-enough-secret-1\n    events: [liked]\n", "not \"liked\""),
             ("webhooks:\n  - url: https://x.example/\n    secret: long-enough-secret-1\n    colour: red\n", "unknown field"),

@@ -18,6 +18,9 @@ public final class FixtureServer: Sendable {
         /// this pause between them.
         public var trickle: Duration?
         public var chunkSize: Int
+        /// When set, a request without exactly this `Authorization` header gets 401 (with this
+        /// page's headers, so a `Link` header can say where to get a token).
+        public var requiredAuthorization: String?
 
         public init(
             status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], trickle: Duration? = nil,
@@ -46,18 +49,20 @@ public final class FixtureServer: Sendable {
     private let pages: Locked<[String: Page]>
     private let hits: Locked<[String: Int]>
     private let lastHeaders: Locked<[String: [String: String]]>
+    private let lastBodies: Locked<[String: [UInt8]]>
     private let task: Task<Void, any Error>
     public let port: Int
 
     private init(
         port: Int, task: Task<Void, any Error>, pages: Locked<[String: Page]>, hits: Locked<[String: Int]>,
-        lastHeaders: Locked<[String: [String: String]]>
+        lastHeaders: Locked<[String: [String: String]]>, lastBodies: Locked<[String: [UInt8]]>
     ) {
         self.port = port
         self.task = task
         self.pages = pages
         self.hits = hits
         self.lastHeaders = lastHeaders
+        self.lastBodies = lastBodies
     }
 
     /// Starts a server on 127.0.0.1 on a free port.
@@ -65,18 +70,25 @@ public final class FixtureServer: Sendable {
         let pages = Locked([String: Page]())
         let hits = Locked([String: Int]())
         let lastHeaders = Locked([String: [String: String]]())
+        let lastBodies = Locked([String: [UInt8]]())
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let path = request.uri.path
             hits.withLock { $0[path, default: 0] += 1 }
             var seen: [String: String] = [:]
             for field in request.headers { seen[field.name.canonicalName] = field.value }
             lastHeaders.withLock { $0[path] = seen }
+            var request = request
+            let received = try await request.collectBody(upTo: 1 << 20)
+            lastBodies.withLock { $0[path] = Array(received.readableBytesView) }
             guard let page = pages.withLock({ $0[path] }) else {
                 return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "no fixture")))
             }
             var headers = HTTPFields()
             for (name, value) in page.headers {
                 if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            if let required = page.requiredAuthorization, seen["authorization"] != required {
+                return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "unauthorized")))
             }
             let body: ResponseBody
             if let pause = page.trickle {
@@ -106,7 +118,7 @@ public final class FixtureServer: Sendable {
         let task = Task { try await group.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw FixtureFailure("fixture server did not start") }
-        return FixtureServer(port: port, task: task, pages: pages, hits: hits, lastHeaders: lastHeaders)
+        return FixtureServer(port: port, task: task, pages: pages, hits: hits, lastHeaders: lastHeaders, lastBodies: lastBodies)
     }
 
     /// Serves `page` at `path` (e.g. `/post`).
@@ -122,6 +134,11 @@ public final class FixtureServer: Sendable {
     /// The headers of the last request to `path`, by lower-case name.
     public func headers(_ path: String) -> [String: String] {
         lastHeaders.withLock { $0[path] ?? [:] }
+    }
+
+    /// The body of the last request to `path`, as text.
+    public func body(_ path: String) -> String {
+        String(decoding: lastBodies.withLock { $0[path] ?? [] }, as: UTF8.self)
     }
 
     /// `http://127.0.0.1:PORT/path`.

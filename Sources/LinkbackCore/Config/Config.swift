@@ -173,10 +173,13 @@ public struct Config: Sendable {
         public struct Token: Sendable {
             public var token: String
             public var sites: [HostPort]
+            /// Private Webmentions are listed too (`private: true`).
+            public var includesPrivate: Bool
 
-            public init(token: String, sites: [HostPort]) {
+            public init(token: String, sites: [HostPort], includesPrivate: Bool = false) {
                 self.token = token
                 self.sites = sites
+                self.includesPrivate = includesPrivate
             }
         }
 
@@ -344,7 +347,9 @@ public struct Config: Sendable {
                 guard case .string(let token)? = record["token"], case .strings(let sites)? = record["sites"] else {
                     return nil
                 }
-                return API.Token(token: token, sites: sites.compactMap(HostPort.init))
+                var includesPrivate = false
+                if case .string(let flag)? = record["private"] { includesPrivate = ConfigKey.flag(flag) ?? false }
+                return API.Token(token: token, sites: sites.compactMap(HostPort.init), includesPrivate: includesPrivate)
             },
             maxAge: int("api.max_age"))
         guard case .records(let hookRecords) = values["webhooks"] else { preconditionFailure("webhooks is not a list") }

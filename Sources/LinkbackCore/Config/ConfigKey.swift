@@ -31,6 +31,15 @@ public struct ConfigKey: Sendable {
         }
     }
 
+    /// A boolean as configuration writes it (`true`/`yes`/`on`/`1`, `false`/`no`/`off`/`0`).
+    static func flag(_ text: String) -> Bool? {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "yes", "on", "1": true
+        case "false", "no", "off", "0": false
+        default: nil
+        }
+    }
+
     public let name: String
     public let kind: Kind
     public let defaultValue: ConfigValue
@@ -77,11 +86,8 @@ public struct ConfigKey: Sendable {
             }
             return .success(.double(value))
         case .bool:
-            switch trimmed.lowercased() {
-            case "true", "yes", "on", "1": return .success(.bool(true))
-            case "false", "no", "off", "0": return .success(.bool(false))
-            default: return .failure(ValueProblem("expected true or false, got \"\(text)\""))
-            }
+            guard let flag = Self.flag(trimmed) else { return .failure(ValueProblem("expected true or false, got \"\(text)\"")) }
+            return .success(.bool(flag))
         case .strings:
             let items = trimmed.isEmpty ? [] : trimmed.split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
@@ -223,7 +229,9 @@ extension ConfigKey {
         ConfigKey("metrics.address", .string, .string(""), check: optionalHostPortWithPort),
         ConfigKey(
             "api.tokens",
-            .records([.init("token", required: true, secret: true), .init("sites", list: true, required: true)]),
+            .records([
+                .init("token", required: true, secret: true), .init("sites", list: true, required: true), .init("private"),
+            ]),
             .records([]), check: apiTokens),
         ConfigKey("api.max_age", .int(0...86_400), .int(60)),
         ConfigKey(
@@ -324,6 +332,9 @@ private let apiTokens: @Sendable (ConfigValue) -> String? = { value in
         }
         for site in sites where HostPort(site) == nil {
             return "item \(index + 1): \"\(site)\" is not a host or host:port"
+        }
+        if case .string(let flag)? = record["private"], ConfigKey.flag(flag) == nil {
+            return "item \(index + 1): private must be true or false"
         }
     }
     return nil

@@ -30,8 +30,20 @@ public struct GuardedFetcher: SourceFetching {
     }
 
     public func fetch(_ url: URL) async throws(FetchFailure) -> FetchedResource {
+        try await fetch(url, headers: [])
+    }
+
+    /// A GET with extra request `headers`; an `Authorization` header goes only to the URL's own
+    /// origin, never along a redirect to another. With `acceptingClientErrors`, a 4xx answer is
+    /// returned as it is (its headers may say what the client lacks) instead of thrown.
+    public func fetch(_ url: URL, headers: [(String, String)], acceptingClientErrors: Bool = false) async throws(FetchFailure)
+        -> FetchedResource
+    {
         do {
-            guard let resource = try await Deadline.run(seconds: limits.timeoutSeconds, { try await self.follow(url) })
+            guard
+                let resource = try await Deadline.run(
+                    seconds: limits.timeoutSeconds,
+                    { try await self.follow(url, headers: headers, acceptingClientErrors: acceptingClientErrors) })
             else { throw FetchFailure.timedOut }
             return resource
         } catch let failure as FetchFailure {
@@ -66,18 +78,23 @@ public struct GuardedFetcher: SourceFetching {
     }
 
     /// Follows redirects hop by hop.
-    private func follow(_ start: URL) async throws -> FetchedResource {
+    private func follow(_ start: URL, headers: [(String, String)], acceptingClientErrors: Bool) async throws -> FetchedResource {
         var url = start
+        var headers = headers
         var redirects = 0
+        let origin = HostPort(endpointOf: start)
         while true {
             if let refusal = beforeEachHop?(url) { throw refusal }
             let target = try await checkedTarget(url)
-            switch try await fetchOne(url, from: target) {
+            switch try await fetchOne(url, from: target, headers: headers, acceptingClientErrors: acceptingClientErrors) {
             case .resource(let resource):
                 return resource
             case .redirect(let next):
                 redirects += 1
                 if redirects > limits.maxRedirects { throw FetchFailure.tooManyRedirects(limit: limits.maxRedirects) }
+                if HostPort(endpointOf: next) != origin || next.scheme?.lowercased() != start.scheme?.lowercased() {
+                    headers.removeAll { $0.0.lowercased() == "authorization" }
+                }
                 url = next
             }
         }
@@ -137,12 +154,15 @@ public struct GuardedFetcher: SourceFetching {
 
     /// One request, to each checked address in turn until one connects.
     private func fetchOne(
-        _ url: URL, from target: Target, method: HTTPMethod = .GET, body: [UInt8]? = nil, headers: [(String, String)] = []
+        _ url: URL, from target: Target, method: HTTPMethod = .GET, body: [UInt8]? = nil, headers: [(String, String)] = [],
+        acceptingClientErrors: Bool = false
     ) async throws -> Hop {
         var lastError: FetchFailure = .networkError("no address to connect to")
         for address in target.addresses {
             do {
-                return try await fetchOne(url, host: target.host, connectTo: address, method: method, body: body, headers: headers)
+                return try await fetchOne(
+                    url, host: target.host, connectTo: address, method: method, body: body, headers: headers,
+                    acceptingClientErrors: acceptingClientErrors)
             } catch ConnectFailure.failed(let failure) {
                 lastError = failure
             }
@@ -157,13 +177,15 @@ public struct GuardedFetcher: SourceFetching {
 
     private func fetchOne(
         _ url: URL, host: String, connectTo address: IPAddress, method: HTTPMethod, body: [UInt8]?,
-        headers: [(String, String)]
+        headers: [(String, String)], acceptingClientErrors: Bool
     ) async throws -> Hop {
         let connectTimeout = Int64(max(1, limits.timeoutSeconds.rounded(.up)))
         let key = FetchClients.Key(host: host, address: address, connectTimeoutSeconds: connectTimeout)
         do {
             return try await FetchClients.shared.with(key, make: { Self.client(host: host, address: address, connectTimeout: connectTimeout) }) {
-                client in try await request(url, with: client, method: method, body: body, headers: headers)
+                client in
+                try await request(
+                    url, with: client, method: method, body: body, headers: headers, acceptingClientErrors: acceptingClientErrors)
             }
         } catch let failure as ConnectFailure {
             throw failure
@@ -192,7 +214,8 @@ public struct GuardedFetcher: SourceFetching {
     }
 
     private func request(
-        _ url: URL, with client: HTTPClient, method: HTTPMethod, body: [UInt8]?, headers: [(String, String)]
+        _ url: URL, with client: HTTPClient, method: HTTPMethod, body: [UInt8]?, headers: [(String, String)],
+        acceptingClientErrors: Bool
     ) async throws -> Hop {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
@@ -215,6 +238,8 @@ public struct GuardedFetcher: SourceFetching {
                 let next = URLResolver.resolve(location, against: url)
             else { throw FetchFailure.networkError("redirect (HTTP \(status)) without a usable Location") }
             return .redirect(next)
+        case 400...499 where acceptingClientErrors:
+            break
         case 410:
             throw FetchFailure.gone
         case 400...499:

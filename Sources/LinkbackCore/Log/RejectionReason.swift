@@ -22,6 +22,8 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     /// A webmention from an unknown domain without a vouch (449): an honest sender may retry.
     case vouchRequired = "vouch-required"
     case invalidVouch = "invalid-vouch"
+    /// A Private Webmention whose code could not be exchanged (no token endpoint, or refused).
+    case invalidCode = "invalid-code"
     /// A request to the admin API without the right bearer token.
     case badAdminToken = "bad-admin-token"
 }

@@ -136,6 +136,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// The vouch URL the sender gave (Vouch, an extension to Webmention), once checked: a page on
     /// a domain this server knows that links to the source's domain.
     public var vouch: String?
+    /// A Private Webmention: verified with a token its source's server gave for it. Never in the
+    /// public read API or the widget; a read token with `private: true` may see it.
+    public var isPrivate: Bool
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
@@ -145,7 +148,7 @@ public struct Mention: Sendable, Equatable, Identifiable {
         status: MentionStatus, reason: String? = nil, clientIP: String? = nil, userAgent: String? = nil, received: Date,
         updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
-        lastReceived: Date? = nil, vouch: String? = nil
+        lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false
     ) {
         self.id = id
         self.token = token
@@ -168,6 +171,7 @@ public struct Mention: Sendable, Equatable, Identifiable {
         self.reverifying = reverifying
         self.lastReceived = lastReceived ?? received
         self.vouch = vouch
+        self.isPrivate = isPrivate
     }
 
     /// With a minimum `interval` between two receipts of a pair, the seconds left to wait at
@@ -192,10 +196,12 @@ public struct IncomingMention: Sendable, Equatable {
     public var pairInterval: TimeInterval
     /// A checked vouch URL (see ``Mention/vouch``); a re-send without one keeps the stored one.
     public var vouch: String?
+    /// A Private Webmention (see ``Mention/isPrivate``).
+    public var isPrivate: Bool
 
     public init(
         source: String, target: String, site: String, protocol: MentionProtocol, clientIP: String? = nil,
-        userAgent: String? = nil, pairInterval: TimeInterval = 0, vouch: String? = nil
+        userAgent: String? = nil, pairInterval: TimeInterval = 0, vouch: String? = nil, isPrivate: Bool = false
     ) {
         self.source = source
         self.target = target
@@ -205,6 +211,7 @@ public struct IncomingMention: Sendable, Equatable {
         self.userAgent = userAgent
         self.pairInterval = pairInterval
         self.vouch = vouch
+        self.isPrivate = isPrivate
     }
 }
 

@@ -111,7 +111,10 @@ public final class PingbackService: Sendable {
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
             case .targetUnavailable, .storeUnavailable: return fail(Self.upstreamTrouble, failure.message, nil)
-            case .blockedSource, .rateLimited, .vouchRequired, .invalidVouch: code = Self.accessDenied
+            case .blockedSource, .rateLimited, .vouchRequired, .invalidVouch, .noTokenEndpoint, .invalidCode:
+                code = Self.accessDenied
+            case .sourceNotFound: code = Self.sourceNotFound
+            case .noLink: code = Self.noLink
             }
             return fail(code, failure.message, failure.rejectionReason)
         }
@@ -204,7 +207,8 @@ public final class PingbackService: Sendable {
                 rejection: .targetNotSupported)
         }
         do {
-            let approved = try await store.list(MentionQuery(statuses: [.approved], target: url.absoluteString, limit: 1000))
+            let approved = try await store.list(
+                MentionQuery(statuses: [.approved], target: url.absoluteString, limit: 1000, includePrivate: false))
             return PingbackResult(answer: .success(.array(approved.map { .string($0.source) })))
         } catch {
             return PingbackResult(answer: .failure(XMLRPCFault(Self.upstreamTrouble, "the mention store is not available")))

@@ -30,7 +30,7 @@ public struct ReadQueryParser: Sendable {
     }
 
     public func parse(_ parameters: [(name: String, value: String)]) -> Result<MentionQuery, ReadQueryError> {
-        var query = MentionQuery(statuses: [.approved], limit: Self.defaultPerPage)
+        var query = MentionQuery(statuses: [.approved], limit: Self.defaultPerPage, includePrivate: false)
         var targets: [String] = []
         var types: [MentionType] = []
         var token: String?
@@ -100,6 +100,7 @@ public struct ReadQueryParser: Sendable {
                 }
             }
             query.sites = sites.map(\.description)
+            query.includePrivate = granted.includesPrivate
         } else if targets.isEmpty {
             return .failure(.invalid("name a target, or a token (with an optional domain)"))
         } else if domain != nil {

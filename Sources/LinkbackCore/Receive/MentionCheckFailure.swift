@@ -18,6 +18,14 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case vouchRequired
     /// Vouch: the vouch sent is not acceptable (see ``VouchCheck``).
     case invalidVouch(String)
+    /// Private Webmention: the source declares no token endpoint.
+    case noTokenEndpoint
+    /// Private Webmention: the token endpoint did not exchange the code for a token.
+    case invalidCode(String)
+    /// Private Webmention: the source could not be fetched with the token.
+    case sourceNotFound(String)
+    /// Private Webmention: the source, fetched with the token, does not link to the target.
+    case noLink
 
     /// The Webmention error code in the JSON body.
     public var webmentionError: String {
@@ -33,6 +41,10 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .storeUnavailable: return "temporarily_unavailable"
         case .vouchRequired: return "vouch_required"
         case .invalidVouch: return "invalid_vouch"
+        case .noTokenEndpoint: return "no_token_endpoint"
+        case .invalidCode: return "invalid_code"
+        case .sourceNotFound: return "source_not_found"
+        case .noLink: return "no_link"
         }
     }
 
@@ -57,6 +69,9 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .storeUnavailable: return .invalidRequest  // never written: not the client's fault
         case .vouchRequired: return .vouchRequired
         case .invalidVouch: return .invalidVouch
+        case .noTokenEndpoint, .invalidCode: return .invalidCode
+        case .sourceNotFound: return .sourceNotFound
+        case .noLink: return .noLink
         }
     }
 
@@ -77,6 +92,12 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
             return "mentions from this domain need a vouch: send it again with a vouch URL, a page on a domain this site "
                 + "knows that links to your domain"
         case .invalidVouch(let why): return why
+        case .noTokenEndpoint:
+            return "the source declares no token endpoint (a Link header or <link> with rel=\"token_endpoint\"), "
+                + "so the code cannot be exchanged"
+        case .invalidCode(let why): return why
+        case .sourceNotFound(let why): return "the source could not be fetched with the token: \(why)"
+        case .noLink: return "the source does not link to the target"
         }
     }
 }

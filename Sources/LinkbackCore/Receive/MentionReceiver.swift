@@ -51,6 +51,20 @@ public struct MentionReceiver: Sendable {
         return .success(pair)
     }
 
+    /// ``validate(source:target:)``, then the vouch (under `vouch.mode: require_unknown`): the
+    /// checked pair and the vouch URL to store with it.
+    public func validate(source: String?, target: String?, vouch vouchURL: String?) async
+        -> Result<(pair: CheckedPair, vouch: String?), MentionCheckFailure>
+    {
+        let pair: CheckedPair
+        switch await validate(source: source, target: target) {
+        case .success(let checked): pair = checked
+        case .failure(let failure): return .failure(failure)
+        }
+        guard let vouch else { return .success((pair, nil)) }
+        return await vouch.check(source: pair.source, vouch: vouchURL).map { (pair, $0) }
+    }
+
     /// Validates, checks the vouch (webmentions, under `vouch.mode: require_unknown`), then
     /// stores the mention as `queued` (new, or an update of the same pair) and wakes the queue.
     /// Nothing is written unless every check passed.
@@ -58,17 +72,10 @@ public struct MentionReceiver: Sendable {
         source: String?, target: String?, vouch vouchURL: String? = nil, protocol: MentionProtocol, clientIP: IPAddress?,
         userAgent: String?
     ) async throws -> Result<ReceiveResult, MentionCheckFailure> {
-        let pair: CheckedPair
-        switch await validate(source: source, target: target) {
-        case .success(let checked): pair = checked
+        let (pair, vouched): (CheckedPair, String?)
+        switch await validate(source: source, target: target, vouch: vouchURL) {
+        case .success(let checked): (pair, vouched) = checked
         case .failure(let failure): return .failure(failure)
-        }
-        var vouched: String?
-        if let vouch {
-            switch await vouch.check(source: pair.source, vouch: vouchURL) {
-            case .success(let url): vouched = url
-            case .failure(let failure): return .failure(failure)
-            }
         }
         let incoming = IncomingMention(
             source: pair.source.absoluteString, target: pair.target.absoluteString, site: pair.site.description,

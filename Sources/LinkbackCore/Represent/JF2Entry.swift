@@ -34,6 +34,8 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
     public var status: String?
     /// `wm-vouch`: the vouch URL the sender gave (Vouch), when there was one.
     public var vouch: String?
+    /// `wm-private`: a Private Webmention.
+    public var isPrivate: Bool
     /// `children`: comments on the source entry (Salmention style), each a JF2 entry.
     public var children: [Child]?
 
@@ -90,6 +92,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         rsvp = content.rsvp
         status = includeStatus ? mention.status.rawValue : nil
         vouch = mention.vouch
+        isPrivate = mention.isPrivate
         children = content.children?.map(Child.init)
     }
 
@@ -113,7 +116,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         try container.encode(target, forKey: Key("wm-target"))
         try container.encode(`protocol`, forKey: Key("wm-protocol"))
         try container.encode(property, forKey: Key("wm-property"))
-        try container.encode(false, forKey: Key("wm-private"))
+        try container.encode(isPrivate, forKey: Key("wm-private"))
         try container.encodeIfPresent(status, forKey: Key("wm-status"))
         try container.encodeIfPresent(vouch, forKey: Key("wm-vouch"))
         try container.encodeIfPresent(children, forKey: Key("children"))
@@ -195,6 +198,7 @@ public struct LegacyLink: Encodable, Sendable {
         source = mention.source
         verifiedDate = (mention.verified ?? mention.received).iso8601
         id = mention.id
+        `private` = mention.isPrivate
         let published = content.published
         data = Data(
             author: JF2Entry.Author(name: content.authorName ?? "", url: content.authorURL ?? "", photo: content.authorPhoto ?? ""),

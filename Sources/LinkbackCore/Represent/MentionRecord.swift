@@ -19,6 +19,7 @@ public struct MentionRecord: Encodable, Sendable {
     var reverifying: Bool
     /// The checked vouch URL the sender gave, if any.
     var vouch: String?
+    var isPrivate: Bool
     var statusURLToken: String
     var content: MentionContent?
     var events: [EventRecord]?
@@ -26,6 +27,7 @@ public struct MentionRecord: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, reverifying, vouch
         case content
+        case isPrivate = "private"
         case events
         case clientIP = "client_ip"
         case userAgent = "user_agent"
@@ -48,6 +50,7 @@ public struct MentionRecord: Encodable, Sendable {
         attempts = mention.attempts
         reverifying = mention.reverifying
         vouch = mention.vouch
+        isPrivate = mention.isPrivate
         statusURLToken = mention.token
         content = mention.content
         self.events = events?.map(EventRecord.init)
@@ -70,6 +73,7 @@ public struct MentionRecord: Encodable, Sendable {
         try container.encode(attempts, forKey: .attempts)
         try container.encode(reverifying, forKey: .reverifying)
         try container.encode(vouch, forKey: .vouch)
+        try container.encode(isPrivate, forKey: .isPrivate)
         try container.encode(statusURLToken, forKey: .statusURLToken)
         try container.encode(content, forKey: .content)
         try container.encodeIfPresent(events, forKey: .events)

@@ -20,6 +20,7 @@ enum MentionQuerySQL {
             values += texts.map(SQLValue.text)
         }
         if let statuses = query.statuses, !statuses.isEmpty { any("status", statuses.map(\.rawValue)) }
+        if !query.includePrivate { clauses.append("NOT is_private") }
         // A page's mentions include those of its parts: `…/post` also selects `…/post#comment-1`
         // (`#` sorts just before `$`, so the range uses the index).
         func matchingTargets(_ targets: [String]) {

@@ -12,6 +12,9 @@ public struct MentionQuery: Sendable, Equatable {
     }
 
     public var statuses: [MentionStatus]?
+    /// Private Webmentions too (moderators); the public read API sets it only for a read token
+    /// with `private: true`.
+    public var includePrivate: Bool
     /// This target (canonical form); without a fragment, its fragments (`…#comment-1`) too.
     public var target: String?
     /// Any of these targets, each as ``target`` is matched.
@@ -39,7 +42,7 @@ public struct MentionQuery: Sendable, Equatable {
         statuses: [MentionStatus]? = nil, target: String? = nil, targets: [String]? = nil, site: String? = nil,
         sites: [String]? = nil, protocol: MentionProtocol? = nil, sourceDomain: String? = nil, type: MentionType? = nil,
         types: [MentionType]? = nil, since: Date? = nil, sinceID: Int64? = nil, sort: Sort = .received,
-        ascending: Bool = false, limit: Int = 100, offset: Int = 0
+        ascending: Bool = false, limit: Int = 100, offset: Int = 0, includePrivate: Bool = true
     ) {
         self.statuses = statuses
         self.target = target
@@ -56,6 +59,7 @@ public struct MentionQuery: Sendable, Equatable {
         self.ascending = ascending
         self.limit = limit
         self.offset = offset
+        self.includePrivate = includePrivate
     }
 }
 

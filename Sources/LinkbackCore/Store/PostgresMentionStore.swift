@@ -252,7 +252,7 @@ public final class PostgresMentionStore: MentionStore {
                 reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
                 user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
                 attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
-                last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch)
+                last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch), is_private = \(incoming.isPrivate)
             WHERE id = \(existing.id)
             RETURNING *
             """)
@@ -281,7 +281,7 @@ public final class PostgresMentionStore: MentionStore {
                     """
                     UPDATE mentions SET protocol = \(incoming.protocol.rawValue), client_ip = \(incoming.clientIP),
                         user_agent = \(incoming.userAgent), revision = revision + 1, previous_status = \(previous.status.rawValue),
-                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = \(now)
+                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = \(now), is_private = \(incoming.isPrivate)
                     WHERE id = \(id)
                     """, logger: self.logger)
             } else {
@@ -454,7 +454,7 @@ public final class PostgresMentionStore: MentionStore {
             UPDATE mentions SET reverify = TRUE, previous_status = 'approved', attempts = 0, claimed_at = NULL,
                 next_attempt_at = NULL, revision = revision + 1
             WHERE id IN (
-                SELECT id FROM mentions WHERE status = 'approved' AND NOT reverify
+                SELECT id FROM mentions WHERE status = 'approved' AND NOT reverify AND NOT is_private
                     AND COALESCE(verified_at, received_at) < \(verifiedBefore)
                 ORDER BY COALESCE(verified_at, received_at), id LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
@@ -865,14 +865,15 @@ public final class PostgresMentionStore: MentionStore {
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
-                        last_received_at, vouch, children)
+                        last_received_at, vouch, children, is_private)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
                         \(content?.type.rawValue), \(content?.rsvp), \(content?.title), \(content?.excerpt), \(content?.contentHTML),
                         \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
-                        \(mention.reverifying), \(mention.lastReceived), \(mention.vouch), \(MentionChild.stored(content?.children)))
+                        \(mention.reverifying), \(mention.lastReceived), \(mention.vouch), \(MentionChild.stored(content?.children)),
+                        \(mention.isPrivate))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }
@@ -970,10 +971,10 @@ public final class PostgresMentionStore: MentionStore {
             """
             WITH inserted AS (
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at,
-                    updated_at, last_received_at, vouch)
+                    updated_at, last_received_at, vouch, is_private)
                 VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site),
                     \(incoming.protocol.rawValue), 'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now),
-                    \(incoming.vouch))
+                    \(incoming.vouch), \(incoming.isPrivate))
                 RETURNING *),
             event AS (
                 INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
@@ -1053,7 +1054,7 @@ public final class PostgresMentionStore: MentionStore {
             previousStatus: try row["previous_status"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
             revision: try row["revision"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
             reverifying: try row["reverify"].decode(Bool.self), lastReceived: try row["last_received_at"].decode(Date.self),
-            vouch: try row["vouch"].decode(String?.self))
+            vouch: try row["vouch"].decode(String?.self), isPrivate: try row["is_private"].decode(Bool.self))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

@@ -111,12 +111,13 @@ public final class SQLiteMentionStore: MentionStore {
                 sql: """
                     UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                         user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
-                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch)
+                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch),
+                        is_private = ?
                     WHERE id = ?
                     """,
                 arguments: [
                     status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
-                    incoming.protocol.rawValue, now, now, incoming.vouch, existing.id,
+                    incoming.protocol.rawValue, now, now, incoming.vouch, incoming.isPrivate, existing.id,
                 ])
             try Self.recordEvent(
                 db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
@@ -145,10 +146,12 @@ public final class SQLiteMentionStore: MentionStore {
                 try db.cachedExecute(
                     sql: """
                         UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
-                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ? WHERE id = ?
+                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, is_private = ?
+                        WHERE id = ?
                         """,
                     arguments: [
-                        incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, now, id,
+                        incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, now,
+                        incoming.isPrivate, id,
                     ])
             } else {
                 id = try Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
@@ -314,7 +317,7 @@ public final class SQLiteMentionStore: MentionStore {
             let ids = try Int64.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT id FROM mentions WHERE status = 'approved' AND reverify = 0
+                        SELECT id FROM mentions WHERE status = 'approved' AND reverify = 0 AND NOT is_private
                             AND COALESCE(verified_at, received_at) < ? ORDER BY COALESCE(verified_at, received_at), id LIMIT ?
                         """),
                 arguments: [verifiedBefore, limit])
@@ -750,8 +753,8 @@ public final class SQLiteMentionStore: MentionStore {
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
-                            revision, next_attempt_at, reverify, last_received_at, vouch, children)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -760,7 +763,7 @@ public final class SQLiteMentionStore: MentionStore {
                         content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
                         content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
                         mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
-                        MentionChild.stored(content?.children),
+                        MentionChild.stored(content?.children), mention.isPrivate,
                     ])
             }
             for event in rows.events {
@@ -863,12 +866,12 @@ public final class SQLiteMentionStore: MentionStore {
         try db.cachedExecute(
             sql: """
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
-                    received_at, updated_at, last_received_at, vouch)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
+                    received_at, updated_at, last_received_at, vouch, is_private)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 Token.make(), incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
-                incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch,
+                incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
             ])
         let id = db.lastInsertedRowID
         try recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
@@ -921,7 +924,7 @@ public final class SQLiteMentionStore: MentionStore {
             updated: row[at["updated_at"]], verified: row[at["verified_at"]], attempts: row[at["attempts"]], content: content,
             previousStatus: (row[at["previous_status"]] as String?).flatMap(MentionStatus.init(rawValue:)),
             revision: row[at["revision"]], nextAttemptAt: row[at["next_attempt_at"]], reverifying: row[at["reverify"]],
-            lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]])
+            lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]], isPrivate: row[at["is_private"]])
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

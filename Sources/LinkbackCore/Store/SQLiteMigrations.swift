@@ -155,6 +155,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("012-recheck") { db in
             try db.execute(sql: "CREATE INDEX mentions_recheck ON mentions (COALESCE(verified_at, received_at), id) WHERE status = 'approved' AND reverify = 0")
         }
+        migrator.registerMigration("013-private") { db in
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN is_private INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

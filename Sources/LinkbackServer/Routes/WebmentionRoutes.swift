@@ -6,6 +6,7 @@ import LinkbackCore
 /// `GET /webmention/status/{token}` (the status resource senders poll).
 struct WebmentionRoutes {
     let receiver: MentionReceiver
+    let privateMentions: PrivateWebmention
     let store: any MentionStore
     let config: Config
     let rejections: Rejections
@@ -64,7 +65,7 @@ struct WebmentionRoutes {
         }
         let form: FormBody
         do {
-            form = try FormBody(body, unique: ["source", "target", "vouch"])
+            form = try FormBody(body, unique: ["source", "target", "vouch", "code"])
         } catch {
             let description: String
             switch error {
@@ -73,9 +74,17 @@ struct WebmentionRoutes {
             }
             return refuse(.badRequest, "invalid_request", description, .invalidRequest)
         }
-        let result = try await receiver.receive(
-            source: form["source"], target: form["target"], vouch: form["vouch"], protocol: .webmention,
-            clientIP: client.ip, userAgent: client.userAgent)
+        // A `code` makes it a Private Webmention, verified before the answer.
+        let result =
+            if let code = form["code"], !code.isEmpty {
+                try await privateMentions.receive(
+                    source: form["source"], target: form["target"], code: code, vouch: form["vouch"], clientIP: client.ip,
+                    userAgent: client.userAgent)
+            } else {
+                try await receiver.receive(
+                    source: form["source"], target: form["target"], vouch: form["vouch"], protocol: .webmention,
+                    clientIP: client.ip, userAgent: client.userAgent)
+            }
         switch result {
         case .failure(.rateLimited(let wait)):
             let failure = MentionCheckFailure.rateLimited(wait)

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+
+/// Private Webmention (<https://indieweb.org/Private-Webmention>): a webmention with a `code`
+/// names a source only its audience can read. Before anything is stored: the source's token
+/// endpoint is discovered (`Link: <…>; rel="token_endpoint"`, else `<link rel="token_endpoint">`,
+/// on the source fetched without credentials; a 401 may carry the header), the code exchanged
+/// there (`grant_type=authorization_code`, `code`, `client_id` = this server's base URL) for an
+/// access token, and the source fetched with `Authorization: Bearer` and verified as any other.
+/// The token lives only for that fetch: it is never logged, stored or sent to another origin.
+/// The mention is stored private: never in the public read API or the widget.
+public struct PrivateWebmention: Sendable {
+    let receiver: MentionReceiver
+    let fetcher: GuardedFetcher
+    let verifier: Verifier
+    let policy: VerificationPolicy
+    let clientID: String
+
+    public init(receiver: MentionReceiver, fetcher: GuardedFetcher, verifier: Verifier, policy: VerificationPolicy, clientID: String) {
+        self.receiver = receiver
+        self.fetcher = fetcher
+        self.verifier = verifier
+        self.policy = policy
+        self.clientID = clientID
+    }
+
+    /// The synchronous checks, the vouch (when Vouch is on), the exchange and the verification;
+    /// then the mention stored verified and private, with the status moderation gives it.
+    public func receive(
+        source: String?, target: String?, code: String, vouch vouchURL: String?, clientIP: IPAddress?, userAgent: String?
+    ) async throws -> Result<ReceiveResult, MentionCheckFailure> {
+        let (pair, vouched): (CheckedPair, String?)
+        switch await receiver.validate(source: source, target: target, vouch: vouchURL) {
+        case .success(let checked): (pair, vouched) = checked
+        case .failure(let failure): return .failure(failure)
+        }
+        let content: MentionContent
+        switch await verify(source: pair.source, target: pair.target, code: code) {
+        case .success(let found): content = found
+        case .failure(let failure): return .failure(failure)
+        }
+        let sourceText = pair.source.absoluteString
+        let existing = try await receiver.store.mention(source: sourceText, target: pair.target.absoluteString)
+        let previous: MentionStatus? = if let existing { try await receiver.store.statusToKeep(for: existing) } else { nil }
+        let status = policy.status(forVerifiedSource: sourceText, previous: previous)
+        let incoming = IncomingMention(
+            source: sourceText, target: pair.target.absoluteString, site: pair.site.description, protocol: .webmention,
+            clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: receiver.spam?.pairInterval ?? 0,
+            vouch: vouched, isPrivate: true)
+        do {
+            let stored = try await receiver.store.storeVerified(incoming, status: status, content: content, actor: .server, received: nil)
+            return .success(ReceiveResult(mention: stored, isNew: existing == nil))
+        } catch StoreError.tooSoon(_, let seconds) {
+            return .failure(.rateLimited(seconds))
+        }
+    }
+
+    /// Discovery, exchange and the authorised fetch and link check: the content found, or why not.
+    public func verify(source: URL, target: URL, code: String) async -> Result<MentionContent, MentionCheckFailure> {
+        guard let endpoint = await tokenEndpoint(of: source) else { return .failure(.noTokenEndpoint) }
+        let token: String
+        switch await exchange(code, at: endpoint) {
+        case .success(let granted): token = granted
+        case .failure(let failure): return .failure(failure)
+        }
+        let page: FetchedResource
+        do {
+            page = try await fetcher.fetch(source, headers: [("Authorization", "Bearer \(token)")])
+        } catch {
+            return .failure(.sourceNotFound(error.description))
+        }
+        let verifier = verifier
+        let check: @Sendable () -> VerificationOutcome = { verifier.check(page, target: target) }
+        let outcome = if let pool = verifier.pool { await pool.run(check) } else { check() }
+        switch outcome {
+        case .linkFound(let content): return .success(content)
+        case .noLink, .unsupportedContentType: return .failure(.noLink)
+        default: return .failure(.sourceNotFound(outcome.description))
+        }
+    }
+
+    /// The first `token_endpoint` the source declares: in a `Link` header (the source may answer
+    /// 401 without credentials), else in a `<link>` of its HTML. Only http(s) URLs count.
+    func tokenEndpoint(of source: URL) async -> URL? {
+        guard let page = try? await fetcher.fetch(source, headers: [], acceptingClientErrors: true) else { return nil }
+        func usable(_ url: URL?) -> URL? {
+            guard let url, ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }
+            return url
+        }
+        for value in page.headers["link"] ?? [] {
+            if let link = LinkHeader.parse(value).first(where: { $0.rels.contains("token_endpoint") }) {
+                return usable(URLResolver.resolve(link.reference, against: page.url))
+            }
+        }
+        guard ["text/html", "application/xhtml+xml"].contains(page.mediaType ?? "text/html") else { return nil }
+        let document = HTMLDocument(bytes: page.body, url: page.url, charset: page.charset)
+        let link = document.root.descendants {
+            $0.name == "link" && $0.has("href")
+                && ($0[attribute: "rel"] ?? "").lowercased().split(whereSeparator: \.isHTMLWhitespace).contains("token_endpoint")
+        }.first
+        return link.flatMap { usable(URLResolver.resolve($0[attribute: "href"] ?? "", against: page.url)) }
+    }
+
+    /// The access token the endpoint grants for `code`.
+    func exchange(_ code: String, at endpoint: URL) async -> Result<String, MentionCheckFailure> {
+        let form = FormEncoding.body([("grant_type", "authorization_code"), ("code", code), ("client_id", clientID)])
+        let answer: FetchedResource
+        do {
+            answer = try await fetcher.post(
+                endpoint, body: Array(form.utf8),
+                headers: [("Content-Type", "application/x-www-form-urlencoded")])
+        } catch {
+            return .failure(.invalidCode("the token endpoint did not exchange the code: \(error.description)"))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
+            let token = object["access_token"] as? String, !token.isEmpty
+        else {
+            return .failure(.invalidCode("the token endpoint's answer has no access_token"))
+        }
+        return .success(token)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// Private Webmention end to end: a source that answers only with the right bearer token, a
+/// token endpoint on a real local server, and the real Linkback exchanging the code.
+@Suite struct PrivateWebmentionTests {
+    static let target = "https://blog.example/posts/1"
+    static let readToken = "a-read-token-for-the-build"
+    static let privateReadToken = "a-read-token-that-sees-private"
+    static let bearer = "the-access-token-123"
+
+    private func server(_ pages: FixtureServer...) async throws -> ServerHarness {
+        try await ServerHarness(
+            yaml: """
+                moderation:
+                  auto_approve: true
+
+                api:
+                  tokens:
+                    - token: \(Self.readToken)
+                      sites: [blog.example]
+                    - token: \(Self.privateReadToken)
+                      sites: [blog.example]
+                      private: true
+
+                admin:
+                  token: private-admin-token
+                """,
+            allowHosts: pages.map(\.hostPort))
+    }
+
+    /// A page readable only with the bearer token, declaring its token endpoint in a Link header.
+    private func privatePage(_ body: String, endpoint: String) -> FixtureServer.Page {
+        var page = FixtureServer.Page.html(body)
+        page.headers.append(("Link", "<\(endpoint)>; rel=\"token_endpoint\""))
+        page.requiredAuthorization = "Bearer \(Self.bearer)"
+        return page
+    }
+
+    @Test func aCodeIsExchangedAndTheMentionStaysPrivate() async throws {
+        let pages = try await FixtureServer.start()
+        pages.set("/token", .content("{\"access_token\": \"\(Self.bearer)\", \"token_type\": \"Bearer\"}", type: "application/json"))
+        pages.set("/private", privatePage("<p>For friends: <a href=\"\(Self.target)\">this</a></p>", endpoint: "/token"))
+        let server = try await server(pages)
+        defer { server.cleanUp() }
+
+        let answer = try await server.postForm(
+            "/webmention", [("source", pages.url("/private").absoluteString), ("target", Self.target), ("code", "the-code")])
+        #expect(answer.status == 201, "\(answer.body)")
+        #expect(JSON.object(answer.body)?["status"] as? String == "approved")
+        let exchange = pages.body("/token")
+        #expect(exchange == "grant_type=authorization_code&code=the-code&client_id=https%3A%2F%2Fmentions.example")
+        #expect(pages.headers("/private")["authorization"] == "Bearer \(Self.bearer)")
+
+        func listed(_ query: String) async throws -> [[String: Any]] {
+            let feed = try await server.send("GET", "/api/mentions.jf2?\(query)")
+            return try #require(JSON.object(feed.body)?["children"] as? [[String: Any]], "\(feed.body)")
+        }
+        #expect(try await listed("target=\(Self.target)").isEmpty)
+        #expect(try await listed("token=\(Self.readToken)").isEmpty)
+        let visible = try await listed("token=\(Self.privateReadToken)")
+        #expect(visible.count == 1 && visible.first?["wm-private"] as? Bool == true)
+        let count = try await server.send("GET", "/api/count?target=\(Self.target)")
+        #expect(JSON.object(count.body)?["count"] as? Int == 0)
+        let widget = try await server.send("GET", "/api/mentions.html?target=\(Self.target)")
+        #expect(!widget.body.contains("For friends"))
+        let admin = try await server.send("GET", "/admin/api/mentions?status=all", headers: [("Authorization", "Bearer private-admin-token")])
+        #expect((JSON.value(admin.body) as? [[String: Any]])?.first?["private"] as? Bool == true)
+
+        // The token is never written anywhere.
+        _ = try await server.stop()
+        #expect(!server.process.stdout.contains(Self.bearer) && !server.process.stderr.contains(Self.bearer))
+        #expect(!server.rejectionLines.joined().contains(Self.bearer))
+        await pages.stop()
+    }
+
+    @Test func eachFailureIsItsOwnAnswerAndNothingIsStored() async throws {
+        let pages = try await FixtureServer.start()
+        let elsewhere = try await FixtureServer.start()
+        pages.set("/token", .content("{\"access_token\": \"\(Self.bearer)\"}", type: "application/json"))
+        pages.set("/refusing-token", .content("{\"error\": \"invalid_grant\"}", type: "application/json", status: 400))
+        pages.set("/tokenless-token", .content("{\"token_type\": \"Bearer\"}", type: "application/json"))
+        pages.set("/no-endpoint", .html("<a href=\"\(Self.target)\">x</a>"))
+        pages.set("/refused", privatePage("<a href=\"\(Self.target)\">x</a>", endpoint: "/refusing-token"))
+        pages.set("/tokenless", privatePage("<a href=\"\(Self.target)\">x</a>", endpoint: "/tokenless-token"))
+        pages.set("/no-link", privatePage("<p>nothing</p>", endpoint: "/token"))
+        // Declared in the page's HTML rather than a header.
+        pages.set("/html-endpoint", .html("<link rel=\"token_endpoint\" href=\"/token\"><a href=\"\(Self.target)\">x</a>"))
+        // A redirect to another origin: the token must not follow it (the page there would take it).
+        pages.set("/moving", .redirect(to: elsewhere.url("/moved").absoluteString))
+        elsewhere.set("/moved", privatePage("<a href=\"\(Self.target)\">x</a>", endpoint: pages.url("/token").absoluteString))
+        let server = try await server(pages, elsewhere)
+        defer { server.cleanUp() }
+
+        let cases: [(String, Int, String)] = [
+            ("/no-endpoint", 400, "no_token_endpoint"),
+            ("/refused", 400, "invalid_code"),
+            ("/tokenless", 400, "invalid_code"),
+            ("/no-link", 400, "no_link"),
+            ("/moving", 400, "source_not_found"),
+        ]
+        for (path, status, error) in cases {
+            let answer = try await server.postForm(
+                "/webmention", [("source", pages.url(path).absoluteString), ("target", Self.target), ("code", "c")])
+            #expect(answer.status == status, "\(path): \(answer.body)")
+            #expect(JSON.object(answer.body)?["error"] as? String == error, "\(path): \(answer.body)")
+        }
+        #expect(elsewhere.headers("/moved")["authorization"] == nil)
+        #expect(server.rejectionLines.count == cases.count)
+        #expect(server.rejectionLines.filter { $0.contains("reason=invalid-code") }.count == 3)
+        let admin = try await server.send("GET", "/admin/api/mentions?status=all", headers: [("Authorization", "Bearer private-admin-token")])
+        #expect((JSON.value(admin.body) as? [[String: Any]])?.isEmpty == true, "\(admin.body)")
+
+        // The endpoint in the page's HTML works too.
+        let html = try await server.postForm(
+            "/webmention", [("source", pages.url("/html-endpoint").absoluteString), ("target", Self.target), ("code", "c")])
+        #expect(html.status == 201, "\(html.body)")
+        #expect(pages.headers("/html-endpoint")["authorization"] == "Bearer \(Self.bearer)")
+        await pages.stop()
+        await elsewhere.stop()
+    }
+}
