@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import Logging
 
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,9 @@ struct SendCommand: AsyncParsableCommand {
     @Flag(help: "Only print each link's endpoints; send nothing, store nothing.")
     var dryRun = false
 
+    @Flag(help: "Only print how SOURCE's sends went so far (retries included); fetch and send nothing.")
+    var status = false
+
     func run() async throws {
         let failed = try await Self.reportingFailures { () async throws -> Bool in
             let config = try store.loadConfig()
@@ -35,7 +39,10 @@ struct SendCommand: AsyncParsableCommand {
             case .failure(let error): throw Failure(error.description)
             }
             let mentions = try await store.openStore()
-            let service = SendService(config: config, store: mentions)
+            // The results are printed; the service's log lines are for the server.
+            var logger = Logger(label: "linkback.send")
+            logger.logLevel = .warning
+            let service = SendService(config: config, store: mentions, logger: logger)
             do {
                 if dryRun {
                     let found = try await service.dryRun(source: url).map { DiscoveryRecord(target: $0.target, endpoints: $0.endpoints) }
@@ -44,18 +51,21 @@ struct SendCommand: AsyncParsableCommand {
                     } else if found.isEmpty {
                         print("\(url.absoluteString) links to nothing to send to.")
                     } else {
-                        for record in found { print("\(record.target)  \(record.summary)") }
+                        let width = min(60, found.map(\.target.count).max() ?? 0)
+                        for record in found { print("\(Terminal.pad(record.target, width))  \(record.summary)") }
                     }
                     return false
                 }
-                let planned = try await service.plan(source: url)
-                let progress = Progress(total: planned.count, label: "sending")
-                try await service.sendDue(source: url.absoluteString, progress: { _, _ in progress.step() })
+                if !status {
+                    let planned = try await service.plan(source: url)
+                    let progress = Progress(total: planned.count, label: "sending")
+                    try await service.sendDue(source: url.absoluteString, progress: { _, _ in progress.step() })
+                }
                 let sends = try await mentions.sends(source: url.absoluteString, limit: 10_000).sorted { $0.target < $1.target }
                 if store.json {
                     Output.json(sends.map(SendRecord.init))
                 } else if sends.isEmpty {
-                    print("\(url.absoluteString) links to nothing to send to.")
+                    print(status ? "Nothing was sent for \(url.absoluteString)." : "\(url.absoluteString) links to nothing to send to.")
                 } else {
                     let width = min(60, sends.map(\.target.count).max() ?? 0)
                     for send in sends {

@@ -93,6 +93,10 @@ import Testing
         #expect(results["/t-bad"] == "failed: the webmention endpoint answered HTTP 400")
         #expect(byTarget(first.results, "state") == ["/t-wm": "sent", "/t-pb": "sent", "/t-none": "no-endpoint", "/t-bad": "failed"])
         #expect(pages.hits("/outside") == 0)
+        // --status reads the outbox back without fetching or sending anything.
+        let hitsBefore = pages.hits("/post")
+        let status = try await send(["--status"])
+        #expect(byTarget(status.results, "result") == results && pages.hits("/post") == hitsBefore)
         try await waitFor("the receiver to verify both") {
             try await received(receiver, pages) == [["/t-pb", "pingback", "approved"], ["/t-wm", "webmention", "approved"]]
         }

@@ -132,7 +132,7 @@ public struct SendService: Sendable {
             id: send.id, state: state, result: outcome.description, endpoint: outcome.endpoint?.absoluteString,
             nextAttemptAt: next, attempted: true, at: now)
         logger.info(
-            "mention sent", metadata: ["source": "\(send.source)", "target": "\(send.target)", "result": "\(outcome.description)"])
+            "send attempted", metadata: ["source": "\(send.source)", "target": "\(send.target)", "result": "\(outcome.description)"])
         return outcome
     }
 }
