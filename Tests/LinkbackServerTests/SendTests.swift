@@ -92,6 +92,9 @@ import Testing
         #expect(results["/t-none"] == "no endpoint")
         #expect(results["/t-bad"] == "failed: the webmention endpoint answered HTTP 400")
         #expect(byTarget(first.results, "state") == ["/t-wm": "sent", "/t-pb": "sent", "/t-none": "no-endpoint", "/t-bad": "failed"])
+        #expect(byTarget(first.results, "endpoint") == [
+            "/t-wm": receiver.url("/webmention"), "/t-pb": receiver.url("/xmlrpc"), "/t-none": "nil", "/t-bad": "\(base)/refuses",
+        ])
         #expect(pages.hits("/outside") == 0)
         // --status reads the outbox back without fetching or sending anything.
         let hitsBefore = pages.hits("/post")

@@ -23,14 +23,6 @@ public enum SendOutcome: Error, Equatable, Sendable {
         case .retry(let why): "will retry: \(why)"
         }
     }
-
-    /// The endpoint it went to, if any.
-    public var endpoint: URL? {
-        switch self {
-        case .webmention(let endpoint, _, _), .pingback(let endpoint, _): endpoint
-        default: nil
-        }
-    }
 }
 
 /// Sends one mention: discovers the target's endpoints through the guarded fetcher, then sends a
@@ -57,14 +49,8 @@ public struct MentionSender: Sendable {
         return .success(endpoints)
     }
 
-    public func send(source: URL, target: URL) async -> SendOutcome {
-        switch await discover(target) {
-        case .failure(let outcome): return outcome
-        case .success(let endpoints): return await send(source: source, target: target, to: endpoints)
-        }
-    }
-
-    /// Sends to already discovered `endpoints`.
+    /// Sends to `endpoints` (found by ``discover(_:)``): a webmention when there is a Webmention
+    /// endpoint, else a pingback.
     public func send(source: URL, target: URL, to endpoints: Endpoints) async -> SendOutcome {
         if let endpoint = endpoints.webmention {
             let form = FormEncoding.body([("source", source.absoluteString), ("target", target.absoluteString)])

@@ -111,7 +111,15 @@ public struct SendService: Sendable {
                 nextAttemptAt: Date().addingTimeInterval(Double(wait)), attempted: false, at: Date())
             return outcome
         }
-        var outcome = await sender.send(source: source, target: target)
+        // Discovered first, so the endpoint is recorded whatever it answers.
+        var endpoint: URL?
+        var outcome: SendOutcome
+        switch await sender.discover(target) {
+        case .failure(let failure): outcome = failure
+        case .success(let endpoints):
+            endpoint = endpoints.webmention ?? endpoints.pingback
+            outcome = await sender.send(source: source, target: target, to: endpoints)
+        }
         let now = Date()
         let state: OutgoingSend.State
         var next: Date?
@@ -129,7 +137,7 @@ public struct SendService: Sendable {
             }
         }
         try await store.recordSend(
-            id: send.id, state: state, result: outcome.description, endpoint: outcome.endpoint?.absoluteString,
+            id: send.id, state: state, result: outcome.description, endpoint: endpoint?.absoluteString,
             nextAttemptAt: next, attempted: true, at: now)
         logger.info(
             "send attempted", metadata: ["source": "\(send.source)", "target": "\(send.target)", "result": "\(outcome.description)"])
