@@ -112,6 +112,37 @@ import Testing
         }
     }
 
+    /// A re-check that finds a mention as it was, or that meets a timeout that keeps it, is
+    /// nothing to announce; new content is an update.
+    @Test(arguments: StoreKind.allCases) func aVerificationThatChangesNothingIsNotAnnounced(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let sender = RecordingSender()
+            let webhooks = dispatcher(store, sender)
+            #expect(try await webhooks.feed() == 0)
+            let content = MentionContent(type: .reply, contentText: "Nice post")
+            let stored = try await store.storeVerified(incoming("https://a.example/1"), status: .approved, content: content,
+                actor: .server, received: nil)
+            #expect(try await webhooks.feed() == 1)  // approved
+            func verifyAgain(_ result: VerificationResult) async throws {
+                #expect(try await store.markForRecheck(verifiedBefore: Date().addingTimeInterval(60), limit: 1, at: Date())
+                    == [stored.id])
+                let claimed = try await store.claimQueued(limit: 5, now: Date())
+                #expect(claimed.map(\.id) == [stored.id])
+                _ = try await store.complete(claimed[0], with: result, actor: .server)
+            }
+            try await verifyAgain(.verified(status: .approved, content: content))
+            #expect(try await webhooks.feed() == 0)
+            try await verifyAgain(.failed(status: .approved, reason: "timed-out"))
+            #expect(try await webhooks.feed() == 0)
+            var edited = content
+            edited.contentText = "Nice post, edited"
+            try await verifyAgain(.verified(status: .approved, content: edited))
+            #expect(try await webhooks.feed() == 1)
+            let reasons = try await store.events(mentionID: stored.id).map(\.reason)
+            #expect(reasons.suffix(3) == [MentionEvent.unchangedReason, "timed-out", MentionEvent.verifiedReason])
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func onlyTheEventsAWebhookAsksFor(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let sender = RecordingSender()

@@ -232,6 +232,17 @@ public struct MentionEvent: Sendable, Equatable {
     /// A re-send: it asks for verification and is nothing a webhook reports by itself.
     public var isResend: Bool { reason == Self.resendReason }
 
+    /// The reason recorded when a verification finds a mention as it was (same status, same
+    /// content): a periodic re-check, or a re-send of an unchanged page.
+    public static let unchangedReason = "verified, unchanged"
+
+    /// The reason of a verification that found the link (with new content, or a new status).
+    public static let verifiedReason = "verified"
+
+    /// Whether webhooks report it: not a re-send, and not a verification that left the mention
+    /// as it was (unchanged content, or trouble such as a timeout that keeps its status).
+    public var isAnnounced: Bool { !isResend && !(from == to && reason != Self.verifiedReason) }
+
     public init(
         id: Int64, mentionID: Int64, at: Date, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String? = nil
     ) {

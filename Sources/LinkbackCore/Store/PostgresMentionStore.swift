@@ -297,7 +297,7 @@ public final class PostgresMentionStore: MentionStore {
             } else {
                 try await self.saveVerified(connection, id: id, status: status, content: content, at: now)
                 try await self.recordEvent(
-                    connection, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
+                    connection, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: MentionEvent.verifiedReason, at: now)
             }
             guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
                 throw StoreError.notFound(id: id)
@@ -614,8 +614,10 @@ public final class PostgresMentionStore: MentionStore {
         switch result {
         case .verified(let status, let content):
             try await saveVerified(connection, id: claimed.id, status: status, content: content, at: now)
+            let unchanged = current.status == status && current.content == content
             try await recordEvent(
-                connection, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
+                connection, claimed.id, actor: actor, from: current.status, to: status,
+                reason: unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason, at: now)
         case .failed(let status, let reason):
             try await connection.query(
                 """

@@ -164,7 +164,7 @@ public final class SQLiteMentionStore: MentionStore {
                 }
             } else {
                 try Self.saveVerified(db, id: id, status: status, content: content, at: now)
-                try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: "verified", at: now)
+                try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: MentionEvent.verifiedReason, at: now)
             }
             guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             return stored
@@ -238,7 +238,10 @@ public final class SQLiteMentionStore: MentionStore {
         switch result {
         case .verified(let status, let content):
             try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
-            try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: "verified", at: now)
+            let unchanged = current.status == status && current.content == content
+            try Self.recordEvent(
+                db, claimed.id, actor: actor, from: current.status, to: status,
+                reason: unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason, at: now)
         case .failed(let status, let reason):
             try db.cachedExecute(
                 sql: """

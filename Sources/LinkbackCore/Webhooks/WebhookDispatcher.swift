@@ -93,7 +93,7 @@ public final class WebhookDispatcher: Sendable {
             let (candidates, cursor) = try await store.webhookBacklog(limit: 500)
             var deliveries: [NewWebhookDelivery] = []
             for candidate in candidates {
-                guard !candidate.event.isResend,
+                guard candidate.event.isAnnounced,
                     let event = WebhookEvent.of(change: candidate.event.to, previousSettled: candidate.previousSettled)
                 else { continue }
                 let payload = WebhookPayload(event: event, eventID: candidate.event.id, mention: candidate.mention).encoded()
