@@ -63,10 +63,14 @@ import Testing
         let db = directory.file("linkback.sqlite")
         let store = try SQLiteMentionStore(path: db)
         let received = Date(timeIntervalSince1970: 1_760_000_000)
+        let comment = MentionChild(
+            url: "https://c.example/1", name: nil, contentHTML: "Agreed <i>entirely</i>", contentText: "Agreed entirely",
+            authorName: "Carol", authorURL: "https://c.example/", authorPhoto: "https://c.example/c.png",
+            published: "2025-10-02T10:00:00Z")
         let cases: [(String, String, MentionProtocol, MentionStatus, MentionContent)] = [
             ("https://a.example/reply", "https://blog.example/posts/1", .webmention, .approved,
              MentionContent(type: .reply, title: "Re", contentHTML: "<p>Nice <b>post</b></p>", contentText: "Nice post",
-                authorName: "Alice", authorURL: "https://a.example/", published: "2025-10-01T10:00:00Z")),
+                authorName: "Alice", authorURL: "https://a.example/", published: "2025-10-01T10:00:00Z", children: [comment])),
             ("https://b.example/ping", "https://blog.example/posts/1", .pingback, .approved, MentionContent(title: "Ping")),
             ("https://c.example/spam", "https://blog.example/posts/1", .pingback, .spam, MentionContent()),
             ("https://d.example/gone", "https://blog.example/posts/2", .webmention, .deleted, MentionContent(type: .like)),
@@ -77,7 +81,10 @@ import Testing
             ("https://g.example/wait", "https://blog.example/posts/3", .webmention, .queued, MentionContent()),
         ]
         for (index, (source, target, proto, status, content)) in cases.enumerated() {
-            let incoming = IncomingMention(source: source, target: target, site: "blog.example", protocol: proto)
+            // The first is vouched for, the second private: both must survive the move.
+            let incoming = IncomingMention(
+                source: source, target: target, site: "blog.example", protocol: proto,
+                vouch: index == 0 ? "https://friend.example/blogroll" : nil, isPrivate: index == 1)
             _ = try await store.storeVerified(
                 incoming, status: status, content: content, actor: .cli, received: received.addingTimeInterval(Double(index)))
         }
@@ -92,7 +99,13 @@ import Testing
         #expect(imported.stdout == "7 imported, 0 already present, 0 skipped\n", "\(imported.stderr)")
         let again = try await cli(["export", "--format", "jf2", "--database", copy])
         #expect(JSON.same(again.stdout, export.stdout), "\(again.stdout)\n---\n\(export.stdout)")
-        let statuses = (JSON.object(again.stdout)?["children"] as? [[String: Any]] ?? []).compactMap { $0["wm-status"] as? String }
+        let entries = JSON.object(again.stdout)?["children"] as? [[String: Any]] ?? []
+        let reply = entries.first { $0["wm-source"] as? String == "https://a.example/reply" }
+        #expect((reply?["children"] as? [[String: Any]])?.first?["url"] as? String == "https://c.example/1")
+        #expect(reply?["wm-vouch"] as? String == "https://friend.example/blogroll")
+        #expect(entries.first { $0["wm-source"] as? String == "https://b.example/ping" }?["wm-private"] as? Bool == true)
+        #expect(entries.filter { $0["wm-private"] as? Bool == true }.count == 1)
+        let statuses = entries.compactMap { $0["wm-status"] as? String }
         #expect(Set(statuses) == Set(MentionStatus.allCases.map(\.rawValue)))
 
         // A status or protocol Linkback does not know is skipped, not guessed.

@@ -16,6 +16,8 @@ public enum JF2 {
         public var id: Int64?
         /// `wm-vouch`, in Linkback's own exports.
         public var vouch: String? = nil
+        /// `wm-private`: a Private Webmention stays private when it moves.
+        public var isPrivate = false
     }
 
     /// Parses a JF2 feed (`{"type": "feed", "children": [...]}`); entries without `wm-source` and
@@ -54,15 +56,34 @@ public enum JF2 {
             }
             content.title = child["name"] as? String
             content.published = child["published"] as? String
+            if let nested = child["children"] as? [[String: Any]], !nested.isEmpty {
+                content.children = nested.map { Self.child($0, source: source) }
+            }
             let received = (child["wm-received"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
             // Imported data is as untrusted as fetched data: the same sanitising.
             entries.append(
                 Entry(
                     source: source, target: target, received: received, content: content.safe(baseURL: URL(string: source)),
                     status: status ?? nil, protocol: proto ?? nil, id: (child["wm-id"] as? NSNumber)?.int64Value,
-                    vouch: (child["wm-vouch"] as? String).flatMap { try? MentionCheck.parse($0).get().absoluteString }))
+                    vouch: (child["wm-vouch"] as? String).flatMap { try? MentionCheck.parse($0).get().absoluteString },
+                    isPrivate: child["wm-private"] as? Bool ?? false))
         }
         return (entries, skipped)
+    }
+
+    /// A comment nested in an entry (`children`), its HTML sanitised as fetched HTML is.
+    private static func child(_ entry: [String: Any], source: String) -> MentionChild {
+        var child = MentionChild(url: entry["url"] as? String, name: entry["name"] as? String, published: entry["published"] as? String)
+        if let author = entry["author"] as? [String: Any] {
+            child.authorName = (author["name"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            child.authorURL = (author["url"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            child.authorPhoto = (author["photo"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        if let body = entry["content"] as? [String: Any] {
+            child.contentHTML = (body["html"] as? String).map { HTMLSanitizer(baseURL: URL(string: source)).sanitize(html: $0) }
+            child.contentText = body["text"] as? String
+        }
+        return child
     }
 
     /// A JF2 feed of `mentions`, shaped like webmention.io's (`wm-*` fields included, and

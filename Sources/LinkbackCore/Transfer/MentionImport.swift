@@ -49,7 +49,7 @@ public struct MentionImport: Sendable {
             let site = check.site(of: target)?.description ?? target.host ?? ""
             let incoming = IncomingMention(
                 source: source.absoluteString, target: target.absoluteString, site: site,
-                protocol: entry.protocol ?? .webmention, vouch: entry.vouch)
+                protocol: entry.protocol ?? .webmention, vouch: entry.vouch, isPrivate: entry.isPrivate)
             _ = try await store.storeVerified(
                 incoming, status: entry.status ?? .approved, content: entry.content, actor: actor, received: entry.received)
             summary.imported += 1
