@@ -43,6 +43,20 @@ import Testing
         try await store.addBlock(kind: .ip, value: "198.51.100.0/24", reason: nil)
         try await store.allowDomain("friend.example")
         try await store.setSetting(.rejectionLog, to: "/var/log/linkback/rejections.log")
+        // A vouched and private mention, with comments; a post's sends, one with a result.
+        var special = IncomingMention(
+            source: "https://v.example/reply", target: "https://blog.example/p0", site: "blog.example", protocol: .webmention)
+        special.vouch = "https://friend.example/blogroll"
+        special.isPrivate = true
+        _ = try await store.storeVerified(
+            special, status: .approved,
+            content: MentionContent(type: .reply, children: [MentionChild(url: "https://c.example/1", contentText: "me too")]),
+            actor: .server, received: nil)
+        let planned = try await store.planSends(
+            source: "https://blog.example/p1", targets: ["https://a.example/", "https://b.example/"], at: Date())
+        try await store.recordSend(
+            id: planned[0].id, state: .sent, result: "webmention: 202", endpoint: "https://a.example/wm", nextAttemptAt: nil,
+            attempted: true, at: Date())
     }
 
     /// Everything a store holds, dates to the millisecond (SQLite keeps milliseconds).
@@ -55,7 +69,7 @@ import Testing
                 mention.status.rawValue, mention.reason ?? "-", mention.clientIP ?? "-", mention.userAgent ?? "-",
                 ms(mention.received), ms(mention.updated), ms(mention.verified), "\(mention.attempts)",
                 "\(String(describing: mention.content))", mention.previousStatus?.rawValue ?? "-", "\(mention.revision)",
-                ms(mention.nextAttemptAt), "\(mention.reverifying)",
+                ms(mention.nextAttemptAt), "\(mention.reverifying)", mention.vouch ?? "-", "\(mention.isPrivate)",
             ].joined(separator: "|"))
         }
         for event in try await store.exportEvents(afterID: 0, limit: 100_000) {
@@ -74,6 +88,10 @@ import Testing
         lines += state.blocks.map { "\($0.id)|\($0.kind.rawValue)|\($0.value)|\($0.reason ?? "-")|\(ms($0.created))" }
         lines += state.allowedDomains
         lines.append("cursor \(state.webhookCursor ?? -1) \(state.settings.sorted { $0.key.rawValue < $1.key.rawValue })")
+        lines += state.sends.map {
+            "\($0.source)|\($0.target)|\($0.linked)|\($0.state.rawValue)|\($0.result ?? "-")|\($0.endpoint ?? "-")|\($0.attempts)|"
+                + "\(ms($0.nextAttemptAt))|\(ms($0.updated))"
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -89,8 +107,8 @@ import Testing
 
         let first = try await LinkbackProcess.run(["migrate-store", "--from", "sqlite:\(sqlite)", "--to", postgres], timeout: 120)
         #expect(first.status == 0, "\(first.stderr)")
-        // 120 received + 90 verified + 30 approved + 1 re-send.
-        #expect(first.stdout.contains("counts match: 120 mentions, 241 events,"), "\(first.stdout)")
+        // 120 received + 90 verified + 30 approved + 1 re-send; the private one received and verified.
+        #expect(first.stdout.contains("counts match: 121 mentions, 243 events,"), "\(first.stdout)")
         #expect(first.stdout.contains("2 webhook deliveries, 2 blocks, 1 allowed domains"), "\(first.stdout)")
         let copy = try await MentionStores.open(try MigrateStoreTests.location(postgres))
         #expect(try await Self.contents(copy) == expected)

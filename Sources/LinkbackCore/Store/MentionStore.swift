@@ -301,10 +301,13 @@ public struct StoreRows: Sendable, Equatable {
     /// The webhook outbox's position in the event history.
     public var webhookCursor: Int64?
     public var settings: [StoreSetting: String] = [:]
+    /// The send outbox (copied by (source, target); claims do not carry over).
+    public var sends: [OutgoingSend] = []
 
     public init(
         mentions: [Mention] = [], events: [MentionEvent] = [], deliveries: [WebhookDelivery] = [], blocks: [Block] = [],
-        allowedDomains: [String] = [], webhookCursor: Int64? = nil, settings: [StoreSetting: String] = [:]
+        allowedDomains: [String] = [], webhookCursor: Int64? = nil, settings: [StoreSetting: String] = [:],
+        sends: [OutgoingSend] = []
     ) {
         self.mentions = mentions
         self.events = events
@@ -313,6 +316,7 @@ public struct StoreRows: Sendable, Equatable {
         self.allowedDomains = allowedDomains
         self.webhookCursor = webhookCursor
         self.settings = settings
+        self.sends = sends
     }
 }
 

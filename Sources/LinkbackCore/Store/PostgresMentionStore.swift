@@ -855,7 +855,7 @@ public final class PostgresMentionStore: MentionStore {
         }
         return StoreRows(
             blocks: try await blocks(), allowedDomains: try await allowedDomains(), webhookCursor: try await webhookCursor(),
-            settings: settings)
+            settings: settings, sends: try await rows("SELECT * FROM sends ORDER BY id", Self.send(from:)))
     }
 
     public func importRows(_ rows: StoreRows) async throws {
@@ -896,6 +896,15 @@ public final class PostgresMentionStore: MentionStore {
                     VALUES (\(delivery.id), \(delivery.url), \(delivery.event.rawValue), \(delivery.mentionID), \(delivery.eventID),
                         \(delivery.payload), \(delivery.created), \(delivery.attempts), \(delivery.nextAttemptAt),
                         \(delivery.deliveredAt), \(delivery.givenUpAt), \(delivery.lastError))
+                    ON CONFLICT DO NOTHING
+                    """, logger: self.logger)
+            }
+            for send in rows.sends {
+                try await connection.query(
+                    """
+                    INSERT INTO sends (source, target, linked, state, result, endpoint, attempts, next_attempt_at, updated_at)
+                    VALUES (\(send.source), \(send.target), \(send.linked), \(send.state.rawValue), \(send.result),
+                        \(send.endpoint), \(send.attempts), \(send.nextAttemptAt), \(send.updated))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }

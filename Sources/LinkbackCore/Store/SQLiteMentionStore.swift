@@ -743,7 +743,7 @@ public final class SQLiteMentionStore: MentionStore {
                 blocks: try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:)),
                 allowedDomains: try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain"),
                 webhookCursor: try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1"),
-                settings: settings)
+                settings: settings, sends: try Row.fetchAll(db, sql: "SELECT * FROM sends ORDER BY id").map(Self.send(from:)))
         }
     }
 
@@ -801,6 +801,18 @@ public final class SQLiteMentionStore: MentionStore {
             for domain in rows.allowedDomains {
                 try db.cachedExecute(
                     sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
+            }
+            for send in rows.sends {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT OR IGNORE INTO sends (source, target, linked, state, result, endpoint, attempts, next_attempt_at,
+                            updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        send.source, send.target, send.linked, send.state.rawValue, send.result, send.endpoint, send.attempts,
+                        send.nextAttemptAt, send.updated,
+                    ])
             }
             if let cursor = rows.webhookCursor {
                 try db.cachedExecute(
