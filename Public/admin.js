@@ -26,6 +26,15 @@ function cell(...children) {
   return td;
 }
 
+// A small label beside a mention's status, explained on hover.
+function tag(text, title) {
+  const span = document.createElement("span");
+  span.className = "tag";
+  span.textContent = text;
+  span.title = title;
+  return span;
+}
+
 function button(label, action) {
   const b = document.createElement("button");
   b.type = "button";
@@ -110,8 +119,13 @@ function render() {
     actions.append(button("history", () => history(mention.id, row)));
     const excerpt = cell(mention.content?.content_text || mention.content?.excerpt || mention.content?.title || "");
     excerpt.className = "excerpt";
+    const statusCell = cell(status);
+    if (mention.private) statusCell.append(tag("private", "A Private Webmention: never shown publicly"));
+    if (mention.vouch) statusCell.append(tag("vouched", `Vouched for by ${mention.vouch}`));
+    const comments = mention.content?.children?.length || 0;
+    if (comments) statusCell.append(tag(comments === 1 ? "1 comment" : `${comments} comments`, "Comments nested in the source"));
     row.append(cell(box), cell(link), cell(mention.content?.author_name || ""), cell(mention.content?.type || "-"), excerpt,
-      cell(new Date(mention.received).toLocaleString()), cell(status), cell(actions));
+      cell(new Date(mention.received).toLocaleString()), statusCell, cell(actions));
     body.append(row);
   }
   if (rows.length === 0) {

@@ -155,6 +155,10 @@ import Testing
         for name in ["Erin", "Frank", "Grace"] {
             pages.set("/\(name)", .html(Self.entry(name, "u-in-reply-to", content: "from \(name)")))
         }
+        // Grace's reply has a comment of its own: the dashboard says so beside its status.
+        pages.set("/Grace", .html(Self.entry("Grace", "u-in-reply-to", content: "from Grace").replacingOccurrences(
+            of: "</div></div>", with: "</div><div class=\"p-comment h-cite\"><span class=\"p-author\">Heidi</span> "
+                + "<span class=\"p-content\">Me too</span></div></div>")))
         let server = try await ServerHarness(
             yaml: "admin:\n  token: \(Self.token)", allowHosts: [pages.hostPort])
         defer { server.cleanUp() }
@@ -192,6 +196,8 @@ import Testing
         let result = try await Self.run(
             ["dashboard", url, Self.token, #"[["approve", 1], ["bulk", "spam", [2, 3]]]"#], screenshot: "dashboard.png")
         #expect(result["messages"] as? [String] == ["1: now approved", "2 changed"])
+        let rows = result["rows_before"] as? [[String: Any]] ?? []
+        #expect(rows.filter { ($0["text"] as? String)?.contains("1 comment") == true }.map { $0["id"] as? Int } == [3], "\(rows)")
         // The graph: 24 hours, every hour's counts in its title, stacked bars where there were any.
         let chart = try #require(result["chart"] as? [String: Any])
         let hours = chart["hours"] as? [String] ?? []

@@ -53,6 +53,8 @@ import Testing
         #expect(JSON.object(none.body)?["error"] as? String == "vouch_required")
         #expect(server.rejectionLines.last?.contains("reason=vouch-required") == true)
         #expect(pages.hits("/post") == 0)
+        // The form page's empty vouch field is no vouch.
+        #expect(try await send(server, post, vouch: "").status == 449)
 
         // Vouches that fail: 400 invalid_vouch, nothing stored.
         let failing: [(String, String)] = [

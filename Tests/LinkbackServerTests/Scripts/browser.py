@@ -100,6 +100,10 @@ def dashboard(driver, url, token, steps):
     screenshot = option("--screenshot")
     if screenshot:
         driver.save_screenshot(screenshot)
+    rows_script = """
+        return [...document.querySelectorAll('#rows tr')].map(r => ({
+          id: Number(r.dataset.id), text: r.innerText }));"""
+    rows_before = driver.execute_script(rows_script)
     messages = []
     for step in steps:
         if step[0] == "approve":
@@ -112,10 +116,8 @@ def dashboard(driver, url, token, steps):
         wait.until(lambda d: d.find_element(By.ID, "message").text != "")
         messages.append(driver.find_element(By.ID, "message").text)
         driver.execute_script("document.getElementById('message').textContent = ''")
-    rows = driver.execute_script("""
-        return [...document.querySelectorAll('#rows tr')].map(r => ({
-          id: Number(r.dataset.id), text: r.innerText }));""")
-    return {"rows": rows, "messages": messages, "stats": driver.find_element(By.ID, "stats").text,
+    rows = driver.execute_script(rows_script)
+    return {"rows_before": rows_before, "rows": rows, "messages": messages, "stats": driver.find_element(By.ID, "stats").text,
             "chart": chart, "errors": console_errors(driver)}
 
 
