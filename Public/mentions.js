@@ -115,7 +115,21 @@ function comment(entry) {
   const body = entry.content?.html ? content(entry.content.html)
     : entry.content?.text ? element("p", { class: "linkback-content" }, entry.content.text)
     : entry.name ? element("p", { class: "linkback-content" }, entry.name) : null;
-  return element("li", {}, element("article", { class: "linkback-comment" }, header, body));
+  // Comments on the reply itself (Salmention), one level, as text like everything remote.
+  const children = (entry.children || []).map(reply);
+  const nested = children.length ? element("ul", { class: "linkback-children" }, ...children) : null;
+  return element("li", {}, element("article", { class: "linkback-comment" }, header, body, nested));
+}
+
+/** A comment nested in a reply's source: its author and its text. */
+function reply(child) {
+  const author = child.author || {};
+  let host = "";
+  try { host = new URL(child.url).host; } catch {}
+  const name = author.name || host || "someone";
+  const text = child.content?.text || child.name || "";
+  return element("li", { class: "linkback-child" },
+    authorLink(child, element("span", { class: "linkback-name" }, name)), text ? ": " : "", text);
 }
 
 async function get(path, query) {

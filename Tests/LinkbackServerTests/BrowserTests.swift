@@ -49,7 +49,11 @@ import Testing
         let payload = #"<img src=x onerror="window.__pwned='name'">"#
         pages.set("/like-a", .html(Self.entry("Alice", "u-like-of", photo: pages.url("/missing.png").absoluteString)))
         pages.set("/like-b", .html(Self.entry("Bob", "u-like-of")))
-        pages.set("/reply", .html(Self.entry("Carol", "u-in-reply-to", content: "Great <em>post</em>, thanks")))
+        // Carol's reply has a comment of its own, shown beneath it as text (its script never runs).
+        pages.set("/reply", .html(Self.entry("Carol", "u-in-reply-to", content: "Great <em>post</em>, thanks")
+            .replacingOccurrences(of: "</div></div>", with: "</div><div class=\"p-comment h-cite\"><span class=\"p-author\">"
+                + "Heidi</span> <span class=\"p-content\">Me too &lt;img src=x onerror=\"window.__pwned='child'\"&gt;</span>"
+                + "</div></div>")))
         pages.set("/xss", .html(Self.entry(payload.replacingOccurrences(of: "<", with: "&lt;"), "u-in-reply-to",
             content: #"<img src=x onerror="window.__pwned='content'"><script>window.__pwned='script'</script>hi"#)))
         pages.set("/pending", .html(Self.entry("Dave", "u-in-reply-to", content: "not yet")))
@@ -87,6 +91,8 @@ import Testing
         #expect((widget["names"] as? [String])?.contains(payload) == true)
         #expect(result["pwned"] is NSNull)
         #expect((widget["text"] as? String)?.contains("Great post, thanks") == true)
+        #expect((widget["text"] as? String)?.contains("Heidi: Me too <img src=x onerror=\"window.__pwned='child'\">") == true,
+            "\(widget["text"] ?? "")")
         #expect((widget["text"] as? String)?.contains("not yet") == false)
         #expect((widget["text"] as? String)?.contains("Eve") == false)
         #expect(widget["handlers"] as? Int == 0)
