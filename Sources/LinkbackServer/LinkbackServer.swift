@@ -62,13 +62,10 @@ public struct LinkbackServer: Sendable {
                 ? nil
                 : VouchCheck(
                     config: config, storedAllowDomains: allowed, store: store,
-                    fetcher: Verifier(config: config, spam: spam).fetcher, pool: parsePool),
+                    fetcher: GuardedFetcher(config: config, spam: spam), pool: parsePool),
             logger: logger)
-        var privateFetcher = GuardedFetcher(
-            limits: FetchLimits(config.fetch), userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
-        privateFetcher.beforeEachHop = spam.fetchAllowance
         privateMentions = PrivateWebmention(
-            receiver: receiver, fetcher: privateFetcher,
+            receiver: receiver, fetcher: GuardedFetcher(config: config, spam: spam),
             verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
             clientID: config.server.baseURL)
         let pingbackVerifier = Verifier(

@@ -49,6 +49,9 @@ public struct FetchedResource: Sendable {
         self.headers = headers
     }
 
+    /// Whether it is read as HTML: `text/html`, `application/xhtml+xml`, or no Content-Type.
+    public var isHTML: Bool { ["text/html", "application/xhtml+xml"].contains(mediaType ?? "text/html") }
+
     /// The header names kept in ``headers``.
     static let keptHeaders = ["link", "x-pingback", "location"]
 }

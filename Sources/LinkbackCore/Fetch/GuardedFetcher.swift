@@ -25,6 +25,16 @@ public struct GuardedFetcher: SourceFetching {
     }
 
     /// `Linkback/VERSION (+BASE_URL)`.
+    /// A fetcher with the `fetch.*` limits (`timeoutSeconds` in place of `fetch.timeout_seconds`
+    /// when given) and this server's user agent; with `spam`, every hop counts against its
+    /// per-source-host cap.
+    public init(config: Config, spam: SpamGuard? = nil, timeoutSeconds: Double? = nil) {
+        var limits = FetchLimits(config.fetch)
+        if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
+        self.init(limits: limits, userAgent: Self.userAgent(baseURL: config.server.baseURL))
+        if let spam { beforeEachHop = spam.fetchAllowance }
+    }
+
     public static func userAgent(baseURL: String) -> String {
         "Linkback/\(LinkbackVersion.string) (+\(baseURL))"
     }

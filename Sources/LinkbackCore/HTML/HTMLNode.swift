@@ -38,6 +38,13 @@ public final class HTMLElement: Sendable {
         return value.split(whereSeparator: \.isHTMLWhitespace).map(String.init)
     }
 
+    /// The whitespace-separated tokens of the `rel` attribute, in lower case (link relations
+    /// are case-insensitive).
+    public var rels: [String] {
+        guard let value = self[attribute: "rel"] else { return [] }
+        return value.lowercased().split(whereSeparator: \.isHTMLWhitespace).map(String.init)
+    }
+
     /// The child elements, in order.
     public var childElements: [HTMLElement] {
         children.compactMap { if case .element(let element) = $0 { return element } else { return nil } }

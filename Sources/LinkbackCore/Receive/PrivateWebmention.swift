@@ -71,7 +71,7 @@ public struct PrivateWebmention: Sendable {
         }
         let verifier = verifier
         let check: @Sendable () -> VerificationOutcome = { verifier.check(page, target: target) }
-        let outcome = if let pool = verifier.pool { await pool.run(check) } else { check() }
+        let outcome = await WorkPool.run(on: verifier.pool, check)
         switch outcome {
         case .linkFound(let content): return .success(content)
         case .noLink, .unsupportedContentType: return .failure(.noLink)
@@ -83,22 +83,12 @@ public struct PrivateWebmention: Sendable {
     /// 401 without credentials), else in a `<link>` of its HTML. Only http(s) URLs count.
     func tokenEndpoint(of source: URL) async -> URL? {
         guard let page = try? await fetcher.fetch(source, headers: [], acceptingClientErrors: true) else { return nil }
-        func usable(_ url: URL?) -> URL? {
-            guard let url, ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }
-            return url
+        if let declared = DeclaredLink.inHeaders("token_endpoint", of: page) { return declared }
+        guard page.isHTML else { return nil }
+        let find: @Sendable () -> URL? = {
+            DeclaredLink.inDocument("token_endpoint", elements: ["link"], of: HTMLDocument(page), page)
         }
-        for value in page.headers["link"] ?? [] {
-            if let link = LinkHeader.parse(value).first(where: { $0.rels.contains("token_endpoint") }) {
-                return usable(URLResolver.resolve(link.reference, against: page.url))
-            }
-        }
-        guard ["text/html", "application/xhtml+xml"].contains(page.mediaType ?? "text/html") else { return nil }
-        let document = HTMLDocument(bytes: page.body, url: page.url, charset: page.charset)
-        let link = document.root.descendants {
-            $0.name == "link" && $0.has("href")
-                && ($0[attribute: "rel"] ?? "").lowercased().split(whereSeparator: \.isHTMLWhitespace).contains("token_endpoint")
-        }.first
-        return link.flatMap { usable(URLResolver.resolve($0[attribute: "href"] ?? "", against: page.url)) }
+        return await WorkPool.run(on: verifier.pool, find)
     }
 
     /// The access token the endpoint grants for `code`.

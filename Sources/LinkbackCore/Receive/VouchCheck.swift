@@ -100,11 +100,9 @@ public struct VouchCheck: Sendable {
             return .failure(.invalidVouch("the vouch page could not be fetched: \(error.description)"))
         }
         let linked: @Sendable () -> Bool = {
-            guard ["text/html", "application/xhtml+xml"].contains(page.mediaType ?? "text/html") else { return false }
-            let document = HTMLDocument(bytes: page.body, url: page.url, charset: page.charset)
-            return LinkFinder.linksToHost(in: document, host: sourceHost)
+            page.isHTML && LinkFinder.linksToHost(in: HTMLDocument(page), host: sourceHost)
         }
-        let found = if let pool { await pool.run(linked) } else { linked() }
+        let found = await WorkPool.run(on: pool, linked)
         guard found else { return .failure(.invalidVouch("the vouch page does not link to \(sourceHost)")) }
         return .success(url.absoluteString)
     }

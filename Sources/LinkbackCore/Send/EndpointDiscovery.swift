@@ -18,33 +18,41 @@ public struct Endpoints: Equatable, Sendable {
 
     /// The endpoints a fetched target page declares. Only http(s) endpoints count.
     public init(discoveredIn page: FetchedResource) {
-        func usable(_ url: URL?) -> URL? {
-            guard let url, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
-            else { return nil }
-            return url
-        }
+        webmention = DeclaredLink.inHeaders("webmention", of: page)
+        pingback = (page.headers["x-pingback"]?.first).flatMap { DeclaredLink.usable(URLResolver.resolve($0, against: page.url)) }
+        guard page.isHTML, webmention == nil || pingback == nil else { return }
+        let document = HTMLDocument(page)
+        if webmention == nil { webmention = DeclaredLink.inDocument("webmention", elements: ["link", "a"], of: document, page) }
+        if pingback == nil { pingback = DeclaredLink.inDocument("pingback", elements: ["link"], of: document, page) }
+    }
+}
+
+/// A URL a page declares for a link relation (`webmention`, `pingback`, `token_endpoint`), in
+/// an HTTP `Link` header or in its HTML, resolved against the page's URL after redirects (as the
+/// Recommendation says; not its `<base>`). Only http(s) URLs with a host count.
+enum DeclaredLink {
+    /// The first `Link` header value with `rel` including `relation`.
+    static func inHeaders(_ relation: String, of page: FetchedResource) -> URL? {
         for value in page.headers["link"] ?? [] {
-            if let link = LinkHeader.parse(value).first(where: { $0.rels.contains("webmention") }),
-                let url = usable(URLResolver.resolve(link.reference, against: page.url))
-            {
-                webmention = url
-                break
+            for link in LinkHeader.parse(value) where link.rels.contains(relation) {
+                if let url = usable(URLResolver.resolve(link.reference, against: page.url)) { return url }
             }
         }
-        pingback = (page.headers["x-pingback"]?.first).flatMap { usable(URLResolver.resolve($0, against: page.url)) }
-        let type = page.mediaType ?? "text/html"
-        guard type == "text/html" || type == "application/xhtml+xml", webmention == nil || pingback == nil else { return }
-        let document = HTMLDocument(bytes: page.body, url: page.url, charset: page.charset)
-        func rels(_ element: HTMLElement) -> [String] {
-            (element[attribute: "rel"] ?? "").lowercased().split(whereSeparator: \.isHTMLWhitespace).map(String.init)
+        return nil
+    }
+
+    /// The first of `elements` in document order with an `href` and `rel` including `relation`
+    /// (an empty `href` is the page itself).
+    static func inDocument(_ relation: String, elements: Set<String>, of document: HTMLDocument, _ page: FetchedResource) -> URL? {
+        for element in document.root.descendants(where: { elements.contains($0.name) && $0.has("href") })
+        where element.rels.contains(relation) {
+            if let url = usable(URLResolver.resolve(element[attribute: "href"] ?? "", against: page.url)) { return url }
         }
-        for element in document.root.descendants(where: { ($0.name == "link" || $0.name == "a") && $0.has("href") }) {
-            let relations = rels(element)
-            // Resolved against the page itself, as the Recommendation says (not its `<base>`).
-            let resolve = { usable(URLResolver.resolve(element[attribute: "href"] ?? "", against: page.url)) }
-            if webmention == nil, relations.contains("webmention") { webmention = resolve() }
-            if pingback == nil, element.name == "link", relations.contains("pingback") { pingback = resolve() }
-            if webmention != nil, pingback != nil { break }
-        }
+        return nil
+    }
+
+    static func usable(_ url: URL?) -> URL? {
+        guard let url, ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }
+        return url
     }
 }

@@ -45,8 +45,7 @@ public struct MentionSender: Sendable {
             return .failure(Self.outcome(of: error, what: "the target"))
         }
         let discover: @Sendable () -> Endpoints = { Endpoints(discoveredIn: page) }
-        let endpoints = if let pool { await pool.run(discover) } else { discover() }
-        return .success(endpoints)
+        return .success(await WorkPool.run(on: pool, discover))
     }
 
     /// Sends to `endpoints` (found by ``discover(_:)``): a webmention when there is a Webmention

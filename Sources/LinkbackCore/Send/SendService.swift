@@ -42,7 +42,7 @@ public struct SendService: Sendable {
     public init(config: Config, store: any MentionStore, pool: WorkPool? = nil, logger: Logger = Logger(label: "linkback.send")) {
         self.init(
             store: store,
-            fetcher: GuardedFetcher(limits: FetchLimits(config.fetch), userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL)),
+            fetcher: GuardedFetcher(config: config),
             pool: pool, maxAttempts: config.send.maxAttempts, retryBaseSeconds: config.send.retryBaseSeconds,
             perHostPerMinute: config.send.perHostPerMinute, logger: logger)
     }
@@ -61,7 +61,7 @@ public struct SendService: Sendable {
             throw SendError(description: "cannot fetch \(source.absoluteString): \(error.description)")
         }
         let collect: @Sendable () -> [URL] = { SourceLinks.targets(of: page) }
-        return if let pool { await pool.run(collect) } else { collect() }
+        return await WorkPool.run(on: pool, collect)
     }
 
     /// What a send would do, with nothing sent or stored: each link's endpoints, or why none.

@@ -7,9 +7,8 @@ public enum SourceLinks {
     /// fragments; links to the page itself and links inside scripts, templates and other inert
     /// elements are left out.
     public static func targets(of page: FetchedResource) -> [URL] {
-        let type = page.mediaType ?? "text/html"
-        guard type == "text/html" || type == "application/xhtml+xml" else { return [] }
-        let document = HTMLDocument(bytes: page.body, url: page.url, charset: page.charset)
+        guard page.isHTML else { return [] }
+        let document = HTMLDocument(page)
         let entry = document.root.descendants { $0.classNames.contains("h-entry") }.first ?? document.root
         let own = CanonicalURL.string(page.url)
         var seen: Set<String> = []

@@ -46,6 +46,12 @@ public final class WorkPool: Sendable {
         }
     }
 
+    /// Runs `job` on `pool` when there is one, else on the calling task (the CLI parses there).
+    public static func run<T: Sendable>(on pool: WorkPool?, _ job: @escaping @Sendable () -> T) async -> T {
+        guard let pool else { return job() }
+        return await pool.run(job)
+    }
+
     /// Jobs in line, not yet running.
     public var waiting: Int { state.waiting }
 

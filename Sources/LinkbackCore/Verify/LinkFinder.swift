@@ -40,7 +40,7 @@ public enum LinkFinder {
             if element.name == "a" || element.name == "area", let href = element[attribute: "href"],
                 let url = document.resolve(href), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                 url.host.flatMap(HostName.normalized) == host,
-                !(element[attribute: "rel"] ?? "").lowercased().split(whereSeparator: \.isHTMLWhitespace).contains("nofollow")
+                !element.rels.contains("nofollow")
             {
                 return true
             }

@@ -40,10 +40,8 @@ public struct Verifier: Sendable {
         config: Config, spam: SpamGuard? = nil, timeoutSeconds: Double? = nil, pool: WorkPool? = nil,
         memory: ByteBudget? = nil, logger: Logger = Logger(label: "linkback.verify")
     ) {
-        var limits = FetchLimits(config.fetch)
-        if let timeoutSeconds { limits.timeoutSeconds = min(limits.timeoutSeconds, timeoutSeconds) }
-        var fetcher = GuardedFetcher(limits: limits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
-        if let spam { fetcher.beforeEachHop = spam.fetchAllowance }
+        let fetcher = GuardedFetcher(
+            config: config, spam: spam, timeoutSeconds: timeoutSeconds.map { min(config.fetch.timeoutSeconds, $0) })
         self.init(
             fetcher: fetcher, lenientMatch: config.verification.lenientMatch,
             maxContentLength: config.verification.maxContentLength,
@@ -78,8 +76,7 @@ public struct Verifier: Sendable {
         let needed = min(held, resource.body.capacity)
         memory?.release(held - needed)
         held = needed
-        guard let pool else { return check(resource, target: target) }
-        return await pool.run { check(resource, target: target) }
+        return await WorkPool.run(on: pool) { check(resource, target: target) }
     }
 
     /// The link check on an already fetched resource. Found content comes back safe to store
@@ -95,7 +92,7 @@ public struct Verifier: Sendable {
         let type = resource.mediaType ?? "text/html"
         switch type {
         case "text/html", "application/xhtml+xml":
-            let document = HTMLDocument(bytes: resource.body, url: resource.url, charset: resource.charset)
+            let document = HTMLDocument(resource)
             if Self.saysGone(document) { return .gone }
             guard let link = LinkFinder.links(in: document, matching: matcher).first else { return .noLink }
             let extractor = MentionExtractor(

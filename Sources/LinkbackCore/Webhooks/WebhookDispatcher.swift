@@ -45,9 +45,7 @@ public final class WebhookDispatcher: Sendable {
     /// A dispatcher configured from `config`, sending through the SSRF guard (webhook URLs must be
     /// public unless their host:port is in `fetch.allow_hosts`).
     public convenience init(config: Config, store: any MentionStore, logger: Logger) {
-        var limits = FetchLimits(config.fetch)
-        limits.timeoutSeconds = config.webhookDelivery.timeoutSeconds
-        let sender = GuardedFetcher(limits: limits, userAgent: GuardedFetcher.userAgent(baseURL: config.server.baseURL))
+        let sender = GuardedFetcher(config: config, timeoutSeconds: config.webhookDelivery.timeoutSeconds)
         self.init(store: store, webhooks: config.webhooks, delivery: config.webhookDelivery, sender: sender, logger: logger)
     }
 
