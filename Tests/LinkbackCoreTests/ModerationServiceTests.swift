@@ -30,7 +30,7 @@ import Testing
                 IncomingMention(source: mention.source, target: mention.target, site: "blog.example", protocol: .webmention),
                 actor: .server)
             await #expect(throws: StoreError.conflict(id: mention.id, status: .queued)) {
-                try await store.transition(id: mention.id, to: .approved, allowedFrom: [.pending], actor: .cli, reason: nil)
+                try await store.decide(id: mention.id, to: .approved, allowedFrom: [.pending], actor: .cli, reason: nil)
             }
             let change = try await ModerationService(store: store, actor: .adminAPI).apply(.approve, to: mention.id, reason: nil)
             guard case .refused(_, let reason) = change else {

@@ -216,7 +216,7 @@ import Testing
             for index in 0..<20 {
                 let store = index.isMultiple(of: 2) ? first : second
                 group.addTask {
-                    (try? await store.transition(id: id, to: .approved, allowedFrom: [.pending], actor: .adminAPI, reason: nil))
+                    (try? await store.decide(id: id, to: .approved, allowedFrom: [.pending], actor: .adminAPI, reason: nil))
                         != nil
                 }
             }

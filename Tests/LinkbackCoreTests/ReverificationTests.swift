@@ -19,7 +19,9 @@ import Testing
             let received = try await store.receive(
                 IncomingMention(source: server.url(path).absoluteString, target: "https://blog.example/p", site: "blog.example",
                     protocol: .webmention), actor: .server)
-            return try await store.transition(id: received.mention.id, to: status, actor: actor, reason: nil)
+            return actor == .server
+                ? try await store.transition(id: received.mention.id, to: status, actor: actor, reason: "no-link")
+                : try await store.decide(id: received.mention.id, to: status, actor: actor, reason: nil)
         }
         let verifier = Verifier(fetcher: GuardedFetcher(
             limits: FetchLimits(timeoutSeconds: 5, allowHosts: [HostPort(host: "127.0.0.1", port: server.port)]), userAgent: "t"))
@@ -27,9 +29,20 @@ import Testing
 
         let moderated = try await stored("/links", status: .rejected, by: .adminAPI)
         #expect(try await reverification.reverify(moderated) == .valid(.rejected))
+        // A verification's rejection since does not lift the moderator's (review F3).
         try await store.transition(id: moderated.id, to: .rejected, actor: .server, reason: "no-link")
-        let failedBefore = try await store.mention(id: moderated.id)!
+        #expect(try await reverification.reverify(try await store.mention(id: moderated.id)!) == .valid(.rejected))
+        // A rejection by verification alone is no decision: found again, it is judged as new.
+        server.set("/failed-once", .html(#"<a href="https://blog.example/p">x</a>"#))
+        let failedBefore = try await stored("/failed-once", status: .rejected, by: .server)
         #expect(try await reverification.reverify(failedBefore) == .valid(.pending))
+        // A moderator's delete is final too: `reverify --all` does not bring it back (review item 2).
+        server.set("/deleted", .html(#"<a href="https://blog.example/p">x</a>"#))
+        let deleted = try await stored("/deleted", status: .deleted, by: .cli)
+        #expect(try await reverification.reverify(deleted) == .valid(.deleted))
+        #expect(try await store.mention(id: deleted.id)?.status == .deleted)
+        let approveDeleted = try await ModerationService(store: store, actor: .cli).apply(.approve, to: deleted.id, reason: nil)
+        #expect(approveDeleted == .refused(id: deleted.id, reason: "cannot approve: it was deleted by a moderator; restore it first"))
         let approved = try await stored("/nolink", status: .approved, by: .cli)
         #expect(try await reverification.reverify(approved) == .deleted)
         #expect(try await store.mention(id: approved.id)?.status == .deleted)

@@ -69,6 +69,53 @@ import Testing
         try await store.close()
     }
 
+    /// Migration 014 gives each mention its moderator's decision from its history: the last change
+    /// a moderator's door made, leaving out what `linkback reverify` recorded (review F3, item 2).
+    @Test func migrationReadsEachModeratorsDecisionFromTheHistory() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("old.sqlite")
+        let old = try DatabasePool(path: path)
+        try SQLiteMigrations.migrator.migrate(old, upTo: "013-private")
+        // (token, status, events as (actor, from, to, reason)), oldest first.
+        let histories: [(String, String, [(String, String?, String, String?)])] = [
+            ("rejected-then-verified", "rejected", [
+                ("server", nil, "queued", "received"), ("admin-api", "pending", "rejected", nil),
+                ("server", "queued", "rejected", "verified"),
+            ]),
+            ("deleted-by-moderator", "deleted", [("server", nil, "queued", "received"), ("cli", "approved", "deleted", "gone for good")]),
+            ("gone-by-reverify", "deleted", [("server", nil, "queued", "received"), ("cli", "approved", "deleted", "gone")]),
+            ("restored", "pending", [("cli", "pending", "spam", nil), ("cli", "spam", "pending", nil)]),
+            ("never-moderated", "rejected", [("server", nil, "queued", "received"), ("server", "queued", "rejected", "no-link")]),
+        ]
+        try await old.write { db in
+            for (index, (token, status, events)) in histories.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO mentions (id, token, source, target, site, protocol, status, received_at, updated_at)
+                        VALUES (?, ?, 'https://s.example/' || ?, 'https://t.example/', 't.example', 'webmention', ?,
+                            '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
+                        """,
+                    arguments: [index + 1, token, token, status])
+                for (actor, from, to, reason) in events {
+                    try db.execute(
+                        sql: "INSERT INTO events (mention_id, at, actor, from_status, to_status, reason) VALUES (?, '2026-01-01', ?, ?, ?, ?)",
+                        arguments: [index + 1, actor, from, to, reason])
+                }
+            }
+        }
+        try old.close()
+        let store = try SQLiteMentionStore(path: path)
+        let expected: [String: MentionStatus?] = [
+            "rejected-then-verified": .rejected, "deleted-by-moderator": .deleted, "gone-by-reverify": nil,
+            "restored": .pending, "never-moderated": nil,
+        ]
+        for (token, decision) in expected {
+            #expect(try await store.mention(token: token)?.decision == decision, "\(token)")
+        }
+        try await store.close()
+    }
+
     /// An approved mention re-sent under schema 004 waited in the queue, invisible; it comes back
     /// approved and still due for verification.
     @Test func migrationMakesQueuedResendsOfApprovedMentionsVisible() async throws {

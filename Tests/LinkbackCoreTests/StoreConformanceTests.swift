@@ -342,13 +342,20 @@ import Testing
 
         let moderated = try await store.receive(incoming("https://a.example/"), actor: .server).mention
         try await store.transition(id: moderated.id, to: .pending, actor: .server, reason: nil)
-        try await store.transition(id: moderated.id, to: .rejected, actor: .cli, reason: "off-topic")
+        try await store.decide(id: moderated.id, to: .rejected, actor: .cli, reason: "off-topic")
         let resent = try await store.receive(incoming("https://a.example/"), actor: .server).mention
-        #expect(resent.previousStatus == .rejected)
+        #expect(resent.previousStatus == .rejected && resent.decision == .rejected)
         #expect(policy.decide(resent, found) == .verified(status: .rejected, content: MentionContent()))
         // A re-send while still queued keeps it too.
         let again = try await store.receive(incoming("https://a.example/"), actor: .server).mention
         #expect(again.previousStatus == .rejected)
+        // Verified (by the server, which records the rejection as its own), then re-sent once more:
+        // the moderator's decision is still the mention's (review F3).
+        let claimed = try #require(try await store.claimQueued(limit: 10, now: Date()).first { $0.id == moderated.id })
+        try await store.complete(claimed, with: policy.decide(claimed, found), actor: .server)
+        let third = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+        #expect(third.previousStatus == .rejected && third.decision == .rejected)
+        #expect(policy.decide(third, found) == .verified(status: .rejected, content: MentionContent()))
 
         let failed = try await store.receive(incoming("https://b.example/"), actor: .server).mention
         try await store.transition(id: failed.id, to: .rejected, actor: .server, reason: "no-link")

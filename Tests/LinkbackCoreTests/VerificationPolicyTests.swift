@@ -14,29 +14,66 @@ import Testing
 
     let found = VerificationOutcome.linkFound(MentionContent())
 
+    /// The status a verification that found `content` gives `existing`.
+    private func verified(
+        _ policy: VerificationPolicy, _ existing: Mention, content: MentionContent = MentionContent(type: .reply)
+    ) -> MentionStatus {
+        policy.status(forVerifiedSource: existing.source, existing: existing, content: content)
+    }
+
     @Test func newMentionsGoToModerationUnlessApprovedByConfig() {
         #expect(VerificationPolicy().decide(mention(), found) == .verified(status: .pending, content: MentionContent()))
         #expect(VerificationPolicy(autoApprove: true).decide(mention(), found) == .verified(status: .approved, content: MentionContent()))
         let friends = VerificationPolicy(allowDomains: ["a.example"])
-        #expect(friends.status(forVerified: mention(source: "https://www.a.example/x")) == .approved)
-        #expect(friends.status(forVerified: mention(source: "https://nota.example/x")) == .pending)
+        #expect(verified(friends, mention(source: "https://www.a.example/x")) == .approved)
+        #expect(verified(friends, mention(source: "https://nota.example/x")) == .pending)
     }
 
     @Test func updatesKeepTheirModerationUnlessRemoderated() {
-        #expect(VerificationPolicy().status(forVerified: mention(previous: .approved)) == .approved)
-        #expect(VerificationPolicy(remoderateUpdates: true).status(forVerified: mention(previous: .approved)) == .pending)
-        #expect(VerificationPolicy(autoApprove: true).status(forVerified: mention(previous: .spam)) == .spam)
-        // A previous `rejected` is a moderator's (the store keeps no other): it sticks like spam,
-        // even for an allowed domain or with auto-approval.
-        #expect(VerificationPolicy().status(forVerified: mention(previous: .rejected)) == .rejected)
-        #expect(VerificationPolicy(autoApprove: true).status(forVerified: mention(previous: .rejected)) == .rejected)
-        #expect(VerificationPolicy(allowDomains: ["a.example"]).status(forVerified: mention(previous: .rejected)) == .rejected)
-        #expect(VerificationPolicy().status(forVerified: mention(previous: nil)) == .pending)
+        #expect(verified(VerificationPolicy(), mention(previous: .approved)) == .approved)
+        #expect(verified(VerificationPolicy(remoderateUpdates: true), mention(previous: .approved)) == .pending)
+        #expect(verified(VerificationPolicy(autoApprove: true), mention(previous: .spam)) == .spam)
+        #expect(verified(VerificationPolicy(), mention(previous: nil)) == .pending)
+    }
+
+    /// Review F10: with `remoderate_updates`, only changed content goes back to moderation; an
+    /// unchanged re-send leaves an approved mention visible.
+    @Test func remoderationTakesOnlyChangedContent() {
+        let policy = VerificationPolicy(remoderateUpdates: true)
+        var approved = mention(previous: .approved)
+        approved.content = MentionContent(type: .reply, contentText: "as it was")
+        #expect(verified(policy, approved, content: MentionContent(type: .reply, contentText: "as it was")) == .approved)
+        #expect(verified(policy, approved, content: MentionContent(type: .reply, contentText: "edited")) == .pending)
+    }
+
+    /// Review F3: a moderator's rejection is the mention's decision, not its last event: a
+    /// verification that rejected it since (or kept it rejected) does not lift it; a rejection
+    /// by verification alone is judged as new.
+    @Test func aModeratorsDecisionSticksWhateverHappenedSince() {
+        for sticky in [MentionStatus.rejected, .spam, .deleted] {
+            var decided = mention()
+            decided.status = sticky
+            decided.decision = sticky
+            for policy in [VerificationPolicy(), VerificationPolicy(autoApprove: true), VerificationPolicy(allowDomains: ["a.example"])] {
+                #expect(verified(policy, decided) == sticky)
+            }
+            decided.status = .queued  // re-sent: it waits in the queue with the decision it had
+            decided.previousStatus = sticky
+            #expect(verified(VerificationPolicy(autoApprove: true), decided) == sticky)
+        }
+        var rejectedByVerification = mention()
+        rejectedByVerification.status = .rejected
+        #expect(verified(VerificationPolicy(), rejectedByVerification) == .pending)
+        var restored = rejectedByVerification
+        restored.decision = .pending  // a moderator restored it, then a verification failed
+        #expect(verified(VerificationPolicy(), restored) == .pending)
     }
 
     @Test func aModeratorsRejectionIsKnownButMayStillBeDeleted() {
         let policy = VerificationPolicy()
-        #expect(policy.decide(mention(previous: .rejected), found) == .verified(status: .rejected, content: MentionContent()))
+        var rejected = mention(previous: .rejected)
+        rejected.decision = .rejected
+        #expect(policy.decide(rejected, found) == .verified(status: .rejected, content: MentionContent()))
         #expect(policy.decide(mention(previous: .rejected), .noLink) == .failed(status: .deleted, reason: "no-link"))
         #expect(policy.decide(mention(previous: .rejected), .notFound(status: 404))
             == .failed(status: .rejected, reason: "source-not-found"))

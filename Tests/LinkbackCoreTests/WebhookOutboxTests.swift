@@ -60,6 +60,18 @@ import Testing
         #expect(WebhookEvent.of(change: .pending, previousSettled: nil) == nil)
     }
 
+    /// Review F2: the top-level `private` is the mention's (webmention.io's consumers publish on it).
+    @Test func payloadSaysWhetherTheMentionIsPrivate() throws {
+        for isPrivate in [false, true] {
+            let mention = Mention(
+                id: 7, token: "t", source: "https://a.example/p", target: "https://blog.example/", site: "blog.example",
+                protocol: .webmention, status: .approved, received: Date(), updated: Date(), isPrivate: isPrivate)
+            let payload = WebhookPayload(event: .approved, eventID: 1, mention: mention).encoded()
+            let object = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
+            #expect(object["private"] as? Bool == isPrivate)
+        }
+    }
+
     @Test func signatureIsHMACSHA256() {
         // RFC 4231 test case 2.
         #expect(WebhookSignature.value(secret: "Jefe", body: Data("what do ya want for nothing?".utf8))

@@ -26,7 +26,7 @@ import Testing
                 authorPhoto: nil, published: "2026-11-2\(index % 10)T10:00:00Z")
             try await store.complete(mention, with: .verified(status: .pending, content: content), actor: .server)
             if index.isMultiple(of: 3) {
-                try await store.transition(id: mention.id, to: .approved, allowedFrom: [.pending], actor: .cli, reason: "ok")
+                try await store.decide(id: mention.id, to: .approved, allowedFrom: [.pending], actor: .cli, reason: "ok")
             }
         }
         _ = try await store.receive(

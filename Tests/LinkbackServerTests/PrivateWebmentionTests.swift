@@ -75,6 +75,43 @@ import Testing
         await pages.stop()
     }
 
+    /// Review F1: anyone who knows the source URL re-sends it without a code. The re-send is
+    /// verified like any other (the source answers 401 without the token, so it cannot be), and
+    /// the mention stays private: a receipt without a code never clears privacy.
+    @Test func aReSendWithoutACodeNeverMakesItPublic() async throws {
+        let pages = try await FixtureServer.start()
+        pages.set("/token", .content("{\"access_token\": \"\(Self.bearer)\"}", type: "application/json"))
+        pages.set("/private", privatePage("<p>Secret plans: <a href=\"\(Self.target)\">this</a></p>", endpoint: "/token"))
+        let server = try await server(pages)
+        defer { server.cleanUp() }
+        let source = pages.url("/private").absoluteString
+        let first = try await server.postForm("/webmention", [("source", source), ("target", Self.target), ("code", "c")])
+        #expect(first.status == 201, "\(first.body)")
+
+        let resent = try await server.postForm("/webmention", [("source", source), ("target", Self.target)])
+        #expect(resent.status == 202 || resent.status == 201, "\(resent.body)")
+        let location = String(try #require(resent.headers["location"]).dropFirst("https://mentions.example".count))
+        _ = try await server.waitForStatus(location, in: ["approved", "pending", "rejected", "deleted"])
+        // The same when the page is public now (its owner opened it): still private until a moderator says otherwise.
+        pages.set("/private", .html("<p>Secret plans: <a href=\"\(Self.target)\">this</a></p>"))
+        let again = try await server.postForm("/webmention", [("source", source), ("target", Self.target)])
+        #expect(again.status == 202 || again.status == 201, "\(again.body)")
+        _ = try await server.waitForStatus(location, in: ["approved", "pending", "rejected", "deleted"])
+
+        for path in ["/api/mentions.jf2?target=\(Self.target)", "/api/mentions.jf2?token=\(Self.readToken)",
+            "/api/mentions.html?target=\(Self.target)"]
+        {
+            let answer = try await server.send("GET", path)
+            #expect(answer.status == 200 && !answer.body.contains("Secret plans"), "\(path): \(answer.body)")
+        }
+        let count = try await server.send("GET", "/api/count?target=\(Self.target)")
+        #expect(JSON.object(count.body)?["count"] as? Int == 0, "\(count.body)")
+        let admin = try await server.send("GET", "/admin/api/mentions?status=all", headers: [("Authorization", "Bearer private-admin-token")])
+        let listed = try #require(JSON.value(admin.body) as? [[String: Any]])
+        #expect(listed.count == 1 && listed.first?["private"] as? Bool == true, "\(admin.body)")
+        await pages.stop()
+    }
+
     @Test func eachFailureIsItsOwnAnswerAndNothingIsStored() async throws {
         let pages = try await FixtureServer.start()
         let elsewhere = try await FixtureServer.start()

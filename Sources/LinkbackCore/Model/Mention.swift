@@ -139,6 +139,10 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// A Private Webmention: verified with a token its source's server gave for it. Never in the
     /// public read API or the widget; a read token with `private: true` may see it.
     public var isPrivate: Bool
+    /// The status a moderator last moved it to (`nil`: no moderator has acted on it). A
+    /// moderator's `rejected`, `spam` and `deleted` stick: no re-send, verification or re-check
+    /// lifts them, only a moderator does (see ``MentionStatus/isStickyDecision``).
+    public var decision: MentionStatus?
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
@@ -148,7 +152,7 @@ public struct Mention: Sendable, Equatable, Identifiable {
         status: MentionStatus, reason: String? = nil, clientIP: String? = nil, userAgent: String? = nil, received: Date,
         updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
-        lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false
+        lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false, decision: MentionStatus? = nil
     ) {
         self.id = id
         self.token = token
@@ -172,6 +176,7 @@ public struct Mention: Sendable, Equatable, Identifiable {
         self.lastReceived = lastReceived ?? received
         self.vouch = vouch
         self.isPrivate = isPrivate
+        self.decision = decision
     }
 
     /// With a minimum `interval` between two receipts of a pair, the seconds left to wait at

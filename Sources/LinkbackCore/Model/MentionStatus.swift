@@ -16,6 +16,10 @@ public enum MentionStatus: String, Codable, CaseIterable, Sendable {
     case spam
     /// The source is gone or no longer links; kept for history.
     case deleted
+
+    /// Whether a moderator's move to this status is final: only a moderator undoes it (`restore`,
+    /// `approve`), never a re-send, a verification or a re-check.
+    public var isStickyDecision: Bool { self == .rejected || self == .spam || self == .deleted }
 }
 
 /// The protocol a mention arrived by.

@@ -25,11 +25,15 @@ public enum Moderation: String, CaseIterable, Sendable {
         }
     }
 
-    /// Why the action is refused for a mention in `status`, or `nil` when it is allowed.
-    public func refusal(from status: MentionStatus) -> String? {
+    /// Why the action is refused for a mention in `status` (with the moderator's last `decision`),
+    /// or `nil` when it is allowed.
+    public func refusal(from status: MentionStatus, decision: MentionStatus? = nil) -> String? {
         if status == target { return "it is already \(status.rawValue)" }
         if allowedFrom.contains(status) { return nil }
-        if self == .approve && status == .deleted { return "it was deleted (its source is gone or no longer links); re-verify it first" }
+        if self == .approve && status == .deleted {
+            if decision == .deleted { return "it was deleted by a moderator; restore it first" }
+            return "it was deleted (its source is gone or no longer links); re-verify it first"
+        }
         if self == .approve && status == .queued { return "it has not been verified yet" }
         return "a \(status.rawValue) mention cannot be \(target.rawValue) by \(rawValue)"
     }

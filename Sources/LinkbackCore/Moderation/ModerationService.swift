@@ -41,12 +41,12 @@ public struct ModerationService: Sendable {
         -> ModerationChange
     {
         guard let before = try await store.mention(id: id) else { return .refused(id: id, reason: "no such mention") }
-        if let refusal = action.refusal(from: before.status) {
+        if let refusal = action.refusal(from: before.status, decision: before.decision) {
             return .refused(id: id, reason: "cannot \(action.rawValue): \(refusal)")
         }
         let after: Mention
         do {
-            after = try await store.transition(
+            after = try await store.decide(
                 id: id, to: action.target, allowedFrom: action.allowedFrom, actor: actor, reason: reason)
         } catch StoreError.conflict(_, let status) {
             return .refused(id: id, reason: "cannot \(action.rawValue): it became \(status.rawValue) meanwhile")
@@ -83,7 +83,7 @@ public struct ModerationService: Sendable {
                 MentionQuery(statuses: [.queued, .pending, .rejected], sourceDomain: value, limit: 100_000))
             for mention in candidates {
                 do {
-                    try await store.transition(
+                    try await store.decide(
                         id: mention.id, to: .spam, allowedFrom: [.queued, .pending, .rejected], actor: actor,
                         reason: "blocked domain \(value)")
                     marked += 1

@@ -158,13 +158,7 @@ public final class PingbackService: Sendable {
         release()
         switch outcome {
         case .linkFound(let content):
-            var previous: MentionStatus?
-            if let existing {
-                // Without its history, a rejection counts as verification's (judged as new).
-                previous = (try? await store.statusToKeep(for: existing))
-                    ?? VerificationPolicy.statusToKeep(existing, lastRejectionBy: nil)
-            }
-            var status = policy.status(forVerifiedSource: sourceText, previous: previous)
+            var status = policy.status(forVerifiedSource: sourceText, existing: existing, content: content)
             if holdForModerator, status == .approved { status = .pending }
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,

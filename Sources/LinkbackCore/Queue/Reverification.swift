@@ -34,8 +34,7 @@ public struct Reverification: Sendable {
         let outcome = await verifier.verify(source: source, target: target)
         switch outcome {
         case .linkFound(let content):
-            let previous = try await store.statusToKeep(for: mention)
-            let status = policy.status(forVerifiedSource: mention.source, previous: previous)
+            let status = policy.status(forVerifiedSource: mention.source, existing: mention, content: content)
             let incoming = IncomingMention(
                 source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
                 clientIP: mention.clientIP, userAgent: mention.userAgent)

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// A mention is *known* when it was verified before and then re-sent (its `previousStatus` is
 /// `pending`, `approved`, `spam`, `deleted`, or `rejected` by a moderator). Only *gone* and *no
-/// link* delete a known mention; other failures keep its status. A moderator's `spam` and
-/// `rejected` stick: a re-send never lifts them. Transient failures are retried with exponential
-/// backoff.
+/// link* delete a known mention; other failures keep its status. A moderator's `spam`, `rejected`
+/// and `deleted` stick (``Mention/decision``): a re-send never lifts them. Transient failures are
+/// retried with exponential backoff.
 public struct VerificationPolicy: Sendable {
     public var autoApprove: Bool
     public var allowDomains: [String]
@@ -39,7 +39,7 @@ public struct VerificationPolicy: Sendable {
         let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
         switch outcome {
         case .linkFound(let content):
-            return .verified(status: status(forVerified: mention), content: content)
+            return .verified(status: status(forVerifiedSource: mention.source, existing: mention, content: content), content: content)
         case .noLink, .gone:
             return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
         case _ where outcome.isTransient:
@@ -53,18 +53,21 @@ public struct VerificationPolicy: Sendable {
         }
     }
 
-    /// The status of a mention whose link was found.
-    public func status(forVerified mention: Mention) -> MentionStatus {
-        status(forVerifiedSource: mention.source, previous: mention.previousStatus)
-    }
-
-    /// The status of a verified mention from `source` that had status `previous` before (if any).
-    /// `previous` is `rejected` only for a moderator's rejection, which sticks like `spam`.
-    public func status(forVerifiedSource source: String, previous: MentionStatus?) -> MentionStatus {
+    /// The status of a mention from `source` whose link was found with `content`: `existing` is
+    /// its stored row (`nil` for a new one), as the queue claimed it or as a synchronous door
+    /// (pingback, Private Webmention, `linkback reverify`) read it.
+    ///
+    /// A moderator's rejection, spam or delete sticks (``Mention/decision``); a pending or
+    /// approved mention keeps its status, unless `moderation.remoderate_updates` sends changed
+    /// content back to moderation; anything else is judged as new (auto-approval, allowed domains).
+    public func status(forVerifiedSource source: String, existing: Mention?, content: MentionContent?) -> MentionStatus {
+        if let decision = existing?.decision, decision.isStickyDecision { return decision }
+        let previous = existing.flatMap(Self.statusToKeep)
         switch previous {
         case .spam?: return .spam
         case .rejected?: return .rejected
-        case .approved?, .pending?: if !remoderateUpdates { return previous! }
+        case .approved?, .pending?:
+            if !remoderateUpdates || (content != nil && content == existing?.content) { return previous! }
         default: break
         }
         if autoApprove { return .approved }
@@ -76,14 +79,13 @@ public struct VerificationPolicy: Sendable {
         return .pending
     }
 
-    /// The status a mention that is verified again keeps as its `previousStatus`: a re-send while
-    /// still queued keeps the status it had before it was first queued; a rejection counts only
-    /// when a moderator made it (`lastRejectionBy` is who moved it to `rejected` last) — a failed
-    /// verification is no decision to keep, so the mention is judged as new.
-    public static func statusToKeep(_ mention: Mention, lastRejectionBy: Actor?) -> MentionStatus? {
+    /// The status a stored mention brings to its next verification: a queued one (a re-send)
+    /// the status it had before it was queued; a rejected one only a moderator's rejection (a
+    /// failed verification is no decision to keep: the mention is judged as new).
+    public static func statusToKeep(_ mention: Mention) -> MentionStatus? {
         switch mention.status {
         case .queued: return mention.previousStatus
-        case .rejected: return lastRejectionBy.map { $0 == .server ? nil : .rejected } ?? nil
+        case .rejected: return mention.decision == .rejected ? .rejected : nil
         default: return mention.status
         }
     }
@@ -113,15 +115,5 @@ public final class DomainList: Sendable {
 
     public func replace(_ domains: [String]) {
         self.domains.withLock { $0 = domains }
-    }
-}
-
-extension MentionStore {
-    /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)`` for `mention`, with who rejected
-    /// it read from its history.
-    public func statusToKeep(for mention: Mention) async throws -> MentionStatus? {
-        let rejectedBy = mention.status == .rejected
-            ? try await events(mentionID: mention.id).last { $0.to == .rejected }?.actor : nil
-        return VerificationPolicy.statusToKeep(mention, lastRejectionBy: rejectedBy)
     }
 }

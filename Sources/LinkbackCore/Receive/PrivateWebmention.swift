@@ -41,8 +41,7 @@ public struct PrivateWebmention: Sendable {
         }
         let sourceText = pair.source.absoluteString
         let existing = try await receiver.store.mention(source: sourceText, target: pair.target.absoluteString)
-        let previous: MentionStatus? = if let existing { try await receiver.store.statusToKeep(for: existing) } else { nil }
-        let status = policy.status(forVerifiedSource: sourceText, previous: previous)
+        let status = policy.status(forVerifiedSource: sourceText, existing: existing, content: content)
         let incoming = IncomingMention(
             source: sourceText, target: pair.target.absoluteString, site: pair.site.description, protocol: .webmention,
             clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: receiver.spam?.pairInterval ?? 0,

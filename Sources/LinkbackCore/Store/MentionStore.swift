@@ -151,9 +151,12 @@ public protocol MentionStore: Sendable {
     /// its status at the moment of writing is one of those (compare-and-set, in one transaction):
     /// otherwise ``StoreError/conflict(id:status:)`` and nothing changes, so a re-send or a second
     /// moderator between a read and this write cannot, say, approve what is no longer verified.
+    /// With `decision`, the move is a moderator's and is kept as the mention's
+    /// ``Mention/decision`` (a rejection, spam or delete then sticks).
     @discardableResult
     func transition(
-        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?,
+        decision: Bool
     ) async throws -> Mention
 
     /// In the query's order (newest received first by default).
@@ -284,10 +287,19 @@ public protocol MentionStore: Sendable {
 }
 
 extension MentionStore {
-    /// Moves a mention to `status` whatever its status is.
+    /// Moves a mention to `status` whatever its status is; no moderator's decision.
     @discardableResult
     public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {
-        try await transition(id: id, to: status, allowedFrom: nil, actor: actor, reason: reason)
+        try await transition(id: id, to: status, allowedFrom: nil, actor: actor, reason: reason, decision: false)
+    }
+
+    /// A moderator's decision: moves a mention to `status` (compare-and-set with `allowedFrom`)
+    /// and keeps it as the mention's ``Mention/decision``.
+    @discardableResult
+    public func decide(
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>? = nil, actor: Actor, reason: String?
+    ) async throws -> Mention {
+        try await transition(id: id, to: status, allowedFrom: allowedFrom, actor: actor, reason: reason, decision: true)
     }
 }
 

@@ -242,7 +242,7 @@ public final class PostgresMentionStore: MentionStore {
         if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
             throw StoreError.tooSoon(id: existing.id, seconds: wait)
         }
-        let previous = try await statusToKeep(connection, existing)
+        let previous = VerificationPolicy.statusToKeep(existing)
         // A visible mention stays visible while it is verified again (see `Mention.reverifying`).
         let status: MentionStatus = previous == .approved ? .approved : .queued
         let updated = try await fetchOne(
@@ -252,7 +252,8 @@ public final class PostgresMentionStore: MentionStore {
                 reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
                 user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
                 attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
-                last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch), is_private = \(incoming.isPrivate)
+                last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch),
+                is_private = (is_private OR \(incoming.isPrivate))
             WHERE id = \(existing.id)
             RETURNING *
             """)
@@ -281,7 +282,8 @@ public final class PostgresMentionStore: MentionStore {
                     """
                     UPDATE mentions SET protocol = \(incoming.protocol.rawValue), client_ip = \(incoming.clientIP),
                         user_agent = \(incoming.userAgent), revision = revision + 1, previous_status = \(previous.status.rawValue),
-                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = \(now), is_private = \(incoming.isPrivate)
+                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = \(now),
+                        is_private = (is_private OR \(incoming.isPrivate))
                     WHERE id = \(id)
                     """, logger: self.logger)
             } else {
@@ -366,7 +368,8 @@ public final class PostgresMentionStore: MentionStore {
 
     @discardableResult
     public func transition(
-        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?,
+        decision: Bool
     ) async throws -> Mention {
         try await transaction { connection in
             guard var mention = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id) FOR UPDATE") else {
@@ -379,10 +382,12 @@ public final class PostgresMentionStore: MentionStore {
             // A decision made while an approved mention is verified again ends that verification.
             try await connection.query(
                 """
-                UPDATE mentions SET status = \(status.rawValue), reason = \(reason), updated_at = \(now), reverify = FALSE
+                UPDATE mentions SET status = \(status.rawValue), reason = \(reason), updated_at = \(now), reverify = FALSE,
+                    decision = CASE WHEN \(decision) THEN \(status.rawValue) ELSE decision END
                 WHERE id = \(id)
                 """, logger: self.logger)
             try await self.recordEvent(connection, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            if decision { mention.decision = status }
             mention.reverifying = false
             mention.status = status
             mention.reason = reason
@@ -867,7 +872,7 @@ public final class PostgresMentionStore: MentionStore {
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
-                        last_received_at, vouch, children, is_private)
+                        last_received_at, vouch, children, is_private, decision)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
@@ -875,7 +880,7 @@ public final class PostgresMentionStore: MentionStore {
                         \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
                         \(mention.reverifying), \(mention.lastReceived), \(mention.vouch), \(MentionChild.stored(content?.children)),
-                        \(mention.isPrivate))
+                        \(mention.isPrivate), \(mention.decision?.rawValue))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }
@@ -959,19 +964,6 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     // MARK: - Rows
-
-    /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.
-    private func statusToKeep(_ connection: PostgresConnection, _ existing: Mention) async throws -> MentionStatus? {
-        var rejectedBy: Actor?
-        if existing.status == .rejected {
-            rejectedBy = try await rows(
-                """
-                SELECT actor FROM events WHERE mention_id = \(existing.id) AND to_status = 'rejected' ORDER BY id DESC LIMIT 1
-                """, on: connection
-            ) { try $0.decode(String.self) }.first.flatMap(Actor.init(rawValue:))
-        }
-        return VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
-    }
 
     /// Inserts a queued mention and its "received" event in one statement; returns the row.
     private func insertQueued(_ connection: PostgresConnection, _ incoming: IncomingMention, actor: Actor, at now: Date)
@@ -1065,7 +1057,8 @@ public final class PostgresMentionStore: MentionStore {
             previousStatus: try row["previous_status"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
             revision: try row["revision"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
             reverifying: try row["reverify"].decode(Bool.self), lastReceived: try row["last_received_at"].decode(Date.self),
-            vouch: try row["vouch"].decode(String?.self), isPrivate: try row["is_private"].decode(Bool.self))
+            vouch: try row["vouch"].decode(String?.self), isPrivate: try row["is_private"].decode(Bool.self),
+            decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

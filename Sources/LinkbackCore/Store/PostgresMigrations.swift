@@ -115,5 +115,6 @@ enum PostgresMigrations {
         ("004-children", "ALTER TABLE mentions ADD COLUMN children TEXT"),
         ("005-recheck", "CREATE INDEX mentions_recheck ON mentions ((COALESCE(verified_at, received_at)), id) WHERE status = 'approved' AND NOT reverify"),
         ("006-private", "ALTER TABLE mentions ADD COLUMN is_private BOOLEAN NOT NULL DEFAULT FALSE"),
+        ("007-decision", "ALTER TABLE mentions ADD COLUMN decision TEXT;\n" + MentionDecisionBackfill.sql),
     ]
 }

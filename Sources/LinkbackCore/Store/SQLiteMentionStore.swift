@@ -103,7 +103,7 @@ public final class SQLiteMentionStore: MentionStore {
             if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
                 throw StoreError.tooSoon(id: existing.id, seconds: wait)
             }
-            let previous = try Self.statusToKeep(db, existing)
+            let previous = VerificationPolicy.statusToKeep(existing)
             // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
             // anything else waits in the queue, so nobody approves content not yet verified.
             let status: MentionStatus = previous == .approved ? .approved : .queued
@@ -112,7 +112,7 @@ public final class SQLiteMentionStore: MentionStore {
                     UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                         user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
                         claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch),
-                        is_private = ?
+                        is_private = (is_private OR ?)
                     WHERE id = ?
                     """,
                 arguments: [
@@ -146,7 +146,8 @@ public final class SQLiteMentionStore: MentionStore {
                 try db.cachedExecute(
                     sql: """
                         UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
-                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, is_private = ?
+                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?,
+                            is_private = (is_private OR ?)
                         WHERE id = ?
                         """,
                     arguments: [
@@ -469,7 +470,8 @@ public final class SQLiteMentionStore: MentionStore {
 
     @discardableResult
     public func transition(
-        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?,
+        decision: Bool
     ) async throws -> Mention {
         try await pool.write { db in
             guard var mention = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
@@ -479,9 +481,14 @@ public final class SQLiteMentionStore: MentionStore {
             let now = Date()
             try db.cachedExecute(
                 // A decision made while an approved mention is verified again ends that verification.
-                sql: "UPDATE mentions SET status = ?, reason = ?, updated_at = ?, reverify = 0 WHERE id = ?",
-                arguments: [status.rawValue, reason, now, id])
+                sql: """
+                    UPDATE mentions SET status = ?, reason = ?, updated_at = ?, reverify = 0,
+                        decision = CASE WHEN ? THEN ? ELSE decision END
+                    WHERE id = ?
+                    """,
+                arguments: [status.rawValue, reason, now, decision, status.rawValue, id])
             try Self.recordEvent(db, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            if decision { mention.decision = status }
             mention.reverifying = false
             mention.status = status
             mention.reason = reason
@@ -756,8 +763,8 @@ public final class SQLiteMentionStore: MentionStore {
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
-                            revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -766,7 +773,7 @@ public final class SQLiteMentionStore: MentionStore {
                         content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
                         content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
                         mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
-                        MentionChild.stored(content?.children), mention.isPrivate,
+                        MentionChild.stored(content?.children), mention.isPrivate, mention.decision?.rawValue,
                     ])
             }
             for event in rows.events {
@@ -864,18 +871,6 @@ public final class SQLiteMentionStore: MentionStore {
             .map(mention(from:))
     }
 
-    /// ``VerificationPolicy/statusToKeep(_:lastRejectionBy:)``, with who rejected it read from the history.
-    private static func statusToKeep(_ db: Database, _ existing: Mention) throws -> MentionStatus? {
-        var rejectedBy: Actor?
-        if existing.status == .rejected {
-            rejectedBy = try String.fetchOne(
-                db, sql: "SELECT actor FROM events WHERE mention_id = ? AND to_status = 'rejected' ORDER BY id DESC LIMIT 1",
-                arguments: [existing.id]
-            ).flatMap(Actor.init(rawValue:))
-        }
-        return VerificationPolicy.statusToKeep(existing, lastRejectionBy: rejectedBy)
-    }
-
     /// Inserts a new `queued` mention with a fresh token and its creation event.
     private static func insertQueued(_ db: Database, _ incoming: IncomingMention, actor: Actor, at now: Date) throws -> Int64 {
         try db.cachedExecute(
@@ -939,7 +934,8 @@ public final class SQLiteMentionStore: MentionStore {
             updated: row[at["updated_at"]], verified: row[at["verified_at"]], attempts: row[at["attempts"]], content: content,
             previousStatus: (row[at["previous_status"]] as String?).flatMap(MentionStatus.init(rawValue:)),
             revision: row[at["revision"]], nextAttemptAt: row[at["next_attempt_at"]], reverifying: row[at["reverify"]],
-            lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]], isPrivate: row[at["is_private"]])
+            lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]], isPrivate: row[at["is_private"]],
+            decision: (row[at["decision"]] as String?).flatMap(MentionStatus.init(rawValue:)))
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

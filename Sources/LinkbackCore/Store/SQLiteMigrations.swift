@@ -158,6 +158,10 @@ enum SQLiteMigrations {
         migrator.registerMigration("013-private") { db in
             try db.execute(sql: "ALTER TABLE mentions ADD COLUMN is_private INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("014-decision") { db in
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN decision TEXT")
+            try db.execute(sql: MentionDecisionBackfill.sql)
+        }
         return migrator
     }
 }

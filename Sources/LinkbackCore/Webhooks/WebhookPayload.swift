@@ -11,7 +11,8 @@ public struct WebhookPayload: Encodable, Sendable {
     public var id: Int64
     public var source: String
     public var target: String
-    public var `private` = false
+    /// The mention's privacy (a Private Webmention): webmention.io's consumers publish on it.
+    public var `private`: Bool
     public var post: JF2Entry
     public var deleted: Bool?
 
@@ -20,6 +21,7 @@ public struct WebhookPayload: Encodable, Sendable {
         id = eventID
         source = mention.source
         target = mention.target
+        `private` = mention.isPrivate
         post = JF2Entry(mention)
         deleted = event == .deleted ? true : nil
     }
