@@ -78,6 +78,13 @@ struct ServeCommand: AsyncParsableCommand {
                 try? await store.close()
                 throw Failure(Self.explain(error, config: config))
             }
+            if let sqlite = store as? SQLiteMentionStore {
+                do {
+                    try await sqlite.checkpoint()
+                } catch {
+                    logger.warning("the write-ahead log was not folded into \(sqlite.path) at stop: \(error); copy the -wal file with it, or use linkback backup")
+                }
+            }
             try await store.close()
             logger.notice("stopped")
         }

@@ -716,6 +716,37 @@ public final class SQLiteMentionStore: MentionStore {
         try pool.close()
     }
 
+    /// Folds the write-ahead log into the database file and empties it (a TRUNCATE checkpoint), so
+    /// that the `.sqlite` file alone holds every commit: the server does it as it stops. It waits
+    /// up to the busy timeout for other connections (a CLI command) to finish reading.
+    public func checkpoint() async throws {
+        _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
+    /// Copies the database to a new file at `destination` through SQLite's online backup, from one
+    /// read snapshot: consistent while the server goes on writing, and holding every commit made
+    /// before it started. Written beside the destination and renamed into place, so a failed
+    /// backup leaves no half-copy under its name; an existing file is never overwritten.
+    /// Returns how many mentions the copy holds.
+    public func backup(to destination: String) async throws -> Int {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw StoreError.failed("\(destination) exists already; choose a new name")
+        }
+        let partial = destination + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            let copy = try DatabaseQueue(path: partial)
+            try pool.backup(to: copy)
+            let mentions = try await copy.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mentions") ?? 0 }
+            try copy.close()
+            try FileManager.default.moveItem(atPath: partial, toPath: destination)
+            return mentions
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw StoreError.failed("cannot back up to \(destination): \(Self.explain(error))")
+        }
+    }
+
     // MARK: Copying between stores
 
     public func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention] {
