@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LinkbackCore
 import NIOCore
@@ -6,6 +7,8 @@ import NIOCore
 struct ClientInfo {
     let ip: IPAddress?
     let userAgent: String?
+    /// A browser's request that another site's page made (see ``RejectionReason/crossSite``).
+    let crossSite: Bool
 
     init(_ request: Request, context: LinkbackRequestContext, server: Config.Server) {
         let peer = context.peerIP
@@ -14,6 +17,17 @@ struct ClientInfo {
             peer: peer, header: header, values: request.headers[values: .init(header.fieldName)!],
             trustedProxies: server.trustedProxies)
         userAgent = request.headers[.userAgent]
+        crossSite = Self.isCrossSite(
+            fetchSite: request.headers[.init("Sec-Fetch-Site")!], origin: request.headers[.origin], baseURL: server.baseURL)
+    }
+
+    /// `Sec-Fetch-Site: cross-site`, or an `Origin` other than the base URL's (`null` included).
+    static func isCrossSite(fetchSite: String?, origin: String?, baseURL: String) -> Bool {
+        if fetchSite?.lowercased() == "cross-site" { return true }
+        guard let origin = origin?.trimmingCharacters(in: .whitespaces), !origin.isEmpty else { return false }
+        guard let own = URL(string: baseURL), let theirs = URL(string: origin) else { return true }
+        return theirs.scheme?.lowercased() != own.scheme?.lowercased() || theirs.host?.lowercased() != own.host?.lowercased()
+            || theirs.port != own.port
     }
 }
 /// Records rejections for one endpoint (rejection log and ban count).
@@ -21,10 +35,11 @@ struct Rejections: Sendable {
     let recorder: RejectionRecorder
     let `protocol`: MentionProtocol
 
+    /// A cross-site browser request is logged as `cross-site`, whatever was wrong with it (soft).
     func record(_ client: ClientInfo, _ reason: RejectionReason, source: String? = nil, target: String? = nil) {
         guard let ip = client.ip else { return }
         recorder.record(
-            Rejection(protocol: `protocol`, clientIP: ip, reason: reason, source: source, target: target,
-                userAgent: client.userAgent))
+            Rejection(protocol: `protocol`, clientIP: ip, reason: client.crossSite ? .crossSite : reason, source: source,
+                target: target, userAgent: client.userAgent))
     }
 }

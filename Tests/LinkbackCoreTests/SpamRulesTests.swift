@@ -98,6 +98,29 @@ import Testing
         #expect(forwarded == IPAddress("2001:db8::1"))
     }
 
+    /// Review F4: garbage a client puts in X-Forwarded-For stands left of what the proxy appended
+    /// and must not make the proxy the client; the proxy's element may be written in any usual form.
+    @Test func garbageLeftOfTheProxysElementDoesNotMatter() {
+        let proxies = [CIDR("127.0.0.1")!, CIDR("10.0.0.0/8")!]
+        let peer = IPAddress("127.0.0.1")
+        func xff(_ value: String) -> IPAddress? {
+            ClientAddress.resolve(peer: peer, header: .xForwardedFor, values: [value], trustedProxies: proxies)
+        }
+        for garbage in ["x", "unknown", "", "0300.0.2.1", "[2001:db8::1", "203.0.113.1:http", "<script>", "1.2.3.4.5"] {
+            #expect(xff("\(garbage), 203.0.113.7") == IPAddress("203.0.113.7"), "\(garbage)")
+            #expect(xff("\(garbage), 203.0.113.7, 10.0.0.2") == IPAddress("203.0.113.7"), "\(garbage) behind two proxies")
+        }
+        #expect(xff("x, [2001:db8::1]") == IPAddress("2001:db8::1"))
+        #expect(xff("x, [2001:db8::1]:443") == IPAddress("2001:db8::1"))
+        #expect(xff("x, 203.0.113.7:8080") == IPAddress("203.0.113.7"))
+        #expect(xff("x, fe80::1%eth0") == IPAddress("fe80::1"))
+        #expect(xff("x, ::ffff:203.0.113.7") == IPAddress("203.0.113.7"))
+        // Octal is no address: the walk ends at the proxy, never at a spelling that means another host.
+        #expect(xff("203.0.113.7, 0300.0.2.1") == peer)
+        #expect(xff("203.0.113.7, 10.0.0.2, x") == peer)
+        #expect(xff("203.0.113.7, x, 10.0.0.2") == IPAddress("10.0.0.2"))
+    }
+
     /// The review's attack: a trusted proxy appends the real client to X-Forwarded-For and
     /// passes the client's own `Forwarded` header through. Only the configured header counts.
     @Test func aClientCannotChooseItsAddressWithTheOtherHeader() {

@@ -45,12 +45,48 @@ import Testing
         for (index, reason) in reasons.enumerated() {
             log.record(Rejection(protocol: .webmention, clientIP: IPAddress("192.0.2.\(index + 1)")!, reason: reason))
         }
-        let soft: Set<RejectionReason> = [.alreadyRegistered, .vouchRequired]
+        // Review item 3 and F5: honest senders and readers' browsers cause these; the filter's
+        // `_soft` list and the built-in ban's `isSoft` must agree with each other.
+        let soft: Set<RejectionReason> = [
+            .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite,
+        ]
+        #expect(Set(reasons.filter(\.isSoft)) == soft)
         func addresses(_ kept: (RejectionReason) -> Bool) -> [String] {
             reasons.enumerated().filter { kept($0.element) }.map { "192.0.2.\($0.offset + 1)" }
         }
         #expect(try await Self.regex(path).addresses == addresses { !soft.contains($0) })
         #expect(try await Self.regex(path, mode: "aggressive").addresses == addresses { _ in true })
+    }
+
+    /// Review F5: any web page can make its readers' browsers request `/admin/api/…` (an `<img>`,
+    /// no credentials) or POST a form to `/webmention` from another site. Those requests are
+    /// logged soft: neither the built-in ban nor fail2ban's normal mode bans the reader (or the
+    /// admin) for them; a wrong admin token still counts.
+    @Test func requestsAnotherSitesPageMakesABrowserSendBanNobody() async throws {
+        let server = try await ServerHarness(
+            yaml: "spam:\n  rate_limit_per_minute: 0\n  pair_interval_seconds: 0\n  ban_after_rejections: 3\n  ban_window_minutes: 1\n  ban_minutes: 1\n\nadmin:\n  token: f5-admin-token")
+        defer { server.cleanUp() }
+        for _ in 0..<5 {
+            #expect(try await server.send("GET", "/admin/api/mentions", headers: [("Sec-Fetch-Site", "cross-site")]).status == 401)
+            #expect(try await server.postForm(
+                "/webmention", [("source", "garbage"), ("target", Self.target)],
+                headers: [("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")]).status == 400)
+            #expect(try await server.postForm(
+                "/webmention", [("source", "garbage"), ("target", Self.target)], headers: [("Origin", "null")]).status == 400)
+        }
+        // Not banned: an honest request from the same address still goes through.
+        #expect(try await server.postForm("/webmention", [("source", "https://a.example/"), ("target", Self.target)]).status == 201)
+        let lines = server.rejectionLines
+        #expect(lines.count == 15)
+        #expect(lines.filter { $0.contains("admin rejected from 127.0.0.1 reason=no-admin-token") }.count == 5)
+        #expect(lines.filter { $0.contains("webmention rejected from 127.0.0.1 reason=cross-site") }.count == 10)
+        #expect(try await Self.regex(server.directory.file("fail2ban.log")).matched == 0)
+        #expect(try await Self.regex(server.directory.file("fail2ban.log"), mode: "aggressive").matched == 15)
+        // The same page's request from this server's own origin, or a wrong token, counts as before.
+        for _ in 0..<3 {
+            _ = try await server.send("GET", "/admin/api/mentions", headers: [("Authorization", "Bearer guess")])
+        }
+        #expect(try await server.postForm("/webmention", [("source", "https://a.example/2"), ("target", Self.target)]).status == 429)
     }
 
     @Test func filterMatchesExactlyTheRejectionsWithTheRightAddresses() async throws {

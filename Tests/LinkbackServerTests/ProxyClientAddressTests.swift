@@ -41,9 +41,9 @@ import Testing
                 + body).utf8)
     }
 
-    @Test(arguments: Proxy.allCases)
-    func theProxiedClientIsLoggedAndLimitedWhateverItWrites(proxy: Proxy) async throws {
-        let linkback = try await ServerHarness(
+    /// A Linkback that believes the proxy on 127.0.0.1, plus `extra` configuration sections.
+    static func linkbackBehindTheProxy(extra: String = "") async throws -> ServerHarness {
+        try await ServerHarness(
             yaml: """
                 server:
                   port: 0
@@ -51,11 +51,14 @@ import Testing
                   public_dir: \(ServerHarness.publicDirectory)
                   trusted_proxies: [127.0.0.1]
 
-                spam:
-                  rate_limit_per_minute: 10
-                  rate_limit_burst: 10
-                  pair_interval_seconds: 0
+                \(extra)
                 """)
+    }
+
+    @Test(arguments: Proxy.allCases)
+    func theProxiedClientIsLoggedAndLimitedWhateverItWrites(proxy: Proxy) async throws {
+        let linkback = try await Self.linkbackBehindTheProxy(
+            extra: "spam:\n  rate_limit_per_minute: 10\n  rate_limit_burst: 10\n  pair_interval_seconds: 0")
         defer { linkback.cleanUp() }
         let server = try await proxy.start(linkbackPort: linkback.port)
         // Forty invalid webmentions from 127.0.0.2, each claiming another address in both headers.
@@ -74,6 +77,25 @@ import Testing
         #expect(lines.count == 40)
         #expect(lines.allSatisfy { $0.contains(" rejected from 127.0.0.2 ") }, "\(lines.prefix(3))")
         #expect(!lines.contains { $0.contains("from 198.51.100.") || $0.contains("from 203.0.113.") })
+    }
+
+    /// Review F4: garbage in the client's own X-Forwarded-For (the proxy appends the real
+    /// address after it) must not make the proxy the logged client, which fail2ban would never
+    /// ban and whose one bucket every such client would share.
+    @Test(arguments: Proxy.allCases)
+    func garbageInTheClientsHeaderDoesNotHideTheClient(proxy: Proxy) async throws {
+        let linkback = try await Self.linkbackBehindTheProxy()
+        defer { linkback.cleanUp() }
+        let server = try await proxy.start(linkbackPort: linkback.port)
+        let garbage = ["x", "unknown", "[2001:db8::1", "0300.0.2.1", "x, y", "fe80::1%eth0, ;"]
+        for (index, value) in garbage.enumerated() {
+            let request = Self.webmention(source: "ftp://x.example/\(index)", forwarded: "x", xForwardedFor: value)
+            _ = try await RawHTTP.exchange(port: server.port, parts: [request], from: "127.0.0.2")
+        }
+        await server.cleanUp()
+        let lines = linkback.rejectionLines
+        #expect(lines.count == garbage.count)
+        #expect(lines.allSatisfy { $0.contains(" rejected from 127.0.0.2 ") }, "\(lines)")
     }
 
     /// The snippets advertise both endpoints (Webmention §3.1 discovery by HTTP `Link` header,

@@ -143,6 +143,58 @@ import Testing
         await source.stop()
     }
 
+    /// Review F3: a moderator's rejection survives any number of re-sends, even from a source
+    /// that auto-approval would approve; a restore lifts it.
+    @Test func aModeratorsRejectionSticksAcrossReSends() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/post", linking())
+        let server = try await ServerHarness(
+            yaml: "moderation:\n  auto_approve: true\n\nadmin:\n  token: sticky-admin-token", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let form = [("source", source.url("/post").absoluteString), ("target", Self.target)]
+        let path = try statusPath(try await server.postForm("/webmention", form).headers["location"])
+        _ = try await server.waitForStatus(path, in: ["approved"])
+        let admin = [("Authorization", "Bearer sticky-admin-token"), ("Content-Type", "application/json")]
+        let listed = try await server.send("GET", "/admin/api/mentions?status=all", headers: admin)
+        let id = try #require((JSON.value(listed.body) as? [[String: Any]])?.first?["id"] as? Int)
+        let rejected = try await server.send("POST", "/admin/api/mentions/\(id)/reject", body: Array("{}".utf8), headers: admin)
+        #expect(rejected.status == 200, "\(rejected.body)")
+
+        for round in 1...3 {
+            source.set("/post", linking("round \(round)"))
+            let resent = try await server.postForm("/webmention", form)
+            #expect(resent.status == 202 || resent.status == 201, "\(resent.body)")
+            let status = try await server.waitForStatus(path, in: ["rejected", "approved", "pending"])
+            #expect(status["status"] as? String == "rejected", "round \(round): \(status)")
+        }
+        let restored = try await server.send("POST", "/admin/api/mentions/\(id)/restore", body: Array("{}".utf8), headers: admin)
+        #expect(restored.status == 200, "\(restored.body)")
+        _ = try await server.postForm("/webmention", form)
+        let after = try await server.waitForStatus(path, in: ["pending", "approved", "rejected"])
+        #expect(after["status"] as? String == "pending", "\(after)")
+        await source.stop()
+    }
+
+    /// Review item 3: a refusal for a host that differs from a site only by `www.` is soft (no ban)
+    /// and the server says once what is likely wrong with `sites`.
+    @Test func aTargetOnTheWWWTwinOfASiteIsExplainedOnce() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        for _ in 0..<3 {
+            let answer = try await server.postForm(
+                "/webmention", [("source", "https://a.example/post"), ("target", "https://www.blog.example/posts/1")])
+            #expect(answer.status == 400)
+        }
+        _ = try await server.postForm("/webmention", [("source", "https://a.example/post"), ("target", "https://other.example/")])
+        _ = try await server.stop()
+        let warnings = server.process.stdout.components(separatedBy: "\n") + server.process.stderr.components(separatedBy: "\n")
+        let named = warnings.filter { $0.contains("but sites lists blog.example") }
+        #expect(named.count == 1, "\(server.process.stderr)")
+        #expect(named.first?.contains("add www.blog.example to sites") == true)
+        #expect(!warnings.contains { $0.contains("other.example") && $0.contains("sites lists") })
+        #expect(server.rejectionLines.filter { $0.contains("reason=target-not-supported") }.count == 4)
+    }
+
     @Test func aSlowSourceIsRetriedNotDeleted() async throws {
         let source = try await FixtureServer.start()
         source.set("/post", linking())

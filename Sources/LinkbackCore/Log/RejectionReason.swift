@@ -24,6 +24,27 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     case invalidVouch = "invalid-vouch"
     /// A Private Webmention whose code could not be exchanged (no token endpoint, or refused).
     case invalidCode = "invalid-code"
-    /// A request to the admin API without the right bearer token.
+    /// A request to the admin API with a wrong bearer token.
     case badAdminToken = "bad-admin-token"
+    /// A request to the admin API without any credentials (an `<img>` on someone's page, a
+    /// bookmarked URL): nothing was guessed.
+    case noAdminToken = "no-admin-token"
+    /// A browser's request from another site (`Sec-Fetch-Site: cross-site`, or an `Origin` that is
+    /// not this server's): a page can make its readers' browsers send it, so it says nothing of them.
+    case crossSite = "cross-site"
+
+    /// Reasons that say nothing bad about the client: they never count towards the built-in ban,
+    /// and the shipped fail2ban filter's normal mode does not match them (its `_soft` list; a
+    /// test holds the two together).
+    /// An honest blog re-sending a pingback, a sender asked for a vouch, a burst from a bridge
+    /// backfeeding a popular post, a `sites` list missing a host, a request a third-party page
+    /// made a browser send.
+    public var isSoft: Bool {
+        switch self {
+        case .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite:
+            return true
+        default:
+            return false
+        }
+    }
 }

@@ -21,10 +21,13 @@ public enum ForwardedHeader: String, Sendable, CaseIterable {
 
 /// Which address a request comes from, for logging, rate limits and bans.
 ///
-/// The TCP peer, unless the peer is a trusted proxy: then the right-most address in the one
-/// configured header (``ForwardedHeader``) that is not itself a trusted proxy. Addresses to the
-/// left of it were written by whoever sent the request and are never believed. A header that
-/// does not parse, or is missing, means the peer's own address.
+/// The TCP peer, unless the peer is a trusted proxy: then the header's list (``ForwardedHeader``)
+/// is read from the right, hop by hop. Each trusted proxy appended the address it saw, so the
+/// right-most well-formed element that is not itself a trusted proxy is the client; what stands
+/// further left was written by whoever sent the request and never matters (garbage there,
+/// `X-Forwarded-For: x` becoming `x, 203.0.113.7`, changes nothing). An element that does not
+/// parse before the client is found ends the walk at the nearest trusted hop: no trusted proxy
+/// writes one. Elements may carry a port, brackets, quotes or an IPv6 zone (`fe80::1%eth0`).
 public enum ClientAddress {
     /// - Parameters:
     ///   - values: every value of the configured header, in the order received.
@@ -33,52 +36,55 @@ public enum ClientAddress {
     ) -> IPAddress? {
         guard let peer = peer?.unmapped else { return nil }
         func trusted(_ address: IPAddress) -> Bool { trustedProxies.contains { $0.contains(address) } }
-        guard trusted(peer), let chain = parse(values, as: header), !chain.isEmpty else { return peer }
-        for address in chain.reversed() where !trusted(address) { return address }
+        guard trusted(peer) else { return peer }
+        var nearest = peer
+        for element in elements(values).reversed() {
+            let node: IPAddress? = switch header {
+            case .xForwardedFor: node(element)
+            case .forwarded: forNode(in: element)
+            }
+            guard let address = node?.unmapped else { return nearest }
+            if !trusted(address) { return address }
+            nearest = address
+        }
         // Every hop is a trusted proxy: the left-most is the nearest thing to a client.
-        return chain[0]
+        return nearest
     }
 
-    /// The addresses of the header's list, left to right; `nil` when any element does not parse
-    /// (a proxy that appends would never write it, so the list cannot be trusted).
-    static func parse(_ values: [String], as header: ForwardedHeader) -> [IPAddress]? {
-        var chain: [IPAddress] = []
-        for value in values {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let address: IPAddress?
-                switch header {
-                case .xForwardedFor:
-                    address = IPAddress(element.trimmingCharacters(in: .whitespaces))
-                case .forwarded:
-                    address = forNode(in: element)
-                }
-                guard let address else { return nil }
-                chain.append(address.unmapped)
-            }
-        }
-        return chain
+    /// The list's elements, left to right, across every value of the header.
+    static func elements(_ values: [String]) -> [Substring] {
+        values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
     }
 
     /// The address of the `for=` parameter of one `Forwarded` element.
     private static func forNode(in element: Substring) -> IPAddress? {
         for pair in element.split(separator: ";") {
             let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2, parts[0].lowercased() == "for" { return parseForwardedNode(parts[1]) }
+            if parts.count == 2, parts[0].lowercased() == "for" { return node(Substring(parts[1])) }
         }
         return nil
     }
 
-    /// `192.0.2.1`, `"192.0.2.1:8080"`, `"[2001:db8::1]:443"`, `"[2001:db8::1]"`.
-    private static func parseForwardedNode(_ raw: String) -> IPAddress? {
-        var node = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    /// `192.0.2.1`, `192.0.2.1:8080`, `"[2001:db8::1]:443"`, `[2001:db8::1]`, `2001:db8::1`,
+    /// `fe80::1%eth0` (the zone dropped); anything else (a name, `unknown`, octal) is `nil`.
+    static func node(_ raw: Substring) -> IPAddress? {
+        var node = raw.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         if node.hasPrefix("[") {
             guard let close = node.firstIndex(of: "]") else { return nil }
+            let rest = node[node.index(after: close)...]
+            guard rest.isEmpty || (rest.first == ":" && rest.dropFirst().allSatisfy(\.isASCIIDigitCharacter)) else { return nil }
             node = String(node[node.index(after: node.startIndex)..<close])
         } else if node.filter({ $0 == ":" }).count == 1, let colon = node.firstIndex(of: ":") {
+            guard node[node.index(after: colon)...].allSatisfy(\.isASCIIDigitCharacter) else { return nil }
             node = String(node[..<colon])
         }
+        if node.contains(":"), let percent = node.firstIndex(of: "%") { node = String(node[..<percent]) }
         return IPAddress(node)
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }
 
 /// What `GET /webmention?whoami` answers: how Linkback sees the request that asked, so an

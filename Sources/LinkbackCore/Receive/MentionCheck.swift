@@ -46,6 +46,14 @@ public struct MentionCheck: Sendable {
         return sites.first { $0.host == endpoint.host && ($0.port == nil || $0.port == endpoint.port) }
     }
 
+    /// The `sites` entry whose host differs from `host` only by a leading `www.` (either way): a
+    /// refused target on such a host most likely means a `sites` list missing it.
+    public func wwwTwin(of host: String) -> HostPort? {
+        let bare = host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+        let twin = host.hasPrefix("www.") ? bare : "www." + host
+        return sites.first { $0.host == twin }
+    }
+
     /// Why a text is not an acceptable mention URL.
     public struct Problem: Error {
         public let message: String

@@ -15,6 +15,8 @@ public struct MentionReceiver: Sendable {
     /// Vouch (`vouch.mode`); `nil` accepts and ignores a `vouch` parameter.
     public let vouch: VouchCheck?
     let logger: Logger
+    /// Hosts already named in a `www.` warning (see ``warnAboutWWWTwin(_:)``).
+    private let warnedHosts = Locked<Set<String>>([])
 
     public init(
         check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
@@ -35,7 +37,9 @@ public struct MentionReceiver: Sendable {
         let pair: CheckedPair
         switch check.check(source: source, target: target) {
         case .success(let checked): pair = checked
-        case .failure(let failure): return .failure(failure)
+        case .failure(let failure):
+            if case .targetNotSupported = failure, let target { warnAboutWWWTwin(target) }
+            return .failure(failure)
         }
         if let blocked = spam?.blockedSource(pair.source) { return .failure(.blockedSource(blocked)) }
         if let targetFetcher {
@@ -49,6 +53,16 @@ public struct MentionReceiver: Sendable {
             }
         }
         return .success(pair)
+    }
+
+    /// Warns, once per host, when a refused target's host differs from a site only by `www.`: the
+    /// likely cause is a `sites` list missing it, and every such mention is refused meanwhile.
+    private func warnAboutWWWTwin(_ target: String) {
+        guard case .success(let url) = MentionCheck.parse(target), let host = url.host?.lowercased(),
+            let twin = check.wwwTwin(of: host), warnedHosts.withLock({ $0.insert(host).inserted })
+        else { return }
+        logger.warning(
+            "mentions of \(host) are refused (target-not-supported), but sites lists \(twin.host): add \(host) to sites if it is your blog too")
     }
 
     /// ``validate(source:target:)``, then the vouch (under `vouch.mode: require_unknown`): the

@@ -9,13 +9,11 @@ public final class RejectionRecorder: Sendable {
         self.bans = bans
     }
 
-    /// Reasons that say nothing bad about the client and do not count towards a ban.
-    static let soft: Set<RejectionReason> = [.alreadyRegistered, .banned, .vouchRequired]
-
     public func record(_ rejection: Rejection) {
         log.record(rejection)
         LinkbackMetrics.rejection(rejection)
-        if !Self.soft.contains(rejection.reason), bans.noteRejection(rejection.clientIP.unmapped, at: rejection.date) {
+        // A banned client's refused requests do not lengthen its own ban (fail2ban sees them, though).
+        if !rejection.reason.isSoft, rejection.reason != .banned, bans.noteRejection(rejection.clientIP.unmapped, at: rejection.date) {
             LinkbackMetrics.banStarted()
         }
     }

@@ -202,7 +202,9 @@ struct AdminAPIRoutes {
         let presented = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
         guard !presented.isEmpty, Secret.equal(presented, token) else {
             if let ip = client.ip {
-                recorder.record(Rejection(endpoint: .admin, clientIP: ip, reason: .badAdminToken, userAgent: client.userAgent))
+                // No credentials at all guessed nothing (an <img> on someone's page): soft.
+                let reason: RejectionReason = request.headers[.authorization] == nil ? .noAdminToken : .badAdminToken
+                recorder.record(Rejection(endpoint: .admin, clientIP: ip, reason: reason, userAgent: client.userAgent))
             }
             return ErrorAnswer(error: "unauthorized", errorDescription: "send Authorization: Bearer <admin.token>")
                 .json(.unauthorized, headers: [.wwwAuthenticate: "Bearer"])
