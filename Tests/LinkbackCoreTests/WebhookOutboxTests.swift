@@ -200,4 +200,32 @@ import Testing
             #expect(try await store.dueDeliveries(now: Date()).count == 1)
         }
     }
+
+    /// Review F9: thousands of pending deliveries (an import, a bulk approve) are one indexed query
+    /// per URL, not a correlated MIN per row. Each URL's oldest due delivery, and only one per URL.
+    @Test(arguments: StoreKind.allCases) func thousandsOfPendingDeliveriesGiveOnePerURL(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let mention = try await store.receive(incoming("https://a.example/"), actor: .server).mention
+            let urls = ["https://hooks.example/a", "https://hooks.example/b", "https://hooks.example/c"]
+            var deliveries: [NewWebhookDelivery] = []
+            for eventID in 1...3_000 {
+                deliveries.append(NewWebhookDelivery(
+                    url: urls[eventID % 3], event: .approved, mentionID: mention.id, eventID: Int64(eventID),
+                    payload: Data("\(eventID)".utf8)))
+            }
+            try await store.enqueueDeliveries(deliveries, cursor: 1)
+            let due = try await store.dueDeliveries(now: Date().addingTimeInterval(1))
+            #expect(due.map(\.url).sorted() == urls)
+            #expect(due.map(\.eventID).sorted() == [1, 2, 3])
+            // Delivered, the next of that URL is due; given up, too.
+            let first = try #require(due.first { $0.eventID == 1 })
+            try await store.recordDelivery(id: first.id, outcome: .delivered, at: Date())
+            let second = try #require(due.first { $0.eventID == 2 })
+            try await store.recordDelivery(id: second.id, outcome: .gaveUp(error: "410"), at: Date())
+            let third = try #require(due.first { $0.eventID == 3 })
+            try await store.recordDelivery(id: third.id, outcome: .retry(error: "503", nextAttempt: Date().addingTimeInterval(3600)), at: Date())
+            let next = try await store.dueDeliveries(now: Date().addingTimeInterval(2))
+            #expect(next.map(\.eventID).sorted() == [4, 5, 6])
+        }
+    }
 }

@@ -622,14 +622,18 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
+                // The pending URLs, then one seek per URL on the pending index (a correlated MIN per
+                // row was quadratic: 1.5 s for 3,000 pending deliveries).
                 sql: """
-                    SELECT * FROM webhook_deliveries AS d
-                    WHERE d.delivered_at IS NULL AND d.given_up_at IS NULL AND d.next_attempt_at <= ?
-                        AND d.id = (SELECT MIN(o.id) FROM webhook_deliveries AS o
-                            WHERE o.url = d.url AND o.delivered_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= ?)
+                    SELECT d.* FROM (SELECT DISTINCT url FROM webhook_deliveries
+                            WHERE delivered_at IS NULL AND given_up_at IS NULL) AS u
+                        JOIN webhook_deliveries AS d ON d.id = (
+                            SELECT o.id FROM webhook_deliveries AS o
+                            WHERE o.url = u.url AND o.delivered_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= ?
+                            ORDER BY o.id LIMIT 1)
                     ORDER BY d.id
                     """,
-                arguments: [now, now]
+                arguments: [now]
             ).map(Self.delivery(from:))
         }
     }

@@ -162,6 +162,11 @@ enum SQLiteMigrations {
             try db.execute(sql: "ALTER TABLE mentions ADD COLUMN decision TEXT")
             try db.execute(sql: MentionDecisionBackfill.sql)
         }
+        migrator.registerMigration("015-webhook-pending") { db in
+            // Each URL's pending deliveries in id order: the outbox's one seek per URL.
+            try db.execute(
+                sql: "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (url, id) WHERE delivered_at IS NULL AND given_up_at IS NULL")
+        }
         return migrator
     }
 }
