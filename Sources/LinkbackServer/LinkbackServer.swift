@@ -46,6 +46,11 @@ public struct LinkbackServer: Sendable {
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
+        // The last day's counts from before this start, read once, on a thread of their own.
+        let counts = rejections.counts
+        let logPath = config.logging.fail2banLog
+        let started = Date()
+        Thread.detachNewThread { counts.seed(fromLog: logPath, before: started) }
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
         let pendingPages = ByteBudget(limit: config.verification.maxPendingBytes)
         queue = VerificationQueue(
@@ -104,7 +109,7 @@ public struct LinkbackServer: Sendable {
         if !config.admin.token.isEmpty {
             AdminAPIRoutes(
                 token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam,
-                rejectionLog: config.logging.fail2banLog, sends: sends
+                sends: sends
             ).register(on: router)
         }
         ReadAPIRoutes(

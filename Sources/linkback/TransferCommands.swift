@@ -173,7 +173,7 @@ struct StatsCommand: AsyncParsableCommand {
             if store.database != nil, store.config.config == nil, let recorded = try await mentions.setting(.rejectionLog) {
                 logPath = recorded
             }
-            let report = try await StatsReport.read(store: mentions, rejectionLog: logPath)
+            let report = try await StatsReport.read(store: mentions, rejections: RejectionSummary.lastDay(logPath))
             if store.json {
                 Output.json(report)
                 return

@@ -134,5 +134,29 @@ import Testing
         #expect(summary.topAddresses.first?.address == "192.0.2.1" && summary.topAddresses.first?.count == 3)
         #expect(summary.sparkline == "▄" + String(repeating: " ", count: 21) + "█▄")
         #expect(RejectionSummary.lastDay("syslog", now: now).hourly.allSatisfy { $0.rejected == 0 && $0.banned == 0 })
+
+        // Counted as they happen (the admin API), seeded from the same files, the answer is the same.
+        let counts = RejectionCounts()
+        counts.seed(fromLog: directory.file("f.log"), before: now, now: now)
+        #expect(counts.lastDay(now: now) == summary)
+        // What is recorded live adds to it; hours older than a day drop out.
+        counts.record(Rejection(protocol: .webmention, clientIP: IPAddress("192.0.2.2")!, reason: .noLink, date: now))
+        #expect(counts.lastDay(now: now).byReason["no-link"] == 2)
+        #expect(counts.lastDay(now: now.addingTimeInterval(24 * 3600)).byReason.isEmpty)
+    }
+
+    /// Review F8: the counts stay small whatever a flood of addresses does: each hour names at
+    /// most `maxAddressesPerHour` of them and counts the rest.
+    @Test func countsNameABoundedNumberOfAddresses() throws {
+        let counts = RejectionCounts()
+        let now = Date()
+        for index in 0..<(RejectionCounts.maxAddressesPerHour + 500) {
+            let address = IPAddress.v6(0x2001_0db8_0000_0000, UInt64(index))
+            counts.record(Rejection(protocol: .pingback, clientIP: address, reason: .malformedXML, date: now))
+        }
+        let summary = counts.lastDay(now: now)
+        #expect(summary.hourly.last?.rejected == RejectionCounts.maxAddressesPerHour + 500)
+        #expect(summary.topAddresses.count == 10)
+        #expect(counts.namedAddresses() == RejectionCounts.maxAddressesPerHour)
     }
 }

@@ -144,6 +144,40 @@ import Testing
         }
     }
 
+    /// Review F8: the statistics come from counts kept as rejections happen, seeded once at start
+    /// from the log, never from a scan of the log per call: lines written to the file behind the
+    /// server's back after the start do not show, the server's own rejections do.
+    @Test func statisticsDoNotReadTheRejectionLogPerCall() async throws {
+        let logs = try TemporaryDirectory("stats-log")
+        defer { logs.remove() }
+        func line(_ date: Date, _ address: String) -> String {
+            "\(date.iso8601) linkback[7]: pingback rejected from \(address) reason=malformed-xml ua=\"PHP/5.2.10\"\n"
+        }
+        let log = try logs.write("rejections.log", line(Date().addingTimeInterval(-3600), "192.0.2.1")
+            + line(Date().addingTimeInterval(-60), "192.0.2.1") + line(Date().addingTimeInterval(-3 * 86400), "192.0.2.9"))
+        let server = try await ServerHarness(
+            yaml: "logging:\n  level: info\n  fail2ban_log: \(log)\n\nadmin:\n  token: stats-admin-token")
+        defer { server.cleanUp() }
+        let admin = [("Authorization", "Bearer stats-admin-token")]
+        func rejections() async throws -> [String: Int] {
+            let stats = try await server.send("GET", "/admin/api/stats", headers: admin)
+            return (JSON.object(stats.body)?["rejections_24h"] as? [String: Int]) ?? [:]
+        }
+        var seeded: [String: Int] = [:]
+        for _ in 0..<100 where seeded["malformed-xml"] != 2 {
+            seeded = try await rejections()
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(seeded == ["malformed-xml": 2])
+        // Behind the server's back: not read again.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(String(repeating: line(Date(), "192.0.2.5"), count: 50).utf8))
+        try handle.close()
+        #expect(try await server.postForm("/webmention", [("source", "garbage"), ("target", "https://blog.example/p")]).status == 400)
+        #expect(try await rejections() == ["malformed-xml": 2, "invalid-url": 1])
+    }
+
     /// Token guessers are logged like pingback spammers, matched by the shipped fail2ban filter,
     /// and banned by the built-in ban. (A request with no credentials at all is soft: see
     /// Fail2banTests.requestsAnotherSitesPageMakesABrowserSendBanNobody.)

@@ -43,24 +43,37 @@ public struct RejectionSummary: Sendable, Equatable {
         var hourly = (0..<hours).map { Hour(hour: firstHour.addingTimeInterval(Double($0) * 3600), rejected: 0, banned: 0) }
         var reasons: [String: Int] = [:]
         var addresses: [String: Int] = [:]
+        eachLine(of: path, since: since, until: now) { date, address, reason in
+            reasons[reason, default: 0] += 1
+            addresses[address, default: 0] += 1
+            let index = Int(date.timeIntervalSince(firstHour) / 3600)
+            if hourly.indices.contains(index) {
+                if reason == RejectionReason.banned.rawValue { hourly[index].banned += 1 } else { hourly[index].rejected += 1 }
+            }
+        }
+        return RejectionSummary(byReason: reasons, topAddresses: top(addresses), hourly: hourly)
+    }
+
+    /// Each rejection line of `path.1` and `path` dated from `since` to `until`: its date, address
+    /// and reason. Nothing for `syslog` or an unreadable file.
+    static func eachLine(
+        of path: String, since: Date, until: Date, _ body: (_ date: Date, _ address: String, _ reason: String) -> Void
+    ) {
         let texts = path == "syslog" ? [] : [path + ".1", path].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }
         for text in texts {
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: " ", maxSplits: 7)
                 guard parts.count >= 7, let date = try? Date(String(parts[0]), strategy: .iso8601), date >= since,
-                    date <= now, parts[3] == "rejected", parts[4] == "from", parts[6].hasPrefix("reason=")
+                    date <= until, parts[3] == "rejected", parts[4] == "from", parts[6].hasPrefix("reason=")
                 else { continue }
-                let reason = String(parts[6].dropFirst("reason=".count))
-                reasons[reason, default: 0] += 1
-                addresses[String(parts[5]), default: 0] += 1
-                let index = Int(date.timeIntervalSince(firstHour) / 3600)
-                if hourly.indices.contains(index) {
-                    if reason == RejectionReason.banned.rawValue { hourly[index].banned += 1 } else { hourly[index].rejected += 1 }
-                }
+                body(date, String(parts[5]), String(parts[6].dropFirst("reason=".count)))
             }
         }
-        let top = addresses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10)
-        return RejectionSummary(byReason: reasons, topAddresses: top.map { ($0.key, $0.value) }, hourly: hourly)
+    }
+
+    /// The ten addresses with the most rejections, most first (ties by address).
+    static func top(_ addresses: [String: Int]) -> [(address: String, count: Int)] {
+        addresses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(10).map { ($0.key, $0.value) }
     }
 
     /// The last day: the current hour and the 23 before it.

@@ -25,13 +25,14 @@ public struct StatsReport: Encodable, Sendable {
         case recheck
     }
 
-    /// Reads the store and the rejection log at `rejectionLog` (`logging.fail2ban_log`).
-    public static func read(store: any MentionStore, rejectionLog: String, now: Date = Date()) async throws -> StatsReport {
+    /// Reads the store; the last day's rejections come from the rejection log (`linkback stats`)
+    /// or a running server's ``RejectionCounts`` (the admin API).
+    public static func read(store: any MentionStore, rejections: RejectionSummary) async throws -> StatsReport {
         let statistics = try await store.statistics()
         let outbox = try await store.deliveryCounts()
         return StatsReport(
             byStatus: statistics.byStatus, byProtocol: statistics.byProtocol, byType: statistics.byType,
-            bySite: statistics.bySite, rejections: RejectionSummary.lastDay(rejectionLog, now: now),
+            bySite: statistics.bySite, rejections: rejections,
             webhookDeliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }),
             recheck: try await RecheckReport.read(from: store))
     }

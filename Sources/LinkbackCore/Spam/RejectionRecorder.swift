@@ -1,16 +1,19 @@
-/// The one place rejections go: a line in the rejection log (for fail2ban) and a count towards
-/// the built-in ban.
+/// The one place rejections go: a line in the rejection log (for fail2ban), the last day's
+/// counts (for the admin API's statistics) and a count towards the built-in ban.
 public final class RejectionRecorder: Sendable {
     public let log: RejectionLog
     public let bans: BanList
+    public let counts: RejectionCounts
 
-    public init(log: RejectionLog, bans: BanList) {
+    public init(log: RejectionLog, bans: BanList, counts: RejectionCounts = RejectionCounts()) {
         self.log = log
         self.bans = bans
+        self.counts = counts
     }
 
     public func record(_ rejection: Rejection) {
         log.record(rejection)
+        counts.record(rejection)
         LinkbackMetrics.rejection(rejection)
         // A banned client's refused requests do not lengthen its own ban (fail2ban sees them, though).
         if !rejection.reason.isSoft, rejection.reason != .banned, bans.noteRejection(rejection.clientIP.unmapped, at: rejection.date) {

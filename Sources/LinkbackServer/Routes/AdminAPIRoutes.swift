@@ -15,7 +15,6 @@ struct AdminAPIRoutes {
     let recorder: RejectionRecorder
     let spam: SpamGuard
     /// `logging.fail2ban_log`, read back for the stats.
-    let rejectionLog: String
     /// The send outbox `POST send` plans into.
     let sends: SendOutbox
 
@@ -179,7 +178,7 @@ struct AdminAPIRoutes {
         }
         api.get("stats") { request, context in
             try await authorized(request, context) { _ in
-                JSONResponse.make(.ok, try await StatsReport.read(store: store, rejectionLog: rejectionLog))
+                JSONResponse.make(.ok, try await StatsReport.read(store: store, rejections: recorder.counts.lastDay()))
             }
         }
     }
