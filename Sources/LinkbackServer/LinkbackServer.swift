@@ -112,10 +112,7 @@ public struct LinkbackServer: Sendable {
                 sends: sends
             ).register(on: router)
         }
-        ReadAPIRoutes(
-            store: store, parser: ReadQueryParser(tokens: config.api.tokens), maxAge: config.api.maxAge,
-            baseURL: config.server.baseURL
-        ).register(on: router)
+        ReadAPIRoutes(store: store, config: config, pool: parsePool).register(on: router)
         WebmentionRoutes(
             receiver: receiver, privateMentions: privateMentions, store: store, config: config,
             rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage

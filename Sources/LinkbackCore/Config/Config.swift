@@ -186,6 +186,12 @@ public struct Config: Sendable {
         public var tokens: [Token]
         /// `Cache-Control: max-age` of read API answers, in seconds.
         public var maxAge: Int
+        /// Targets one request may name (`target[]`).
+        public var maxTargets: Int = 100
+        /// The largest `per-page` of a request without a read token (token holders: 10,000).
+        public var maxPerPage: Int = 100
+        /// Reads a minute one address may make without a read token (0: no limit).
+        public var readsPerMinute: Int = 300
     }
 
     /// A URL told about approved, updated and deleted mentions.
@@ -351,7 +357,8 @@ public struct Config: Sendable {
                 if case .string(let flag)? = record["private"] { includesPrivate = ConfigKey.flag(flag) ?? false }
                 return API.Token(token: token, sites: sites.compactMap(HostPort.init), includesPrivate: includesPrivate)
             },
-            maxAge: int("api.max_age"))
+            maxAge: int("api.max_age"), maxTargets: int("api.max_targets"), maxPerPage: int("api.max_per_page"),
+            readsPerMinute: int("api.reads_per_minute"))
         guard case .records(let hookRecords) = values["webhooks"] else { preconditionFailure("webhooks is not a list") }
         webhooks = hookRecords.compactMap { record in
             guard case .string(let url)? = record["url"], case .string(let secret)? = record["secret"] else { return nil }

@@ -234,6 +234,9 @@ extension ConfigKey {
             ]),
             .records([]), check: apiTokens),
         ConfigKey("api.max_age", .int(0...86_400), .int(60)),
+        ConfigKey("api.max_targets", .int(1...400), .int(100)),
+        ConfigKey("api.max_per_page", .int(1...10_000), .int(100)),
+        ConfigKey("api.reads_per_minute", .int(0...1_000_000), .int(300)),
         ConfigKey(
             "webhooks",
             .records([

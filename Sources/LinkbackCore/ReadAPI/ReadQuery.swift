@@ -21,12 +21,23 @@ public struct ReadQueryError: Error, Equatable, Sendable {
 /// never sees another site.
 public struct ReadQueryParser: Sendable {
     public static let defaultPerPage = 20
+    /// The largest `per-page` with a read token.
     public static let maxPerPage = 10_000
 
     public let tokens: [Config.API.Token]
+    /// `api.max_targets`: more is a 400 that names the limit (each target is a term of the query).
+    public let maxTargets: Int
+    /// `api.max_per_page`: the largest `per-page` without a token.
+    public let maxAnonymousPerPage: Int
 
-    public init(tokens: [Config.API.Token]) {
+    public init(tokens: [Config.API.Token], maxTargets: Int = 100, maxAnonymousPerPage: Int = 100) {
         self.tokens = tokens
+        self.maxTargets = maxTargets
+        self.maxAnonymousPerPage = maxAnonymousPerPage
+    }
+
+    public init(config: Config.API) {
+        self.init(tokens: config.tokens, maxTargets: config.maxTargets, maxAnonymousPerPage: config.maxPerPage)
     }
 
     public func parse(_ parameters: [(name: String, value: String)]) -> Result<MentionQuery, ReadQueryError> {
@@ -39,6 +50,9 @@ public struct ReadQueryParser: Sendable {
         for (name, value) in parameters {
             switch name {
             case "target", "target[]":
+                guard targets.count < maxTargets else {
+                    return .failure(.invalid("at most \(maxTargets) targets per request (api.max_targets)"))
+                }
                 guard case .success(let url) = MentionCheck.parse(value) else {
                     return .failure(.invalid("target \"\(value)\" is not an absolute http or https URL"))
                 }
@@ -105,6 +119,8 @@ public struct ReadQueryParser: Sendable {
             return .failure(.invalid("name a target, or a token (with an optional domain)"))
         } else if domain != nil {
             return .failure(.invalid("domain needs a token"))
+        } else if query.limit > maxAnonymousPerPage {
+            return .failure(.invalid("per-page is at most \(maxAnonymousPerPage) without a token (api.max_per_page)"))
         }
         return .success(query)
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Token buckets per key: `ratePerMinute` tokens a minute, up to `burst` at once. Memory is
 /// bounded: when the table grows past `maxKeys`, buckets that have refilled are dropped.
-final class TokenBuckets<Key: Hashable & Sendable>: Sendable {
+public final class TokenBuckets<Key: Hashable & Sendable>: Sendable {
     private struct Bucket {
         var tokens: Double
         var updated: Date
@@ -13,14 +13,14 @@ final class TokenBuckets<Key: Hashable & Sendable>: Sendable {
     let maxKeys: Int
     private let buckets = Locked<[Key: Bucket]>([:])
 
-    init(ratePerMinute: Int, burst: Int, maxKeys: Int = 100_000) {
+    public init(ratePerMinute: Int, burst: Int, maxKeys: Int = 100_000) {
         self.ratePerMinute = Double(ratePerMinute)
         self.burst = Double(max(1, burst))
         self.maxKeys = maxKeys
     }
 
     /// Takes a token for `key`; `nil` when allowed, else the seconds until a token is available.
-    func take(_ key: Key, now: Date) -> Int? {
+    public func take(_ key: Key, now: Date) -> Int? {
         guard ratePerMinute > 0 else { return nil }
         let perSecond = ratePerMinute / 60
         return buckets.withLock { table in

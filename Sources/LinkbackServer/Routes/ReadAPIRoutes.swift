@@ -13,40 +13,58 @@ struct ReadAPIRoutes {
     let parser: ReadQueryParser
     let maxAge: Int
     let baseURL: String
+    let server: Config.Server
+    /// `api.reads_per_minute` per address, for reads without a token (site builds carry one).
+    let limiter: TokenBuckets<IPAddress>
+    /// Rendering runs here, off the threads that answer HTTP.
+    let pool: WorkPool?
+
+    init(store: any MentionStore, config: Config, pool: WorkPool?) {
+        self.store = store
+        parser = ReadQueryParser(config: config.api)
+        maxAge = config.api.maxAge
+        baseURL = config.server.baseURL
+        server = config.server
+        let rate = config.api.readsPerMinute
+        limiter = TokenBuckets(ratePerMinute: rate, burst: max(10, rate / 6))
+        self.pool = pool
+    }
 
     func register(on router: Router<LinkbackRequestContext>) {
-        router.get("api/mentions.jf2") { request, _ in
-            try await answer(request) { mentions, _ in
+        router.get("api/mentions.jf2") { request, context in
+            try await answer(request, context, format: "jf2") { mentions, _ in
                 Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map { JF2Entry($0) }))
             }
         }
         for path in ["api/mentions", "api/mentions.json"] {
-            router.get(RouterPath(path)) { request, _ in
-                try await answer(request) { mentions, _ in Encoded.json(LegacyLinks(links: mentions.map(LegacyLink.init))) }
+            router.get(RouterPath(path)) { request, context in
+                try await answer(request, context, format: "links") { mentions, _ in
+                    Encoded.json(LegacyLinks(links: mentions.map(LegacyLink.init)))
+                }
             }
         }
-        router.get("api/mentions.atom") { request, _ in
-            try await answer(request) { mentions, _ in
-                let url = baseURL + request.uri.description
-                return Encoded(
+        router.get("api/mentions.atom") { request, context in
+            let url = baseURL + request.uri.description
+            return try await answer(request, context, format: "atom " + url) { mentions, _ in
+                Encoded(
                     body: Data(AtomFeed.render(mentions, title: "Webmentions", selfURL: url).utf8),
                     type: "application/atom+xml; charset=utf-8")
             }
         }
-        router.get("api/mentions.html") { request, _ in
-            try await answer(request) { mentions, _ in
+        router.get("api/mentions.html") { request, context in
+            try await answer(request, context, format: "html") { mentions, _ in
                 Encoded(body: Data(MentionsFragment.render(mentions).utf8), type: "text/html; charset=utf-8")
             }
         }
         for path in ["api/count", "api/count.json"] {
-            router.get(RouterPath(path)) { request, _ in
-                try await answer(request, list: false) { _, counts in Encoded.json(MentionCount(counts)) }
+            router.get(RouterPath(path)) { request, context in
+                try await answer(request, context, format: "count", list: false) { _, counts in Encoded.json(MentionCount(counts)) }
             }
         }
     }
 
     /// A body and its media type.
-    struct Encoded {
+    struct Encoded: Sendable {
         var body: Data
         var type: String
 
@@ -56,9 +74,12 @@ struct ReadAPIRoutes {
     }
 
     /// Parses the query, reads the store (the listing, or the counts by type), and answers with
-    /// the cache and CORS headers.
+    /// the cache and CORS headers. The entity tag is computed from what was read (ids, update
+    /// times, counts), so a matching `If-None-Match` is answered 304 without rendering anything;
+    /// rendering runs on the work pool. Without a token, reads are rate-limited per address.
     private func answer(
-        _ request: Request, list: Bool = true, _ render: ([Mention], [MentionType: Int]) -> Encoded
+        _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true,
+        _ render: @escaping @Sendable ([Mention], [MentionType: Int]) -> Encoded
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
@@ -75,14 +96,36 @@ struct ReadAPIRoutes {
             return ErrorAnswer(error: failure.error, errorDescription: failure.description)
                 .json(HTTPResponse.Status(code: failure.status), headers: headers)
         }
-        let encoded = list ? render(try await store.list(query), [:]) : render([], try await store.countByType(query))
-        let tag = "\"" + ETag.of(encoded.body) + "\""
+        let withToken = query.sites != nil
+        if !withToken, let ip = ClientInfo(request, context: context, server: server).ip,
+            let wait = limiter.take(ip, now: Date())
+        {
+            headers[.retryAfter] = String(wait)
+            return ErrorAnswer(error: "rate_limited", errorDescription: "too many reads; a read token (api.tokens) is not limited")
+                .json(.tooManyRequests, headers: headers)
+        }
+        let mentions = list ? try await store.list(query) : []
+        let counts = list ? [:] : try await store.countByType(query)
+        let tag = "\"" + ETag.of(format: format, mentions: mentions, counts: counts) + "\""
         headers[.eTag] = tag
-        headers[.cacheControl] = "public, max-age=\(maxAge)"
+        // A private answer (a token that sees Private Webmentions) is for its holder alone.
+        if query.includePrivate {
+            headers[.cacheControl] = "private, max-age=\(maxAge)"
+            headers[.accessControlAllowOrigin] = nil
+            headers[.vary] = "Origin"
+        } else {
+            headers[.cacheControl] = "public, max-age=\(maxAge)"
+        }
         if let match = request.headers[.ifNoneMatch], ETag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
+        let encoded = await WorkPool.run(on: pool) { render(mentions, counts) }
         headers[.contentType] = encoded.type
+        if encoded.type.hasPrefix("text/html") {
+            // The fragment is for inclusion elsewhere; opened on this origin it runs nothing.
+            headers[.contentSecurityPolicy] = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; sandbox"
+            headers[.init("X-Content-Type-Options")!] = "nosniff"
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: encoded.body)))
     }
 }
@@ -90,12 +133,44 @@ struct ReadAPIRoutes {
 /// Strong entity tags from a body's bytes (64-bit FNV-1a: a cache key, not a security measure).
 enum ETag {
     static func of(_ body: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in body {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
+        var hash = FNV()
+        hash.add(body)
+        return String(hash.value, radix: 16) + "-" + String(body.count, radix: 16)
+    }
+
+    /// A tag for what a read API answer is made of, before it is rendered: the format (and
+    /// anything else that shapes the body), the version of Linkback that renders it, each
+    /// mention's id, update time and visibility, and the counts.
+    static func of(format: String, mentions: [Mention], counts: [MentionType: Int]) -> String {
+        var hash = FNV()
+        hash.add(Data((format + "|" + LinkbackVersion.string).utf8))
+        for mention in mentions {
+            hash.add(mention.id)
+            hash.add(Int64(mention.updated.timeIntervalSince1970 * 1000))
+            hash.add(Int64(mention.verified.map { $0.timeIntervalSince1970 * 1000 } ?? 0))
+            hash.add(mention.isPrivate ? 1 : 0)
         }
-        return String(hash, radix: 16) + "-" + String(body.count, radix: 16)
+        for (type, count) in counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            hash.add(Data(type.rawValue.utf8))
+            hash.add(Int64(count))
+        }
+        return String(hash.value, radix: 16) + "-" + String(mentions.count, radix: 16)
+    }
+
+    /// 64-bit FNV-1a.
+    struct FNV {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func add(_ bytes: Data) {
+            for byte in bytes {
+                value ^= UInt64(byte)
+                value = value &* 0x100_0000_01b3
+            }
+        }
+
+        mutating func add(_ number: Int64) {
+            withUnsafeBytes(of: number.littleEndian) { add(Data($0)) }
+        }
     }
 
     /// Whether an `If-None-Match` value names `tag` (or is `*`).
