@@ -33,6 +33,8 @@ public struct LinkbackServer: Sendable {
     public let webhooks: WebhookDispatcher
     /// Sends mentions of the blog's own posts from the send outbox.
     let sends: SendOutbox
+    /// The fetches senders wait for (Private Webmention, Vouch), bounded together.
+    let inRequestWork: InRequestWork
     /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
     /// (with `metrics.enabled`) only when it is set.
     public var metricsRegistry: PrometheusCollectorRegistry?
@@ -53,6 +55,8 @@ public struct LinkbackServer: Sendable {
         Thread.detachNewThread { counts.seed(fromLog: logPath, before: started) }
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
         let pendingPages = ByteBudget(limit: config.verification.maxPendingBytes)
+        let inRequestWork = InRequestWork(config: config, memory: pendingPages)
+        self.inRequestWork = inRequestWork
         queue = VerificationQueue(
             store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
             rejections: rejections, logger: logger, concurrency: config.verification.concurrency,
@@ -67,12 +71,12 @@ public struct LinkbackServer: Sendable {
                 ? nil
                 : VouchCheck(
                     config: config, storedAllowDomains: allowed, store: store,
-                    fetcher: GuardedFetcher(config: config, spam: spam), pool: parsePool),
+                    fetcher: GuardedFetcher(config: config, spam: spam), pool: parsePool, work: inRequestWork, logger: logger),
             logger: logger)
         privateMentions = PrivateWebmention(
             receiver: receiver, fetcher: GuardedFetcher(config: config, spam: spam),
             verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
-            clientID: config.server.baseURL)
+            clientID: config.server.baseURL, work: inRequestWork)
         let pingbackVerifier = Verifier(
             config: config, spam: spam, timeoutSeconds: config.pingback.verifyTimeoutSeconds, pool: parsePool,
             memory: pendingPages, logger: logger)
@@ -154,6 +158,7 @@ public struct LinkbackServer: Sendable {
             BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
             VerificationQueueService(queue: queue),
             SendOutboxService(outbox: sends),
+            InRequestWorkService(work: inRequestWork),
         ]
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
         if config.verification.recheckDays > 0 {

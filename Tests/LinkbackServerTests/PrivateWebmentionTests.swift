@@ -112,6 +112,52 @@ import Testing
         await pages.stop()
     }
 
+    /// Review F6: Private Webmentions fetch while the sender waits, so they are capped: beyond
+    /// `webmention.max_concurrent_checks` a request is answered 503 at once, before any fetch, and
+    /// not logged against the sender; a stop cancels those in flight instead of waiting them out.
+    @Test func checksThatFetchWhileTheSenderWaitsAreCappedAndEndAtStop() async throws {
+        let pages = try await FixtureServer.start()
+        var slow = privatePage(String(repeating: "x", count: 4096), endpoint: "/token")
+        slow.requiredAuthorization = nil
+        slow.trickle = .milliseconds(200)
+        pages.set("/slow", slow)
+        let server = try await ServerHarness(
+            yaml: "webmention:\n  max_concurrent_checks: 2\n  check_timeout_seconds: 60\n\nfetch:\n  timeout_seconds: 60\n  allow_hosts: [\"\(pages.hostPort)\"]",
+            allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        let source = pages.url("/slow").absoluteString
+        let waiting = Task {
+            try await withThrowingTaskGroup(of: Int?.self) { group in
+                for index in 0..<2 {
+                    group.addTask {
+                        try? await server.postForm(
+                            "/webmention", [("source", source + "?n=\(index)"), ("target", Self.target), ("code", "c")]
+                        ).status
+                    }
+                }
+                return try await group.reduce(into: [Int?]()) { $0.append($1) }
+            }
+        }
+        // Both slots taken: wait until the slow page has been asked twice.
+        for _ in 0..<200 where pages.hits("/slow") < 2 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(pages.hits("/slow") == 2)
+        for index in 0..<4 {
+            let refused = try await server.postForm(
+                "/webmention", [("source", source + "?m=\(index)"), ("target", Self.target), ("code", "c")])
+            #expect(refused.status == 503, "\(refused.body)")
+            #expect(JSON.object(refused.body)?["error"] as? String == "temporarily_unavailable")
+        }
+        #expect(pages.hits("/slow") == 2)
+        #expect(server.rejectionLines.isEmpty)
+        // A stop cancels the two in flight: the server ends long before their 60 s.
+        let stopped = Date()
+        #expect(try await server.stop() == 0)
+        #expect(Date().timeIntervalSince(stopped) < 15)
+        let answers = try await waiting.value
+        #expect(answers.allSatisfy { $0 == nil || $0 == 503 }, "\(answers)")
+        await pages.stop()
+    }
+
     @Test func eachFailureIsItsOwnAnswerAndNothingIsStored() async throws {
         let pages = try await FixtureServer.start()
         let elsewhere = try await FixtureServer.start()
@@ -126,7 +172,8 @@ import Testing
         pages.set("/html-endpoint", .html("<link rel=\"token_endpoint\" href=\"/token\"><a href=\"\(Self.target)\">x</a>"))
         // A redirect to another origin: the token must not follow it (the page there would take it).
         pages.set("/moving", .redirect(to: elsewhere.url("/moved").absoluteString))
-        elsewhere.set("/moved", privatePage("<a href=\"\(Self.target)\">x</a>", endpoint: pages.url("/token").absoluteString))
+        elsewhere.set("/moved", privatePage("<a href=\"\(Self.target)\">x</a>", endpoint: elsewhere.url("/steal").absoluteString))
+        elsewhere.set("/steal", .content("{\"access_token\": \"stolen\"}", type: "application/json"))
         let server = try await server(pages, elsewhere)
         defer { server.cleanUp() }
 
@@ -135,7 +182,8 @@ import Testing
             ("/refused", 400, "invalid_code"),
             ("/tokenless", 400, "invalid_code"),
             ("/no-link", 400, "no_link"),
-            ("/moving", 400, "source_not_found"),
+            // Review F15: a token endpoint named by a page on another origin is never sent the code.
+            ("/moving", 400, "no_token_endpoint"),
         ]
         for (path, status, error) in cases {
             let answer = try await server.postForm(
@@ -145,7 +193,8 @@ import Testing
         }
         #expect(elsewhere.headers("/moved")["authorization"] == nil)
         #expect(server.rejectionLines.count == cases.count)
-        #expect(server.rejectionLines.filter { $0.contains("reason=invalid-code") }.count == 3)
+        #expect(server.rejectionLines.filter { $0.contains("reason=invalid-code") }.count == 4)
+        #expect(elsewhere.hits("/steal") == 0)
         let admin = try await server.send("GET", "/admin/api/mentions?status=all", headers: [("Authorization", "Bearer private-admin-token")])
         #expect((JSON.value(admin.body) as? [[String: Any]])?.isEmpty == true, "\(admin.body)")
 

@@ -60,11 +60,12 @@ import Testing
         let failing: [(String, String)] = [
             ("\(vouchHost)/nofollow", "does not link to 127.0.0.1"),
             ("\(vouchHost)/elsewhere", "does not link to 127.0.0.1"),
-            ("\(vouchHost)/missing", "could not be fetched"),
+            // Why a fetch failed is not told to the sender (review F14: a port-scan oracle).
+            ("\(vouchHost)/missing", "the vouch page could not be verified"),
             // The sender's own domain is not known, so it cannot vouch for itself.
             (pages.url("/vouch").absoluteString, "not on a domain this server knows"),
             // A known domain, but an address the guarded fetcher does not allow.
-            ("http://localhost:1/vouch", "blocked address"),
+            ("http://localhost:1/vouch", "the vouch page could not be verified"),
             ("javascript:alert(1)", "the vouch URL is not an http or https URL"),
         ]
         for (vouch, why) in failing {

@@ -115,6 +115,11 @@ public struct Config: Sendable {
     public struct Webmention: Sendable {
         /// Largest request body accepted; bigger gets 413 without being read.
         public var maxBodyBytes: Int
+        /// Checks that fetch while the sender waits (Private Webmention, Vouch) running at once;
+        /// one more is answered 503 (see ``InRequestWork``).
+        public var maxConcurrentChecks: Int = 16
+        /// The time one such check may take as a whole (discovery, exchange and fetch).
+        public var checkTimeoutSeconds: Double = 20
     }
 
     public struct Pingback: Sendable {
@@ -319,7 +324,9 @@ public struct Config: Sendable {
             shutdownGraceSeconds: double("verification.shutdown_grace_seconds"),
             claimLeaseSeconds: double("verification.claim_lease_seconds")
         )
-        webmention = Webmention(maxBodyBytes: int("webmention.max_body_bytes"))
+        webmention = Webmention(
+            maxBodyBytes: int("webmention.max_body_bytes"), maxConcurrentChecks: int("webmention.max_concurrent_checks"),
+            checkTimeoutSeconds: double("webmention.check_timeout_seconds"))
         pingback = Pingback(
             enabled: bool("pingback.enabled"),
             collapseFaults: bool("pingback.collapse_faults"),

@@ -206,6 +206,8 @@ extension ConfigKey {
         ConfigKey("send.retry_base_seconds", .double(0.01...86_400), .double(60)),
         ConfigKey("send.per_host_per_minute", .int(0...10_000), .int(30)),
         ConfigKey("webmention.max_body_bytes", .int(256...1_048_576), .int(16_384)),
+        ConfigKey("webmention.max_concurrent_checks", .int(1...10_000), .int(16)),
+        ConfigKey("webmention.check_timeout_seconds", .double(0.1...600), .double(20)),
         ConfigKey("pingback.enabled", .bool, .bool(true)),
         ConfigKey("pingback.collapse_faults", .bool, .bool(false)),
         ConfigKey("pingback.max_body_bytes", .int(256...10_485_760), .int(65_536)),

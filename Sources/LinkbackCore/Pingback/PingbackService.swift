@@ -110,7 +110,7 @@ public final class PingbackService: Sendable {
             case .invalidTarget, .targetNotSupported: code = Self.targetNotSupported
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
-            case .targetUnavailable, .storeUnavailable: return fail(Self.upstreamTrouble, failure.message, nil)
+            case .targetUnavailable, .storeUnavailable, .busy: return fail(Self.upstreamTrouble, failure.message, nil)
             case .blockedSource, .rateLimited, .vouchRequired, .invalidVouch, .noTokenEndpoint, .invalidCode:
                 code = Self.accessDenied
             case .sourceNotFound: code = Self.sourceNotFound

@@ -26,6 +26,9 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case sourceNotFound(String)
     /// Private Webmention: the source, fetched with the token, does not link to the target.
     case noLink
+    /// Too many checks that fetch while the sender waits (Private Webmention, Vouch) run already,
+    /// or the server is stopping: our trouble, answered 503.
+    case busy
 
     /// The Webmention error code in the JSON body.
     public var webmentionError: String {
@@ -45,13 +48,14 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .invalidCode: return "invalid_code"
         case .sourceNotFound: return "source_not_found"
         case .noLink: return "no_link"
+        case .busy: return "temporarily_unavailable"
         }
     }
 
     /// Whether the client is at fault (and the refusal belongs in the rejection log).
     public var isClientFault: Bool {
         switch self {
-        case .targetUnavailable, .storeUnavailable: return false
+        case .targetUnavailable, .storeUnavailable, .busy: return false
         default: return true
         }
     }
@@ -66,7 +70,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotFound, .targetUnavailable: return .targetNotFound
         case .blockedSource: return .blockedSource
         case .rateLimited: return .rateLimited
-        case .storeUnavailable: return .invalidRequest  // never written: not the client's fault
+        case .storeUnavailable, .busy: return .invalidRequest  // never written: not the client's fault
         case .vouchRequired: return .vouchRequired
         case .invalidVouch: return .invalidVouch
         case .noTokenEndpoint, .invalidCode: return .invalidCode
@@ -96,8 +100,9 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
             return "the source declares no token endpoint (a Link header or <link> with rel=\"token_endpoint\"), "
                 + "so the code cannot be exchanged"
         case .invalidCode(let why): return why
-        case .sourceNotFound(let why): return "the source could not be fetched with the token: \(why)"
+        case .sourceNotFound(let why): return "the source, fetched with the token: \(why)"
         case .noLink: return "the source does not link to the target"
+        case .busy: return "too many mentions are being checked just now; try again in a minute"
         }
     }
 }

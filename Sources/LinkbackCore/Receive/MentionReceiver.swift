@@ -76,7 +76,18 @@ public struct MentionReceiver: Sendable {
         case .failure(let failure): return .failure(failure)
         }
         guard let vouch else { return .success((pair, nil)) }
+        // The pair's interval is checked before the vouch page is fetched, not after.
+        if vouchURL != nil, let wait = await pairWait(pair) { return .failure(.rateLimited(wait)) }
         return await vouch.check(source: pair.source, vouch: vouchURL).map { (pair, $0) }
+    }
+
+    /// The seconds a pair must still wait (`spam.pair_interval_seconds`), for the doors that fetch
+    /// while the sender waits and so check it first; `nil` when it may come now.
+    func pairWait(_ pair: CheckedPair) async -> Int? {
+        guard let interval = spam?.pairInterval, interval > 0,
+            let existing = try? await store.mention(source: pair.source.absoluteString, target: pair.target.absoluteString)
+        else { return nil }
+        return existing.pairWait(interval: interval, now: Date())
     }
 
     /// Validates, checks the vouch (webmentions, under `vouch.mode: require_unknown`), then

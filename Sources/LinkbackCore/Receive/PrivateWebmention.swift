@@ -15,13 +15,19 @@ public struct PrivateWebmention: Sendable {
     let verifier: Verifier
     let policy: VerificationPolicy
     let clientID: String
+    /// Bounds the discovery, exchange and fetch (made while the sender waits).
+    let work: InRequestWork?
 
-    public init(receiver: MentionReceiver, fetcher: GuardedFetcher, verifier: Verifier, policy: VerificationPolicy, clientID: String) {
+    public init(
+        receiver: MentionReceiver, fetcher: GuardedFetcher, verifier: Verifier, policy: VerificationPolicy, clientID: String,
+        work: InRequestWork? = nil
+    ) {
         self.receiver = receiver
         self.fetcher = fetcher
         self.verifier = verifier
         self.policy = policy
         self.clientID = clientID
+        self.work = work
     }
 
     /// The synchronous checks, the vouch (when Vouch is on), the exchange and the verification;
@@ -34,8 +40,13 @@ public struct PrivateWebmention: Sendable {
         case .success(let checked): (pair, vouched) = checked
         case .failure(let failure): return .failure(failure)
         }
+        if let wait = await receiver.pairWait(pair) { return .failure(.rateLimited(wait)) }
         let content: MentionContent
-        switch await verify(source: pair.source, target: pair.target, code: code) {
+        let verifyNow: @Sendable () async -> Result<MentionContent, MentionCheckFailure> = { [self] in
+            await verify(source: pair.source, target: pair.target, code: code)
+        }
+        let verified = if let work { await work.run(verifyNow) } else { await verifyNow() }
+        switch verified {
         case .success(let found): content = found
         case .failure(let failure): return .failure(failure)
         }
@@ -66,7 +77,9 @@ public struct PrivateWebmention: Sendable {
         do {
             page = try await fetcher.fetch(source, headers: [("Authorization", "Bearer \(token)")])
         } catch {
-            return .failure(.sourceNotFound(error.description))
+            // Why stays in our log: told to an unauthenticated sender, it would map networks.
+            receiver.logger.info("private source not fetched", metadata: ["source": "\(source.absoluteString)", "error": "\(error.description)"])
+            return .failure(.sourceNotFound("it could not be verified"))
         }
         let verifier = verifier
         let check: @Sendable () -> VerificationOutcome = { verifier.check(page, target: target) }
@@ -74,14 +87,20 @@ public struct PrivateWebmention: Sendable {
         switch outcome {
         case .linkFound(let content): return .success(content)
         case .noLink, .unsupportedContentType: return .failure(.noLink)
-        default: return .failure(.sourceNotFound(outcome.description))
+        default:
+            receiver.logger.info("private source not verified", metadata: ["source": "\(source.absoluteString)", "outcome": "\(outcome.description)"])
+            return .failure(.sourceNotFound("it could not be verified"))
         }
     }
 
     /// The first `token_endpoint` the source declares: in a `Link` header (the source may answer
-    /// 401 without credentials), else in a `<link>` of its HTML. Only http(s) URLs count.
+    /// 401 without credentials), else in a `<link>` of its HTML. Only http(s) URLs count, and only
+    /// what the source's own origin says: a source that redirects elsewhere would have the code
+    /// sent wherever that page points.
     func tokenEndpoint(of source: URL) async -> URL? {
-        guard let page = try? await fetcher.fetch(source, headers: [], acceptingClientErrors: true) else { return nil }
+        guard let page = try? await fetcher.fetch(source, headers: [], acceptingClientErrors: true),
+            HostPort(endpointOf: page.url) == HostPort(endpointOf: source), page.url.scheme == source.scheme
+        else { return nil }
         if let declared = DeclaredLink.inHeaders("token_endpoint", of: page) { return declared }
         guard page.isHTML else { return nil }
         let find: @Sendable () -> URL? = {
@@ -99,7 +118,8 @@ public struct PrivateWebmention: Sendable {
                 endpoint, body: Array(form.utf8),
                 headers: [("Content-Type", "application/x-www-form-urlencoded")])
         } catch {
-            return .failure(.invalidCode("the token endpoint did not exchange the code: \(error.description)"))
+            receiver.logger.info("code not exchanged", metadata: ["endpoint": "\(endpoint.absoluteString)", "error": "\(error.description)"])
+            return .failure(.invalidCode("the token endpoint did not exchange the code"))
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
             let token = object["access_token"] as? String, !token.isEmpty

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Vouch (<https://indieweb.org/Vouch>), an anti-spam extension to Webmention: with
 /// `vouch.mode: require_unknown`, a webmention whose source is on a domain this server does not
@@ -32,10 +33,14 @@ public struct VouchCheck: Sendable {
     let store: any MentionStore
     let fetcher: any SourceFetching
     let pool: WorkPool?
+    /// Bounds the vouch page's fetch (made while the sender waits); `nil`: unbounded (the CLI).
+    let work: InRequestWork?
+    let logger: Logger
 
     public init(
         mode: Mode, pingbackPolicy: PingbackPolicy = .moderate, knownDomains: [String],
-        storedAllowDomains: DomainList? = nil, store: any MentionStore, fetcher: any SourceFetching, pool: WorkPool? = nil
+        storedAllowDomains: DomainList? = nil, store: any MentionStore, fetcher: any SourceFetching, pool: WorkPool? = nil,
+        work: InRequestWork? = nil, logger: Logger = Logger(label: "linkback.vouch")
     ) {
         self.mode = mode
         self.pingbackPolicy = pingbackPolicy
@@ -44,17 +49,19 @@ public struct VouchCheck: Sendable {
         self.store = store
         self.fetcher = fetcher
         self.pool = pool
+        self.work = work
+        self.logger = logger
     }
 
     /// From `config`: the known domains are `vouch.known_domains` and `moderation.allow_domains`.
     public init(
         config: Config, storedAllowDomains: DomainList?, store: any MentionStore, fetcher: any SourceFetching,
-        pool: WorkPool?
+        pool: WorkPool?, work: InRequestWork? = nil, logger: Logger = Logger(label: "linkback.vouch")
     ) {
         self.init(
             mode: config.vouch.mode, pingbackPolicy: config.vouch.pingbackUnknown,
             knownDomains: config.vouch.knownDomains + config.moderation.allowDomains,
-            storedAllowDomains: storedAllowDomains, store: store, fetcher: fetcher, pool: pool)
+            storedAllowDomains: storedAllowDomains, store: store, fetcher: fetcher, pool: pool, work: work, logger: logger)
     }
 
     /// Whether `host` (a normalised host name) is known. A store that cannot answer knows nothing.
@@ -93,17 +100,24 @@ public struct VouchCheck: Sendable {
         else {
             return .failure(.invalidVouch("the vouch URL is not on a domain this server knows"))
         }
-        let page: FetchedResource
-        do {
-            page = try await fetcher.fetch(url)
-        } catch {
-            return .failure(.invalidVouch("the vouch page could not be fetched: \(error.description)"))
+        let (fetcher, pool, logger) = (fetcher, pool, logger)
+        let fetchAndLook: @Sendable () async -> Result<String?, MentionCheckFailure> = {
+            let page: FetchedResource
+            do {
+                page = try await fetcher.fetch(url)
+            } catch {
+                // Why stays in our log: told to an unauthenticated sender, it would map networks.
+                logger.info("vouch page not fetched", metadata: ["vouch": "\(url.absoluteString)", "error": "\(error)"])
+                return .failure(.invalidVouch("the vouch page could not be verified"))
+            }
+            let linked: @Sendable () -> Bool = {
+                page.isHTML && LinkFinder.linksToHost(in: HTMLDocument(page), host: sourceHost)
+            }
+            let found = await WorkPool.run(on: pool, linked)
+            guard found else { return .failure(.invalidVouch("the vouch page does not link to \(sourceHost)")) }
+            return .success(url.absoluteString)
         }
-        let linked: @Sendable () -> Bool = {
-            page.isHTML && LinkFinder.linksToHost(in: HTMLDocument(page), host: sourceHost)
-        }
-        let found = await WorkPool.run(on: pool, linked)
-        guard found else { return .failure(.invalidVouch("the vouch page does not link to \(sourceHost)")) }
-        return .success(url.absoluteString)
+        if let work { return await work.run(fetchAndLook) }
+        return await fetchAndLook()
     }
 }

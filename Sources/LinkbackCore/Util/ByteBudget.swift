@@ -87,6 +87,16 @@ public final class ByteBudget: Sendable {
         }
     }
 
+    /// Holds `bytes` when they fit now (and nobody waits), without waiting; `false` otherwise.
+    public func tryAcquire(_ bytes: Int) -> Bool {
+        let bytes = max(0, bytes)
+        return state.withLock { state in
+            guard state.waiters.isEmpty, state.fits(bytes, limit: limit) else { return false }
+            state.held += bytes
+            return true
+        }
+    }
+
     /// Gives back `bytes` acquired earlier, letting waiters in line proceed.
     public func release(_ bytes: Int) {
         guard bytes > 0 else { return }
