@@ -55,6 +55,53 @@ import Testing
         #expect(mention.excerpt == nil)
     }
 
+    /// Review item 9: the stored text keeps blocks apart ("talkingOne question" before); the
+    /// microformats value itself stays the spec's text content.
+    @Test func theTextOfSeveralParagraphsKeepsThemApart() throws {
+        let html = """
+            <div class="h-entry"><div class="e-content"><p>We were talking</p><p>One question</p><ul><li>first</li>\
+            <li>second<br>line</li></ul><a class="u-in-reply-to" href="https://blog.example/posts/1">re</a></div></div>
+            """
+        let resource = FetchedResource(
+            url: URL(string: "https://a.example/r")!, status: 200, mediaType: "text/html", charset: nil, body: Array(html.utf8))
+        let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "test"))
+        guard case .linkFound(let mention) = verifier.check(resource, target: target) else {
+            Issue.record("no link found")
+            return
+        }
+        #expect(mention.contentText == "We were talking One question first second line re")
+        let document = HTMLDocument(resource)
+        let content = try #require(MF2Parser.parse(document).items.first?["content"].first)
+        guard case .html(let embedded, _) = content else { Issue.record("no e-content"); return }
+        #expect(embedded.value == "We were talkingOne questionfirstsecondlinere")
+    }
+
+    /// Review F11: a spam page's megabyte-long author name, title, date and comments are stored
+    /// within fixed limits (and at most 50 comments).
+    @Test func everyStoredFieldHasALimit() throws {
+        let huge = String(repeating: "spam ", count: 2_000)
+        let comment = "<div class=\"p-comment h-cite\"><span class=\"p-author\">\(huge)</span> <span class=\"p-name\">\(huge)</span></div>"
+        let html = """
+            <div class="h-entry"><span class="p-name">\(huge)</span><time class="dt-published">\(huge)</time>\
+            <a class="p-author h-card" href="https://a.example/\(String(repeating: "x", count: 5000))">\(huge)</a>\
+            <a class="u-in-reply-to" href="https://blog.example/posts/1">re</a>\(String(repeating: comment, count: 60))</div>
+            """
+        let resource = FetchedResource(
+            url: URL(string: "https://a.example/r")!, status: 200, mediaType: "text/html", charset: nil, body: Array(html.utf8))
+        let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "test"), extractionBudget: 100_000_000)
+        guard case .linkFound(let mention) = verifier.check(resource, target: target) else {
+            Issue.record("no link found")
+            return
+        }
+        #expect((mention.authorName?.count ?? 0) <= StoredText.Limit.name)
+        #expect(mention.authorURL == nil)  // too long to keep: a cut URL would point elsewhere
+        #expect((mention.title?.count ?? 0) <= StoredText.Limit.name)
+        #expect((mention.published?.count ?? 0) <= StoredText.Limit.date)
+        let children = try #require(mention.children)
+        #expect(children.count == 50)
+        #expect(children.allSatisfy { ($0.authorName?.count ?? 0) <= StoredText.Limit.name && ($0.name?.count ?? 0) <= StoredText.Limit.name })
+    }
+
     @Test func bridgyLikeGivesLikeAndTheAuthorCard() throws {
         guard case .linkFound(let mention) = try content("bridgy-like.html", source: "https://brid.gy/like/mastodon/@frank/123/456") else {
             Issue.record("no link found")

@@ -89,6 +89,32 @@ import Testing
         #expect(policy.decide(mention(), .notFound(status: 404)) == .failed(status: .rejected, reason: "source-not-found"))
     }
 
+    /// Review F12: anyone can spend a source host's fetch allowance; a mention that meets a spent
+    /// one waits for the next minute's, however often, and is never rejected for it.
+    @Test func aSpentFetchAllowanceDefersAndNeverRejects() {
+        let policy = VerificationPolicy(maxAttempts: 3, retryBaseSeconds: 10)
+        let now = Date(timeIntervalSince1970: 1000)
+        for attempts in [0, 2, 3, 50] {
+            #expect(policy.decide(mention(attempts: attempts), .rateLimited("a.example"), now: now)
+                == .retry(nextAttempt: now.addingTimeInterval(60), reason: "rate-limited"))
+        }
+    }
+
+    /// Review item 9: the status page speaks the rejection log's vocabulary.
+    @Test func theStatusPageSaysWhatTheRejectionLogSays() {
+        #expect(PublicStatus.publicReason("blocked-address") == "invalid-url")
+        #expect(PublicStatus.publicReason("gone") == "gone")
+        #expect(PublicStatus.publicReason("too-many-redirects") == "source-not-found")
+        #expect(PublicStatus.publicReason("unsupported-content-type") == "no-link")
+        #expect(PublicStatus.publicReason("timed-out") == "timed-out")
+        #expect(PublicStatus.publicReason("off-topic, says the moderator") == nil)
+        let logged = Set(RejectionReason.allCases.map(\.rawValue))
+        for code in VerificationOutcome.codes {
+            guard let shown = PublicStatus.publicReason(code) else { continue }
+            #expect(logged.contains(shown) || ["gone", "timed-out", "source-server-error", "network-error"].contains(shown), "\(code)")
+        }
+    }
+
     @Test func transientFailuresBackOffThenGiveUpWithoutDeleting() {
         let policy = VerificationPolicy(maxAttempts: 3, retryBaseSeconds: 10)
         let now = Date(timeIntervalSince1970: 1000)

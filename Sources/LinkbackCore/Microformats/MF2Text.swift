@@ -34,7 +34,9 @@ final class MF2Budget {
 enum MF2Text {
     /// `textContent` without `script`/`style`/`template`, images replaced by their `alt` (or
     /// ` src `, resolved), trimmed.
-    static func plainText(_ element: HTMLElement, baseURL: URL?, budget: MF2Budget? = nil) -> String {
+    static func plainText(
+        _ element: HTMLElement, baseURL: URL?, budget: MF2Budget? = nil, spacingBlocks: Bool = false
+    ) -> String {
         var result = ""
         func walk(_ element: HTMLElement) {
             for child in element.children {
@@ -54,13 +56,23 @@ enum MF2Text {
                         }
                         continue
                     }
+                    let block = spacingBlocks && blockElements.contains(inner.name)
+                    if block { result += " " }
                     walk(inner)
+                    if block { result += " " }
                 }
             }
         }
         walk(element)
         return result.trimmingHTMLWhitespace()
     }
+
+    /// Elements a reader sees as separate lines: their text never runs into the next word.
+    static let blockElements: Set<String> = [
+        "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
+        "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table",
+        "td", "th", "tr", "ul",
+    ]
 
     /// DOM `textContent`.
     static func textContent(_ element: HTMLElement, budget: MF2Budget? = nil) -> String {
@@ -103,6 +115,11 @@ public struct MF2Embedded: Sendable, Equatable {
 
     /// The text value.
     public var value: String { MF2Text.plainText(element, baseURL: baseURL) }
+
+    /// The text as a reader sees it: ``value`` with a space where one block (a paragraph, a list
+    /// item, a line break) ends and the next begins, so "talking</p><p>One" reads "talking One".
+    /// What Linkback stores as a mention's text; the microformats JSON keeps ``value``.
+    public var readableText: String { MF2Text.plainText(element, baseURL: baseURL, spacingBlocks: true) }
 
     public static func == (lhs: MF2Embedded, rhs: MF2Embedded) -> Bool {
         lhs.element === rhs.element || (lhs.html == rhs.html && lhs.value == rhs.value)

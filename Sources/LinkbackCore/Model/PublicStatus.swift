@@ -9,7 +9,10 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
     public var target: String
     public var received: String
     public var updated: String
-    /// A verification outcome code (`no-link`, `timed-out`, …), or `nil`.
+    /// Why, in the rejection log's vocabulary (`no-link`, `invalid-url`, `source-not-found`, …; the
+    /// README's reason codes), `gone` for a source deleted with a 410, or the source's own trouble
+    /// that keeps it waiting (`timed-out`, `source-server-error`, `network-error`, `rate-limited`);
+    /// `nil` for none.
     public var reason: String?
     /// One fixed sentence per status.
     public var detail: String
@@ -20,8 +23,22 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
         target = mention.target
         received = mention.received.iso8601
         updated = mention.updated.iso8601
-        reason = mention.reason.flatMap { VerificationOutcome.codes.contains($0) ? $0 : nil }
+        reason = mention.reason.flatMap(Self.publicReason)
         detail = mention.reverifying ? Self.reverifyingDetail : Self.detail(mention.status)
+    }
+
+    /// A stored verification code as the rejection log says it (one vocabulary for the sender and
+    /// fail2ban); a moderator's note, or anything else, is not shown.
+    static func publicReason(_ code: String) -> String? {
+        switch code {
+        case "no-link", "unsupported-content-type": return RejectionReason.noLink.rawValue
+        case "source-not-found", "too-many-redirects": return RejectionReason.sourceNotFound.rawValue
+        case "blocked-address", "invalid-source", "invalid-url": return RejectionReason.invalidURL.rawValue
+        case "too-large": return RejectionReason.tooLarge.rawValue
+        // A deletion's 410, and the source's own trouble that keeps a mention waiting: no rejections.
+        case "gone", "timed-out", "source-server-error", "network-error", "rate-limited": return code
+        default: return nil
+        }
     }
 
     static let reverifyingDetail = "Verified and accepted; being verified again after a re-send."

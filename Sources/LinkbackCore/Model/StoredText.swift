@@ -22,6 +22,25 @@ public enum StoredText {
         return String(result)
     }
 
+    /// At most `limit` characters: longer text is cut and ends with "…".
+    public static func capped(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(max(0, limit - 1))) + "…"
+    }
+
+    /// The most a stored field holds, in characters, whatever a page or an import says (review
+    /// F11: ~1 MB per spam mention otherwise). Content is cut by `verification.max_content_length`
+    /// where it is extracted; these bound everything else.
+    public enum Limit {
+        public static let name = 500
+        public static let url = 2048
+        public static let date = 64
+        public static let rsvp = 32
+        /// Content text or HTML that reached storage another way (an import).
+        public static let content = 65_536
+        public static let children = 50
+    }
+
     /// `text` with every unsafe character written out as `\u{XX}`, for printing to a terminal.
     public static func visible(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { isUnsafe($0) }) else { return text }
@@ -47,29 +66,37 @@ public enum StoredText {
 
 extension MentionContent {
     /// Every text field through ``StoredText/cleaned(_:multiline:)`` (the content text and HTML
-    /// keep their line breaks).
+    /// keep their line breaks) and within its ``StoredText/Limit``: a URL longer than its limit
+    /// is dropped rather than cut (a cut URL points elsewhere), at most 50 children.
     public func cleaned() -> MentionContent {
-        func line(_ text: String?) -> String? { text.map { StoredText.cleaned($0) } }
+        typealias Limit = StoredText.Limit
+        func line(_ text: String?, _ limit: Int = Limit.name) -> String? {
+            text.map { StoredText.capped(StoredText.cleaned($0), limit) }
+        }
+        func url(_ text: String?) -> String? { text.flatMap { $0.count <= Limit.url ? StoredText.cleaned($0) : nil } }
+        func block(_ text: String?) -> String? {
+            text.map { StoredText.capped(StoredText.cleaned($0, multiline: true), Limit.content) }
+        }
         var copy = self
-        copy.rsvp = line(rsvp)
+        copy.rsvp = line(rsvp, Limit.rsvp)
         copy.title = line(title)
-        copy.excerpt = line(excerpt)
+        copy.excerpt = line(excerpt, Limit.content)
         copy.contentHTML = contentHTML.map { StoredText.cleaned($0, multiline: true) }
-        copy.contentText = contentText.map { StoredText.cleaned($0, multiline: true) }
+        copy.contentText = block(contentText)
         copy.authorName = line(authorName)
-        copy.authorURL = line(authorURL)
-        copy.authorPhoto = line(authorPhoto)
-        copy.published = line(published)
-        copy.children = children?.map { child in
+        copy.authorURL = url(authorURL)
+        copy.authorPhoto = url(authorPhoto)
+        copy.published = line(published, Limit.date)
+        copy.children = children.map { Array($0.prefix(Limit.children)) }?.map { child in
             var copy = child
-            copy.url = line(child.url)
+            copy.url = url(child.url)
             copy.name = line(child.name)
             copy.contentHTML = child.contentHTML.map { StoredText.cleaned($0, multiline: true) }
-            copy.contentText = child.contentText.map { StoredText.cleaned($0, multiline: true) }
+            copy.contentText = block(child.contentText)
             copy.authorName = line(child.authorName)
-            copy.authorURL = line(child.authorURL)
-            copy.authorPhoto = line(child.authorPhoto)
-            copy.published = line(child.published)
+            copy.authorURL = url(child.authorURL)
+            copy.authorPhoto = url(child.authorPhoto)
+            copy.published = line(child.published, Limit.date)
             return copy
         }
         return copy

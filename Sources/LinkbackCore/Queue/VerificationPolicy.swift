@@ -42,6 +42,10 @@ public struct VerificationPolicy: Sendable {
             return .verified(status: status(forVerifiedSource: mention.source, existing: mention, content: content), content: content)
         case .noLink, .gone:
             return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
+        case .rateLimited:
+            // The source host's fetch allowance is spent (anyone can spend it): the mention waits
+            // for the next minute's and is never rejected for it (review F12).
+            return .retry(nextAttempt: now.addingTimeInterval(60), reason: outcome.code)
         case _ where outcome.isTransient:
             if mention.attempts + 1 < maxAttempts {
                 let delay = retryBaseSeconds * pow(2, Double(mention.attempts))

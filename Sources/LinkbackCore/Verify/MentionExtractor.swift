@@ -40,7 +40,7 @@ struct MentionExtractor {
         content.published = entry.first("published")
         if case .html(let embedded, _)? = entry["content"].first {
             content.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: embedded.html), html: true)
-            content.contentText = cut(embedded.value.collapsingWhitespace(), html: false)
+            content.contentText = cut(embedded.readableText.collapsingWhitespace(), html: false)
         } else if let summary = entry.first("summary") {
             content.contentText = cut(summary.collapsingWhitespace(), html: false)
         }
@@ -69,7 +69,7 @@ struct MentionExtractor {
             (child.authorName, child.authorURL, child.authorPhoto) = author(of: item)
             if case .html(let embedded, _)? = item["content"].first {
                 child.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: embedded.html), html: true)
-                child.contentText = cut(embedded.value.collapsingWhitespace(), html: false)
+                child.contentText = cut(embedded.readableText.collapsingWhitespace(), html: false)
             } else if let text = (item.first("content") ?? item.first("summary"))?.collapsingWhitespace(), !text.isEmpty {
                 child.contentText = cut(text, html: false)
             }
