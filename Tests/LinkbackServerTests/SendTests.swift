@@ -118,6 +118,30 @@ import Testing
         await pages.stop()
     }
 
+    /// Review F13: a pingback server's fault string is printed without its terminal escapes (ESC,
+    /// BEL, a C1 CSI), which would otherwise rewrite the terminal `linkback send` runs in.
+    @Test func aRemoteFaultStringCannotRewriteTheTerminal() async throws {
+        let pages = try await FixtureServer.start()
+        let base = "http://\(pages.hostPort)"
+        // XML 1.0 allows C1 controls and DEL (not ESC): a C1 CSI (U+009B) is ESC [ to a terminal.
+        let fault = "\u{9B}2J\u{9B}31m\u{7F}\u{85}go away"
+        pages.set("/xmlrpc", .content(
+            "<?xml version=\"1.0\"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>17</int></value>"
+                + "</member><member><name>faultString</name><value><string>\(fault)</string></value></member></struct></value></fault>"
+                + "</methodResponse>", type: "text/xml"))
+        pages.set("/t", .html("<link rel=\"pingback\" href=\"/xmlrpc\"><p>pingbacks only</p>"))
+        pages.set("/post", post(["\(base)/t"]))
+        let directory = try TemporaryDirectory("linkback-sender")
+        defer { directory.remove() }
+        let config = try senderConfig(in: directory, allowing: [pages.hostPort])
+        for extra in [[], ["--status"]] {
+            let run = try await LinkbackProcess.run(["send", "\(base)/post", "--config", config] + extra)
+            #expect(run.stdout.contains("go away"), "\(run.stdout)")
+            #expect(!run.stdout.unicodeScalars.contains { (0x7F...0x9F).contains($0.value) || $0.value == 0x1B }, "\(run.stdout)")
+        }
+        await pages.stop()
+    }
+
     @Test func thePerHostLimitPutsSendsOffWithoutCountingAnAttempt() async throws {
         let pages = try await FixtureServer.start()
         pages.set("/wm", .html("accepted", status: 202))

@@ -13,15 +13,19 @@ public enum SendOutcome: Error, Equatable, Sendable {
     /// Worth trying again later: 429, 5xx, a timeout, the network.
     case retry(String)
 
-    /// One line, as `linkback send` prints it.
+    /// One line, as `linkback send` prints it and the outbox stores it. What the remote server
+    /// wrote in it (a fault string, a Location) loses its control characters (an ESC or a C1 CSI
+    /// would rewrite the terminal it is printed on) and is cut at 500 characters.
     public var description: String {
-        switch self {
-        case .webmention(_, let status, let location): "webmention: \(status)" + (location.map { " Location \($0)" } ?? "")
-        case .pingback(_, let message): "pingback: \(message)"
-        case .noEndpoint: "no endpoint"
-        case .failed(let why): "failed: \(why)"
-        case .retry(let why): "will retry: \(why)"
-        }
+        let line: String =
+            switch self {
+            case .webmention(_, let status, let location): "webmention: \(status)" + (location.map { " Location \($0)" } ?? "")
+            case .pingback(_, let message): "pingback: \(message)"
+            case .noEndpoint: "no endpoint"
+            case .failed(let why): "failed: \(why)"
+            case .retry(let why): "will retry: \(why)"
+            }
+        return StoredText.capped(StoredText.cleaned(line), 500)
     }
 }
 
