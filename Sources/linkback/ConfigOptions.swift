@@ -12,10 +12,13 @@ struct ConfigOptions: ParsableArguments {
             valueName: "path"))
     var config: String?
 
+    /// The file the configuration is read from.
+    var path: String { ConfigLoader.path(explicit: config, environment: ProcessInfo.processInfo.environment) }
+
     /// Loads the effective configuration, or prints one line to stderr and exits 1.
     func load() throws -> Config {
         let environment = ProcessInfo.processInfo.environment
-        let path = ConfigLoader.path(explicit: config, environment: environment)
+        let path = self.path
         do {
             return try ConfigLoader.load(path: path, environment: environment)
         } catch {

@@ -52,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw Failure("\(error)")
             }
+            logger.notice("\(Self.startLine(config, path: options.path))")
             if let path = RejectionLog.filePath(of: config.logging.fail2banLog) {
                 // `linkback stats --database X` finds this server's rejections through it.
                 try? await store.setSetting(.rejectionLog, to: path)
@@ -102,8 +103,25 @@ struct ServeCommand: AsyncParsableCommand {
     private static func explain(_ error: any Error, config: Config) -> String {
         let address = "\(config.server.host):\(config.server.port)"
         if let error = error as? IOError {
-            return "cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))"
+            let reason = "cannot listen on \(address): \(String(cString: strerror(error.errnoCode)))"
+            if error.errnoCode == EADDRINUSE {
+                return reason + "; another program listens there (`ss -ltnp 'sport = :\(config.server.port)'` names it): "
+                    + "stop it, or set server.port to a free port"
+            }
+            return reason
         }
         return "server failed on \(address): \(error)"
+    }
+
+    /// What an operator checks first in the log: which configuration, which database, which
+    /// sites, and which doors are open. (No secret: the database URL's password is hidden.)
+    static func startLine(_ config: Config, path: String) -> String {
+        let database = (try? MentionStores.location(config.database).description) ?? config.database.path
+        let metrics = !config.metrics.enabled ? "off" : config.metrics.address.map { "on \($0)" } ?? "on /metrics"
+        return "starting Linkback \(LinkbackVersion.string): config \(path), database \(database), "
+            + "sites \(config.sites.map(\.description).joined(separator: ", ")); "
+            + "admin API \(config.admin.token.isEmpty ? "off" : "on"), metrics \(metrics), "
+            + "webhooks \(config.webhooks.isEmpty ? "off" : "\(config.webhooks.count)"), "
+            + "read tokens \(config.api.tokens.count), pingbacks \(config.pingback.enabled ? "on" : "off")"
     }
 }

@@ -92,8 +92,9 @@ import Testing
     @Test(arguments: [
         ("server:\n  port: nope\n", "bad.yaml:2: server.port: expected an integer, got \"nope\""),
         ("server:\n  port: 70000\n", "bad.yaml:2: server.port: expected an integer from 0 to 65535, got 70000"),
-        ("server:\n  prot: 1\n", "bad.yaml:2: server.prot: unknown key"),
+        ("server:\n  prot: 1\n", "bad.yaml:2: server.prot: unknown key; did you mean server.port?"),
         ("colour: red\n", "bad.yaml:1: colour: unknown key"),
+        ("moderation:\n  autoapprove: true\n", "bad.yaml:2: moderation.autoapprove: unknown key; did you mean moderation.auto_approve?"),
         ("server:\n  base_url: ftp://x\n", "bad.yaml:2: server.base_url: expected an absolute http or https URL, got \"ftp://x\""),
         ("server:\n  base_url: https://x.example/\n", "bad.yaml:2: server.base_url: must not end with a slash, got \"https://x.example/\""),
         ("server:\n  trusted_proxies: [10.0.0.0/33]\n", "bad.yaml:2: server.trusted_proxies: expected IP addresses or CIDR ranges, \"10.0.0.0/33\" is neither"),
@@ -114,6 +115,47 @@ import Testing
         } catch {
             #expect(error.description == message)
         }
+    }
+
+    /// Review item 6: a misspelt variable (a typo in a systemd Environment= line) is refused with
+    /// the likely name; a list of objects says the JSON it expects.
+    @Test func unknownEnvironmentVariablesAreRefusedWithASuggestion() {
+        func message(_ environment: [String: String]) -> String? {
+            do {
+                _ = try ConfigLoader.parse(yaml: "", origin: "f.yaml", environment: environment)
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message(["LINKBACK_SERVR_PORT": "1"])
+            == "environment variable LINKBACK_SERVR_PORT: unknown variable; did you mean LINKBACK_SERVER_PORT?")
+        #expect(message(["LINKBACK_WHATEVER_ELSE_ENTIRELY": "1"]) == "environment variable LINKBACK_WHATEVER_ELSE_ENTIRELY: unknown variable")
+        #expect(message(["LINKBACK_CONFIG": "x.yaml", "OTHER_SERVR_PORT": "1"]) == nil)
+        #expect(message(["LINKBACK_API_TOKENS": "abc"])
+            == #"environment variable LINKBACK_API_TOKENS: api.tokens: expected a list of objects; in the environment as JSON: [{"token": "…", "sites": ["…"], "private": "…"}]"#)
+    }
+
+    /// Review F16: no secret reaches an error message or a log line: not the line of a YAML syntax
+    /// error (the admin token's, say), not a database password with `#`, not a webhook URL's query.
+    @Test func secretsStayOutOfErrorsAndLogs() {
+        do {
+            _ = try ConfigLoader.parse(yaml: "admin:\n  token: \"s3cr3t-admin-token-value\n  other: [\n", origin: "f.yaml")
+            Issue.record("parsed")
+        } catch {
+            #expect(!error.description.contains("s3cr3t"), "\(error.description)")
+            #expect(error.description.hasPrefix("f.yaml: not valid YAML: line "), "\(error.description)")
+        }
+        do {
+            _ = try ConfigLoader.parse(yaml: "database:\n  url: \"postgres://linkback:pa#ss/word@db.example\"\n", origin: "f.yaml")
+            Issue.record("parsed")
+        } catch {
+            #expect(!error.description.contains("pa#ss"), "\(error.description)")
+        }
+        #expect(PostgresLocation.redacted("postgres://u:pa#ss/w@h/db") == "postgres://u:********@h/db")
+        #expect(PostgresLocation.redacted("postgres://u@h/db") == "postgres://u@h/db")
+        #expect(Secret.loggable(url: "https://user:pw@hooks.example/in?token=abc#x") == "https://hooks.example/in?…")
+        #expect(Secret.loggable(url: "https://hooks.example/in") == "https://hooks.example/in")
     }
 
     @Test func invalidEnvironmentValueNamesTheVariable() {

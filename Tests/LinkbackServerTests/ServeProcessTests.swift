@@ -34,6 +34,12 @@ import Testing
         let body = String(buffer: try await response.body.collect(upTo: 4096))
         #expect(JSON.same(body, #"{"status":"ok","database":"ok","queued":0}"#), "\(body)")
 
+        // Review item 8: the first thing the log says is which configuration, database and doors.
+        let start = try #require(server.stderr.split(separator: "\n").first { $0.contains("starting Linkback") })
+        #expect(start.contains("config \(directory.file("linkback.yaml"))"), "\(start)")
+        #expect(start.contains("database \(directory.file("var/linkback.sqlite"))"), "\(start)")
+        #expect(start.contains("admin API off, metrics on /metrics, webhooks off"), "\(start)")
+
         server.signal(SIGTERM)
         let status = try await server.waitForExit(timeout: 15)
         #expect(status == 0, "stderr: \(server.stderr)")
@@ -64,7 +70,10 @@ import Testing
         #expect(result.status == 1)
         // One line, without errors from services that were stopped before they began (#16 item 11).
         let lines = result.stderr.split(separator: "\n").filter { !$0.contains(" warning ") }
-        #expect(lines == ["linkback: cannot listen on 127.0.0.1:\(port): Address already in use"], "\(result.stderr)")
+        #expect(lines.filter { !$0.contains(" notice ") } == [
+            "linkback: cannot listen on 127.0.0.1:\(port): Address already in use; another program listens there "
+                + "(`ss -ltnp 'sport = :\(port)'` names it): stop it, or set server.port to a free port"
+        ], "\(result.stderr)")
     }
 
     @Test func unusableDatabasePathIsOneClearLine() async throws {
@@ -100,6 +109,26 @@ import Testing
             .deletingLastPathComponent().appendingPathComponent("config/linkback.yaml").path
         let result = try await LinkbackProcess.run(["check-config", "--config", sample])
         #expect(result.status == 0, "stderr: \(result.stderr)")
+    }
+
+    /// Whether the user `nobody` can run the built binary (its path is open to others): what the
+    /// next test needs to be someone a directory is closed to (the suite runs as root).
+    static let nobodyCanRunIt: Bool = {
+        (try? Command.runBlocking("runuser", ["-u", "nobody", "--", LinkbackProcess.binaryPath, "--version"]).status) == 0
+    }()
+
+    /// Review item 6: a configuration in a directory the user cannot enter is "permission denied",
+    /// not "no such file".
+    @Test(.enabled(if: nobodyCanRunIt, "the user nobody cannot run the built binary here"))
+    func aConfigurationInAClosedDirectoryIsPermissionDenied() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try config(in: directory)
+        chmod(directory.path, 0o700)
+        let run = try await Command.run("runuser", ["-u", "nobody", "--", LinkbackProcess.binaryPath, "check-config", "--config", path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("permission denied"), "\(run.stderr)")
+        #expect(!run.stderr.contains("no such file"), "\(run.stderr)")
     }
 
     @Test func checkConfigNamesTheBadKey() async throws {

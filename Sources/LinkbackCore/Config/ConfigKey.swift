@@ -65,6 +65,14 @@ public struct ConfigKey: Sendable {
         "LINKBACK_" + name.uppercased().replacingOccurrences(of: ".", with: "_")
     }
 
+    /// For a list of objects, its shape as JSON (`[{"token": "…", "sites": ["…"]}]`): what its
+    /// environment variable must hold.
+    var jsonExample: String? {
+        guard case .records(let fields) = kind else { return nil }
+        let members = fields.map { "\"\($0.name)\": " + ($0.isList ? "[\"…\"]" : "\"…\"") }
+        return "[{" + members.joined(separator: ", ") + "}]"
+    }
+
     /// Converts a YAML scalar or an environment string; lists in the environment are comma-separated.
     func parse(_ text: String) -> Result<ConfigValue, ValueProblem> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

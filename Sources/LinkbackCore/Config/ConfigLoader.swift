@@ -29,14 +29,22 @@ public enum ConfigLoader {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
+            // What the system says: a file in a directory the user cannot enter is "permission
+            // denied", though FileManager would call it missing.
+            let opened = open(path, O_RDONLY)
+            let code = opened < 0 ? errno : 0
+            if opened >= 0 { close(opened) }
             let reason: String
-            if !FileManager.default.fileExists(atPath: path) {
+            switch code {
+            case ENOENT, ENOTDIR:
                 reason = "no such file; name the configuration with --config PATH or \(pathVariable)=PATH"
                     + " (without them: \(defaultPath) in the working directory, else \(installedPath))"
-            } else if !FileManager.default.isReadableFile(atPath: path) {
-                reason = "cannot read the file (permission denied)"
-            } else {
+            case EACCES, EPERM:
+                reason = "cannot read the file (permission denied: the file, or a directory on its path, is not open to this user)"
+            case 0:
                 reason = "cannot read the file as UTF-8 text"
+            default:
+                reason = "cannot read the file (\(String(cString: strerror(code))))"
             }
             throw ConfigError(origin: path, message: reason)
         }
@@ -52,7 +60,7 @@ public enum ConfigLoader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw ConfigError(origin: origin, message: "not valid YAML: \(Self.oneLine(error))")
+            throw ConfigError(origin: origin, message: "not valid YAML: \(Self.yamlProblem(error))")
         }
         if let root {
             guard root.mapping != nil || root.null != nil else {
@@ -65,10 +73,45 @@ public enum ConfigLoader {
             let origin = "environment variable \(key.environmentName)"
             switch key.parse(text) {
             case .success(let value): values[key.name] = try checked(value, key: key, origin: origin)
-            case .failure(let problem): throw ConfigError(origin: origin, key: key.name, message: problem.message)
+            case .failure(let problem):
+                var message = problem.message
+                if let example = key.jsonExample { message += "; in the environment as JSON: \(example)" }
+                throw ConfigError(origin: origin, key: key.name, message: message)
             }
         }
+        // A misspelt variable (a typo in a systemd Environment= line) is refused like an unknown
+        // key in the file, not silently ignored.
+        let known = Set(ConfigKey.all.map(\.environmentName) + [pathVariable])
+        for name in environment.keys.sorted() where name.hasPrefix("LINKBACK_") && !known.contains(name) {
+            throw ConfigError(
+                origin: "environment variable \(name)",
+                message: "unknown variable" + suggestion(for: name, among: known.sorted()))
+        }
         return Config(values: values)
+    }
+
+    /// `; did you mean X?` for the closest of `candidates` when it is close enough, else nothing.
+    static func suggestion(for name: String, among candidates: [String]) -> String {
+        let scored = candidates.map { ($0, EditDistance.between(name.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else { return "" }
+        return "; did you mean \(best.0)?"
+    }
+
+    /// A YAML syntax error as its place and problem, without the text around it (which may be the
+    /// line that holds a secret).
+    static func yamlProblem(_ error: any Error) -> String {
+        guard let error = error as? YamlError else { return "cannot parse it" }
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)" + (context.map { " (\($0.text))" } ?? "")
+        case .reader(let problem, _, _, _):
+            return problem
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return "line \(context.mark.line): the key \(duplicates.sorted().joined(separator: ", ")) appears twice"
+        default:
+            return "cannot parse it"
+        }
     }
 
     private static func collect(
@@ -83,7 +126,8 @@ public enum ConfigLoader {
             } else if valueNode.mapping != nil, ConfigKey.all.contains(where: { $0.name.hasPrefix(name + ".") }) {
                 try collect(valueNode, prefix: name + ".", origin: origin, into: &values)
             } else {
-                throw ConfigError(origin: place, key: name, message: "unknown key")
+                let siblings = ConfigKey.all.map(\.name)
+                throw ConfigError(origin: place, key: name, message: "unknown key" + suggestion(for: name, among: siblings))
             }
         }
     }
@@ -134,7 +178,4 @@ public enum ConfigLoader {
         return value
     }
 
-    private static func oneLine(_ error: any Error) -> String {
-        String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
 }

@@ -51,9 +51,11 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// `url` with any password replaced by `********`, for messages and `check-config`.
     public static func redacted(_ url: String) -> String {
-        guard var components = URLComponents(string: url), components.password != nil else { return url }
-        components.password = "********"
-        return components.string ?? "********"
+        // By hand, not URLComponents: a password with `#` or `/` is no valid URL, and was printed whole.
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":********" + String(rest[at...])
     }
 
     public var description: String {

@@ -1,5 +1,21 @@
-/// Comparing secrets (API tokens, the admin token).
+/// Comparing secrets (API tokens, the admin token), and keeping them out of logs.
 public enum Secret {
+    /// A configured URL as it may be logged or shown in an error: without user info, and with a
+    /// query or fragment reduced to `?…` (where webhook and database URLs carry their secrets).
+    /// Works on text that is no valid URL too (a password with `#` in a database URL).
+    public static func loggable(url: String) -> String {
+        var text = Substring(url)
+        var prefix = ""
+        if let scheme = text.range(of: "://") {
+            prefix = String(text[..<scheme.upperBound])
+            text = text[scheme.upperBound...]
+            // The authority ends at the last `@` before the path: a password may hold `/`, `#` or `?`.
+            if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
+        }
+        if let cut = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { return prefix + text[..<cut] + "?…" }
+        return prefix + text
+    }
+
     /// Compares secrets without stopping at the first difference.
     public static func equal(_ a: String, _ b: String) -> Bool {
         let left = Array(a.utf8)

@@ -157,12 +157,12 @@ public final class WebhookDispatcher: Sendable {
         }
         switch outcome {
         case .delivered:
-            logger.info("webhook delivered", metadata: ["url": "\(item.url)", "event": "\(item.event.rawValue)", "mention": "\(item.mentionID)"])
+            logger.info("webhook delivered", metadata: ["url": "\(Secret.loggable(url: item.url))", "event": "\(item.event.rawValue)", "mention": "\(item.mentionID)"])
             return true
         case .retry(let error, let next):
-            logger.warning("webhook failed; will retry", metadata: ["url": "\(item.url)", "error": "\(error)", "next": "\(next.iso8601)"])
+            logger.warning("webhook failed; will retry", metadata: ["url": "\(Secret.loggable(url: item.url))", "error": "\(error)", "next": "\(next.iso8601)"])
         case .gaveUp(let error):
-            logger.error("webhook given up", metadata: ["url": "\(item.url)", "error": "\(error)"])
+            logger.error("webhook given up", metadata: ["url": "\(Secret.loggable(url: item.url))", "error": "\(error)"])
         }
         return false
     }
