@@ -64,9 +64,11 @@ async function moderate(id, action) {
   }
 }
 
-async function block(host) {
+async function block(source, host) {
   try {
-    const result = await api("blocks", { method: "POST", body: JSON.stringify({ value: host.split(":")[0], reason: "dashboard" }) });
+    // The server blocks the source as marking it spam would: its domain, or for an address its
+    // site's URL prefix (never the clients at that address).
+    const result = await api("blocks", { method: "POST", body: JSON.stringify({ source, reason: "dashboard" }) });
     say(`blocked ${result.kind} ${result.value}; ${result.marked_spam ?? 0} marked as spam`);
     await refresh();
   } catch (error) {
@@ -115,7 +117,7 @@ function render() {
     for (const action of ["approve", "reject", "spam", "delete", "restore"]) {
       if (allowedFrom[action].includes(mention.status)) actions.append(button(action, () => moderate(mention.id, action)));
     }
-    actions.append(button("block source", () => block(host)));
+    actions.append(button("block source", () => block(mention.source, host)));
     actions.append(button("history", () => history(mention.id, row)));
     const excerpt = cell(mention.content?.content_text || mention.content?.excerpt || mention.content?.title || "");
     excerpt.className = "excerpt";

@@ -59,6 +59,9 @@ import Testing
         for spelling in [
             "https://spam.example/bad/x", "HTTPS://SPAM.EXAMPLE/bad/x", "https://spam.example.:443/bad/x",
             "https://spam.example/%62ad/x", "https://spam.example/ok/../bad/x",
+            // Review F20: doubled slashes and an escaped slash.
+            "https://spam.example//bad/x", "https://spam.example/bad//x", "https://spam.example/bad%2Fx",
+            "https://spam.example/bad%2fx", "https://spam.example//bad%2F%2Fx",
         ] {
             let source = try MentionCheck.parse(spelling).get()
             #expect(spam.blockedSource(source) != nil, "\(spelling) escaped the block")

@@ -134,6 +134,21 @@ import Testing
                     == .created)
                 #expect(await Self.tryCall(client, .delete, "/admin/api/blocks/\(url)").status == .noContent)
 
+                // Review F19: the dashboard's "block source" names the source; one on an address
+                // (IPv4 or IPv6) blocks that site's URLs, never the clients at that address.
+                for (source, value) in [
+                    ("http://203.0.113.9:8080/spam/1", "http://203.0.113.9:8080/"),
+                    ("https://[2001:db8::7]/spam/1", "https://[2001:db8::7]/"),
+                    ("https://www.Spam.example/x", "www.spam.example"),
+                ] {
+                    let blocked = try await Self.call(
+                        client, .post, "/admin/api/blocks", body: #"{"source":"\#(source)","reason":"dashboard"}"#)
+                    #expect(blocked.status == .created, "\(source): \(blocked.body)")
+                    #expect(JSON.object(blocked.body)?["value"] as? String == value, "\(source): \(blocked.body)")
+                    #expect(JSON.object(blocked.body)?["kind"] as? String != "ip", "\(source)")
+                }
+                #expect(await Self.tryCall(client, .post, "/admin/api/blocks", body: #"{"source":"ftp://x"}"#).status == .badRequest)
+
                 #expect(await Self.tryCall(client, .post, "/admin/api/allow", body: #"{"domain":"Bücher.example"}"#).status == .created)
                 #expect(JSON.value(await Self.tryCall(client, .get, "/admin/api/allow").body) as? [String] == ["xn--bcher-kva.example"])
                 #expect(await Self.tryCall(client, .post, "/admin/api/allow", body: #"{"domain":"not a domain"}"#).status == .badRequest)

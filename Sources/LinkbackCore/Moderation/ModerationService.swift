@@ -52,18 +52,20 @@ public struct ModerationService: Sendable {
             return .refused(id: id, reason: "cannot \(action.rawValue): it became \(status.rawValue) meanwhile")
         }
         var blocked: Block?
-        if action == .spam, blockSource, let (kind, value) = Self.sourceBlock(for: after) {
+        if action == .spam, blockSource, let (kind, value) = Self.sourceBlock(for: after.source) {
             blocked = try await store.addBlock(kind: kind, value: value, reason: "spam (mention \(id))")
         }
         return .changed(before: before, after: after, blocked: blocked)
     }
 
-    /// The block that keeps a spam mention's source out: its domain, or for a source on an IP
-    /// address, its site's URL prefix (an address has no domain).
-    static func sourceBlock(for mention: Mention) -> (Block.Kind, String)? {
-        guard let url = URL(string: mention.source), let endpoint = HostPort(endpointOf: url) else { return nil }
+    /// The block that keeps a source out: its domain, or for a source on an IP address (IPv4 or
+    /// IPv6), its site's URL prefix. An address has no domain, and an `ip` block would refuse
+    /// *clients* at that address instead, which is another thing (review F19).
+    public static func sourceBlock(for source: String) -> (Block.Kind, String)? {
+        guard case .success(let url) = MentionCheck.parse(source), let endpoint = HostPort(endpointOf: url) else { return nil }
         if IPAddress(endpoint.host) != nil {
-            guard case .success(let site) = MentionCheck.parse("\(url.scheme ?? "http")://\(url.host ?? endpoint.host)"
+            let host = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
+            guard case .success(let site) = MentionCheck.parse("\(url.scheme ?? "http")://\(host)"
                 + (url.port.map { ":\($0)" } ?? "") + "/")
             else { return nil }
             return (.url, site.absoluteString)

@@ -47,7 +47,7 @@ public final class SpamGuard: Sendable {
         for block in blocks {
             switch block.kind {
             case .domain: snapshot.domains.append(block.value)
-            case .url: snapshot.urlPrefixes.append(block.value)
+            case .url: snapshot.urlPrefixes.append(Self.prefixForm(block.value))
             case .ip: if let range = CIDR(block.value) { snapshot.ranges.append(range) }
             }
         }
@@ -95,7 +95,7 @@ public final class SpamGuard: Sendable {
     /// Whether `source` is blocked by domain (subdomains included) or URL prefix.
     public func blockedSource(_ source: URL) -> String? {
         guard let host = source.host.flatMap(HostName.normalized) else { return nil }
-        let text = source.absoluteString
+        let text = Self.prefixForm(source.absoluteString)
         let snapshot = stored.withLock { $0 }
         for domain in configured.domains + snapshot.domains where HostName.host(host, isWithin: domain) {
             return domain
@@ -104,6 +104,18 @@ public final class SpamGuard: Sendable {
             return prefix
         }
         return nil
+    }
+
+    /// A URL as URL-prefix blocks compare it: canonical already, with `%2F` read as `/` and runs of
+    /// slashes in the path as one, so `https://spam.example//x` and `…/x%2Fy` cannot slip past a
+    /// block on `https://spam.example/x/` (review F20). Only for comparing: what is stored and
+    /// fetched keeps its own spelling.
+    static func prefixForm(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let authorityEnd = url[scheme.upperBound...].firstIndex(of: "/") ?? url.endIndex
+        var path = url[authorityEnd...].replacingOccurrences(of: "%2F", with: "/", options: .caseInsensitive)
+        while path.contains("//") { path = path.replacingOccurrences(of: "//", with: "/") }
+        return String(url[..<authorityEnd]) + path
     }
 
     /// Takes one fetch from `host`'s per-minute allowance; `false` when it is used up.

@@ -91,11 +91,25 @@ struct AdminAPIRoutes {
         api.post("blocks") { request, context in
             try await authorized(request, context) { service in
                 struct Body: Decodable {
-                    var value: String
+                    var value: String?
                     var kind: String?
+                    /// A mention's source: blocked as marking it spam would (its domain, or its
+                    /// site's URL prefix for an address), never as a client address.
+                    var source: String?
                     var reason: String?
                 }
                 let body = try await decode(Body.self, request)
+                if let source = body.source {
+                    guard body.value == nil, body.kind == nil else { return invalid("send either source or value (and kind)") }
+                    guard let (kind, value) = ModerationService.sourceBlock(for: source) else {
+                        return invalid("source must be an http or https URL")
+                    }
+                    let result = try await service.block(kind: kind, value: value, reason: body.reason)
+                    var record = BlockRecord(result.block)
+                    record.markedSpam = result.markedSpam
+                    return JSONResponse.make(.created, record)
+                }
+                guard let text = body.value else { return invalid("send value (a domain, URL prefix or IP range) or source") }
                 let forced: Block.Kind?
                 if let kind = body.kind {
                     guard let parsed = Block.Kind(rawValue: kind) else { return invalid("kind must be domain, url or ip") }
@@ -106,7 +120,7 @@ struct AdminAPIRoutes {
                 let kind: Block.Kind
                 let value: String
                 do {
-                    (kind, value) = try Block.normalized(body.value, kind: forced)
+                    (kind, value) = try Block.normalized(text, kind: forced)
                 } catch {
                     return invalid("\(error)")
                 }
