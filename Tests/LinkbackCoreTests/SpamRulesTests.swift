@@ -79,6 +79,27 @@ import Testing
         #expect(guard_.blockedSource(URL(string: "https://ok.example/good")!) == nil)
     }
 
+    /// Review F21: one IPv6 /64 (one subscriber) is one client for rate limits and bans.
+    @Test func anIPv6ClientIsItsSlash64() {
+        #expect(IPAddress("2001:db8:1:2:aaaa::1")!.client(ipv6Prefix: 64) == IPAddress("2001:db8:1:2::"))
+        #expect(IPAddress("2001:db8:1:2:aaaa::1")!.client(ipv6Prefix: 48) == IPAddress("2001:db8:1::"))
+        #expect(IPAddress("2001:db8:1:2:aaaa::1")!.client(ipv6Prefix: 128) == IPAddress("2001:db8:1:2:aaaa::1"))
+        #expect(IPAddress("2001:db8:1:2:aaaa::1")!.client(ipv6Prefix: 96) == IPAddress("2001:db8:1:2:aaaa::"))
+        #expect(IPAddress("::ffff:192.0.2.1")!.client(ipv6Prefix: 64) == IPAddress("192.0.2.1"))
+        var config = Config.defaults.spam
+        config.rateLimitPerMinute = 60
+        config.rateLimitBurst = 3
+        config.banAfterRejections = 3
+        let spam = SpamGuard(config: config)
+        let now = Date()
+        let admitted = (1...10).filter { spam.admit(IPAddress("2001:db8:1:2::\($0)"), userAgent: nil, now: now) == nil }
+        #expect(admitted.count == 3)
+        #expect(spam.admit(IPAddress("2001:db8:1:3::1"), userAgent: nil, now: now) == nil)  // the next /64
+        for index in 1...3 { spam.bans.noteRejection(IPAddress("2001:db8:9:9::\(index)")!, at: now) }
+        #expect(spam.bans.bannedUntil(IPAddress("2001:db8:9:9:ffff::1")!, at: now) != nil)
+        #expect(spam.bans.bannedUntil(IPAddress("2001:db8:9:a::1")!, at: now) == nil)
+    }
+
     @Test func clientAddressTrustsOnlyConfiguredProxies() {
         let proxies = [CIDR("127.0.0.1")!, CIDR("10.0.0.0/8")!]
         let peer = IPAddress("127.0.0.1")

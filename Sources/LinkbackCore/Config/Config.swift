@@ -150,6 +150,8 @@ public struct Config: Sendable {
         public var banAfterRejections: Int
         public var banWindowMinutes: Double
         public var banMinutes: Double
+        /// IPv6 clients are counted (rate limits, bans) by this prefix: one /64 is one client.
+        public var ipv6Prefix: Int = 64
     }
 
     public struct Logging: Sendable {
@@ -344,7 +346,8 @@ public struct Config: Sendable {
             fetchesPerSourceHostPerMinute: int("spam.fetches_per_source_host_per_minute"),
             banAfterRejections: int("spam.ban_after_rejections"),
             banWindowMinutes: double("spam.ban_window_minutes"),
-            banMinutes: double("spam.ban_minutes")
+            banMinutes: double("spam.ban_minutes"),
+            ipv6Prefix: int("spam.ipv6_prefix")
         )
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,

@@ -231,6 +231,7 @@ extension ConfigKey {
         ConfigKey("spam.ban_after_rejections", .int(0...100_000), .int(0)),
         ConfigKey("spam.ban_window_minutes", .double(0.01...10_080), .double(10)),
         ConfigKey("spam.ban_minutes", .double(0.01...525_600), .double(60)),
+        ConfigKey("spam.ipv6_prefix", .int(32...128), .int(64)),
         ConfigKey("logging.level", .string, .string("info"), check: oneOf(LogLevelName.all)),
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),

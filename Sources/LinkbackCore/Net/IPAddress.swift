@@ -38,6 +38,17 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The client this address counts as for rate limits and bans: an IPv4 address itself, an
+    /// IPv6 address its first `ipv6Prefix` bits (one /64 is one subscriber: counting its 2^64
+    /// addresses one by one would give a spammer unlimited buckets).
+    public func client(ipv6Prefix: Int) -> IPAddress {
+        guard case .v6(let high, let low) = self.unmapped, ipv6Prefix < 128 else { return self.unmapped }
+        let bits = max(0, ipv6Prefix)
+        let highMask: UInt64 = bits >= 64 ? .max : (bits == 0 ? 0 : .max << (64 - bits))
+        let lowMask: UInt64 = bits <= 64 ? 0 : .max << (128 - bits)
+        return .v6(high & highMask, low & lowMask)
+    }
+
     /// Whether this is an IPv4 address (an IPv4-mapped IPv6 address is not; see ``unmapped``).
     public var isIPv4: Bool {
         if case .v4 = self { return true }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// The built-in repeat-offender ban, for hosts without fail2ban: `threshold` rejections from one
-/// address within `window` ban it for `duration`. A threshold of 0 turns it off.
+/// client within `window` ban it for `duration`. A threshold of 0 turns it off. A client is an
+/// IPv4 address, or an IPv6 address's first `ipv6Prefix` bits (``IPAddress/client(ipv6Prefix:)``):
+/// a ban on 2001:db8:1:2::5 bans 2001:db8:1:2::/64.
 public final class BanList: Sendable {
     private struct Record {
         var rejections: [Date] = []
@@ -11,20 +13,23 @@ public final class BanList: Sendable {
     let threshold: Int
     let window: TimeInterval
     let duration: TimeInterval
+    let ipv6Prefix: Int
     private let records = Locked<[IPAddress: Record]>([:])
     /// Bans started here and not yet handed to the store (``takeStarted()``).
     private let started = Locked<[Ban]>([])
 
-    public init(threshold: Int, windowMinutes: Double, banMinutes: Double) {
+    public init(threshold: Int, windowMinutes: Double, banMinutes: Double, ipv6Prefix: Int = 64) {
         self.threshold = threshold
         self.window = windowMinutes * 60
         self.duration = banMinutes * 60
+        self.ipv6Prefix = ipv6Prefix
     }
 
     /// Counts one rejection of `address`; returns whether this one started a ban.
     @discardableResult
     public func noteRejection(_ address: IPAddress, at now: Date = Date()) -> Bool {
         guard threshold > 0 else { return false }
+        let address = address.client(ipv6Prefix: ipv6Prefix)
         return records.withLock { table in
             var record = table[address] ?? Record()
             record.rejections = record.rejections.filter { now.timeIntervalSince($0) < window } + [now]
@@ -47,6 +52,7 @@ public final class BanList: Sendable {
     /// The end of `address`'s ban, if it is banned now.
     public func bannedUntil(_ address: IPAddress, at now: Date = Date()) -> Date? {
         guard threshold > 0 else { return nil }
+        let address = address.client(ipv6Prefix: ipv6Prefix)
         return records.withLock { table in
             guard let until = table[address]?.bannedUntil, until > now else { return nil }
             return until
@@ -67,7 +73,7 @@ public final class BanList: Sendable {
         guard threshold > 0 else { return }
         records.withLock { table in
             for ban in bans {
-                guard let address = IPAddress(ban.address) else { continue }
+                guard let address = IPAddress(ban.address)?.client(ipv6Prefix: ipv6Prefix) else { continue }
                 var record = table[address] ?? Record()
                 record.bannedUntil = max(record.bannedUntil ?? ban.until, ban.until)
                 table[address] = record

@@ -25,6 +25,8 @@ public final class SpamGuard: Sendable {
     private let stored = Locked(BlockSnapshot())
     let userAgents: [UserAgentPattern]
     let perClient: TokenBuckets<IPAddress>
+    /// `spam.ipv6_prefix`: how IPv6 clients are counted (see ``IPAddress/client(ipv6Prefix:)``).
+    public let ipv6Prefix: Int
     /// `spam.pair_interval_seconds`: the store enforces it (see ``IncomingMention/pairInterval``),
     /// so it holds across every instance sharing the database.
     public let pairInterval: TimeInterval
@@ -38,7 +40,10 @@ public final class SpamGuard: Sendable {
         pairInterval = config.pairIntervalSeconds
         perSourceHost = TokenBuckets(
             ratePerMinute: config.fetchesPerSourceHostPerMinute, burst: config.fetchesPerSourceHostPerMinute)
-        bans = BanList(threshold: config.banAfterRejections, windowMinutes: config.banWindowMinutes, banMinutes: config.banMinutes)
+        ipv6Prefix = config.ipv6Prefix
+        bans = BanList(
+            threshold: config.banAfterRejections, windowMinutes: config.banWindowMinutes, banMinutes: config.banMinutes,
+            ipv6Prefix: config.ipv6Prefix)
     }
 
     /// Replaces the blocks that came from the store.
@@ -69,7 +74,7 @@ public final class SpamGuard: Sendable {
         if let userAgent, blocksUserAgent(userAgent) {
             return SpamRefusal(reason: .blockedUserAgent, message: "this client is not accepted")
         }
-        if let address = address?.unmapped, let wait = perClient.take(address, now: now) {
+        if let address, let wait = perClient.take(address.client(ipv6Prefix: ipv6Prefix), now: now) {
             return SpamRefusal(reason: .rateLimited, message: "too many requests; slow down", retryAfter: wait)
         }
         return nil

@@ -16,6 +16,7 @@ struct ReadAPIRoutes {
     let server: Config.Server
     /// `api.reads_per_minute` per address, for reads without a token (site builds carry one).
     let limiter: TokenBuckets<IPAddress>
+    let ipv6Prefix: Int
     /// Rendering runs here, off the threads that answer HTTP.
     let pool: WorkPool?
 
@@ -27,6 +28,7 @@ struct ReadAPIRoutes {
         server = config.server
         let rate = config.api.readsPerMinute
         limiter = TokenBuckets(ratePerMinute: rate, burst: max(10, rate / 6))
+        ipv6Prefix = config.spam.ipv6Prefix
         self.pool = pool
     }
 
@@ -98,7 +100,7 @@ struct ReadAPIRoutes {
         }
         let withToken = query.sites != nil
         if !withToken, let ip = ClientInfo(request, context: context, server: server).ip,
-            let wait = limiter.take(ip, now: Date())
+            let wait = limiter.take(ip.client(ipv6Prefix: ipv6Prefix), now: Date())
         {
             headers[.retryAfter] = String(wait)
             return ErrorAnswer(error: "rate_limited", errorDescription: "too many reads; a read token (api.tokens) is not limited")
