@@ -16,6 +16,8 @@ struct DoctorCommand: AsyncParsableCommand {
     var fail2banFilter: String?
     @Option(help: ArgumentHelp("fail2ban-client's socket, for a fail2ban that is not the system's.", valueName: "path"))
     var fail2banSocket: String?
+    @Option(help: ArgumentHelp("A blog page to check for the discovery headers (repeatable).", valueName: "url"))
+    var page: [String] = []
     @Flag(help: "Print the checks as JSON.") var json = false
 
     func run() async throws {
@@ -26,7 +28,8 @@ struct DoctorCommand: AsyncParsableCommand {
             let doctor = Doctor(
                 config: config, configPath: path,
                 options: Doctor.Options(
-                    fail2banFilter: fail2banFilter, fail2banSocket: fail2banSocket, sharedFiles: InstalledFiles.shared))
+                    fail2banFilter: fail2banFilter, fail2banSocket: fail2banSocket, sharedFiles: InstalledFiles.shared,
+                    pages: page))
             checks = await doctor.run()
         } catch {
             checks = [DoctorCheck(

@@ -18,11 +18,11 @@ import Testing
         /// Where the ban action writes its list.
         let work: TemporaryDirectory
 
-        func doctor() async throws -> (status: Int32, checks: [String: [String: Any]], text: String) {
+        func doctor(_ extra: [String] = []) async throws -> (status: Int32, checks: [String: [String: Any]], text: String) {
             let arguments = [
                 "doctor", "--config", linkback.configPath, "--fail2ban-filter", DoctorTests.filter, "--fail2ban-socket",
                 fail2ban.socket,
-            ]
+            ] + extra
             let json = try await LinkbackProcess.run(arguments + ["--json"])
             let text = try await LinkbackProcess.run(arguments, environment: ["NO_COLOR": "1"])
             var checks: [String: [String: Any]] = [:]
@@ -102,6 +102,45 @@ import Testing
         #expect(status == 1)
         #expect(checks["client address"]?["state"] as? String == "failed", "\(text)")
         #expect(text.contains("fix: add 127.0.0.1 to server.trusted_proxies"), "\(text)")
+    }
+
+    /// Review item 4: `--page` checks what a blog page advertises. The shipped snippet's headers
+    /// reach every page, except in a location with add_header lines of its own (nginx inherits
+    /// none into it): the doctor names the missing endpoints and the trap.
+    @Test func aPageThatDoesNotAdvertiseTheEndpointsIsNamed() async throws {
+        let trap = """
+            location = /post-with-its-own-headers {
+                add_header Cache-Control "max-age=60";
+                default_type text/html;
+                return 200 "<p>a post</p>";
+            }
+            """
+        let installation = try await Self.install(snippet: { $0 + "\n" + trap })
+        let base = "http://127.0.0.1:\(installation.nginx.port)"
+        let (status, checks, text) = try await installation.doctor(
+            ["--page", base + "/index.html", "--page", base + "/post-with-its-own-headers"])
+        await installation.cleanUp()
+        #expect(status == 1)
+        let good = try #require(checks["discovery on \(base)/index.html"], "\(text)")
+        #expect(good["state"] as? String == "ok", "\(text)")
+        #expect((good["message"] as? String)?.contains("https://blog.example/webmention") == true, "\(text)")
+        let bad = try #require(checks["discovery on \(base)/post-with-its-own-headers"], "\(text)")
+        #expect(bad["state"] as? String == "failed", "\(text)")
+        #expect((bad["message"] as? String)?.contains("the Webmention endpoint") == true, "\(text)")
+        #expect((bad["message"] as? String)?.contains("the Pingback endpoint") == true, "\(text)")
+        #expect((bad["fix"] as? String)?.contains("inherits none") == true, "\(text)")
+    }
+
+    /// Review item 5: while this machine is banned (the ban list the web server enforces), the
+    /// doctor says so instead of blaming the proxy.
+    @Test func aBannedMachineIsToldItIsBanned() async throws {
+        let installation = try await Self.install(snippet: { "deny 127.0.0.1;\n" + $0 })
+        let (status, checks, text) = try await installation.doctor()
+        await installation.cleanUp()
+        #expect(status == 1)
+        #expect((checks["public URL"]?["message"] as? String)?.contains("looks banned") == true, "\(text)")
+        #expect(!text.contains("have the proxy pass"), "\(text)")
+        #expect(text.contains("unbanip"), "\(text)")
     }
 
     @Test func anUnwritableLogIsNamed() async throws {

@@ -46,12 +46,15 @@ public struct Doctor: Sendable {
         public var fail2banSocket: String?
         /// Where `make install` put the shared files (`PREFIX/share/linkback`).
         public var sharedFiles: String?
+        /// A blog page to check for the discovery headers or elements (`--page`).
+        public var pages: [String]
         public var timeoutSeconds: Int64 = 5
 
-        public init(fail2banFilter: String? = nil, fail2banSocket: String? = nil, sharedFiles: String? = nil) {
+        public init(fail2banFilter: String? = nil, fail2banSocket: String? = nil, sharedFiles: String? = nil, pages: [String] = []) {
             self.fail2banFilter = fail2banFilter
             self.fail2banSocket = fail2banSocket
             self.sharedFiles = sharedFiles
+            self.pages = pages
         }
     }
 
@@ -72,8 +75,39 @@ public struct Doctor: Sendable {
         checks.append(await fail2banFilter())
         checks.append(await serverAnswers())
         checks += await publicURL()
+        for page in options.pages { checks.append(await discovery(on: page)) }
         checks.append(await fail2banJail())
         return checks
+    }
+
+    /// A blog page advertising both endpoints (a `Link` header or a `<link>`, and `X-Pingback` or
+    /// `<link rel="pingback">`), as senders discover them; what is missing, named.
+    func discovery(on page: String) async -> DoctorCheck {
+        let name = "discovery on \(page)"
+        guard case .success(let url) = MentionCheck.parse(page), let endpoint = HostPort(endpointOf: url) else {
+            return .failed(name, "\(page) is not an http or https URL", fix: "name a page of the blog: --page https://blog.example/a-post")
+        }
+        // The operator named the page: fetched wherever it is (a blog on this machine, too).
+        let fetcher = GuardedFetcher(
+            limits: FetchLimits(timeoutSeconds: Double(options.timeoutSeconds), allowHosts: [endpoint]),
+            userAgent: "linkback-doctor/\(LinkbackVersion.string)")
+        let fetched: FetchedResource
+        do {
+            fetched = try await fetcher.fetch(url)
+        } catch {
+            return .failed(name, "\(page) could not be fetched: \(error.description)", fix: "check the URL and that the blog answers")
+        }
+        let found = Endpoints(discoveredIn: fetched)
+        var missing: [String] = []
+        if found.webmention == nil { missing.append("the Webmention endpoint (Link: <…/webmention>; rel=\"webmention\", or <link rel=\"webmention\">)") }
+        if found.pingback == nil { missing.append("the Pingback endpoint (X-Pingback: …/xmlrpc, or <link rel=\"pingback\">)") }
+        guard missing.isEmpty else {
+            return .failed(
+                name, "the page does not advertise " + missing.joined(separator: " nor "),
+                fix: "add the headers (config/nginx/linkback.conf, config/apache/linkback.conf); with nginx, a location "
+                    + "that has add_header lines of its own inherits none from the server block: repeat the two there")
+        }
+        return .ok(name, "advertises \(found.webmention!.absoluteString) and \(found.pingback!.absoluteString)")
     }
 
     // MARK: Files
@@ -225,6 +259,11 @@ public struct Doctor: Sendable {
             return [.failed(
                 "public URL", "\(base) is not reachable from here: \(error)",
                 fix: "check server.base_url, and that the proxy passes /webmention to \(config.server.host):\(config.server.port)")]
+        case .success(let (status, _)) where status == 403 || status == 429:
+            // The web server's ban list (fail2ban) or Linkback's own ban: the proxy may be fine.
+            return [.failed(
+                "public URL", "\(url) answered \(status): this machine looks banned (fail2ban's ban list, or Linkback's built-in ban)",
+                fix: "fail2ban-client set linkback unbanip THIS-ADDRESS, and list the address in the jail's ignoreip")]
         case .success(let (status, body)):
             guard status == 200, let decoded = try? JSONDecoder().decode(ClientProbe.self, from: Data(body.utf8)) else {
                 return [.failed(
