@@ -33,6 +33,12 @@ public struct LinkbackServer: Sendable {
     public let webhooks: WebhookDispatcher
     /// Sends mentions of the blog's own posts from the send outbox.
     let sends: SendOutbox
+    /// The configuration running now: as at start, then with what reloads applied.
+    let running: Shared<Config>
+    /// Where a reload (SIGHUP) reads the configuration again; `nil`: reloads reopen the log only.
+    public var configurationSource: (@Sendable () throws -> Config)?
+    let readParser: ReadQueryParser
+    let configuredAllowDomains: DomainList
     /// The fetches senders wait for (Private Webmention, Vouch), bounded together.
     let inRequestWork: InRequestWork
     /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
@@ -45,8 +51,11 @@ public struct LinkbackServer: Sendable {
         self.rejectionLog = rejectionLog
         self.logger = logger
         spam = SpamGuard(config: config.spam)
+        running = Shared(config)
+        readParser = ReadQueryParser(config: config.api)
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
+        configuredAllowDomains = policy.configuredAllowDomains
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
         // The last day's counts from before this start, read once, on a thread of their own.
         let counts = rejections.counts
@@ -116,7 +125,7 @@ public struct LinkbackServer: Sendable {
                 sends: sends
             ).register(on: router)
         }
-        ReadAPIRoutes(store: store, config: config, pool: parsePool).register(on: router)
+        ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool).register(on: router)
         WebmentionRoutes(
             receiver: receiver, privateMentions: privateMentions, store: store, config: config,
             rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage
@@ -154,7 +163,7 @@ public struct LinkbackServer: Sendable {
         let server = config.server
         // A service that returns ends the whole group: webhook delivery runs only when configured.
         var services: [any Service] = [
-            LogReopenService(log: rejectionLog, logger: logger),
+            HangupService(log: rejectionLog, reload: configurationSource.map { source in { @Sendable in try reload(to: source()) } }, logger: logger),
             BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
             VerificationQueueService(queue: queue),
             SendOutboxService(outbox: sends),
@@ -187,5 +196,32 @@ public struct LinkbackServer: Sendable {
             },
             logger: logger
         )
+    }
+}
+
+extension LinkbackServer {
+    /// Applies what a reload may change (``ConfigReload/reloadableKeys``) from `new` to the running
+    /// server, at once and for every request after it; returns the log line that says what changed
+    /// and what needs a restart.
+    @discardableResult
+    public func reload(to new: Config) -> String {
+        let old = running.current
+        let changed = ConfigReload.changedKeys(from: old, to: new)
+        var applied = changed.filter { ConfigReload.reloadableKeys.contains($0) }
+        var needRestart = changed.filter { !ConfigReload.reloadableKeys.contains($0) }
+        if applied.contains("webhooks"), config.webhooks.isEmpty {
+            // Without webhooks at start, the delivery service never started.
+            applied.removeAll { $0 == "webhooks" }
+            needRestart.append("webhooks (none at start)")
+        }
+        let next = ConfigReload.applying(applied, of: new, to: old)
+        receiver.check.siteList.replace(next.sites)
+        readParser.tokenList.replace(next.api.tokens)
+        spam.reloadConfigured(next.spam)
+        configuredAllowDomains.replace(next.moderation.allowDomains)
+        receiver.vouch?.knownDomainList.replace(next.vouch.knownDomains + next.moderation.allowDomains)
+        webhooks.webhookList.replace(next.webhooks)
+        running.replace(next)
+        return ConfigReload.summary(from: old, to: next, applied: applied, needRestart: needRestart)
     }
 }

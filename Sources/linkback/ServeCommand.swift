@@ -12,7 +12,11 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the receiver: the HTTP endpoints, the verification queue and the rejection log.",
-        discussion: "Stops gracefully on SIGTERM or SIGINT; reopens the rejection log on SIGHUP."
+        discussion: """
+            Stops gracefully on SIGTERM or SIGINT. On SIGHUP (systemctl reload) reopens the rejection log and reads \
+            the configuration again: sites, api.tokens, the spam.block_* lists, moderation.allow_domains, \
+            vouch.known_domains and webhooks apply at once; other keys need a restart (the log says which).
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -58,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
                 try? await store.setSetting(.rejectionLog, to: path)
             }
             var server = LinkbackServer(config: config, store: store, rejectionLog: rejectionLog, logger: logger)
+            let options = options
+            server.configurationSource = { try options.load() }
             if config.metrics.enabled {
                 let registry = PrometheusCollectorRegistry()
                 var factory = PrometheusMetricsFactory(registry: registry)

@@ -172,4 +172,61 @@ import Testing
         #expect(fresh.contains(#"source="second""#))
         #expect(server.process.isRunning)
     }
+
+    /// Review item 7: `systemctl reload` (SIGHUP) applies sites, read tokens, the configured blocks
+    /// and allow lists at once and says what changed; a key that needs a restart is named and
+    /// kept; a configuration that does not load is refused and the running one kept.
+    @Test func aReloadAppliesSitesTokensAndBlocksAndSaysWhatChanged() async throws {
+        let server = try await ServerHarness(yaml: "admin:\n  token: reload-admin-token")
+        defer { server.cleanUp() }
+        let newTarget = "https://new.example/post"
+        #expect(try await server.postForm("/webmention", [("source", "https://a.example/1"), ("target", newTarget)]).status == 400)
+        #expect(try await server.send("GET", "/api/count?token=reload-read-token-0123").status == 401)
+
+        func reload(waitingFor text: String) async throws {
+            let before = server.process.stderr.components(separatedBy: text).count
+            server.process.signal(SIGHUP)
+            let deadline = Date().addingTimeInterval(10)
+            while server.process.stderr.components(separatedBy: text).count == before, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let original = try String(contentsOfFile: server.configPath, encoding: .utf8)
+        let changed = original.replacingOccurrences(of: "sites: [\"blog.example\"]", with: "sites: [\"blog.example\", \"new.example\"]")
+            .replacingOccurrences(of: "  port: 0\n", with: "  port: 0\n  idle_timeout_seconds: 33\n")
+            .replacingOccurrences(of: "spam:\n", with: "spam:\n  block_user_agents: [\"EvilBot\"]\n")
+            + """
+
+            api:
+              tokens:
+                - token: reload-read-token-0123
+                  sites: [new.example]
+
+            moderation:
+              allow_domains: [friend.example]
+            """
+        #expect(changed != original)
+        try changed.write(toFile: server.configPath, atomically: true, encoding: .utf8)
+        try await reload(waitingFor: "configuration reloaded")
+        let line = try #require(server.process.stderr.split(separator: "\n").last { $0.contains("configuration reloaded") })
+        #expect(line.contains("sites: blog.example → blog.example, new.example"), "\(line)")
+        #expect(line.contains("api.tokens: 0 → 1"), "\(line)")
+        #expect(line.contains("moderation.allow_domains: none → friend.example"), "\(line)")
+        #expect(line.contains("server.idle_timeout_seconds changed but need a restart"), "\(line)")
+        #expect(!line.contains("reload-read-token-0123"), "\(line)")
+        let accepted = try await server.postForm("/webmention", [("source", "https://a.example/1"), ("target", newTarget)])
+        #expect(accepted.status == 201 || accepted.status == 202, "\(accepted.body)")
+        #expect(try await server.send("GET", "/api/count?token=reload-read-token-0123").status == 200)
+        let evil = try await server.postForm(
+            "/webmention", [("source", "https://a.example/2"), ("target", newTarget)], headers: [("User-Agent", "EvilBot/2.0")])
+        #expect(evil.status == 403, "\(evil.body)")
+        #expect(line.contains("spam.block_user_agents: ^PHP/5\\.2\\.10$ → EvilBot"), "\(line)")
+
+        // A configuration that does not load changes nothing.
+        try (changed + "\nserver: [broken\n").write(toFile: server.configPath, atomically: true, encoding: .utf8)
+        try await reload(waitingFor: "configuration not reloaded")
+        #expect(server.process.stderr.contains("configuration not reloaded, the running one kept"))
+        #expect(try await server.send("GET", "/api/count?token=reload-read-token-0123").status == 200)
+        #expect(server.process.isRunning)
+    }
 }

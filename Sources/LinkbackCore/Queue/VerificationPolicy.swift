@@ -9,7 +9,10 @@ import Foundation
 /// retried with exponential backoff.
 public struct VerificationPolicy: Sendable {
     public var autoApprove: Bool
-    public var allowDomains: [String]
+    /// `moderation.allow_domains`, shared by every copy of the policy and replaced by a
+    /// configuration reload.
+    public let configuredAllowDomains: DomainList
+    public var allowDomains: [String] { configuredAllowDomains.current }
     /// Domains allowed in the database (`linkback allow`), refreshed while the server runs.
     public var storedAllowDomains: DomainList?
     public var remoderateUpdates: Bool
@@ -21,7 +24,7 @@ public struct VerificationPolicy: Sendable {
         retryBaseSeconds: Double = 60
     ) {
         self.autoApprove = autoApprove
-        self.allowDomains = allowDomains
+        configuredAllowDomains = DomainList(allowDomains)
         self.remoderateUpdates = remoderateUpdates
         self.maxAttempts = maxAttempts
         self.retryBaseSeconds = retryBaseSeconds

@@ -24,14 +24,16 @@ public struct ReadQueryParser: Sendable {
     /// The largest `per-page` with a read token.
     public static let maxPerPage = 10_000
 
-    public let tokens: [Config.API.Token]
+    /// `api.tokens`, replaced by a configuration reload.
+    public let tokenList: Shared<[Config.API.Token]>
+    public var tokens: [Config.API.Token] { tokenList.current }
     /// `api.max_targets`: more is a 400 that names the limit (each target is a term of the query).
     public let maxTargets: Int
     /// `api.max_per_page`: the largest `per-page` without a token.
     public let maxAnonymousPerPage: Int
 
     public init(tokens: [Config.API.Token], maxTargets: Int = 100, maxAnonymousPerPage: Int = 100) {
-        self.tokens = tokens
+        tokenList = Shared(tokens)
         self.maxTargets = maxTargets
         self.maxAnonymousPerPage = maxAnonymousPerPage
     }

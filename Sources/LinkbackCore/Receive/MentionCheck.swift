@@ -14,10 +14,12 @@ public struct CheckedPair: Sendable, Equatable {
 /// of sane length, different from each other, the target on one of our `sites`.
 public struct MentionCheck: Sendable {
     public static let maxURLBytes = 2048
-    public let sites: [HostPort]
+    /// `sites`, replaced by a configuration reload.
+    public let siteList: Shared<[HostPort]>
+    public var sites: [HostPort] { siteList.current }
 
     public init(sites: [HostPort]) {
-        self.sites = sites
+        siteList = Shared(sites)
     }
 
     public func check(source: String?, target: String?) -> Result<CheckedPair, MentionCheckFailure> {

@@ -28,7 +28,9 @@ public struct VouchCheck: Sendable {
 
     public let mode: Mode
     public let pingbackPolicy: PingbackPolicy
-    let knownDomains: [String]
+    /// `vouch.known_domains` and `moderation.allow_domains`, replaced by a configuration reload.
+    public let knownDomainList: DomainList
+    var knownDomains: [String] { knownDomainList.current }
     let storedAllowDomains: DomainList?
     let store: any MentionStore
     let fetcher: any SourceFetching
@@ -44,7 +46,7 @@ public struct VouchCheck: Sendable {
     ) {
         self.mode = mode
         self.pingbackPolicy = pingbackPolicy
-        self.knownDomains = knownDomains
+        knownDomainList = DomainList(knownDomains)
         self.storedAllowDomains = storedAllowDomains
         self.store = store
         self.fetcher = fetcher

@@ -21,9 +21,11 @@ public final class SpamGuard: Sendable {
         var ranges: [CIDR] = []
     }
 
-    let configured: BlockSnapshot
+    private let configuredBlocks: Locked<BlockSnapshot>
+    var configured: BlockSnapshot { configuredBlocks.withLock { $0 } }
     private let stored = Locked(BlockSnapshot())
-    let userAgents: [UserAgentPattern]
+    private let userAgentPatterns: Locked<[UserAgentPattern]>
+    var userAgents: [UserAgentPattern] { userAgentPatterns.withLock { $0 } }
     let perClient: TokenBuckets<IPAddress>
     /// `spam.ipv6_prefix`: how IPv6 clients are counted (see ``IPAddress/client(ipv6Prefix:)``).
     public let ipv6Prefix: Int
@@ -34,8 +36,8 @@ public final class SpamGuard: Sendable {
     public let bans: BanList
 
     public init(config: Config.Spam) {
-        configured = BlockSnapshot(domains: config.blockDomains, urlPrefixes: [], ranges: config.blockIPs)
-        userAgents = config.blockUserAgents.compactMap(UserAgentPattern.init)
+        configuredBlocks = Locked(BlockSnapshot(domains: config.blockDomains, urlPrefixes: [], ranges: config.blockIPs))
+        userAgentPatterns = Locked(config.blockUserAgents.compactMap(UserAgentPattern.init))
         perClient = TokenBuckets(ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
         pairInterval = config.pairIntervalSeconds
         perSourceHost = TokenBuckets(
@@ -44,6 +46,14 @@ public final class SpamGuard: Sendable {
         bans = BanList(
             threshold: config.banAfterRejections, windowMinutes: config.banWindowMinutes, banMinutes: config.banMinutes,
             ipv6Prefix: config.ipv6Prefix)
+    }
+
+    /// Replaces the configuration's blocks (`spam.block_domains`, `block_ips`,
+    /// `block_user_agents`): a configuration reload.
+    public func reloadConfigured(_ config: Config.Spam) {
+        configuredBlocks.withLock { $0 = BlockSnapshot(domains: config.blockDomains, urlPrefixes: [], ranges: config.blockIPs) }
+        userAgentPatterns.withLock { $0 = config.blockUserAgents.compactMap(UserAgentPattern.init) }
+        userAgentVerdicts.withLock { $0.removeAll() }
     }
 
     /// Replaces the blocks that came from the store.

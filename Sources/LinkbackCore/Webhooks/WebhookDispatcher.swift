@@ -21,7 +21,10 @@ extension GuardedFetcher: WebhookSending {
 /// two deliveries in flight.
 public final class WebhookDispatcher: Sendable {
     let store: any MentionStore
-    let webhooks: [Config.Webhook]
+    /// `webhooks`, replaced by a configuration reload (deliveries already queued for a URL no
+    /// longer configured are not sent).
+    public let webhookList: Shared<[Config.Webhook]>
+    var webhooks: [Config.Webhook] { webhookList.current }
     let delivery: Config.WebhookDelivery
     let sender: any WebhookSending
     let logger: Logger
@@ -34,7 +37,7 @@ public final class WebhookDispatcher: Sendable {
         logger: Logger, pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
-        self.webhooks = webhooks
+        webhookList = Shared(webhooks)
         self.delivery = delivery
         self.sender = sender
         self.logger = logger

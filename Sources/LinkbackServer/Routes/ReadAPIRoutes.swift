@@ -20,9 +20,9 @@ struct ReadAPIRoutes {
     /// Rendering runs here, off the threads that answer HTTP.
     let pool: WorkPool?
 
-    init(store: any MentionStore, config: Config, pool: WorkPool?) {
+    init(store: any MentionStore, config: Config, parser: ReadQueryParser, pool: WorkPool?) {
         self.store = store
-        parser = ReadQueryParser(config: config.api)
+        self.parser = parser
         maxAge = config.api.maxAge
         baseURL = config.server.baseURL
         server = config.server
