@@ -8,10 +8,21 @@ public struct LinkbackRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer (the reverse proxy, when there is one).
     public let peerAddress: SocketAddress?
+    /// Completes when the client's connection closes.
+    let closed: EventLoopFuture<Void>
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress
+        closed = source.channel.closeFuture
+    }
+
+    /// `work`, cancelled when the client leaves before it is done (its connection closes): what
+    /// the client waits for is not worth finishing for nobody (review F6).
+    func abandoningWhenClientLeaves<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await work() }
+        closed.whenComplete { _ in task.cancel() }
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     /// The TCP peer's IP address, read from the socket address without a round trip through text.

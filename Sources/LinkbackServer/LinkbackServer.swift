@@ -182,7 +182,8 @@ public struct LinkbackServer: Sendable {
             server: .http1(
                 configuration: .init(
                     additionalChannelHandlers: [
-                        RequestBodyDeadlineHandler(timeout: .nanoseconds(Int64(server.bodyTimeoutSeconds * 1_000_000_000)))
+                        RequestBodyDeadlineHandler(timeout: .nanoseconds(Int64(server.bodyTimeoutSeconds * 1_000_000_000))),
+                        ClientGoneHandler.Installer(),
                     ],
                     idleTimeout: .nanoseconds(Int64(server.idleTimeoutSeconds * 1_000_000_000)))),
             configuration: .init(

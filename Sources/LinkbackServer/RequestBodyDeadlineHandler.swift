@@ -19,7 +19,8 @@ final class RequestBodyDeadlineHandler: ChannelInboundHandler, RemovableChannelH
     /// When the head of a request whose body is still arriving came in.
     private var headArrived: NIODeadline?
     private var timer: Scheduled<Void>?
-    private var expired = false
+    /// The deadline passed: this handler closed the connection's input itself.
+    private(set) var expired = false
 
     init(timeout: TimeAmount) {
         self.timeout = timeout

@@ -158,6 +158,39 @@ import Testing
         await pages.stop()
     }
 
+    /// Review F6: a sender that leaves while its Private Webmention is being checked frees the
+    /// slot at once; the check is abandoned, not finished for nobody.
+    @Test func aCheckIsAbandonedWhenItsClientLeaves() async throws {
+        let pages = try await FixtureServer.start()
+        var slow = privatePage(String(repeating: "x", count: 4096), endpoint: "/token")
+        slow.requiredAuthorization = nil
+        slow.trickle = .milliseconds(200)
+        pages.set("/slow", slow)
+        pages.set("/token", .content("{\"access_token\": \"\(Self.bearer)\"}", type: "application/json"))
+        pages.set("/private", privatePage("<p><a href=\"\(Self.target)\">this</a></p>", endpoint: "/token"))
+        let server = try await ServerHarness(
+            yaml: "webmention:\n  max_concurrent_checks: 1\n  check_timeout_seconds: 60\n\nfetch:\n  timeout_seconds: 60\n  allow_hosts: [\"\(pages.hostPort)\"]",
+            allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        func form(_ source: String) -> [UInt8] {
+            let body = "source=\(ServerHarness.encode(source))&target=\(ServerHarness.encode(Self.target))&code=c"
+            return Array(("POST /webmention HTTP/1.1\r\nHost: mentions.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n" + body).utf8)
+        }
+        // The sender gives up after a second (the page would take minutes) and closes the connection.
+        let gaveUp = try await RawHTTP.exchange(port: server.port, parts: [form(pages.url("/slow").absoluteString)], timeout: 1)
+        #expect(gaveUp.isEmpty)
+        var answer = 503
+        for _ in 0..<50 where answer == 503 {
+            answer = try await server.postForm(
+                "/webmention", [("source", pages.url("/private").absoluteString), ("target", Self.target), ("code", "c")]
+            ).status
+            if answer == 503 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(answer == 201)
+        await pages.stop()
+    }
+
     @Test func eachFailureIsItsOwnAnswerAndNothingIsStored() async throws {
         let pages = try await FixtureServer.start()
         let elsewhere = try await FixtureServer.start()

@@ -77,9 +77,18 @@ struct WebmentionRoutes {
         // A `code` makes it a Private Webmention, verified before the answer.
         let result =
             if let code = form["code"], !code.isEmpty {
-                try await privateMentions.receive(
-                    source: form["source"], target: form["target"], code: code, vouch: form["vouch"], clientIP: client.ip,
-                    userAgent: client.userAgent)
+                try await context.abandoningWhenClientLeaves { [privateMentions, client] in
+                    try await privateMentions.receive(
+                        source: form["source"], target: form["target"], code: code, vouch: form["vouch"], clientIP: client.ip,
+                        userAgent: client.userAgent)
+                }
+            } else if let vouch = form["vouch"], !vouch.isEmpty, receiver.vouch != nil {
+                // A vouch page is fetched while the sender waits.
+                try await context.abandoningWhenClientLeaves { [receiver, client] in
+                    try await receiver.receive(
+                        source: form["source"], target: form["target"], vouch: vouch, protocol: .webmention,
+                        clientIP: client.ip, userAgent: client.userAgent)
+                }
             } else {
                 try await receiver.receive(
                     source: form["source"], target: form["target"], vouch: form["vouch"], protocol: .webmention,
