@@ -112,18 +112,26 @@ import Testing
         await pages.stop()
     }
 
-    /// Review F6: Private Webmentions fetch while the sender waits, so they are capped: beyond
-    /// `webmention.max_concurrent_checks` a request is answered 503 at once, before any fetch, and
-    /// not logged against the sender; a stop cancels those in flight instead of waiting them out.
-    @Test func checksThatFetchWhileTheSenderWaitsAreCappedAndEndAtStop() async throws {
+    /// A source at `/slow` that takes minutes to answer (4 KiB, 5 bytes a second), and a server
+    /// with `slots` checks at once and no time limit that would end them first.
+    private func slowSource(slots: Int) async throws -> (FixtureServer, ServerHarness) {
         let pages = try await FixtureServer.start()
         var slow = privatePage(String(repeating: "x", count: 4096), endpoint: "/token")
         slow.requiredAuthorization = nil
         slow.trickle = .milliseconds(200)
         pages.set("/slow", slow)
         let server = try await ServerHarness(
-            yaml: "webmention:\n  max_concurrent_checks: 2\n  check_timeout_seconds: 60\n\nfetch:\n  timeout_seconds: 60\n  allow_hosts: [\"\(pages.hostPort)\"]",
+            yaml: "webmention:\n  max_concurrent_checks: \(slots)\n  check_timeout_seconds: 60\n\n"
+                + "fetch:\n  timeout_seconds: 60\n  allow_hosts: [\"\(pages.hostPort)\"]",
             allowHosts: [pages.hostPort])
+        return (pages, server)
+    }
+
+    /// Review F6: Private Webmentions fetch while the sender waits, so they are capped: beyond
+    /// `webmention.max_concurrent_checks` a request is answered 503 at once, before any fetch, and
+    /// not logged against the sender; a stop cancels those in flight instead of waiting them out.
+    @Test func checksThatFetchWhileTheSenderWaitsAreCappedAndEndAtStop() async throws {
+        let (pages, server) = try await slowSource(slots: 2)
         defer { server.cleanUp() }
         let source = pages.url("/slow").absoluteString
         let waiting = Task {
@@ -161,17 +169,10 @@ import Testing
     /// Review F6: a sender that leaves while its Private Webmention is being checked frees the
     /// slot at once; the check is abandoned, not finished for nobody.
     @Test func aCheckIsAbandonedWhenItsClientLeaves() async throws {
-        let pages = try await FixtureServer.start()
-        var slow = privatePage(String(repeating: "x", count: 4096), endpoint: "/token")
-        slow.requiredAuthorization = nil
-        slow.trickle = .milliseconds(200)
-        pages.set("/slow", slow)
+        let (pages, server) = try await slowSource(slots: 1)
+        defer { server.cleanUp() }
         pages.set("/token", .content("{\"access_token\": \"\(Self.bearer)\"}", type: "application/json"))
         pages.set("/private", privatePage("<p><a href=\"\(Self.target)\">this</a></p>", endpoint: "/token"))
-        let server = try await ServerHarness(
-            yaml: "webmention:\n  max_concurrent_checks: 1\n  check_timeout_seconds: 60\n\nfetch:\n  timeout_seconds: 60\n  allow_hosts: [\"\(pages.hostPort)\"]",
-            allowHosts: [pages.hostPort])
-        defer { server.cleanUp() }
         func form(_ source: String) -> [UInt8] {
             let body = "source=\(ServerHarness.encode(source))&target=\(ServerHarness.encode(Self.target))&code=c"
             return Array(("POST /webmention HTTP/1.1\r\nHost: mentions.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
