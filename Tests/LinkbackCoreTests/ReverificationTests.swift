@@ -52,4 +52,31 @@ import Testing
         try await store.close()
         await server.stop()
     }
+
+    /// Review #25's lost update, replayed: `linkback reverify` fetches a slow page while a moderator
+    /// marks the mention spam; the spam stands.
+    @Test func aModeratorsSpamDuringTheFetchStands() async throws {
+        let server = try await FixtureServer.start()
+        var slow = FixtureServer.Page.html(#"<a href="https://blog.example/p">x</a>"# + String(repeating: " ", count: 40))
+        slow.trickle = .milliseconds(20)
+        slow.chunkSize = 2
+        server.set("/slow", slow)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteMentionStore(path: directory.file("db.sqlite"))
+        let received = try await store.receive(
+            IncomingMention(source: server.url("/slow").absoluteString, target: "https://blog.example/p", site: "blog.example",
+                protocol: .webmention), actor: .server)
+        let approved = try await store.decide(id: received.mention.id, to: .approved, actor: .cli, reason: nil)
+        let verifier = Verifier(fetcher: GuardedFetcher(
+            limits: FetchLimits(timeoutSeconds: 10, allowHosts: [HostPort(host: "127.0.0.1", port: server.port)]), userAgent: "t"))
+        let reverification = Reverification(store: store, verifier: verifier, policy: VerificationPolicy(), actor: .cli)
+        let running = Task { try await reverification.reverify(approved) }
+        for _ in 0..<100 where server.hits("/slow") == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try await store.decide(id: approved.id, to: .spam, actor: .adminAPI, reason: "spotted while it was fetched")
+        #expect(try await running.value == .valid(.spam))
+        #expect(try await store.mention(id: approved.id)?.status == .spam)
+        try await store.close()
+        await server.stop()
+    }
 }

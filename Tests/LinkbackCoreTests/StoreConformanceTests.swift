@@ -331,6 +331,33 @@ import Testing
         try await store.close()
     }
 
+    /// Review #25's lost update: a status judged from a row read before a fetch is not written over
+    /// a moderator's action made during it; the status is judged again from the row as it is.
+    @Test(arguments: StoreKind.allCases) func aVerifiedWriteNeverOverwritesAModeratorsActionMadeMeanwhile(_ kind: StoreKind)
+        async throws
+    {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let policy = VerificationPolicy(autoApprove: true)
+        let pair = incoming("https://a.example/")
+        let received = try await store.receive(pair, actor: .server).mention
+        let approved = try await store.decide(id: received.id, to: .approved, actor: .cli, reason: nil)
+        let readBeforeTheFetch = try #require(try await store.mention(id: approved.id))
+        try await store.decide(id: approved.id, to: .spam, actor: .adminAPI, reason: "meanwhile")
+        // The store refuses a write judged from the old row…
+        await #expect(throws: StoreError.self) {
+            try await store.storeVerified(
+                pair, status: .approved, content: MentionContent(type: .reply), actor: .cli, received: nil,
+                expecting: readBeforeTheFetch)
+        }
+        // …and the policy judges again from the row as it is now.
+        let stored = try await policy.storeVerified(
+            pair, content: MentionContent(type: .reply), existing: readBeforeTheFetch, in: store, actor: .cli)
+        #expect(stored.status == .spam && stored.decision == .spam)
+        try await store.close()
+    }
+
     /// A moderator's rejection sticks through a re-send (the review's item 4); a rejection by
     /// verification does not, so a sender who fixes the page is judged afresh.
     @Test(arguments: StoreKind.allCases) func aResendKeepsAModeratorsRejectionOnly(_ kind: StoreKind) async throws {

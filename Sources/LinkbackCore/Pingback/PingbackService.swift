@@ -158,13 +158,13 @@ public final class PingbackService: Sendable {
         release()
         switch outcome {
         case .linkFound(let content):
-            var status = policy.status(forVerifiedSource: sourceText, existing: existing, content: content)
-            if holdForModerator, status == .approved { status = .pending }
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)
             do {
-                let stored = try await store.storeVerified(incoming, status: status, content: content, actor: .server, received: nil)
+                let stored = try await policy.storeVerified(
+                    incoming, content: content, existing: existing, in: store, actor: .server,
+                    adjust: { holdForModerator && $0 == .approved ? .pending : $0 })
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
             } catch StoreError.tooSoon(_, let seconds) {
                 return tooSoon(seconds)

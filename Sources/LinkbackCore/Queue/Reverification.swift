@@ -34,11 +34,10 @@ public struct Reverification: Sendable {
         let outcome = await verifier.verify(source: source, target: target)
         switch outcome {
         case .linkFound(let content):
-            let status = policy.status(forVerifiedSource: mention.source, existing: mention, content: content)
             let incoming = IncomingMention(
                 source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
                 clientIP: mention.clientIP, userAgent: mention.userAgent)
-            let stored = try await store.storeVerified(incoming, status: status, content: content, actor: actor, received: nil)
+            let stored = try await policy.storeVerified(incoming, content: content, existing: mention, in: store, actor: actor)
             return .valid(stored.status)
         case _ where outcome.allowsDelete:
             if mention.status != .deleted {

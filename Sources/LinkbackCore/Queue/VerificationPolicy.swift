@@ -86,6 +86,28 @@ public struct VerificationPolicy: Sendable {
         return .pending
     }
 
+    /// Stores a mention verified while its sender (or `linkback reverify`) waited, with the status
+    /// this policy gives it, judged against the row as it is when written: the store refuses a
+    /// write based on a row that changed during the fetch (a moderator's spam, a re-send), and the
+    /// status is judged again from the row as it is now. `adjust` changes the judged status (a
+    /// pingback from an unknown domain held for a moderator).
+    public func storeVerified(
+        _ incoming: IncomingMention, content: MentionContent, existing: Mention?, in store: any MentionStore, actor: Actor,
+        adjust: (MentionStatus) -> MentionStatus = { $0 }
+    ) async throws -> Mention {
+        var basis = existing
+        for _ in 0..<5 {
+            let status = adjust(status(forVerifiedSource: incoming.source, existing: basis, content: content))
+            do {
+                return try await store.storeVerified(
+                    incoming, status: status, content: content, actor: actor, received: nil, expecting: basis)
+            } catch StoreError.conflict, StoreError.notFound {
+                basis = try await store.mention(source: incoming.source, target: incoming.target)
+            }
+        }
+        throw StoreError.failed("the mention of \(incoming.source) kept changing while it was stored")
+    }
+
     /// The status a stored mention brings to its next verification: a queued one (a re-send)
     /// the status it had before it was queued; a rejected one only a moderator's rejection (a
     /// failed verification is no decision to keep: the mention is judged as new).

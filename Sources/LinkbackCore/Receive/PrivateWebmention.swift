@@ -52,13 +52,12 @@ public struct PrivateWebmention: Sendable {
         }
         let sourceText = pair.source.absoluteString
         let existing = try await receiver.store.mention(source: sourceText, target: pair.target.absoluteString)
-        let status = policy.status(forVerifiedSource: sourceText, existing: existing, content: content)
         let incoming = IncomingMention(
             source: sourceText, target: pair.target.absoluteString, site: pair.site.description, protocol: .webmention,
             clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: receiver.spam?.pairInterval ?? 0,
             vouch: vouched, isPrivate: true)
         do {
-            let stored = try await receiver.store.storeVerified(incoming, status: status, content: content, actor: .server, received: nil)
+            let stored = try await policy.storeVerified(incoming, content: content, existing: existing, in: receiver.store, actor: .server)
             return .success(ReceiveResult(mention: stored, isNew: existing == nil))
         } catch StoreError.tooSoon(_, let seconds) {
             return .failure(.rateLimited(seconds))

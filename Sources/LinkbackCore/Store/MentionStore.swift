@@ -124,6 +124,18 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+extension StoreError {
+    /// ``conflict(id:status:)`` when the row is no longer `expected` as to status, moderator's
+    /// decision or revision (``MentionStore/storeVerified(_:status:content:actor:received:expecting:)``);
+    /// `nil` when it is.
+    static func changedSince(_ expected: Mention, _ current: Mention?) -> StoreError? {
+        guard let current else { return .notFound(id: expected.id) }
+        let same = current.id == expected.id && current.status == expected.status && current.decision == expected.decision
+            && current.revision == expected.revision
+        return same ? nil : .conflict(id: current.id, status: current.status)
+    }
+}
+
 /// The durable store of mentions, their status history and the moderators' blocks.
 ///
 /// Nothing outside an implementation of this protocol writes SQL. ``SQLiteMentionStore`` is the
@@ -138,9 +150,14 @@ public protocol MentionStore: Sendable {
     /// Stores a mention that was verified synchronously (pingback) with its content and status:
     /// a new row, or the existing row of the same pair (which must be `deleted`; the caller checks).
     /// `received` keeps an original reception date (imports). With status `queued` the content is
-    /// ignored and the mention waits for the queue to verify it.
+    /// ignored and the mention waits for the queue to verify it. With `expecting` (the row the
+    /// status was judged from), the write happens only if the pair's row is still that one as to
+    /// status, moderator's decision and revision: otherwise ``StoreError/conflict(id:status:)`` and
+    /// nothing changes, so a moderator's action during the fetch is never overwritten (see
+    /// ``VerificationPolicy/storeVerified(_:content:existing:in:actor:adjust:)``).
     func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
+        expecting: Mention?
     ) async throws -> Mention
 
     func mention(id: Int64) async throws -> Mention?
@@ -287,6 +304,15 @@ public protocol MentionStore: Sendable {
 }
 
 extension MentionStore {
+    /// ``storeVerified(_:status:content:actor:received:expecting:)`` whatever the row is now
+    /// (imports, tests).
+    @discardableResult
+    public func storeVerified(
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date? = nil
+    ) async throws -> Mention {
+        try await storeVerified(incoming, status: status, content: content, actor: actor, received: received, expecting: nil)
+    }
+
     /// Moves a mention to `status` whatever its status is; no moderator's decision.
     @discardableResult
     public func transition(id: Int64, to status: MentionStatus, actor: Actor, reason: String?) async throws -> Mention {

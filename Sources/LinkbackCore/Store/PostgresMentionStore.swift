@@ -264,7 +264,8 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
+        expecting: Mention?
     ) async throws -> Mention {
         try await transaction { connection in
             try await self.lockPair(connection, source: incoming.source, target: incoming.target)
@@ -272,6 +273,7 @@ public final class PostgresMentionStore: MentionStore {
             let previous = try await self.fetchOne(
                 connection,
                 "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
+            if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
             let id: Int64
             if let previous {
                 if let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {

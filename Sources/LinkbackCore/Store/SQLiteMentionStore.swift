@@ -132,11 +132,13 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date? = nil
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
+        expecting: Mention?
     ) async throws -> Mention {
         try await pool.write { db in
             let now = Date()
             let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
+            if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
             let id: Int64
             if let previous {
                 if let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
