@@ -9,11 +9,15 @@ import Foundation
 public final class RejectionCounts: Sendable {
     public static let maxAddressesPerHour = 10_000
 
+    /// Keyed by values, not text: a rejection costs a lock and two lookups, no formatting
+    /// (it is on every refused request's path; text is made only when the counts are read).
     struct Hour {
         var rejected = 0
         var banned = 0
         var byReason: [String: Int] = [:]
-        var byAddress: [String: Int] = [:]
+        var byAddress: [IPAddress: Int] = [:]
+        /// Lines read from the log at start: their addresses as written.
+        var byAddressText: [String: Int] = [:]
     }
 
     /// By hour number (seconds since 1970 / 3600).
@@ -24,19 +28,26 @@ public final class RejectionCounts: Sendable {
     private static func hourNumber(_ date: Date) -> Int { Int((date.timeIntervalSince1970 / 3600).rounded(.down)) }
 
     public func record(_ rejection: Rejection) {
-        add(reason: rejection.reason.rawValue, address: rejection.clientIP.unmapped.description, at: rejection.date)
+        let address = rejection.clientIP.unmapped
+        count(reason: rejection.reason.rawValue, at: rejection.date) { hour in
+            if hour.byAddress[address] != nil || hour.byAddress.count + hour.byAddressText.count < Self.maxAddressesPerHour {
+                hour.byAddress[address, default: 0] += 1
+            }
+        }
     }
 
     func add(reason: String, address: String, at date: Date) {
+        count(reason: reason, at: date) { hour in
+            if hour.byAddressText[address] != nil || hour.byAddress.count + hour.byAddressText.count < Self.maxAddressesPerHour {
+                hour.byAddressText[address, default: 0] += 1
+            }
+        }
+    }
+
+    private func count(reason: String, at date: Date, address: (inout Hour) -> Void) {
         let number = Self.hourNumber(date)
         hours.withLock { hours in
-            var hour = hours[number] ?? Hour()
-            if reason == RejectionReason.banned.rawValue { hour.banned += 1 } else { hour.rejected += 1 }
-            hour.byReason[reason, default: 0] += 1
-            if hour.byAddress[address] != nil || hour.byAddress.count < Self.maxAddressesPerHour {
-                hour.byAddress[address, default: 0] += 1
-            }
-            hours[number] = hour
+            hours[number, default: Hour()].add(reason: reason, address: address)
             // Hours older than a day are of no use any more.
             if hours.count > 26 { hours = hours.filter { $0.key > number - 24 } }
         }
@@ -55,13 +66,14 @@ public final class RejectionCounts: Sendable {
             hourly.append(RejectionSummary.Hour(
                 hour: Date(timeIntervalSince1970: Double(number) * 3600), rejected: hour.rejected, banned: hour.banned))
             reasons.merge(hour.byReason, uniquingKeysWith: +)
-            addresses.merge(hour.byAddress, uniquingKeysWith: +)
+            addresses.merge(hour.byAddressText, uniquingKeysWith: +)
+            for (address, count) in hour.byAddress { addresses[address.description, default: 0] += count }
         }
         return RejectionSummary(byReason: reasons, topAddresses: RejectionSummary.top(addresses), hourly: hourly)
     }
 
     /// How many addresses the kept hours name (at most ``maxAddressesPerHour`` each).
-    func namedAddresses() -> Int { hours.withLock { $0.values.reduce(0) { $0 + $1.byAddress.count } } }
+    func namedAddresses() -> Int { hours.withLock { $0.values.reduce(0) { $0 + $1.byAddress.count + $1.byAddressText.count } } }
 
     /// Counts the log's lines (and its rotated file's) of the last day written before `before`
     /// (the server's start: what it records itself is counted as it happens). Run once, off the
@@ -71,5 +83,13 @@ public final class RejectionCounts: Sendable {
         RejectionSummary.eachLine(of: path, since: since, until: before) { date, address, reason in
             add(reason: reason, address: address, at: date)
         }
+    }
+}
+
+extension RejectionCounts.Hour {
+    mutating func add(reason: String, address: (inout Self) -> Void) {
+        if reason == RejectionReason.banned.rawValue { banned += 1 } else { rejected += 1 }
+        byReason[reason, default: 0] += 1
+        address(&self)
     }
 }
