@@ -7,8 +7,14 @@ import NIOCore
 struct ClientInfo {
     let ip: IPAddress?
     let userAgent: String?
-    /// A browser's request that another site's page made (see ``RejectionReason/crossSite``).
-    let crossSite: Bool
+    private let headers: HTTPFields
+    private let baseURL: String
+
+    /// A browser's request that another site's page made (see ``RejectionReason/crossSite``);
+    /// worked out only when a rejection is recorded, not for every request.
+    var crossSite: Bool {
+        Self.isCrossSite(fetchSite: headers[.init("Sec-Fetch-Site")!], origin: headers[.origin], baseURL: baseURL)
+    }
 
     init(_ request: Request, context: LinkbackRequestContext, server: Config.Server) {
         let peer = context.peerIP
@@ -17,8 +23,8 @@ struct ClientInfo {
             peer: peer, header: header, values: request.headers[values: .init(header.fieldName)!],
             trustedProxies: server.trustedProxies)
         userAgent = request.headers[.userAgent]
-        crossSite = Self.isCrossSite(
-            fetchSite: request.headers[.init("Sec-Fetch-Site")!], origin: request.headers[.origin], baseURL: server.baseURL)
+        headers = request.headers
+        baseURL = server.baseURL
     }
 
     /// `Sec-Fetch-Site: cross-site`, or an `Origin` other than the base URL's (`null` included).

@@ -12,7 +12,8 @@ public final class InRequestWork: Sendable {
     let reservation: Int
 
     private struct State {
-        var running: [UInt64: Task<Void, Never>] = [:]
+        /// Each slot taken, with its task once it exists.
+        var running: [UInt64: Task<Void, Never>?] = [:]
         var nextID: UInt64 = 0
         var stopped = false
     }
@@ -43,8 +44,7 @@ public final class InRequestWork: Sendable {
         let id: UInt64? = state.withLock { state in
             guard !state.stopped, state.running.count < slots else { return nil }
             state.nextID += 1
-            // Placeholder until the task exists: the slot is taken now.
-            state.running[state.nextID] = Task {}
+            state.running[state.nextID] = .some(nil)  // the slot is taken now; its task comes below
             return state.nextID
         }
         guard let id else { return .failure(.busy) }
@@ -60,7 +60,7 @@ public final class InRequestWork: Sendable {
             if let outcome, !Task.isCancelled { result.withLock { $0 = outcome } }
         }
         let stopped = state.withLock { state -> Bool in
-            state.running[id] = task
+            state.running[id] = .some(task)
             return state.stopped
         }
         if stopped { task.cancel() }
@@ -72,7 +72,7 @@ public final class InRequestWork: Sendable {
     public func shutDown() {
         let tasks = state.withLock { state -> [Task<Void, Never>] in
             state.stopped = true
-            return Array(state.running.values)
+            return state.running.values.compactMap { $0 }
         }
         for task in tasks { task.cancel() }
     }

@@ -52,10 +52,8 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
     /// `url` with any password replaced by `********`, for messages and `check-config`.
     public static func redacted(_ url: String) -> String {
         // By hand, not URLComponents: a password with `#` or `/` is no valid URL, and was printed whole.
-        guard let scheme = url.range(of: "://") else { return url }
-        let rest = url[scheme.upperBound...]
-        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":********" + String(rest[at...])
+        guard let userInfo = Secret.userInfo(in: url), let colon = url[userInfo].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":********" + String(url[userInfo.upperBound...])
     }
 
     public var description: String {

@@ -9,11 +9,17 @@ public enum Secret {
         if let scheme = text.range(of: "://") {
             prefix = String(text[..<scheme.upperBound])
             text = text[scheme.upperBound...]
-            // The authority ends at the last `@` before the path: a password may hold `/`, `#` or `?`.
-            if let at = text.lastIndex(of: "@") { text = text[text.index(after: at)...] }
+            if let userInfo = userInfo(in: url) { text = url[url.index(after: userInfo.upperBound)...] }
         }
         if let cut = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { return prefix + text[..<cut] + "?…" }
         return prefix + text
+    }
+
+    /// Where a URL's user info (`user:password`) stands, read by hand: it ends at the last `@`,
+    /// since a password may hold `/`, `#` or `?` (no valid URL then, but still a secret).
+    static func userInfo(in url: String) -> Range<String.Index>? {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return nil }
+        return scheme.upperBound..<at
     }
 
     /// Compares secrets without stopping at the first difference.
