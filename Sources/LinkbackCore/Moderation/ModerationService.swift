@@ -41,13 +41,13 @@ public struct ModerationService: Sendable {
         -> ModerationChange
     {
         guard let before = try await store.mention(id: id) else { return .refused(id: id, reason: "no such mention") }
-        if let refusal = action.refusal(from: before.status, decision: before.decision) {
+        if let refusal = MentionLifecycle.refusal(of: action, from: before.status, decision: before.decision) {
             return .refused(id: id, reason: "cannot \(action.rawValue): \(refusal)")
         }
         let after: Mention
         do {
             after = try await store.decide(
-                id: id, to: action.target, allowedFrom: action.allowedFrom, actor: actor, reason: reason)
+                id: id, to: action.target, allowedFrom: MentionLifecycle.allowedFrom(action), actor: actor, reason: reason)
         } catch StoreError.conflict(_, let status) {
             return .refused(id: id, reason: "cannot \(action.rawValue): it became \(status.rawValue) meanwhile")
         }
@@ -82,11 +82,11 @@ public struct ModerationService: Sendable {
         var marked = 0
         if kind == .domain {
             let candidates = try await store.list(
-                MentionQuery(statuses: [.queued, .pending, .rejected], sourceDomain: value, limit: 100_000))
+                MentionQuery(statuses: Array(MentionLifecycle.spamOnDomainBlock), sourceDomain: value, limit: 100_000))
             for mention in candidates {
                 do {
                     try await store.decide(
-                        id: mention.id, to: .spam, allowedFrom: [.queued, .pending, .rejected], actor: actor,
+                        id: mention.id, to: .spam, allowedFrom: MentionLifecycle.spamOnDomainBlock, actor: actor,
                         reason: "blocked domain \(value)")
                     marked += 1
                 } catch StoreError.conflict {

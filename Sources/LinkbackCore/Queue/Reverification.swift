@@ -39,7 +39,7 @@ public struct Reverification: Sendable {
                 clientIP: mention.clientIP, userAgent: mention.userAgent)
             let stored = try await policy.storeVerified(incoming, content: content, existing: mention, in: store, actor: actor)
             return .valid(stored.status)
-        case _ where outcome.allowsDelete:
+        case _ where MentionLifecycle.statusAfterFailedReverification(outcome) == .deleted:
             if mention.status != .deleted {
                 try await store.transition(id: mention.id, to: .deleted, actor: actor, reason: outcome.code)
             }

@@ -1,33 +1,25 @@
 import Foundation
 
-/// Decides what a verification outcome means for a mention: its next status, or a retry.
-///
-/// A mention is *known* when it was verified before and then re-sent (its `previousStatus` is
-/// `pending`, `approved`, `spam`, `deleted`, or `rejected` by a moderator). Only *gone* and *no
-/// link* delete a known mention; other failures keep its status. A moderator's `spam`, `rejected`
-/// and `deleted` stick (``Mention/decision``): a re-send never lifts them. Transient failures are
-/// retried with exponential backoff.
+/// The moderation settings a verification is judged with: the ``MentionLifecycle`` (whose rules
+/// decide every status) and the allow lists, which change while the server runs.
 public struct VerificationPolicy: Sendable {
-    public var autoApprove: Bool
+    /// The status rules, with `moderation.auto_approve`, `remoderate_updates` and the retry settings.
+    public var lifecycle: MentionLifecycle
     /// `moderation.allow_domains`, shared by every copy of the policy and replaced by a
     /// configuration reload.
     public let configuredAllowDomains: DomainList
     public var allowDomains: [String] { configuredAllowDomains.current }
     /// Domains allowed in the database (`linkback allow`), refreshed while the server runs.
     public var storedAllowDomains: DomainList?
-    public var remoderateUpdates: Bool
-    public var maxAttempts: Int
-    public var retryBaseSeconds: Double
 
     public init(
         autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
         retryBaseSeconds: Double = 60
     ) {
-        self.autoApprove = autoApprove
+        lifecycle = MentionLifecycle(
+            autoApprove: autoApprove, remoderateUpdates: remoderateUpdates, maxAttempts: maxAttempts,
+            retryBaseSeconds: retryBaseSeconds)
         configuredAllowDomains = DomainList(allowDomains)
-        self.remoderateUpdates = remoderateUpdates
-        self.maxAttempts = maxAttempts
-        self.retryBaseSeconds = retryBaseSeconds
     }
 
     public init(config: Config) {
@@ -37,53 +29,21 @@ public struct VerificationPolicy: Sendable {
             retryBaseSeconds: config.verification.retryBaseSeconds)
     }
 
-    public func decide(_ mention: Mention, _ outcome: VerificationOutcome, now: Date = Date()) -> VerificationResult {
-        let previous = mention.previousStatus
-        let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
-        switch outcome {
-        case .linkFound(let content):
-            return .verified(status: status(forVerifiedSource: mention.source, existing: mention, content: content), content: content)
-        case .noLink, .gone:
-            return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
-        case .rateLimited:
-            // The source host's fetch allowance is spent (anyone can spend it): the mention waits
-            // for the next minute's and is never rejected for it (review F12).
-            return .retry(nextAttempt: now.addingTimeInterval(60), reason: outcome.code)
-        case _ where outcome.isTransient:
-            if mention.attempts + 1 < maxAttempts {
-                let delay = retryBaseSeconds * pow(2, Double(mention.attempts))
-                return .retry(nextAttempt: now.addingTimeInterval(delay), reason: outcome.code)
-            }
-            return .failed(status: known ? previous! : .rejected, reason: outcome.code)
-        default:
-            return .failed(status: known ? previous! : .rejected, reason: outcome.code)
-        }
+    /// Whether `source` is on an allow list (its host or a parent domain).
+    public func isAllowed(source: String) -> Bool {
+        guard let host = URL(string: source)?.host.flatMap(HostName.normalized) else { return false }
+        return (allowDomains + (storedAllowDomains?.current ?? [])).contains { HostName.host(host, isWithin: $0) }
     }
 
-    /// The status of a mention from `source` whose link was found with `content`: `existing` is
-    /// its stored row (`nil` for a new one), as the queue claimed it or as a synchronous door
-    /// (pingback, Private Webmention, `linkback reverify`) read it.
-    ///
-    /// A moderator's rejection, spam or delete sticks (``Mention/decision``); a pending or
-    /// approved mention keeps its status, unless `moderation.remoderate_updates` sends changed
-    /// content back to moderation; anything else is judged as new (auto-approval, allowed domains).
+    /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:now:)``).
+    public func decide(_ mention: Mention, _ outcome: VerificationOutcome, now: Date = Date()) -> VerificationResult {
+        lifecycle.result(of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), now: now)
+    }
+
+    /// The status of a mention from `source` whose link was found with `content`, judged from
+    /// `existing` (``MentionLifecycle/verifiedStatus(existing:content:sourceAllowed:)``).
     public func status(forVerifiedSource source: String, existing: Mention?, content: MentionContent?) -> MentionStatus {
-        if let decision = existing?.decision, decision.isStickyDecision { return decision }
-        let previous = existing.flatMap(Self.statusToKeep)
-        switch previous {
-        case .spam?: return .spam
-        case .rejected?: return .rejected
-        case .approved?, .pending?:
-            if !remoderateUpdates || (content != nil && content == existing?.content) { return previous! }
-        default: break
-        }
-        if autoApprove { return .approved }
-        if let host = URL(string: source)?.host.flatMap(HostName.normalized),
-            (allowDomains + (storedAllowDomains?.current ?? [])).contains(where: { HostName.host(host, isWithin: $0) })
-        {
-            return .approved
-        }
-        return .pending
+        lifecycle.verifiedStatus(existing: existing, content: content, sourceAllowed: isAllowed(source: source))
     }
 
     /// Stores a mention verified while its sender (or `linkback reverify`) waited, with the status
@@ -106,17 +66,6 @@ public struct VerificationPolicy: Sendable {
             }
         }
         throw StoreError.failed("the mention of \(incoming.source) kept changing while it was stored")
-    }
-
-    /// The status a stored mention brings to its next verification: a queued one (a re-send)
-    /// the status it had before it was queued; a rejected one only a moderator's rejection (a
-    /// failed verification is no decision to keep: the mention is judged as new).
-    public static func statusToKeep(_ mention: Mention) -> MentionStatus? {
-        switch mention.status {
-        case .queued: return mention.previousStatus
-        case .rejected: return mention.decision == .rejected ? .rejected : nil
-        default: return mention.status
-        }
     }
 
     /// The rejection-log reason for a final failure the client is responsible for; `nil` for

@@ -130,7 +130,7 @@ public struct SendService: Sendable {
         case .retry(let why):
             if send.attempts + 1 < maxAttempts {
                 state = .queued
-                next = now.addingTimeInterval(retryBaseSeconds * pow(2, Double(send.attempts)))
+                next = now.addingTimeInterval(Backoff.delay(base: retryBaseSeconds, attempts: send.attempts))
             } else {
                 state = .failed
                 outcome = .failed("\(why) (gave up after \(send.attempts + 1) attempts)")

@@ -242,14 +242,13 @@ public final class PostgresMentionStore: MentionStore {
         if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
             throw StoreError.tooSoon(id: existing.id, seconds: wait)
         }
-        let previous = VerificationPolicy.statusToKeep(existing)
-        // A visible mention stays visible while it is verified again (see `Mention.reverifying`).
-        let status: MentionStatus = previous == .approved ? .approved : .queued
+        let resend = MentionLifecycle.resend(existing)
+        let status = resend.status
         let updated = try await fetchOne(
             connection,
             """
-            UPDATE mentions SET status = \(status.rawValue), previous_status = \(previous?.rawValue),
-                reverify = \(status == .approved), reason = NULL, client_ip = \(incoming.clientIP),
+            UPDATE mentions SET status = \(status.rawValue), previous_status = \(resend.previousStatus?.rawValue),
+                reverify = \(resend.reverifying), reason = NULL, client_ip = \(incoming.clientIP),
                 user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
                 attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
                 last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch),

@@ -103,10 +103,8 @@ public final class SQLiteMentionStore: MentionStore {
             if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
                 throw StoreError.tooSoon(id: existing.id, seconds: wait)
             }
-            let previous = VerificationPolicy.statusToKeep(existing)
-            // A visible mention stays visible while it is verified again (see `Mention.reverifying`);
-            // anything else waits in the queue, so nobody approves content not yet verified.
-            let status: MentionStatus = previous == .approved ? .approved : .queued
+            let resend = MentionLifecycle.resend(existing)
+            let status = resend.status
             try db.cachedExecute(
                 sql: """
                     UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
@@ -116,7 +114,7 @@ public final class SQLiteMentionStore: MentionStore {
                     WHERE id = ?
                     """,
                 arguments: [
-                    status.rawValue, previous?.rawValue, status == .approved, incoming.clientIP, incoming.userAgent,
+                    status.rawValue, resend.previousStatus?.rawValue, resend.reverifying, incoming.clientIP, incoming.userAgent,
                     incoming.protocol.rawValue, now, now, incoming.vouch, incoming.isPrivate, existing.id,
                 ])
             try Self.recordEvent(

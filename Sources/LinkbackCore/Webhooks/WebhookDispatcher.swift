@@ -172,7 +172,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// Retry after base × 2^attempts (capped), unless the change is older than the give-up time.
     func next(after item: WebhookDelivery, error: String, now: Date = Date()) -> DeliveryOutcome {
-        let delay = min(delivery.maxRetrySeconds, delivery.retryBaseSeconds * pow(2, Double(item.attempts)))
+        let delay = Backoff.delay(base: delivery.retryBaseSeconds, attempts: item.attempts, cap: delivery.maxRetrySeconds)
         let next = now.addingTimeInterval(delay)
         if next.timeIntervalSince(item.created) > delivery.giveUpHours * 3600 { return .gaveUp(error: error) }
         return .retry(error: error, nextAttempt: next)

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Every rule about a mention's status, in one place: what a receipt, a verification, a
+/// moderator's action and a re-check do to it. Pure: no I/O and no clock (the caller gives `now`),
+/// so both stores and every door (queue, pingback, Private Webmention, `linkback reverify`,
+/// moderation) ask it and none decides on its own.
+///
+/// The statuses: `queued` → (verification) → `pending` / `approved` / `rejected`; moderators move
+/// mentions between `pending`, `approved`, `rejected`, `spam` and `deleted`; a source that is gone
+/// or no longer links moves a verified mention to `deleted`.
+///
+/// Who may undo whose decision: a moderator's `rejected`, `spam` and `deleted` are kept in
+/// ``Mention/decision`` and stick through any re-send, verification or re-check; only a moderator
+/// lifts them (`restore`, `approve`). The server's own verdicts (a failed verification's
+/// `rejected`, a gone source's `deleted`) are lifted by a re-send that verifies.
+///
+/// A periodic re-check (`recheck.interval_days`) queues approved, public mentions in place as a
+/// re-send of an approved mention would be (``resend(_:)``); its outcome is judged by
+/// ``result(of:_:sourceAllowed:now:)`` like any other. (Which rows are due is a query the stores
+/// write out, on a partial index of approved rows.)
+public struct MentionLifecycle: Sendable, Equatable {
+    /// `moderation.auto_approve`: a new verified mention is approved, not pending.
+    public var autoApprove: Bool
+    /// `moderation.remoderate_updates`: changed content of an approved mention goes back to moderation.
+    public var remoderateUpdates: Bool
+    /// `verification.max_attempts`: transient failures before a mention is given up on.
+    public var maxAttempts: Int
+    /// `verification.retry_base_seconds`: the first retry's wait (doubling, ``Backoff``).
+    public var retryBaseSeconds: Double
+
+    /// How long a mention waits when its source host's fetch allowance is spent (per minute).
+    public static let rateLimitedWait: TimeInterval = 60
+
+    public init(autoApprove: Bool = false, remoderateUpdates: Bool = false, maxAttempts: Int = 5, retryBaseSeconds: Double = 60) {
+        self.autoApprove = autoApprove
+        self.remoderateUpdates = remoderateUpdates
+        self.maxAttempts = maxAttempts
+        self.retryBaseSeconds = retryBaseSeconds
+    }
+
+    // MARK: Receipt
+
+    /// What a re-sent mention becomes while it waits to be verified again.
+    public struct Resend: Sendable, Equatable {
+        /// `approved` (still visible while verified again, see ``Mention/reverifying``) or `queued`.
+        public var status: MentionStatus
+        /// The status its verification starts from (``statusToKeep(_:)``).
+        public var previousStatus: MentionStatus?
+        /// Whether it stays visible and is verified in place.
+        public var reverifying: Bool { status != .queued }
+    }
+
+    /// A re-send of `existing` (same source and target). A visible mention stays visible while it
+    /// is verified again; anything else waits in the queue, so nobody approves content not yet
+    /// verified. Privacy is never lifted by a re-send (the stores keep `is_private OR new`).
+    public static func resend(_ existing: Mention) -> Resend {
+        let previous = statusToKeep(existing)
+        return Resend(status: previous == .approved ? .approved : .queued, previousStatus: previous)
+    }
+
+    /// The status a stored mention brings to its next verification: a queued one (a re-send) the
+    /// status it had before it was queued; a rejected one only a moderator's rejection (a failed
+    /// verification is no decision to keep: the mention is judged as new).
+    public static func statusToKeep(_ mention: Mention) -> MentionStatus? {
+        switch mention.status {
+        case .queued: return mention.previousStatus
+        case .rejected: return mention.decision == .rejected ? .rejected : nil
+        default: return mention.status
+        }
+    }
+
+    // MARK: Verification
+
+    /// The status of a mention whose link was found with `content`: `existing` is its stored row
+    /// (`nil` for a new one) as the queue claimed it or a synchronous door read it; `sourceAllowed`
+    /// says whether its source is on an allow list (`moderation.allow_domains`, `linkback allow`).
+    ///
+    /// A moderator's rejection, spam or delete sticks; a pending or approved mention keeps its
+    /// status unless `remoderate_updates` sends changed content back to moderation; anything
+    /// else is judged as new (auto-approval, allowed domains).
+    public func verifiedStatus(existing: Mention?, content: MentionContent?, sourceAllowed: Bool) -> MentionStatus {
+        if let decision = existing?.decision, decision.isStickyDecision { return decision }
+        let previous = existing.flatMap(Self.statusToKeep)
+        switch previous {
+        case .spam?: return .spam
+        case .rejected?: return .rejected
+        case .approved?, .pending?:
+            if !remoderateUpdates || (content != nil && content == existing?.content) { return previous! }
+        default: break
+        }
+        return autoApprove || sourceAllowed ? .approved : .pending
+    }
+
+    /// What the queue does with a claimed mention after `outcome`. A *known* mention (verified
+    /// before, then re-sent) is deleted only when its source is gone or no longer links; other
+    /// failures keep its status. A new one is rejected. Transient failures are retried with
+    /// ``Backoff`` until `maxAttempts`; a spent fetch allowance waits a minute and is never a failure.
+    public func result(
+        of mention: Mention, _ outcome: VerificationOutcome, sourceAllowed: Bool, now: Date
+    ) -> VerificationResult {
+        let previous = mention.previousStatus
+        let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
+        switch outcome {
+        case .linkFound(let content):
+            return .verified(status: verifiedStatus(existing: mention, content: content, sourceAllowed: sourceAllowed), content: content)
+        case _ where outcome.allowsDelete:
+            return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
+        case .rateLimited:
+            // Anyone can spend a host's allowance: the mention waits, never rejected for it (review F12).
+            return .retry(nextAttempt: now.addingTimeInterval(Self.rateLimitedWait), reason: outcome.code)
+        case _ where outcome.isTransient && mention.attempts + 1 < maxAttempts:
+            let delay = Backoff.delay(base: retryBaseSeconds, attempts: mention.attempts)
+            return .retry(nextAttempt: now.addingTimeInterval(delay), reason: outcome.code)
+        default:
+            return .failed(status: known ? previous! : .rejected, reason: outcome.code)
+        }
+    }
+
+    /// What a failed verification of a stored, not queued mention does (`linkback reverify`):
+    /// `deleted` when its source is gone or no longer links (Webmention §3.2.4), otherwise `nil`:
+    /// a timeout or a 5xx changes nothing.
+    public static func statusAfterFailedReverification(_ outcome: VerificationOutcome) -> MentionStatus? {
+        outcome.allowsDelete ? .deleted : nil
+    }
+
+    // MARK: Moderation
+
+    /// Statuses `action` may start from. A mention must have been verified to be approved or
+    /// restored; anything can be marked spam or deleted.
+    public static func allowedFrom(_ action: Moderation) -> Set<MentionStatus> {
+        switch action {
+        case .approve: return [.pending, .rejected, .spam]
+        case .reject: return [.queued, .pending, .approved]
+        case .spam: return [.queued, .pending, .approved, .rejected, .deleted]
+        case .delete: return [.queued, .pending, .approved, .rejected, .spam]
+        case .restore: return [.rejected, .spam, .deleted]
+        }
+    }
+
+    /// Why `action` is refused for a mention in `status` (with the moderator's last `decision`),
+    /// or `nil` when it is allowed.
+    public static func refusal(of action: Moderation, from status: MentionStatus, decision: MentionStatus? = nil) -> String? {
+        if status == action.target { return "it is already \(status.rawValue)" }
+        if allowedFrom(action).contains(status) { return nil }
+        if action == .approve && status == .deleted {
+            if decision == .deleted { return "it was deleted by a moderator; restore it first" }
+            return "it was deleted (its source is gone or no longer links); re-verify it first"
+        }
+        if action == .approve && status == .queued { return "it has not been verified yet" }
+        let from = MentionStatus.allCases.filter(allowedFrom(action).contains).map(\.rawValue)
+        return "\(action.rawValue) takes \(from.joined(separator: ", ")) mentions; this one is \(status.rawValue)"
+    }
+
+    /// The statuses a block of its source domain marks as spam: everything not yet approved
+    /// (an approved mention was a moderator's choice, and stays).
+    public static let spamOnDomainBlock: Set<MentionStatus> = [.queued, .pending, .rejected]
+}
