@@ -54,8 +54,10 @@ import Testing
     }
 
     /// Review #25's lost update, replayed: `linkback reverify` fetches a slow page while a moderator
-    /// marks the mention spam; the spam stands.
-    @Test func aModeratorsSpamDuringTheFetchStands() async throws {
+    /// marks the mention spam, or rejects it; the decision stands.
+    @Test(arguments: [MentionStatus.spam, .rejected]) func aModeratorsDecisionDuringTheFetchStands(_ decision: MentionStatus)
+        async throws
+    {
         let server = try await FixtureServer.start()
         var slow = FixtureServer.Page.html(#"<a href="https://blog.example/p">x</a>"# + String(repeating: " ", count: 40))
         slow.trickle = .milliseconds(20)
@@ -73,9 +75,9 @@ import Testing
         let reverification = Reverification(store: store, verifier: verifier, policy: VerificationPolicy(), actor: .cli)
         let running = Task { try await reverification.reverify(approved) }
         for _ in 0..<100 where server.hits("/slow") == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        try await store.decide(id: approved.id, to: .spam, actor: .adminAPI, reason: "spotted while it was fetched")
-        #expect(try await running.value == .valid(.spam))
-        #expect(try await store.mention(id: approved.id)?.status == .spam)
+        try await store.decide(id: approved.id, to: decision, actor: .adminAPI, reason: "spotted while it was fetched")
+        #expect(try await running.value == .valid(decision))
+        #expect(try await store.mention(id: approved.id)?.status == decision)
         try await store.close()
         await server.stop()
     }

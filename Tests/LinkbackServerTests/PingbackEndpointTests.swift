@@ -197,4 +197,37 @@ import Testing
         #expect(status["status"] as? String == "pending")
         await source.stop()
     }
+
+    /// Review #25's lost update, replayed through the real server: a pingback re-verifies a pair
+    /// the queue rejected, its source trickles in slowly, and a moderator marks the mention spam
+    /// (or deletes it) with the CLI meanwhile. The moderator's decision stands; the pingback is
+    /// still answered as registered.
+    @Test(arguments: [("spam", "spam"), ("delete", "deleted")])
+    func aModeratorsDecisionDuringASlowPingbackStands(_ action: String, _ expected: String) async throws {
+        let source = try await FixtureServer.start()
+        source.set("/slow", .html("no link yet"))
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let sent = try await server.postForm("/webmention", [("source", source.url("/slow").absoluteString), ("target", Self.target)])
+        let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+        _ = try await server.waitForStatus(location, in: ["rejected"])
+        var slow = linking()
+        slow.trickle = .milliseconds(20)
+        slow.chunkSize = 1  // about three seconds for the page
+        source.set("/slow", slow)
+        let hitsBefore = source.hits("/slow")
+        let pinging = Task {
+            let results = try await call(server, [("pingback.ping", [source.url("/slow").absoluteString, Self.target])])
+            return results.first?["ok"] != nil ? "ok" : "\(results)"
+        }
+        for _ in 0..<200 where source.hits("/slow") == hitsBefore { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(source.hits("/slow") > hitsBefore, "the pingback's fetch never started")
+        let moderated = try await LinkbackProcess.run([action, "1", "--config", server.configPath], environment: ["NO_COLOR": "1"])
+        #expect(moderated.status == 0, "\(moderated.stderr)")
+        let answer = try await pinging.value
+        #expect(answer == "ok")
+        let status = try await server.waitForStatus(location, in: [expected, "pending", "approved"])
+        #expect(status["status"] as? String == expected)
+        await source.stop()
+    }
 }
