@@ -10,7 +10,7 @@ import ServiceLifecycle
 struct BlockRefreshService: Service {
     let spam: SpamGuard
     let allowed: DomainList
-    let store: any MentionStore
+    let store: any BlockStore & BanStore
     let logger: Logger
     var interval: Duration = .seconds(5)
 

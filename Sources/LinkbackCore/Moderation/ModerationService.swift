@@ -16,10 +16,10 @@ public enum ModerationChange: Sendable, Equatable {
 /// Transitions are compare-and-set in the store: an action applies only if the mention is still
 /// in a status it may start from when the write happens.
 public struct ModerationService: Sendable {
-    public let store: any MentionStore
+    public let store: any MentionRecords & BlockStore
     public let actor: Actor
 
-    public init(store: any MentionStore, actor: Actor) {
+    public init(store: any MentionRecords & BlockStore, actor: Actor) {
         self.store = store
         self.actor = actor
     }

@@ -45,7 +45,7 @@ public final class PingbackService: Sendable {
     public static let methods = ["pingback.ping", "pingback.extensions.getPingbacks", "system.listMethods"]
 
     let receiver: MentionReceiver
-    let store: any MentionStore
+    let store: any MentionRecords
     let verifier: Verifier
     let policy: VerificationPolicy
     let enabled: Bool
@@ -54,7 +54,7 @@ public final class PingbackService: Sendable {
     private let running = Locked(0)
 
     public init(
-        receiver: MentionReceiver, store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, enabled: Bool,
+        receiver: MentionReceiver, store: any MentionRecords, verifier: Verifier, policy: VerificationPolicy, enabled: Bool,
         maxConcurrentVerifications: Int, logger: Logger
     ) {
         self.receiver = receiver

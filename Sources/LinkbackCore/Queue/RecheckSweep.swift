@@ -36,7 +36,7 @@ public struct RecheckReport: Codable, Sendable, Equatable {
     }()
 
     /// The report as stored, or `nil` when the re-check never ran.
-    public static func read(from store: any MentionStore) async throws -> RecheckReport? {
+    public static func read(from store: any VerificationQueueStore & MentionRecords & SettingsStore) async throws -> RecheckReport? {
         guard let text = try await store.setting(.recheck) else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -50,7 +50,7 @@ public struct RecheckReport: Codable, Sendable, Equatable {
 /// source that is gone or no longer links deletes its mention (and fires the delete webhook);
 /// trouble on the source's side (a timeout, a 5xx) never does.
 public final class RecheckSweep: Sendable {
-    let store: any MentionStore
+    let store: any VerificationQueueStore & MentionRecords & SettingsStore
     let queue: VerificationQueue?
     let days: Double
     /// Seconds between two batches: a hundredth of the period, at most a minute.
@@ -59,7 +59,7 @@ public final class RecheckSweep: Sendable {
     /// Marked mentions not yet seen verified.
     private let watching = Locked<[Int64]>([])
 
-    public init(store: any MentionStore, queue: VerificationQueue?, days: Double, logger: Logger = Logger(label: "linkback.recheck")) {
+    public init(store: any VerificationQueueStore & MentionRecords & SettingsStore, queue: VerificationQueue?, days: Double, logger: Logger = Logger(label: "linkback.recheck")) {
         self.store = store
         self.queue = queue
         self.days = days

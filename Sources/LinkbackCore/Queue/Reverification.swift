@@ -14,12 +14,12 @@ public struct Reverification: Sendable {
         case failed(String)
     }
 
-    public let store: any MentionStore
+    public let store: any MentionRecords
     public let verifier: Verifier
     public let policy: VerificationPolicy
     public let actor: Actor
 
-    public init(store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, actor: Actor) {
+    public init(store: any MentionRecords, verifier: Verifier, policy: VerificationPolicy, actor: Actor) {
         self.store = store
         self.verifier = verifier
         self.policy = policy

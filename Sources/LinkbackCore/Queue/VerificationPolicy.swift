@@ -52,7 +52,7 @@ public struct VerificationPolicy: Sendable {
     /// status is judged again from the row as it is now. `adjust` changes the judged status (a
     /// pingback from an unknown domain held for a moderator).
     public func storeVerified(
-        _ incoming: IncomingMention, content: MentionContent, existing: Mention?, in store: any MentionStore, actor: Actor,
+        _ incoming: IncomingMention, content: MentionContent, existing: Mention?, in store: any MentionRecords, actor: Actor,
         adjust: (MentionStatus) -> MentionStatus = { $0 }
     ) async throws -> Mention {
         var basis = existing

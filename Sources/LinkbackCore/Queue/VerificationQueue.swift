@@ -16,7 +16,7 @@ public final class VerificationQueue: Sendable {
         case stop
     }
 
-    let store: any MentionStore
+    let store: any VerificationQueueStore
     let verifier: Verifier
     let policy: VerificationPolicy
     let rejections: RejectionRecorder?
@@ -31,7 +31,7 @@ public final class VerificationQueue: Sendable {
     private let wakePending = Atomic(false)
 
     public init(
-        store: any MentionStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
+        store: any VerificationQueueStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
         logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(3)
     ) {
         self.shutdownGrace = shutdownGrace

@@ -5,7 +5,7 @@ import Logging
 /// the verification queue. Shared by the endpoints; knows nothing of HTTP.
 public struct MentionReceiver: Sendable {
     public let check: MentionCheck
-    public let store: any MentionStore
+    public let store: any MentionRecords
     /// Set when `verification.check_target_exists` is on, bounded by
     /// `verification.target_check_timeout_seconds`.
     public let targetFetcher: (any SourceFetching)?
@@ -19,7 +19,7 @@ public struct MentionReceiver: Sendable {
     private let warnedHosts = Locked<Set<String>>([])
 
     public init(
-        check: MentionCheck, store: any MentionStore, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
+        check: MentionCheck, store: any MentionRecords, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
         spam: SpamGuard? = nil, vouch: VouchCheck? = nil, logger: Logger = Logger(label: "linkback.receive")
     ) {
         self.check = check

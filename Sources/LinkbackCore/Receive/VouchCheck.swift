@@ -32,7 +32,7 @@ public struct VouchCheck: Sendable {
     public let knownDomainList: DomainList
     var knownDomains: [String] { knownDomainList.current }
     let storedAllowDomains: DomainList?
-    let store: any MentionStore
+    let store: any MentionRecords
     let fetcher: any SourceFetching
     let pool: WorkPool?
     /// Bounds the vouch page's fetch (made while the sender waits); `nil`: unbounded (the CLI).
@@ -41,7 +41,7 @@ public struct VouchCheck: Sendable {
 
     public init(
         mode: Mode, pingbackPolicy: PingbackPolicy = .moderate, knownDomains: [String],
-        storedAllowDomains: DomainList? = nil, store: any MentionStore, fetcher: any SourceFetching, pool: WorkPool? = nil,
+        storedAllowDomains: DomainList? = nil, store: any MentionRecords, fetcher: any SourceFetching, pool: WorkPool? = nil,
         work: InRequestWork? = nil, logger: Logger = Logger(label: "linkback.vouch")
     ) {
         self.mode = mode
@@ -57,7 +57,7 @@ public struct VouchCheck: Sendable {
 
     /// From `config`: the known domains are `vouch.known_domains` and `moderation.allow_domains`.
     public init(
-        config: Config, storedAllowDomains: DomainList?, store: any MentionStore, fetcher: any SourceFetching,
+        config: Config, storedAllowDomains: DomainList?, store: any MentionRecords, fetcher: any SourceFetching,
         pool: WorkPool?, work: InRequestWork? = nil, logger: Logger = Logger(label: "linkback.vouch")
     ) {
         self.init(

@@ -12,7 +12,7 @@ public struct SendError: Error, Equatable, Sendable, CustomStringConvertible {
 /// send what is due through the guarded fetcher, retrying 429s, 5xx and network trouble with
 /// backoff, at most `send.per_host_per_minute` to one host.
 public struct SendService: Sendable {
-    let store: any MentionStore
+    let store: any SendOutboxStore
     let fetcher: GuardedFetcher
     let sender: MentionSender
     let pool: WorkPool?
@@ -24,7 +24,7 @@ public struct SendService: Sendable {
     let logger: Logger
 
     public init(
-        store: any MentionStore, fetcher: GuardedFetcher, pool: WorkPool? = nil, maxAttempts: Int = 5,
+        store: any SendOutboxStore, fetcher: GuardedFetcher, pool: WorkPool? = nil, maxAttempts: Int = 5,
         retryBaseSeconds: Double = 60, perHostPerMinute: Int = 30, logger: Logger = Logger(label: "linkback.send")
     ) {
         self.store = store
@@ -39,7 +39,7 @@ public struct SendService: Sendable {
         self.logger = logger
     }
 
-    public init(config: Config, store: any MentionStore, pool: WorkPool? = nil, logger: Logger = Logger(label: "linkback.send")) {
+    public init(config: Config, store: any SendOutboxStore, pool: WorkPool? = nil, logger: Logger = Logger(label: "linkback.send")) {
         self.init(
             store: store,
             fetcher: GuardedFetcher(config: config),

@@ -126,13 +126,23 @@ extension StoreError {
     }
 }
 
-/// The durable store of mentions, their status history and the moderators' blocks.
+/// The durable store of mentions and everything kept beside them, as one type per database:
+/// it plays every role below, and each caller depends on the role it uses.
 ///
-/// Nothing outside an implementation of this protocol writes SQL. ``SQLiteMentionStore`` is the
+/// Nothing outside an implementation of these protocols writes SQL. ``SQLiteMentionStore`` is the
 /// embedded default; ``PostgresMentionStore`` is shared by several instances. ``MentionStores``
 /// opens the one the configuration names.
-/// Every status change is recorded as a ``MentionEvent`` in the same transaction.
-public protocol MentionStore: Sendable {
+public protocol MentionStore: MentionRecords, VerificationQueueStore, BlockStore, BanStore, SendOutboxStore,
+    WebhookOutboxStore, SettingsStore, StoreTransfer
+{
+    /// Releases the database; the store is unusable afterwards.
+    func close() async throws
+}
+
+/// The mentions themselves: receipts, verified writes, status changes and reads, with every
+/// status change recorded as a ``MentionEvent`` in the same transaction. What statuses a write
+/// takes is ``MentionLifecycle``'s to say; the store applies it atomically.
+public protocol MentionRecords: Sendable {
     /// Stores a new mention as `queued`, or re-queues a known (source, target) pair as an update
     /// (same row, same token) unless it was received less than `pairInterval` ago.
     func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult
@@ -151,7 +161,9 @@ public protocol MentionStore: Sendable {
     ) async throws -> Mention
 
     func mention(id: Int64) async throws -> Mention?
+
     func mention(token: String) async throws -> Mention?
+
     func mention(source: String, target: String) async throws -> Mention?
 
     /// Moves a mention to `status`, recording who did it and why. With `allowedFrom`, only when
@@ -168,132 +180,169 @@ public protocol MentionStore: Sendable {
 
     /// In the query's order (newest received first by default).
     func list(_ query: MentionQuery) async throws -> [Mention]
+
     /// How many mentions match the query's filters (its order and paging ignored), by type.
     func countByType(_ query: MentionQuery) async throws -> [MentionType: Int]
+
     func countByStatus() async throws -> [MentionStatus: Int]
+
     /// The status history of one mention, oldest first.
     func events(mentionID: Int64) async throws -> [MentionEvent]
 
-    /// Adds a block, or returns the existing one for the same kind and value.
-    @discardableResult
-    func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block
-    /// Returns whether a block was removed.
-    @discardableResult
-    func removeBlock(kind: Block.Kind, value: String) async throws -> Bool
-    func blocks() async throws -> [Block]
-
-    // MARK: Verification queue
-
-    /// Claims up to `limit` queued mentions that are due (`nextAttemptAt` passed), oldest first,
-    /// and not claimed by another worker. A claimed mention is not handed out again until it is
-    /// completed, the claims are released, or (a store several instances share) its claim lease
-    /// runs out.
-    func claimQueued(limit: Int, now: Date) async throws -> [Mention]
-    /// Records the verification of a claimed mention (and its event) and releases the claim.
-    /// Returns `nil`, changing nothing, when the mention was re-sent meanwhile (its revision
-    /// changed): the newer revision is verified instead.
-    @discardableResult
-    func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
-    /// Wake-ups for the verification queue when another instance stored work (PostgreSQL's
-    /// `LISTEN`/`NOTIFY`); `nil` where no other instance can write (SQLite). Polling stays the
-    /// fallback either way.
-    func queueWakeUps() -> AsyncStream<Void>?
-    /// At start, releases claims a crash left behind: with SQLite (one server per file) every
-    /// claim; with PostgreSQL none, since a live instance may hold them (leases expire instead).
-    func releaseClaims() async throws
-
-    /// Records bans the built-in ban started here; an address already banned keeps the later end.
-    func recordBans(_ bans: [Ban]) async throws
-    /// Bans still running at `now`, wherever they started.
-    func activeBans(now: Date) async throws -> [Ban]
-
-    /// Source domains whose verified mentions are approved automatically (besides
-    /// `moderation.allow_domains`). Adding returns `false` when the domain was already there.
-    @discardableResult
-    func allowDomain(_ domain: String) async throws -> Bool
-    @discardableResult
-    func disallowDomain(_ domain: String) async throws -> Bool
-    func allowedDomains() async throws -> [String]
     /// Whether an approved mention's source is on `host` (a normalised host name), whatever its
     /// scheme and port.
     func hasApprovedMention(fromHost host: String) async throws -> Bool
 
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
+}
+
+/// The verification queue: claims, results, wake-ups, and the periodic re-check that fills it.
+public protocol VerificationQueueStore: Sendable {
+    /// Claims up to `limit` queued mentions that are due (`nextAttemptAt` passed), oldest first,
+    /// and not claimed by another worker. A claimed mention is not handed out again until it is
+    /// completed, the claims are released, or (a store several instances share) its claim lease
+    /// runs out.
+    func claimQueued(limit: Int, now: Date) async throws -> [Mention]
+
+    /// Records the verification of a claimed mention (and its event) and releases the claim.
+    /// Returns `nil`, changing nothing, when the mention was re-sent meanwhile (its revision
+    /// changed): the newer revision is verified instead.
+    @discardableResult
+    func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
+
+    /// Wake-ups for the verification queue when another instance stored work (PostgreSQL's
+    /// `LISTEN`/`NOTIFY`); `nil` where no other instance can write (SQLite). Polling stays the
+    /// fallback either way.
+    func queueWakeUps() -> AsyncStream<Void>?
+
+    /// At start, releases claims a crash left behind: with SQLite (one server per file) every
+    /// claim; with PostgreSQL none, since a live instance may hold them (leases expire instead).
+    func releaseClaims() async throws
 
     /// Puts up to `limit` approved mentions last verified before `verifiedBefore` (oldest first)
     /// back into the queue to be verified again, visible meanwhile (as a re-sent approved
     /// mention is); returns their ids. `verification.recheck_days`.
     func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64]
+}
 
-    // MARK: Send outbox (mentions of the blog's own posts)
+/// The moderators' lists: blocks (domains, URL prefixes, client ranges) and allowed domains.
+public protocol BlockStore: Sendable {
+    /// Adds a block, or returns the existing one for the same kind and value.
+    @discardableResult
+    func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block
 
+    /// Returns whether a block was removed.
+    @discardableResult
+    func removeBlock(kind: Block.Kind, value: String) async throws -> Bool
+
+    func blocks() async throws -> [Block]
+
+    /// Source domains whose verified mentions are approved automatically (besides
+    /// `moderation.allow_domains`). Adding returns `false` when the domain was already there.
+    @discardableResult
+    func allowDomain(_ domain: String) async throws -> Bool
+
+    @discardableResult
+    func disallowDomain(_ domain: String) async throws -> Bool
+
+    func allowedDomains() async throws -> [String]
+}
+
+/// Bans the built-in ban started, shared by every instance on the database.
+public protocol BanStore: Sendable {
+    /// Records bans the built-in ban started here; an address already banned keeps the later end.
+    func recordBans(_ bans: [Ban]) async throws
+
+    /// Bans still running at `now`, wherever they started.
+    func activeBans(now: Date) async throws -> [Ban]
+}
+
+/// The send outbox: mentions of the blog's own posts, to other sites.
+public protocol SendOutboxStore: Sendable {
     /// Queues `source`'s mentions at once, in one transaction: one to each of `targets` (the
     /// links it has now), and one again to every target it was sent to before that it no longer
     /// links to (the W3C update rule: the receiver sees the link is gone). Returns every send of
     /// `source`, in target order.
     func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend]
+
     /// Due queued sends (of `source` only, when given), oldest first, at most `limit`, each
     /// claimed for `lease` seconds so no other worker or instance sends it meanwhile.
     func claimDueSends(source: String?, now: Date, lease: TimeInterval, limit: Int) async throws -> [OutgoingSend]
+
     /// Records an attempt's outcome: the new state and result, and when a queued one is due again.
     /// A send put off before it went out (the per-host limit) is not `attempted`.
     func recordSend(
         id: Int64, state: OutgoingSend.State, result: String, endpoint: String?, nextAttemptAt: Date?, attempted: Bool,
         at now: Date
     ) async throws
+
     /// Sends, newest first (of `source` only, when given), at most `limit`.
     func sends(source: String?, limit: Int) async throws -> [OutgoingSend]
+}
 
-    // MARK: Webhook outbox
-
+/// The webhook outbox: status changes to announce, and their deliveries.
+public protocol WebhookOutboxStore: Sendable {
     /// Status changes after the outbox's cursor, oldest first, at most `limit`, and the event id
     /// the cursor should move to once they are enqueued. The first call (no cursor yet) starts
     /// at the newest event: changes from before webhooks existed are not announced.
     func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64)
+
     /// Stores deliveries and moves the cursor, in one transaction (a crash between the two
     /// neither loses nor repeats a change).
     func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws
+
     /// For each URL, its oldest pending delivery that is due: at most one per URL, so one URL
     /// never has two deliveries in flight. A store several instances share claims what it
     /// returns until ``recordDelivery(id:outcome:at:)`` (or the claim lease ends), so no other
     /// instance sends it meanwhile.
     func dueDeliveries(now: Date) async throws -> [WebhookDelivery]
+
     /// Records an attempt.
     func recordDelivery(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws
+
     /// Deliveries, newest first, optionally in one state.
     func deliveries(state: WebhookDelivery.State?, limit: Int) async throws -> [WebhookDelivery]
+
     /// Makes failed (given-up) deliveries, or the ones named, due again now; returns how many.
     func retryDeliveries(ids: [Int64]?, at now: Date) async throws -> Int
+
     /// Deliveries by state.
     func deliveryCounts() async throws -> [WebhookDelivery.State: Int]
+}
 
+/// Facts the server records for the other doors onto the same database.
+public protocol SettingsStore: Sendable {
     /// A fact the server records for the other doors onto the same database (see ``StoreSetting``).
     func setting(_ key: StoreSetting) async throws -> String?
+
     func setSetting(_ key: StoreSetting, to value: String) async throws
+}
 
-    // MARK: Copying between stores (`linkback migrate-store`)
-
+/// Copying between stores (`linkback migrate-store`), every row with its id.
+public protocol StoreTransfer: Sendable {
     /// Mentions with an id above `afterID`, in id order, at most `limit`, every stored field.
     func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention]
+
     /// Status changes with an id above `afterID`, in id order, at most `limit`.
     func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent]
+
     /// Webhook deliveries with an id above `afterID`, in id order, at most `limit`.
     func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery]
+
     /// The small tables, whole: blocks, allowed domains, the outbox cursor and the settings.
     func exportState() async throws -> StoreRows
+
     /// Writes copied rows as they are, ids included, in one transaction; a row whose id is
     /// already there is left alone, so copying again after an interruption adds only what is
     /// missing. Claims are not copied (a copied mention is free to be verified).
     func importRows(_ rows: StoreRows) async throws
+
     /// How many rows of each kind the store holds (what `migrate-store` compares).
     func rowCounts() async throws -> StoreRowCounts
-
-    /// Releases the database; the store is unusable afterwards.
-    func close() async throws
 }
 
-extension MentionStore {
+extension MentionRecords {
     /// ``storeVerified(_:status:content:actor:received:expecting:)`` whatever the row is now
     /// (imports, tests).
     @discardableResult

@@ -116,5 +116,7 @@ enum PostgresMigrations {
         ("005-recheck", "CREATE INDEX mentions_recheck ON mentions ((COALESCE(verified_at, received_at)), id) WHERE status = 'approved' AND NOT reverify"),
         ("006-private", "ALTER TABLE mentions ADD COLUMN is_private BOOLEAN NOT NULL DEFAULT FALSE"),
         ("007-decision", "ALTER TABLE mentions ADD COLUMN decision TEXT;\n" + MentionDecisionBackfill.sql),
+        // As SQLite has it (SchemaAgreementTests): the pending deliveries, for counts and listings.
+        ("008-webhook-due", "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, given_up_at, next_attempt_at)"),
     ]
 }

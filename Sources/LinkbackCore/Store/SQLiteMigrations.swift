@@ -167,6 +167,12 @@ enum SQLiteMigrations {
             try db.execute(
                 sql: "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (url, id) WHERE delivered_at IS NULL AND given_up_at IS NULL")
         }
+        migrator.registerMigration("016-reverify-order") { db in
+            // The claim walks re-verified mentions in reception order, as PostgreSQL's index has
+            // it (SchemaAgreementTests).
+            try db.execute(sql: "DROP INDEX mentions_reverify")
+            try db.execute(sql: "CREATE INDEX mentions_reverify ON mentions (received_at) WHERE reverify = 1")
+        }
         return migrator
     }
 }

@@ -14,11 +14,11 @@ public struct MentionImport: Sendable {
         public var skipped = 0
     }
 
-    public let store: any MentionStore
+    public let store: any MentionRecords
     public let check: MentionCheck
     public let actor: Actor
 
-    public init(store: any MentionStore, sites: [HostPort], actor: Actor) {
+    public init(store: any MentionRecords, sites: [HostPort], actor: Actor) {
         self.store = store
         self.check = MentionCheck(sites: sites)
         self.actor = actor

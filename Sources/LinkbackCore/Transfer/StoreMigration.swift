@@ -8,12 +8,12 @@ import Foundation
 /// finished by running it again. A destination holding other data (a mention whose id or token
 /// is not the source's) is refused before anything is written.
 public struct StoreMigration: Sendable {
-    public let source: any MentionStore
-    public let destination: any MentionStore
+    public let source: any StoreTransfer & MentionRecords
+    public let destination: any StoreTransfer & MentionRecords
     /// Rows per transaction.
     public var batchSize: Int
 
-    public init(from source: any MentionStore, to destination: any MentionStore, batchSize: Int = 500) {
+    public init(from source: any StoreTransfer & MentionRecords, to destination: any StoreTransfer & MentionRecords, batchSize: Int = 500) {
         self.source = source
         self.destination = destination
         self.batchSize = batchSize

@@ -20,7 +20,7 @@ extension GuardedFetcher: WebhookSending {
 /// `max_retry_seconds`) across restarts until `give_up_hours` after the change; one URL never has
 /// two deliveries in flight.
 public final class WebhookDispatcher: Sendable {
-    let store: any MentionStore
+    let store: any WebhookOutboxStore
     /// `webhooks`, replaced by a configuration reload (deliveries already queued for a URL no
     /// longer configured are not sent).
     public let webhookList: Shared<[Config.Webhook]>
@@ -33,7 +33,7 @@ public final class WebhookDispatcher: Sendable {
     private let continuation: AsyncStream<Void>.Continuation
 
     public init(
-        store: any MentionStore, webhooks: [Config.Webhook], delivery: Config.WebhookDelivery, sender: any WebhookSending,
+        store: any WebhookOutboxStore, webhooks: [Config.Webhook], delivery: Config.WebhookDelivery, sender: any WebhookSending,
         logger: Logger, pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
@@ -47,7 +47,7 @@ public final class WebhookDispatcher: Sendable {
 
     /// A dispatcher configured from `config`, sending through the SSRF guard (webhook URLs must be
     /// public unless their host:port is in `fetch.allow_hosts`).
-    public convenience init(config: Config, store: any MentionStore, logger: Logger) {
+    public convenience init(config: Config, store: any WebhookOutboxStore, logger: Logger) {
         let sender = GuardedFetcher(config: config, timeoutSeconds: config.webhookDelivery.timeoutSeconds)
         self.init(store: store, webhooks: config.webhooks, delivery: config.webhookDelivery, sender: sender, logger: logger)
     }

@@ -3,7 +3,7 @@ import LinkbackCore
 
 /// `GET /healthz`: whether the server and its database work, and how many mentions wait.
 struct HealthRoutes {
-    let store: any MentionStore
+    let store: any MentionRecords
 
     struct Health: Encodable {
         var status: String

@@ -9,7 +9,7 @@ import Prometheus
 /// webhook deliveries by state).
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
-    let store: any MentionStore
+    let store: any MentionRecords & WebhookOutboxStore
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("metrics") { _, context -> Response in

@@ -9,7 +9,7 @@ import LinkbackCore
 /// Answers carry `Access-Control-Allow-Origin: *`, `Cache-Control` and an `ETag` (304 on a
 /// matching `If-None-Match`).
 struct ReadAPIRoutes {
-    let store: any MentionStore
+    let store: any MentionRecords
     let parser: ReadQueryParser
     let maxAge: Int
     let baseURL: String
@@ -20,7 +20,7 @@ struct ReadAPIRoutes {
     /// Rendering runs here, off the threads that answer HTTP.
     let pool: WorkPool?
 
-    init(store: any MentionStore, config: Config, parser: ReadQueryParser, pool: WorkPool?) {
+    init(store: any MentionRecords, config: Config, parser: ReadQueryParser, pool: WorkPool?) {
         self.store = store
         self.parser = parser
         maxAge = config.api.maxAge

@@ -7,7 +7,7 @@ import LinkbackCore
 struct WebmentionRoutes {
     let receiver: MentionReceiver
     let privateMentions: PrivateWebmention
-    let store: any MentionStore
+    let store: any MentionRecords
     let config: Config
     let rejections: Rejections
     let spam: SpamGuard
