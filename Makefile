@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run test screenshots check-config clean install install-systemd uninstall bench soak fuzz sanitize
+.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench soak fuzz sanitize
 
 all: build
 
@@ -48,6 +48,14 @@ uninstall:
 
 check-config: build
 	.build/debug/linkback check-config --config $(CONFIG)
+
+# The fast tier, for contributors (CONTRIBUTING.md): no root and no test peers, only the build's own
+# packages (their apt line is printed when missing). The core (with the SQLite store only), the
+# in-process router tests and the docs checks; the end-to-end target is built but not run.
+check:
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+	$(SWIFT) build --build-tests
+	LINKBACK_TEST_STORES=sqlite $(SWIFT) test --skip-build --filter 'LinkbackCoreTests|LinkbackServerTests'
 
 # Serially: the end-to-end suites start real servers, fail2ban and Apache, and on two cores
 # their timing limits are only meaningful when they do not compete with each other.

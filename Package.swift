@@ -84,6 +84,7 @@ let package = Package(
             ],
             path: "Tests/LinkbackTestSupport"
         ),
+        // The pure core and the stores: `make check` runs it (with the SQLite store only).
         .testTarget(
             name: "LinkbackCoreTests",
             dependencies: [
@@ -94,8 +95,22 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
+        // In-process: the routers through HummingbirdTesting, no socket and no server process.
         .testTarget(
             name: "LinkbackServerTests",
+            dependencies: [
+                "LinkbackCore",
+                "LinkbackServer",
+                "LinkbackTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The real `linkback` process over loopback, with the real peers (nginx, Apache, fail2ban,
+        // PostgreSQL, Chromium, Python's clients): `make test` only.
+        .testTarget(
+            name: "LinkbackEndToEndTests",
             dependencies: [
                 "LinkbackCore",
                 "LinkbackServer",

@@ -9,7 +9,9 @@ struct Linkback: AsyncParsableCommand {
         abstract: "A hardened pingback and webmention receiver.",
         discussion: """
             Receives pingbacks (XML-RPC) and webmentions, verifies that the source really links to the \
-            target, stores mentions in SQLite and writes one fail2ban-parsable line per rejected request.
+            target, stores mentions in SQLite (or PostgreSQL, for several instances), writes one \
+            fail2ban-parsable line per rejected request, and sends webmentions for your own posts. \
+            Guides: README.md and docs/ in the source tree.
             """,
         version: LinkbackVersion.string,
         subcommands: [

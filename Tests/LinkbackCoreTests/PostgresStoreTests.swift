@@ -9,7 +9,7 @@ import Testing
 /// instances start together, refuse a newer schema, hand each queued mention and each webhook
 /// delivery to one instance at a time, take over the claims of an instance that stopped, and
 /// apply a compare-and-set moderation once. (Everything else is in ``StoreConformanceTests``.)
-@Suite struct PostgresStoreTests {
+@Suite(.enabled(if: StoreKind.postgresTested, "LINKBACK_TEST_STORES leaves PostgreSQL out")) struct PostgresStoreTests {
     /// A new database and its location.
     private func database() async throws -> (location: PostgresLocation, name: String) {
         let url = try await PostgresCluster.makeDatabase("pg")

@@ -14,7 +14,7 @@ import Testing
         StoreFixture.incoming(source, target: target)
     }
 
-    @Test(arguments: StoreKind.allCases) func receiveCreatesThenUpdatesTheSameRow(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func receiveCreatesThenUpdatesTheSameRow(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -39,7 +39,7 @@ import Testing
 
     /// What Vouch asks of a store: whether an approved mention came from a host (any scheme or
     /// port, never a longer host that starts the same), and the vouch kept with the mention.
-    @Test(arguments: StoreKind.allCases) func approvedSourceHostsAndVouches(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func approvedSourceHostsAndVouches(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -63,7 +63,7 @@ import Testing
 
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
-    @Test(arguments: StoreKind.allCases) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -107,7 +107,7 @@ import Testing
 
     /// The periodic re-check's marking: approved mentions only, oldest verification first, at
     /// most the limit, visible while queued again.
-    @Test(arguments: StoreKind.allCases) func approvedMentionsAreMarkedForRecheckOldestFirst(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func approvedMentionsAreMarkedForRecheckOldestFirst(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -127,7 +127,7 @@ import Testing
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func everyStatusChangeIsAnEvent(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func everyStatusChangeIsAnEvent(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -147,7 +147,7 @@ import Testing
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func listFiltersAndCounts(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func listFiltersAndCounts(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -170,7 +170,7 @@ import Testing
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func blocksAreUniqueAndRemovable(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func blocksAreUniqueAndRemovable(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -185,7 +185,7 @@ import Testing
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func twoStoresOnOneDatabaseSeeEachOthersWrites(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func twoStoresOnOneDatabaseSeeEachOthersWrites(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let server = fixture.store
@@ -197,7 +197,7 @@ import Testing
         try await cli.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func claimsAreExclusiveAndStaleResultsAreDiscarded(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func claimsAreExclusiveAndStaleResultsAreDiscarded(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -225,7 +225,7 @@ import Testing
         try await store.close()
     }
 
-    @Test(arguments: StoreKind.allCases) func retriesWaitUntilDueAndClaimsEndAtStartOrWithTheirLease(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func retriesWaitUntilDueAndClaimsEndAtStartOrWithTheirLease(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -254,7 +254,7 @@ import Testing
 
     /// #16 item 7: `…/a#comment-1` and `…/a` are two mentions; a query for the page finds both,
     /// one for the part finds it alone, and no other page leaks in.
-    @Test(arguments: StoreKind.allCases) func targetsWithFragmentsAreTheirOwnMentionsOfThePage(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func targetsWithFragmentsAreTheirOwnMentionsOfThePage(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -274,7 +274,7 @@ import Testing
     /// #16 item 6: a re-sent approved mention stays approved and visible while it is verified
     /// again; retries keep it so; only gone or no-link takes it down. A re-sent pending mention
     /// waits in the queue as before, and a moderator's decision ends a re-verification.
-    @Test(arguments: StoreKind.allCases) func aResentApprovedMentionStaysVisibleUntilAFinalOutcome(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func aResentApprovedMentionStaysVisibleUntilAFinalOutcome(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -333,7 +333,7 @@ import Testing
 
     /// Review #25's lost update: a status judged from a row read before a fetch is not written over
     /// a moderator's action made during it; the status is judged again from the row as it is.
-    @Test(arguments: StoreKind.allCases) func aVerifiedWriteNeverOverwritesAModeratorsActionMadeMeanwhile(_ kind: StoreKind)
+    @Test(arguments: StoreKind.tested) func aVerifiedWriteNeverOverwritesAModeratorsActionMadeMeanwhile(_ kind: StoreKind)
         async throws
     {
         let fixture = try await StoreFixture(kind)
@@ -360,7 +360,7 @@ import Testing
 
     /// A moderator's rejection sticks through a re-send (the review's item 4); a rejection by
     /// verification does not, so a sender who fixes the page is judged afresh.
-    @Test(arguments: StoreKind.allCases) func aResendKeepsAModeratorsRejectionOnly(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func aResendKeepsAModeratorsRejectionOnly(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -393,7 +393,7 @@ import Testing
     }
 
     /// `%`, `_` and `\` in a domain filter match literally (the review's item 7).
-    @Test(arguments: StoreKind.allCases) func domainFiltersMatchWildcardCharactersLiterally(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func domainFiltersMatchWildcardCharactersLiterally(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -417,7 +417,7 @@ import Testing
 
     /// `spam.pair_interval_seconds`, kept by the store so every instance sharing it holds to one
     /// interval: a receipt of the same pair sooner is refused and writes nothing, by either path.
-    @Test(arguments: StoreKind.allCases) func aPairReceivedAgainTooSoonIsRefusedAndNotWritten(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func aPairReceivedAgainTooSoonIsRefusedAndNotWritten(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store
@@ -452,7 +452,7 @@ import Testing
     }
 
     /// The built-in ban's bans, shared through the store: the later end wins, ended bans are gone.
-    @Test(arguments: StoreKind.allCases) func bansAreSharedUntilTheyEnd(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.tested) func bansAreSharedUntilTheyEnd(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
         let store = fixture.store

@@ -10,6 +10,16 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case postgres
 
     var testDescription: String { rawValue }
+
+    /// The stores this run tests: all, or those `LINKBACK_TEST_STORES` names (`make check` sets
+    /// `sqlite`, so a contributor needs no PostgreSQL).
+    static let tested: [StoreKind] = {
+        guard let names = ProcessInfo.processInfo.environment["LINKBACK_TEST_STORES"], !names.isEmpty else { return allCases }
+        return allCases.filter { names.split(separator: ",").contains(Substring($0.rawValue)) }
+    }()
+
+    /// Whether this run tests PostgreSQL (and starts its cluster).
+    static var postgresTested: Bool { tested.contains(.postgres) }
 }
 
 /// A fresh, empty store of one kind: a SQLite file in a temporary directory, or a new database

@@ -10,7 +10,7 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
     public var received: String
     public var updated: String
     /// Why, in the rejection log's vocabulary (`no-link`, `invalid-url`, `source-not-found`, …; the
-    /// README's reason codes), `gone` for a source deleted with a 410, or the source's own trouble
+    /// reason codes of docs/running.md), `gone` for a source deleted with a 410, or the source's own trouble
     /// that keeps it waiting (`timed-out`, `source-server-error`, `network-error`, `rate-limited`);
     /// `nil` for none.
     public var reason: String?

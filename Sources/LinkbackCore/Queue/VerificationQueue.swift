@@ -129,7 +129,7 @@ public final class VerificationQueue: Sendable {
     /// Verifies one claimed mention and stores the result.
     func process(_ mention: Mention) async {
         guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
-            _ = try? await store.complete(mention, with: .failed(status: .rejected, reason: "invalid-url"), actor: .server)
+            _ = try? await store.complete(mention, with: policy.decide(mention, .invalidSource("not a URL")), actor: .server)
             return
         }
         let outcome = await verifier.verify(source: source, target: target)

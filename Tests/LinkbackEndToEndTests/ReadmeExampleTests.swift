@@ -162,10 +162,21 @@ import Glibc
             == "<time> linkback[<pid>]: x ua=\"curl/<version>\"")
     }
 
+    /// The README, then the guides in the order its "Where to go next" table lists them: the
+    /// walk-through's shell carries on from one to the next.
+    static let documents = [
+        "README.md", "docs/running.md", "docs/moderating.md", "docs/integrating.md", "docs/configuration.md",
+        "docs/protocols.md", "CONTRIBUTING.md",
+    ]
+
     @Test func everyPromptExampleRunsAsPrinted() async throws {
-        let readme = try String(contentsOf: Self.repository.appendingPathComponent("README.md"), encoding: .utf8)
-        let (steps, unmarked) = Self.examples(in: readme)
-        #expect(unmarked.isEmpty, "README blocks with a $ prompt but no <!-- example --> mark: \(unmarked)")
+        var steps: [Step] = []
+        for document in Self.documents {
+            let text = try String(contentsOf: Self.repository.appendingPathComponent(document), encoding: .utf8)
+            let (found, unmarked) = Self.examples(in: text)
+            #expect(unmarked.isEmpty, "\(document): blocks with a $ prompt but no <!-- example --> mark: \(unmarked)")
+            steps += found
+        }
         #expect(steps.count > 20)
 
         let directory = try TemporaryDirectory("readme")
