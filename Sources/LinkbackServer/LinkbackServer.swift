@@ -45,7 +45,12 @@ public struct LinkbackServer: Sendable {
     /// (with `metrics.enabled`) only when it is set.
     public var metricsRegistry: PrometheusCollectorRegistry?
 
-    public init(config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger) {
+    /// `clock` reckons claims, retries, pair intervals, webhook and send times; give the store
+    /// the same one.
+    public init(
+        config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger,
+        clock: any WallClock = SystemClock()
+    ) {
         self.config = config
         self.store = store
         self.rejectionLog = rejectionLog
@@ -69,7 +74,7 @@ public struct LinkbackServer: Sendable {
         queue = VerificationQueue(
             store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
             rejections: rejections, logger: logger, concurrency: config.verification.concurrency,
-            shutdownGrace: .milliseconds(Int64(config.verification.shutdownGraceSeconds * 1000)))
+            shutdownGrace: .milliseconds(Int64(config.verification.shutdownGraceSeconds * 1000)), clock: clock)
         receiver = MentionReceiver(
             check: MentionCheck(sites: config.sites), store: store,
             targetFetcher: config.verification.checkTargetExists
@@ -81,7 +86,7 @@ public struct LinkbackServer: Sendable {
                 : VouchCheck(
                     config: config, storedAllowDomains: allowed, store: store,
                     fetcher: GuardedFetcher(config: config, spam: spam), pool: parsePool, work: inRequestWork, logger: logger),
-            logger: logger)
+            logger: logger, clock: clock)
         privateMentions = PrivateWebmention(
             receiver: receiver, fetcher: GuardedFetcher(config: config, spam: spam),
             verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
@@ -93,9 +98,9 @@ public struct LinkbackServer: Sendable {
             receiver: receiver, store: store, verifier: pingbackVerifier, policy: policy,
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
             logger: logger)
-        webhooks = WebhookDispatcher(config: config, store: store, logger: logger)
+        webhooks = WebhookDispatcher(config: config, store: store, logger: logger, clock: clock)
         sends = SendOutbox(
-            service: SendService(config: config, store: store, pool: parsePool, logger: logger),
+            service: SendService(config: config, store: store, pool: parsePool, logger: logger, clock: clock),
             pollSeconds: min(5, config.send.retryBaseSeconds), logger: logger)
         let formPath = config.server.publicDirectory + "/webmention.html"
         if let page = try? String(contentsOfFile: formPath, encoding: .utf8) {

@@ -241,3 +241,14 @@ import Testing
         #expect(Backoff.delay(base: 10, attempts: -1) == 10)
     }
 }
+
+extension MentionLifecycleTests {
+    /// A reception date read back from SQLite may lie a fraction of a millisecond after the `now` it
+    /// was written at (it keeps milliseconds, rounded); the wait is still the interval, not a second more.
+    @Test func aPairWaitIsNeverLongerThanTheInterval() {
+        var stored = mention(.pending)
+        stored.lastReceived = now.addingTimeInterval(0.0005)
+        #expect(stored.pairWait(interval: 30, now: now) == 30)
+        #expect(stored.pairWait(interval: 30, now: now.addingTimeInterval(30.001)) == nil)
+    }
+}

@@ -33,7 +33,14 @@ struct StoreFixture {
     let store: any MentionStore
     private let directory: TemporaryDirectory?
 
-    init(_ kind: StoreKind) async throws {
+    /// The store's clock: tests move it instead of sleeping. It starts at the current whole
+    /// second (a whole second is stored exactly by both databases; SQLite keeps milliseconds).
+    let clock: ManualClock
+
+    init(
+        _ kind: StoreKind, clock: ManualClock = ManualClock(Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+    ) async throws {
+        self.clock = clock
         self.kind = kind
         switch kind {
         case .sqlite:
@@ -48,12 +55,12 @@ struct StoreFixture {
             }
             location = .postgres(parsed)
         }
-        store = try await MentionStores.open(location, claimLease: Self.postgresClaimLease)
+        store = try await MentionStores.open(location, claimLease: Self.postgresClaimLease, clock: clock)
     }
 
     /// A second store on the same database (another instance, or the CLI beside the server).
     func reopen() async throws -> any MentionStore {
-        try await MentionStores.open(location, claimLease: Self.postgresClaimLease)
+        try await MentionStores.open(location, claimLease: Self.postgresClaimLease, clock: clock)
     }
 
     /// A webmention as the endpoint would store it.

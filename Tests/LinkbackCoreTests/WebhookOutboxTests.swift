@@ -30,19 +30,25 @@ import Testing
 
     /// Each test runs on SQLite and on PostgreSQL (see ``StoreConformanceTests``).
     private func withStore(_ kind: StoreKind, _ body: (any MentionStore) async throws -> Void) async throws {
+        try await withStore(kind) { store, _ in try await body(store) }
+    }
+
+    /// With the store's clock, which the dispatcher is given too (``dispatcher(_:_:hooks:clock:)``).
+    private func withStore(_ kind: StoreKind, _ body: (any MentionStore, ManualClock) async throws -> Void) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
-        try await body(fixture.store)
+        try await body(fixture.store, fixture.clock)
         try await fixture.store.close()
     }
 
-    private func dispatcher(_ store: any MentionStore, _ sender: RecordingSender, hooks: [Config.Webhook] = [hook])
-        -> WebhookDispatcher
-    {
+    private func dispatcher(
+        _ store: any MentionStore, _ sender: RecordingSender, hooks: [Config.Webhook] = [hook], clock: any WallClock = SystemClock()
+    ) -> WebhookDispatcher {
         var delivery = Config.defaults.webhookDelivery
         delivery.retryBaseSeconds = 10
         delivery.giveUpHours = 1
-        return WebhookDispatcher(store: store, webhooks: hooks, delivery: delivery, sender: sender, logger: .init(label: "t"))
+        return WebhookDispatcher(
+            store: store, webhooks: hooks, delivery: delivery, sender: sender, logger: .init(label: "t"), clock: clock)
     }
 
     private func incoming(_ source: String) -> IncomingMention {
@@ -171,9 +177,9 @@ import Testing
     }
 
     @Test(arguments: StoreKind.tested) func failuresBackOffThenGiveUp(_ kind: StoreKind) async throws {
-        try await withStore(kind) { store in
+        try await withStore(kind) { store, clock in
             let sender = RecordingSender(failures: 10)
-            let webhooks = dispatcher(store, sender)
+            let webhooks = dispatcher(store, sender, clock: clock)
             _ = try await webhooks.feed()
             let a = try await store.receive(incoming("https://a.example/1"), actor: .server).mention
             try await store.transition(id: a.id, to: .approved, actor: .cli, reason: nil)
@@ -182,11 +188,19 @@ import Testing
             let failed = try #require(try await store.deliveries(state: .pending, limit: 1).first)
             #expect(failed.attempts == 1)
             #expect(failed.lastError == "server error (HTTP 503)")
-            let wait = try #require(failed.nextAttemptAt).timeIntervalSince(Date())
-            #expect(wait > 8 && wait <= 10)
-            // Not due yet.
+            #expect(try #require(failed.nextAttemptAt).timeIntervalSince(clock.now()) == 10)
+            // Not due a second before its time; due at it, and the second failure waits twice as long.
+            clock.advance(by: 9)
             #expect(await webhooks.deliverDue() == 0)
             #expect(try await store.deliveries(state: .pending, limit: 1).first?.attempts == 1)
+            clock.advance(by: 1)
+            #expect(await webhooks.deliverDue() == 0)
+            let again = try #require(try await store.deliveries(state: .pending, limit: 1).first)
+            #expect(again.attempts == 2)
+            #expect(try #require(again.nextAttemptAt).timeIntervalSince(clock.now()) == 20)
+            clock.advance(by: 20)
+            #expect(await webhooks.deliverDue() == 0)
+            #expect(try await store.deliveries(state: .pending, limit: 1).first?.attempts == 3)
             // Later attempts double the wait, and past give_up_hours the delivery is given up.
             #expect(webhooks.next(after: failed, error: "x", now: failed.created) == .retry(
                 error: "x", nextAttempt: failed.created.addingTimeInterval(20)))
@@ -194,10 +208,10 @@ import Testing
             old.attempts = 9
             #expect(webhooks.next(after: old, error: "x", now: failed.created.addingTimeInterval(3000)) == .gaveUp(error: "x"))
             // Retried by hand: due at once.
-            try await store.recordDelivery(id: failed.id, outcome: .gaveUp(error: "x"), at: Date())
+            try await store.recordDelivery(id: failed.id, outcome: .gaveUp(error: "x"), at: clock.now())
             #expect(try await store.deliveryCounts()[.failed] == 1)
-            #expect(try await store.retryDeliveries(ids: nil, at: Date()) == 1)
-            #expect(try await store.dueDeliveries(now: Date()).count == 1)
+            #expect(try await store.retryDeliveries(ids: nil, at: clock.now()) == 1)
+            #expect(try await store.dueDeliveries(now: clock.now()).count == 1)
         }
     }
 

@@ -182,7 +182,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// With a minimum `interval` between two receipts of a pair, the seconds left to wait at
     /// `now`, or `nil` when it may be received again.
     public func pairWait(interval: TimeInterval, now: Date) -> Int? {
-        let since = now.timeIntervalSince(lastReceived)
+        // Not below zero: SQLite keeps milliseconds, rounded, so a date read back may lie a
+        // fraction after the `now` it was written at.
+        let since = max(0, now.timeIntervalSince(lastReceived))
         guard interval > 0, since < interval else { return nil }
         return max(1, Int((interval - since).rounded(.up)))
     }

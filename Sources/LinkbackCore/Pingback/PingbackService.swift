@@ -139,7 +139,7 @@ public final class PingbackService: Sendable {
             let failure = MentionCheckFailure.rateLimited(seconds)
             return fail(Self.accessDenied, failure.message, failure.rejectionReason)
         }
-        if let wait = existing?.pairWait(interval: pairInterval, now: Date()) { return tooSoon(wait) }
+        if let wait = existing?.pairWait(interval: pairInterval, now: receiver.clock.now()) { return tooSoon(wait) }
         // Vouch: a pingback cannot carry one, so one from an unknown domain is refused before the
         // fetch, or held for a moderator once verified (`vouch.pingback_unknown`).
         var holdForModerator = false

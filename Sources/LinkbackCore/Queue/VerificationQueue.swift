@@ -24,6 +24,8 @@ public final class VerificationQueue: Sendable {
     let concurrency: Int
     let pollInterval: Duration
     let shutdownGrace: Duration
+    /// Claims and retry times are reckoned by it.
+    let clock: any WallClock
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
     /// A wake-up waits in `events` unread: more are not queued behind it. One per receipt piled
@@ -32,8 +34,10 @@ public final class VerificationQueue: Sendable {
 
     public init(
         store: any VerificationQueueStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
-        logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(3)
+        logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(3),
+        clock: any WallClock = SystemClock()
     ) {
+        self.clock = clock
         self.shutdownGrace = shutdownGrace
         self.store = store
         self.verifier = verifier
@@ -87,7 +91,7 @@ public final class VerificationQueue: Sendable {
                 if free > 0 {
                     let claimed: [Mention]
                     do {
-                        claimed = try await store.claimQueued(limit: free, now: Date())
+                        claimed = try await store.claimQueued(limit: free, now: clock.now())
                     } catch is CancellationError {
                         break  // leaves the loop: stopping
                     } catch {
@@ -129,13 +133,13 @@ public final class VerificationQueue: Sendable {
     /// Verifies one claimed mention and stores the result.
     func process(_ mention: Mention) async {
         guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
-            _ = try? await store.complete(mention, with: policy.decide(mention, .invalidSource("not a URL")), actor: .server)
+            _ = try? await store.complete(mention, with: policy.decide(mention, .invalidSource("not a URL"), now: clock.now()), actor: .server)
             return
         }
         let outcome = await verifier.verify(source: source, target: target)
         // Abandoned at shutdown: nothing is stored; the claim is released at the next start.
         guard !Task.isCancelled else { return }
-        let result = policy.decide(mention, outcome)
+        let result = policy.decide(mention, outcome, now: clock.now())
         let stored: Mention?
         do {
             stored = try await store.complete(mention, with: result, actor: .server)

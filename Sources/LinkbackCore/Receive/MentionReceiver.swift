@@ -15,13 +15,17 @@ public struct MentionReceiver: Sendable {
     /// Vouch (`vouch.mode`); `nil` accepts and ignores a `vouch` parameter.
     public let vouch: VouchCheck?
     let logger: Logger
+    /// The time the pair interval is checked against before a fetch (the store checks again).
+    public let clock: any WallClock
     /// Hosts already named in a `www.` warning (see ``warnAboutWWWTwin(_:)``).
     private let warnedHosts = Locked<Set<String>>([])
 
     public init(
         check: MentionCheck, store: any MentionRecords, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
-        spam: SpamGuard? = nil, vouch: VouchCheck? = nil, logger: Logger = Logger(label: "linkback.receive")
+        spam: SpamGuard? = nil, vouch: VouchCheck? = nil, logger: Logger = Logger(label: "linkback.receive"),
+        clock: any WallClock = SystemClock()
     ) {
+        self.clock = clock
         self.check = check
         self.store = store
         self.targetFetcher = targetFetcher
@@ -87,7 +91,7 @@ public struct MentionReceiver: Sendable {
         guard let interval = spam?.pairInterval, interval > 0,
             let existing = try? await store.mention(source: pair.source.absoluteString, target: pair.target.absoluteString)
         else { return nil }
-        return existing.pairWait(interval: interval, now: Date())
+        return existing.pairWait(interval: interval, now: clock.now())
     }
 
     /// Validates, checks the vouch (webmentions, under `vouch.mode: require_unknown`), then

@@ -22,11 +22,14 @@ public struct SendService: Sendable {
     let lease: TimeInterval
     private let perHost: TokenBuckets<String>
     let logger: Logger
+    let clock: any WallClock
 
     public init(
         store: any SendOutboxStore, fetcher: GuardedFetcher, pool: WorkPool? = nil, maxAttempts: Int = 5,
-        retryBaseSeconds: Double = 60, perHostPerMinute: Int = 30, logger: Logger = Logger(label: "linkback.send")
+        retryBaseSeconds: Double = 60, perHostPerMinute: Int = 30, logger: Logger = Logger(label: "linkback.send"),
+        clock: any WallClock = SystemClock()
     ) {
+        self.clock = clock
         self.store = store
         self.fetcher = fetcher
         self.sender = MentionSender(fetcher: fetcher, pool: pool)
@@ -39,12 +42,15 @@ public struct SendService: Sendable {
         self.logger = logger
     }
 
-    public init(config: Config, store: any SendOutboxStore, pool: WorkPool? = nil, logger: Logger = Logger(label: "linkback.send")) {
+    public init(
+        config: Config, store: any SendOutboxStore, pool: WorkPool? = nil, logger: Logger = Logger(label: "linkback.send"),
+        clock: any WallClock = SystemClock()
+    ) {
         self.init(
             store: store,
             fetcher: GuardedFetcher(config: config),
             pool: pool, maxAttempts: config.send.maxAttempts, retryBaseSeconds: config.send.retryBaseSeconds,
-            perHostPerMinute: config.send.perHostPerMinute, logger: logger)
+            perHostPerMinute: config.send.perHostPerMinute, logger: logger, clock: clock)
     }
 
     /// The post's URL in canonical form, or why it is not one.
@@ -74,7 +80,7 @@ public struct SendService: Sendable {
     /// Queues the post's sends in the outbox (see ``MentionStore/planSends(source:targets:at:)``).
     public func plan(source: URL) async throws -> [OutgoingSend] {
         let targets = try await links(of: source).map(\.absoluteString)
-        return try await store.planSends(source: source.absoluteString, targets: targets, at: Date())
+        return try await store.planSends(source: source.absoluteString, targets: targets, at: clock.now())
     }
 
     /// Sends what is due now (of `source` only, when given), each outcome recorded; returns
@@ -84,7 +90,7 @@ public struct SendService: Sendable {
     public func sendDue(source: String? = nil, limit: Int = 100, progress: ((Int, Int) -> Void)? = nil) async throws
         -> [(send: OutgoingSend, outcome: SendOutcome)]
     {
-        let now = Date()
+        let now = clock.now()
         let due = try await store.claimDueSends(source: source, now: now, lease: lease, limit: limit)
         var results: [(OutgoingSend, SendOutcome)] = []
         for send in due {
@@ -100,15 +106,15 @@ public struct SendService: Sendable {
             let outcome = SendOutcome.failed("not a URL")
             try await store.recordSend(
                 id: send.id, state: .failed, result: outcome.description, endpoint: nil, nextAttemptAt: nil, attempted: true,
-                at: Date())
+                at: clock.now())
             return outcome
         }
-        if let host = target.host?.lowercased(), let wait = perHost.take(host, now: Date()) {
+        if let host = target.host?.lowercased(), let wait = perHost.take(host, now: clock.now()) {
             // Put off, not tried: the attempt is not counted.
             let outcome = SendOutcome.retry("more than the per-host limit to \(host) this minute")
             try await store.recordSend(
                 id: send.id, state: .queued, result: outcome.description, endpoint: nil,
-                nextAttemptAt: Date().addingTimeInterval(Double(wait)), attempted: false, at: Date())
+                nextAttemptAt: clock.now().addingTimeInterval(Double(wait)), attempted: false, at: clock.now())
             return outcome
         }
         // Discovered first, so the endpoint is recorded whatever it answers.
@@ -120,7 +126,7 @@ public struct SendService: Sendable {
             endpoint = endpoints.webmention ?? endpoints.pingback
             outcome = await sender.send(source: source, target: target, to: endpoints)
         }
-        let now = Date()
+        let now = clock.now()
         let state: OutgoingSend.State
         var next: Date?
         switch outcome {

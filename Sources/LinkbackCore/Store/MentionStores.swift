@@ -64,12 +64,12 @@ public enum MentionStores {
 
     public static func open(
         _ location: Location, claimLease: TimeInterval = 60, synchronous: SQLiteMentionStore.Synchronous = .full,
-        logger: Logger = Logger(label: "linkback.store")
+        logger: Logger = Logger(label: "linkback.store"), clock: any WallClock = SystemClock()
     ) async throws(StoreError) -> any MentionStore {
         switch location {
-        case .sqlite(let path): return try SQLiteMentionStore(path: path, synchronous: synchronous)
+        case .sqlite(let path): return try SQLiteMentionStore(path: path, synchronous: synchronous, clock: clock)
         case .postgres(let postgres):
-            return try await PostgresMentionStore(location: postgres, claimLease: claimLease, logger: logger)
+            return try await PostgresMentionStore(location: postgres, claimLease: claimLease, logger: logger, clock: clock)
         }
     }
 }

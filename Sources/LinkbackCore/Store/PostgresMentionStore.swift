@@ -28,13 +28,16 @@ public final class PostgresMentionStore: MentionStore {
     private let receipts = GroupCommit<Receipt, ReceiveResult>(concurrentBatches: 16)
     private let completions = GroupCommit<Completion, Mention?>(concurrentBatches: 16)
     private let logger: Logger
+    /// The dates this store writes and compares (receipts, pair intervals, leases, bans, settings).
+    let clock: any WallClock
 
     /// Connects, and migrates the schema (once, whichever instance gets there first); with
     /// `migrate: false` only connects (see ``schemaState()``).
     public init(
         location: PostgresLocation, claimLease: TimeInterval = 60, migrate: Bool = true,
-        logger: Logger = Logger(label: "linkback.postgres")
+        logger: Logger = Logger(label: "linkback.postgres"), clock: any WallClock = SystemClock()
     ) async throws(StoreError) {
+        self.clock = clock
         self.location = location
         self.claimLease = claimLease
         self.logger = logger
@@ -117,7 +120,7 @@ public final class PostgresMentionStore: MentionStore {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
                 try await connection.query(
-                    "INSERT INTO linkback_migrations (name, applied_at) VALUES (\(migration.name), \(Date()))", logger: self.logger)
+                    "INSERT INTO linkback_migrations (name, applied_at) VALUES (\(migration.name), \(self.clock.now()))", logger: self.logger)
             }
         }
     }
@@ -233,7 +236,7 @@ public final class PostgresMentionStore: MentionStore {
     private func receive(_ connection: PostgresConnection, _ receipt: Receipt) async throws -> ReceiveResult {
         let (incoming, actor) = (receipt.incoming, receipt.actor)
         try await lockPair(connection, source: incoming.source, target: incoming.target)
-        let now = Date()
+        let now = self.clock.now()
         let existing = try await fetchOne(
             connection, "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
         guard let existing else {
@@ -268,7 +271,7 @@ public final class PostgresMentionStore: MentionStore {
     ) async throws -> Mention {
         try await transaction { connection in
             try await self.lockPair(connection, source: incoming.source, target: incoming.target)
-            let now = Date()
+            let now = self.clock.now()
             let previous = try await self.fetchOne(
                 connection,
                 "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
@@ -379,7 +382,7 @@ public final class PostgresMentionStore: MentionStore {
             if let allowedFrom, !allowedFrom.contains(mention.status) {
                 throw StoreError.conflict(id: id, status: mention.status)
             }
-            let now = Date()
+            let now = self.clock.now()
             // A decision made while an approved mention is verified again ends that verification.
             try await connection.query(
                 """
@@ -401,7 +404,7 @@ public final class PostgresMentionStore: MentionStore {
     public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
         try await client.query(
             """
-            INSERT INTO blocks (kind, value, reason, created_at) VALUES (\(kind.rawValue), \(value), \(reason), \(Date()))
+            INSERT INTO blocks (kind, value, reason, created_at) VALUES (\(kind.rawValue), \(value), \(reason), \(self.clock.now()))
             ON CONFLICT (kind, value) DO NOTHING
             """, logger: logger)
         guard let block = try await rows("SELECT * FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value)", Self.block(from:))
@@ -429,7 +432,7 @@ public final class PostgresMentionStore: MentionStore {
                     ON CONFLICT (address) DO UPDATE SET until = GREATEST(bans.until, excluded.until)
                     """, logger: self.logger)
             }
-            try await connection.query("DELETE FROM bans WHERE until < \(Date())", logger: self.logger)
+            try await connection.query("DELETE FROM bans WHERE until < \(self.clock.now())", logger: self.logger)
         }
     }
 
@@ -443,7 +446,7 @@ public final class PostgresMentionStore: MentionStore {
     public func allowDomain(_ domain: String) async throws -> Bool {
         try await changed(
             """
-            INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(Date())) ON CONFLICT (domain) DO NOTHING
+            INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(self.clock.now())) ON CONFLICT (domain) DO NOTHING
             RETURNING domain
             """) > 0
     }
@@ -616,7 +619,7 @@ public final class PostgresMentionStore: MentionStore {
         guard let current = try await fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id) FOR UPDATE")
         else { throw StoreError.notFound(id: claimed.id) }
         guard current.revision == claimed.revision, current.awaitsVerification else { return nil }
-        let now = Date()
+        let now = self.clock.now()
         switch result {
         case .verified(let status, let content):
             try await saveVerified(connection, id: claimed.id, status: status, content: content, at: now)
@@ -688,7 +691,7 @@ public final class PostgresMentionStore: MentionStore {
     public func setSetting(_ key: StoreSetting, to value: String) async throws {
         try await client.query(
             """
-            INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(Date()))
+            INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(self.clock.now()))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
             """, logger: logger)
     }
@@ -732,7 +735,7 @@ public final class PostgresMentionStore: MentionStore {
 
     public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {
         try await transaction { connection in
-            let now = Date()
+            let now = self.clock.now()
             for delivery in deliveries {
                 // Two instances may turn the same changes into deliveries: the pair (url, event) is unique.
                 try await connection.query(
@@ -924,7 +927,7 @@ public final class PostgresMentionStore: MentionStore {
             }
             for domain in rows.allowedDomains {
                 try await connection.query(
-                    "INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(Date())) ON CONFLICT DO NOTHING",
+                    "INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(self.clock.now())) ON CONFLICT DO NOTHING",
                     logger: self.logger)
             }
             if let cursor = rows.webhookCursor {
@@ -937,7 +940,7 @@ public final class PostgresMentionStore: MentionStore {
             for (key, value) in rows.settings {
                 try await connection.query(
                     """
-                    INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(Date()))
+                    INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(self.clock.now()))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
             }

@@ -10,6 +10,8 @@ public final class SQLiteMentionStore: MentionStore {
     private let receipts: GroupCommit<Receipt, ReceiveResult>
     private let completions: GroupCommit<Completion, Mention?>
     private let synchronous: Synchronous
+    /// The dates this store writes and compares (receipts, pair intervals, bans, settings).
+    let clock: any WallClock
 
     /// How a commit reaches the disk (SQLite's `synchronous` setting on the writing connection).
     public enum Synchronous: String, Sendable, CaseIterable {
@@ -23,8 +25,11 @@ public final class SQLiteMentionStore: MentionStore {
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// A database migrated by a newer Linkback is refused, never downgraded.
-    public init(path: String, busyTimeout: TimeInterval = 5, synchronous: Synchronous = .full) throws(StoreError) {
+    public init(
+        path: String, busyTimeout: TimeInterval = 5, synchronous: Synchronous = .full, clock: any WallClock = SystemClock()
+    ) throws(StoreError) {
         self.path = path
+        self.clock = clock
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -90,15 +95,15 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
         let pool = pool
+        let clock = clock
         return try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { receipts in
             try await pool.write { db in
-                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor) }
+                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor, now: clock.now()) }
             }
         }
     }
 
-    private static func receive(_ db: Database, _ incoming: IncomingMention, actor: Actor) throws -> ReceiveResult {
-        let now = Date()
+    private static func receive(_ db: Database, _ incoming: IncomingMention, actor: Actor, now: Date) throws -> ReceiveResult {
         if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
             if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
                 throw StoreError.tooSoon(id: existing.id, seconds: wait)
@@ -133,8 +138,8 @@ public final class SQLiteMentionStore: MentionStore {
         _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
         expecting: Mention?
     ) async throws -> Mention {
-        try await pool.write { db in
-            let now = Date()
+        let now = clock.now()
+        return try await pool.write { db in
             let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
             if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
             let id: Int64
@@ -196,10 +201,11 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
+        let clock = clock
         return try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
             try await self.writeRepeatable { db in
                 Self.each(db, completions) { completion in
-                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor)
+                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor, now: clock.now())
                 }
             }
         }
@@ -228,14 +234,13 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    private static func complete(_ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor) throws
-        -> Mention?
-    {
+    private static func complete(
+        _ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor, now: Date
+    ) throws -> Mention? {
         guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
         guard current.revision == claimed.revision, current.awaitsVerification else {
             return nil
         }
-        let now = Date()
         switch result {
         case .verified(let status, let content):
             try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
@@ -265,6 +270,7 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func recordBans(_ bans: [Ban]) async throws {
+        let now = clock.now()
         guard !bans.isEmpty else { return }
         try await pool.write { db in
             for ban in bans {
@@ -276,7 +282,7 @@ public final class SQLiteMentionStore: MentionStore {
                     arguments: [ban.address, ban.until])
             }
             // Ended bans are of no use to anyone.
-            try db.cachedExecute(sql: "DELETE FROM bans WHERE until < ?", arguments: [Date()])
+            try db.cachedExecute(sql: "DELETE FROM bans WHERE until < ?", arguments: [now])
         }
     }
 
@@ -288,8 +294,9 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func allowDomain(_ domain: String) async throws -> Bool {
-        try await pool.write { db in
-            try db.cachedExecute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
+        let now = clock.now()
+        return try await pool.write { db in
+            try db.cachedExecute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, now])
             return db.changesCount > 0
         }
     }
@@ -442,10 +449,11 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func setSetting(_ key: StoreSetting, to value: String) async throws {
+        let now = clock.now()
         try await pool.write { db in
             try db.cachedExecute(
                 sql: "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-                arguments: [key.rawValue, value, Date()])
+                arguments: [key.rawValue, value, now])
         }
     }
 
@@ -473,12 +481,12 @@ public final class SQLiteMentionStore: MentionStore {
         id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?,
         decision: Bool
     ) async throws -> Mention {
-        try await pool.write { db in
+        let now = clock.now()
+        return try await pool.write { db in
             guard var mention = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             if let allowedFrom, !allowedFrom.contains(mention.status) {
                 throw StoreError.conflict(id: id, status: mention.status)
             }
-            let now = Date()
             try db.cachedExecute(
                 // A decision made while an approved mention is verified again ends that verification.
                 sql: """
@@ -546,10 +554,11 @@ public final class SQLiteMentionStore: MentionStore {
 
     @discardableResult
     public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
-        try await pool.write { db in
+        let now = clock.now()
+        return try await pool.write { db in
             try db.cachedExecute(
                 sql: "INSERT OR IGNORE INTO blocks (kind, value, reason, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [kind.rawValue, value, reason, Date()])
+                arguments: [kind.rawValue, value, reason, now])
             let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
             guard let row else { throw StoreError.failed("block was not stored") }
@@ -601,8 +610,8 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {
+        let now = clock.now()
         try await pool.write { db in
-            let now = Date()
             for delivery in deliveries {
                 try db.cachedExecute(
                     sql: """
@@ -790,6 +799,7 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func importRows(_ rows: StoreRows) async throws {
+        let now = clock.now()
         try await pool.write { db in
             for mention in rows.mentions {
                 let content = mention.content
@@ -842,7 +852,7 @@ public final class SQLiteMentionStore: MentionStore {
             }
             for domain in rows.allowedDomains {
                 try db.cachedExecute(
-                    sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, Date()])
+                    sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, now])
             }
             for send in rows.sends {
                 try db.cachedExecute(
@@ -867,7 +877,7 @@ public final class SQLiteMentionStore: MentionStore {
             for (key, value) in rows.settings {
                 try db.cachedExecute(
                     sql: "INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-                    arguments: [key.rawValue, value, Date()])
+                    arguments: [key.rawValue, value, now])
             }
         }
     }

@@ -29,13 +29,15 @@ public final class WebhookDispatcher: Sendable {
     let sender: any WebhookSending
     let logger: Logger
     let pollInterval: Duration
+    let clock: any WallClock
     private let wakeups: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
     public init(
         store: any WebhookOutboxStore, webhooks: [Config.Webhook], delivery: Config.WebhookDelivery, sender: any WebhookSending,
-        logger: Logger, pollInterval: Duration = .seconds(1)
+        logger: Logger, pollInterval: Duration = .seconds(1), clock: any WallClock = SystemClock()
     ) {
+        self.clock = clock
         self.store = store
         webhookList = Shared(webhooks)
         self.delivery = delivery
@@ -47,9 +49,9 @@ public final class WebhookDispatcher: Sendable {
 
     /// A dispatcher configured from `config`, sending through the SSRF guard (webhook URLs must be
     /// public unless their host:port is in `fetch.allow_hosts`).
-    public convenience init(config: Config, store: any WebhookOutboxStore, logger: Logger) {
+    public convenience init(config: Config, store: any WebhookOutboxStore, logger: Logger, clock: any WallClock = SystemClock()) {
         let sender = GuardedFetcher(config: config, timeoutSeconds: config.webhookDelivery.timeoutSeconds)
-        self.init(store: store, webhooks: config.webhooks, delivery: config.webhookDelivery, sender: sender, logger: logger)
+        self.init(store: store, webhooks: config.webhooks, delivery: config.webhookDelivery, sender: sender, logger: logger, clock: clock)
     }
 
     /// Looks at the outbox now rather than at the next poll.
@@ -112,7 +114,8 @@ public final class WebhookDispatcher: Sendable {
 
     /// Attempts every due delivery (one per URL at a time); returns how many were delivered.
     @discardableResult
-    public func deliverDue(now: Date = Date()) async -> Int {
+    public func deliverDue() async -> Int {
+        let now = clock.now()
         let due: [WebhookDelivery]
         do {
             due = try await store.dueDeliveries(now: now)
@@ -143,13 +146,13 @@ public final class WebhookDispatcher: Sendable {
                 try await sender.send(url, body: body, headers: headers)
                 outcome = .delivered
             } catch {
-                outcome = next(after: item, error: error.description)
+                outcome = next(after: item, error: error.description, now: clock.now())
             }
         } else {
             outcome = .gaveUp(error: "the webhook is no longer configured")
         }
         do {
-            try await store.recordDelivery(id: item.id, outcome: outcome, at: Date())
+            try await store.recordDelivery(id: item.id, outcome: outcome, at: clock.now())
         } catch {
             logger.error("cannot record a webhook delivery", metadata: ["id": "\(item.id)", "error": "\(error)"])
         }
@@ -171,7 +174,7 @@ public final class WebhookDispatcher: Sendable {
     }
 
     /// Retry after base × 2^attempts (capped), unless the change is older than the give-up time.
-    func next(after item: WebhookDelivery, error: String, now: Date = Date()) -> DeliveryOutcome {
+    func next(after item: WebhookDelivery, error: String, now: Date) -> DeliveryOutcome {
         let delay = Backoff.delay(base: delivery.retryBaseSeconds, attempts: item.attempts, cap: delivery.maxRetrySeconds)
         let next = now.addingTimeInterval(delay)
         if next.timeIntervalSince(item.created) > delivery.giveUpHours * 3600 { return .gaveUp(error: error) }
