@@ -35,11 +35,11 @@ public struct Config: Sendable {
         /// The PostgreSQL password, when neither the URL nor a file gives one.
         public var password: String
         /// How SQLite commits reach the disk: `full` (every commit synced; the default) or `normal`.
-        public var sqliteSynchronous: SQLiteMentionStore.Synchronous
+        public var sqliteSynchronous: SQLiteSynchronous
 
         public init(
             path: String, url: String = "", passwordFile: String = "", password: String = "",
-            sqliteSynchronous: SQLiteMentionStore.Synchronous = .full
+            sqliteSynchronous: SQLiteSynchronous = .full
         ) {
             self.path = path
             self.url = url
@@ -58,10 +58,10 @@ public struct Config: Sendable {
 
     /// Vouch, an anti-spam extension to Webmention (see ``VouchCheck``).
     public struct Vouch: Sendable {
-        public var mode: VouchCheck.Mode
+        public var mode: VouchMode
         /// Domains the owner's own site links to: their subdomains are known too.
         public var knownDomains: [String]
-        public var pingbackUnknown: VouchCheck.PingbackPolicy
+        public var pingbackUnknown: VouchPingbackPolicy
     }
 
     /// Sending mentions for the blog's own posts (`linkback send`).
@@ -291,7 +291,7 @@ public struct Config: Sendable {
         database = Database(
             path: string("database.path"), url: string("database.url"), passwordFile: string("database.password_file"),
             password: string("database.password"),
-            sqliteSynchronous: SQLiteMentionStore.Synchronous(rawValue: string("database.sqlite_synchronous")) ?? .full)
+            sqliteSynchronous: SQLiteSynchronous(rawValue: string("database.sqlite_synchronous")) ?? .full)
         sites = strings("sites").compactMap(HostPort.init)
         moderation = Moderation(
             autoApprove: bool("moderation.auto_approve"),
@@ -299,9 +299,9 @@ public struct Config: Sendable {
             remoderateUpdates: bool("moderation.remoderate_updates")
         )
         vouch = Vouch(
-            mode: VouchCheck.Mode(rawValue: string("vouch.mode")) ?? .off,
+            mode: VouchMode(rawValue: string("vouch.mode")) ?? .off,
             knownDomains: strings("vouch.known_domains").compactMap(HostName.normalized),
-            pingbackUnknown: VouchCheck.PingbackPolicy(rawValue: string("vouch.pingback_unknown")) ?? .moderate)
+            pingbackUnknown: VouchPingbackPolicy(rawValue: string("vouch.pingback_unknown")) ?? .moderate)
         send = Send(
             maxAttempts: int("send.max_attempts"), retryBaseSeconds: double("send.retry_base_seconds"),
             perHostPerMinute: int("send.per_host_per_minute"))

@@ -126,3 +126,10 @@ public enum ContentTypeHeader {
         String(decoding: bytes, as: UTF8.self).lowercased()
     }
 }
+
+extension HTMLDocument {
+    /// A fetched page, with the charset its `Content-Type` named.
+    public init(_ page: FetchedResource) {
+        self.init(bytes: page.body, url: page.url, charset: page.charset)
+    }
+}

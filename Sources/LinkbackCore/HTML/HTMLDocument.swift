@@ -63,11 +63,6 @@ public struct HTMLDocument: Sendable {
         return xmlDocGetRootElement(document) != nil
     }
 
-    /// A fetched page, with the charset its `Content-Type` named.
-    public init(_ page: FetchedResource) {
-        self.init(bytes: page.body, url: page.url, charset: page.charset)
-    }
-
     /// Convenience for tests and fixtures.
     public init(html: String, url: URL? = nil) {
         self.init(bytes: Array(html.utf8), url: url, charset: "utf-8")

@@ -10,21 +10,8 @@ import Logging
 /// in `vouch.known_domains` (the domains the owner's own site links to), `moderation.allow_domains`
 /// or the allow list kept in the database.
 public struct VouchCheck: Sendable {
-    public enum Mode: String, Sendable, CaseIterable {
-        /// A `vouch` parameter is accepted and ignored.
-        case off
-        /// A webmention from an unknown domain needs a valid vouch (449 without one).
-        case requireUnknown = "require_unknown"
-    }
-
-    /// What happens to a pingback from an unknown domain under `require_unknown`: pingbacks have
-    /// no way to carry a vouch.
-    public enum PingbackPolicy: String, Sendable, CaseIterable {
-        /// Refused with fault 49 (access denied).
-        case reject
-        /// Verified, then held for a moderator whatever `moderation.auto_approve` says.
-        case moderate
-    }
+    public typealias Mode = VouchMode
+    public typealias PingbackPolicy = VouchPingbackPolicy
 
     public let mode: Mode
     public let pingbackPolicy: PingbackPolicy

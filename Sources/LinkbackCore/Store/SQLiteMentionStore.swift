@@ -13,15 +13,8 @@ public final class SQLiteMentionStore: MentionStore {
     /// The dates this store writes and compares (receipts, pair intervals, bans, settings).
     let clock: any WallClock
 
-    /// How a commit reaches the disk (SQLite's `synchronous` setting on the writing connection).
-    public enum Synchronous: String, Sendable, CaseIterable {
-        /// The write-ahead log is synced at every commit: a committed mention survives a power
-        /// loss or an operating-system crash. Group commit makes this one `fsync` per batch.
-        case full
-        /// Synced only at checkpoints: a committed mention survives Linkback being killed, but
-        /// the last commits before a power loss may be lost.
-        case normal
-    }
+    /// `database.sqlite_synchronous` (see ``SQLiteSynchronous``).
+    public typealias Synchronous = SQLiteSynchronous
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     /// A database migrated by a newer Linkback is refused, never downgraded.

@@ -135,3 +135,21 @@ public struct Verifier: Sendable {
         return "[…] " + body.trimmingHTMLWhitespace() + " […]"
     }
 }
+
+extension VerificationOutcome {
+    /// A fetch that failed, as a verification outcome.
+    init(_ failure: FetchFailure) {
+        switch failure {
+        case .invalidURL(let reason): self = .invalidSource(reason)
+        case .blockedAddress(let reason): self = .blockedAddress(reason)
+        case .gone: self = .gone
+        case .notFound(let status): self = .notFound(status: status)
+        case .serverError(let status): self = .serverError(status: status)
+        case .tooLarge(let limit): self = .tooLarge(limit: limit)
+        case .timedOut: self = .timedOut
+        case .tooManyRedirects(let limit): self = .tooManyRedirects(limit: limit)
+        case .networkError(let reason): self = .networkError(reason)
+        case .hostRateLimited(let host): self = .rateLimited(host)
+        }
+    }
+}
