@@ -13,21 +13,18 @@ struct BlockRefreshService: Service {
     let store: any BlockStore & BanStore
     let logger: Logger
     var interval: Duration = .seconds(5)
+    var clock: any WallClock = SystemClock()
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
+        let loop = WorkerLoop(name: "the block refresh", interval: interval, logger: logger)
+        await cancelWhenGracefulShutdown {
+            await loop.run {
                 spam.reloadBlocks(try await store.blocks())
                 allowed.replace(try await store.allowedDomains())
                 // (Should the write fail, those bans still hold here; only sharing them is lost.)
                 try await store.recordBans(spam.bans.takeStarted())
-                spam.bans.adopt(try await store.activeBans(now: Date()))
-            } catch is CancellationError {
-                return  // stopping (or never started: another service failed first)
-            } catch {
-                logger.error("cannot load blocks", metadata: ["error": "\(error)"])
+                spam.bans.adopt(try await store.activeBans(now: clock.now()))
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -44,6 +44,7 @@ public struct LinkbackServer: Sendable {
     /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
     /// (with `metrics.enabled`) only when it is set.
     public var metricsRegistry: PrometheusCollectorRegistry?
+    let clock: any WallClock
 
     /// `clock` reckons claims, retries, pair intervals, webhook and send times; give the store
     /// the same one.
@@ -51,6 +52,7 @@ public struct LinkbackServer: Sendable {
         config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger,
         clock: any WallClock = SystemClock()
     ) {
+        self.clock = clock
         self.config = config
         self.store = store
         self.rejectionLog = rejectionLog
@@ -169,7 +171,7 @@ public struct LinkbackServer: Sendable {
         // A service that returns ends the whole group: webhook delivery runs only when configured.
         var services: [any Service] = [
             HangupService(log: rejectionLog, reload: configurationSource.map { source in { @Sendable in try reload(to: source()) } }, logger: logger),
-            BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger),
+            BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger, clock: clock),
             VerificationQueueService(queue: queue),
             SendOutboxService(outbox: sends),
             InRequestWorkService(work: inRequestWork),

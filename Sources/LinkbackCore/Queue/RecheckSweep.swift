@@ -104,15 +104,9 @@ public final class RecheckSweep: Sendable {
         return report
     }
 
-    /// Batches until cancelled.
+    /// Batches until cancelled, one every ``interval``.
     public func run() async {
-        while !Task.isCancelled {
-            do {
-                try await batch()
-            } catch {
-                logger.error("the periodic re-check cannot read the store", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
-        }
+        let loop = WorkerLoop(name: "the periodic re-check", interval: .milliseconds(Int64(interval * 1000)), logger: logger)
+        await loop.run { try await self.batch() }
     }
 }

@@ -6,39 +6,21 @@ import Logging
 /// database for the next start.
 public final class SendOutbox: Sendable {
     public let service: SendService
-    let pollSeconds: Double
-    let logger: Logger
-    private let wakeups: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    let loop: WorkerLoop
 
     public init(service: SendService, pollSeconds: Double, logger: Logger = Logger(label: "linkback.send")) {
         self.service = service
-        self.pollSeconds = pollSeconds
-        self.logger = logger
-        (wakeups, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        loop = WorkerLoop(name: "the send outbox", interval: .milliseconds(Int64(pollSeconds * 1000)), logger: logger)
     }
 
     /// Looks at the outbox now rather than at the next poll.
-    public func notify() { continuation.yield() }
+    public func notify() { loop.notify() }
 
     /// Sends until cancelled.
     public func run() async {
-        let ticker = Task { [continuation, pollSeconds] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(Int64(pollSeconds * 1000)))
-                continuation.yield()
-            }
-        }
-        defer { ticker.cancel() }
-        continuation.yield()
-        for await _ in wakeups {
-            if Task.isCancelled { break }
-            do {
-                // Until nothing is due: a batch put off by the per-host limit is due later, not now.
-                while !Task.isCancelled, try await !service.sendDue(limit: 20).isEmpty {}
-            } catch {
-                logger.error("the send outbox cannot be read", metadata: ["error": "\(error)"])
-            }
+        await loop.run { [service] in
+            // Until nothing is due: a batch put off by the per-host limit is due later, not now.
+            while !Task.isCancelled, try await !service.sendDue(limit: 20).isEmpty {}
         }
     }
 }

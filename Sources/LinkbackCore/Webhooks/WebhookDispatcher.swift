@@ -28,10 +28,8 @@ public final class WebhookDispatcher: Sendable {
     let delivery: Config.WebhookDelivery
     let sender: any WebhookSending
     let logger: Logger
-    let pollInterval: Duration
     let clock: any WallClock
-    private let wakeups: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    private let loop: WorkerLoop
 
     public init(
         store: any WebhookOutboxStore, webhooks: [Config.Webhook], delivery: Config.WebhookDelivery, sender: any WebhookSending,
@@ -43,8 +41,7 @@ public final class WebhookDispatcher: Sendable {
         self.delivery = delivery
         self.sender = sender
         self.logger = logger
-        self.pollInterval = pollInterval
-        (wakeups, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        loop = WorkerLoop(name: "the webhook outbox", interval: pollInterval, logger: logger)
     }
 
     /// A dispatcher configured from `config`, sending through the SSRF guard (webhook URLs must be
@@ -55,24 +52,13 @@ public final class WebhookDispatcher: Sendable {
     }
 
     /// Looks at the outbox now rather than at the next poll.
-    public func notify() { continuation.yield() }
+    public func notify() { loop.notify() }
 
     /// Feeds and delivers until cancelled: at once when started (so the outbox's cursor is set
     /// before the first change it must announce), then on every poll or ``notify()``.
     public func run() async {
         guard !webhooks.isEmpty else { return }
-        await pass()
-        let ticker = Task { [continuation, pollInterval] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: pollInterval)
-                continuation.yield()
-            }
-        }
-        defer { ticker.cancel() }
-        for await _ in wakeups {
-            if Task.isCancelled { break }
-            await pass()
-        }
+        await loop.run { await self.pass() }
     }
 
     /// Feeds the outbox, then delivers until nothing more is due (one delivery per URL at a
