@@ -1,10 +1,16 @@
 import Foundation
 
-/// A value bound to a `?` placeholder of ``MentionQuerySQL``, for either store to convert.
+/// A value bound to a `?` placeholder of ``MentionQuerySQL`` or ``MentionWriteSQL``, for either
+/// store to convert.
 enum SQLValue: Sendable, Equatable {
     case text(String)
     case integer(Int64)
     case date(Date)
+    case bool(Bool)
+    case null
+
+    /// A text, or NULL.
+    static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
 }
 
 /// The one translation of a ``MentionQuery`` into SQL, shared by the SQLite and PostgreSQL stores

@@ -245,23 +245,10 @@ public final class PostgresMentionStore: MentionStore {
         if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
             throw StoreError.tooSoon(id: existing.id, seconds: wait)
         }
-        let resend = MentionLifecycle.resend(existing)
-        let status = resend.status
-        let updated = try await fetchOne(
-            connection,
-            """
-            UPDATE mentions SET status = \(status.rawValue), previous_status = \(resend.previousStatus?.rawValue),
-                reverify = \(resend.reverifying), reason = NULL, client_ip = \(incoming.clientIP),
-                user_agent = \(incoming.userAgent), protocol = \(incoming.protocol.rawValue), updated_at = \(now),
-                attempts = 0, revision = revision + 1, claimed_at = NULL, next_attempt_at = NULL,
-                last_received_at = \(now), vouch = COALESCE(\(incoming.vouch), vouch),
-                is_private = (is_private OR \(incoming.isPrivate))
-            WHERE id = \(existing.id)
-            RETURNING *
-            """)
-        guard let updated else { throw StoreError.notFound(id: existing.id) }
-        try await recordEvent(
-            connection, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
+        try await execute(connection, MentionWriteSQL.resend(existing, incoming, actor: actor, at: now))
+        guard let updated = try await fetchOne(connection, "SELECT * FROM mentions WHERE id = \(existing.id)") else {
+            throw StoreError.notFound(id: existing.id)
+        }
         return ReceiveResult(mention: updated, isNew: false)
     }
 
@@ -276,35 +263,20 @@ public final class PostgresMentionStore: MentionStore {
                 connection,
                 "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
             if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
+            if let previous, let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
+                throw StoreError.tooSoon(id: previous.id, seconds: wait)
+            }
             let id: Int64
             if let previous {
-                if let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
-                    throw StoreError.tooSoon(id: previous.id, seconds: wait)
-                }
                 id = previous.id
-                try await connection.query(
-                    """
-                    UPDATE mentions SET protocol = \(incoming.protocol.rawValue), client_ip = \(incoming.clientIP),
-                        user_agent = \(incoming.userAgent), revision = revision + 1, previous_status = \(previous.status.rawValue),
-                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = \(now),
-                        is_private = (is_private OR \(incoming.isPrivate))
-                    WHERE id = \(id)
-                    """, logger: self.logger)
             } else {
                 id = try await self.insertQueued(connection, incoming, actor: actor, at: received ?? now).id
             }
-            if status == .queued {
-                try await self.notifyQueue(connection)
-                if let previous, previous.status != .queued {
-                    try await connection.query(
-                        "UPDATE mentions SET status = 'queued', updated_at = \(now) WHERE id = \(id)", logger: self.logger)
-                    try await self.recordEvent(connection, id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now)
-                }
-            } else {
-                try await self.saveVerified(connection, id: id, status: status, content: content, at: now)
-                try await self.recordEvent(
-                    connection, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: MentionEvent.verifiedReason, at: now)
-            }
+            if status == .queued { try await self.notifyQueue(connection) }
+            try await self.execute(
+                connection,
+                MentionWriteSQL.storeVerified(
+                    id: id, previous: previous, incoming, status: status, content: content, actor: actor, at: now))
             guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
                 throw StoreError.notFound(id: id)
             }
@@ -383,14 +355,8 @@ public final class PostgresMentionStore: MentionStore {
                 throw StoreError.conflict(id: id, status: mention.status)
             }
             let now = self.clock.now()
-            // A decision made while an approved mention is verified again ends that verification.
-            try await connection.query(
-                """
-                UPDATE mentions SET status = \(status.rawValue), reason = \(reason), updated_at = \(now), reverify = FALSE,
-                    decision = CASE WHEN \(decision) THEN \(status.rawValue) ELSE decision END
-                WHERE id = \(id)
-                """, logger: self.logger)
-            try await self.recordEvent(connection, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            try await self.execute(
+                connection, MentionWriteSQL.transition(mention, to: status, actor: actor, reason: reason, decision: decision, at: now))
             if decision { mention.decision = status }
             mention.reverifying = false
             mention.status = status
@@ -620,30 +586,7 @@ public final class PostgresMentionStore: MentionStore {
         else { throw StoreError.notFound(id: claimed.id) }
         guard current.revision == claimed.revision, current.awaitsVerification else { return nil }
         let now = self.clock.now()
-        switch result {
-        case .verified(let status, let content):
-            try await saveVerified(connection, id: claimed.id, status: status, content: content, at: now)
-            let unchanged = current.status == status && current.content == content
-            try await recordEvent(
-                connection, claimed.id, actor: actor, from: current.status, to: status,
-                reason: unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason, at: now)
-        case .failed(let status, let reason):
-            try await connection.query(
-                """
-                UPDATE mentions SET status = \(status.rawValue), reason = \(reason), updated_at = \(now),
-                    attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE
-                WHERE id = \(claimed.id)
-                """, logger: logger)
-            try await recordEvent(
-                connection, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
-        case .retry(let nextAttempt, let reason):
-            try await connection.query(
-                """
-                UPDATE mentions SET reason = \(reason), updated_at = \(now), attempts = attempts + 1, claimed_at = NULL,
-                    next_attempt_at = \(nextAttempt)
-                WHERE id = \(claimed.id)
-                """, logger: logger)
-        }
+        try await execute(connection, MentionWriteSQL.complete(current: current, with: result, actor: actor, at: now))
         return try await fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id)")
     }
 
@@ -992,30 +935,9 @@ public final class PostgresMentionStore: MentionStore {
         return inserted
     }
 
-    private func saveVerified(_ connection: PostgresConnection, id: Int64, status: MentionStatus, content: MentionContent, at now: Date)
-        async throws
-    {
-        try await connection.query(
-            """
-            UPDATE mentions SET status = \(status.rawValue), reason = NULL, updated_at = \(now), verified_at = \(now),
-                attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE,
-                type = \(content.type.rawValue), rsvp = \(content.rsvp), title = \(content.title), excerpt = \(content.excerpt),
-                content_html = \(content.contentHTML), content_text = \(content.contentText),
-                author_name = \(content.authorName), author_url = \(content.authorURL), author_photo = \(content.authorPhoto),
-                published = \(content.published), children = \(MentionChild.stored(content.children))
-            WHERE id = \(id)
-            """, logger: logger)
-    }
-
-    private func recordEvent(
-        _ connection: PostgresConnection, _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus,
-        reason: String?, at: Date
-    ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
-            VALUES (\(mentionID), \(at), \(actor.rawValue), \(from?.rawValue), \(to.rawValue), \(reason))
-            """, logger: logger)
+    /// Runs shared statements (``MentionWriteSQL``) in order.
+    private func execute(_ connection: PostgresConnection, _ statements: [SQLStatement]) async throws {
+        for statement in statements { try await connection.query(Self.query(statement.sql, statement.values), logger: logger) }
     }
 
     /// A query with `?` placeholders and their values.
@@ -1026,6 +948,8 @@ public final class PostgresMentionStore: MentionStore {
             case .text(let text): bindings.append(text)
             case .integer(let integer): bindings.append(integer)
             case .date(let date): bindings.append(date)
+            case .bool(let bool): bindings.append(bool)
+            case .null: bindings.appendNull()
             }
         }
         return PostgresQuery(unsafeSQL: MentionQuerySQL.numbered(sql), binds: bindings)

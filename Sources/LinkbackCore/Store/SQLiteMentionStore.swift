@@ -101,22 +101,7 @@ public final class SQLiteMentionStore: MentionStore {
             if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
                 throw StoreError.tooSoon(id: existing.id, seconds: wait)
             }
-            let resend = MentionLifecycle.resend(existing)
-            let status = resend.status
-            try db.cachedExecute(
-                sql: """
-                    UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
-                        user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
-                        claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch),
-                        is_private = (is_private OR ?)
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    status.rawValue, resend.previousStatus?.rawValue, resend.reverifying, incoming.clientIP, incoming.userAgent,
-                    incoming.protocol.rawValue, now, now, incoming.vouch, incoming.isPrivate, existing.id,
-                ])
-            try Self.recordEvent(
-                db, existing.id, actor: actor, from: existing.status, to: status, reason: MentionEvent.resendReason, at: now)
+            try Self.execute(db, MentionWriteSQL.resend(existing, incoming, actor: actor, at: now))
             guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
                 throw StoreError.notFound(id: existing.id)
             }
@@ -135,36 +120,14 @@ public final class SQLiteMentionStore: MentionStore {
         return try await pool.write { db in
             let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
             if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
-            let id: Int64
-            if let previous {
-                if let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
-                    throw StoreError.tooSoon(id: previous.id, seconds: wait)
-                }
-                id = previous.id
-                try db.cachedExecute(
-                    sql: """
-                        UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
-                            previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?,
-                            is_private = (is_private OR ?)
-                        WHERE id = ?
-                        """,
-                    arguments: [
-                        incoming.protocol.rawValue, incoming.clientIP, incoming.userAgent, previous.status.rawValue, now,
-                        incoming.isPrivate, id,
-                    ])
-            } else {
-                id = try Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
+            if let previous, let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
+                throw StoreError.tooSoon(id: previous.id, seconds: wait)
             }
-            if status == .queued {
-                // Stored unverified, for the queue to verify (an import of a mention exported while queued).
-                if let previous, previous.status != .queued {
-                    try db.cachedExecute(sql: "UPDATE mentions SET status = 'queued', updated_at = ? WHERE id = ?", arguments: [now, id])
-                    try Self.recordEvent(db, id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now)
-                }
-            } else {
-                try Self.saveVerified(db, id: id, status: status, content: content, at: now)
-                try Self.recordEvent(db, id, actor: actor, from: previous?.status ?? .queued, to: status, reason: MentionEvent.verifiedReason, at: now)
-            }
+            let id = try previous?.id ?? Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
+            try Self.execute(
+                db,
+                MentionWriteSQL.storeVerified(
+                    id: id, previous: previous, incoming, status: status, content: content, actor: actor, at: now))
             guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             return stored
         }
@@ -234,31 +197,7 @@ public final class SQLiteMentionStore: MentionStore {
         guard current.revision == claimed.revision, current.awaitsVerification else {
             return nil
         }
-        switch result {
-        case .verified(let status, let content):
-            try Self.saveVerified(db, id: claimed.id, status: status, content: content, at: now)
-            let unchanged = current.status == status && current.content == content
-            try Self.recordEvent(
-                db, claimed.id, actor: actor, from: current.status, to: status,
-                reason: unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason, at: now)
-        case .failed(let status, let reason):
-            try db.cachedExecute(
-                sql: """
-                    UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
-                        claimed_at = NULL, next_attempt_at = NULL, reverify = 0
-                    WHERE id = ?
-                    """,
-                arguments: [status.rawValue, reason, now, claimed.id])
-            try Self.recordEvent(db, claimed.id, actor: actor, from: current.status, to: status, reason: reason, at: now)
-        case .retry(let nextAttempt, let reason):
-            try db.cachedExecute(
-                sql: """
-                    UPDATE mentions SET reason = ?, updated_at = ?, attempts = attempts + 1, claimed_at = NULL,
-                        next_attempt_at = ?
-                    WHERE id = ?
-                    """,
-                arguments: [reason, now, nextAttempt, claimed.id])
-        }
+        try Self.execute(db, MentionWriteSQL.complete(current: current, with: result, actor: actor, at: now))
         return try Self.fetchOne(db, "id = ?", [claimed.id])
     }
 
@@ -480,15 +419,8 @@ public final class SQLiteMentionStore: MentionStore {
             if let allowedFrom, !allowedFrom.contains(mention.status) {
                 throw StoreError.conflict(id: id, status: mention.status)
             }
-            try db.cachedExecute(
-                // A decision made while an approved mention is verified again ends that verification.
-                sql: """
-                    UPDATE mentions SET status = ?, reason = ?, updated_at = ?, reverify = 0,
-                        decision = CASE WHEN ? THEN ? ELSE decision END
-                    WHERE id = ?
-                    """,
-                arguments: [status.rawValue, reason, now, decision, status.rawValue, id])
-            try Self.recordEvent(db, id, actor: actor, from: mention.status, to: status, reason: reason, at: now)
+            try Self.execute(
+                db, MentionWriteSQL.transition(mention, to: status, actor: actor, reason: reason, decision: decision, at: now))
             if decision { mention.decision = status }
             mention.reverifying = false
             mention.status = status
@@ -524,8 +456,15 @@ public final class SQLiteMentionStore: MentionStore {
             case .text(let text): return text
             case .integer(let integer): return integer
             case .date(let date): return date
+            case .bool(let bool): return bool
+            case .null: return DatabaseValue.null
             }
         })
+    }
+
+    /// Runs shared statements (``MentionWriteSQL``) in order.
+    private static func execute(_ db: Database, _ statements: [SQLStatement]) throws {
+        for statement in statements { try db.cachedExecute(sql: statement.sql, arguments: arguments(statement.values)) }
     }
 
     public func countByStatus() async throws -> [MentionStatus: Int] {
@@ -922,36 +861,8 @@ public final class SQLiteMentionStore: MentionStore {
                 incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
             ])
         let id = db.lastInsertedRowID
-        try recordEvent(db, id, actor: actor, from: nil, to: .queued, reason: "received", at: now)
+        try execute(db, [MentionWriteSQL.event(id, actor: actor, from: nil, to: .queued, reason: "received", at: now)])
         return id
-    }
-
-    /// Writes a verified status and its extracted content, and releases any claim.
-    private static func saveVerified(_ db: Database, id: Int64, status: MentionStatus, content: MentionContent, at now: Date)
-        throws
-    {
-        try db.cachedExecute(
-            sql: """
-                UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
-                    attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = 0, type = ?, rsvp = ?,
-                    title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                    author_url = ?, author_photo = ?, published = ?, children = ?
-                WHERE id = ?
-                """,
-            arguments: [
-                status.rawValue, now, now, content.type.rawValue, content.rsvp, content.title, content.excerpt,
-                content.contentHTML, content.contentText, content.authorName, content.authorURL,
-                content.authorPhoto, content.published, MentionChild.stored(content.children), id,
-            ])
-    }
-
-    private static func recordEvent(
-        _ db: Database, _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String?,
-        at: Date
-    ) throws {
-        try db.cachedExecute(
-            sql: "INSERT INTO events (mention_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [mentionID, at, actor.rawValue, from?.rawValue, to.rawValue, reason])
     }
 
     private static func mention(from row: Row) -> Mention {
