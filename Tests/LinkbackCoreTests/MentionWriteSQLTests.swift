@@ -3,7 +3,7 @@ import Testing
 
 @testable import LinkbackCore
 
-/// The writes both stores share: every statement binds exactly as many values as it has
+/// The statements both stores share (``MentionWriteSQL``, ``TableSQL``): every statement binds exactly as many values as it has
 /// placeholders (PostgreSQL numbers them; a miscount would shift every value after it), and each
 /// write says what the life-cycle says. What they do to real rows is the store conformance suite's.
 @Suite struct MentionWriteSQLTests {
@@ -36,6 +36,13 @@ import Testing
         ] {
             all += MentionWriteSQL.complete(current: mention(.queued), with: result, actor: .server, at: now)
         }
+        all += [
+            TableSQL.addBlock(kind: .domain, value: "a.example", reason: nil, at: now), TableSQL.block(kind: .ip, value: "192.0.2.1"),
+            TableSQL.removeBlock(kind: .url, value: "https://a.example/"), TableSQL.blocks, TableSQL.allowDomain("a.example", at: now),
+            TableSQL.disallowDomain("a.example"), TableSQL.allowedDomains, TableSQL.setting(.recheck),
+            TableSQL.setSetting(.recheck, to: "{}", at: now), TableSQL.events(mentionID: 7),
+            TableSQL.page(of: .mentions, afterID: 0, limit: 10), TableSQL.page(of: .deliveries, afterID: 0, limit: 10),
+        ]
         return all
     }
 

@@ -321,7 +321,7 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func events(mentionID: Int64) async throws -> [MentionEvent] {
-        try await rows("SELECT * FROM events WHERE mention_id = \(mentionID) ORDER BY id", Self.event(from:))
+        try await rows(Self.query(TableSQL.events(mentionID: mentionID)), Self.event(from:))
     }
 
     public func statistics() async throws -> StoreStatistics {
@@ -368,24 +368,19 @@ public final class PostgresMentionStore: MentionStore {
 
     @discardableResult
     public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
-        try await client.query(
-            """
-            INSERT INTO blocks (kind, value, reason, created_at) VALUES (\(kind.rawValue), \(value), \(reason), \(self.clock.now()))
-            ON CONFLICT (kind, value) DO NOTHING
-            """, logger: logger)
-        guard let block = try await rows("SELECT * FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value)", Self.block(from:))
-            .first
+        try await client.query(Self.query(TableSQL.addBlock(kind: kind, value: value, reason: reason, at: clock.now())), logger: logger)
+        guard let block = try await rows(Self.query(TableSQL.block(kind: kind, value: value)), Self.block(from:)).first
         else { throw StoreError.failed("block was not stored") }
         return block
     }
 
     @discardableResult
     public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
-        try await changed("DELETE FROM blocks WHERE kind = \(kind.rawValue) AND value = \(value) RETURNING id") > 0
+        try await changed(TableSQL.removeBlock(kind: kind, value: value)) > 0
     }
 
     public func blocks() async throws -> [Block] {
-        try await rows("SELECT * FROM blocks ORDER BY id", Self.block(from:))
+        try await rows(Self.query(TableSQL.blocks), Self.block(from:))
     }
 
     public func recordBans(_ bans: [Ban]) async throws {
@@ -410,15 +405,11 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func allowDomain(_ domain: String) async throws -> Bool {
-        try await changed(
-            """
-            INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(self.clock.now())) ON CONFLICT (domain) DO NOTHING
-            RETURNING domain
-            """) > 0
+        try await changed(TableSQL.allowDomain(domain, at: clock.now())) > 0
     }
 
     public func disallowDomain(_ domain: String) async throws -> Bool {
-        try await changed("DELETE FROM allowed_domains WHERE domain = \(domain) RETURNING domain") > 0
+        try await changed(TableSQL.disallowDomain(domain)) > 0
     }
 
     public func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64] {
@@ -511,7 +502,7 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func allowedDomains() async throws -> [String] {
-        try await rows("SELECT domain FROM allowed_domains ORDER BY domain") { try $0.decode(String.self) }
+        try await rows(Self.query(TableSQL.allowedDomains)) { try $0.decode(String.self) }
     }
 
     public func hasApprovedMention(fromHost host: String) async throws -> Bool {
@@ -529,6 +520,11 @@ public final class PostgresMentionStore: MentionStore {
     /// Runs a statement with a `RETURNING` clause; returns how many rows it returned.
     private func changed(_ query: PostgresQuery) async throws -> Int {
         try await client.query(query, logger: logger).collect().count
+    }
+
+    /// How many rows a shared statement (an INSERT or DELETE of ``TableSQL``) changed.
+    private func changed(_ statement: SQLStatement) async throws -> Int {
+        try await changed(Self.query(SQLStatement(statement.sql + " RETURNING 1", statement.values)))
     }
 
     // MARK: Verification queue
@@ -628,15 +624,11 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Settings
 
     public func setting(_ key: StoreSetting) async throws -> String? {
-        try await rows("SELECT value FROM settings WHERE key = \(key.rawValue)") { try $0.decode(String.self) }.first
+        try await rows(Self.query(TableSQL.setting(key))) { try $0.decode(String.self) }.first
     }
 
     public func setSetting(_ key: StoreSetting, to value: String) async throws {
-        try await client.query(
-            """
-            INSERT INTO settings (key, value, updated_at) VALUES (\(key.rawValue), \(value), \(self.clock.now()))
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-            """, logger: logger)
+        try await client.query(Self.query(TableSQL.setSetting(key, to: value, at: clock.now())), logger: logger)
     }
 
     // MARK: Webhook outbox
@@ -788,16 +780,15 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Copying between stores
 
     public func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention] {
-        try await fetchAll("SELECT * FROM mentions WHERE id > \(afterID) ORDER BY id LIMIT \(limit)")
+        try await fetchAll(Self.query(TableSQL.page(of: .mentions, afterID: afterID, limit: limit)))
     }
 
     public func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent] {
-        try await rows("SELECT * FROM events WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", Self.event(from:))
+        try await rows(Self.query(TableSQL.page(of: .events, afterID: afterID, limit: limit)), Self.event(from:))
     }
 
     public func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery] {
-        try await rows(
-            "SELECT * FROM webhook_deliveries WHERE id > \(afterID) ORDER BY id LIMIT \(limit)", Self.delivery(from:))
+        try await rows(Self.query(TableSQL.page(of: .deliveries, afterID: afterID, limit: limit)), Self.delivery(from:))
     }
 
     public func exportState() async throws -> StoreRows {
@@ -937,7 +928,12 @@ public final class PostgresMentionStore: MentionStore {
 
     /// Runs shared statements (``MentionWriteSQL``) in order.
     private func execute(_ connection: PostgresConnection, _ statements: [SQLStatement]) async throws {
-        for statement in statements { try await connection.query(Self.query(statement.sql, statement.values), logger: logger) }
+        for statement in statements { try await connection.query(Self.query(statement), logger: logger) }
+    }
+
+    /// A shared statement (``MentionWriteSQL``, ``TableSQL``).
+    private static func query(_ statement: SQLStatement) -> PostgresQuery {
+        query(statement.sql, statement.values)
     }
 
     /// A query with `?` placeholders and their values.

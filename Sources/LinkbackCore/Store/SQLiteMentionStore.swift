@@ -228,14 +228,14 @@ public final class SQLiteMentionStore: MentionStore {
     public func allowDomain(_ domain: String) async throws -> Bool {
         let now = clock.now()
         return try await pool.write { db in
-            try db.cachedExecute(sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, now])
+            try Self.execute(db, [TableSQL.allowDomain(domain, at: now)])
             return db.changesCount > 0
         }
     }
 
     public func disallowDomain(_ domain: String) async throws -> Bool {
         try await pool.write { db in
-            try db.cachedExecute(sql: "DELETE FROM allowed_domains WHERE domain = ?", arguments: [domain])
+            try Self.execute(db, [TableSQL.disallowDomain(domain)])
             return db.changesCount > 0
         }
     }
@@ -354,7 +354,7 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func allowedDomains() async throws -> [String] {
-        try await pool.read { db in try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain") }
+        try await pool.read { db in try String.fetchAll(db, Self.statement(TableSQL.allowedDomains)) }
     }
 
     public func statistics() async throws -> StoreStatistics {
@@ -376,16 +376,14 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func setting(_ key: StoreSetting) async throws -> String? {
         try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key.rawValue])
+            try String.fetchOne(db, Self.statement(TableSQL.setting(key)))
         }
     }
 
     public func setSetting(_ key: StoreSetting, to value: String) async throws {
         let now = clock.now()
         try await pool.write { db in
-            try db.cachedExecute(
-                sql: "INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
-                arguments: [key.rawValue, value, now])
+            try Self.execute(db, [TableSQL.setSetting(key, to: value, at: now)])
         }
     }
 
@@ -462,9 +460,14 @@ public final class SQLiteMentionStore: MentionStore {
         })
     }
 
-    /// Runs shared statements (``MentionWriteSQL``) in order.
+    /// Runs shared statements (``MentionWriteSQL``, ``TableSQL``) in order.
     private static func execute(_ db: Database, _ statements: [SQLStatement]) throws {
         for statement in statements { try db.cachedExecute(sql: statement.sql, arguments: arguments(statement.values)) }
+    }
+
+    /// A shared query, prepared once per connection.
+    private static func statement(_ query: SQLStatement) -> SQLRequest<Row> {
+        SQLRequest(sql: query.sql, arguments: arguments(query.values), cached: true)
     }
 
     public func countByStatus() async throws -> [MentionStatus: Int] {
@@ -479,8 +482,7 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func events(mentionID: Int64) async throws -> [MentionEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE mention_id = ? ORDER BY id", arguments: [mentionID])
-                .map(Self.event(from:))
+            try Row.fetchAll(db, Self.statement(TableSQL.events(mentionID: mentionID))).map(Self.event(from:))
         }
     }
 
@@ -488,11 +490,8 @@ public final class SQLiteMentionStore: MentionStore {
     public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
         let now = clock.now()
         return try await pool.write { db in
-            try db.cachedExecute(
-                sql: "INSERT OR IGNORE INTO blocks (kind, value, reason, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [kind.rawValue, value, reason, now])
-            let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+            try Self.execute(db, [TableSQL.addBlock(kind: kind, value: value, reason: reason, at: now)])
+            let row = try Row.fetchOne(db, Self.statement(TableSQL.block(kind: kind, value: value)))
             guard let row else { throw StoreError.failed("block was not stored") }
             return Self.block(from: row)
         }
@@ -501,14 +500,14 @@ public final class SQLiteMentionStore: MentionStore {
     @discardableResult
     public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
         try await pool.write { db in
-            try db.cachedExecute(sql: "DELETE FROM blocks WHERE kind = ? AND value = ?", arguments: [kind.rawValue, value])
+            try Self.execute(db, [TableSQL.removeBlock(kind: kind, value: value)])
             return db.changesCount > 0
         }
     }
 
     public func blocks() async throws -> [Block] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:))
+            try Row.fetchAll(db, Self.statement(TableSQL.blocks)).map(Self.block(from:))
         }
     }
 
@@ -696,23 +695,20 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM mentions WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
-                .map(Self.mention(from:))
+            try Row.fetchAll(db, Self.statement(TableSQL.page(of: .mentions, afterID: afterID, limit: limit))).map(Self.mention(from:))
         }
     }
 
     public func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
-                .map(Self.event(from:))
+            try Row.fetchAll(db, Self.statement(TableSQL.page(of: .events, afterID: afterID, limit: limit))).map(Self.event(from:))
         }
     }
 
     public func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM webhook_deliveries WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
-            ).map(Self.delivery(from:))
+            try Row.fetchAll(db, Self.statement(TableSQL.page(of: .deliveries, afterID: afterID, limit: limit)))
+                .map(Self.delivery(from:))
         }
     }
 
