@@ -19,7 +19,6 @@ import Testing
         ["Store"],
         // The use cases, and the representations (JF2, Atom, records) they speak.
         ["Receive", "Queue", "Pingback", "Moderation", "Send", "Webhooks", "Transfer", "ReadAPI", "Represent"],
-        ["Doctor"],  // checks an installation from every side
     ]
 
     static func layer(of folder: String) -> Int? { layers.firstIndex { $0.contains(folder) } }

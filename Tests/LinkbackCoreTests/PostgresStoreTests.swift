@@ -260,22 +260,6 @@ import Testing
         try await listener.close()
     }
 
-    /// `linkback doctor`'s database check on PostgreSQL: not migrated, current, unreachable.
-    @Test func doctorReportsThePostgresSchema() async throws {
-        let (location, _) = try await database()
-        var config = Config.defaults
-        config.database.url = "postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
-        let fresh = await Doctor(config: config, configPath: "linkback.yaml").database()
-        #expect(fresh.state == .failed && fresh.message.contains("is not migrated yet"), "\(fresh)")
-        try await open(location).close()
-        let current = await Doctor(config: config, configPath: "linkback.yaml").database()
-        #expect(current.state == .ok, "\(current)")
-        #expect(current.message == "\(location), schema current (\(PostgresMigrations.all.last!.name))")
-        config.database.url = "postgres://nobody@127.0.0.1:\(try FreePort.find())/none?sslmode=disable"
-        let unreachable = await Doctor(config: config, configPath: "linkback.yaml").database()
-        #expect(unreachable.state == .failed && unreachable.message.contains("connection refused"), "\(unreachable)")
-    }
-
     /// Concurrent receipts of one new pair through two instances store one row.
     @Test func concurrentReceiptsOfOnePairStoreOneMention() async throws {
         let (location, _) = try await database()

@@ -171,4 +171,30 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout.contains("✗ fail2ban filter: \(filter) does not match Linkback's rejection lines"), "\(result.stdout)")
     }
+
+    /// The database check on PostgreSQL, through `linkback doctor --json`: not migrated, current,
+    /// unreachable. (Only the database line matters here: no server runs, so others fail.)
+    @Test func theDatabaseCheckOnPostgreSQL() async throws {
+        let url = try await PostgresCluster.makeDatabase("doctor") + "?sslmode=disable"
+        let directory = try TemporaryDirectory("doctor-postgres")
+        defer { directory.remove() }
+        func database(_ url: String) async throws -> [String: Any] {
+            let config = try directory.write("linkback.yaml", "database:\n  url: \(url)\nlogging:\n  fail2ban_log: \(directory.file("f.log"))\n")
+            let run = try await LinkbackProcess.run(["doctor", "--config", config, "--json"])
+            let checks = (JSON.value(run.stdout) as? [[String: Any]]) ?? []
+            return try #require(checks.first { $0["name"] as? String == "database" }, "\(run.stdout) \(run.stderr)")
+        }
+        let fresh = try await database(url)
+        #expect(fresh["state"] as? String == "failed")
+        #expect((fresh["message"] as? String)?.contains("is not migrated yet") == true, "\(fresh)")
+        // Migrated by a start of the CLI on it (every command migrates a database it opens).
+        let listed = try await LinkbackProcess.run(["list", "--database", url])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let current = try await database(url)
+        #expect(current["state"] as? String == "ok", "\(current)")
+        #expect((current["message"] as? String)?.contains("schema current (") == true, "\(current)")
+        let unreachable = try await database("postgres://nobody@127.0.0.1:\(try FreePort.find())/none?sslmode=disable")
+        #expect(unreachable["state"] as? String == "failed")
+        #expect((unreachable["message"] as? String)?.contains("connection refused") == true, "\(unreachable)")
+    }
 }

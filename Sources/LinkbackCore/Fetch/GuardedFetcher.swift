@@ -283,7 +283,7 @@ public struct GuardedFetcher: SourceFetching {
             FetchedResource(url: url, status: status, mediaType: mediaType, charset: charset, body: body, headers: kept))
     }
 
-    static func translate(_ error: any Error) -> FetchFailure {
+    package static func translate(_ error: any Error) -> FetchFailure {
         if let failure = error as? FetchFailure { return failure }
         if let client = error as? HTTPClientError {
             switch client {

@@ -1,3 +1,4 @@
+import LinkbackCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
