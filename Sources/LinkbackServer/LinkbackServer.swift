@@ -57,18 +57,18 @@ public struct LinkbackServer: Sendable {
         self.store = store
         self.rejectionLog = rejectionLog
         self.logger = logger
-        spam = SpamGuard(config: config.spam)
+        spam = SpamGuard(config: config.spam, clock: clock)
         running = Shared(config)
         readParser = ReadQueryParser(config: config.api)
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
         configuredAllowDomains = policy.configuredAllowDomains
-        rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans)
+        rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans, clock: clock)
         // The last day's counts from before this start, read once, on a thread of their own.
         let counts = rejections.counts
         let logPath = config.logging.fail2banLog
-        let started = Date()
-        Thread.detachNewThread { counts.seed(fromLog: logPath, before: started) }
+        let started = clock.now()
+        Thread.detachNewThread { counts.seed(fromLog: logPath, before: started, now: started) }
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
         let pendingPages = ByteBudget(limit: config.verification.maxPendingBytes)
         let inRequestWork = InRequestWork(config: config, memory: pendingPages)
@@ -132,7 +132,7 @@ public struct LinkbackServer: Sendable {
                 sends: sends
             ).register(on: router)
         }
-        ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool).register(on: router)
+        ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool, clock: clock).register(on: router)
         WebmentionRoutes(
             receiver: receiver, privateMentions: privateMentions, store: store, config: config,
             rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage
@@ -179,7 +179,7 @@ public struct LinkbackServer: Sendable {
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
         if config.verification.recheckDays > 0 {
             services.append(
-                RecheckService(sweep: RecheckSweep(store: store, queue: queue, days: config.verification.recheckDays, logger: logger)))
+                RecheckService(sweep: RecheckSweep(store: store, queue: queue, days: config.verification.recheckDays, logger: logger, clock: clock)))
         }
         if let metricsRegistry, config.metrics.enabled, let address = config.metrics.address {
             services.append(metricsApplication(registry: metricsRegistry, address: address))

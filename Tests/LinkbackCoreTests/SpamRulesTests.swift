@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
@@ -168,5 +169,39 @@ import Testing
         #expect(
             ClientAddress.resolve(
                 peer: peer, header: .xForwardedFor, values: ["203.0.113.9, not-an-ip"], trustedProxies: proxies) == peer)
+    }
+}
+
+extension SpamRulesTests {
+    /// The built-in ban on the clock the server gives the spam guard and the recorder: three
+    /// rejections within the window ban the address at the door, for `ban_minutes` and not a
+    /// second more; the log line carries the clock's time.
+    @Test func aBanRunsOnTheInjectedClock() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock()
+        var config = Config.defaults.spam
+        config.banAfterRejections = 3
+        config.banWindowMinutes = 1
+        config.banMinutes = 10
+        config.rateLimitPerMinute = 0
+        let spam = SpamGuard(config: config, clock: clock)
+        let log = try RejectionLog(destination: directory.file("f.log"))
+        let recorder = RejectionRecorder(log: log, bans: spam.bans, clock: clock)
+        let ip = try #require(IPAddress("203.0.113.9"))
+        for _ in 0..<3 {
+            #expect(spam.admit(ip, userAgent: "x") == nil)
+            recorder.record(Rejection(protocol: .webmention, clientIP: ip, reason: .noLink))
+            clock.advance(by: 5)
+        }
+        #expect(spam.admit(ip, userAgent: "x")?.reason == .banned)
+        // Banned at the third rejection (10 s in) for ten minutes: until 610 s in.
+        clock.advance(by: 609 - 15)
+        #expect(spam.admit(ip, userAgent: "x")?.reason == .banned, "a second before the ban ends")
+        clock.advance(by: 1)
+        #expect(spam.admit(ip, userAgent: "x") == nil)
+        let line = try String(contentsOfFile: directory.file("f.log"), encoding: .utf8)
+        #expect(line.hasPrefix(ManualClock().now().iso8601), "\(line)")
+        #expect(recorder.lastDay().byReason["no-link"] == 3)
     }
 }

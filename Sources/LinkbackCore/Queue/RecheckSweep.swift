@@ -56,10 +56,14 @@ public final class RecheckSweep: Sendable {
     /// Seconds between two batches: a hundredth of the period, at most a minute.
     public let interval: Double
     let logger: Logger
+    let clock: any WallClock
     /// Marked mentions not yet seen verified.
     private let watching = Locked<[Int64]>([])
 
-    public init(store: any VerificationQueueStore & MentionRecords & SettingsStore, queue: VerificationQueue?, days: Double, logger: Logger = Logger(label: "linkback.recheck")) {
+    public init(store: any VerificationQueueStore & MentionRecords & SettingsStore, queue: VerificationQueue?, days: Double, logger: Logger = Logger(label: "linkback.recheck"),
+        clock: any WallClock = SystemClock()
+    ) {
+        self.clock = clock
         self.store = store
         self.queue = queue
         self.days = days
@@ -107,6 +111,6 @@ public final class RecheckSweep: Sendable {
     /// Batches until cancelled, one every ``interval``.
     public func run() async {
         let loop = WorkerLoop(name: "the periodic re-check", interval: .milliseconds(Int64(interval * 1000)), logger: logger)
-        await loop.run { try await self.batch() }
+        await loop.run { try await self.batch(now: self.clock.now()) }
     }
 }

@@ -4,14 +4,19 @@ public final class RejectionRecorder: Sendable {
     public let log: RejectionLog
     public let bans: BanList
     public let counts: RejectionCounts
+    /// Stamps every rejection: the log line's time, its hour in the counts, its place in a ban window.
+    public let clock: any WallClock
 
-    public init(log: RejectionLog, bans: BanList, counts: RejectionCounts = RejectionCounts()) {
+    public init(log: RejectionLog, bans: BanList, counts: RejectionCounts = RejectionCounts(), clock: any WallClock = SystemClock()) {
+        self.clock = clock
         self.log = log
         self.bans = bans
         self.counts = counts
     }
 
     public func record(_ rejection: Rejection) {
+        var rejection = rejection
+        rejection.date = clock.now()
         log.record(rejection)
         counts.record(rejection)
         LinkbackMetrics.rejection(rejection)
@@ -20,4 +25,7 @@ public final class RejectionRecorder: Sendable {
             LinkbackMetrics.banStarted()
         }
     }
+
+    /// The last day's counts, as of now.
+    public func lastDay() -> RejectionSummary { counts.lastDay(now: clock.now()) }
 }

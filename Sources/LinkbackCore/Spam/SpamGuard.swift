@@ -34,8 +34,11 @@ public final class SpamGuard: Sendable {
     public let pairInterval: TimeInterval
     let perSourceHost: TokenBuckets<String>
     public let bans: BanList
+    /// The time rate limits, bans and fetch allowances are reckoned by.
+    public let clock: any WallClock
 
-    public init(config: Config.Spam) {
+    public init(config: Config.Spam, clock: any WallClock = SystemClock()) {
+        self.clock = clock
         configuredBlocks = Locked(BlockSnapshot(domains: config.blockDomains, urlPrefixes: [], ranges: config.blockIPs))
         userAgentPatterns = Locked(config.blockUserAgents.compactMap(UserAgentPattern.init))
         perClient = TokenBuckets(ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst)
@@ -70,7 +73,8 @@ public final class SpamGuard: Sendable {
     }
 
     /// The door: blocked address, ban, blocked user agent, then the per-client rate limit.
-    public func admit(_ address: IPAddress?, userAgent: String?, now: Date = Date()) -> SpamRefusal? {
+    public func admit(_ address: IPAddress?, userAgent: String?, now: Date? = nil) -> SpamRefusal? {
+        let now = now ?? clock.now()
         if let address = address?.unmapped {
             let blocked = configured.ranges.contains { $0.contains(address) }
                 || stored.withLock { $0.ranges.contains { $0.contains(address) } }
@@ -134,8 +138,8 @@ public final class SpamGuard: Sendable {
     }
 
     /// Takes one fetch from `host`'s per-minute allowance; `false` when it is used up.
-    public func allowFetch(host: String, now: Date = Date()) -> Bool {
-        perSourceHost.take(host.lowercased(), now: now) == nil
+    public func allowFetch(host: String, now: Date? = nil) -> Bool {
+        perSourceHost.take(host.lowercased(), now: now ?? clock.now()) == nil
     }
 
     /// The per-source-host cap as a fetch hop check (``GuardedFetcher/beforeEachHop``): every

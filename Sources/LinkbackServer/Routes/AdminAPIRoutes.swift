@@ -192,7 +192,7 @@ struct AdminAPIRoutes {
         }
         api.get("stats") { request, context in
             try await authorized(request, context) { _ in
-                JSONResponse.make(.ok, try await StatsReport.read(store: store, rejections: recorder.counts.lastDay()))
+                JSONResponse.make(.ok, try await StatsReport.read(store: store, rejections: recorder.lastDay()))
             }
         }
     }

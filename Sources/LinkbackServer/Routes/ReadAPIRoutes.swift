@@ -19,8 +19,10 @@ struct ReadAPIRoutes {
     let ipv6Prefix: Int
     /// Rendering runs here, off the threads that answer HTTP.
     let pool: WorkPool?
+    let clock: any WallClock
 
-    init(store: any MentionRecords, config: Config, parser: ReadQueryParser, pool: WorkPool?) {
+    init(store: any MentionRecords, config: Config, parser: ReadQueryParser, pool: WorkPool?, clock: any WallClock = SystemClock()) {
+        self.clock = clock
         self.store = store
         self.parser = parser
         maxAge = config.api.maxAge
@@ -100,7 +102,7 @@ struct ReadAPIRoutes {
         }
         let withToken = query.sites != nil
         if !withToken, let ip = ClientInfo(request, context: context, server: server).ip,
-            let wait = limiter.take(ip.client(ipv6Prefix: ipv6Prefix), now: Date())
+            let wait = limiter.take(ip.client(ipv6Prefix: ipv6Prefix), now: clock.now())
         {
             headers[.retryAfter] = String(wait)
             return ErrorAnswer(error: "rate_limited", errorDescription: "too many reads; a read token (api.tokens) is not limited")
