@@ -6,8 +6,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "linkback", targets: ["linkback"]),
+        // A library for the fuzz targets (Fuzz/Package.swift), which is its public API; the
+        // server's routes and the command line's parts are `package`, for this package only.
         .library(name: "LinkbackCore", targets: ["LinkbackCore"]),
-        .library(name: "LinkbackServer", targets: ["LinkbackServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -4,14 +4,14 @@ import NIOCore
 
 /// The request context of every Linkback route: Hummingbird's core context plus the TCP peer,
 /// which the spam rules and the rejection log need.
-public struct LinkbackRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct LinkbackRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The TCP peer (the reverse proxy, when there is one).
-    public let peerAddress: SocketAddress?
+    package let peerAddress: SocketAddress?
     /// Completes when the client's connection closes.
     let closed: EventLoopFuture<Void>
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peerAddress = source.channel.remoteAddress
         closed = source.channel.closeFuture

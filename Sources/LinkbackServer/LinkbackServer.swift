@@ -9,13 +9,13 @@ import ServiceLifecycle
 
 /// Builds the Linkback HTTP application from its parts. The routes are thin adapters onto
 /// `LinkbackCore`; nothing here talks SQL or parses documents.
-public struct LinkbackServer: Sendable {
-    public let config: Config
-    public let store: any MentionStore
-    public let rejectionLog: RejectionLog
-    public let logger: Logger
+package struct LinkbackServer: Sendable {
+    package let config: Config
+    package let store: any MentionStore
+    package let rejectionLog: RejectionLog
+    package let logger: Logger
     /// The spam rules, shared by both endpoints and the queue.
-    public let spam: SpamGuard
+    package let spam: SpamGuard
     let rejections: RejectionRecorder
     /// `linkback allow` domains, refreshed from the store.
     let allowed = DomainList()
@@ -23,32 +23,32 @@ public struct LinkbackServer: Sendable {
     let parsePool: WorkPool
 
     /// Verifies stored mentions in the background; runs as one of the application's services.
-    public let queue: VerificationQueue
+    package let queue: VerificationQueue
     let receiver: MentionReceiver
     /// Webmentions with a `code` (Private Webmention), verified before they are stored.
     let privateMentions: PrivateWebmention
     let pingback: PingbackService
     let formPage: String
     /// Delivers webhooks from the outbox.
-    public let webhooks: WebhookDispatcher
+    package let webhooks: WebhookDispatcher
     /// Sends mentions of the blog's own posts from the send outbox.
     let sends: SendOutbox
     /// The configuration running now: as at start, then with what reloads applied.
     let running: Shared<Config>
     /// Where a reload (SIGHUP) reads the configuration again; `nil`: reloads reopen the log only.
-    public var configurationSource: (@Sendable () throws -> Config)?
+    package var configurationSource: (@Sendable () throws -> Config)?
     let readParser: ReadQueryParser
     let configuredAllowDomains: DomainList
     /// The fetches senders wait for (Private Webmention, Vouch), bounded together.
     let inRequestWork: InRequestWork
     /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
     /// (with `metrics.enabled`) only when it is set.
-    public var metricsRegistry: PrometheusCollectorRegistry?
+    package var metricsRegistry: PrometheusCollectorRegistry?
     let clock: any WallClock
 
     /// `clock` reckons claims, retries, pair intervals, webhook and send times; give the store
     /// the same one.
-    public init(
+    package init(
         config: Config, store: any MentionStore, rejectionLog: RejectionLog, logger: Logger,
         clock: any WallClock = SystemClock()
     ) {
@@ -116,7 +116,7 @@ public struct LinkbackServer: Sendable {
     }
 
     /// The router with every route.
-    public func router() -> Router<LinkbackRequestContext> {
+    package func router() -> Router<LinkbackRequestContext> {
         let router = Router(context: LinkbackRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: InFlightLimitMiddleware(limit: config.server.maxInFlight))
@@ -164,7 +164,7 @@ public struct LinkbackServer: Sendable {
 
     /// The application, ready to run inside a `ServiceGroup`. `onListening` receives the bound
     /// port (useful with port 0).
-    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    package func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let logger = self.logger
         let host = config.server.host
         let server = config.server
@@ -212,7 +212,7 @@ extension LinkbackServer {
     /// server, at once and for every request after it; returns the log line that says what changed
     /// and what needs a restart.
     @discardableResult
-    public func reload(to new: Config) -> String {
+    package func reload(to new: Config) -> String {
         let old = running.current
         let changed = ConfigReload.changedKeys(from: old, to: new)
         var applied = changed.filter { ConfigReload.reloadableKeys.contains($0) }

@@ -4,17 +4,17 @@ import Foundation
 import NIOCore
 
 /// One line of `linkback doctor`: what was checked, how it went, and the fix when it failed.
-public struct DoctorCheck: Sendable, Equatable, Encodable {
-    public enum State: String, Sendable, Encodable {
+package struct DoctorCheck: Sendable, Equatable, Encodable {
+    package enum State: String, Sendable, Encodable {
         case ok, failed, skipped
     }
 
-    public var name: String
-    public var state: State
-    public var message: String
-    public var fix: String?
+    package var name: String
+    package var state: State
+    package var message: String
+    package var fix: String?
 
-    public init(name: String, state: State, message: String, fix: String?) {
+    package init(name: String, state: State, message: String, fix: String?) {
         self.name = name
         self.state = state
         self.message = message
@@ -35,23 +35,23 @@ public struct DoctorCheck: Sendable, Equatable, Encodable {
 }
 
 /// Checks an installation the way an operator would: the configuration, the database, the
-/// rejection log and the fail2ban filter that reads it, the server answering, the public URL
+/// rejection log and the fail2ban filter that reads it, the server answering, the package URL
 /// reaching it through the proxy with the client address arriving as configured, and the
 /// fail2ban jail. Reads and asks; never writes, creates or migrates anything.
-public struct Doctor: Sendable {
-    public struct Options: Sendable {
+package struct Doctor: Sendable {
+    package struct Options: Sendable {
         /// The filter to try the log format against; default: fail2ban's installed one, else the
         /// one `make install` shipped beside the binary.
-        public var fail2banFilter: String?
+        package var fail2banFilter: String?
         /// fail2ban-client's socket (`-s`), for a fail2ban that is not the system's.
-        public var fail2banSocket: String?
+        package var fail2banSocket: String?
         /// Where `make install` put the shared files (`PREFIX/share/linkback`).
-        public var sharedFiles: String?
+        package var sharedFiles: String?
         /// A blog page to check for the discovery headers or elements (`--page`).
-        public var pages: [String]
-        public var timeoutSeconds: Int64 = 5
+        package var pages: [String]
+        package var timeoutSeconds: Int64 = 5
 
-        public init(fail2banFilter: String? = nil, fail2banSocket: String? = nil, sharedFiles: String? = nil, pages: [String] = []) {
+        package init(fail2banFilter: String? = nil, fail2banSocket: String? = nil, sharedFiles: String? = nil, pages: [String] = []) {
             self.fail2banFilter = fail2banFilter
             self.fail2banSocket = fail2banSocket
             self.sharedFiles = sharedFiles
@@ -59,17 +59,17 @@ public struct Doctor: Sendable {
         }
     }
 
-    public let config: Config
-    public let configPath: String
-    public let options: Options
+    package let config: Config
+    package let configPath: String
+    package let options: Options
 
-    public init(config: Config, configPath: String, options: Options = Options()) {
+    package init(config: Config, configPath: String, options: Options = Options()) {
         self.config = config
         self.configPath = configPath
         self.options = options
     }
 
-    public func run() async -> [DoctorCheck] {
+    package func run() async -> [DoctorCheck] {
         var checks = [DoctorCheck.ok("configuration", "\(configPath) is valid")]
         checks.append(await database())
         checks.append(rejectionLog())

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import LinkbackCore
 
-/// The public read API, webmention.io-compatible: `GET /api/mentions.jf2` (JF2 feed),
+/// The package read API, webmention.io-compatible: `GET /api/mentions.jf2` (JF2 feed),
 /// `/api/mentions` and `/api/mentions.json` (the older `{"links": […]}` shape),
 /// `/api/mentions.atom` (Atom), `/api/mentions.html` (an HTML fragment to include at build time),
 /// `/api/count` and `/api/count.json`. Approved mentions only.

@@ -40,7 +40,7 @@ struct StaticRoutes {
         guard Self.directoryExists(directory) else {
             // One line for the whole directory (run from elsewhere, or not installed yet).
             logger.warning(
-                "no public directory at \(directory) (server.public_dir): serving a bare webmention form, no widget, dashboard or styles")
+                "no package directory at \(directory) (server.public_dir): serving a bare webmention form, no widget, dashboard or styles")
             return
         }
         for file in Self.files {
