@@ -6,9 +6,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "linkback", targets: ["linkback"]),
-        // A library for the fuzz targets (Fuzz/Package.swift), which is its public API; the
-        // server's routes and the command line's parts are `package`, for this package only.
-        .library(name: "LinkbackCore", targets: ["LinkbackCore"]),
+        // A library for the fuzz targets (Fuzz/Package.swift): the parsers of remote data, in the
+        // kit, and the mention check's URL parse are its public API. Everything else is
+        // `package`, for this package's own targets only.
+        .library(name: "LinkbackCore", targets: ["LinkbackKit", "LinkbackCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -32,8 +33,11 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // Layers held by the compiler (ARCHITECTURE.md): the kit (parsers, model and life-cycle,
+        // configuration, fetch, spam guard, verification) knows no store; the store knows no use
+        // case; the core's use cases sit on both. Inside the kit, LayeringTests holds the folders.
         .target(
-            name: "LinkbackCore",
+            name: "LinkbackKit",
             dependencies: [
                 "CLibXML2",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -41,19 +45,37 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
+            name: "LinkbackStore",
+            dependencies: [
+                "LinkbackKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .target(
+            name: "LinkbackCore",
+            dependencies: [
+                "LinkbackKit",
+                "LinkbackStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
             name: "LinkbackServer",
             dependencies: [
                 "LinkbackCore",
+                "LinkbackKit",
+                "LinkbackStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,6 +89,8 @@ let package = Package(
             name: "linkback",
             dependencies: [
                 "LinkbackCore",
+                "LinkbackKit",
+                "LinkbackStore",
                 "LinkbackServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -80,6 +104,8 @@ let package = Package(
             name: "LinkbackTestSupport",
             dependencies: [
                 "LinkbackCore",
+                "LinkbackKit",
+                "LinkbackStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,6 +118,8 @@ let package = Package(
             name: "LinkbackCoreTests",
             dependencies: [
                 "LinkbackCore",
+                "LinkbackKit",
+                "LinkbackStore",
                 "LinkbackTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
@@ -103,6 +131,8 @@ let package = Package(
             name: "LinkbackServerTests",
             dependencies: [
                 "LinkbackCore",
+                "LinkbackKit",
+                "LinkbackStore",
                 "LinkbackServer",
                 "LinkbackTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -116,6 +146,8 @@ let package = Package(
             name: "LinkbackEndToEndTests",
             dependencies: [
                 "LinkbackCore",
+                "LinkbackKit",
+                "LinkbackStore",
                 "LinkbackServer",
                 "LinkbackTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

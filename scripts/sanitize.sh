@@ -14,9 +14,9 @@ timeout_seconds=${SANITIZE_TIMEOUT:-3600}
 failed=0
 
 # ThreadSanitizer cannot see Synchronization.Mutex on Linux (a bare futex): shared state goes
-# behind LinkbackCore's Locked (a pthread mutex), or every access it guards is reported as a race.
+# behind LinkbackKit's Locked (a pthread mutex), or every access it guards is reported as a race.
 if grep -rnE --include='*.swift' '\bMutex *[<(]' "$root/Sources" "$root/Tests"; then
-    echo "sanitize: use Locked (LinkbackCore/Util/Locked.swift), not Synchronization.Mutex" >&2
+    echo "sanitize: use Locked (LinkbackKit/Util/Locked.swift), not Synchronization.Mutex" >&2
     exit 1
 fi
 

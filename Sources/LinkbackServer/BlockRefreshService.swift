@@ -1,5 +1,7 @@
 import Foundation
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 import Logging
 import ServiceLifecycle
 

@@ -1,5 +1,4 @@
 import Hummingbird
-import LinkbackCore
 import NIOCore
 
 /// Reads a request body under a size cap: a body over the cap is refused from its Content-Length

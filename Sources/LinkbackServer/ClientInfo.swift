@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import LinkbackCore
+import LinkbackKit
 import NIOCore
 
 /// Who sent a request: the client address (through trusted proxies) and the user agent.

@@ -1,4 +1,4 @@
-import LinkbackCore
+import LinkbackKit
 import Logging
 import ServiceLifecycle
 import UnixSignals

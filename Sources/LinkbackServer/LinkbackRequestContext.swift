@@ -1,5 +1,5 @@
 import Hummingbird
-import LinkbackCore
+import LinkbackKit
 import NIOCore
 
 /// The request context of every Linkback route: Hummingbird's core context plus the TCP peer,

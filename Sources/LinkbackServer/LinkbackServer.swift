@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 import Logging
 import NIOCore
 import Prometheus

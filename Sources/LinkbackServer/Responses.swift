@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import LinkbackCore
+import LinkbackKit
 
 /// How a client wants its answer, from the Accept header.
 enum Preferred {

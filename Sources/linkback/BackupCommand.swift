@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackStore
 
 /// `linkback backup PATH`: a consistent copy of the SQLite database, safe while the server runs.
 struct BackupCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 /// `linkback bench-extract`: how fast verification reads pages, against libxml2's bare parse of
 /// the same bytes. `benchmarks/run.sh` runs it over a generated corpus; no network, no store.

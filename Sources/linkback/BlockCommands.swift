@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import LinkbackKit
 
 /// The CLI's face of ``Block/normalized(_:kind:)``.
 enum BlockValue {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 /// `--config PATH`, shared by every subcommand that reads the configuration.
 struct ConfigOptions: ParsableArguments {

@@ -1,6 +1,8 @@
-import LinkbackCore
 import AsyncHTTPClient
 import Foundation
+import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 import NIOCore
 
 /// One line of `linkback doctor`: what was checked, how it went, and the fix when it failed.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

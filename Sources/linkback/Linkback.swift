@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 @main
 struct Linkback: AsyncParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

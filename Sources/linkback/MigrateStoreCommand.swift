@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 /// `linkback migrate-store`: copies one store into another (SQLite to PostgreSQL, usually).
 struct MigrateStoreCommand: AsyncParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 /// The shared body of approve, reject, spam, delete and restore.
 struct ModerationOptions: ParsableArguments {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
 import LinkbackServer
+import LinkbackStore
 import Logging
 import Metrics
 import NIOCore

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import LinkbackKit
 
 struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 /// `--config` and `--database`, for the commands that work on the mention store.
 struct StoreOptions: ParsableArguments {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 struct ExportCommand: AsyncParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable {

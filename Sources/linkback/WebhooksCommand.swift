@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 struct WebhooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// The limit on bytes of fetched pages held at once (`verification.max_pending_bytes`).
 @Suite struct ByteBudgetTests {

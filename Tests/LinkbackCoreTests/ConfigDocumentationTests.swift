@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Yams
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// Every configuration key is documented in the reference's table (docs/configuration.md) and set in
 /// the sample file, and the table names no key the code does not know, so neither can drift.

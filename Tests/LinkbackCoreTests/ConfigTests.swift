@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct ConfigTests {
     @Test func emptyFileGivesTheDocumentedDefaults() throws {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct ContentTypeHeaderTests {
     @Test(arguments: [

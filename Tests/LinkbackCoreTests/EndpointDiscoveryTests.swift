@@ -3,6 +3,7 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
 
 /// Endpoint discovery against a real local HTTP server, one page per webmention.rocks discovery
 /// test (1–23), plus Pingback's two ways and what the Link header parser must survive.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// Extraction work grows with the page, not with its nesting: the review's page (an h-entry with
 /// 250 nested `e-content` divs around 16,000 links) took 31 s; and a step budget bounds every

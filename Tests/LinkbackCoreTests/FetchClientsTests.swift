@@ -3,7 +3,7 @@ import LinkbackTestSupport
 import NIOPosix
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct FetchClientsTests {
     static func key(_ host: String) -> FetchClients.Key {

@@ -1,7 +1,8 @@
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 @Suite struct GroupCommitTests {
     struct Odd: Error {}

@@ -2,7 +2,7 @@ import Foundation
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// The guarded fetcher and the verifier against a real local HTTP server.
 @Suite struct GuardedFetcherTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// An XSS corpus through the sanitiser: nothing executable survives, harmless markup does.
 @Suite struct HTMLSanitizerTests {

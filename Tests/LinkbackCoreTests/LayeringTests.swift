@@ -1,12 +1,18 @@
 import Foundation
 import Testing
 
-/// LinkbackCore's folders form layers (ARCHITECTURE.md): a folder names types of its own layer
-/// and the layers below, never above. One module cannot have the compiler hold this, so this test
-/// reads the sources: the types each folder declares, and the capitalised names each file uses.
+/// The core's folders form layers (ARCHITECTURE.md): a folder names types of its own layer and
+/// the layers below, never above. The compiler holds the three targets (LinkbackKit below
+/// LinkbackStore below LinkbackCore); inside a target it cannot, so this test reads the sources:
+/// the types each folder declares, and the capitalised names each file uses.
 @Suite struct LayeringTests {
-    static let core = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Sources/LinkbackCore")
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+
+    /// Bottom first, with the name a target's top-level files go by (the store is one folder).
+    static let targets: [(name: String, topLevel: String)] = [
+        ("LinkbackKit", "(top level)"), ("LinkbackStore", "Store"), ("LinkbackCore", "(top level of LinkbackCore)"),
+    ]
 
     /// Bottom first. Folders of one layer may use each other.
     static let layers: [[String]] = [
@@ -23,14 +29,17 @@ import Testing
 
     static func layer(of folder: String) -> Int? { layers.firstIndex { $0.contains(folder) } }
 
-    /// Every Swift file of the core, by folder.
+    /// Every Swift file of the three targets, by folder.
     static func files() throws -> [(folder: String, path: String)] {
-        let enumerator = FileManager.default.enumerator(atPath: core.path)
         var files: [(String, String)] = []
-        while let relative = enumerator?.nextObject() as? String {
-            guard relative.hasSuffix(".swift") else { continue }
-            let parts = relative.split(separator: "/")
-            files.append((parts.count > 1 ? String(parts[0]) : "(top level)", core.appendingPathComponent(relative).path))
+        for target in targets {
+            let root = sources.appendingPathComponent(target.name)
+            let enumerator = FileManager.default.enumerator(atPath: root.path)
+            while let relative = enumerator?.nextObject() as? String {
+                guard relative.hasSuffix(".swift") else { continue }
+                let parts = relative.split(separator: "/")
+                files.append((parts.count > 1 ? String(parts[0]) : target.topLevel, root.appendingPathComponent(relative).path))
+            }
         }
         return files
     }
@@ -89,6 +98,22 @@ import Testing
         for folder in folders { #expect(Self.layer(of: folder) != nil, "\(folder) is in no layer") }
         let upward = try Self.upwardUses()
         #expect(upward.isEmpty, "\(upward.joined(separator: "; "))")
+    }
+
+    /// The targets cut the layers: every folder of a lower target is in a lower layer than every
+    /// folder of a higher one, so what the compiler holds and what this test holds agree.
+    @Test func theTargetsCutTheLayers() throws {
+        let root = Self.sources.path + "/"
+        var layersOf: [String: Set<Int>] = [:]  // target → the layers of its folders
+        for (folder, path) in try Self.files() {
+            let target = String(path.dropFirst(root.count).prefix { $0 != "/" })
+            layersOf[target, default: []].insert(try #require(Self.layer(of: folder)))
+        }
+        #expect(Set(layersOf.keys) == Set(Self.targets.map(\.name)))
+        for (lower, higher) in zip(Self.targets, Self.targets.dropFirst()) {
+            let below = try #require(layersOf[lower.name]).max()!, above = try #require(layersOf[higher.name]).min()!
+            #expect(below < above, "\(lower.name) reaches layer \(below), \(higher.name) starts at \(above)")
+        }
     }
 
     /// The reader itself: a use in a string or a comment is none; a use in code is found.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// Extraction from real-world-shaped pages (in Fixtures/pages), checked without a network.
 @Suite struct MentionExtractionTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// The life-cycle's rules over every (status, moderator's decision, event, actor): what the server
 /// may do on its own (a re-send, a verification, a re-check) and what only a moderator may undo.

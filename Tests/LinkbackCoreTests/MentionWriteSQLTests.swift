@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// The statements both stores share (``MentionWriteSQL``, ``TableSQL``): every statement binds exactly as many values as it has
 /// placeholders (PostgreSQL numbers them; a miscount would shift every value after it), and each

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// Every case of the microformats test suite (`Fixtures/microformats`, CC0): parse the HTML with
 /// the suite's base URL and compare with the expected JSON by value.

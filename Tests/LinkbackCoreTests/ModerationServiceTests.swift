@@ -3,6 +3,8 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// The moderation use cases on a real SQLite file and a real PostgreSQL database: compare-and-set transitions, spam blocking its
 /// source, blocks marking mentions spam, allow lists in their normal form.

@@ -3,7 +3,8 @@ import LinkbackTestSupport
 import Synchronization
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// What only a store shared by several instances must do, on a real PostgreSQL: migrate once when
 /// instances start together, refuse a newer schema, hand each queued mention and each webhook

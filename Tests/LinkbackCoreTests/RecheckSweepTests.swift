@@ -3,6 +3,8 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// The periodic re-check on a real SQLite store, its verifications played by the store's own
 /// completion (the end-to-end test has a real source and queue).

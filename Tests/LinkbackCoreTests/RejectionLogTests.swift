@@ -2,7 +2,7 @@ import Foundation
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct RejectionLogTests {
     private let noon = Date(timeIntervalSince1970: 1_795_618_800)  // 2026-11-25T15:00:00Z

@@ -3,6 +3,8 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// Re-verifying stored mentions against a real local page: moderators' decisions stick, a
 /// verification's rejection does not, and only gone or link-less sources delete.

@@ -3,7 +3,8 @@ import GRDB
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 @Suite struct SQLiteMentionStoreTests {
     private func incoming(_ source: String = "https://alice.example/post", target: String = "https://blog.example/a")

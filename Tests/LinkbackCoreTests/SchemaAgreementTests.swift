@@ -3,7 +3,8 @@ import GRDB
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// The two stores' schemas are written twice, once per SQL dialect; this holds them together:
 /// after every migration, the same tables, the same columns, and the same indexes on the same

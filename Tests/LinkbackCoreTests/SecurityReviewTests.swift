@@ -3,6 +3,8 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// Regression tests for the security review's smaller items, each failing on the code before
 /// its fix: one canonical URL form, one domain form, one HTML escape, stored text without

@@ -2,7 +2,7 @@ import Foundation
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct SpamRulesTests {
     let t0 = Date(timeIntervalSince1970: 1_000_000)

@@ -3,6 +3,8 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// One behaviour for every store: each test runs against SQLite and against a real PostgreSQL
 /// (a throwaway cluster, see ``PostgresCluster``) — every query, transition, queue claim,

@@ -2,7 +2,8 @@ import Foundation
 import LinkbackTestSupport
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// The stores every store test runs against.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {

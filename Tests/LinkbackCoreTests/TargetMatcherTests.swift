@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct TargetMatcherTests {
     let target = URL(string: "https://blog.example/posts/1")!

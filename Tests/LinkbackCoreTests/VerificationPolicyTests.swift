@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct VerificationPolicyTests {
     private func mention(previous: MentionStatus? = nil, attempts: Int = 0, source: String = "https://a.example/p") -> Mention {

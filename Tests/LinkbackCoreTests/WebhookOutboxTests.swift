@@ -3,6 +3,8 @@ import LinkbackTestSupport
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
+@testable import LinkbackStore
 
 /// The webhook outbox on a real SQLite file and a real PostgreSQL database: which status changes are announced, the payload and
 /// its signature, backoff and giving up. (Delivery over HTTP to a real receiver is tested end to

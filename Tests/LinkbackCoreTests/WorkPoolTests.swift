@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// The parse pool runs jobs on its own threads, at most `threads` at once.
 @Suite struct WorkPoolTests {

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Testing
 
-@testable import LinkbackCore
+@testable import LinkbackKit
 
 /// The background workers' one shape: a pass at start, on notify, on every interval; a failing
 /// pass does not stop the worker; cancelling does.

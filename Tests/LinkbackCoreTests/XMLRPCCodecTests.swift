@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LinkbackCore
+@testable import LinkbackKit
 
 @Suite struct XMLRPCCodecTests {
     @Test func decodesTypedUntypedAndWhitespace() throws {

@@ -1,5 +1,5 @@
 import Foundation
-import LinkbackCore
+import LinkbackKit
 import LinkbackTestSupport
 import Testing
 

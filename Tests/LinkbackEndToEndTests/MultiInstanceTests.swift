@@ -1,6 +1,6 @@
-import LinkbackCore
 import AsyncHTTPClient
 import Foundation
+import LinkbackKit
 import LinkbackTestSupport
 import NIOCore
 import Testing

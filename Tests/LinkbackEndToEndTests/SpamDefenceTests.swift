@@ -1,5 +1,5 @@
 import Foundation
-import LinkbackCore
+import LinkbackStore
 import LinkbackTestSupport
 import Testing
 

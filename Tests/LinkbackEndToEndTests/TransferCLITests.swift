@@ -1,5 +1,6 @@
 import Foundation
-import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 import LinkbackTestSupport
 import Testing
 

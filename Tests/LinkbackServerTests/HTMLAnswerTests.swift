@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import LinkbackCore
+import LinkbackKit
 import LinkbackServer
+import LinkbackStore
 import LinkbackTestSupport
 import Logging
 import Testing

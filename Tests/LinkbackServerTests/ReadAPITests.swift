@@ -1,14 +1,16 @@
 import Foundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
 import Hummingbird
 import HummingbirdTesting
-import LinkbackCore
 import LinkbackServer
 import LinkbackTestSupport
 import Logging
 import Testing
+import LinkbackKit
+import LinkbackStore
 
 /// The public read API through the router, over a real SQLite file: webmention.io's parameters and
 /// shapes, approved mentions only, token and domain scoping, caching and CORS.

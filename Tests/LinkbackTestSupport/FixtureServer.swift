@@ -1,7 +1,7 @@
-import LinkbackCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LinkbackKit
 import Logging
 import NIOCore
 import ServiceLifecycle

@@ -1,5 +1,5 @@
-import LinkbackCore
 import Foundation
+import LinkbackKit
 
 /// A loopback TCP port nothing listens on, for a server a test starts.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 /// A clock that moves only when a test moves it, so a test of an interval, a lease or a ban
 /// checks both sides of its edge without sleeping.

@@ -1,8 +1,8 @@
-import LinkbackCore
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import LinkbackKit
 #endif
 
 /// A throwaway PostgreSQL cluster from Debian's `postgresql` package: `initdb` into a temporary

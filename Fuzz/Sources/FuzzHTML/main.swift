@@ -1,5 +1,5 @@
 import Foundation
-import LinkbackCore
+import LinkbackKit
 
 // A fetched page of any bytes through the whole verification check (link finding, microformats,
 // excerpt, sanitising), then the sanitiser on its own. Invariant: sanitised HTML, parsed again,

@@ -1,5 +1,6 @@
 import Foundation
 import LinkbackCore
+import LinkbackKit
 
 // URL text of any bytes: the mention check's parse, the canonical form and the address policy.
 // Invariants: the canonical form is a fixed point (canonicalising it again changes nothing), and

@@ -1,4 +1,4 @@
-import LinkbackCore
+import LinkbackKit
 
 // The XML-RPC decoder on any bytes: it must answer a call or a fault, never crash, and a call it
 // decodes must encode again.

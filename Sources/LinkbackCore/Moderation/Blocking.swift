@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 extension Block {
     /// Why a text cannot be blocked as asked.

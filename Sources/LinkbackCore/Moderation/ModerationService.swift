@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// What one moderation action did to one mention.
 public enum ModerationChange: Sendable, Equatable {

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// What a pingback request produced: the answer, and the rejection-log reason when the client

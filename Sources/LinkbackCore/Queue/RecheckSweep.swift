@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// What the periodic re-check has done (`linkback stats`, the admin API's stats): the latest

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// Verifying a stored mention again now (`linkback reverify`, and any other door that offers it):
 /// the same verifier and policy as the queue, applied to a mention that is not queued.

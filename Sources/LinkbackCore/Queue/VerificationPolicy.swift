@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// The moderation settings a verification is judged with: the ``MentionLifecycle`` (whose rules
 /// decide every status) and the allow lists, which change while the server runs.

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// The moderators' listing filters, as the admin API takes them in its query string (the same
 /// filters as `linkback list`): `status` (repeatable; default `pending`, `all` for every status),

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// Why a read API request cannot be answered: the HTTP status and webmention.io-style error.
 public struct ReadQueryError: Error, Equatable, Sendable {

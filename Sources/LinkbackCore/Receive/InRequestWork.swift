@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// Fetches made while a sender waits for the answer (a Private Webmention's discovery, code
 /// exchange and source; a vouch page): each request's work has a bounded cost. At most `slots`

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// A (source, target) pair that passed the synchronous checks.
 public struct CheckedPair: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import LinkbackKit
+
 /// Why a webmention or pingback request was refused before anything was stored.
 public enum MentionCheckFailure: Error, Equatable, Sendable {
     case missingParameter(String)

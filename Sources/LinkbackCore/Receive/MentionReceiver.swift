@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// Accepting a mention request: the synchronous checks, then storing it as `queued` and waking

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// Private Webmention (<https://indieweb.org/Private-Webmention>): a webmention with a `code`

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// Vouch (<https://indieweb.org/Vouch>), an anti-spam extension to Webmention: with

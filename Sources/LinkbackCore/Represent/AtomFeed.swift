@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// An Atom feed (RFC 4287) of mentions, for feed readers: one entry per mention, linking to
 /// its source, with the author, the title (or a sentence naming the type) and the sanitised

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// A block as the admin API and `linkback blocks --json` show it.
 public struct BlockRecord: Encodable, Sendable {

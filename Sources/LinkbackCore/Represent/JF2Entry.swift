@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// A mention as a JF2 entry, the shape of webmention.io's `/api/mentions.jf2` children (and of
 /// its webhooks' `post`): `author`, `url`, `published`, the `wm-*` fields, `content`, `name`,

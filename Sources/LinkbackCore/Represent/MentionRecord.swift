@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// The documented JSON shape of a mention for moderators: the CLI's `--json` output and the admin
 /// API (everything stored, with its history when asked).

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// The mentions of a page as an HTML fragment, for blogs that include them at build time (or
 /// without JavaScript): the same structure and class names as the `mentions.js` widget. Every

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// The documented JSON shape of one send of the blog's own post: `linkback send --json` and the
 /// admin API's `POST /admin/api/send`.

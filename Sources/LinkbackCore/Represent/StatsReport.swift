@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// The documented JSON shape of the statistics, the same from `linkback stats --json` and the
 /// admin API's `GET /admin/api/stats`: mentions by status, protocol, type and site; the last day's

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// Where a target page receives mentions, found as the W3C Webmention Recommendation's sending
 /// section (3.1.2) requires, with Pingback as the fallback.

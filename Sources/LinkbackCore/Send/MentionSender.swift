@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// What came of sending one mention.
 public enum SendOutcome: Error, Equatable, Sendable {

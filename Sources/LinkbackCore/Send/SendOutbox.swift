@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 import Logging
 
 /// The server's worker for the send outbox: sends what is due every `pollSeconds`, and at once

@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// Why `linkback send` could not start: the post itself could not be fetched.

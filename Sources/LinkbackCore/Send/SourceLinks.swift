@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// The links a post makes: what `linkback send` sends mentions for.
 public enum SourceLinks {

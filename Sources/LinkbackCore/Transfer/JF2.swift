@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// JF2 feeds as webmention.io's API returns them, for moving mentions in and out of Linkback.
 public enum JF2 {

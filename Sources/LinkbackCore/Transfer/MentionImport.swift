@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 
 /// Importing JF2 entries (``JF2/parse(_:)``): a webmention.io export, or Linkback's own.
 ///

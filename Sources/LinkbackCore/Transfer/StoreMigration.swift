@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackStore
 
 /// Copies everything one store holds into another (`linkback migrate-store`): mentions with
 /// their ids, tokens and history, webhook deliveries and the outbox cursor, blocks, allowed

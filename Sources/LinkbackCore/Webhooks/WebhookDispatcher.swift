@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// Sends one webhook request; ``GuardedFetcher/post(_:body:headers:)`` is the implementation.

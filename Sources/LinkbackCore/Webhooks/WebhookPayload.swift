@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LinkbackKit
 
 /// The body of a webhook delivery, shaped like webmention.io's webhook: `source`, `target`,
 /// `private`, `post` (the mention as a ``JF2Entry``), `deleted: true` for deletions, plus

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 /// The admin API under `/admin/api/`, for tools and the dashboard: the same moderation use cases
 /// as the CLI (``ModerationService``), JSON in and out, authorised by `Authorization: Bearer

@@ -1,5 +1,5 @@
 import Hummingbird
-import LinkbackCore
+import LinkbackStore
 
 /// `GET /healthz`: whether the server and its database work, and how many mentions wait.
 struct HealthRoutes {

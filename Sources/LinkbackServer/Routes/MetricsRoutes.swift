@@ -1,5 +1,6 @@
 import Hummingbird
-import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 import Logging
 import Metrics
 import Prometheus

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 /// The package read API, webmention.io-compatible: `GET /api/mentions.jf2` (JF2 feed),
 /// `/api/mentions` and `/api/mentions.json` (the older `{"links": […]}` shape),

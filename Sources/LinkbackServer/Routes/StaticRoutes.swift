@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import LinkbackCore
 import Logging
 
 /// The files of `server.public_dir` that Linkback serves itself: the mentions widget (with CORS,

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import LinkbackCore
+import LinkbackKit
+import LinkbackStore
 
 /// `POST /webmention` (receive), `GET /webmention` (a form for people) and
 /// `GET /webmention/status/{token}` (the status resource senders poll).

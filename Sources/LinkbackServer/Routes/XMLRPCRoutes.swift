@@ -1,5 +1,6 @@
 import Hummingbird
 import LinkbackCore
+import LinkbackKit
 
 /// `POST /xmlrpc`: the pingback endpoint. Answers are always HTTP 200 `text/xml`, except a body
 /// over `pingback.max_body_bytes` (413) or one that does not arrive in time (408).

@@ -1,0 +1,92 @@
+/// libxml2 2.9 follows XML's character rules inside HTML: a C0 control character (raw, or as a
+/// numeric reference such as `&#xC;`) truncates the attribute or text it appears in. HTML allows
+/// them, so before parsing, form feed (HTML whitespace) becomes a space and the other controls
+/// become U+FFFD, as a browser would display them.
+package enum ControlCharacters {
+    package static func neutralized(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.contains(where: { isControl($0) || $0 == UInt8(ascii: "&") }) else { return bytes }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0C {
+                output.append(0x20)
+                index += 1
+            } else if isControl(byte) {
+                output.append(contentsOf: replacement)
+                index += 1
+            } else if byte == UInt8(ascii: "&"), let (value, length) = numericReference(bytes, at: index),
+                value == 0x0C || (value < 0x20 && isControl(UInt8(value)))
+            {
+                output.append(contentsOf: value == 0x0C ? Array("&#x20;".utf8) : Array("&#xFFFD;".utf8))
+                index += length
+            } else {
+                output.append(byte)
+                index += 1
+            }
+        }
+        return output
+    }
+
+    private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+    /// C0 controls other than tab, line feed, carriage return and form feed (and NUL, which
+    /// libxml2 handles itself).
+    private static func isControl(_ byte: UInt8) -> Bool {
+        byte != 0 && byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C
+    }
+
+    /// Parses `&#NN;` or `&#xHH;` (semicolon optional) at `start`: its value and byte length.
+    private static func numericReference(_ bytes: [UInt8], at start: Int) -> (Int, Int)? {
+        var index = start + 1
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "#") else { return nil }
+        index += 1
+        var radix = 10
+        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "x") {
+            radix = 16
+            index += 1
+        }
+        var value = 0
+        var digits = 0
+        while index < bytes.count, let digit = Int(String(UnicodeScalar(bytes[index])), radix: radix), digits < 8 {
+            value = value * radix + digit
+            digits += 1
+            index += 1
+        }
+        guard digits > 0 else { return nil }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ";") { index += 1 }
+        return (value, index - start)
+    }
+}
+
+/// HTML reads `<![CDATA[ … ` outside SVG and MathML as a bogus comment that ends at the first
+/// `>`; libxml2 2.9 reads on and builds elements from what follows (a spammer's "link" hidden in
+/// a CDATA section would count). Before parsing, each such run up to its first `>` becomes an
+/// ordinary comment, as a browser sees it.
+package enum BogusComments {
+    package static func neutralized(_ bytes: [UInt8]) -> [UInt8] {
+        let opener: [UInt8] = Array("<![".utf8)
+        guard bytes.count >= opener.count,
+            bytes.indices.dropLast(opener.count - 1).contains(where: { bytes[$0..<$0 + opener.count].elementsEqual(opener) })
+        else { return bytes }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + 16)
+        var index = 0
+        while index < bytes.count {
+            if index + opener.count <= bytes.count, bytes[index..<index + opener.count].elementsEqual(opener) {
+                // Up to the first `>`, or the end of the page when there is none.
+                let end = bytes[index...].firstIndex(of: UInt8(ascii: ">")) ?? bytes.count
+                output.append(contentsOf: Array("<!--".utf8))
+                // The comment's text, without anything that could end it early.
+                output.append(contentsOf: bytes[(index + 3)..<end].map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 })
+                output.append(contentsOf: Array("-->".utf8))
+                index = end + 1
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
+        }
+        return output
+    }
+}

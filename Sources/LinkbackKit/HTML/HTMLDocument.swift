@@ -1,0 +1,147 @@
+import CLibXML2
+import Foundation
+
+/// A parsed HTML page: its tree and the URL relative links resolve against.
+public struct HTMLDocument: Sendable {
+    /// The `<html>` element (libxml2 supplies one when the page has none).
+    public let root: HTMLElement
+    /// The document URL (after redirects), or the first `<base href>` resolved against it.
+    public let baseURL: URL?
+
+    /// Deepest element nesting kept; anything deeper is dropped (deeply nested spam pages must
+    /// not exhaust the stack).
+    public static let maxDepth = 256
+
+    /// Parses `bytes` with libxml2's HTML parser: error recovery on, no network, no entity
+    /// loading. `charset` comes from the `Content-Type` header when known.
+    public init(bytes: [UInt8], url: URL?, charset: String? = nil) {
+        LibXML.prepare()
+        let options = Self.parseOptions
+        let encoding = charset.flatMap { Self.knownEncoding($0) }
+        let document: htmlDocPtr? = BogusComments.neutralized(ControlCharacters.neutralized(bytes)).withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.flatMap { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                    htmlReadMemory(chars, Int32(buffer.count), url?.absoluteString, encoding, options)
+                }
+            }
+        }
+        var root = HTMLElement(name: "html")
+        if let document {
+            if let element = xmlDocGetRootElement(document) {
+                root = Self.convert(element, depth: 0)
+            }
+            xmlFreeDoc(document)
+        }
+        self.root = root
+        var base = url
+        if let baseElement = root.descendants(where: { $0.name == "base" && $0.has("href") }).first,
+            let href = baseElement[attribute: "href"], let resolved = URLResolver.resolve(href, against: url)
+        {
+            base = resolved
+        }
+        self.baseURL = base
+    }
+
+    private static let parseOptions = Int32(
+        HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+
+    /// libxml2's parse of `bytes` alone, with the options above, its tree freed at once: the
+    /// yardstick `linkback bench-extract` measures the whole extraction against. Whether a root
+    /// element came out.
+    public static func parseOnly(_ bytes: [UInt8]) -> Bool {
+        LibXML.prepare()
+        let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.flatMap { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                    htmlReadMemory(chars, Int32(buffer.count), nil, nil, parseOptions)
+                }
+            }
+        }
+        guard let document else { return false }
+        defer { xmlFreeDoc(document) }
+        return xmlDocGetRootElement(document) != nil
+    }
+
+    /// Convenience for tests and fixtures.
+    public init(html: String, url: URL? = nil) {
+        self.init(bytes: Array(html.utf8), url: url, charset: "utf-8")
+    }
+
+    /// Resolves an attribute value (href/src) against the document's base URL.
+    public func resolve(_ reference: String) -> URL? {
+        URLResolver.resolve(reference, against: baseURL)
+    }
+
+    /// The text of `<title>`, whitespace collapsed.
+    public var title: String? {
+        guard let title = root.descendants(where: { $0.name == "title" }).first else { return nil }
+        let text = title.textContent.collapsingWhitespace()
+        return text.isEmpty ? nil : text
+    }
+
+    private static func knownEncoding(_ charset: String) -> String? {
+        let name = charset.trimmingCharacters(in: .whitespaces).lowercased()
+        return name.isEmpty ? nil : name
+    }
+
+    private static func convert(_ node: xmlNodePtr, depth: Int) -> HTMLElement {
+        let name = String(cString: node.pointee.name).lowercased()
+        var attributes: [HTMLAttribute] = []
+        var attribute = node.pointee.properties
+        while let current = attribute {
+            let attributeName = String(cString: current.pointee.name).lowercased()
+            var value = ""
+            if let raw = xmlNodeListGetString(node.pointee.doc, current.pointee.children, 1) {
+                value = String(cString: raw)
+                linkback_xmlFree(raw)
+            }
+            attributes.append(HTMLAttribute(name: attributeName, value: value))
+            attribute = current.pointee.next
+        }
+        var children: [HTMLNode] = []
+        var child = node.pointee.children
+        while let current = child {
+            switch current.pointee.type {
+            case XML_ELEMENT_NODE:
+                if depth < maxDepth { children.append(.element(convert(current, depth: depth + 1))) }
+            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+                if let content = current.pointee.content {
+                    let text = String(cString: content)
+                    if case .text(let previous) = children.last {
+                        children[children.count - 1] = .text(previous + text)
+                    } else {
+                        children.append(.text(text))
+                    }
+                }
+            case XML_COMMENT_NODE:
+                children.append(.comment(current.pointee.content.map { String(cString: $0) } ?? ""))
+            default:
+                break
+            }
+            child = current.pointee.next
+        }
+        return HTMLElement(name: name, attributes: attributes, children: children)
+    }
+}
+
+/// One-time libxml2 set-up shared by the HTML and XML-RPC parsers.
+package enum LibXML {
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    /// Initialises libxml2 once and silences its generic error handler on this thread.
+    package static func prepare() {
+        _ = initialized
+        linkback_xml_silence()
+    }
+}
+
+extension String {
+    /// Runs of HTML whitespace collapsed to one space, trimmed.
+    package func collapsingWhitespace() -> String {
+        split(whereSeparator: \.isHTMLWhitespace).joined(separator: " ")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// A value bound to a `?` placeholder of ``MentionQuerySQL`` or ``MentionWriteSQL``, for either
+/// store to convert.
+package enum SQLValue: Sendable, Equatable {
+    case text(String)
+    case integer(Int64)
+    case date(Date)
+    case bool(Bool)
+    case null
+
+    /// A text, or NULL.
+    package static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+}
+
+/// The one translation of a ``MentionQuery`` into SQL, shared by the SQLite and PostgreSQL stores
+/// (both compare `source` and `target` byte-wise; PostgreSQL's columns are `COLLATE "C"`).
+/// Placeholders are `?`; ``numbered(_:from:)`` turns them into PostgreSQL's `$n`.
+package enum MentionQuerySQL {
+    /// The WHERE condition of a query's filters and the values of its placeholders.
+    package static func filter(_ query: MentionQuery) -> (condition: String, values: [SQLValue]) {
+        var clauses: [String] = []
+        var values: [SQLValue] = []
+        func any(_ column: String, _ texts: [String]) {
+            clauses.append("\(column) IN (" + texts.map { _ in "?" }.joined(separator: ", ") + ")")
+            values += texts.map(SQLValue.text)
+        }
+        if let statuses = query.statuses, !statuses.isEmpty { any("status", statuses.map(\.rawValue)) }
+        if !query.includePrivate { clauses.append("NOT is_private") }
+        // A page's mentions include those of its parts: `…/post` also selects `…/post#comment-1`
+        // (`#` sorts just before `$`, so the range uses the index).
+        func matchingTargets(_ targets: [String]) {
+            var alternatives = ["FALSE"]
+            for target in targets {
+                if target.contains("#") {
+                    alternatives.append("target = ?")
+                    values.append(.text(target))
+                } else {
+                    alternatives.append("target = ? OR (target > ? AND target < ?)")
+                    values += [.text(target), .text(target + "#"), .text(target + "$")]
+                }
+            }
+            clauses.append("(" + alternatives.joined(separator: " OR ") + ")")
+        }
+        if let target = query.target { matchingTargets([target]) }
+        if let targets = query.targets { matchingTargets(targets) }
+        if let site = query.site { any("site", [site]) }
+        if let sites = query.sites { any("site", sites) }
+        if let proto = query.protocol { any("protocol", [proto.rawValue]) }
+        if let domain = query.sourceDomain?.lowercased() {
+            // scheme://domain[:port]/… or scheme://sub.domain[:port]/…, the domain matched literally.
+            let literal = SQLLike.literal(domain)
+            var patterns: [String] = []
+            for scheme in ["http://", "https://"] {
+                for host in [literal, "%." + literal] {
+                    patterns.append(scheme + host + "/%")
+                    patterns.append(scheme + host + ":%")
+                }
+            }
+            clauses.append("(" + patterns.map { _ in SQLLike.clause("lower(source)") }.joined(separator: " OR ") + ")")
+            values += patterns.map(SQLValue.text)
+        }
+        if let type = query.type { any("type", [type.rawValue]) }
+        if let types = query.types { any("type", types.map(\.rawValue)) }
+        if let since = query.since {
+            clauses.append("received_at >= ?")
+            values.append(.date(since))
+        }
+        if let sinceID = query.sinceID {
+            clauses.append("id > ?")
+            values.append(.integer(sinceID))
+        }
+        return (clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND "), values)
+    }
+
+    /// The ORDER BY list of a query.
+    package static func order(_ query: MentionQuery) -> String {
+        let direction = query.ascending ? "ASC" : "DESC"
+        switch query.sort {
+        case .received: return "received_at \(direction), id \(direction)"
+        case .updated: return "updated_at \(direction), id \(direction)"
+        case .published: return "published IS NULL, published \(direction), received_at \(direction), id \(direction)"
+        }
+    }
+
+    /// A listing: the query's filters, order and page.
+    package static func list(_ query: MentionQuery) -> (sql: String, values: [SQLValue]) {
+        let (condition, values) = filter(query)
+        return (
+            "SELECT * FROM mentions WHERE \(condition) ORDER BY \(order(query)) LIMIT ? OFFSET ?",
+            values + [.integer(Int64(query.limit)), .integer(Int64(query.offset))]
+        )
+    }
+
+    /// Counts by type (untyped mentions count as `mention`) of the mentions a query's filters select.
+    package static func countByType(_ query: MentionQuery) -> (sql: String, values: [SQLValue]) {
+        let (condition, values) = filter(query)
+        return ("SELECT COALESCE(type, 'mention') AS type, COUNT(*) AS n FROM mentions WHERE \(condition) GROUP BY 1", values)
+    }
+
+    /// `sql` with its `?` placeholders numbered `$first`, `$first+1`, … (the generated SQL has no
+    /// `?` inside literals).
+    package static func numbered(_ sql: String, from first: Int = 1) -> String {
+        var result = ""
+        var next = first
+        for character in sql {
+            if character == "?" {
+                result += "$\(next)"
+                next += 1
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

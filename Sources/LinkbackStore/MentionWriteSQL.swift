@@ -1,0 +1,159 @@
+import Foundation
+import LinkbackKit
+
+/// A statement with `?` placeholders and the values bound to them, for either store to run:
+/// SQLite binds them as they are, PostgreSQL numbers the placeholders first
+/// (``MentionQuerySQL/numbered(_:from:)``).
+package struct SQLStatement: Sendable, Equatable {
+    package let sql: String
+    package let values: [SQLValue]
+
+    package init(_ sql: String, _ values: [SQLValue]) {
+        self.sql = sql
+        self.values = values
+    }
+}
+
+/// The writes both stores make to a mention once they hold its row, each written once in the SQL
+/// both dialects read alike (`TRUE`/`FALSE`, `?` placeholders, no upserts): which rows to lock and
+/// how a new row's id comes back stay each store's own. What status a write takes is
+/// ``MentionLifecycle``'s to say; these only write it.
+package enum MentionWriteSQL {
+    /// A re-send of `existing`: back in the queue (or verified again in place, when visible), as
+    /// ``MentionLifecycle/resend(_:)`` says, with the new sender's details; privacy never lifted.
+    package static func resend(_ existing: Mention, _ incoming: IncomingMention, actor: Actor, at now: Date) -> [SQLStatement] {
+        let resend = MentionLifecycle.resend(existing)
+        return [
+            SQLStatement(
+                """
+                UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
+                    user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
+                    claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch),
+                    is_private = (is_private OR ?)
+                WHERE id = ?
+                """,
+                [
+                    .text(resend.status.rawValue), .optional(resend.previousStatus?.rawValue), .bool(resend.reverifying),
+                    .optional(incoming.clientIP), .optional(incoming.userAgent), .text(incoming.protocol.rawValue), .date(now),
+                    .date(now), .optional(incoming.vouch), .bool(incoming.isPrivate), .integer(existing.id),
+                ]),
+            event(existing.id, actor: actor, from: existing.status, to: resend.status, reason: MentionEvent.resendReason, at: now),
+        ]
+    }
+
+    /// A mention verified while its sender waited (or imported), written to row `id`: `previous`
+    /// is the pair's row before (`nil` when `id` was just inserted).
+    package static func storeVerified(
+        id: Int64, previous: Mention?, _ incoming: IncomingMention, status: MentionStatus, content: MentionContent,
+        actor: Actor, at now: Date
+    ) -> [SQLStatement] {
+        var statements: [SQLStatement] = []
+        if let previous {
+            statements.append(
+                SQLStatement(
+                    """
+                    UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
+                        previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?,
+                        is_private = (is_private OR ?)
+                    WHERE id = ?
+                    """,
+                    [
+                        .text(incoming.protocol.rawValue), .optional(incoming.clientIP), .optional(incoming.userAgent),
+                        .text(previous.status.rawValue), .date(now), .bool(incoming.isPrivate), .integer(id),
+                    ]))
+        }
+        if status == .queued {
+            // Stored unverified, for the queue to verify (an import of a mention exported while queued).
+            if let previous, previous.status != .queued {
+                statements.append(
+                    SQLStatement("UPDATE mentions SET status = 'queued', updated_at = ? WHERE id = ?", [.date(now), .integer(id)]))
+                statements.append(event(id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now))
+            }
+        } else {
+            statements.append(saveVerified(id: id, status: status, content: content, at: now))
+            statements.append(
+                event(id, actor: actor, from: previous?.status ?? .queued, to: status, reason: MentionEvent.verifiedReason, at: now))
+        }
+        return statements
+    }
+
+    /// The queue's result for a claimed mention, whose row is `current` now (its revision checked).
+    package static func complete(current: Mention, with result: VerificationResult, actor: Actor, at now: Date) -> [SQLStatement] {
+        switch result {
+        case .verified(let status, let content):
+            let unchanged = current.status == status && current.content == content
+            return [
+                saveVerified(id: current.id, status: status, content: content, at: now),
+                event(
+                    current.id, actor: actor, from: current.status, to: status,
+                    reason: unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason, at: now),
+            ]
+        case .failed(let status, let reason):
+            return [
+                SQLStatement(
+                    """
+                    UPDATE mentions SET status = ?, reason = ?, updated_at = ?, attempts = attempts + 1,
+                        claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE
+                    WHERE id = ?
+                    """,
+                    [.text(status.rawValue), .text(reason), .date(now), .integer(current.id)]),
+                event(current.id, actor: actor, from: current.status, to: status, reason: reason, at: now),
+            ]
+        case .retry(let nextAttempt, let reason):
+            return [
+                SQLStatement(
+                    """
+                    UPDATE mentions SET reason = ?, updated_at = ?, attempts = attempts + 1, claimed_at = NULL,
+                        next_attempt_at = ?
+                    WHERE id = ?
+                    """,
+                    [.text(reason), .date(now), .date(nextAttempt), .integer(current.id)])
+            ]
+        }
+    }
+
+    /// A move to `status` (a moderator's `decision`, kept as such, or the server's); a decision made
+    /// while an approved mention is verified again ends that verification.
+    package static func transition(
+        _ mention: Mention, to status: MentionStatus, actor: Actor, reason: String?, decision: Bool, at now: Date
+    ) -> [SQLStatement] {
+        [
+            SQLStatement(
+                """
+                UPDATE mentions SET status = ?, reason = ?, updated_at = ?, reverify = FALSE,
+                    decision = CASE WHEN ? THEN ? ELSE decision END
+                WHERE id = ?
+                """,
+                [.text(status.rawValue), .optional(reason), .date(now), .bool(decision), .text(status.rawValue), .integer(mention.id)]),
+            event(mention.id, actor: actor, from: mention.status, to: status, reason: reason, at: now),
+        ]
+    }
+
+    /// A verified status and its extracted content; any claim released.
+    package static func saveVerified(id: Int64, status: MentionStatus, content: MentionContent, at now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
+                attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE, type = ?, rsvp = ?,
+                title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
+                author_url = ?, author_photo = ?, published = ?, children = ?
+            WHERE id = ?
+            """,
+            [
+                .text(status.rawValue), .date(now), .date(now), .text(content.type.rawValue), .optional(content.rsvp),
+                .optional(content.title), .optional(content.excerpt), .optional(content.contentHTML),
+                .optional(content.contentText), .optional(content.authorName), .optional(content.authorURL),
+                .optional(content.authorPhoto), .optional(content.published), .optional(MentionChild.stored(content.children)),
+                .integer(id),
+            ])
+    }
+
+    /// One line of a mention's status history.
+    package static func event(
+        _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String?, at: Date
+    ) -> SQLStatement {
+        SQLStatement(
+            "INSERT INTO events (mention_id, at, actor, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            [.integer(mentionID), .date(at), .text(actor.rawValue), .optional(from?.rawValue), .text(to.rawValue), .optional(reason)])
+    }
+}

@@ -1,0 +1,943 @@
+import Foundation
+import GRDB
+import LinkbackKit
+
+/// The embedded mention store: one SQLite file in WAL mode, shared safely by `linkback serve` and
+/// the CLI (busy timeout, short transactions).
+public final class SQLiteMentionStore: MentionStore {
+    private let pool: DatabasePool
+    public let path: String
+    /// Receipts and verification results, each committed in groups (see ``GroupCommit``).
+    private let receipts: GroupCommit<Receipt, ReceiveResult>
+    private let completions: GroupCommit<Completion, Mention?>
+    private let synchronous: Synchronous
+    /// The dates this store writes and compares (receipts, pair intervals, bans, settings).
+    package let clock: any WallClock
+
+    /// `database.sqlite_synchronous` (see ``SQLiteSynchronous``).
+    public typealias Synchronous = SQLiteSynchronous
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    /// A database migrated by a newer Linkback is refused, never downgraded.
+    public init(
+        path: String, busyTimeout: TimeInterval = 5, synchronous: Synchronous = .full, clock: any WallClock = SystemClock()
+    ) throws(StoreError) {
+        self.path = path
+        self.clock = clock
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotOpen(path: path, reason: "cannot create directory \(directory)")
+            }
+        } else if !isDirectory.boolValue {
+            throw .cannotOpen(path: path, reason: "\(directory) is not a directory")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "linkback"
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB opens WAL databases with NORMAL; only the writing connection's setting matters.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)") }
+        } catch {
+            throw .cannotOpen(path: path, reason: Self.explain(error))
+        }
+        self.pool = pool
+        self.synchronous = synchronous
+        receipts = GroupCommit()
+        completions = GroupCommit()
+        let migrator = SQLiteMigrations.migrator
+        do {
+            let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+            if superseded {
+                try? pool.close()
+                throw StoreError.newerSchema(path: path)
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            try? pool.close()
+            throw .cannotOpen(path: path, reason: Self.explain(error))
+        }
+    }
+
+    /// Where the schema of the database at `path` stands, read without creating or migrating it.
+    public static func schemaState(path: String) throws(StoreError) -> SchemaState {
+        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            let migrator = SQLiteMigrations.migrator
+            return try queue.read { db in
+                if try migrator.hasBeenSuperseded(db) { return .newer }
+                let applied = try migrator.appliedIdentifiers(db)
+                let pending = migrator.migrations.filter { !applied.contains($0) }
+                return pending.isEmpty ? .current(migrator.migrations.last ?? "") : .behind(pending: pending)
+            }
+        } catch {
+            throw .cannotOpen(path: path, reason: explain(error))
+        }
+    }
+
+    public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
+        let pool = pool
+        let clock = clock
+        return try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { receipts in
+            try await pool.write { db in
+                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor, now: clock.now()) }
+            }
+        }
+    }
+
+    private static func receive(_ db: Database, _ incoming: IncomingMention, actor: Actor, now: Date) throws -> ReceiveResult {
+        if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
+            if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
+                throw StoreError.tooSoon(id: existing.id, seconds: wait)
+            }
+            try Self.execute(db, MentionWriteSQL.resend(existing, incoming, actor: actor, at: now))
+            guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
+                throw StoreError.notFound(id: existing.id)
+            }
+            return ReceiveResult(mention: updated, isNew: false)
+        }
+        let id = try Self.insertQueued(db, incoming, actor: actor, at: now)
+        guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+        return ReceiveResult(mention: stored, isNew: true)
+    }
+
+    public func storeVerified(
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
+        expecting: Mention?
+    ) async throws -> Mention {
+        let now = clock.now()
+        return try await pool.write { db in
+            let previous = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target])
+            if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
+            if let previous, let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
+                throw StoreError.tooSoon(id: previous.id, seconds: wait)
+            }
+            let id = try previous?.id ?? Self.insertQueued(db, incoming, actor: actor, at: received ?? now)
+            try Self.execute(
+                db,
+                MentionWriteSQL.storeVerified(
+                    id: id, previous: previous, incoming, status: status, content: content, actor: actor, at: now))
+            guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+            return stored
+        }
+    }
+
+    public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
+        try await writeRepeatable { db in
+            // Two branches, each walking its own index in reception order and stopping at the
+            // limit: an OR of the two conditions would scan the whole table on every claim.
+            let claimed = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                    SELECT * FROM (SELECT * FROM mentions WHERE status = 'queued' AND claimed_at IS NULL
+                        AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY received_at, id LIMIT ?2)
+                    UNION ALL
+                    SELECT * FROM (SELECT * FROM mentions WHERE reverify = 1 AND status != 'queued' AND claimed_at IS NULL
+                        AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY received_at, id LIMIT ?2)
+                    ORDER BY received_at, id LIMIT ?2
+                    """),
+                arguments: [now, limit]
+            ).map(Self.mention(from:))
+            for mention in claimed {
+                try db.cachedExecute(sql: "UPDATE mentions SET claimed_at = ? WHERE id = ?", arguments: [now, mention.id])
+            }
+            return claimed
+        }
+    }
+
+    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
+        let clock = clock
+        return try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
+            try await self.writeRepeatable { db in
+                Self.each(db, completions) { completion in
+                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor, now: clock.now())
+                }
+            }
+        }
+    }
+
+    /// One transaction whose loss in a power cut only repeats work: a claim, or verification
+    /// results (a mention whose result is lost is still queued, and is verified again). With
+    /// `synchronous: full` it commits without its own sync of the write-ahead log (SQLite's
+    /// NORMAL); the log is written in order, so the next full commit (a receipt before its 201)
+    /// syncs it too. Linkback being killed loses nothing either way.
+    private func writeRepeatable<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        guard synchronous == .full else { return try await pool.write(body) }
+        return try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            var output: T?
+            let outcome = Result { try db.inTransaction { output = try body(db); return .commit } }
+            // Restored before anything else can write on this connection (GRDB's writer is serial).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try outcome.get()
+            return output!  // set when the transaction committed
+        }
+    }
+
+    /// The writing connection's `synchronous` level as SQLite reports it (0 off, 1 normal, 2 full).
+    package func writerSynchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    private static func complete(
+        _ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor, now: Date
+    ) throws -> Mention? {
+        guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
+        guard current.revision == claimed.revision, current.awaitsVerification else {
+            return nil
+        }
+        try Self.execute(db, MentionWriteSQL.complete(current: current, with: result, actor: actor, at: now))
+        return try Self.fetchOne(db, "id = ?", [claimed.id])
+    }
+
+    public func recordBans(_ bans: [Ban]) async throws {
+        let now = clock.now()
+        guard !bans.isEmpty else { return }
+        try await pool.write { db in
+            for ban in bans {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT INTO bans (address, until) VALUES (?, ?)
+                        ON CONFLICT (address) DO UPDATE SET until = MAX(until, excluded.until)
+                        """,
+                    arguments: [ban.address, ban.until])
+            }
+            // Ended bans are of no use to anyone.
+            try db.cachedExecute(sql: "DELETE FROM bans WHERE until < ?", arguments: [now])
+        }
+    }
+
+    public func activeBans(now: Date) async throws -> [Ban] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT address, until FROM bans WHERE until > ? ORDER BY address", arguments: [now])
+                .map { Ban(address: $0["address"], until: $0["until"]) }
+        }
+    }
+
+    public func allowDomain(_ domain: String) async throws -> Bool {
+        let now = clock.now()
+        return try await pool.write { db in
+            try Self.execute(db, [TableSQL.allowDomain(domain, at: now)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func disallowDomain(_ domain: String) async throws -> Bool {
+        try await pool.write { db in
+            try Self.execute(db, [TableSQL.disallowDomain(domain)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func hasApprovedMention(fromHost host: String) async throws -> Bool {
+        let ranges = SourceHostRanges.of(host)
+        return try await pool.read { db in
+            // Ranges on the (source, target) index, where LIKE would scan the table.
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                    SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
+                        \(ranges.map { _ in "(source >= ? AND source < ?)" }.joined(separator: " OR "))))
+                    """),
+                arguments: StatementArguments(ranges.flatMap { [$0.lower, $0.upper] })) ?? false
+        }
+    }
+
+    public func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64] {
+        try await pool.write { db in
+            // A mention approved without a verification (an import, a moderator) counts from its receipt.
+            let ids = try Int64.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id FROM mentions WHERE status = 'approved' AND reverify = 0 AND NOT is_private
+                            AND COALESCE(verified_at, received_at) < ? ORDER BY COALESCE(verified_at, received_at), id LIMIT ?
+                        """),
+                arguments: [verifiedBefore, limit])
+            for id in ids {
+                try db.cachedExecute(
+                    sql: """
+                        UPDATE mentions SET reverify = 1, previous_status = 'approved', attempts = 0, claimed_at = NULL,
+                            next_attempt_at = NULL, revision = revision + 1
+                        WHERE id = ?
+                        """,
+                    arguments: [id])
+            }
+            return ids
+        }
+    }
+
+    public func planSends(source: String, targets: [String], at now: Date) async throws -> [OutgoingSend] {
+        try await pool.write { db in
+            // Targets linked at the last send are due again, as unlinked until found below.
+            try db.cachedExecute(
+                sql: """
+                    UPDATE sends SET linked = 0, state = 'queued', attempts = 0, next_attempt_at = ?, claimed_until = NULL,
+                        updated_at = ?
+                    WHERE source = ? AND linked = 1
+                    """,
+                arguments: [now, now, source])
+            for target in targets {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT INTO sends (source, target, linked, state, next_attempt_at, updated_at)
+                        VALUES (?, ?, 1, 'queued', ?, ?)
+                        ON CONFLICT (source, target) DO UPDATE SET linked = 1, state = 'queued', attempts = 0,
+                            next_attempt_at = excluded.next_attempt_at, claimed_until = NULL, updated_at = excluded.updated_at
+                        """,
+                    arguments: [source, target, now, now])
+            }
+            return try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM sends WHERE source = ? ORDER BY target"), arguments: [source])
+                .map(Self.send(from:))
+        }
+    }
+
+    public func claimDueSends(source: String?, now: Date, lease: TimeInterval, limit: Int) async throws -> [OutgoingSend] {
+        try await pool.write { db in
+            let due = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM sends WHERE state = 'queued' AND next_attempt_at <= ?1
+                            AND (claimed_until IS NULL OR claimed_until <= ?1) AND (?2 IS NULL OR source = ?2)
+                        ORDER BY next_attempt_at, id LIMIT ?3
+                        """),
+                arguments: [now, source, limit]
+            ).map(Self.send(from:))
+            for send in due {
+                try db.cachedExecute(
+                    sql: "UPDATE sends SET claimed_until = ? WHERE id = ?", arguments: [now.addingTimeInterval(lease), send.id])
+            }
+            return due
+        }
+    }
+
+    public func recordSend(
+        id: Int64, state: OutgoingSend.State, result: String, endpoint: String?, nextAttemptAt: Date?, attempted: Bool,
+        at now: Date
+    ) async throws {
+        try await pool.write { db in
+            try db.cachedExecute(
+                sql: """
+                    UPDATE sends SET state = ?, result = ?, endpoint = COALESCE(?, endpoint), attempts = attempts + ?,
+                        next_attempt_at = ?, claimed_until = NULL, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [state.rawValue, result, endpoint, attempted ? 1 : 0, nextAttemptAt, now, id])
+        }
+    }
+
+    public func sends(source: String?, limit: Int) async throws -> [OutgoingSend] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT * FROM sends WHERE ?1 IS NULL OR source = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2"),
+                arguments: [source, limit]
+            ).map(Self.send(from:))
+        }
+    }
+
+    private static func send(from row: Row) -> OutgoingSend {
+        OutgoingSend(
+            id: row["id"], source: row["source"], target: row["target"], linked: row["linked"],
+            state: OutgoingSend.State(rawValue: row["state"]) ?? .failed, result: row["result"], endpoint: row["endpoint"],
+            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], updated: row["updated_at"])
+    }
+
+    public func allowedDomains() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, Self.statement(TableSQL.allowedDomains)) }
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        try await pool.read { db in
+            func counts(_ sql: String) throws -> [String: Int] {
+                var result: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: sql) {
+                    result[(row["k"] as String?) ?? "-"] = row["n"]
+                }
+                return result
+            }
+            return StoreStatistics(
+                byStatus: try counts("SELECT status AS k, COUNT(*) AS n FROM mentions GROUP BY status"),
+                byProtocol: try counts("SELECT protocol AS k, COUNT(*) AS n FROM mentions GROUP BY protocol"),
+                byType: try counts("SELECT type AS k, COUNT(*) AS n FROM mentions WHERE type IS NOT NULL GROUP BY type"),
+                bySite: try counts("SELECT site AS k, COUNT(*) AS n FROM mentions GROUP BY site"))
+        }
+    }
+
+    public func setting(_ key: StoreSetting) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, Self.statement(TableSQL.setting(key)))
+        }
+    }
+
+    public func setSetting(_ key: StoreSetting, to value: String) async throws {
+        let now = clock.now()
+        try await pool.write { db in
+            try Self.execute(db, [TableSQL.setSetting(key, to: value, at: now)])
+        }
+    }
+
+    /// Only this process writes to the queue: the receiver wakes it directly.
+    public func queueWakeUps() -> AsyncStream<Void>? { nil }
+
+    public func releaseClaims() async throws {
+        try await pool.write { db in try db.cachedExecute(sql: "UPDATE mentions SET claimed_at = NULL WHERE claimed_at IS NOT NULL") }
+    }
+
+    public func mention(id: Int64) async throws -> Mention? {
+        try await pool.read { db in try Self.fetchOne(db, "id = ?", [id]) }
+    }
+
+    public func mention(token: String) async throws -> Mention? {
+        try await pool.read { db in try Self.fetchOne(db, "token = ?", [token]) }
+    }
+
+    public func mention(source: String, target: String) async throws -> Mention? {
+        try await pool.read { db in try Self.fetchOne(db, "source = ? AND target = ?", [source, target]) }
+    }
+
+    @discardableResult
+    public func transition(
+        id: Int64, to status: MentionStatus, allowedFrom: Set<MentionStatus>?, actor: Actor, reason: String?,
+        decision: Bool
+    ) async throws -> Mention {
+        let now = clock.now()
+        return try await pool.write { db in
+            guard var mention = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
+            if let allowedFrom, !allowedFrom.contains(mention.status) {
+                throw StoreError.conflict(id: id, status: mention.status)
+            }
+            try Self.execute(
+                db, MentionWriteSQL.transition(mention, to: status, actor: actor, reason: reason, decision: decision, at: now))
+            if decision { mention.decision = status }
+            mention.reverifying = false
+            mention.status = status
+            mention.reason = reason
+            mention.updated = now
+            return mention
+        }
+    }
+
+    public func list(_ query: MentionQuery) async throws -> [Mention] {
+        let (sql, values) = MentionQuerySQL.list(query)
+        let arguments = Self.arguments(values)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.mention(from:))
+        }
+    }
+
+    public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
+        let (sql, values) = MentionQuerySQL.countByType(query)
+        let arguments = Self.arguments(values)
+        return try await pool.read { db in
+            var counts: [MentionType: Int] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+                if let type = MentionType(rawValue: row["type"]) { counts[type, default: 0] += row["n"] as Int }
+            }
+            return counts
+        }
+    }
+
+    private static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible) in
+            switch value {
+            case .text(let text): return text
+            case .integer(let integer): return integer
+            case .date(let date): return date
+            case .bool(let bool): return bool
+            case .null: return DatabaseValue.null
+            }
+        })
+    }
+
+    /// Runs shared statements (``MentionWriteSQL``, ``TableSQL``) in order.
+    private static func execute(_ db: Database, _ statements: [SQLStatement]) throws {
+        for statement in statements { try db.cachedExecute(sql: statement.sql, arguments: arguments(statement.values)) }
+    }
+
+    /// A shared query, prepared once per connection.
+    private static func statement(_ query: SQLStatement) -> SQLRequest<Row> {
+        SQLRequest(sql: query.sql, arguments: arguments(query.values), cached: true)
+    }
+
+    public func countByStatus() async throws -> [MentionStatus: Int] {
+        try await pool.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: MentionStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM mentions GROUP BY status") {
+                if let status = MentionStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    public func events(mentionID: Int64) async throws -> [MentionEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(TableSQL.events(mentionID: mentionID))).map(Self.event(from:))
+        }
+    }
+
+    @discardableResult
+    public func addBlock(kind: Block.Kind, value: String, reason: String?) async throws -> Block {
+        let now = clock.now()
+        return try await pool.write { db in
+            try Self.execute(db, [TableSQL.addBlock(kind: kind, value: value, reason: reason, at: now)])
+            let row = try Row.fetchOne(db, Self.statement(TableSQL.block(kind: kind, value: value)))
+            guard let row else { throw StoreError.failed("block was not stored") }
+            return Self.block(from: row)
+        }
+    }
+
+    @discardableResult
+    public func removeBlock(kind: Block.Kind, value: String) async throws -> Bool {
+        try await pool.write { db in
+            try Self.execute(db, [TableSQL.removeBlock(kind: kind, value: value)])
+            return db.changesCount > 0
+        }
+    }
+
+    public func blocks() async throws -> [Block] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(TableSQL.blocks)).map(Self.block(from:))
+        }
+    }
+
+    // MARK: Webhook outbox
+
+    public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        try await pool.write { db in
+            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+            guard let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1") else {
+                try db.cachedExecute(sql: "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)", arguments: [newest])
+                return ([], newest)
+            }
+            let events = try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit]
+            ).map(Self.event(from:))
+            var candidates: [OutboxCandidate] = []
+            for event in events {
+                guard let mention = try Self.fetchOne(db, "id = ?", [event.mentionID]) else { continue }
+                let settled = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT to_status FROM events WHERE mention_id = ? AND id < ? AND to_status != 'queued'
+                        ORDER BY id DESC LIMIT 1
+                        """,
+                    arguments: [event.mentionID, event.id])
+                candidates.append(OutboxCandidate(
+                    event: event, mention: mention, previousSettled: settled.flatMap(MentionStatus.init(rawValue:))))
+            }
+            return (candidates, events.last?.id ?? cursor)
+        }
+    }
+
+    public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {
+        let now = clock.now()
+        try await pool.write { db in
+            for delivery in deliveries {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT OR IGNORE INTO webhook_deliveries (url, event, mention_id, event_id, payload, created_at,
+                            next_attempt_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        delivery.url, delivery.event.rawValue, delivery.mentionID, delivery.eventID, delivery.payload, now, now,
+                    ])
+            }
+            try db.cachedExecute(sql: "UPDATE webhook_cursor SET last_event_id = MAX(last_event_id, ?) WHERE id = 1", arguments: [cursor])
+        }
+    }
+
+    public func dueDeliveries(now: Date) async throws -> [WebhookDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                // The pending URLs, then one seek per URL on the pending index (a correlated MIN per
+                // row was quadratic: 1.5 s for 3,000 pending deliveries).
+                sql: """
+                    SELECT d.* FROM (SELECT DISTINCT url FROM webhook_deliveries
+                            WHERE delivered_at IS NULL AND given_up_at IS NULL) AS u
+                        JOIN webhook_deliveries AS d ON d.id = (
+                            SELECT o.id FROM webhook_deliveries AS o
+                            WHERE o.url = u.url AND o.delivered_at IS NULL AND o.given_up_at IS NULL AND o.next_attempt_at <= ?
+                            ORDER BY o.id LIMIT 1)
+                    ORDER BY d.id
+                    """,
+                arguments: [now]
+            ).map(Self.delivery(from:))
+        }
+    }
+
+    public func recordDelivery(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws {
+        try await pool.write { db in
+            switch outcome {
+            case .delivered:
+                try db.cachedExecute(
+                    sql: """
+                        UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = ?, next_attempt_at = NULL,
+                            last_error = NULL WHERE id = ?
+                        """,
+                    arguments: [now, id])
+            case .retry(let error, let next):
+                try db.cachedExecute(
+                    sql: "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                    arguments: [next, error, id])
+            case .gaveUp(let error):
+                try db.cachedExecute(
+                    sql: """
+                        UPDATE webhook_deliveries SET attempts = attempts + 1, given_up_at = ?, next_attempt_at = NULL,
+                            last_error = ? WHERE id = ?
+                        """,
+                    arguments: [now, error, id])
+            }
+        }
+    }
+
+    public func deliveries(state: WebhookDelivery.State?, limit: Int) async throws -> [WebhookDelivery] {
+        let condition: String
+        switch state {
+        case nil: condition = "1"
+        case .pending?: condition = "delivered_at IS NULL AND given_up_at IS NULL"
+        case .delivered?: condition = "delivered_at IS NOT NULL"
+        case .failed?: condition = "given_up_at IS NOT NULL"
+        }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhook_deliveries WHERE \(condition) ORDER BY id DESC LIMIT ?", arguments: [limit]
+            ).map(Self.delivery(from:))
+        }
+    }
+
+    public func retryDeliveries(ids: [Int64]?, at now: Date) async throws -> Int {
+        try await pool.write { db in
+            if let ids {
+                for id in ids {
+                    try db.cachedExecute(
+                        sql: """
+                            UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = ?, created_at = ?
+                            WHERE id = ? AND delivered_at IS NULL
+                            """,
+                        arguments: [now, now, id])
+                }
+            } else {
+                try db.cachedExecute(
+                    sql: """
+                        UPDATE webhook_deliveries SET given_up_at = NULL, next_attempt_at = ?, created_at = ?
+                        WHERE given_up_at IS NOT NULL
+                        """,
+                    arguments: [now, now])
+            }
+            return db.changesCount
+        }
+    }
+
+    public func deliveryCounts() async throws -> [WebhookDelivery.State: Int] {
+        try await pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT SUM(delivered_at IS NULL AND given_up_at IS NULL) AS pending,
+                        SUM(delivered_at IS NOT NULL) AS delivered, SUM(given_up_at IS NOT NULL) AS failed
+                    FROM webhook_deliveries
+                    """)
+            return [
+                .pending: row?["pending"] ?? 0, .delivered: row?["delivered"] ?? 0, .failed: row?["failed"] ?? 0,
+            ]
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    /// Folds the write-ahead log into the database file and empties it (a TRUNCATE checkpoint), so
+    /// that the `.sqlite` file alone holds every commit: the server does it as it stops. It waits
+    /// up to the busy timeout for other connections (a CLI command) to finish reading.
+    public func checkpoint() async throws {
+        _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+
+    /// Copies the database to a new file at `destination` through SQLite's online backup, from one
+    /// read snapshot: consistent while the server goes on writing, and holding every commit made
+    /// before it started. Written beside the destination and renamed into place, so a failed
+    /// backup leaves no half-copy under its name; an existing file is never overwritten.
+    /// Returns how many mentions the copy holds.
+    public func backup(to destination: String) async throws -> Int {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw StoreError.failed("\(destination) exists already; choose a new name")
+        }
+        let partial = destination + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            let copy = try DatabaseQueue(path: partial)
+            try pool.backup(to: copy)
+            let mentions = try await copy.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mentions") ?? 0 }
+            try copy.close()
+            try FileManager.default.moveItem(atPath: partial, toPath: destination)
+            return mentions
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw StoreError.failed("cannot back up to \(destination): \(Self.explain(error))")
+        }
+    }
+
+    // MARK: Copying between stores
+
+    public func exportMentions(afterID: Int64, limit: Int) async throws -> [Mention] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(TableSQL.page(of: .mentions, afterID: afterID, limit: limit))).map(Self.mention(from:))
+        }
+    }
+
+    public func exportEvents(afterID: Int64, limit: Int) async throws -> [MentionEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(TableSQL.page(of: .events, afterID: afterID, limit: limit))).map(Self.event(from:))
+        }
+    }
+
+    public func exportDeliveries(afterID: Int64, limit: Int) async throws -> [WebhookDelivery] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(TableSQL.page(of: .deliveries, afterID: afterID, limit: limit)))
+                .map(Self.delivery(from:))
+        }
+    }
+
+    public func exportState() async throws -> StoreRows {
+        try await pool.read { db in
+            var settings: [StoreSetting: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
+                if let key = StoreSetting(rawValue: row["key"]) { settings[key] = row["value"] }
+            }
+            return StoreRows(
+                blocks: try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:)),
+                allowedDomains: try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain"),
+                webhookCursor: try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1"),
+                settings: settings, sends: try Row.fetchAll(db, sql: "SELECT * FROM sends ORDER BY id").map(Self.send(from:)))
+        }
+    }
+
+    public func importRows(_ rows: StoreRows) async throws {
+        let now = clock.now()
+        try await pool.write { db in
+            for mention in rows.mentions {
+                let content = mention.content
+                try db.cachedExecute(
+                    sql: """
+                        INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
+                            user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
+                            content_html, content_text, author_name, author_url, author_photo, published, previous_status,
+                            revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
+                        mention.status.rawValue, mention.reason, mention.clientIP, mention.userAgent, mention.received,
+                        mention.updated, mention.verified, mention.attempts, content?.type.rawValue, content?.rsvp,
+                        content?.title, content?.excerpt, content?.contentHTML, content?.contentText, content?.authorName,
+                        content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
+                        mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
+                        MentionChild.stored(content?.children), mention.isPrivate, mention.decision?.rawValue,
+                    ])
+            }
+            for event in rows.events {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT OR IGNORE INTO events (id, mention_id, at, actor, from_status, to_status, reason)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        event.id, event.mentionID, event.at, event.actor.rawValue, event.from?.rawValue, event.to.rawValue,
+                        event.reason,
+                    ])
+            }
+            for delivery in rows.deliveries {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT OR IGNORE INTO webhook_deliveries (id, url, event, mention_id, event_id, payload, created_at,
+                            attempts, next_attempt_at, delivered_at, given_up_at, last_error)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        delivery.id, delivery.url, delivery.event.rawValue, delivery.mentionID, delivery.eventID, delivery.payload,
+                        delivery.created, delivery.attempts, delivery.nextAttemptAt, delivery.deliveredAt, delivery.givenUpAt,
+                        delivery.lastError,
+                    ])
+            }
+            for block in rows.blocks {
+                try db.cachedExecute(
+                    sql: "INSERT OR IGNORE INTO blocks (id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [block.id, block.kind.rawValue, block.value, block.reason, block.created])
+            }
+            for domain in rows.allowedDomains {
+                try db.cachedExecute(
+                    sql: "INSERT OR IGNORE INTO allowed_domains (domain, created_at) VALUES (?, ?)", arguments: [domain, now])
+            }
+            for send in rows.sends {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT OR IGNORE INTO sends (source, target, linked, state, result, endpoint, attempts, next_attempt_at,
+                            updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        send.source, send.target, send.linked, send.state.rawValue, send.result, send.endpoint, send.attempts,
+                        send.nextAttemptAt, send.updated,
+                    ])
+            }
+            if let cursor = rows.webhookCursor {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)
+                        ON CONFLICT (id) DO UPDATE SET last_event_id = MAX(last_event_id, excluded.last_event_id)
+                        """,
+                    arguments: [cursor])
+            }
+            for (key, value) in rows.settings {
+                try db.cachedExecute(
+                    sql: "INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+                    arguments: [key.rawValue, value, now])
+            }
+        }
+    }
+
+    public func rowCounts() async throws -> StoreRowCounts {
+        try await pool.read { db in
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            return StoreRowCounts(
+                mentions: try count("mentions"), events: try count("events"), deliveries: try count("webhook_deliveries"),
+                blocks: try count("blocks"), allowedDomains: try count("allowed_domains"))
+        }
+    }
+
+    // MARK: - Rows
+
+    /// `body` for each item in a savepoint of its own: an item that fails is undone alone.
+    private static func each<Item, Output>(_ db: Database, _ items: [Item], _ body: (Item) throws -> Output)
+        -> [Result<Output, any Error>]
+    {
+        items.map { item in
+            Result {
+                var output: Output?
+                try db.inSavepoint {
+                    output = try body(item)
+                    return .commit
+                }
+                return output!  // set: the savepoint ran its body and committed
+            }
+        }
+    }
+
+    private static func fetchOne(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws
+        -> Mention?
+    {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM mentions WHERE \(condition)"), arguments: arguments)
+            .map(mention(from:))
+    }
+
+    /// Inserts a new `queued` mention with a fresh token and its creation event.
+    private static func insertQueued(_ db: Database, _ incoming: IncomingMention, actor: Actor, at now: Date) throws -> Int64 {
+        try db.cachedExecute(
+            sql: """
+                INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
+                    received_at, updated_at, last_received_at, vouch, is_private)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Token.make(), incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
+                incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
+            ])
+        let id = db.lastInsertedRowID
+        try execute(db, [MentionWriteSQL.event(id, actor: actor, from: nil, to: .queued, reason: "received", at: now)])
+        return id
+    }
+
+    private static func mention(from row: Row) -> Mention {
+        let at = ColumnPositions(row)
+        var content: MentionContent?
+        if let type = (row[at["type"]] as String?).flatMap(MentionType.init(rawValue:)) {
+            content = MentionContent(
+                type: type, rsvp: row[at["rsvp"]], title: row[at["title"]], excerpt: row[at["excerpt"]],
+                contentHTML: row[at["content_html"]], contentText: row[at["content_text"]], authorName: row[at["author_name"]],
+                authorURL: row[at["author_url"]], authorPhoto: row[at["author_photo"]], published: row[at["published"]],
+                children: MentionChild.fromStored(row[at["children"]]))
+        }
+        return Mention(
+            id: row[at["id"]], token: row[at["token"]], source: row[at["source"]], target: row[at["target"]], site: row[at["site"]],
+            protocol: MentionProtocol(rawValue: row[at["protocol"]]) ?? .webmention,
+            status: MentionStatus(rawValue: row[at["status"]]) ?? .queued, reason: row[at["reason"]],
+            clientIP: row[at["client_ip"]], userAgent: row[at["user_agent"]], received: row[at["received_at"]],
+            updated: row[at["updated_at"]], verified: row[at["verified_at"]], attempts: row[at["attempts"]], content: content,
+            previousStatus: (row[at["previous_status"]] as String?).flatMap(MentionStatus.init(rawValue:)),
+            revision: row[at["revision"]], nextAttemptAt: row[at["next_attempt_at"]], reverifying: row[at["reverify"]],
+            lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]], isPrivate: row[at["is_private"]],
+            decision: (row[at["decision"]] as String?).flatMap(MentionStatus.init(rawValue:)))
+    }
+
+    /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement
+    /// finds a column by name by lower-casing every column's name until one matches: for the 30
+    /// columns of a mention that was 4 % of the single writer thread's time in `String.lowercased`.
+    private struct ColumnPositions {
+        private let row: Row
+        private let positions: [String: Int]
+
+        init(_ row: Row) {
+            self.row = row
+            var positions: [String: Int] = [:]
+            for (position, name) in row.columnNames.enumerated() where positions[name] == nil { positions[name] = position }
+            self.positions = positions
+        }
+
+        subscript(_ name: String) -> Int {
+            // Names are declared in lower case; a differently spelt one still resolves, slowly.
+            positions[name] ?? Array(row.columnNames).firstIndex { $0.lowercased() == name.lowercased() } ?? -1
+        }
+    }
+
+    private static func event(from row: Row) -> MentionEvent {
+        MentionEvent(
+            id: row["id"], mentionID: row["mention_id"], at: row["at"], actor: Actor(rawValue: row["actor"]) ?? .server,
+            from: (row["from_status"] as String?).flatMap(MentionStatus.init(rawValue:)),
+            to: MentionStatus(rawValue: row["to_status"]) ?? .queued, reason: row["reason"])
+    }
+
+    private static func delivery(from row: Row) -> WebhookDelivery {
+        WebhookDelivery(
+            id: row["id"], url: row["url"], event: WebhookEvent(rawValue: row["event"]) ?? .approved,
+            mentionID: row["mention_id"], eventID: row["event_id"], payload: row["payload"], created: row["created_at"],
+            attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"], deliveredAt: row["delivered_at"],
+            givenUpAt: row["given_up_at"], lastError: row["last_error"])
+    }
+
+    private static func block(from row: Row) -> Block {
+        Block(
+            id: row["id"], kind: Block.Kind(rawValue: row["kind"]) ?? .domain, value: row["value"],
+            reason: row["reason"], created: row["created_at"])
+    }
+
+    private static func explain(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        return String(describing: error)
+    }
+}
+
+extension Database {
+    /// Executes one statement through GRDB's statement cache: compiled once per connection rather
+    /// than per call. Compiling runs SQLite's authorizer callbacks, which were most of the writer's
+    /// time when every receipt compiled its statements afresh.
+    fileprivate func cachedExecute(sql: String, arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

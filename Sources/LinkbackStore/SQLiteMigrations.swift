@@ -1,0 +1,178 @@
+import GRDB
+
+/// The numbered schema migrations of ``SQLiteMentionStore``. Append new ones; never edit a
+/// migration that has shipped.
+package enum SQLiteMigrations {
+    package static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001-initial") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE mentions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        token TEXT NOT NULL UNIQUE,
+                        source TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        site TEXT NOT NULL,
+                        protocol TEXT NOT NULL CHECK (protocol IN ('webmention', 'pingback')),
+                        status TEXT NOT NULL
+                            CHECK (status IN ('queued', 'pending', 'approved', 'rejected', 'spam', 'deleted')),
+                        reason TEXT,
+                        client_ip TEXT,
+                        user_agent TEXT,
+                        received_at DATETIME NOT NULL,
+                        updated_at DATETIME NOT NULL,
+                        verified_at DATETIME,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        type TEXT,
+                        rsvp TEXT,
+                        title TEXT,
+                        excerpt TEXT,
+                        content_html TEXT,
+                        content_text TEXT,
+                        author_name TEXT,
+                        author_url TEXT,
+                        author_photo TEXT,
+                        published TEXT,
+                        UNIQUE (source, target)
+                    );
+                    CREATE INDEX mentions_status ON mentions (status, received_at);
+                    CREATE INDEX mentions_target ON mentions (target);
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        at DATETIME NOT NULL,
+                        actor TEXT NOT NULL,
+                        from_status TEXT,
+                        to_status TEXT NOT NULL,
+                        reason TEXT
+                    );
+                    CREATE INDEX events_mention ON events (mention_id, id);
+                    CREATE TABLE blocks (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL CHECK (kind IN ('domain', 'url', 'ip')),
+                        value TEXT NOT NULL,
+                        reason TEXT,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (kind, value)
+                    );
+                    """)
+        }
+        migrator.registerMigration("002-verification-queue") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN previous_status TEXT;
+                    ALTER TABLE mentions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE mentions ADD COLUMN claimed_at DATETIME;
+                    ALTER TABLE mentions ADD COLUMN next_attempt_at DATETIME;
+                    CREATE INDEX mentions_queue ON mentions (status, next_attempt_at, received_at);
+                    """)
+        }
+        migrator.registerMigration("003-allow-domains") { db in
+            try db.execute(
+                sql: "CREATE TABLE allowed_domains (domain TEXT PRIMARY KEY, created_at DATETIME NOT NULL)")
+        }
+        migrator.registerMigration("004-webhook-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_cursor (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        last_event_id INTEGER NOT NULL
+                    );
+                    CREATE TABLE webhook_deliveries (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        url TEXT NOT NULL,
+                        event TEXT NOT NULL CHECK (event IN ('approved', 'updated', 'deleted')),
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at DATETIME,
+                        delivered_at DATETIME,
+                        given_up_at DATETIME,
+                        last_error TEXT,
+                        UNIQUE (url, event_id)
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, given_up_at, next_attempt_at);
+                    """)
+        }
+        migrator.registerMigration("005-reverify-approved") { db in
+            // Approved mentions re-sent under an older version waited in the queue, invisible;
+            // they become approved mentions being verified again.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN reverify INTEGER NOT NULL DEFAULT 0;
+                    UPDATE mentions SET status = 'approved', reverify = 1 WHERE status = 'queued' AND previous_status = 'approved';
+                    CREATE INDEX mentions_reverify ON mentions (next_attempt_at) WHERE reverify = 1;
+                    """)
+        }
+        migrator.registerMigration("006-settings") { db in
+            try db.execute(
+                sql: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at DATETIME NOT NULL)")
+        }
+        migrator.registerMigration("007-last-received") { db in
+            // The per-pair interval is kept in the database (several instances, one interval);
+            // an old row's last receipt is its last `received` or `update` event.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN last_received_at DATETIME;
+                    UPDATE mentions SET last_received_at = COALESCE(
+                        (SELECT MAX(at) FROM events WHERE mention_id = mentions.id AND reason IN ('received', 'update')),
+                        received_at);
+                    """)
+        }
+        migrator.registerMigration("008-bans") { db in
+            try db.execute(sql: "CREATE TABLE bans (address TEXT PRIMARY KEY, until DATETIME NOT NULL)")
+        }
+        migrator.registerMigration("009-vouch") { db in
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN vouch TEXT")
+        }
+        migrator.registerMigration("010-sends") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sends (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        source TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        linked INTEGER NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'no-endpoint')),
+                        result TEXT,
+                        endpoint TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at DATETIME,
+                        claimed_until DATETIME,
+                        updated_at DATETIME NOT NULL,
+                        UNIQUE (source, target)
+                    );
+                    CREATE INDEX sends_due ON sends (next_attempt_at) WHERE state = 'queued';
+                    """)
+        }
+        migrator.registerMigration("011-children") { db in
+            // Comments nested in a reply's source entry, a JSON array (see MentionChild).
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN children TEXT")
+        }
+        migrator.registerMigration("012-recheck") { db in
+            try db.execute(sql: "CREATE INDEX mentions_recheck ON mentions (COALESCE(verified_at, received_at), id) WHERE status = 'approved' AND reverify = 0")
+        }
+        migrator.registerMigration("013-private") { db in
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN is_private INTEGER NOT NULL DEFAULT 0")
+        }
+        migrator.registerMigration("014-decision") { db in
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN decision TEXT")
+            try db.execute(sql: MentionDecisionBackfill.sql)
+        }
+        migrator.registerMigration("015-webhook-pending") { db in
+            // Each URL's pending deliveries in id order: the outbox's one seek per URL.
+            try db.execute(
+                sql: "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (url, id) WHERE delivered_at IS NULL AND given_up_at IS NULL")
+        }
+        migrator.registerMigration("016-reverify-order") { db in
+            // The claim walks re-verified mentions in reception order, as PostgreSQL's index has
+            // it (SchemaAgreementTests).
+            try db.execute(sql: "DROP INDEX mentions_reverify")
+            try db.execute(sql: "CREATE INDEX mentions_reverify ON mentions (received_at) WHERE reverify = 1")
+        }
+        return migrator
+    }
+}
