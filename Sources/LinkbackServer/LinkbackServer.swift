@@ -171,9 +171,12 @@ package struct LinkbackServer: Sendable {
         let host = config.server.host
         let server = config.server
         // A service that returns ends the whole group: webhook delivery runs only when configured.
+        let blockRefresh = BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger, clock: clock)
         var services: [any Service] = [
-            HangupService(log: rejectionLog, reload: configurationSource.map { source in { @Sendable in try reload(to: source()) } }, logger: logger),
-            BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger, clock: clock),
+            HangupService(
+                log: rejectionLog, reload: configurationSource.map { source in { @Sendable in try reload(to: source()) } }, logger: logger,
+                afterwards: blockRefresh.refreshNow),
+            blockRefresh,
             VerificationQueueService(queue: queue),
             SendOutboxService(outbox: sends),
             InRequestWorkService(work: inRequestWork),

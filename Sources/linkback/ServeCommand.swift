@@ -26,9 +26,10 @@ struct ServeCommand: AsyncParsableCommand {
         try await Self.reportingFailures {
             var config = try options.load()
             config.server.publicDirectory = Self.publicDirectory(config.server.publicDirectory)
+            let level = config.logging.level
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = config.logging.level
+                handler.logLevel = level
                 return handler
             }
             let logger = Logger(label: "linkback")

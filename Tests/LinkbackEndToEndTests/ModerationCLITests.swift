@@ -168,7 +168,13 @@ import Testing
         #expect(try await cli(["allow", "127.0.0.1", "--database", db]).stdout == "allowed 127.0.0.1\n")
         #expect(try await cli(["allow", "127.0.0.1", "--database", db]).stdout == "127.0.0.1 was already allowed\n")
         #expect(try await cli(["allow", "--json", "--database", db]).stdout == "[\"127.0.0.1\"]\n")
-        try await Task.sleep(for: .seconds(6))  // the server reloads the list every five seconds
+        // The server reloads the list every five seconds, and at once on SIGHUP (`systemctl reload`).
+        server.process.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while !server.process.stderr.contains("from the database: 0 blocks, 1 allowed domain"), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(server.process.stderr.contains("from the database: 0 blocks, 1 allowed domain"), "\(server.process.stderr)")
         let answer = try await server.postForm("/webmention", [("source", source.url("/post").absoluteString), ("target", "https://blog.example/posts/1")])
         let path = String(try #require(answer.headers["location"]).dropFirst("https://mentions.example".count))
         _ = try await server.waitForStatus(path, in: ["approved"])

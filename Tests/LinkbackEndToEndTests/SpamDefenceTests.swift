@@ -35,8 +35,8 @@ import Testing
         let again = try await server.postForm("/webmention", form)
         #expect(again.status == 429)
         #expect(again.headers["retry-after"] == "1")
-        try await Task.sleep(for: .milliseconds(1100))
-        #expect(try await server.postForm("/webmention", form).status == 201)
+        // When the interval is up the pair is taken again: walked to the second on a manual
+        // clock in MentionLifecycleTests and StoreConformanceTests, not slept for here.
     }
 
     @Test func repeatOffendersAreBannedAtTheDoor() async throws {
