@@ -17,8 +17,8 @@ struct BlockRefreshService: Service {
     let logger: Logger
     var clock: any WallClock = SystemClock()
     private let loop: WorkerLoop
-    /// The lists the last pass loaded, to log only a change.
-    private let loaded = Locked<(blocks: [Block], allowed: [String])?>(nil)
+    /// The lists the last pass loaded, to log only a change (a start with none logs nothing).
+    private let loaded = Locked<(blocks: [Block], allowed: [String])>(([], []))
 
     init(
         spam: SpamGuard, allowed: DomainList, store: any BlockStore & BanStore, logger: Logger,
@@ -39,7 +39,7 @@ struct BlockRefreshService: Service {
                 allowed.replace(domains)
                 let changed = loaded.withLock { last in
                     defer { last = (blocks, domains) }
-                    return last.map { $0.blocks != blocks || $0.allowed != domains } ?? true
+                    return last.blocks != blocks || last.allowed != domains
                 }
                 if changed {
                     logger.info("from the database: \(blocks.count) block\(blocks.count == 1 ? "" : "s"), \(domains.count) allowed domain\(domains.count == 1 ? "" : "s")")

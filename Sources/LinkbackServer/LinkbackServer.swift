@@ -41,6 +41,8 @@ package struct LinkbackServer: Sendable {
     package var configurationSource: (@Sendable () throws -> Config)?
     let readParser: ReadQueryParser
     let configuredAllowDomains: DomainList
+    /// `policy.rules` and `policy.traps`: the doors' check and the verifications share it.
+    let mentionPolicy: Shared<MentionPolicy>
     /// The fetches senders wait for (Private Webmention, Vouch), bounded together.
     let inRequestWork: InRequestWork
     /// The Prometheus registry that swift-metrics was bootstrapped with; `/metrics` is served
@@ -65,7 +67,9 @@ package struct LinkbackServer: Sendable {
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
         configuredAllowDomains = policy.configuredAllowDomains
+        mentionPolicy = policy.mentionPolicy
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans, clock: clock)
+        let traps = Traps(store: store, logger: logger)
         // The last day's counts from before this start, read once, on a thread of their own.
         let counts = rejections.counts
         let logPath = config.logging.fail2banLog
@@ -77,10 +81,10 @@ package struct LinkbackServer: Sendable {
         self.inRequestWork = inRequestWork
         queue = VerificationQueue(
             store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
-            rejections: rejections, logger: logger, concurrency: config.verification.concurrency,
+            rejections: rejections, traps: traps, logger: logger, concurrency: config.verification.concurrency,
             shutdownGrace: .milliseconds(Int64(config.verification.shutdownGraceSeconds * 1000)), clock: clock)
         receiver = MentionReceiver(
-            check: MentionCheck(sites: config.sites), store: store,
+            check: MentionCheck(sites: config.sites, policy: policy.mentionPolicy), store: store,
             targetFetcher: config.verification.checkTargetExists
                 ? Verifier(config: config, timeoutSeconds: config.verification.targetCheckTimeoutSeconds).fetcher : nil,
             queue: queue,
@@ -101,7 +105,7 @@ package struct LinkbackServer: Sendable {
         pingback = PingbackService(
             receiver: receiver, store: store, verifier: pingbackVerifier, policy: policy,
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
-            logger: logger)
+            traps: traps, logger: logger)
         webhooks = WebhookDispatcher(config: config, store: store, logger: logger, clock: clock)
         sends = SendOutbox(
             service: SendService(config: config, store: store, pool: parsePool, logger: logger, clock: clock),
@@ -232,6 +236,7 @@ extension LinkbackServer {
         readParser.tokenList.replace(next.api.tokens)
         spam.reloadConfigured(next.spam)
         configuredAllowDomains.replace(next.moderation.allowDomains)
+        mentionPolicy.replace(next.policy)
         receiver.vouch?.knownDomainList.replace(next.vouch.knownDomains + next.moderation.allowDomains)
         webhooks.webhookList.replace(next.webhooks)
         running.replace(next)

@@ -19,7 +19,7 @@ import Testing
     private func verified(
         _ policy: VerificationPolicy, _ existing: Mention, content: MentionContent = MentionContent(type: .reply)
     ) -> MentionStatus {
-        policy.status(forVerifiedSource: existing.source, existing: existing, content: content)
+        policy.status(forVerifiedSource: existing.source, target: existing.target, existing: existing, content: content)
     }
 
     @Test func newMentionsGoToModerationUnlessApprovedByConfig() {

@@ -52,13 +52,16 @@ public final class PingbackService: Sendable {
     let policy: VerificationPolicy
     let enabled: Bool
     let maxConcurrent: Int
+    /// Blocks the source of a pingback that links to a trap target.
+    let traps: Traps?
     let logger: Logger
     private let running = Locked(0)
 
     public init(
         receiver: MentionReceiver, store: any MentionRecords, verifier: Verifier, policy: VerificationPolicy, enabled: Bool,
-        maxConcurrentVerifications: Int, logger: Logger
+        maxConcurrentVerifications: Int, traps: Traps? = nil, logger: Logger
     ) {
+        self.traps = traps
         self.receiver = receiver
         self.store = store
         self.verifier = verifier
@@ -109,7 +112,7 @@ public final class PingbackService: Sendable {
             switch failure {
             case .missingParameter: return invalidParams(failure.message)
             case .invalidSource: code = Self.sourceNotFound
-            case .invalidTarget, .targetNotSupported: code = Self.targetNotSupported
+            case .invalidTarget, .targetNotSupported, .targetClosed: code = Self.targetNotSupported
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
             case .targetUnavailable, .storeUnavailable, .busy: return fail(Self.upstreamTrouble, failure.message, nil)
@@ -168,6 +171,10 @@ public final class PingbackService: Sendable {
                     incoming, content: content, existing: existing, in: store, actor: .server,
                     adjust: { holdForModerator && $0 == .approved ? .pending : $0 })
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
+                if stored.status == .spam, policy.isTrap(targetText) {
+                    await traps?.sprung(by: stored)
+                    return fail(Self.targetNotSupported, "the target cannot take pingbacks", .trap)
+                }
             } catch StoreError.tooSoon(_, let seconds) {
                 return tooSoon(seconds)
             } catch {

@@ -3,7 +3,8 @@ import LinkbackKit
 import LinkbackStore
 
 /// The moderation settings a verification is judged with: the ``MentionLifecycle`` (whose rules
-/// decide every status) and the allow lists, which change while the server runs.
+/// decide every status), the allow lists and the owner's ``MentionPolicy``, which change while the
+/// server runs.
 public struct VerificationPolicy: Sendable {
     /// The status rules, with `moderation.auto_approve`, `remoderate_updates` and the retry settings.
     public var lifecycle: MentionLifecycle
@@ -13,22 +14,25 @@ public struct VerificationPolicy: Sendable {
     public var allowDomains: [String] { configuredAllowDomains.current }
     /// Domains allowed in the database (`linkback allow`), refreshed while the server runs.
     public var storedAllowDomains: DomainList?
+    /// `policy.rules` and `policy.traps`, replaced by a configuration reload.
+    public let mentionPolicy: Shared<MentionPolicy>
 
     public init(
         autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
-        retryBaseSeconds: Double = 60
+        retryBaseSeconds: Double = 60, policy: MentionPolicy = MentionPolicy()
     ) {
         lifecycle = MentionLifecycle(
             autoApprove: autoApprove, remoderateUpdates: remoderateUpdates, maxAttempts: maxAttempts,
             retryBaseSeconds: retryBaseSeconds)
         configuredAllowDomains = DomainList(allowDomains)
+        mentionPolicy = Shared(policy)
     }
 
     public init(config: Config) {
         self.init(
             autoApprove: config.moderation.autoApprove, allowDomains: config.moderation.allowDomains,
             remoderateUpdates: config.moderation.remoderateUpdates, maxAttempts: config.verification.maxAttempts,
-            retryBaseSeconds: config.verification.retryBaseSeconds)
+            retryBaseSeconds: config.verification.retryBaseSeconds, policy: config.policy)
     }
 
     /// Whether `source` is on an allow list (its host or a parent domain).
@@ -37,15 +41,21 @@ public struct VerificationPolicy: Sendable {
         return (allowDomains + (storedAllowDomains?.current ?? [])).contains { HostName.host(host, isWithin: $0) }
     }
 
-    /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:now:)``).
+    /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:policy:now:)``).
     public func decide(_ mention: Mention, _ outcome: VerificationOutcome, now: Date = Date()) -> VerificationResult {
-        lifecycle.result(of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), now: now)
+        lifecycle.result(of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), policy: mentionPolicy.current, now: now)
     }
 
-    /// The status of a mention from `source` whose link was found with `content`, judged from
-    /// `existing` (``MentionLifecycle/verifiedStatus(existing:content:sourceAllowed:)``).
-    public func status(forVerifiedSource source: String, existing: Mention?, content: MentionContent?) -> MentionStatus {
-        lifecycle.verifiedStatus(existing: existing, content: content, sourceAllowed: isAllowed(source: source))
+    /// The status of a mention of `target` from `source` whose link was found with `content`,
+    /// judged from `existing` (``MentionLifecycle/verifiedStatus(existing:target:content:sourceAllowed:policy:)``).
+    public func status(forVerifiedSource source: String, target: String, existing: Mention?, content: MentionContent?) -> MentionStatus {
+        lifecycle.verifiedStatus(
+            existing: existing, target: target, content: content, sourceAllowed: isAllowed(source: source), policy: mentionPolicy.current)
+    }
+
+    /// Whether a mention of `target` that links to it is one of the owner's traps sprung.
+    public func isTrap(_ target: String) -> Bool {
+        URL(string: target).map(mentionPolicy.current.isTrap) ?? false
     }
 
     /// Stores a mention verified while its sender (or `linkback reverify`) waited, with the status
@@ -59,7 +69,7 @@ public struct VerificationPolicy: Sendable {
     ) async throws -> Mention {
         var basis = existing
         for _ in 0..<5 {
-            let status = adjust(status(forVerifiedSource: incoming.source, existing: basis, content: content))
+            let status = adjust(status(forVerifiedSource: incoming.source, target: incoming.target, existing: basis, content: content))
             do {
                 return try await store.storeVerified(
                     incoming, status: status, content: content, actor: actor, received: nil, expecting: basis)

@@ -22,6 +22,8 @@ public final class VerificationQueue: Sendable {
     let verifier: Verifier
     let policy: VerificationPolicy
     let rejections: RejectionRecorder?
+    /// Blocks the source of a mention that links to a trap target.
+    let traps: Traps?
     let logger: Logger
     let concurrency: Int
     let pollInterval: Duration
@@ -36,9 +38,10 @@ public final class VerificationQueue: Sendable {
 
     public init(
         store: any VerificationQueueStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
-        logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1), shutdownGrace: Duration = .seconds(3),
-        clock: any WallClock = SystemClock()
+        traps: Traps? = nil, logger: Logger, concurrency: Int, pollInterval: Duration = .seconds(1),
+        shutdownGrace: Duration = .seconds(3), clock: any WallClock = SystemClock()
     ) {
+        self.traps = traps
         self.clock = clock
         self.shutdownGrace = shutdownGrace
         self.store = store
@@ -160,7 +163,9 @@ public final class VerificationQueue: Sendable {
         // The operator's log says what went wrong and, where there is one, the fix.
         if case .linkFound = outcome {} else { metadata["detail"] = "\(outcome.description)" }
         logger.info("verified", metadata: metadata)
-        if stored.status == .rejected, let reason = VerificationPolicy.rejectionReason(for: outcome),
+        let sprung = stored.status == .spam && outcome.isLinkFound && policy.isTrap(stored.target)
+        if sprung { await traps?.sprung(by: stored) }
+        if let reason = sprung ? .trap : stored.status == .rejected ? VerificationPolicy.rejectionReason(for: outcome) : nil,
             let ip = stored.clientIP.flatMap({ IPAddress($0) })
         {
             rejections?.record(

@@ -12,15 +12,19 @@ public struct CheckedPair: Sendable, Equatable {
 }
 
 /// The synchronous checks both endpoints share (Webmention §3.2.1): two absolute http/https URLs
-/// of sane length, different from each other, the target on one of our `sites`.
+/// of sane length, different from each other, the target on one of our `sites` and not closed to
+/// mentions by the owner's policy.
 public struct MentionCheck: Sendable {
     public static let maxURLBytes = 2048
     /// `sites`, replaced by a configuration reload.
     public let siteList: Shared<[HostPort]>
     public var sites: [HostPort] { siteList.current }
+    /// `policy.rules` and `policy.traps` (shared with the ``VerificationPolicy``), replaced by a reload.
+    public let policy: Shared<MentionPolicy>
 
-    public init(sites: [HostPort]) {
+    public init(sites: [HostPort], policy: Shared<MentionPolicy> = Shared(MentionPolicy())) {
         siteList = Shared(sites)
+        self.policy = policy
     }
 
     public func check(source: String?, target: String?) -> Result<CheckedPair, MentionCheckFailure> {
@@ -40,6 +44,8 @@ public struct MentionCheck: Sendable {
         guard let site = site(of: targetURL) else {
             return .failure(.targetNotSupported(HostPort(host: targetURL.host ?? "", port: targetURL.port).description))
         }
+        // Before any fetch: a closed post costs its senders (and us) nothing more.
+        if policy.current.closes(targetURL) { return .failure(.targetClosed) }
         return .success(CheckedPair(source: sourceURL, target: targetURL, site: site))
     }
 

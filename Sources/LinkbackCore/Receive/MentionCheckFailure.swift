@@ -7,6 +7,8 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     case invalidTarget(String)
     case sameURL
     case targetNotSupported(String)
+    /// The owner closed the target to mentions (`policy.rules`, `action: close`).
+    case targetClosed
     /// The target does not exist (4xx, 410).
     case targetNotFound(String)
     /// The target's own server is in trouble (5xx, timeout, unreachable): not the sender's fault.
@@ -39,6 +41,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .invalidSource: return "invalid_source"
         case .invalidTarget: return "invalid_target"
         case .targetNotSupported: return "target_not_supported"
+        case .targetClosed: return "target_closed"
         case .targetNotFound: return "target_not_found"
         case .targetUnavailable: return "target_unavailable"
         case .blockedSource: return "blocked"
@@ -69,6 +72,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .invalidSource, .invalidTarget: return .invalidURL
         case .sameURL: return .sameURL
         case .targetNotSupported: return .targetNotSupported
+        case .targetClosed: return .targetClosed
         case .targetNotFound, .targetUnavailable: return .targetNotFound
         case .blockedSource: return .blockedSource
         case .rateLimited: return .rateLimited
@@ -89,6 +93,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .invalidTarget(let why): return "target \(why)"
         case .sameURL: return "source and target are the same URL"
         case .targetNotSupported(let host): return "this server does not accept mentions for \(host)"
+        case .targetClosed: return "the target is closed to mentions"
         case .targetNotFound(let why): return "target \(why)"
         case .targetUnavailable(let why): return "the target could not be checked (\(why)); try again later"
         case .blockedSource(let what): return "mentions from \(what) are not accepted"

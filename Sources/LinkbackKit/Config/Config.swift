@@ -238,6 +238,8 @@ public struct Config: Sendable {
     public var webmention: Webmention
     public var pingback: Pingback
     public var spam: Spam
+    /// `policy.rules` and `policy.traps`.
+    public var policy: MentionPolicy
     public var logging: Logging
     public var admin: Admin
     public var metrics: Metrics
@@ -369,6 +371,17 @@ public struct Config: Sendable {
             },
             maxAge: int("api.max_age"), maxTargets: int("api.max_targets"), maxPerPage: int("api.max_per_page"),
             readsPerMinute: int("api.reads_per_minute"))
+        guard case .records(let ruleRecords) = values["policy.rules"] else { preconditionFailure("policy.rules is not a list") }
+        policy = MentionPolicy(
+            rules: ruleRecords.compactMap { record in
+                guard case .string(let name)? = record["action"], let action = PolicyAction(rawValue: name) else { return nil }
+                var rule = PolicyRule(action: action)
+                if case .string(let site)? = record["site"] { rule.site = HostName.normalized(site) }
+                if case .string(let target)? = record["target"] { rule.target = TargetPattern(target) }
+                if case .strings(let types)? = record["types"], !types.isEmpty { rule.types = Set(types.compactMap(MentionType.init)) }
+                return rule
+            },
+            traps: strings("policy.traps").compactMap(TargetPattern.init))
         guard case .records(let hookRecords) = values["webhooks"] else { preconditionFailure("webhooks is not a list") }
         webhooks = hookRecords.compactMap { record in
             guard case .string(let url)? = record["url"], case .string(let secret)? = record["secret"] else { return nil }

@@ -232,6 +232,11 @@ extension ConfigKey {
         ConfigKey("spam.ban_window_minutes", .double(0.01...10_080), .double(10)),
         ConfigKey("spam.ban_minutes", .double(0.01...525_600), .double(60)),
         ConfigKey("spam.ipv6_prefix", .int(32...128), .int(64)),
+        ConfigKey(
+            "policy.rules",
+            .records([.init("site"), .init("target"), .init("types", list: true), .init("action", required: true)]),
+            .records([]), check: policyRules),
+        ConfigKey("policy.traps", .strings, .strings([]), check: targetPatterns),
         ConfigKey("logging.level", .string, .string("info"), check: oneOf(LogLevelName.all)),
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),
@@ -350,6 +355,35 @@ private let apiTokens: @Sendable (ConfigValue) -> String? = { value in
         if case .string(let flag)? = record["private"], ConfigKey.flag(flag) == nil {
             return "item \(index + 1): private must be true or false"
         }
+    }
+    return nil
+}
+
+private let policyRules: @Sendable (ConfigValue) -> String? = { value in
+    guard case .records(let records) = value else { return nil }
+    for (index, record) in records.enumerated() {
+        guard case .string(let action)? = record["action"], PolicyAction(rawValue: action) != nil else {
+            return "item \(index + 1): action is one of \(PolicyAction.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+        if case .string(let site)? = record["site"], HostName.normalized(site) == nil {
+            return "item \(index + 1): \"\(site)\" is not a host name"
+        }
+        if case .string(let target)? = record["target"], TargetPattern(target) == nil {
+            return "item \(index + 1): target \"\(target)\" is neither an http(s) URL prefix nor a path starting with /"
+        }
+        if case .strings(let types)? = record["types"] {
+            for type in types where MentionType(rawValue: type) == nil {
+                return "item \(index + 1): types are \(MentionType.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(type)\""
+            }
+        }
+    }
+    return nil
+}
+
+private let targetPatterns: @Sendable (ConfigValue) -> String? = { value in
+    guard case .strings(let patterns) = value else { return nil }
+    for pattern in patterns where TargetPattern(pattern) == nil {
+        return "\"\(pattern)\" is neither an http(s) URL prefix nor a path starting with /"
     }
     return nil
 }

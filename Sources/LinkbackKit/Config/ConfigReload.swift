@@ -5,7 +5,7 @@ public enum ConfigReload {
     /// Keys a reload applies at once.
     public static let reloadableKeys: Set<String> = [
         "sites", "api.tokens", "spam.block_domains", "spam.block_ips", "spam.block_user_agents",
-        "moderation.allow_domains", "vouch.known_domains", "webhooks",
+        "moderation.allow_domains", "vouch.known_domains", "webhooks", "policy.rules", "policy.traps",
     ]
 
     /// Keys whose effective value differs between `old` and `new`, in ``ConfigKey/all`` order.

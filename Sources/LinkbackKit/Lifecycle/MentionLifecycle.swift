@@ -16,7 +16,7 @@ import Foundation
 ///
 /// A periodic re-check (`recheck.interval_days`) queues approved, public mentions in place as a
 /// re-send of an approved mention would be (``resend(_:)``); its outcome is judged by
-/// ``result(of:_:sourceAllowed:now:)`` like any other. (Which rows are due is a query the stores
+/// ``result(of:_:sourceAllowed:policy:now:)`` like any other. (Which rows are due is a query the stores
 /// write out, on a partial index of approved rows.)
 public struct MentionLifecycle: Sendable, Equatable {
     /// `moderation.auto_approve`: a new verified mention is approved, not pending.
@@ -73,13 +73,19 @@ public struct MentionLifecycle: Sendable, Equatable {
 
     /// The status of a mention whose link was found with `content`: `existing` is its stored row
     /// (`nil` for a new one) as the queue claimed it or a synchronous door read it; `sourceAllowed`
-    /// says whether its source is on an allow list (`moderation.allow_domains`, `linkback allow`).
+    /// says whether its source is on an allow list (`moderation.allow_domains`, `linkback allow`);
+    /// `rule` is what the owner's first matching `policy.rules` entry says (``MentionPolicy``), and
+    /// `trap` whether the target is one of `policy.traps`.
     ///
-    /// A moderator's rejection, spam or delete sticks; a pending or approved mention keeps its
-    /// status unless `remoderate_updates` sends changed content back to moderation; anything
-    /// else is judged as new (auto-approval, allowed domains).
-    public func verifiedStatus(existing: Mention?, content: MentionContent?, sourceAllowed: Bool) -> MentionStatus {
+    /// A moderator's rejection, spam or delete sticks; a link to a trap is spam; a pending or
+    /// approved mention keeps its status unless `remoderate_updates` sends changed content back to
+    /// moderation; anything else is judged as new: the owner's rule for the target and type first
+    /// (`accept`, `moderate`), then auto-approval and allowed domains.
+    public func verifiedStatus(
+        existing: Mention?, content: MentionContent?, sourceAllowed: Bool, rule: PolicyAction? = nil, trap: Bool = false
+    ) -> MentionStatus {
         if let decision = existing?.decision, decision.isStickyDecision { return decision }
+        if trap { return .spam }
         let previous = existing.flatMap(Self.statusToKeep)
         switch previous {
         case .spam?: return .spam
@@ -88,7 +94,23 @@ public struct MentionLifecycle: Sendable, Equatable {
             if !remoderateUpdates || (content != nil && content == existing?.content) { return previous! }
         default: break
         }
-        return autoApprove || sourceAllowed ? .approved : .pending
+        switch rule {
+        case .accept?: return .approved
+        case .moderate?: return .pending
+        case .close?, nil: return autoApprove || sourceAllowed ? .approved : .pending
+        }
+    }
+
+    /// ``verifiedStatus(existing:content:sourceAllowed:rule:trap:)`` with the rule and trap that
+    /// `policy` gives a mention of `target` of `content`'s type.
+    public func verifiedStatus(
+        existing: Mention?, target: String, content: MentionContent?, sourceAllowed: Bool, policy: MentionPolicy
+    ) -> MentionStatus {
+        let url = URL(string: target)
+        return verifiedStatus(
+            existing: existing, content: content, sourceAllowed: sourceAllowed,
+            rule: url.flatMap { url in content.flatMap { policy.action(for: url, type: $0.type) } },
+            trap: url.map(policy.isTrap) ?? false)
     }
 
     /// What the queue does with a claimed mention after `outcome`. A *known* mention (verified
@@ -96,13 +118,15 @@ public struct MentionLifecycle: Sendable, Equatable {
     /// failures keep its status. A new one is rejected. Transient failures are retried with
     /// ``Backoff`` until `maxAttempts`; a spent fetch allowance waits a minute and is never a failure.
     public func result(
-        of mention: Mention, _ outcome: VerificationOutcome, sourceAllowed: Bool, now: Date
+        of mention: Mention, _ outcome: VerificationOutcome, sourceAllowed: Bool, policy: MentionPolicy = MentionPolicy(), now: Date
     ) -> VerificationResult {
         let previous = mention.previousStatus
         let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
         switch outcome {
         case .linkFound(let content):
-            return .verified(status: verifiedStatus(existing: mention, content: content, sourceAllowed: sourceAllowed), content: content)
+            let status = verifiedStatus(
+                existing: mention, target: mention.target, content: content, sourceAllowed: sourceAllowed, policy: policy)
+            return .verified(status: status, content: content)
         case _ where outcome.allowsDelete:
             return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
         case .rateLimited:

@@ -69,6 +69,12 @@ public enum VerificationOutcome: Sendable, Equatable {
         }
     }
 
+    /// Whether the link was found (whatever the mention's content).
+    public var isLinkFound: Bool {
+        if case .linkFound = self { return true }
+        return false
+    }
+
     /// Only these may delete a mention that was verified before (Webmention §3.2.4): any other
     /// failure is transient or a refusal of a new mention, never a delete.
     public var allowsDelete: Bool {

@@ -32,6 +32,11 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     /// A browser's request from another site (`Sec-Fetch-Site: cross-site`, or an `Origin` that is
     /// not this server's): a page can make its readers' browsers send it, so it says nothing of them.
     case crossSite = "cross-site"
+    /// A target the owner closed to mentions (`policy.rules`, `action: close`).
+    case targetClosed = "target-closed"
+    /// A source that links to one of the owner's trap targets (`policy.traps`), never linked
+    /// publicly: spam beyond doubt.
+    case trap
 
     /// Reasons that say nothing bad about the client: they never count towards the built-in ban,
     /// and the shipped fail2ban filter's normal mode does not match them (its `_soft` list; a
@@ -41,7 +46,7 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     /// made a browser send.
     public var isSoft: Bool {
         switch self {
-        case .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite:
+        case .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite, .targetClosed:
             return true
         default:
             return false

@@ -1,0 +1,126 @@
+import Foundation
+import LinkbackTestSupport
+import Testing
+
+/// The owner's policy through the real server: a closed post refused before any fetch, rules by
+/// type against auto-approval, and a trap sprung by a page that links to it, with its line read
+/// by the real fail2ban-regex.
+@Suite struct PolicyTests {
+    static let post = "https://blog.example/posts/1"
+
+    private func pingback(_ server: ServerHarness, _ source: String, _ target: String) async throws -> String {
+        let body = "<methodCall><methodName>pingback.ping</methodName><params><param><value>\(source)</value></param><param><value>\(target)</value></param></params></methodCall>"
+        return try await server.send("POST", "/xmlrpc", body: Array(body.utf8), headers: [("Content-Type", "text/xml")]).body
+    }
+
+    private func statusPath(_ answer: (status: Int, headers: [String: String], body: String)) throws -> String {
+        String(try #require(answer.headers["location"]).dropFirst("https://mentions.example".count))
+    }
+
+    @Test func aClosedPostIsRefusedBeforeAnythingIsFetched() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/p", .html("<a href=\"https://blog.example/drafts/1\">x</a> <a href=\"\(Self.post)\">y</a>"))
+        let server = try await ServerHarness(
+            yaml: "policy:\n  rules:\n    - target: /drafts/*\n      action: close", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let form = [("source", source.url("/p").absoluteString), ("target", "https://blog.example/drafts/1")]
+        let refused = try await server.postForm("/webmention", form)
+        #expect(refused.status == 400)
+        #expect(JSON.object(refused.body)?["error"] as? String == "target_closed", "\(refused.body)")
+        #expect(try await pingback(server, source.url("/p").absoluteString, "https://blog.example/drafts/1").contains("<int>33</int>"))
+        #expect(source.hits("/p") == 0, "a closed post costs no fetch")
+        #expect(server.rejectionLines.count == 2)
+        #expect(server.rejectionLines.allSatisfy { $0.contains("reason=target-closed") }, "\(server.rejectionLines)")
+        // Soft: the shipped filter's normal mode leaves an honest sender alone.
+        #expect(try await Fail2banTests.regex(server.directory.file("fail2ban.log")).matched == 0)
+        // Another post is open as before.
+        let open = try await server.postForm("/webmention", [("source", source.url("/p").absoluteString), ("target", Self.post)])
+        #expect(open.status == 201 || open.status == 202, "\(open.body)")
+        await source.stop()
+    }
+
+    /// `moderate` holds replies although auto-approve is on; likes go through; a rule's change
+    /// applies on SIGHUP.
+    @Test func rulesByTypeOutrankAutoApproval() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/reply", .html("<div class=\"h-entry\"><a class=\"u-in-reply-to\" href=\"\(Self.post)\">re</a> <p class=\"e-content\">Nice.</p></div>"))
+        source.set("/like", .html("<div class=\"h-entry\"><a class=\"u-like-of\" href=\"\(Self.post)\">like</a></div>"))
+        let server = try await ServerHarness(
+            yaml: "moderation:\n  auto_approve: true\n\npolicy:\n  rules:\n    - types: [reply]\n      action: moderate",
+            allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let reply = try await server.postForm("/webmention", [("source", source.url("/reply").absoluteString), ("target", Self.post)])
+        let like = try await server.postForm("/webmention", [("source", source.url("/like").absoluteString), ("target", Self.post)])
+        #expect(try await server.waitForStatus(try statusPath(reply), in: ["pending", "approved"])["status"] as? String == "pending")
+        #expect(try await server.waitForStatus(try statusPath(like), in: ["pending", "approved"])["status"] as? String == "approved")
+        await source.stop()
+    }
+
+    /// `systemctl reload` applies a new rule at once, and says so.
+    @Test func aReloadAppliesTheRules() async throws {
+        let server = try await ServerHarness()
+        defer { server.cleanUp() }
+        let form = [("source", "https://a.example/1"), ("target", "https://blog.example/drafts/1")]
+        #expect(try await server.postForm("/webmention", form).status == 201)
+        let original = try String(contentsOfFile: server.configPath, encoding: .utf8)
+        try (original + "\npolicy:\n  rules:\n    - target: /drafts/*\n      action: close\n")
+            .write(toFile: server.configPath, atomically: true, encoding: .utf8)
+        server.process.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        while !server.process.stderr.contains("configuration reloaded"), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(server.process.stderr.contains("policy.rules: 0 → 1"), "\(server.process.stderr.suffix(1000))")
+        let refused = try await server.postForm("/webmention", [("source", "https://a.example/2"), ("target", "https://blog.example/drafts/1")])
+        #expect(refused.status == 400 && refused.body.contains("target_closed"), "\(refused.body)")
+    }
+
+    @Test func aPageThatLinksToATrapIsSpamItsHostBlockedAndItsSenderLogged() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/copy", .html("<p>Copied: <a href=\"https://blog.example/trap/1\">more</a> <a href=\"\(Self.post)\">post</a></p>"))
+        source.set("/other", .html("<p><a href=\"\(Self.post)\">post</a></p>"))
+        source.set("/nolink", .html("<p>Nothing.</p>"))
+        let server = try await ServerHarness(yaml: "policy:\n  traps: [\"/trap/*\"]", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        // A source that does not link springs nothing: no block, the usual no-link line.
+        let framed = try await server.postForm("/webmention", [("source", source.url("/nolink").absoluteString), ("target", "https://blog.example/trap/1")])
+        #expect(try await server.waitForStatus(try statusPath(framed), in: ["rejected"])["status"] as? String == "rejected")
+        #expect(server.rejectionLines.last?.contains("reason=no-link") == true)
+
+        let trapped = try await server.postForm("/webmention", [("source", source.url("/copy").absoluteString), ("target", "https://blog.example/trap/1")])
+        #expect(trapped.status == 201 || trapped.status == 202, "the door does not give the trap away: \(trapped.body)")
+        #expect(try await server.waitForStatus(try statusPath(trapped), in: ["spam"])["status"] as? String == "spam")
+        let line = try #require(server.rejectionLines.last)
+        #expect(line.contains("webmention rejected from 127.0.0.1 reason=trap"), "\(line)")
+        #expect(server.process.stderr.contains("trap sprung: 127.0.0.1 blocked"), "\(server.process.stderr.suffix(2000))")
+        let listed = try await LinkbackProcess.run(["blocks", "--json", "--database", server.directory.file("linkback.sqlite")])
+        #expect(listed.stdout.contains("\"127.0.0.1\"") && listed.stdout.contains("linked to the trap https://blog.example/trap/1"), "\(listed.stdout)")
+        // The real fail2ban-regex matches the trap line in the normal mode and the spam mode.
+        let log = server.directory.file("fail2ban.log")
+        let matched = try await Fail2banTests.regex(log)
+        #expect(matched.matched == 2 && matched.addresses.allSatisfy { $0 == "127.0.0.1" }, "\(matched)")
+        #expect(try await Fail2banTests.regex(log, mode: "spam").matched == 2)
+        // The host's next mention is refused at the door once the block is loaded.
+        server.process.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        var status = 0
+        while Date() < deadline {
+            status = try await server.postForm("/webmention", [("source", source.url("/other").absoluteString), ("target", Self.post)]).status
+            if status == 403 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status == 403)
+        await source.stop()
+    }
+
+    @Test func aPingbackThatLinksToATrapGetsAFaultAndIsSpam() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/copy", .html("<p><a href=\"https://blog.example/trap/2\">more</a></p>"))
+        let server = try await ServerHarness(yaml: "policy:\n  traps: [\"https://blog.example/trap/\"]", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let answer = try await pingback(server, source.url("/copy").absoluteString, "https://blog.example/trap/2")
+        #expect(answer.contains("<int>33</int>"), "\(answer)")
+        #expect(server.rejectionLines.last?.contains("pingback rejected from 127.0.0.1 reason=trap") == true, "\(server.rejectionLines)")
+        let listed = try await LinkbackProcess.run(["list", "--status", "spam", "--json", "--database", server.directory.file("linkback.sqlite")])
+        #expect(listed.stdout.contains("https://blog.example/trap/2"), "\(listed.stdout)")
+        await source.stop()
+    }
+}
