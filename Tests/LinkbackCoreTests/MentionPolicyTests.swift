@@ -118,6 +118,10 @@ import Testing
             protocol: .webmention, status: .approved, reason: nil, clientIP: nil, userAgent: nil, received: Date(),
             updated: Date(), verified: nil, attempts: 0, content: content, previousStatus: nil, revision: 0, nextAttemptAt: nil)
         #expect(MentionLifecycle().verifiedStatus(existing: approved, content: content, sourceAllowed: false, rule: .moderate) == .approved)
+        // A trap configured later makes the server's approval spam, not a moderator's.
+        #expect(MentionLifecycle().verifiedStatus(existing: approved, content: content, sourceAllowed: false, trap: true) == .spam)
+        approved.decision = .approved
+        #expect(MentionLifecycle().verifiedStatus(existing: approved, content: content, sourceAllowed: false, trap: true) == .approved)
         approved.status = .queued
         approved.previousStatus = .approved
         #expect(MentionLifecycle().verifiedStatus(existing: approved, content: content, sourceAllowed: false, rule: .moderate) == .approved)

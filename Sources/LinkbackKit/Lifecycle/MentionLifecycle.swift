@@ -77,7 +77,8 @@ public struct MentionLifecycle: Sendable, Equatable {
     /// `rule` is what the owner's first matching `policy.rules` entry says (``MentionPolicy``), and
     /// `trap` whether the target is one of `policy.traps`.
     ///
-    /// A moderator's rejection, spam or delete sticks; a link to a trap is spam; a pending or
+    /// A moderator's rejection, spam or delete sticks; a link to a trap is spam (unless a moderator
+    /// approved the mention); a pending or
     /// approved mention keeps its status unless `remoderate_updates` sends changed content back to
     /// moderation; anything else is judged as new: the owner's rule for the target and type first
     /// (`accept`, `moderate`), then auto-approval and allowed domains.
@@ -85,7 +86,8 @@ public struct MentionLifecycle: Sendable, Equatable {
         existing: Mention?, content: MentionContent?, sourceAllowed: Bool, rule: PolicyAction? = nil, trap: Bool = false
     ) -> MentionStatus {
         if let decision = existing?.decision, decision.isStickyDecision { return decision }
-        if trap { return .spam }
+        // A moderator who approved a mention of a trap target knows better than the trap.
+        if trap && existing?.decision != .approved { return .spam }
         let previous = existing.flatMap(Self.statusToKeep)
         switch previous {
         case .spam?: return .spam
