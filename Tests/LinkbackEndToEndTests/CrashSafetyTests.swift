@@ -154,9 +154,9 @@ import Testing
             if try await Self.send(.webmention, source: url, port: port, with: client) { acknowledged.insert(url) }
         }
         #expect(acknowledged.count == 40)
-        // The first verifications are under way: their pages are trickling out.
-        let started = Date().addingTimeInterval(10)
-        while (0..<40).allSatisfy({ source.hits("/s/\($0)") == 0 }), Date() < started { try await Task.sleep(for: .milliseconds(10)) }
+        // The first verifications are half-way. (Waiting for the fixture's first hit instead let
+        // SIGTERM come between two batches under CI load: a real-time margin, kept on purpose.)
+        try await Task.sleep(for: .milliseconds(500))
 
         // A request in flight when SIGTERM comes: headers and half its body before, the rest after.
         let last = source.url("/s/40").absoluteString
