@@ -15,7 +15,7 @@ struct BlockRefreshService: Service {
     let allowed: DomainList
     let store: any BlockStore & BanStore
     let logger: Logger
-    var clock: any WallClock = SystemClock()
+    let clock: any WallClock
     private let loop: WorkerLoop
     /// The lists the last pass loaded, to log only a change (a start with none logs nothing).
     private let loaded = Locked<(blocks: [Block], allowed: [String])>(([], []))

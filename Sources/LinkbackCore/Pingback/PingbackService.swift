@@ -171,7 +171,7 @@ public final class PingbackService: Sendable {
                     incoming, content: content, existing: existing, in: store, actor: .server,
                     adjust: { holdForModerator && $0 == .approved ? .pending : $0 })
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
-                if stored.status == .spam, policy.isTrap(targetText) {
+                if policy.sprangTrap(stored) {
                     await traps?.sprung(by: stored)
                     return fail(Self.targetNotSupported, "the target cannot take pingbacks", .trap)
                 }

@@ -53,9 +53,10 @@ public struct VerificationPolicy: Sendable {
             existing: existing, target: target, content: content, sourceAllowed: isAllowed(source: source), policy: mentionPolicy.current)
     }
 
-    /// Whether a mention of `target` that links to it is one of the owner's traps sprung.
-    public func isTrap(_ target: String) -> Bool {
-        URL(string: target).map(mentionPolicy.current.isTrap) ?? false
+    /// Whether `stored`, just written after its link was found, sprang one of the owner's traps:
+    /// the life-cycle made it spam and its target is a trap.
+    public func sprangTrap(_ stored: Mention) -> Bool {
+        stored.status == .spam && (URL(string: stored.target).map(mentionPolicy.current.isTrap) ?? false)
     }
 
     /// Stores a mention verified while its sender (or `linkback reverify`) waited, with the status

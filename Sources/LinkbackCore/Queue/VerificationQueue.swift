@@ -163,7 +163,7 @@ public final class VerificationQueue: Sendable {
         // The operator's log says what went wrong and, where there is one, the fix.
         if case .linkFound = outcome {} else { metadata["detail"] = "\(outcome.description)" }
         logger.info("verified", metadata: metadata)
-        let sprung = stored.status == .spam && outcome.isLinkFound && policy.isTrap(stored.target)
+        let sprung = outcome.isLinkFound && policy.sprangTrap(stored)
         if sprung { await traps?.sprung(by: stored) }
         if let reason = sprung ? .trap : stored.status == .rejected ? VerificationPolicy.rejectionReason(for: outcome) : nil,
             let ip = stored.clientIP.flatMap({ IPAddress($0) })

@@ -16,22 +16,25 @@ public enum PolicyAction: String, Sendable, CaseIterable {
 /// must be the same).
 public struct TargetPattern: Sendable, Equatable, CustomStringConvertible {
     public let description: String
-    private let prefix: String?
-    private let glob: [Substring]?
+    private enum Form: Sendable, Equatable {
+        /// A canonical URL prefix.
+        case prefix(String)
+        /// A path split at its `*`s.
+        case glob([Substring])
+    }
+    private let form: Form
 
     /// `nil` when `text` is neither an http(s) URL nor a path starting with `/`.
     public init?(_ text: String) {
         description = text
         if text.hasPrefix("/") {
-            prefix = nil
-            glob = text.split(separator: "*", omittingEmptySubsequences: false)
+            form = .glob(text.split(separator: "*", omittingEmptySubsequences: false))
         } else if let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
             let canonical = CanonicalURL.string(url)
         {
             // A prefix ends where the text does: a slash the canonical form adds is not part of it.
             let added = !text.hasSuffix("/") && canonical.hasSuffix("/") && !["", "/"].contains(url.path)
-            prefix = added ? String(canonical.dropLast()) : canonical
-            glob = nil
+            form = .prefix(added ? String(canonical.dropLast()) : canonical)
         } else {
             return nil
         }
@@ -39,9 +42,10 @@ public struct TargetPattern: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether the (canonical) target URL is named.
     public func matches(_ target: URL) -> Bool {
-        if let prefix { return target.absoluteString.hasPrefix(prefix) }
-        guard let glob else { return false }
-        return Self.matches(Substring(target.path.isEmpty ? "/" : target.path), glob)
+        switch form {
+        case .prefix(let prefix): return target.absoluteString.hasPrefix(prefix)
+        case .glob(let pieces): return Self.matches(Substring(target.path.isEmpty ? "/" : target.path), pieces)
+        }
     }
 
     /// `text` against the pieces of a glob split at its `*`s.
@@ -76,12 +80,11 @@ public struct PolicyRule: Sendable, Equatable {
         self.action = action
     }
 
-    /// Whether the rule takes a mention of `target` (and of `type`, when it is known).
-    func takes(_ target: URL, host: String?, type: MentionType?) -> Bool {
+    /// Whether the rule takes a mention of `target` (whose normalised host is `host`) of `type`.
+    func takes(_ target: URL, host: String?, type: MentionType) -> Bool {
         if let site, site != host { return false }
         if let pattern = self.target, !pattern.matches(target) { return false }
-        if let types, let type, !types.contains(type) { return false }
-        return types == nil || type != nil
+        return types?.contains(type) ?? true
     }
 }
 
@@ -101,8 +104,11 @@ public struct MentionPolicy: Sendable, Equatable {
 
     /// The first rule's action for a verified mention of `target` of `type`; `nil` when no rule takes it.
     public func action(for target: URL, type: MentionType) -> PolicyAction? {
-        let host = target.host.flatMap(HostName.normalized)
-        return rules.first { $0.takes(target, host: host, type: type) }?.action
+        action(for: target, host: target.host.flatMap(HostName.normalized), type: type)
+    }
+
+    private func action(for target: URL, host: String?, type: MentionType) -> PolicyAction? {
+        rules.first { $0.takes(target, host: host, type: type) }?.action
     }
 
     /// Whether a mention of `target` is refused at the door: whatever its type turns out to be,
@@ -110,7 +116,8 @@ public struct MentionPolicy: Sendable, Equatable {
     /// those types open).
     public func closes(_ target: URL) -> Bool {
         guard rules.contains(where: { $0.action == .close }) else { return false }
-        return MentionType.allCases.allSatisfy { action(for: target, type: $0) == .close }
+        let host = target.host.flatMap(HostName.normalized)
+        return MentionType.allCases.allSatisfy { action(for: target, host: host, type: $0) == .close }
     }
 
     /// Whether `target` is one of the trap targets.
