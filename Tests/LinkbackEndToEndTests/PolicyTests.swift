@@ -88,6 +88,13 @@ import Testing
         let trapped = try await server.postForm("/webmention", [("source", source.url("/copy").absoluteString), ("target", "https://blog.example/trap/1")])
         #expect(trapped.status == 201 || trapped.status == 202, "the door does not give the trap away: \(trapped.body)")
         #expect(try await server.waitForStatus(try statusPath(trapped), in: ["spam"])["status"] as? String == "spam")
+        // The block and the line follow the write that the status shows.
+        let sprung = Date().addingTimeInterval(10)
+        while !(server.rejectionLines.last?.contains("reason=trap") == true && server.process.stderr.contains("trap sprung")),
+            Date() < sprung
+        {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let line = try #require(server.rejectionLines.last)
         #expect(line.contains("webmention rejected from 127.0.0.1 reason=trap"), "\(line)")
         #expect(server.process.stderr.contains("trap sprung: 127.0.0.1 blocked"), "\(server.process.stderr.suffix(2000))")
