@@ -51,22 +51,27 @@ public final class FixtureServer: Sendable {
     private let lastHeaders: Locked<[String: [String: String]]>
     private let lastBodies: Locked<[String: [UInt8]]>
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
+    public let host: String
     public let port: Int
 
     private init(
-        port: Int, task: Task<Void, any Error>, pages: Locked<[String: Page]>, hits: Locked<[String: Int]>,
+        host: String, port: Int, task: Task<Void, any Error>, group: ServiceGroup, pages: Locked<[String: Page]>, hits: Locked<[String: Int]>,
         lastHeaders: Locked<[String: [String: String]]>, lastBodies: Locked<[String: [UInt8]]>
     ) {
+        self.host = host
         self.port = port
         self.task = task
+        self.group = group
         self.pages = pages
         self.hits = hits
         self.lastHeaders = lastHeaders
         self.lastBodies = lastBodies
     }
 
-    /// Starts a server on 127.0.0.1 on a free port.
-    public static func start() async throws -> FixtureServer {
+    /// Starts a server on `host` (a loopback address: Linux answers all of 127.0.0.0/8, so tests
+    /// can play several hosts) on a free port.
+    public static func start(host: String = "127.0.0.1") async throws -> FixtureServer {
         let pages = Locked([String: Page]())
         let hits = Locked([String: Int]())
         let lastHeaders = Locked([String: [String: String]]())
@@ -111,14 +116,15 @@ public final class FixtureServer: Sendable {
         logger.logLevel = .warning
         let app = Application(
             responder: responder,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            configuration: .init(address: .hostname(host, port: 0)),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw FixtureFailure("fixture server did not start") }
-        return FixtureServer(port: port, task: task, pages: pages, hits: hits, lastHeaders: lastHeaders, lastBodies: lastBodies)
+        return FixtureServer(
+            host: host, port: port, task: task, group: group, pages: pages, hits: hits, lastHeaders: lastHeaders, lastBodies: lastBodies)
     }
 
     /// Serves `page` at `path` (e.g. `/post`).
@@ -141,16 +147,27 @@ public final class FixtureServer: Sendable {
         String(decoding: lastBodies.withLock { $0[path] ?? [] }, as: UTF8.self)
     }
 
-    /// `http://127.0.0.1:PORT/path`.
+    /// `http://HOST:PORT/path`.
     public func url(_ path: String) -> URL {
-        URL(string: "http://127.0.0.1:\(port)\(path)")!
+        URL(string: "http://\(host):\(port)\(path)")!
     }
 
-    public var hostPort: String { "127.0.0.1:\(port)" }
+    public var hostPort: String { "\(host):\(port)" }
 
+    /// Stops gracefully: the listener closes first and connections already accepted are served.
+    /// Cancelling at once would drop a connection accepted in that instant before NIO hands it
+    /// over, which NIO treats as a fatal error ("Deinited NIOAsyncWriter without calling
+    /// finish()"), taking the whole test process down. A connection still open after a few
+    /// seconds (a trickling page) is cancelled: it was accepted long before, so nothing is dropped.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        let task = task
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(3))
+            task.cancel()
+        }
         _ = try? await task.value
+        watchdog.cancel()
     }
 }
 
