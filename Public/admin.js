@@ -76,6 +76,26 @@ async function block(source, host) {
   }
 }
 
+// What the content signals found, in words (docs/moderating.md#copies-and-farms).
+const signalTags = {
+  "copy-of-target": ["copy of the post", "The source mostly reproduces the post it links to: a scraper's copy, held for you"],
+  "copy-cluster": ["farm text", "The same text came from several domains within the window: held for you"],
+};
+
+// Marks a mention's whole copy cluster as spam, after saying how many it is.
+async function spamCluster(id) {
+  try {
+    const members = await api(`mentions/${id}/cluster`);
+    const hosts = new Set(members.map((m) => { try { return new URL(m.source).host; } catch { return m.source; } }));
+    if (!confirm(`Mark ${members.length} mentions from ${hosts.size} hosts as spam and block those hosts?`)) return;
+    const result = await api("mentions/bulk", { method: "POST", body: JSON.stringify({ action: "spam", ids: members.map((m) => m.id) }) });
+    say(`${result.changed.length} marked as spam` + (result.refused.length ? `, ${result.refused.length} refused` : ""));
+    await refresh();
+  } catch (error) {
+    say(`${id}: ${error.message}`, true);
+  }
+}
+
 async function history(id, row) {
   const mention = await api(`mentions/${id}`);
   const list = document.createElement("ol");
@@ -117,6 +137,7 @@ function render() {
     for (const action of ["approve", "reject", "spam", "delete", "restore"]) {
       if (allowedFrom[action].includes(mention.status)) actions.append(button(action, () => moderate(mention.id, action)));
     }
+    if ((mention.spam_reasons || []).includes("copy-cluster")) actions.append(button("spam cluster", () => spamCluster(mention.id)));
     actions.append(button("block source", () => block(mention.source, host)));
     actions.append(button("history", () => history(mention.id, row)));
     const excerpt = cell(mention.content?.content_text || mention.content?.excerpt || mention.content?.title || "");
@@ -124,6 +145,10 @@ function render() {
     const statusCell = cell(status);
     if (mention.private) statusCell.append(tag("private", "A Private Webmention: never shown publicly"));
     if (mention.vouch) statusCell.append(tag("vouched", `Vouched for by ${mention.vouch}`));
+    for (const reason of mention.spam_reasons || []) {
+      const [text, title] = signalTags[reason] || [reason, "Held by a spam signal"];
+      statusCell.append(tag(text, title));
+    }
     const comments = mention.content?.children?.length || 0;
     if (comments) statusCell.append(tag(comments === 1 ? "1 comment" : `${comments} comments`, "Comments nested in the source"));
     row.append(cell(box), cell(link), cell(mention.content?.author_name || ""), cell(mention.content?.type || "-"), excerpt,

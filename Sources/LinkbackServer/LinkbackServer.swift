@@ -76,6 +76,7 @@ package struct LinkbackServer: Sendable {
         let started = clock.now()
         Thread.detachNewThread { counts.seed(fromLog: logPath, before: started, now: started) }
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
+        policy = policy.detectingCopies(config: config, store: store, pool: parsePool)
         let pendingPages = ByteBudget(limit: config.verification.maxPendingBytes)
         let inRequestWork = InRequestWork(config: config, memory: pendingPages)
         self.inRequestWork = inRequestWork
@@ -135,7 +136,7 @@ package struct LinkbackServer: Sendable {
         if !config.admin.token.isEmpty {
             AdminAPIRoutes(
                 token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam,
-                sends: sends
+                sends: sends, copyThreshold: config.spam.copyDetection.threshold
             ).register(on: router)
         }
         ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool, clock: clock).register(on: router)

@@ -1,4 +1,5 @@
 import Foundation
+import LinkbackKit
 
 /// A value bound to a `?` placeholder of ``MentionQuerySQL`` or ``MentionWriteSQL``, for either
 /// store to convert.
@@ -96,6 +97,23 @@ package enum MentionQuerySQL {
     package static func countByType(_ query: MentionQuery) -> (sql: String, values: [SQLValue]) {
         let (condition, values) = filter(query)
         return ("SELECT COALESCE(type, 'mention') AS type, COUNT(*) AS n FROM mentions WHERE \(condition) GROUP BY 1", values)
+    }
+
+    /// Mentions with a fingerprint that shares a band with `fingerprint`, banded at or after
+    /// `since`: the bands' index finds at most `limit` rows, newest first.
+    package static func textsLike(
+        _ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int
+    ) -> (sql: String, values: [SQLValue]) {
+        let bands = fingerprint.bands
+        return (
+            """
+            SELECT * FROM mentions WHERE id IN (
+                SELECT mention_id FROM fingerprint_bands WHERE band IN (\(bands.map { _ in "?" }.joined(separator: ", ")))
+                    AND at >= ? AND mention_id <> ? GROUP BY mention_id ORDER BY MAX(at) DESC LIMIT ?)
+            ORDER BY id DESC
+            """,
+            bands.map(SQLValue.integer) + [.date(since), .integer(excluding ?? 0), .integer(Int64(limit))]
+        )
     }
 
     /// `sql` with its `?` placeholders numbered `$first`, `$first+1`, … (the generated SQL has no

@@ -117,7 +117,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 
 extension StoreError {
     /// ``conflict(id:status:)`` when the row is no longer `expected` as to status, moderator's
-    /// decision or revision (``MentionStore/storeVerified(_:status:content:actor:received:expecting:)``);
+    /// decision or revision (``MentionStore/storeVerified(_:status:content:signals:actor:received:expecting:)``);
     /// `nil` when it is.
     package static func changedSince(_ expected: Mention, _ current: Mention?) -> StoreError? {
         guard let current else { return .notFound(id: expected.id) }
@@ -157,8 +157,8 @@ public protocol MentionRecords: Sendable {
     /// nothing changes, so a moderator's action during the fetch is never overwritten (see
     /// ``VerificationPolicy/storeVerified(_:content:existing:in:actor:adjust:)``).
     func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
-        expecting: Mention?
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, signals: SpamSignals, actor: Actor,
+        received: Date?, expecting: Mention?
     ) async throws -> Mention
 
     func mention(id: Int64) async throws -> Mention?
@@ -196,6 +196,12 @@ public protocol MentionRecords: Sendable {
 
     /// Counts of mentions by status, protocol, type and site, for `linkback stats`.
     func statistics() async throws -> StoreStatistics
+
+    /// Mentions whose source text was fingerprinted (``SpamSignals/fingerprint``) at or after
+    /// `since` and shares a band with `fingerprint` (candidates, to be compared with
+    /// ``TextFingerprint/likeness(to:)``), newest first, at most `limit`, `excluding` one id: an
+    /// index lookup per band, never a scan, whatever the table holds.
+    func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [Mention]
 }
 
 /// The verification queue: claims, results, wake-ups, and the periodic re-check that fills it.
@@ -344,13 +350,24 @@ public protocol StoreTransfer: Sendable {
 }
 
 extension MentionRecords {
-    /// ``storeVerified(_:status:content:actor:received:expecting:)`` whatever the row is now
+    /// ``storeVerified(_:status:content:signals:actor:received:expecting:)`` whatever the row is now
     /// (imports, tests).
     @discardableResult
     public func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date? = nil
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, signals: SpamSignals = .none,
+        actor: Actor, received: Date? = nil
     ) async throws -> Mention {
-        try await storeVerified(incoming, status: status, content: content, actor: actor, received: received, expecting: nil)
+        try await storeVerified(
+            incoming, status: status, content: content, signals: signals, actor: actor, received: received, expecting: nil)
+    }
+
+    /// ``storeVerified(_:status:content:signals:actor:received:expecting:)`` without content signals.
+    public func storeVerified(
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
+        expecting: Mention?
+    ) async throws -> Mention {
+        try await storeVerified(
+            incoming, status: status, content: content, signals: .none, actor: actor, received: received, expecting: expecting)
     }
 
     /// Moves a mention to `status` whatever its status is; no moderator's decision.

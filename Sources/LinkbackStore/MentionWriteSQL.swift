@@ -45,7 +45,7 @@ package enum MentionWriteSQL {
     /// is the pair's row before (`nil` when `id` was just inserted).
     package static func storeVerified(
         id: Int64, previous: Mention?, _ incoming: IncomingMention, status: MentionStatus, content: MentionContent,
-        actor: Actor, at now: Date
+        signals: SpamSignals = .none, actor: Actor, at now: Date
     ) -> [SQLStatement] {
         var statements: [SQLStatement] = []
         if let previous {
@@ -70,9 +70,11 @@ package enum MentionWriteSQL {
                 statements.append(event(id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now))
             }
         } else {
-            statements.append(saveVerified(id: id, status: status, content: content, at: now))
+            statements += saveVerified(id: id, status: status, content: content, signals: signals, at: now)
             statements.append(
-                event(id, actor: actor, from: previous?.status ?? .queued, to: status, reason: MentionEvent.verifiedReason, at: now))
+                event(
+                    id, actor: actor, from: previous?.status ?? .queued, to: status,
+                    reason: verifiedReason(status, signals, unchanged: false), at: now))
         }
         return statements
     }
@@ -80,13 +82,12 @@ package enum MentionWriteSQL {
     /// The queue's result for a claimed mention, whose row is `current` now (its revision checked).
     package static func complete(current: Mention, with result: VerificationResult, actor: Actor, at now: Date) -> [SQLStatement] {
         switch result {
-        case .verified(let status, let content):
+        case .verified(let status, let content, let signals):
             let unchanged = current.status == status && current.content == content
-            return [
-                saveVerified(id: current.id, status: status, content: content, at: now),
+            return saveVerified(id: current.id, status: status, content: content, signals: signals, at: now) + [
                 event(
                     current.id, actor: actor, from: current.status, to: status,
-                    reason: unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason, at: now),
+                    reason: verifiedReason(status, signals, unchanged: unchanged), at: now)
             ]
         case .failed(let status, let reason):
             return [
@@ -129,23 +130,49 @@ package enum MentionWriteSQL {
         ]
     }
 
-    /// A verified status and its extracted content; any claim released.
-    package static func saveVerified(id: Int64, status: MentionStatus, content: MentionContent, at now: Date) -> SQLStatement {
-        SQLStatement(
-            """
-            UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
-                attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE, type = ?, rsvp = ?,
-                title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                author_url = ?, author_photo = ?, published = ?, children = ?
-            WHERE id = ?
-            """,
-            [
-                .text(status.rawValue), .date(now), .date(now), .text(content.type.rawValue), .optional(content.rsvp),
-                .optional(content.title), .optional(content.excerpt), .optional(content.contentHTML),
-                .optional(content.contentText), .optional(content.authorName), .optional(content.authorURL),
-                .optional(content.authorPhoto), .optional(content.published), .optional(MentionChild.stored(content.children)),
-                .integer(id),
-            ])
+    /// A verified status, its extracted content and what the spam signals found (the text's
+    /// fingerprint with its bands, replacing earlier ones); any claim released.
+    package static func saveVerified(
+        id: Int64, status: MentionStatus, content: MentionContent, signals: SpamSignals, at now: Date
+    ) -> [SQLStatement] {
+        [
+            SQLStatement(
+                """
+                UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
+                    attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE, type = ?, rsvp = ?,
+                    title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
+                    author_url = ?, author_photo = ?, published = ?, children = ?, spam_reasons = ?, fingerprint = ?
+                WHERE id = ?
+                """,
+                [
+                    .text(status.rawValue), .date(now), .date(now), .text(content.type.rawValue), .optional(content.rsvp),
+                    .optional(content.title), .optional(content.excerpt), .optional(content.contentHTML),
+                    .optional(content.contentText), .optional(content.authorName), .optional(content.authorURL),
+                    .optional(content.authorPhoto), .optional(content.published), .optional(MentionChild.stored(content.children)),
+                    .optional(signals.storedReasons), .optional(signals.fingerprint?.stored), .integer(id),
+                ]),
+        ] + replaceBands(id: id, signals.fingerprint, at: now)
+    }
+
+    /// The band keys of a mention's fingerprint, which ``MentionQuerySQL/textsLike(_:since:excluding:limit:)``
+    /// looks up, in place of any it had.
+    package static func replaceBands(id: Int64, _ fingerprint: TextFingerprint?, at now: Date) -> [SQLStatement] {
+        let delete = SQLStatement("DELETE FROM fingerprint_bands WHERE mention_id = ?", [.integer(id)])
+        guard let bands = fingerprint?.bands else { return [delete] }
+        return [
+            delete,
+            SQLStatement(
+                "INSERT INTO fingerprint_bands (band, mention_id, at) VALUES "
+                    + Array(repeating: "(?, ?, ?)", count: bands.count).joined(separator: ", "),
+                bands.flatMap { [SQLValue.integer($0), .integer(id), .date(now)] }),
+        ]
+    }
+
+    /// The history's reason for a verification: why it was held when the signals held it,
+    /// otherwise whether anything changed.
+    private static func verifiedReason(_ status: MentionStatus, _ signals: SpamSignals, unchanged: Bool) -> String {
+        if status == .pending, !signals.reasons.isEmpty { return "held: " + signals.reasons.joined(separator: ", ") }
+        return unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason
     }
 
     /// One line of a mention's status history.

@@ -254,8 +254,8 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
-        expecting: Mention?
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, signals: SpamSignals, actor: Actor,
+        received: Date?, expecting: Mention?
     ) async throws -> Mention {
         try await transaction { connection in
             try await self.lockPair(connection, source: incoming.source, target: incoming.target)
@@ -277,7 +277,8 @@ public final class PostgresMentionStore: MentionStore {
             try await self.execute(
                 connection,
                 MentionWriteSQL.storeVerified(
-                    id: id, previous: previous, incoming, status: status, content: content, actor: actor, at: now))
+                    id: id, previous: previous, incoming, status: status, content: content, signals: signals, actor: actor,
+                    at: now))
             guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
                 throw StoreError.notFound(id: id)
             }
@@ -301,6 +302,11 @@ public final class PostgresMentionStore: MentionStore {
 
     public func list(_ query: MentionQuery) async throws -> [Mention] {
         let (sql, values) = MentionQuerySQL.list(query)
+        return try await fetchAll(Self.query(sql, values))
+    }
+
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [Mention] {
+        let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
         return try await fetchAll(Self.query(sql, values))
     }
 
@@ -811,7 +817,7 @@ public final class PostgresMentionStore: MentionStore {
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
-                        last_received_at, vouch, children, is_private, decision)
+                        last_received_at, vouch, children, is_private, decision, spam_reasons, fingerprint)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
@@ -819,9 +825,15 @@ public final class PostgresMentionStore: MentionStore {
                         \(content?.contentText), \(content?.authorName), \(content?.authorURL), \(content?.authorPhoto),
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
                         \(mention.reverifying), \(mention.lastReceived), \(mention.vouch), \(MentionChild.stored(content?.children)),
-                        \(mention.isPrivate), \(mention.decision?.rawValue))
+                        \(mention.isPrivate), \(mention.decision?.rawValue),
+                        \(SpamSignals(reasons: mention.spamReasons).storedReasons), \(mention.fingerprint?.stored))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
+                if let fingerprint = mention.fingerprint {
+                    // The row's own bands: a copy repeated after an interruption writes the same ones.
+                    try await self.execute(
+                        connection, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? Date()))
+                }
             }
             for event in rows.events {
                 try await connection.query(
@@ -983,7 +995,9 @@ public final class PostgresMentionStore: MentionStore {
             revision: try row["revision"].decode(Int.self), nextAttemptAt: try row["next_attempt_at"].decode(Date?.self),
             reverifying: try row["reverify"].decode(Bool.self), lastReceived: try row["last_received_at"].decode(Date.self),
             vouch: try row["vouch"].decode(String?.self), isPrivate: try row["is_private"].decode(Bool.self),
-            decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)))
+            decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
+            spamReasons: SpamSignals.reasons(stored: try row["spam_reasons"].decode(String?.self)),
+            fingerprint: try row["fingerprint"].decode(String?.self).flatMap(TextFingerprint.init(stored:)))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

@@ -118,5 +118,19 @@ package enum PostgresMigrations {
         ("007-decision", "ALTER TABLE mentions ADD COLUMN decision TEXT;\n" + MentionDecisionBackfill.sql),
         // As SQLite has it (SchemaAgreementTests): the pending deliveries, for counts and listings.
         ("008-webhook-due", "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, given_up_at, next_attempt_at)"),
+        (
+            "009-copy-signals",
+            """
+            ALTER TABLE mentions ADD COLUMN spam_reasons TEXT;
+            ALTER TABLE mentions ADD COLUMN fingerprint TEXT;
+            CREATE TABLE fingerprint_bands (
+                band BIGINT NOT NULL,
+                mention_id BIGINT NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                at TIMESTAMPTZ NOT NULL
+            );
+            CREATE INDEX fingerprint_bands_band ON fingerprint_bands (band, at);
+            CREATE INDEX fingerprint_bands_mention ON fingerprint_bands (mention_id);
+            """
+        ),
     ]
 }

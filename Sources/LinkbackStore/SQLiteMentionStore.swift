@@ -114,8 +114,8 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func storeVerified(
-        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, actor: Actor, received: Date?,
-        expecting: Mention?
+        _ incoming: IncomingMention, status: MentionStatus, content: MentionContent, signals: SpamSignals, actor: Actor,
+        received: Date?, expecting: Mention?
     ) async throws -> Mention {
         let now = clock.now()
         return try await pool.write { db in
@@ -128,7 +128,8 @@ public final class SQLiteMentionStore: MentionStore {
             try Self.execute(
                 db,
                 MentionWriteSQL.storeVerified(
-                    id: id, previous: previous, incoming, status: status, content: content, actor: actor, at: now))
+                    id: id, previous: previous, incoming, status: status, content: content, signals: signals, actor: actor,
+                    at: now))
             guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
             return stored
         }
@@ -437,6 +438,14 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [Mention] {
+        let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
+        let arguments = Self.arguments(values)
+        return try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.mention(from:))
+        }
+    }
+
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
         let (sql, values) = MentionQuerySQL.countByType(query)
         let arguments = Self.arguments(values)
@@ -737,8 +746,9 @@ public final class SQLiteMentionStore: MentionStore {
                         INSERT OR IGNORE INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip,
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
-                            revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision,
+                            spam_reasons, fingerprint)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -748,7 +758,11 @@ public final class SQLiteMentionStore: MentionStore {
                         content?.authorURL, content?.authorPhoto, content?.published, mention.previousStatus?.rawValue,
                         mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
                         MentionChild.stored(content?.children), mention.isPrivate, mention.decision?.rawValue,
+                        SpamSignals(reasons: mention.spamReasons).storedReasons, mention.fingerprint?.stored,
                     ])
+                if db.changesCount > 0, let fingerprint = mention.fingerprint {
+                    try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
+                }
             }
             for event in rows.events {
                 try db.cachedExecute(
@@ -881,7 +895,9 @@ public final class SQLiteMentionStore: MentionStore {
             previousStatus: (row[at["previous_status"]] as String?).flatMap(MentionStatus.init(rawValue:)),
             revision: row[at["revision"]], nextAttemptAt: row[at["next_attempt_at"]], reverifying: row[at["reverify"]],
             lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]], isPrivate: row[at["is_private"]],
-            decision: (row[at["decision"]] as String?).flatMap(MentionStatus.init(rawValue:)))
+            decision: (row[at["decision"]] as String?).flatMap(MentionStatus.init(rawValue:)),
+            spamReasons: SpamSignals.reasons(stored: row[at["spam_reasons"]]),
+            fingerprint: (row[at["fingerprint"]] as String?).flatMap(TextFingerprint.init(stored:)))
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

@@ -173,6 +173,22 @@ package enum SQLiteMigrations {
             try db.execute(sql: "DROP INDEX mentions_reverify")
             try db.execute(sql: "CREATE INDEX mentions_reverify ON mentions (received_at) WHERE reverify = 1")
         }
+        migrator.registerMigration("017-copy-signals") { db in
+            // What the content signals found, and the fingerprint of the source's text with its
+            // band keys (never the page): copy-cluster detection's index.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN spam_reasons TEXT;
+                    ALTER TABLE mentions ADD COLUMN fingerprint TEXT;
+                    CREATE TABLE fingerprint_bands (
+                        band INTEGER NOT NULL,
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        at DATETIME NOT NULL
+                    );
+                    CREATE INDEX fingerprint_bands_band ON fingerprint_bands (band, at);
+                    CREATE INDEX fingerprint_bands_mention ON fingerprint_bands (mention_id);
+                    """)
+        }
         return migrator
     }
 }

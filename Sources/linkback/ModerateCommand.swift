@@ -26,10 +26,21 @@ struct ModerationOptions: ParsableArguments {
     }
 
     /// Applies `action` to the selected mentions through ``ModerationService``; refusals are
-    /// reported and make the exit status 1.
-    func apply(_ action: Moderation, blockSource: Bool = false) async throws {
+    /// reported and make the exit status 1. With `cluster`, each id stands for its copy cluster.
+    func apply(_ action: Moderation, blockSource: Bool = false, cluster: Bool = false) async throws {
         let mentions = try await store.openStore()
+        let service = ModerationService(store: mentions, actor: .cli)
         var selected = ids
+        if cluster {
+            let threshold = try store.loadConfig().spam.copyDetection.threshold
+            var expanded: [Int64] = []
+            for id in ids {
+                let members = try await service.cluster(of: id, threshold: threshold)
+                if !store.json && members.count > 1 { print("\(id): a cluster of \(members.count) mentions") }
+                expanded += members.filter { !expanded.contains($0) }
+            }
+            selected = expanded.isEmpty ? ids : expanded
+        }
         if allPending {
             selected = try await mentions.list(MentionQuery(statuses: [.pending], limit: 100_000)).map(\.id)
             if selected.isEmpty {
@@ -43,7 +54,6 @@ struct ModerationOptions: ParsableArguments {
                 }
             }
         }
-        let service = ModerationService(store: mentions, actor: .cli)
         var refused: [String] = []
         var changed: [MentionRecord] = []
         for id in selected {
@@ -95,12 +105,22 @@ struct SpamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spam",
         abstract: "Mark mentions as spam and block their source domains.",
-        discussion: "Blocking a domain refuses its future mentions at once, in a running server too (within seconds).")
+        discussion: """
+            Blocking a domain refuses its future mentions at once, in a running server too (within seconds). \
+            With --cluster, each id stands for its copy cluster: every mention whose text is like its text \
+            (spam.copy_detection.threshold), except those a moderator approved.
+            """)
     @OptionGroup var options: ModerationOptions
     @Flag(name: .customLong("no-block"), help: "Do not block the source's domain.")
     var noBlock = false
+    @Flag(help: "Also every mention whose text is like each named mention's (its copy cluster).")
+    var cluster = false
+
+    func validate() throws {
+        if cluster && options.allPending { throw ValidationError("--cluster takes mention ids, not --all-pending") }
+    }
 
     func run() async throws {
-        try await Self.reportingFailures { try await options.apply(.spam, blockSource: !noBlock) }
+        try await Self.reportingFailures { try await options.apply(.spam, blockSource: !noBlock, cluster: cluster) }
     }
 }

@@ -39,6 +39,7 @@ struct ShowCommand: AsyncParsableCommand {
                 "verified:  \(mention.verified.map(ISO.string) ?? "not yet") (\(mention.attempts) attempt\(mention.attempts == 1 ? "" : "s"))",
             ]
             if let vouch = mention.vouch { lines.append("vouch:     \(shown(vouch))") }
+            if !mention.spamReasons.isEmpty { lines.append("held for:  \(mention.spamReasons.joined(separator: ", "))") }
             if let content = mention.content {
                 lines.append("type:      \(content.type.rawValue)" + (content.rsvp.map { " (\(shown($0)))" } ?? ""))
                 let author = [content.authorName, content.authorURL.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")

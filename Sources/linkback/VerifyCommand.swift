@@ -46,7 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private func renderText(_ outcome: VerificationOutcome) -> String {
         var lines = ["outcome: \(outcome.description)"]
-        guard case .linkFound(let content) = outcome else { return lines.joined(separator: "\n") }
+        guard case .linkFound(let content, _) = outcome else { return lines.joined(separator: "\n") }
         lines.append("type: \(content.type.rawValue)" + (content.rsvp.map { " (\($0))" } ?? ""))
         let author = [content.authorName, content.authorURL.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")
         if !author.isEmpty { lines.append("author: \(author)") }
@@ -67,7 +67,7 @@ struct VerifyCommand: AsyncParsableCommand {
             var mention: MentionContent?
         }
         var mention: MentionContent?
-        if case .linkFound(let content) = outcome { mention = content }
+        if case .linkFound(let content, _) = outcome { mention = content }
         Output.json(
             VerifyJSON(source: source, target: target, outcome: outcome.code, description: outcome.description,
                 mention: mention))

@@ -225,7 +225,7 @@ import Testing
         #expect(await check.verify(source: server.url("/activity"), target: target).code == "link-found")
         #expect(await check.verify(source: server.url("/json-text"), target: target) == .noLink)
         let text = await check.verify(source: server.url("/text"), target: target)
-        guard case .linkFound(let content) = text else {
+        guard case .linkFound(let content, _) = text else {
             Issue.record("\(text)")
             await server.stop()
             return

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func wordPressPostWithoutMicroformatsGivesTitleAndExcerpt() throws {
-        guard case .linkFound(let mention) = try content("wordpress-post.html", source: "https://carol.example/2026/11/comments/") else {
+        guard case .linkFound(let mention, _) = try content("wordpress-post.html", source: "https://carol.example/2026/11/comments/") else {
             Issue.record("no link found")
             return
         }
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func knownReplyGivesTypeAuthorAndSanitisedContent() throws {
-        guard case .linkFound(let mention) = try content("known-reply.html", source: "https://erin.example/2026/agreed") else {
+        guard case .linkFound(let mention, _) = try content("known-reply.html", source: "https://erin.example/2026/agreed") else {
             Issue.record("no link found")
             return
         }
@@ -65,7 +65,7 @@ import Testing
         let resource = FetchedResource(
             url: URL(string: "https://a.example/r")!, status: 200, mediaType: "text/html", charset: nil, body: Array(html.utf8))
         let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "test"))
-        guard case .linkFound(let mention) = verifier.check(resource, target: target) else {
+        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
             Issue.record("no link found")
             return
         }
@@ -89,7 +89,7 @@ import Testing
         let resource = FetchedResource(
             url: URL(string: "https://a.example/r")!, status: 200, mediaType: "text/html", charset: nil, body: Array(html.utf8))
         let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "test"), extractionBudget: 100_000_000)
-        guard case .linkFound(let mention) = verifier.check(resource, target: target) else {
+        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
             Issue.record("no link found")
             return
         }
@@ -103,7 +103,7 @@ import Testing
     }
 
     @Test func bridgyLikeGivesLikeAndTheAuthorCard() throws {
-        guard case .linkFound(let mention) = try content("bridgy-like.html", source: "https://brid.gy/like/mastodon/@frank/123/456") else {
+        guard case .linkFound(let mention, _) = try content("bridgy-like.html", source: "https://brid.gy/like/mastodon/@frank/123/456") else {
             Issue.record("no link found")
             return
         }
@@ -121,7 +121,7 @@ import Testing
             """
         let resource = FetchedResource(url: URL(string: "https://s.example/")!, status: 200, mediaType: "text/html",
             charset: "utf-8", body: Array(html.utf8))
-        guard case .linkFound(let mention) = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"))
+        guard case .linkFound(let mention, _) = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"))
             .check(resource, target: target)
         else {
             Issue.record("no link found")
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func rsvpCarriesItsValue() throws {
-        guard case .linkFound(let mention) = try content("rsvp.html", source: "https://gina.example/rsvp/1") else {
+        guard case .linkFound(let mention, _) = try content("rsvp.html", source: "https://gina.example/rsvp/1") else {
             Issue.record("no link found")
             return
         }
@@ -148,7 +148,7 @@ import Testing
         let resource = FetchedResource(url: URL(string: "https://s.example/")!, status: 200, mediaType: "text/html",
             charset: "utf-8", body: Array(html.utf8))
         let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"), maxContentLength: 100)
-        guard case .linkFound(let mention) = verifier.check(resource, target: target) else {
+        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
             Issue.record("no link found")
             return
         }

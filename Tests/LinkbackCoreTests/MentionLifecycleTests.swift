@@ -44,7 +44,7 @@ import Testing
         queued.previousStatus = resend.previousStatus
         queued.reverifying = resend.reverifying
         switch lifecycle.result(of: queued, outcome, sourceAllowed: allowed, now: now) {
-        case .verified(let status, _), .failed(let status, _): return status
+        case .verified(let status, _, _), .failed(let status, _): return status
         case .retry: return nil
         }
     }

@@ -137,7 +137,7 @@ import Testing
             updated: Date(), verified: nil, attempts: 0, content: nil, previousStatus: nil, revision: 0, nextAttemptAt: nil)
         let lifecycle = MentionLifecycle(autoApprove: true)
         func status(_ mention: Mention, _ type: MentionType) -> MentionStatus? {
-            if case .verified(let status, _) = lifecycle.result(
+            if case .verified(let status, _, _) = lifecycle.result(
                 of: mention, .linkFound(MentionContent(type: type)), sourceAllowed: false, policy: policy, now: Date())
             {
                 return status
@@ -154,5 +154,38 @@ import Testing
         } else {
             Issue.record("no link is a failure")
         }
+    }
+
+    /// A copy of the post or a farm's text waits for the owner, whatever would have approved it
+    /// (auto-approval, an allowed domain, an accept rule); it never lifts or overrides a decision
+    /// already made, and the result carries the reasons to be stored.
+    @Test func contentSignalsHoldWhatWouldBeApproved() {
+        let holds = [SpamSignals.copyOfTarget]
+        let content = MentionContent(type: .reply)
+        for lifecycle in Self.lifecycles {
+            for allowed in [false, true] {
+                for rule in [PolicyAction.accept, .moderate, nil] {
+                    #expect(lifecycle.verifiedStatus(existing: nil, content: content, sourceAllowed: allowed, rule: rule, holds: holds) == .pending)
+                }
+            }
+            #expect(lifecycle.verifiedStatus(existing: nil, content: content, sourceAllowed: false, trap: true, holds: holds) == .spam)
+        }
+        var approved = Mention(
+            id: 1, token: "t", source: "https://a.example/p", target: "https://blog.example/", site: "blog.example",
+            protocol: .webmention, status: .approved, received: Date(), updated: Date(), content: content)
+        approved.decision = .approved
+        #expect(MentionLifecycle().verifiedStatus(existing: approved, content: content, sourceAllowed: false, holds: holds) == .approved)
+        approved.decision = .spam
+        approved.status = .spam
+        #expect(MentionLifecycle().verifiedStatus(existing: approved, content: content, sourceAllowed: true, holds: holds) == .spam)
+
+        let queued = Mention(
+            id: 2, token: "u", source: "https://a.example/q", target: "https://blog.example/post", site: "blog.example",
+            protocol: .webmention, status: .queued, received: Date(), updated: Date())
+        let signals = SpamSignals(reasons: [SpamSignals.copyCluster])
+        let result = MentionLifecycle(autoApprove: true).result(of: queued, .linkFound(content), sourceAllowed: true, signals: signals, now: Date())
+        #expect(result == .verified(status: .pending, content: content, signals: signals))
+        #expect(MentionLifecycle(autoApprove: true).result(of: queued, .linkFound(content), sourceAllowed: true, now: Date())
+            == .verified(status: .approved, content: content))
     }
 }

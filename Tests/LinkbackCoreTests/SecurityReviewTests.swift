@@ -132,7 +132,7 @@ import Testing
             url: URL(string: "https://evil.example/p")!, status: 200, mediaType: "text/html", charset: "utf-7",
             body: Array(page.utf8))
         let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"))
-        guard case .linkFound(let content) = verifier.check(resource, target: URL(string: "https://blog.example/posts/1")!)
+        guard case .linkFound(let content, _) = verifier.check(resource, target: URL(string: "https://blog.example/posts/1")!)
         else {
             Issue.record("no link found")
             return

@@ -227,6 +227,42 @@ import Testing
         try await store.close()
     }
 
+    /// Copy detection's index: a verified text's fingerprint and reasons are kept, look-alikes are
+    /// found through the bands (not others, not the mention itself, not before `since`), and a
+    /// later verification replaces the bands.
+    @Test(arguments: StoreKind.tested) func fingerprintsAreFoundByTheirBands(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let farm = try #require(TextFingerprint(Shingles(TextFingerprintTests.post), minimum: 20))
+        let other = try #require(TextFingerprint(Shingles(TextFingerprintTests.other), minimum: 20))
+        var ids: [Int64] = []
+        for (source, fingerprint) in [("https://a.example/", farm), ("https://b.example/", farm), ("https://c.example/", other)] {
+            _ = try await store.receive(incoming(source), actor: .server)
+            let claimed = try await store.claimQueued(limit: 1, now: Date())
+            let signals = SpamSignals(reasons: source.contains("b.") ? [SpamSignals.copyCluster] : [], fingerprint: fingerprint)
+            let done = try #require(
+                try await store.complete(claimed[0], with: .verified(status: .pending, content: MentionContent(), signals: signals), actor: .server))
+            #expect(done.fingerprint == fingerprint && done.spamReasons == signals.reasons)
+            ids.append(done.id)
+        }
+        let hour = Date().addingTimeInterval(-3600)
+        #expect(try await store.textsLike(farm, since: hour, excluding: ids[1], limit: 10).map(\.id) == [ids[0]])
+        let both = try await store.textsLike(farm, since: hour, excluding: nil, limit: 10).map(\.id)
+        #expect(both == [ids[1], ids[0]], "\(both) \(ids)")
+        #expect(try await store.textsLike(other, since: hour, excluding: ids[2], limit: 10).isEmpty)
+        #expect(try await store.textsLike(farm, since: Date().addingTimeInterval(60), excluding: nil, limit: 10).isEmpty)
+        #expect(try await store.events(mentionID: ids[1]).last?.reason == "held: copy-cluster")
+        // Verified again with another text: its old bands go.
+        _ = try await store.receive(incoming("https://a.example/"), actor: .server)
+        let again = try await store.claimQueued(limit: 1, now: Date())
+        _ = try await store.complete(
+            again[0], with: .verified(status: .pending, content: MentionContent(), signals: SpamSignals(fingerprint: other)), actor: .server)
+        #expect(try await store.textsLike(farm, since: hour, excluding: nil, limit: 10).map(\.id) == [ids[1]])
+        #expect(Set(try await store.textsLike(other, since: hour, excluding: nil, limit: 10).map(\.id)) == [ids[0], ids[2]])
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.tested) func retriesWaitUntilDueAndClaimsEndAtStartOrWithTheirLease(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }

@@ -233,4 +233,36 @@ import Testing
         #expect(statuses == [1: "approved", 2: "spam", 3: "spam"])
         await pages.stop()
     }
+
+    /// A mention held as a farm's text says so beside its status, and one click (after a
+    /// question) marks the whole cluster as spam.
+    @Test func theDashboardShowsWhyAMentionIsHeldAndSpamsItsCluster() async throws {
+        var farms: [FixtureServer] = []
+        for host in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+            let farm = try await FixtureServer.start(host: host)
+            farm.set("/a", .html("<p>\(CopyDetectionTests.farmText) <a href=\"\(Self.target)\">a blog</a></p>"))
+            farms.append(farm)
+        }
+        let server = try await ServerHarness(
+            yaml: "admin:\n  token: \(Self.token)\n\nmoderation:\n  auto_approve: true", allowHosts: farms.map(\.hostPort))
+        defer { server.cleanUp() }
+        for (index, farm) in farms.enumerated() {
+            let sent = try await server.postForm("/webmention", [("source", farm.url("/a").absoluteString), ("target", Self.target)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: [index < 2 ? "approved" : "pending"])
+        }
+        let url = "http://127.0.0.1:\(server.port)/admin.html"
+        let result = try await Self.run(["dashboard", url, Self.token, #"[["click", 3, "spam cluster"]]"#])
+        let rows = result["rows_before"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["id"] as? Int } == [3], "only the held one is pending: \(rows)")
+        #expect((rows.first?["text"] as? String)?.contains("farm text") == true, "\(rows)")
+        #expect(result["messages"] as? [String] == [
+            "asked: Mark 3 mentions from 3 hosts as spam and block those hosts?", "3 marked as spam",
+        ], "\(result["messages"] ?? "")")
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
+        let statuses = (JSON.value(listed.stdout) as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
+        #expect(statuses == ["spam", "spam", "spam"], "\(listed.stdout)")
+        for farm in farms { await farm.stop() }
+    }
 }

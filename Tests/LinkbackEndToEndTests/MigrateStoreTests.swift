@@ -25,7 +25,13 @@ import Testing
                 type: index.isMultiple(of: 2) ? .reply : .like, title: "T \(index)", excerpt: "E \(index)",
                 contentHTML: "<p>é \(index)</p>", contentText: "é \(index)", authorName: "A", authorURL: "https://a.example/",
                 authorPhoto: nil, published: "2026-11-2\(index % 10)T10:00:00Z")
-            try await store.complete(mention, with: .verified(status: .pending, content: content), actor: .server)
+            // Every fourth held as a farm's text, with its fingerprint (two texts, so the bands differ).
+            let signals = index.isMultiple(of: 4)
+                ? SpamSignals(
+                    reasons: [SpamSignals.copyCluster],
+                    fingerprint: TextFingerprint(Shingles("the farm text number \(index % 8) is here again"), minimum: 1))
+                : .none
+            try await store.complete(mention, with: .verified(status: .pending, content: content, signals: signals), actor: .server)
             if index.isMultiple(of: 3) {
                 try await store.decide(id: mention.id, to: .approved, allowedFrom: [.pending], actor: .cli, reason: "ok")
             }
@@ -71,7 +77,13 @@ import Testing
                 ms(mention.received), ms(mention.updated), ms(mention.verified), "\(mention.attempts)",
                 "\(String(describing: mention.content))", mention.previousStatus?.rawValue ?? "-", "\(mention.revision)",
                 ms(mention.nextAttemptAt), "\(mention.reverifying)", mention.vouch ?? "-", "\(mention.isPrivate)",
+                mention.spamReasons.joined(separator: ","), mention.fingerprint?.stored ?? "-",
             ].joined(separator: "|"))
+            // The band index came along: each text's look-alikes are found as before.
+            if let fingerprint = mention.fingerprint, mention.id < 10 {
+                let alike = try await store.textsLike(fingerprint, since: .distantPast, excluding: nil, limit: 100)
+                lines.append("alike \(mention.id): \(alike.map(\.id))")
+            }
         }
         for event in try await store.exportEvents(afterID: 0, limit: 100_000) {
             lines.append([

@@ -38,6 +38,22 @@ public struct ModerationService: Sendable {
         return changes
     }
 
+    /// Mentions in a copy cluster, most found at once.
+    public static let clusterLimit = 1000
+
+    /// The copy cluster of mention `id`: its id, then those of the mentions whose source texts are
+    /// at least `threshold` alike (``TextFingerprint/likeness(to:)``, `spam.copy_detection.threshold`),
+    /// newest first, leaving out those a moderator approved. Empty when there is no such mention;
+    /// only `id` when its text has no fingerprint.
+    public func cluster(of id: Int64, threshold: Double) async throws -> [Int64] {
+        guard let mention = try await store.mention(id: id) else { return [] }
+        guard let fingerprint = mention.fingerprint else { return [id] }
+        let alike = try await store.textsLike(fingerprint, since: .distantPast, excluding: id, limit: Self.clusterLimit)
+        return [id] + alike.filter { other in
+            other.decision != .approved && (other.fingerprint?.likeness(to: fingerprint) ?? 0) >= threshold
+        }.map(\.id)
+    }
+
     /// Applies `action` to one mention.
     public func apply(_ action: Moderation, to id: Int64, reason: String?, blockSource: Bool = true) async throws
         -> ModerationChange

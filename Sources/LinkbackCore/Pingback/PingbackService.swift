@@ -162,13 +162,14 @@ public final class PingbackService: Sendable {
         let outcome = await verifier.verify(source: pair.source, target: pair.target)
         release()
         switch outcome {
-        case .linkFound(let content):
+        case .linkFound(let content, _):
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)
+            let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, mentionID: existing?.id)
             do {
                 let stored = try await policy.storeVerified(
-                    incoming, content: content, existing: existing, in: store, actor: .server,
+                    incoming, content: content, signals: signals, existing: existing, in: store, actor: .server,
                     adjust: { holdForModerator && $0 == .approved ? .pending : $0 })
                 logger.info("pingback registered", metadata: ["source": "\(sourceText)", "target": "\(targetText)", "status": "\(stored.status.rawValue)"])
                 if policy.sprangTrap(stored) {

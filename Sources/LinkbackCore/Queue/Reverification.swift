@@ -35,11 +35,14 @@ public struct Reverification: Sendable {
         }
         let outcome = await verifier.verify(source: source, target: target)
         switch outcome {
-        case .linkFound(let content):
+        case .linkFound(let content, _):
             let incoming = IncomingMention(
                 source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
                 clientIP: mention.clientIP, userAgent: mention.userAgent)
-            let stored = try await policy.storeVerified(incoming, content: content, existing: mention, in: store, actor: actor)
+            let signals = await policy.signals(
+                source: mention.source, target: mention.target, outcome: outcome, mentionID: mention.id)
+            let stored = try await policy.storeVerified(
+                incoming, content: content, signals: signals, existing: mention, in: store, actor: actor)
             return .valid(stored.status)
         case _ where MentionLifecycle.statusAfterFailedReverification(outcome) == .deleted:
             if mention.status != .deleted {

@@ -16,6 +16,8 @@ public struct VerificationPolicy: Sendable {
     public var storedAllowDomains: DomainList?
     /// `policy.rules` and `policy.traps`, replaced by a configuration reload.
     public let mentionPolicy: Shared<MentionPolicy>
+    /// `spam.copy_detection`; `nil` where nothing is compared (the CLI's own verifications).
+    public var copies: CopyDetector?
 
     public init(
         autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
@@ -35,22 +37,48 @@ public struct VerificationPolicy: Sendable {
             retryBaseSeconds: config.verification.retryBaseSeconds, policy: config.policy)
     }
 
+    /// This policy with copy detection as `config` sets it, comparing with the texts in `store`
+    /// and fetching posts through a guarded fetcher of its own.
+    public func detectingCopies(config: Config, store: any MentionRecords, pool: WorkPool? = nil) -> VerificationPolicy {
+        var policy = self
+        policy.copies = CopyDetector(
+            settings: config.spam.copyDetection, store: store, fetcher: GuardedFetcher(config: config), pool: pool)
+        return policy
+    }
+
     /// Whether `source` is on an allow list (its host or a parent domain).
     public func isAllowed(source: String) -> Bool {
         guard let host = URL(string: source)?.host.flatMap(HostName.normalized) else { return false }
         return (allowDomains + (storedAllowDomains?.current ?? [])).contains { HostName.host(host, isWithin: $0) }
     }
 
-    /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:policy:now:)``).
-    public func decide(_ mention: Mention, _ outcome: VerificationOutcome, now: Date = Date()) -> VerificationResult {
-        lifecycle.result(of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), policy: mentionPolicy.current, now: now)
+    /// What the content signals say of a source whose link was found (`outcome`); nothing for
+    /// any other outcome, or without copy detection.
+    public func signals(
+        source: String, target: String, outcome: VerificationOutcome, mentionID: Int64?, now: Date = Date()
+    ) async -> SpamSignals {
+        guard let copies, case .linkFound(_, let text) = outcome else { return .none }
+        return await copies.signals(source: source, target: target, text: text, mentionID: mentionID, now: now)
+    }
+
+    /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:policy:signals:now:)``).
+    public func decide(
+        _ mention: Mention, _ outcome: VerificationOutcome, signals: SpamSignals = .none, now: Date = Date()
+    ) -> VerificationResult {
+        lifecycle.result(
+            of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), policy: mentionPolicy.current,
+            signals: signals, now: now)
     }
 
     /// The status of a mention of `target` from `source` whose link was found with `content`,
     /// judged from `existing` (``MentionLifecycle/verifiedStatus(existing:target:content:sourceAllowed:policy:)``).
-    public func status(forVerifiedSource source: String, target: String, existing: Mention?, content: MentionContent?) -> MentionStatus {
+    public func status(
+        forVerifiedSource source: String, target: String, existing: Mention?, content: MentionContent?,
+        signals: SpamSignals = .none
+    ) -> MentionStatus {
         lifecycle.verifiedStatus(
-            existing: existing, target: target, content: content, sourceAllowed: isAllowed(source: source), policy: mentionPolicy.current)
+            existing: existing, target: target, content: content, sourceAllowed: isAllowed(source: source),
+            policy: mentionPolicy.current, signals: signals)
     }
 
     /// Whether `stored`, just written after its link was found, sprang one of the owner's traps:
@@ -65,15 +93,19 @@ public struct VerificationPolicy: Sendable {
     /// status is judged again from the row as it is now. `adjust` changes the judged status (a
     /// pingback from an unknown domain held for a moderator).
     public func storeVerified(
-        _ incoming: IncomingMention, content: MentionContent, existing: Mention?, in store: any MentionRecords, actor: Actor,
-        adjust: (MentionStatus) -> MentionStatus = { $0 }
+        _ incoming: IncomingMention, content: MentionContent, signals: SpamSignals = .none, existing: Mention?,
+        in store: any MentionRecords, actor: Actor, adjust: (MentionStatus) -> MentionStatus = { $0 }
     ) async throws -> Mention {
         var basis = existing
         for _ in 0..<5 {
-            let status = adjust(status(forVerifiedSource: incoming.source, target: incoming.target, existing: basis, content: content))
+            let status = adjust(
+                status(
+                    forVerifiedSource: incoming.source, target: incoming.target, existing: basis, content: content,
+                    signals: signals))
             do {
                 return try await store.storeVerified(
-                    incoming, status: status, content: content, actor: actor, received: nil, expecting: basis)
+                    incoming, status: status, content: content, signals: signals, actor: actor, received: nil,
+                    expecting: basis)
             } catch StoreError.conflict, StoreError.notFound {
                 basis = try await store.mention(source: incoming.source, target: incoming.target)
             }

@@ -144,7 +144,10 @@ public final class VerificationQueue: Sendable {
         let outcome = await verifier.verify(source: source, target: target)
         // Abandoned at shutdown: nothing is stored; the claim is released at the next start.
         guard !Task.isCancelled else { return }
-        let result = policy.decide(mention, outcome, now: clock.now())
+        let signals = await policy.signals(
+            source: mention.source, target: mention.target, outcome: outcome, mentionID: mention.id, now: clock.now())
+        guard !Task.isCancelled else { return }
+        let result = policy.decide(mention, outcome, signals: signals, now: clock.now())
         let stored: Mention?
         do {
             stored = try await store.complete(mention, with: result, actor: .server)
@@ -162,6 +165,7 @@ public final class VerificationQueue: Sendable {
         ]
         // The operator's log says what went wrong and, where there is one, the fix.
         if case .linkFound = outcome {} else { metadata["detail"] = "\(outcome.description)" }
+        if !signals.reasons.isEmpty { metadata["signals"] = "\(signals.reasons.joined(separator: ","))" }
         logger.info("verified", metadata: metadata)
         let sprung = outcome.isLinkFound && policy.sprangTrap(stored)
         if sprung { await traps?.sprung(by: stored) }

@@ -86,7 +86,7 @@ public struct PrivateWebmention: Sendable {
         let check: @Sendable () -> VerificationOutcome = { verifier.check(page, target: target) }
         let outcome = await WorkPool.run(on: verifier.pool, check)
         switch outcome {
-        case .linkFound(let content): return .success(content)
+        case .linkFound(let content, _): return .success(content)
         case .noLink, .unsupportedContentType: return .failure(.noLink)
         default:
             receiver.logger.info("private source not verified", metadata: ["source": "\(source.absoluteString)", "outcome": "\(outcome.description)"])

@@ -21,6 +21,8 @@ public struct MentionRecord: Encodable, Sendable {
     /// The checked vouch URL the sender gave, if any.
     var vouch: String?
     var isPrivate: Bool
+    /// Why the content signals speak against it (`copy-of-target`, `copy-cluster`); empty for nothing.
+    var spamReasons: [String]
     var statusURLToken: String
     var content: MentionContent?
     var events: [EventRecord]?
@@ -29,6 +31,7 @@ public struct MentionRecord: Encodable, Sendable {
         case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, reverifying, vouch
         case content
         case isPrivate = "private"
+        case spamReasons = "spam_reasons"
         case events
         case clientIP = "client_ip"
         case userAgent = "user_agent"
@@ -52,6 +55,7 @@ public struct MentionRecord: Encodable, Sendable {
         reverifying = mention.reverifying
         vouch = mention.vouch
         isPrivate = mention.isPrivate
+        spamReasons = mention.spamReasons
         statusURLToken = mention.token
         content = mention.content
         self.events = events?.map(EventRecord.init)
@@ -75,6 +79,7 @@ public struct MentionRecord: Encodable, Sendable {
         try container.encode(reverifying, forKey: .reverifying)
         try container.encode(vouch, forKey: .vouch)
         try container.encode(isPrivate, forKey: .isPrivate)
+        try container.encode(spamReasons, forKey: .spamReasons)
         try container.encode(statusURLToken, forKey: .statusURLToken)
         try container.encode(content, forKey: .content)
         try container.encodeIfPresent(events, forKey: .events)

@@ -152,6 +152,29 @@ public struct Config: Sendable {
         public var banMinutes: Double
         /// IPv6 clients are counted (rate limits, bans) by this prefix: one /64 is one client.
         public var ipv6Prefix: Int = 64
+        /// `spam.copy_detection`: copies of the post and farms of one text, held for the owner.
+        public var copyDetection = CopyDetection()
+    }
+
+    /// `spam.copy_detection.*`.
+    public struct CopyDetection: Sendable, Equatable {
+        public var enabled = true
+        /// The share of the post's text a source must reproduce to be its copy, and how alike two
+        /// sources' texts must be to be copies of one text.
+        public var threshold = 0.5
+        /// Texts shorter than this (in words) are never judged copies: short replies look alike.
+        public var minWords = 40
+        /// Domains sending one text within the window that make a farm; the later ones are held.
+        public var clusterSize = 3
+        public var clusterWindowHours = 24.0
+
+        public init(enabled: Bool = true, threshold: Double = 0.5, minWords: Int = 40, clusterSize: Int = 3, clusterWindowHours: Double = 24) {
+            self.enabled = enabled
+            self.threshold = threshold
+            self.minWords = minWords
+            self.clusterSize = clusterSize
+            self.clusterWindowHours = clusterWindowHours
+        }
     }
 
     public struct Logging: Sendable {
@@ -349,7 +372,11 @@ public struct Config: Sendable {
             banAfterRejections: int("spam.ban_after_rejections"),
             banWindowMinutes: double("spam.ban_window_minutes"),
             banMinutes: double("spam.ban_minutes"),
-            ipv6Prefix: int("spam.ipv6_prefix")
+            ipv6Prefix: int("spam.ipv6_prefix"),
+            copyDetection: CopyDetection(
+                enabled: bool("spam.copy_detection.enabled"), threshold: double("spam.copy_detection.threshold"),
+                minWords: int("spam.copy_detection.min_words"), clusterSize: int("spam.copy_detection.cluster_size"),
+                clusterWindowHours: double("spam.copy_detection.cluster_window_hours"))
         )
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,

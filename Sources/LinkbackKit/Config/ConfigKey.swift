@@ -232,6 +232,11 @@ extension ConfigKey {
         ConfigKey("spam.ban_window_minutes", .double(0.01...10_080), .double(10)),
         ConfigKey("spam.ban_minutes", .double(0.01...525_600), .double(60)),
         ConfigKey("spam.ipv6_prefix", .int(32...128), .int(64)),
+        ConfigKey("spam.copy_detection.enabled", .bool, .bool(true)),
+        ConfigKey("spam.copy_detection.threshold", .double(0.05...1), .double(0.5)),
+        ConfigKey("spam.copy_detection.min_words", .int(8...100_000), .int(40)),
+        ConfigKey("spam.copy_detection.cluster_size", .int(2...10_000), .int(3)),
+        ConfigKey("spam.copy_detection.cluster_window_hours", .double(0.01...8_760), .double(24)),
         ConfigKey(
             "policy.rules",
             .records([.init("site"), .init("target"), .init("types", list: true), .init("action", required: true)]),

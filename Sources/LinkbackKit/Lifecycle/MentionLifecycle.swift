@@ -16,7 +16,7 @@ import Foundation
 ///
 /// A periodic re-check (`recheck.interval_days`) queues approved, public mentions in place as a
 /// re-send of an approved mention would be (``resend(_:)``); its outcome is judged by
-/// ``result(of:_:sourceAllowed:policy:now:)`` like any other. (Which rows are due is a query the stores
+/// ``result(of:_:sourceAllowed:policy:signals:now:)`` like any other. (Which rows are due is a query the stores
 /// write out, on a partial index of approved rows.)
 public struct MentionLifecycle: Sendable, Equatable {
     /// `moderation.auto_approve`: a new verified mention is approved, not pending.
@@ -81,9 +81,12 @@ public struct MentionLifecycle: Sendable, Equatable {
     /// approved the mention); a pending or
     /// approved mention keeps its status unless `remoderate_updates` sends changed content back to
     /// moderation; anything else is judged as new: the owner's rule for the target and type first
-    /// (`accept`, `moderate`), then auto-approval and allowed domains.
+    /// (`accept`, `moderate`), then auto-approval and allowed domains; and a mention judged as new
+    /// that the content signals speak against (`holds`, ``SpamSignals/reasons``: a copy of the post,
+    /// a farm's text) waits for the owner, whatever approved it.
     public func verifiedStatus(
-        existing: Mention?, content: MentionContent?, sourceAllowed: Bool, rule: PolicyAction? = nil, trap: Bool = false
+        existing: Mention?, content: MentionContent?, sourceAllowed: Bool, rule: PolicyAction? = nil, trap: Bool = false,
+        holds: [String] = []
     ) -> MentionStatus {
         if let decision = existing?.decision, decision.isStickyDecision { return decision }
         // A moderator who approved a mention of a trap target knows better than the trap.
@@ -96,6 +99,7 @@ public struct MentionLifecycle: Sendable, Equatable {
             if !remoderateUpdates || (content != nil && content == existing?.content) { return previous! }
         default: break
         }
+        if !holds.isEmpty { return .pending }
         switch rule {
         case .accept?: return .approved
         case .moderate?: return .pending
@@ -103,16 +107,17 @@ public struct MentionLifecycle: Sendable, Equatable {
         }
     }
 
-    /// ``verifiedStatus(existing:content:sourceAllowed:rule:trap:)`` with the rule and trap that
+    /// ``verifiedStatus(existing:content:sourceAllowed:rule:trap:holds:)`` with the rule and trap that
     /// `policy` gives a mention of `target` of `content`'s type.
     public func verifiedStatus(
-        existing: Mention?, target: String, content: MentionContent?, sourceAllowed: Bool, policy: MentionPolicy
+        existing: Mention?, target: String, content: MentionContent?, sourceAllowed: Bool, policy: MentionPolicy,
+        signals: SpamSignals = .none
     ) -> MentionStatus {
         let url = URL(string: target)
         return verifiedStatus(
             existing: existing, content: content, sourceAllowed: sourceAllowed,
             rule: url.flatMap { url in content.flatMap { policy.action(for: url, type: $0.type) } },
-            trap: url.map(policy.isTrap) ?? false)
+            trap: url.map(policy.isTrap) ?? false, holds: signals.reasons)
     }
 
     /// What the queue does with a claimed mention after `outcome`. A *known* mention (verified
@@ -120,15 +125,17 @@ public struct MentionLifecycle: Sendable, Equatable {
     /// failures keep its status. A new one is rejected. Transient failures are retried with
     /// ``Backoff`` until `maxAttempts`; a spent fetch allowance waits a minute and is never a failure.
     public func result(
-        of mention: Mention, _ outcome: VerificationOutcome, sourceAllowed: Bool, policy: MentionPolicy = MentionPolicy(), now: Date
+        of mention: Mention, _ outcome: VerificationOutcome, sourceAllowed: Bool, policy: MentionPolicy = MentionPolicy(),
+        signals: SpamSignals = .none, now: Date
     ) -> VerificationResult {
         let previous = mention.previousStatus
         let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
         switch outcome {
-        case .linkFound(let content):
+        case .linkFound(let content, _):
             let status = verifiedStatus(
-                existing: mention, target: mention.target, content: content, sourceAllowed: sourceAllowed, policy: policy)
-            return .verified(status: status, content: content)
+                existing: mention, target: mention.target, content: content, sourceAllowed: sourceAllowed, policy: policy,
+                signals: signals)
+            return .verified(status: status, content: content, signals: signals)
         case _ where outcome.allowsDelete:
             return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
         case .rateLimited:

@@ -2,8 +2,9 @@ import Foundation
 
 /// The result of verifying one (source, target) pair.
 public enum VerificationOutcome: Sendable, Equatable {
-    /// The source links to the target; with what was extracted from it.
-    case linkFound(MentionContent)
+    /// The source links to the target; with what was extracted from it and the shingles of the
+    /// text it is about (``MainText``), for copy detection.
+    case linkFound(MentionContent, text: Shingles = Shingles(""))
     /// The source answered 200 but does not link to the target.
     case noLink
     /// The source answered 410, or its HTML says `<meta http-equiv="Status" content="410 …">`.

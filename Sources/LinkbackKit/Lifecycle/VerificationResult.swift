@@ -2,8 +2,9 @@ import Foundation
 
 /// What verification decided for a claimed mention; see ``MentionStore/complete(_:with:actor:)``.
 public enum VerificationResult: Sendable, Equatable {
-    /// The link was found: store the content and move to `status` (`pending`, `approved` or `spam`).
-    case verified(status: MentionStatus, content: MentionContent)
+    /// The link was found: store the content and what the spam signals found, and move to
+    /// `status` (`pending`, `approved` or `spam`).
+    case verified(status: MentionStatus, content: MentionContent, signals: SpamSignals = .none)
     /// Final failure: move to `rejected` or `deleted` with the reason.
     case failed(status: MentionStatus, reason: String)
     /// Transient failure: stay queued, try again at `nextAttempt`.

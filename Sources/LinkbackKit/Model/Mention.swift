@@ -143,6 +143,10 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// moderator's `rejected`, `spam` and `deleted` stick: no re-send, verification or re-check
     /// lifts them, only a moderator does (see ``MentionStatus/isStickyDecision``).
     public var decision: MentionStatus?
+    /// Why the content signals speak against it (``SpamSignals/reasons``), from its last verification.
+    public var spamReasons: [String] = []
+    /// The fingerprint of its source's text (``SpamSignals/fingerprint``), from its last verification.
+    public var fingerprint: TextFingerprint?
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
@@ -152,7 +156,8 @@ public struct Mention: Sendable, Equatable, Identifiable {
         status: MentionStatus, reason: String? = nil, clientIP: String? = nil, userAgent: String? = nil, received: Date,
         updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
-        lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false, decision: MentionStatus? = nil
+        lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false, decision: MentionStatus? = nil,
+        spamReasons: [String] = [], fingerprint: TextFingerprint? = nil
     ) {
         self.id = id
         self.token = token
@@ -177,6 +182,8 @@ public struct Mention: Sendable, Equatable, Identifiable {
         self.vouch = vouch
         self.isPrivate = isPrivate
         self.decision = decision
+        self.spamReasons = spamReasons
+        self.fingerprint = fingerprint
     }
 
     /// With a minimum `interval` between two receipts of a pair, the seconds left to wait at

@@ -17,12 +17,17 @@ package struct MentionExtractor {
         package var content: MentionContent
         package var budgetExceeded: Bool
         package var steps: Int
+        /// The whole text the page is about (``MainText``), uncut: what copy detection compares.
+        package var mainText: String
     }
 
     package func extract(link: HTMLElement) -> Result {
         let microformats = MF2Parser.parse(document, budget: budget)
-        let content = microformats.budgetExceeded ? plain(link) : extract(link: link, from: microformats)
-        return Result(content: content, budgetExceeded: microformats.budgetExceeded, steps: microformats.stepsSpent)
+        let entry = microformats.budgetExceeded ? nil : entry(containing: link, in: microformats.items)
+        let content = entry.map { extract(link: link, from: $0) } ?? plain(link)
+        return Result(
+            content: content, budgetExceeded: microformats.budgetExceeded, steps: microformats.stepsSpent,
+            mainText: entry.flatMap(MainText.content(of:)) ?? MainText.page(document))
     }
 
     /// A page without (usable) microformats: its title and the excerpt around the link.
@@ -32,8 +37,7 @@ package struct MentionExtractor {
             authorName: source.host)
     }
 
-    private func extract(link: HTMLElement, from microformats: MF2Document) -> MentionContent {
-        guard let entry = entry(containing: link, in: microformats.items) else { return plain(link) }
+    private func extract(link: HTMLElement, from entry: MF2Item) -> MentionContent {
         var content = MentionContent(type: .mention)
         (content.type, content.rsvp) = type(of: entry)
         fillAuthor(of: entry, into: &content)

@@ -83,7 +83,7 @@ public struct Verifier: Sendable {
     /// (``MentionContent/safe(baseURL:)``), whatever the media type.
     public func check(_ resource: FetchedResource, target: URL) -> VerificationOutcome {
         let outcome = examine(resource, target: target)
-        if case .linkFound(let content) = outcome { return .linkFound(content.safe(baseURL: resource.url)) }
+        if case .linkFound(let content, let text) = outcome { return .linkFound(content.safe(baseURL: resource.url), text: text) }
         return outcome
     }
 
@@ -104,15 +104,16 @@ public struct Verifier: Sendable {
                     "extraction budget exceeded; stored as a plain mention",
                     metadata: ["source": "\(resource.url.absoluteString)", "steps": "\(extraction.steps)"])
             }
-            return .linkFound(extraction.content)
+            return .linkFound(extraction.content, text: Shingles(extraction.mainText))
         case "application/json", _ where type.hasSuffix("+json"):
             guard LinkFinder.jsonContainsLink(resource.body, matching: matcher) else { return .noLink }
             return .linkFound(MentionContent(type: .mention, authorName: resource.url.host))
         case "text/plain":
             let text = String(decoding: resource.body, as: UTF8.self)
             guard LinkFinder.textContainsLink(text, matching: matcher) else { return .noLink }
-            return .linkFound(MentionContent(type: .mention, excerpt: Self.textExcerpt(text, target: target),
-                authorName: resource.url.host))
+            return .linkFound(
+                MentionContent(type: .mention, excerpt: Self.textExcerpt(text, target: target), authorName: resource.url.host),
+                text: Shingles(text))
         default:
             return .unsupportedContentType(type)
         }

@@ -19,6 +19,8 @@ struct AdminAPIRoutes {
     /// `logging.fail2ban_log`, read back for the stats.
     /// The send outbox `POST send` plans into.
     let sends: SendOutbox
+    /// `spam.copy_detection.threshold`: how alike a copy cluster's texts are.
+    let copyThreshold: Double
 
     static let maxBodyBytes = 65_536
 
@@ -39,6 +41,16 @@ struct AdminAPIRoutes {
                     return notFound("no such mention")
                 }
                 return JSONResponse.make(.ok, MentionRecord(mention, events: try await store.events(mentionID: id)))
+            }
+        }
+        api.get("mentions/:id/cluster") { request, context in
+            try await authorized(request, context) { service in
+                guard let id = context.parameters.get("id", as: Int64.self) else { return notFound("no such mention") }
+                let ids = try await service.cluster(of: id, threshold: copyThreshold)
+                guard !ids.isEmpty else { return notFound("no such mention") }
+                var members: [MentionRecord] = []
+                for member in ids { if let mention = try await store.mention(id: member) { members.append(MentionRecord(mention)) } }
+                return JSONResponse.make(.ok, members)
             }
         }
         api.post("mentions/bulk") { request, context in

@@ -8,7 +8,8 @@ prints one JSON object with what a person would see.
       whether any injected script ran (window.__pwned / data-pwned) and console errors.
   browser.py dashboard URL TOKEN STEPS [--screenshot FILE]
       Opens the dashboard, logs in with TOKEN and runs STEPS (a JSON list):
-      ["approve", ID] clicks that row's approve button; ["bulk", "spam", [IDS]] ticks the rows
+      ["approve", ID] clicks that row's approve button; ["click", ID, LABEL] clicks that row's
+      button LABEL and accepts the question it asks; ["bulk", "spam", [IDS]] ticks the rows
       and clicks "Spam selected"; reports the rows, messages and console errors.
 """
 import json
@@ -21,6 +22,7 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -106,9 +108,15 @@ def dashboard(driver, url, token, steps):
     rows_before = driver.execute_script(rows_script)
     messages = []
     for step in steps:
-        if step[0] == "approve":
+        if step[0] in ("approve", "click"):
+            label = step[2] if step[0] == "click" else "approve"
             row = driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{step[1]}"]')
-            [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == "approve"][0].click()
+            [b for b in row.find_elements(By.TAG_NAME, "button") if b.text == label][0].click()
+            if step[0] == "click":
+                # A button that asks first: the question is kept, and answered yes.
+                alert = WebDriverWait(driver, 5).until(expected_conditions.alert_is_present())
+                messages.append("asked: " + alert.text)
+                alert.accept()
         elif step[0] == "bulk":
             for mention in step[2]:
                 driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{mention}"] input.pick').click()

@@ -1,0 +1,126 @@
+import Foundation
+import LinkbackKit
+import LinkbackStore
+import Logging
+
+/// Copy detection (`spam.copy_detection`): what speaks against a verified source whose text is
+/// not its own. Two signals, both reasons for ``MentionLifecycle`` to hold the mention:
+///
+/// - `copy-of-target`: the source reproduces most of the post it links to (a scraper republishing
+///   the post with its links intact). The post's text is fetched through the guarded fetcher and
+///   kept, as shingles, for a while (``TargetTexts``).
+/// - `copy-cluster`: the source's text is like the texts of sources on `cluster_size - 1` other
+///   hosts fingerprinted within the window (a farm). The store's band index finds the candidates;
+///   only fingerprints are kept, never pages.
+///
+/// Cost per verification is bounded: at most one fetch of the post (shared by every verification
+/// of it while cached), one index lookup of at most ``candidateLimit`` rows, and shingling that
+/// reads at most ``Shingles/maxWords`` words.
+public struct CopyDetector: Sendable {
+    public let settings: Config.CopyDetection
+    let store: any MentionRecords
+    let targets: TargetTexts
+    let logger: Logger
+
+    /// Fingerprints compared per verification at most: enough to see a farm, bounded whatever
+    /// it sends.
+    public static let candidateLimit = 200
+
+    public init(
+        settings: Config.CopyDetection, store: any MentionRecords, fetcher: any SourceFetching, pool: WorkPool? = nil,
+        logger: Logger = Logger(label: "linkback.copies")
+    ) {
+        self.settings = settings
+        self.store = store
+        self.targets = TargetTexts(fetcher: fetcher, pool: pool, minWords: settings.minWords)
+        self.logger = logger
+    }
+
+    /// The signals for a source whose link to `target` was found with `text`; `mentionID` is its
+    /// stored row (not compared with itself), `nil` for one not yet stored.
+    public func signals(source: String, target: String, text: Shingles, mentionID: Int64?, now: Date) async -> SpamSignals {
+        guard settings.enabled else { return .none }
+        let minimum = Self.minimumShingles(words: settings.minWords)
+        var signals = SpamSignals(fingerprint: TextFingerprint(text, minimum: minimum))
+        guard signals.fingerprint != nil else { return signals }
+        if let url = URL(string: target), let post = await targets.shingles(of: url),
+            post.count >= minimum, post.containment(in: text) >= settings.threshold
+        {
+            signals.reasons.append(SpamSignals.copyOfTarget)
+        }
+        if let fingerprint = signals.fingerprint, await isInCluster(fingerprint, source: source, mentionID: mentionID, now: now) {
+            signals.reasons.append(SpamSignals.copyCluster)
+        }
+        return signals
+    }
+
+    /// Whether sources on at least `cluster_size - 1` other hosts sent a text like this one within the window.
+    func isInCluster(_ fingerprint: TextFingerprint, source: String, mentionID: Int64?, now: Date) async -> Bool {
+        let host = URL(string: source)?.host.flatMap(HostName.normalized)
+        let since = now.addingTimeInterval(-settings.clusterWindowHours * 3600)
+        do {
+            let candidates = try await store.textsLike(fingerprint, since: since, excluding: mentionID, limit: Self.candidateLimit)
+            var hosts = Set<String>()
+            for candidate in candidates {
+                guard let other = candidate.fingerprint, other.likeness(to: fingerprint) >= settings.threshold,
+                    let otherHost = URL(string: candidate.source)?.host.flatMap(HostName.normalized), otherHost != host
+                else { continue }
+                hosts.insert(otherHost)
+            }
+            return hosts.count + 1 >= settings.clusterSize
+        } catch {
+            logger.error("cannot look up similar texts", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Shingles in a text of `words` words (a shingle starts at every word but the last few).
+    static func minimumShingles(words: Int) -> Int { max(1, words - Shingles.size + 1) }
+}
+
+/// The owners' posts' texts as shingles, fetched once and kept a while: every verification of a
+/// mention of one post within ``lifetime`` shares one fetch, and concurrent ones share it too.
+actor TargetTexts {
+    let fetcher: any SourceFetching
+    let pool: WorkPool?
+    let minWords: Int
+    /// How long a post's text is kept (a failed fetch too, so a post that cannot be read is not
+    /// asked for again by every mention).
+    static let lifetime: TimeInterval = 30 * 60
+    /// Posts kept at most; the oldest goes first.
+    static let capacity = 1024
+
+    private var cache: [String: (shingles: Shingles?, fetched: Date)] = [:]
+    private var inFlight: [String: Task<Shingles?, Never>] = [:]
+
+    init(fetcher: any SourceFetching, pool: WorkPool?, minWords: Int) {
+        self.fetcher = fetcher
+        self.pool = pool
+        self.minWords = minWords
+    }
+
+    /// The shingles of the post at `url` (without its fragment); `nil` when it cannot be read.
+    func shingles(of url: URL) async -> Shingles? {
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        components?.fragment = nil
+        guard let page = components?.url else { return nil }
+        let key = page.absoluteString
+        if let cached = cache[key], Date().timeIntervalSince(cached.fetched) < Self.lifetime { return cached.shingles }
+        if let running = inFlight[key] { return await running.value }
+        let fetcher = fetcher, pool = pool
+        let task = Task { () -> Shingles? in
+            guard let resource = try? await fetcher.fetch(page) else { return nil }
+            let type = resource.mediaType ?? "text/html"
+            guard type == "text/html" || type == "application/xhtml+xml" else { return nil }
+            return await WorkPool.run(on: pool) { Shingles(MainText.of(HTMLDocument(resource))) }
+        }
+        inFlight[key] = task
+        let shingles = await task.value
+        inFlight[key] = nil
+        if cache.count >= Self.capacity, let oldest = cache.min(by: { $0.value.fetched < $1.value.fetched })?.key {
+            cache[oldest] = nil
+        }
+        cache[key] = (shingles, Date())
+        return shingles
+    }
+}

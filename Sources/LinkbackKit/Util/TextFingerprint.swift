@@ -1,0 +1,178 @@
+/// The shingles of a text: every run of ``size`` consecutive normalised words, hashed. Two texts
+/// that share most shingles share most of their wording in the same order, whatever the markup,
+/// case and punctuation around it: how a copy of a post is told from a reply that quotes a line.
+///
+/// Hashes are FNV-1a over the words' UTF-8 (stable across processes and machines, unlike
+/// `Hasher`), so fingerprints made from them can be stored and compared later.
+public struct Shingles: Sendable, Equatable {
+    /// Words per shingle: long enough that common phrases rarely make two texts look alike.
+    public static let size = 4
+    /// Words read at most; a longer text is judged by its beginning (the cost of a page is bounded).
+    public static let maxWords = 20_000
+
+    public let hashes: Set<UInt64>
+
+    /// The shingles of `text`'s words (lower case, letters and digits; everything else separates).
+    public init(_ text: String) {
+        let words = Self.words(text)
+        var hashes = Set<UInt64>()
+        if words.count >= Self.size {
+            hashes.reserveCapacity(words.count - Self.size + 1)
+            for start in 0...(words.count - Self.size) {
+                var hash = Self.offset
+                for word in words[start..<start + Self.size] { hash = Self.mix(word, into: hash ^ 0x20) }
+                hashes.insert(Self.scramble(hash))
+            }
+        }
+        self.hashes = hashes
+    }
+
+    public var count: Int { hashes.count }
+
+    /// The share of these shingles that `other` holds too (0 when there are none): how much of
+    /// this text the other reproduces.
+    public func containment(in other: Shingles) -> Double {
+        guard !hashes.isEmpty else { return 0 }
+        let (small, large) = hashes.count <= other.hashes.count ? (hashes, other.hashes) : (other.hashes, hashes)
+        return Double(small.reduce(0) { large.contains($1) ? $0 + 1 : $0 }) / Double(hashes.count)
+    }
+
+    /// Each word's FNV-1a hash, for at most ``maxWords`` words.
+    static func words(_ text: String) -> [UInt64] {
+        var words: [UInt64] = []
+        var hash = offset
+        var inWord = false
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if value < 0x80 {
+                // ASCII, most of any page: no Unicode property lookups, no allocation.
+                if (value >= 0x61 && value <= 0x7a) || (value >= 0x30 && value <= 0x39) {
+                    hash = (hash ^ UInt64(value)) &* prime
+                    inWord = true
+                    continue
+                }
+                if value >= 0x41 && value <= 0x5a {
+                    hash = (hash ^ UInt64(value + 0x20)) &* prime
+                    inWord = true
+                    continue
+                }
+            } else if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                if scalar.properties.changesWhenLowercased {
+                    for lower in scalar.properties.lowercaseMapping.utf8 { hash = (hash ^ UInt64(lower)) &* prime }
+                } else {
+                    for byte in UTF8.encode(scalar)! { hash = (hash ^ UInt64(byte)) &* prime }
+                }
+                inWord = true
+                continue
+            }
+            if inWord {
+                words.append(hash)
+                if words.count == maxWords { return words }
+                hash = offset
+                inWord = false
+            }
+        }
+        if inWord { words.append(hash) }
+        return words
+    }
+
+    private static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
+    private static let prime: UInt64 = 0x0000_0100_0000_01b3
+
+    /// SplitMix64's finaliser: spreads every input bit over the output.
+    static func scramble(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    private static func mix(_ word: UInt64, into hash: UInt64) -> UInt64 {
+        var hash = hash
+        for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ ((word >> UInt64(shift)) & 0xff)) &* prime }
+        return hash
+    }
+}
+
+/// A small, storable summary of a text's ``Shingles`` (a MinHash signature and the shingle count),
+/// from which the likeness of two texts can be estimated without either text: what copy-cluster
+/// detection keeps of each verified source instead of its page.
+public struct TextFingerprint: Sendable, Equatable {
+    /// Minimum hashes kept; the estimate's error is about 1/√(this).
+    public static let signatureSize = 64
+    /// Signature values per band: two texts are candidates when a whole band agrees (LSH), which
+    /// finds texts that share about half their shingles or more with few misses.
+    public static let bandSize = 4
+
+    public let signature: [UInt32]
+    /// How many distinct shingles the text had.
+    public let shingles: Int
+
+    /// `nil` for a text too short to tell a copy from a coincidence (fewer than `minimum` shingles).
+    public init?(_ shingles: Shingles, minimum: Int) {
+        guard shingles.count >= max(1, minimum) else { return nil }
+        var signature = [UInt32](repeating: .max, count: Self.signatureSize)
+        // One cheap universal hash per signature value (multiply and add modulo 2^64, the high
+        // half kept) of the already well-mixed shingle hash.
+        for hash in shingles.hashes {
+            for index in 0..<Self.signatureSize {
+                let value = UInt32(truncatingIfNeeded: (hash &* Self.multipliers[index] &+ Self.seeds[index]) >> 32)
+                if value < signature[index] { signature[index] = value }
+            }
+        }
+        self.init(signature: signature, shingles: shingles.count)
+    }
+
+    init(signature: [UInt32], shingles: Int) {
+        self.signature = signature
+        self.shingles = shingles
+    }
+
+    /// How much the shorter of the two texts is contained in the longer, estimated: the share of
+    /// agreeing signature values is their Jaccard likeness J, and |A ∩ B| = J (|A| + |B|) / (1 + J).
+    /// A scraper's copy with its own menus around the post still scores high.
+    public func likeness(to other: TextFingerprint) -> Double {
+        let agreeing = zip(signature, other.signature).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+        let jaccard = Double(agreeing) / Double(Self.signatureSize)
+        let shared = jaccard * Double(shingles + other.shingles) / (1 + jaccard)
+        return min(1, shared / Double(max(1, min(shingles, other.shingles))))
+    }
+
+    /// One key per band of the signature; texts that share a key are worth comparing.
+    public var bands: [Int64] {
+        stride(from: 0, to: Self.signatureSize, by: Self.bandSize).map { start in
+            var hash: UInt64 = UInt64(start)
+            for value in signature[start..<start + Self.bandSize] { hash = Shingles.scramble(hash ^ UInt64(value)) }
+            return Int64(bitPattern: hash)
+        }
+    }
+
+    /// The stored form: `v1:SHINGLES:HEX`, 8 hex digits per signature value.
+    public var stored: String {
+        "v1:\(shingles):" + signature.map { value in
+            let hex = String(value, radix: 16)
+            return String(repeating: "0", count: 8 - hex.count) + hex
+        }.joined()
+    }
+
+    /// A stored fingerprint read back; `nil` for anything not in the stored form.
+    public init?(stored: String) {
+        let parts = stored.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1", let shingles = Int(parts[1]), shingles > 0,
+            parts[2].utf8.count == Self.signatureSize * 8
+        else { return nil }
+        var signature: [UInt32] = []
+        var hex = parts[2][...]
+        while !hex.isEmpty {
+            guard let value = UInt32(hex.prefix(8), radix: 16) else { return nil }
+            signature.append(value)
+            hex = hex.dropFirst(8)
+        }
+        self.init(signature: signature, shingles: shingles)
+    }
+
+    /// Fixed seeds and odd multipliers, one each per signature value (fixed so stored
+    /// fingerprints stay comparable).
+    private static let seeds: [UInt64] = (0..<UInt64(signatureSize)).map { Shingles.scramble($0 &* 0x632b_e59b_d9b4_e019) }
+    private static let multipliers: [UInt64] = (0..<UInt64(signatureSize)).map { Shingles.scramble($0 ^ 0x5851_f42d_4c95_7f2d) | 1 }
+}
