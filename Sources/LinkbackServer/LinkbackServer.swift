@@ -140,6 +140,9 @@ package struct LinkbackServer: Sendable {
             ).register(on: router)
         }
         ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool, clock: clock).register(on: router)
+        if config.spam.publishBlocklist {
+            BlocklistRoutes(spam: spam, maxAge: config.api.maxAge, baseURL: config.server.baseURL).register(on: router)
+        }
         WebmentionRoutes(
             receiver: receiver, privateMentions: privateMentions, store: store, config: config,
             rejections: Rejections(recorder: rejections, protocol: .webmention), spam: spam, formPage: formPage
@@ -177,16 +180,25 @@ package struct LinkbackServer: Sendable {
         let server = config.server
         // A service that returns ends the whole group: webhook delivery runs only when configured.
         let blockRefresh = BlockRefreshService(spam: spam, allowed: allowed, store: store, logger: logger, clock: clock)
+        let blocklists = config.spam.blocklists.isEmpty
+            ? nil
+            : BlocklistService(
+                sync: BlocklistSync(lists: config.spam.blocklists, store: store, fetcher: GuardedFetcher(config: config)),
+                spam: spam, logger: logger)
         var services: [any Service] = [
             HangupService(
                 log: rejectionLog, reload: configurationSource.map { source in { @Sendable in try reload(to: source()) } }, logger: logger,
-                afterwards: blockRefresh.refreshNow),
+                afterwards: {
+                    blockRefresh.refreshNow()
+                    blocklists?.refreshNow()
+                }),
             blockRefresh,
             VerificationQueueService(queue: queue),
             SendOutboxService(outbox: sends),
             InRequestWorkService(work: inRequestWork),
         ]
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
+        if let blocklists { services.append(blocklists) }
         if config.verification.recheckDays > 0 {
             services.append(
                 RecheckService(sweep: RecheckSweep(store: store, queue: queue, days: config.verification.recheckDays, logger: logger, clock: clock)))

@@ -133,7 +133,7 @@ extension StoreError {
 /// Nothing outside an implementation of these protocols writes SQL. ``SQLiteMentionStore`` is the
 /// embedded default; ``PostgresMentionStore`` is shared by several instances. ``MentionStores``
 /// opens the one the configuration names.
-public protocol MentionStore: MentionRecords, VerificationQueueStore, BlockStore, BanStore, SendOutboxStore,
+public protocol MentionStore: MentionRecords, VerificationQueueStore, BlockStore, BlocklistStore, BanStore, SendOutboxStore,
     WebhookOutboxStore, SettingsStore, StoreTransfer
 {
     /// Releases the database; the store is unusable afterwards.
@@ -234,6 +234,18 @@ public protocol VerificationQueueStore: Sendable {
 }
 
 /// The moderators' lists: blocks (domains, URL prefixes, client ranges) and allowed domains.
+/// The subscribed blocklists' last good copies (`spam.blocklists`), shared by every instance and
+/// the CLI's `blocklist sync`.
+public protocol BlocklistStore: Sendable {
+    func blocklistCopies() async throws -> [BlocklistCopy]
+
+    /// Replaces the copy of `copy.url` (a fetch that worked), clearing its error.
+    func saveBlocklist(_ copy: BlocklistCopy) async throws
+
+    /// Records a failed fetch of `url`; its last good copy stays.
+    func recordBlocklistFailure(url: String, error: String, at: Date) async throws
+}
+
 public protocol BlockStore: Sendable {
     /// Adds a block, or returns the existing one for the same kind and value.
     @discardableResult

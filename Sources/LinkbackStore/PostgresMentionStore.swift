@@ -390,6 +390,23 @@ public final class PostgresMentionStore: MentionStore {
         try await rows(Self.query(TableSQL.blocks), Self.block(from:))
     }
 
+    public func blocklistCopies() async throws -> [BlocklistCopy] {
+        try await rows(Self.query(TableSQL.blocklists)) { postgresRow in
+            let row = postgresRow.makeRandomAccess()
+            return BlocklistCopy(
+                url: try row["url"].decode(String.self), entries: BlocklistEntries(stored: try row["entries"].decode(String.self)),
+                fetched: try row["fetched_at"].decode(Date?.self), error: try row["error"].decode(String?.self))
+        }
+    }
+
+    public func saveBlocklist(_ copy: BlocklistCopy) async throws {
+        _ = try await changed(TableSQL.saveBlocklist(copy, at: clock.now()))
+    }
+
+    public func recordBlocklistFailure(url: String, error: String, at: Date) async throws {
+        _ = try await changed(TableSQL.recordBlocklistFailure(url: url, error: error, at: at))
+    }
+
     public func recordBans(_ bans: [Ban]) async throws {
         guard !bans.isEmpty else { return }
         try await transaction { connection in

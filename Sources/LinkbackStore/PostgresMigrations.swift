@@ -132,5 +132,17 @@ package enum PostgresMigrations {
             CREATE INDEX fingerprint_bands_mention ON fingerprint_bands (mention_id);
             """
         ),
+        (
+            "010-blocklists",
+            """
+            CREATE TABLE blocklists (
+                url TEXT PRIMARY KEY,
+                entries TEXT NOT NULL,
+                fetched_at TIMESTAMPTZ,
+                error TEXT,
+                updated_at TIMESTAMPTZ NOT NULL
+            )
+            """
+        ),
     ]
 }

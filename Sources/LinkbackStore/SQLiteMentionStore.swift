@@ -521,6 +521,27 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    // MARK: Blocklists
+
+    public func blocklistCopies() async throws -> [BlocklistCopy] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(TableSQL.blocklists)).map { row in
+                BlocklistCopy(
+                    url: row["url"], entries: BlocklistEntries(stored: row["entries"]), fetched: row["fetched_at"],
+                    error: row["error"])
+            }
+        }
+    }
+
+    public func saveBlocklist(_ copy: BlocklistCopy) async throws {
+        let now = clock.now()
+        try await pool.write { db in try Self.execute(db, [TableSQL.saveBlocklist(copy, at: now)]) }
+    }
+
+    public func recordBlocklistFailure(url: String, error: String, at: Date) async throws {
+        try await pool.write { db in try Self.execute(db, [TableSQL.recordBlocklistFailure(url: url, error: error, at: at)]) }
+    }
+
     // MARK: Webhook outbox
 
     public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {

@@ -189,6 +189,19 @@ package enum SQLiteMigrations {
                     CREATE INDEX fingerprint_bands_mention ON fingerprint_bands (mention_id);
                     """)
         }
+        migrator.registerMigration("018-blocklists") { db in
+            // The subscribed lists' last good copies (entries: `d DOMAIN` / `w WORD` lines).
+            try db.execute(
+                sql: """
+                    CREATE TABLE blocklists (
+                        url TEXT PRIMARY KEY,
+                        entries TEXT NOT NULL,
+                        fetched_at DATETIME,
+                        error TEXT,
+                        updated_at DATETIME NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -48,6 +48,27 @@ package enum TableSQL {
             [.text(key.rawValue), .text(value), .date(now)])
     }
 
+    package static let blocklists = SQLStatement("SELECT * FROM blocklists ORDER BY url", [])
+
+    package static func saveBlocklist(_ copy: BlocklistCopy, at now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO blocklists (url, entries, fetched_at, error, updated_at) VALUES (?, ?, ?, NULL, ?)
+            ON CONFLICT (url) DO UPDATE SET entries = excluded.entries, fetched_at = excluded.fetched_at, error = NULL,
+                updated_at = excluded.updated_at
+            """,
+            [.text(copy.url), .text(copy.entries.stored), copy.fetched.map(SQLValue.date) ?? .null, .date(now)])
+    }
+
+    package static func recordBlocklistFailure(url: String, error: String, at now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO blocklists (url, entries, fetched_at, error, updated_at) VALUES (?, '', NULL, ?, ?)
+            ON CONFLICT (url) DO UPDATE SET error = excluded.error, updated_at = excluded.updated_at
+            """,
+            [.text(url), .text(error), .date(now)])
+    }
+
     package static func events(mentionID: Int64) -> SQLStatement {
         SQLStatement("SELECT * FROM events WHERE mention_id = ? ORDER BY id", [.integer(mentionID)])
     }

@@ -74,21 +74,33 @@ struct UnblockCommand: AsyncParsableCommand {
 
 struct BlocksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "blocks", abstract: "List the blocks (--json: kind, value, reason, created).")
+        commandName: "blocks",
+        abstract: "List the blocks (--json: kind, value, reason, created, and list for a subscribed list's entries).")
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
         try await Self.reportingFailures {
             let mentions = try await store.openStore()
             let blocks = try await mentions.blocks()
+            let lists = try store.loadConfig().spam.blocklists
+            let copies = try await mentions.blocklistCopies().filter { copy in lists.contains { $0.url.absoluteString == copy.url } }
             if store.json {
-                Output.json(blocks.map(BlockRecord.init))
-            } else if blocks.isEmpty {
-                print("No blocks.")
-            } else {
-                for block in blocks {
-                    print("\(Terminal.pad(block.kind.rawValue, 6))  \(block.value)" + (block.reason.map { "  (\($0))" } ?? ""))
+                var records = blocks.map(BlockRecord.init)
+                for copy in copies {
+                    records += copy.entries.domains.map { BlockRecord(kind: "domain", value: $0, list: copy.url, fetched: copy.fetched) }
+                    records += copy.entries.words.map { BlockRecord(kind: "word", value: $0, list: copy.url, fetched: copy.fetched) }
                 }
+                Output.json(records)
+                return
+            }
+            if blocks.isEmpty && copies.isEmpty { print("No blocks.") }
+            for block in blocks {
+                print("\(Terminal.pad(block.kind.rawValue, 6))  \(block.value)" + (block.reason.map { "  (\($0))" } ?? ""))
+            }
+            for copy in copies {
+                let fetched = copy.fetched.map { "fetched \(ISO.string($0))" } ?? "never fetched"
+                print("list    \(copy.url)  (\(copy.entries.domains.count) domains, \(copy.entries.words.count) words; \(fetched)"
+                    + (copy.error.map { "; last fetch failed: \($0)" } ?? "") + ")")
             }
         }
     }
@@ -131,6 +143,50 @@ struct DisallowCommand: AsyncParsableCommand {
                 throw Failure("\(normalized) is not allowed")
             }
             print("disallowed \(normalized)")
+        }
+    }
+}
+
+struct BlocklistCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blocklist", abstract: "Subscribed blocklists (spam.blocklists).", subcommands: [BlocklistSyncCommand.self])
+}
+
+struct BlocklistSyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Fetch the subscribed blocklists now and say what changed.",
+        discussion: """
+            For each list in spam.blocklists: the entries added and dropped since its last copy, and how many stored \
+            mentions the added domains would have refused. A list that cannot be fetched keeps its last copy. With \
+            --dry-run nothing is stored; otherwise a running server loads the new copies within minutes, or at once \
+            on SIGHUP.
+            """)
+    @OptionGroup var store: StoreOptions
+    @Flag(name: .customLong("dry-run"), help: "Show what would change; store nothing.") var dryRun = false
+
+    func run() async throws {
+        try await Self.reportingFailures {
+            let config = try store.loadConfig()
+            guard !config.spam.blocklists.isEmpty else { throw Failure("no lists in spam.blocklists") }
+            let sync = BlocklistSync(lists: config.spam.blocklists, store: try await store.openStore(), fetcher: GuardedFetcher(config: config))
+            let reports = try await sync.sync(dryRun: dryRun)
+            if store.json {
+                Output.json(reports)
+            } else {
+                for report in reports {
+                    if let error = report.error {
+                        print("\(report.url): not fetched (\(error)); its last copy (\(report.entries) entries) stays")
+                        continue
+                    }
+                    print("\(report.url): \(report.entries) entries, \(report.added.count) added, \(report.dropped.count) dropped"
+                        + (report.hits > 0 ? "; \(report.hits) stored mention\(report.hits == 1 ? "" : "s") from added domains" : ""))
+                    for entry in report.added.prefix(20) { print("  + \(entry)") }
+                    for entry in report.dropped.prefix(20) { print("  - \(entry)") }
+                }
+                if dryRun { print("Dry run: nothing stored.") }
+            }
+            if reports.contains(where: { $0.error != nil }) { throw ExitCode.failure }
         }
     }
 }

@@ -263,6 +263,27 @@ import Testing
         try await store.close()
     }
 
+    /// A list's copy is replaced by a good fetch and kept through a failed one, which is recorded.
+    @Test(arguments: StoreKind.tested) func blocklistCopiesSurviveFailures(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let fetched = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.recordBlocklistFailure(url: "https://lists.example/new", error: "timed out", at: fetched)
+        try await store.saveBlocklist(
+            BlocklistCopy(url: "https://lists.example/a", entries: BlocklistEntries(domains: ["x.example"], words: ["pills"]), fetched: fetched))
+        try await store.recordBlocklistFailure(url: "https://lists.example/a", error: "HTTP 503", at: fetched.addingTimeInterval(60))
+        let copies = try await store.blocklistCopies()
+        #expect(copies == [
+            BlocklistCopy(url: "https://lists.example/a", entries: BlocklistEntries(domains: ["x.example"], words: ["pills"]), fetched: fetched, error: "HTTP 503"),
+            BlocklistCopy(url: "https://lists.example/new", entries: BlocklistEntries(), fetched: nil, error: "timed out"),
+        ])
+        try await store.saveBlocklist(BlocklistCopy(url: "https://lists.example/a", entries: BlocklistEntries(domains: ["y.example"]), fetched: fetched))
+        #expect(try await store.blocklistCopies().first == BlocklistCopy(
+            url: "https://lists.example/a", entries: BlocklistEntries(domains: ["y.example"]), fetched: fetched))
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.tested) func retriesWaitUntilDueAndClaimsEndAtStartOrWithTheirLease(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }

@@ -9,6 +9,8 @@ public struct BlockRecord: Encodable, Sendable {
     public var created: String
     /// Only when the block was just added: mentions it marked as spam.
     public var markedSpam: Int?
+    /// The subscribed list (`spam.blocklists`) an entry comes from; `nil` for the database's own blocks.
+    public var list: String?
 
     public init(_ block: Block) {
         kind = block.kind.rawValue
@@ -17,8 +19,17 @@ public struct BlockRecord: Encodable, Sendable {
         created = block.created.iso8601
     }
 
+    /// An entry of a subscribed list (`kind` is `domain` or `word`), fetched at `fetched`.
+    public init(kind: String, value: String, list: String, fetched: Date?) {
+        self.kind = kind
+        self.value = value
+        reason = "on the list \(list)"
+        created = fetched?.iso8601 ?? ""
+        self.list = list
+    }
+
     enum CodingKeys: String, CodingKey {
-        case kind, value, reason, created
+        case kind, value, reason, created, list
         case markedSpam = "marked_spam"
     }
 }

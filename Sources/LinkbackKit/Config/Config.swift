@@ -154,6 +154,23 @@ public struct Config: Sendable {
         public var ipv6Prefix: Int = 64
         /// `spam.copy_detection`: copies of the post and farms of one text, held for the owner.
         public var copyDetection = CopyDetection()
+        /// `spam.blocklists`: lists subscribed to, fetched and refreshed on schedule.
+        public var blocklists: [Blocklist] = []
+        /// `spam.publish_blocklist`: serve this instance's own blocked domains at `/api/blocklist.txt`.
+        public var publishBlocklist = false
+    }
+
+    /// One `spam.blocklists` entry.
+    public struct Blocklist: Sendable, Equatable {
+        public var url: URL
+        public var format: BlocklistFormat
+        public var refreshHours: Double
+
+        public init(url: URL, format: BlocklistFormat = .domains, refreshHours: Double = 24) {
+            self.url = url
+            self.format = format
+            self.refreshHours = refreshHours
+        }
     }
 
     /// `spam.copy_detection.*`.
@@ -261,6 +278,18 @@ public struct Config: Sendable {
     public var webmention: Webmention
     public var pingback: Pingback
     public var spam: Spam
+    /// The `spam.blocklists` records, checked by the loader.
+    private static func blocklists(_ value: ConfigValue?) -> [Blocklist] {
+        guard case .records(let records)? = value else { return [] }
+        return records.compactMap { record in
+            guard case .string(let text)? = record["url"], let url = URL(string: text) else { return nil }
+            var list = Blocklist(url: url)
+            if case .string(let format)? = record["format"] { list.format = BlocklistFormat(rawValue: format) ?? .domains }
+            if case .string(let hours)? = record["refresh_hours"], let value = Double(hours) { list.refreshHours = value }
+            return list
+        }
+    }
+
     /// `policy.rules` and `policy.traps`.
     public var policy: MentionPolicy
     public var logging: Logging
@@ -376,7 +405,9 @@ public struct Config: Sendable {
             copyDetection: CopyDetection(
                 enabled: bool("spam.copy_detection.enabled"), threshold: double("spam.copy_detection.threshold"),
                 minWords: int("spam.copy_detection.min_words"), clusterSize: int("spam.copy_detection.cluster_size"),
-                clusterWindowHours: double("spam.copy_detection.cluster_window_hours"))
+                clusterWindowHours: double("spam.copy_detection.cluster_window_hours")),
+            blocklists: Self.blocklists(values["spam.blocklists"]),
+            publishBlocklist: bool("spam.publish_blocklist")
         )
         logging = Logging(
             level: Logger.Level(rawValue: string("logging.level")) ?? .info,

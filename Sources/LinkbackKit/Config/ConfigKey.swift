@@ -232,6 +232,10 @@ extension ConfigKey {
         ConfigKey("spam.ban_window_minutes", .double(0.01...10_080), .double(10)),
         ConfigKey("spam.ban_minutes", .double(0.01...525_600), .double(60)),
         ConfigKey("spam.ipv6_prefix", .int(32...128), .int(64)),
+        ConfigKey(
+            "spam.blocklists", .records([.init("url", required: true), .init("format"), .init("refresh_hours")]),
+            .records([]), check: blocklists),
+        ConfigKey("spam.publish_blocklist", .bool, .bool(false)),
         ConfigKey("spam.copy_detection.enabled", .bool, .bool(true)),
         ConfigKey("spam.copy_detection.threshold", .double(0.05...1), .double(0.5)),
         ConfigKey("spam.copy_detection.min_words", .int(8...100_000), .int(40)),
@@ -380,6 +384,24 @@ private let policyRules: @Sendable (ConfigValue) -> String? = { value in
             for type in types where MentionType(rawValue: type) == nil {
                 return "item \(index + 1): types are \(MentionType.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(type)\""
             }
+        }
+    }
+    return nil
+}
+
+private let blocklists: @Sendable (ConfigValue) -> String? = { value in
+    guard case .records(let records) = value else { return nil }
+    for (index, record) in records.enumerated() {
+        guard case .string(let url)? = record["url"], let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""),
+            parsed.host != nil
+        else {
+            return "item \(index + 1): url is an http(s) URL"
+        }
+        if case .string(let format)? = record["format"], BlocklistFormat(rawValue: format) == nil {
+            return "item \(index + 1): format is one of \(BlocklistFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+        if case .string(let hours)? = record["refresh_hours"], (Double(hours) ?? 0) < 0.1 {
+            return "item \(index + 1): refresh_hours is a number of hours, at least 0.1"
         }
     }
     return nil

@@ -24,6 +24,11 @@ public final class SpamGuard: Sendable {
     private let configuredBlocks: Locked<BlockSnapshot>
     package var configured: BlockSnapshot { configuredBlocks.withLock { $0 } }
     private let stored = Locked(BlockSnapshot())
+    private let subscribed = Locked(SubscribedBlocklists())
+    /// The subscribed lists' entries (`spam.blocklists`), as last loaded.
+    public var subscribedBlocklists: SubscribedBlocklists { subscribed.withLock { $0 } }
+    /// The domains of the store's blocks: this instance's own verdicts (`/api/blocklist.txt`).
+    public var storedDomains: [String] { stored.withLock { $0.domains } }
     private let userAgentPatterns: Locked<[UserAgentPattern]>
     package var userAgents: [UserAgentPattern] { userAgentPatterns.withLock { $0 } }
     package let perClient: TokenBuckets<IPAddress>
@@ -70,6 +75,11 @@ public final class SpamGuard: Sendable {
             }
         }
         stored.withLock { $0 = snapshot }
+    }
+
+    /// Replaces the subscribed lists' entries (their last good copies in the store).
+    public func reloadSubscribed(_ lists: SubscribedBlocklists) {
+        subscribed.withLock { $0 = lists }
     }
 
     /// The door: blocked address, ban, blocked user agent, then the per-client rate limit.
@@ -122,6 +132,7 @@ public final class SpamGuard: Sendable {
         for prefix in snapshot.urlPrefixes where text.hasPrefix(prefix) {
             return prefix
         }
+        if let match = subscribedBlocklists.match(source) { return match.value }
         return nil
     }
 
