@@ -100,6 +100,9 @@ package enum MentionWriteSQL {
                     [.text(status.rawValue), .text(reason), .date(now), .integer(current.id)]),
                 event(current.id, actor: actor, from: current.status, to: status, reason: reason, at: now),
             ]
+        case .dropped:
+            // Its events, fingerprint bands and webhook deliveries go with it (ON DELETE CASCADE).
+            return [SQLStatement("DELETE FROM mentions WHERE id = ?", [.integer(current.id)])]
         case .retry(let nextAttempt, let reason):
             return [
                 SQLStatement(

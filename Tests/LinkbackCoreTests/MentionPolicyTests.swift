@@ -188,4 +188,38 @@ import Testing
         #expect(MentionLifecycle(autoApprove: true).result(of: queued, .linkFound(content), sourceAllowed: true, now: Date())
             == .verified(status: .approved, content: content))
     }
+
+    /// `drop` takes only what it sees for the first time, and never a trap.
+    @Test func dropTakesOnlyNewMentionsAndNeverATrap() {
+        let policy = MentionPolicy(rules: [PolicyRule(types: [.bookmark], action: .drop)], traps: [TargetPattern("/trap")!])
+        var queued = Mention(
+            id: 1, token: "t", source: "https://a.example/p", target: "https://blog.example/post", site: "blog.example",
+            protocol: .webmention, status: .queued, received: Date(), updated: Date())
+        let lifecycle = MentionLifecycle(autoApprove: true)
+        let bookmark = MentionContent(type: .bookmark)
+        #expect(lifecycle.result(of: queued, .linkFound(bookmark), sourceAllowed: false, policy: policy, now: Date()) == .dropped)
+        #expect(lifecycle.result(of: queued, .linkFound(MentionContent(type: .reply)), sourceAllowed: false, policy: policy, now: Date())
+            == .verified(status: .approved, content: MentionContent(type: .reply)))
+        var trapped = queued
+        trapped.target = "https://blog.example/trap"
+        #expect(lifecycle.result(of: trapped, .linkFound(bookmark), sourceAllowed: false, policy: policy, now: Date())
+            == .verified(status: .spam, content: bookmark))
+        // Verified before (a re-send of an approved one), or decided by a moderator: kept.
+        queued.previousStatus = .approved
+        #expect(lifecycle.result(of: queued, .linkFound(bookmark), sourceAllowed: false, policy: policy, now: Date())
+            == .verified(status: .approved, content: bookmark))
+        queued.previousStatus = nil
+        queued.decision = .approved
+        #expect(!lifecycle.drops(existing: queued, target: queued.target, content: bookmark, policy: policy))
+        #expect(lifecycle.drops(existing: nil, target: "https://blog.example/post", content: bookmark, policy: policy))
+        // A failed verification of a mention a drop rule would take is rejected as usual.
+        if case .failed(let status, _) = lifecycle.result(of: Mention(
+            id: 2, token: "u", source: "https://b.example/", target: "https://blog.example/post", site: "blog.example",
+            protocol: .webmention, status: .queued, received: Date(), updated: Date()), .noLink, sourceAllowed: false, policy: policy, now: Date())
+        {
+            #expect(status == .rejected)
+        } else {
+            Issue.record("no link is a failure")
+        }
+    }
 }

@@ -130,4 +130,37 @@ import Testing
         #expect(listed.stdout.contains("https://blog.example/trap/2"), "\(listed.stdout)")
         await source.stop()
     }
+
+    /// `drop`: answered as usual, verified, then nothing is kept, by either door; other types stay.
+    @Test func aDroppedTypeIsAnsweredThenNotKept() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/bookmark", .html("<div class=\"h-entry\"><a class=\"u-bookmark-of\" href=\"\(Self.post)\">saved</a></div>"))
+        source.set("/bookmark-two", .html("<div class=\"h-entry\"><a class=\"u-bookmark-of\" href=\"\(Self.post)\">saved</a></div>"))
+        source.set("/reply", .html("<div class=\"h-entry\"><a class=\"u-in-reply-to\" href=\"\(Self.post)\">re</a></div>"))
+        let server = try await ServerHarness(
+            yaml: "policy:\n  rules:\n    - types: [bookmark]\n      action: drop", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let bookmark = try await server.postForm("/webmention", [("source", source.url("/bookmark").absoluteString), ("target", Self.post)])
+        #expect(bookmark.status == 201 || bookmark.status == 202, "\(bookmark.body)")
+        let reply = try await server.postForm("/webmention", [("source", source.url("/reply").absoluteString), ("target", Self.post)])
+        #expect(try await server.waitForStatus(try statusPath(reply), in: ["pending"])["status"] as? String == "pending")
+        let path = try statusPath(bookmark)
+        let deadline = Date().addingTimeInterval(15)
+        var status = 0
+        while Date() < deadline {
+            status = try await server.send("GET", path, headers: [("Accept", "application/json")]).status
+            if status == 404 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status == 404, "the dropped mention is gone")
+        #expect(source.hits("/bookmark") == 1, "it was verified")
+        let answer = try await pingback(server, source.url("/bookmark-two").absoluteString, Self.post)
+        #expect(answer.contains("registered"), "\(answer)")
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--database", server.directory.file("linkback.sqlite")])
+        let sources = (JSON.value(listed.stdout) as? [[String: Any]] ?? []).compactMap { $0["source"] as? String }
+        #expect(sources == [source.url("/reply").absoluteString], "\(listed.stdout)")
+        #expect(server.process.stderr.contains("dropped by the owner's policy"))
+        #expect(server.rejectionLines.isEmpty, "a drop is no rejection")
+        await source.stop()
+    }
 }

@@ -163,9 +163,17 @@ public final class PingbackService: Sendable {
         release()
         switch outcome {
         case .linkFound(let content, _):
+            let registered = PingbackResult(
+                answer: .success(.string("Pingback from \(sourceText) to \(targetText) registered. Keep the web talking! :-)")),
+                source: source, target: target)
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)
+            if policy.drops(target: targetText, existing: existing, content: content) {
+                // Answered as any registered pingback; nothing is kept.
+                logger.info("pingback dropped by the owner's policy", metadata: ["source": "\(sourceText)", "target": "\(targetText)"])
+                return registered
+            }
             let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, mentionID: existing?.id)
             do {
                 let stored = try await policy.storeVerified(
@@ -181,9 +189,7 @@ public final class PingbackService: Sendable {
             } catch {
                 return fail(Self.upstreamTrouble, "the pingback could not be stored", nil)
             }
-            return PingbackResult(
-                answer: .success(.string("Pingback from \(sourceText) to \(targetText) registered. Keep the web talking! :-)")),
-                source: source, target: target)
+            return registered
         case .noLink, .unsupportedContentType:
             return fail(Self.noLink, "the source URI does not contain a link to the target URI", .noLink)
         case .gone, .notFound, .tooManyRedirects, .tooLarge:

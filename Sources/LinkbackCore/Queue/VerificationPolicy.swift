@@ -81,6 +81,12 @@ public struct VerificationPolicy: Sendable {
             policy: mentionPolicy.current, signals: signals)
     }
 
+    /// Whether a mention of `target` whose link was found with `content` is dropped, not stored
+    /// (``MentionLifecycle/drops(existing:target:content:policy:)``).
+    public func drops(target: String, existing: Mention?, content: MentionContent) -> Bool {
+        lifecycle.drops(existing: existing, target: target, content: content, policy: mentionPolicy.current)
+    }
+
     /// Whether `stored`, just written after its link was found, sprang one of the owner's traps:
     /// the life-cycle made it spam and its target is a trap.
     public func sprangTrap(_ stored: Mention) -> Bool {

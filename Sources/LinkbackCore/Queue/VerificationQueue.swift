@@ -156,7 +156,11 @@ public final class VerificationQueue: Sendable {
             return
         }
         guard let stored else {
-            logger.debug("mention was re-sent during verification", metadata: ["id": "\(mention.id)"])
+            if result == .dropped {
+                logger.info("dropped by the owner's policy", metadata: ["source": "\(mention.source)", "target": "\(mention.target)"])
+            } else {
+                logger.debug("mention was re-sent during verification", metadata: ["id": "\(mention.id)"])
+            }
             return
         }
         var metadata: Logger.Metadata = [

@@ -103,8 +103,22 @@ public struct MentionLifecycle: Sendable, Equatable {
         switch rule {
         case .accept?: return .approved
         case .moderate?: return .pending
-        case .close?, nil: return autoApprove || sourceAllowed ? .approved : .pending
+        case .close?, .drop?, nil: return autoApprove || sourceAllowed ? .approved : .pending
         }
+    }
+
+    /// Whether a mention whose link was found is dropped (`policy.rules` action `drop`): only one
+    /// judged as new (never one a moderator decided on or that was verified before), never a link
+    /// to a trap (that is spam, and kept as evidence).
+    public func drops(existing: Mention?, rule: PolicyAction?, trap: Bool) -> Bool {
+        guard rule == .drop, !trap, existing?.decision == nil else { return false }
+        return existing.flatMap(Self.statusToKeep) == nil
+    }
+
+    /// ``drops(existing:rule:trap:)`` with the rule and trap that `policy` gives a mention of `target`.
+    public func drops(existing: Mention?, target: String, content: MentionContent, policy: MentionPolicy) -> Bool {
+        guard let url = URL(string: target) else { return false }
+        return drops(existing: existing, rule: policy.action(for: url, type: content.type), trap: policy.isTrap(url))
     }
 
     /// ``verifiedStatus(existing:content:sourceAllowed:rule:trap:holds:)`` with the rule and trap that
@@ -132,6 +146,7 @@ public struct MentionLifecycle: Sendable, Equatable {
         let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
         switch outcome {
         case .linkFound(let content, _):
+            if drops(existing: mention, target: mention.target, content: content, policy: policy) { return .dropped }
             let status = verifiedStatus(
                 existing: mention, target: mention.target, content: content, sourceAllowed: sourceAllowed, policy: policy,
                 signals: signals)

@@ -9,6 +9,8 @@ public enum PolicyAction: String, Sendable, CaseIterable {
     /// Refused at the door with a clear answer, before anything is fetched or stored: a post
     /// closed to mentions.
     case close
+    /// Verified and answered as usual, then nothing is kept: the mention's row and history go.
+    case drop
 }
 
 /// Which targets a rule or a trap names: a URL prefix (`https://blog.example/drafts/`) or a path

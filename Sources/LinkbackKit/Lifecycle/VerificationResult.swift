@@ -9,4 +9,6 @@ public enum VerificationResult: Sendable, Equatable {
     case failed(status: MentionStatus, reason: String)
     /// Transient failure: stay queued, try again at `nextAttempt`.
     case retry(nextAttempt: Date, reason: String)
+    /// The owner's policy drops it (`drop`): the row and its history are removed.
+    case dropped
 }
