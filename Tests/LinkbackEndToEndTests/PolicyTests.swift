@@ -163,4 +163,46 @@ import Testing
         #expect(server.rejectionLines.isEmpty, "a drop is no rejection")
         await source.stop()
     }
+
+    /// `policy test` replays the stored mentions through a candidate file and lists what would
+    /// change (a moderator's decision left out), changing nothing.
+    @Test func aCandidatePolicyIsTriedWithoutChangingAnything() async throws {
+        let source = try await FixtureServer.start()
+        let closed = "https://blog.example/posts/2"
+        source.set("/reply", .html("<div class=\"h-entry\"><a class=\"u-in-reply-to\" href=\"\(Self.post)\">re</a></div>"))
+        source.set("/like", .html("<div class=\"h-entry\"><a class=\"u-like-of\" href=\"\(Self.post)\">like</a></div>"))
+        source.set("/mention", .html("<p><a href=\"\(closed)\">a post</a></p>"))
+        source.set("/decided", .html("<div class=\"h-entry\"><a class=\"u-in-reply-to\" href=\"\(Self.post)\">re</a></div>"))
+        let server = try await ServerHarness(yaml: "moderation:\n  auto_approve: true", allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        for (page, target) in [("/reply", Self.post), ("/like", Self.post), ("/mention", closed), ("/decided", Self.post)] {
+            let sent = try await server.postForm("/webmention", [("source", source.url(page).absoluteString), ("target", target)])
+            #expect(try await server.waitForStatus(try statusPath(sent), in: ["approved"])["status"] as? String == "approved")
+        }
+        let config = ["--config", server.configPath]
+        let before = try await LinkbackProcess.run(["list", "--all", "--json"] + config).stdout
+        let decided = try #require((JSON.value(before) as? [[String: Any]])?.first { ($0["source"] as? String)?.hasSuffix("/decided") == true })
+        #expect(try await LinkbackProcess.run(["reject", "\(try #require(decided["id"] as? Int))"] + config).status == 0)
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json"] + config).stdout
+
+        let candidate = try String(contentsOfFile: server.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "auto_approve: true", with: "auto_approve: false")
+            + "\npolicy:\n  rules:\n    - types: [like]\n      action: drop\n    - target: /posts/2\n      action: close\n"
+        let file = try server.directory.write("candidate.yaml", candidate)
+        let trial = try await LinkbackProcess.run(["policy", "test", "--candidate", file, "--json"] + config)
+        #expect(trial.status == 0, "\(trial.stderr)")
+        let changes = try #require(JSON.value(trial.stdout) as? [[String: Any]], "\(trial.stdout)")
+        var outcome: [String: String] = [:]
+        for change in changes {
+            let page = String((change["source"] as? String ?? "").split(separator: "/").last ?? "")
+            outcome[page] = "\(change["from"] ?? "") → \(change["to"] ?? "")"
+        }
+        #expect(outcome == ["reply": "approved → pending", "like": "approved → dropped", "mention": "approved → refused"], "\(trial.stdout)")
+        #expect((changes.first { ($0["source"] as? String)?.hasSuffix("/mention") == true }?["reasons"] as? [String]) == ["target-closed"])
+        let text = try await LinkbackProcess.run(["policy", "test", "--candidate", file] + config, environment: ["NO_COLOR": "1"])
+        #expect(text.stdout.hasPrefix("Replayed 4 mentions of the last 30 days with \(file): 3 would change."), "\(text.stdout)")
+        #expect(text.stdout.contains("approved → pending") && text.stdout.hasSuffix("Nothing was changed.\n"), "\(text.stdout)")
+        #expect(try await LinkbackProcess.run(["list", "--all", "--json"] + config).stdout == listed, "nothing changed")
+        await source.stop()
+    }
 }
