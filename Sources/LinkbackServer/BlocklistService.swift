@@ -43,7 +43,7 @@ struct BlocklistService: Service {
                 guard changed else { return }
                 let lists = try await BlocklistSync.subscribed(lists: sync.lists, in: sync.store)
                 spam.reloadSubscribed(lists)
-                logger.info("blocklists loaded: \(lists.count) entries from \(fetched.count) list\(fetched.count == 1 ? "" : "s")")
+                logger.info("blocklists loaded: \(lists.count) entr\(lists.count == 1 ? "y" : "ies") from \(fetched.count) list\(fetched.count == 1 ? "" : "s")")
             }
         }
     }

@@ -99,7 +99,8 @@ struct BlocksCommand: AsyncParsableCommand {
             }
             for copy in copies {
                 let fetched = copy.fetched.map { "fetched \(ISO.string($0))" } ?? "never fetched"
-                print("list    \(copy.url)  (\(copy.entries.domains.count) domains, \(copy.entries.words.count) words; \(fetched)"
+                let (domains, words) = (copy.entries.domains.count, copy.entries.words.count)
+                print("list    \(copy.url)  (\(domains) domain\(domains == 1 ? "" : "s"), \(words) word\(words == 1 ? "" : "s"); \(fetched)"
                     + (copy.error.map { "; last fetch failed: \($0)" } ?? "") + ")")
             }
         }
@@ -176,10 +177,10 @@ struct BlocklistSyncCommand: AsyncParsableCommand {
             } else {
                 for report in reports {
                     if let error = report.error {
-                        print("\(report.url): not fetched (\(error)); its last copy (\(report.entries) entries) stays")
+                        print("\(report.url): not fetched (\(error)); its last copy (\(Self.entries(report.entries))) stays")
                         continue
                     }
-                    print("\(report.url): \(report.entries) entries, \(report.added.count) added, \(report.dropped.count) dropped"
+                    print("\(report.url): \(Self.entries(report.entries)), \(report.added.count) added, \(report.dropped.count) dropped"
                         + (report.hits > 0 ? "; \(report.hits) stored mention\(report.hits == 1 ? "" : "s") from added domains" : ""))
                     for entry in report.added.prefix(20) { print("  + \(entry)") }
                     for entry in report.dropped.prefix(20) { print("  - \(entry)") }
@@ -189,4 +190,6 @@ struct BlocklistSyncCommand: AsyncParsableCommand {
             if reports.contains(where: { $0.error != nil }) { throw ExitCode.failure }
         }
     }
+
+    static func entries(_ count: Int) -> String { "\(count) entr\(count == 1 ? "y" : "ies")" }
 }
