@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages the browser tests drive Chromium with.
 TEST_PYTHON := selenium
 
-.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench soak fuzz sanitize
+.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench bench-spam soak fuzz sanitize
 
 all: build
 
@@ -79,6 +79,13 @@ bench: deps
 	@scripts/ensure-python.sh mf2py
 	$(SWIFT) build -c release
 	benchmarks/run.sh
+
+# How well copy detection holds spam that links, and what it costs (see BENCHMARKS.md): a labelled
+# corpus from benchmarks/spam_corpus.py (fixed seed), checked in-process by the release binary.
+bench-spam: deps
+	$(SWIFT) build -c release --product linkback
+	python3 benchmarks/spam_corpus.py $(CURDIR)/.build/spam-corpus
+	.build/release/linkback bench-spam $(CURDIR)/.build/spam-corpus
 
 # Ten minutes of mixed traffic, memory sampled (benchmarks/soak.sh); SOAK_SECONDS shortens it.
 soak: deps
