@@ -73,7 +73,7 @@ struct BenchExtractCommand: ParsableCommand {
             }
         } while clock.now - start < .milliseconds(Int(seconds * 1000))
         let elapsed = clock.now - start
-        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let elapsedSeconds = elapsed.inSeconds
         return Double(processed) / 1_048_576 / elapsedSeconds
     }
 

@@ -110,7 +110,7 @@ struct BenchSpamCommand: AsyncParsableCommand {
         let truePositives = spam.map(\.held).reduce(0, +), falsePositives = genuine.map(\.held).reduce(0, +)
         let spamTotal = spam.map(\.mentions).reduce(0, +), genuineTotal = genuine.map(\.mentions).reduce(0, +)
         func micros(_ duration: Duration) -> Double {
-            (Double(duration.components.seconds) * 1e6 + Double(duration.components.attoseconds) / 1e12) / Double(max(1, manifest.mentions.count))
+            duration.inSeconds * 1e6 / Double(max(1, manifest.mentions.count))
         }
         let result = Result(
             mentions: manifest.mentions.count, classes: classes,

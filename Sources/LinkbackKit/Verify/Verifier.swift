@@ -54,7 +54,7 @@ public struct Verifier: Sendable {
         let outcome = await fetchAndCheck(source: source, target: target)
         let elapsed = ContinuousClock.now - started
         LinkbackMetrics.verification(
-            outcome: outcome, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            outcome: outcome, seconds: elapsed.inSeconds)
         return outcome
     }
 
