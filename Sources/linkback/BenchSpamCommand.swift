@@ -91,7 +91,8 @@ struct BenchSpamCommand: AsyncParsableCommand {
             var held = false
             if case .linkFound(let content, let text) = outcome {
                 let judging = clock.now
-                let signals = await detector.signals(source: entry.source, target: entry.target, text: text, mentionID: nil, now: Date())
+                let signals = await detector.signals(
+                    source: entry.source, target: entry.target, text: text, type: content.type, mentionID: nil, now: Date())
                 let judged = clock.now
                 held = !signals.reasons.isEmpty
                 _ = try await store.storeVerified(

@@ -58,6 +58,10 @@ import Testing
             which cost more but saved a week of fiddling with packers and shims. Your larch posts sound far better than
             the treated softwood I used, which has already started to grey and check. Did you paint the steel sheets?</p></div></div>
             """))
+        // A declared repost carries the post's text openly: no copy.
+        friend.set("/repost", .html(
+            "<div class=\"h-entry\"><a class=\"u-repost-of\" href=\"\(post)\">Reposted</a>"
+                + "<div class=\"e-content\"><p>\(Self.postText)</p></div></div>"))
         let server = try await ServerHarness(
             yaml: "moderation:\n  auto_approve: true", sites: [site.hostPort],
             allowHosts: [site.hostPort, scraper.hostPort, friend.hostPort])
@@ -67,6 +71,7 @@ import Testing
         #expect(try await settled(server, copy) == "pending")
         let reply = try await send(server, friend.url("/reply"), post)
         #expect(try await settled(server, reply) == "approved", "a reply that quotes a line is no copy")
+        #expect(try await settled(server, try await send(server, friend.url("/repost"), post)) == "approved", "a repost is no copy")
         // Through the other door, too: a pingback is judged the same way.
         let ping = """
             <?xml version="1.0"?><methodCall><methodName>pingback.ping</methodName><params>

@@ -57,8 +57,8 @@ public struct VerificationPolicy: Sendable {
     public func signals(
         source: String, target: String, outcome: VerificationOutcome, mentionID: Int64?, now: Date = Date()
     ) async -> SpamSignals {
-        guard let copies, case .linkFound(_, let text) = outcome else { return .none }
-        return await copies.signals(source: source, target: target, text: text, mentionID: mentionID, now: now)
+        guard let copies, case .linkFound(let content, let text) = outcome else { return .none }
+        return await copies.signals(source: source, target: target, text: text, type: content.type, mentionID: mentionID, now: now)
     }
 
     /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:policy:signals:now:)``).

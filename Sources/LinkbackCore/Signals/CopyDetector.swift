@@ -37,13 +37,16 @@ public struct CopyDetector: Sendable {
     }
 
     /// The signals for a source whose link to `target` was found with `text`; `mentionID` is its
-    /// stored row (not compared with itself), `nil` for one not yet stored.
-    public func signals(source: String, target: String, text: Shingles, mentionID: Int64?, now: Date) async -> SpamSignals {
+    /// stored row (not compared with itself), `nil` for one not yet stored. A declared repost
+    /// (`u-repost-of`) copies the post openly, as reposting does: it is never a copy-of-target.
+    public func signals(
+        source: String, target: String, text: Shingles, type: MentionType = .mention, mentionID: Int64?, now: Date
+    ) async -> SpamSignals {
         guard settings.enabled else { return .none }
         let minimum = Self.minimumShingles(words: settings.minWords)
         var signals = SpamSignals(fingerprint: TextFingerprint(text, minimum: minimum))
         guard signals.fingerprint != nil else { return signals }
-        if let url = URL(string: target), let post = await targets.shingles(of: url),
+        if type != .repost, let url = URL(string: target), let post = await targets.shingles(of: url),
             post.count >= minimum, post.containment(in: text) >= settings.threshold
         {
             signals.reasons.append(SpamSignals.copyOfTarget)
