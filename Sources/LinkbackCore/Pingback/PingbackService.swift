@@ -160,6 +160,9 @@ public final class PingbackService: Sendable {
             return fail(Self.upstreamTrouble, "too many pingbacks are being verified; try again later", nil)
         }
         let outcome = await verifier.verify(source: pair.source, target: pair.target)
+        // Copy detection may fetch the post: within the slot, so pingbacks never fetch more at
+        // once than `max_concurrent_verifications` allows.
+        let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, mentionID: existing?.id)
         release()
         switch outcome {
         case .linkFound(let content, _):
@@ -174,7 +177,6 @@ public final class PingbackService: Sendable {
                 logger.info("pingback dropped by the owner's policy", metadata: ["source": "\(sourceText)", "target": "\(targetText)"])
                 return registered
             }
-            let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, mentionID: existing?.id)
             do {
                 let stored = try await policy.storeVerified(
                     incoming, content: content, signals: signals, existing: existing, in: store, actor: .server,
