@@ -32,7 +32,7 @@ public struct CopyDetector: Sendable {
     ) {
         self.settings = settings
         self.store = store
-        self.targets = TargetTexts(fetcher: fetcher, pool: pool, minWords: settings.minWords)
+        self.targets = TargetTexts(fetcher: fetcher, pool: pool)
         self.logger = logger
     }
 
@@ -86,7 +86,6 @@ public struct CopyDetector: Sendable {
 actor TargetTexts {
     let fetcher: any SourceFetching
     let pool: WorkPool?
-    let minWords: Int
     /// How long a post's text is kept (a failed fetch too, so a post that cannot be read is not
     /// asked for again by every mention).
     static let lifetime: TimeInterval = 30 * 60
@@ -96,10 +95,9 @@ actor TargetTexts {
     private var cache: [String: (shingles: Shingles?, fetched: Date)] = [:]
     private var inFlight: [String: Task<Shingles?, Never>] = [:]
 
-    init(fetcher: any SourceFetching, pool: WorkPool?, minWords: Int) {
+    init(fetcher: any SourceFetching, pool: WorkPool?) {
         self.fetcher = fetcher
         self.pool = pool
-        self.minWords = minWords
     }
 
     /// The shingles of the post at `url` (without its fragment); `nil` when it cannot be read.

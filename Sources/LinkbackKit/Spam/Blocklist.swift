@@ -141,12 +141,6 @@ public struct SubscribedBlocklists: Sendable, Equatable {
         }
         return nil
     }
-
-    /// Every entry with its list, domains first, for listings.
-    public var entries: [(kind: String, value: String, list: String)] {
-        domains.sorted { $0.key < $1.key }.map { ("domain", $0.key, $0.value) }
-            + words.sorted { $0.key < $1.key }.map { ("word", $0.key, $0.value) }
-    }
 }
 
 /// The last good copy of a subscribed list, as the store keeps it: what blocks while the list
