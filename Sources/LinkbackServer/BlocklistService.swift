@@ -31,17 +31,15 @@ struct BlocklistService: Service {
                         logger.warning("blocklist not refreshed; its last copy stays", metadata: ["url": "\(report.url)", "error": "\(error)"])
                     }
                 }
-                let copies = try await sync.store.blocklistCopies()
-                let wanted = Set(sync.lists.map(\.url.absoluteString))
+                let copies = BlocklistSync.copies(of: sync.lists, among: try await sync.store.blocklistCopies())
                 let fetched = Dictionary(
-                    copies.filter { wanted.contains($0.url) }.compactMap { copy in copy.fetched.map { (copy.url, $0) } },
-                    uniquingKeysWith: { first, _ in first })
+                    copies.compactMap { copy in copy.fetched.map { (copy.url, $0) } }, uniquingKeysWith: { first, _ in first })
                 let changed = loaded.withLock { last in
                     defer { last = fetched }
                     return last != fetched
                 }
                 guard changed else { return }
-                let lists = try await BlocklistSync.subscribed(lists: sync.lists, in: sync.store)
+                let lists = SubscribedBlocklists(copies: copies)
                 spam.reloadSubscribed(lists)
                 logger.info("blocklists loaded: \(lists.count) entr\(lists.count == 1 ? "y" : "ies") from \(fetched.count) list\(fetched.count == 1 ? "" : "s")")
             }

@@ -83,7 +83,7 @@ struct BlocksCommand: AsyncParsableCommand {
             let mentions = try await store.openStore()
             let blocks = try await mentions.blocks()
             let lists = try store.loadConfig().spam.blocklists
-            let copies = try await mentions.blocklistCopies().filter { copy in lists.contains { $0.url.absoluteString == copy.url } }
+            let copies = BlocklistSync.copies(of: lists, among: try await mentions.blocklistCopies())
             if store.json {
                 var records = blocks.map(BlockRecord.init)
                 for copy in copies {

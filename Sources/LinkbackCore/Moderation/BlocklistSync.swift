@@ -5,7 +5,7 @@ import LinkbackStore
 /// Subscribed blocklists (`spam.blocklists`): fetched through the guarded fetcher when due (or
 /// now, for `linkback blocklist sync`), parsed, and kept in the store as each list's last good
 /// copy. A list that fails to load keeps that copy and records why. What the copies block is
-/// loaded into the ``SpamGuard`` by ``subscribed(lists:in:)``.
+/// loaded into the ``SpamGuard`` from ``copies(of:among:)``.
 public struct BlocklistSync: Sendable {
     public let lists: [Config.Blocklist]
     public let store: any BlocklistStore & MentionRecords
@@ -75,9 +75,10 @@ public struct BlocklistSync: Sendable {
         return reports
     }
 
-    /// What the stored copies of `lists` block (a copy of a list no longer subscribed to blocks nothing).
-    public static func subscribed(lists: [Config.Blocklist], in store: any BlocklistStore) async throws -> SubscribedBlocklists {
+    /// The copies among `copies` of the lists in `lists`: a copy of a list no longer subscribed to
+    /// blocks nothing.
+    public static func copies(of lists: [Config.Blocklist], among copies: [BlocklistCopy]) -> [BlocklistCopy] {
         let wanted = Set(lists.map(\.url.absoluteString))
-        return SubscribedBlocklists(try await store.blocklistCopies().filter { wanted.contains($0.url) }.map { ($0.url, $0.entries) })
+        return copies.filter { wanted.contains($0.url) }
     }
 }

@@ -39,7 +39,8 @@ public struct PolicyTrial: Sendable {
     public func run(days: Int, now: Date = Date()) async throws -> (replayed: Int, changes: [Change]) {
         let spam = SpamGuard(config: candidate.spam)
         spam.reloadBlocks(try await store.blocks())
-        spam.reloadSubscribed(try await BlocklistSync.subscribed(lists: candidate.spam.blocklists, in: store))
+        spam.reloadSubscribed(
+            SubscribedBlocklists(copies: BlocklistSync.copies(of: candidate.spam.blocklists, among: try await store.blocklistCopies())))
         var policy = VerificationPolicy(config: candidate)
         policy.storedAllowDomains = DomainList(try await store.allowedDomains())
         let mentions = try await store.list(

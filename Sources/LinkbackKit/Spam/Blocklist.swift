@@ -122,6 +122,11 @@ public struct SubscribedBlocklists: Sendable, Equatable {
         }
     }
 
+    /// What `copies` block together.
+    public init(copies: [BlocklistCopy]) {
+        self.init(copies.map { ($0.url, $0.entries) })
+    }
+
     public var isEmpty: Bool { domains.isEmpty && words.isEmpty }
     public var count: Int { domains.count + words.count }
 
