@@ -49,9 +49,7 @@ public struct ModerationService: Sendable {
         guard let mention = try await store.mention(id: id) else { return [] }
         guard let fingerprint = mention.fingerprint else { return [id] }
         let alike = try await store.textsLike(fingerprint, since: .distantPast, excluding: id, limit: Self.clusterLimit)
-        return [id] + alike.filter { other in
-            other.decision != .approved && (other.fingerprint?.likeness(to: fingerprint) ?? 0) >= threshold
-        }.map(\.id)
+        return [id] + CopyDetector.alike(alike, to: fingerprint, threshold: threshold).filter { $0.decision != .approved }.map(\.id)
     }
 
     /// Applies `action` to one mention.

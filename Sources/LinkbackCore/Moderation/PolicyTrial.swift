@@ -63,14 +63,15 @@ public struct PolicyTrial: Sendable {
         guard let content = mention.content, [.pending, .approved, .spam].contains(mention.status) else { return nil }
         // Its type known, a rule that closes the target for it refuses it (at the door, with the
         // type unknown there, only a target closed to every type is refused).
-        if candidate.policy.action(for: target, type: content.type) == .close { return ("refused", ["target-closed"]) }
+        let rule = candidate.policy.action(for: target, type: content.type)
+        if rule == .close { return ("refused", ["target-closed"]) }
         if candidate.policy.isTrap(target) { return (MentionStatus.spam.rawValue, ["trap"]) }
         if policy.drops(target: mention.target, existing: nil, content: content) { return ("dropped", ["rule: drop"]) }
         let signals = SpamSignals(reasons: candidate.spam.copyDetection.enabled ? mention.spamReasons : [])
         let status = policy.status(
             forVerifiedSource: mention.source, target: mention.target, existing: nil, content: content, signals: signals)
         var reasons: [String] = []
-        if let rule = candidate.policy.action(for: target, type: content.type) { reasons.append("rule: \(rule.rawValue)") }
+        if let rule { reasons.append("rule: \(rule.rawValue)") }
         if policy.isAllowed(source: mention.source) { reasons.append("allowed domain") }
         reasons.append(policy.lifecycle.autoApprove ? "auto_approve on" : "auto_approve off")
         return (status.rawValue, reasons + signals.reasons)

@@ -44,14 +44,14 @@ public struct CopyDetector: Sendable {
     ) async -> SpamSignals {
         guard settings.enabled else { return .none }
         let minimum = Self.minimumShingles(words: settings.minWords)
-        var signals = SpamSignals(fingerprint: TextFingerprint(text, minimum: minimum))
-        guard signals.fingerprint != nil else { return signals }
+        guard let fingerprint = TextFingerprint(text, minimum: minimum) else { return .none }
+        var signals = SpamSignals(fingerprint: fingerprint)
         if type != .repost, let url = URL(string: target), let post = await targets.shingles(of: url),
             post.count >= minimum, post.containment(in: text) >= settings.threshold
         {
             signals.reasons.append(SpamSignals.copyOfTarget)
         }
-        if let fingerprint = signals.fingerprint, await isInCluster(fingerprint, source: source, mentionID: mentionID, now: now) {
+        if await isInCluster(fingerprint, source: source, mentionID: mentionID, now: now) {
             signals.reasons.append(SpamSignals.copyCluster)
         }
         return signals
@@ -64,10 +64,8 @@ public struct CopyDetector: Sendable {
         do {
             let candidates = try await store.textsLike(fingerprint, since: since, excluding: mentionID, limit: Self.candidateLimit)
             var hosts = Set<String>()
-            for candidate in candidates {
-                guard let other = candidate.fingerprint, other.likeness(to: fingerprint) >= settings.threshold,
-                    let otherHost = URL(string: candidate.source)?.host.flatMap(HostName.normalized), otherHost != host
-                else { continue }
+            for candidate in Self.alike(candidates, to: fingerprint, threshold: settings.threshold) {
+                guard let otherHost = URL(string: candidate.source)?.host.flatMap(HostName.normalized), otherHost != host else { continue }
                 hosts.insert(otherHost)
             }
             return hosts.count + 1 >= settings.clusterSize
@@ -75,6 +73,12 @@ public struct CopyDetector: Sendable {
             logger.error("cannot look up similar texts", metadata: ["error": "\(error)"])
             return false
         }
+    }
+
+    /// The mentions among `candidates` (the band index's answer) whose texts are at least
+    /// `threshold` alike to `fingerprint`'s: what makes a copy cluster.
+    public static func alike(_ candidates: [Mention], to fingerprint: TextFingerprint, threshold: Double) -> [Mention] {
+        candidates.filter { ($0.fingerprint?.likeness(to: fingerprint) ?? 0) >= threshold }
     }
 
     /// Shingles in a text of `words` words (a shingle starts at every word but the last few).
