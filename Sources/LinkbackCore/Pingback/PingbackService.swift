@@ -162,7 +162,7 @@ public final class PingbackService: Sendable {
         let outcome = await verifier.verify(source: pair.source, target: pair.target)
         // Copy detection may fetch the post: within the slot, so pingbacks never fetch more at
         // once than `max_concurrent_verifications` allows.
-        let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, mentionID: existing?.id)
+        let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, existing: existing)
         release()
         switch outcome {
         case .linkFound(let content, _):

@@ -52,13 +52,17 @@ public struct VerificationPolicy: Sendable {
         return (allowDomains + (storedAllowDomains?.current ?? [])).contains { HostName.host(host, isWithin: $0) }
     }
 
-    /// What the content signals say of a source whose link was found (`outcome`); nothing for
-    /// any other outcome, or without copy detection.
+    /// What the content signals say of a source whose link was found (`outcome`), `existing` being
+    /// the pair's stored row (`nil` for none); nothing for any other outcome, for a mention the
+    /// owner's policy drops (no post is fetched for it), or without copy detection.
     public func signals(
-        source: String, target: String, outcome: VerificationOutcome, mentionID: Int64?, now: Date = Date()
+        source: String, target: String, outcome: VerificationOutcome, existing: Mention?, now: Date = Date()
     ) async -> SpamSignals {
-        guard let copies, case .linkFound(let content, let text) = outcome else { return .none }
-        return await copies.signals(source: source, target: target, text: text, type: content.type, mentionID: mentionID, now: now)
+        guard let copies, case .linkFound(let content, let text) = outcome,
+            !drops(target: target, existing: existing, content: content)
+        else { return .none }
+        return await copies.signals(
+            source: source, target: target, text: text, type: content.type, mentionID: existing?.id, now: now)
     }
 
     /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:policy:signals:now:)``).
