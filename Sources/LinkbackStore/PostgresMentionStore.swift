@@ -849,7 +849,7 @@ public final class PostgresMentionStore: MentionStore {
                 if let fingerprint = mention.fingerprint {
                     // The row's own bands: a copy repeated after an interruption writes the same ones.
                     try await self.execute(
-                        connection, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? Date()))
+                        connection, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? self.clock.now()))
                 }
             }
             for event in rows.events {
