@@ -11,10 +11,11 @@
 const origin = new URL(import.meta.url).origin;
 const perPage = 50;
 
+// [wm-property, heading, the type /api/count counts it under]
 const facepiles = [
-  ["like-of", "Likes"],
-  ["repost-of", "Reposts"],
-  ["bookmark-of", "Bookmarks"],
+  ["like-of", "Likes", "like"],
+  ["repost-of", "Reposts", "repost"],
+  ["bookmark-of", "Bookmarks", "bookmark"],
 ];
 const conversation = new Set(["in-reply-to", "mention-of", "rsvp"]);
 
@@ -149,13 +150,19 @@ async function mount(container) {
   container.classList.add("linkback");
   container.dataset.state = "loading";
   const heading = element("h2", { class: "linkback-heading" }, "Mentions");
-  const piles = new Map(facepiles.map(([property, title]) => {
+  const piles = new Map(facepiles.map(([property, title, type]) => {
     const list = element("ul", { class: "linkback-faces", "aria-label": title });
     const count = element("span", { class: "linkback-count" }, "0");
     const section = element("section", { class: "linkback-pile", hidden: "" },
       element("h3", {}, title, " ", count), list);
-    return [property, { section, list, count, total: 0 }];
+    return [property, { section, list, count, type, shown: 0, total: 0 }];
   }));
+  // A pile's number is the count of its type (likes the owner only counts, and faces not loaded
+  // yet, included), never less than the faces shown.
+  const showTotal = (pile) => {
+    pile.count.textContent = String(Math.max(pile.total, pile.shown));
+    pile.section.hidden = pile.count.textContent === "0";
+  };
   const comments = element("ol", { class: "linkback-comments" });
   const empty = element("p", { class: "linkback-empty", hidden: "" }, "No mentions yet.");
   const more = element("button", { type: "button", class: "linkback-more", hidden: "" }, "Show more");
@@ -168,19 +175,23 @@ async function mount(container) {
     more.disabled = true;
     try {
       const [entries, count] = await Promise.all([load(target, page), page === 0 ? get("count", { target }) : null]);
-      if (count) total = count.count;
+      if (count) {
+        // Counted-only mentions (`aggregate`) are in the totals but in no listing.
+        const counted = Object.values(count.aggregated || {}).reduce((a, b) => a + b, 0);
+        total = count.count - counted;
+        for (const pile of piles.values()) pile.total = (count.type || {})[pile.type] || 0;
+      }
       for (const entry of entries) {
         const property = entry["wm-property"];
         const pile = piles.get(property);
         if (pile) {
           pile.list.append(face(entry));
-          pile.total += 1;
-          pile.count.textContent = String(pile.total);
-          pile.section.hidden = false;
+          pile.shown += 1;
         } else if (conversation.has(property)) {
           comments.append(comment(entry));
         }
       }
+      for (const pile of piles.values()) showTotal(pile);
       shown += entries.length;
       page += 1;
       more.hidden = shown >= total || entries.length < perPage;

@@ -99,6 +99,21 @@ package enum MentionQuerySQL {
         return ("SELECT COALESCE(type, 'mention') AS type, COUNT(*) AS n FROM mentions WHERE \(condition) GROUP BY 1", values)
     }
 
+    /// Counts by type of the mentions counted without being kept (`aggregate`) that a query
+    /// selects: they are approved and public, and only their target, site and type are known, so a
+    /// query that filters on anything else (the source's domain, the protocol, dates, ids) selects
+    /// none (`nil`).
+    package static func aggregatedByType(_ query: MentionQuery) -> (sql: String, values: [SQLValue])? {
+        guard query.statuses?.contains(.approved) ?? true, query.protocol == nil, query.sourceDomain == nil,
+            query.since == nil, query.sinceID == nil
+        else { return nil }
+        let (condition, values) = filter(
+            MentionQuery(
+                target: query.target, targets: query.targets, site: query.site, sites: query.sites, type: query.type,
+                types: query.types))
+        return ("SELECT type, COUNT(*) AS n FROM aggregated WHERE \(condition) GROUP BY 1", values)
+    }
+
     /// Mentions with a fingerprint that shares a band with `fingerprint`, banded at or after
     /// `since`: the bands' index finds at most `limit` rows, newest first.
     package static func textsLike(

@@ -185,6 +185,15 @@ public protocol MentionRecords: Sendable {
     /// How many mentions match the query's filters (its order and paging ignored), by type.
     func countByType(_ query: MentionQuery) async throws -> [MentionType: Int]
 
+    /// How many mentions counted without being kept (`aggregate`) the query selects, by type
+    /// (none for a query on anything but target, site and type; ``MentionQuerySQL/aggregatedByType(_:)``).
+    func aggregatedByType(_ query: MentionQuery) async throws -> [MentionType: Int]
+
+    /// Counts a mention verified while its sender waited that the owner's policy only counts
+    /// (`aggregate`), removing a row of its pair judged as new; a pair counted before is not
+    /// counted again.
+    func aggregate(_ incoming: IncomingMention, type: MentionType) async throws
+
     func countByStatus() async throws -> [MentionStatus: Int]
 
     /// The status history of one mention, oldest first.
@@ -410,12 +419,15 @@ public struct StoreRows: Sendable, Equatable {
     public var settings: [StoreSetting: String] = [:]
     /// The send outbox (copied by (source, target); claims do not carry over).
     public var sends: [OutgoingSend] = []
+    /// Mentions counted, not kept (`aggregate`).
+    public var counted: [CountedMention] = []
 
     public init(
         mentions: [Mention] = [], events: [MentionEvent] = [], deliveries: [WebhookDelivery] = [], blocks: [Block] = [],
         allowedDomains: [String] = [], webhookCursor: Int64? = nil, settings: [StoreSetting: String] = [:],
-        sends: [OutgoingSend] = []
+        sends: [OutgoingSend] = [], counted: [CountedMention] = []
     ) {
+        self.counted = counted
         self.mentions = mentions
         self.events = events
         self.deliveries = deliveries
@@ -424,6 +436,24 @@ public struct StoreRows: Sendable, Equatable {
         self.webhookCursor = webhookCursor
         self.settings = settings
         self.sends = sends
+    }
+}
+
+/// A mention the owner's policy only counts (`aggregate`), as stored: nothing names its sender.
+public struct CountedMention: Sendable, Equatable {
+    /// SHA-256 of the source and target (hex): the same pair is counted once.
+    public var pair: String
+    public var target: String
+    public var site: String
+    public var type: MentionType
+    public var at: Date
+
+    public init(pair: String, target: String, site: String, type: MentionType, at: Date) {
+        self.pair = pair
+        self.target = target
+        self.site = site
+        self.type = type
+        self.at = at
     }
 }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LinkbackKit
 
@@ -103,6 +104,11 @@ package enum MentionWriteSQL {
         case .dropped:
             // Its events, fingerprint bands and webhook deliveries go with it (ON DELETE CASCADE).
             return [SQLStatement("DELETE FROM mentions WHERE id = ?", [.integer(current.id)])]
+        case .aggregated(let type):
+            return [
+                SQLStatement("DELETE FROM mentions WHERE id = ?", [.integer(current.id)]),
+                count(source: current.source, target: current.target, site: current.site, type: type, at: now),
+            ]
         case .retry(let nextAttempt, let reason):
             return [
                 SQLStatement(
@@ -114,6 +120,35 @@ package enum MentionWriteSQL {
                     [.text(reason), .date(now), .date(nextAttempt), .integer(current.id)])
             ]
         }
+    }
+
+    /// A mention of `incoming`'s pair, verified while its sender waited, that the owner's policy
+    /// only counts: a row the pair had that was judged as new (queued, or rejected by the server)
+    /// goes, and the mention is counted.
+    package static func aggregate(_ incoming: IncomingMention, type: MentionType, at now: Date) -> [SQLStatement] {
+        [
+            SQLStatement(
+                """
+                DELETE FROM mentions WHERE source = ? AND target = ? AND decision IS NULL
+                    AND ((status = 'queued' AND previous_status IS NULL) OR status = 'rejected')
+                """,
+                [.text(incoming.source), .text(incoming.target)]),
+            count(source: incoming.source, target: incoming.target, site: incoming.site, type: type, at: now),
+        ]
+    }
+
+    /// One counted mention (`aggregate`): its target, site and type, and a one-way hash of its
+    /// source and target pair so a re-send is not counted twice; nothing that names the sender.
+    package static func count(source: String, target: String, site: String, type: MentionType, at now: Date) -> SQLStatement {
+        let pair = SHA256.hash(data: Data((source + "\n" + target).utf8)).map { String(format: "%02x", $0) }.joined()
+        return count(CountedMention(pair: pair, target: target, site: site, type: type, at: now))
+    }
+
+    /// A counted mention as it is stored (and copied by `migrate-store`); a pair counted before stays as it was.
+    package static func count(_ counted: CountedMention) -> SQLStatement {
+        SQLStatement(
+            "INSERT INTO aggregated (pair, target, site, type, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (pair) DO NOTHING",
+            [.text(counted.pair), .text(counted.target), .text(counted.site), .text(counted.type.rawValue), .date(counted.at)])
     }
 
     /// A move to `status` (a moderator's `decision`, kept as such, or the server's); a decision made

@@ -311,7 +311,23 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
-        let (sql, values) = MentionQuerySQL.countByType(query)
+        try await countsByType(MentionQuerySQL.countByType(query))
+    }
+
+    public func aggregatedByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
+        guard let statement = MentionQuerySQL.aggregatedByType(query) else { return [:] }
+        return try await countsByType(statement)
+    }
+
+    public func aggregate(_ incoming: IncomingMention, type: MentionType) async throws {
+        try await transaction { connection in
+            try await self.lockPair(connection, source: incoming.source, target: incoming.target)
+            try await self.execute(connection, MentionWriteSQL.aggregate(incoming, type: type, at: self.clock.now()))
+        }
+    }
+
+    private func countsByType(_ statement: (sql: String, values: [SQLValue])) async throws -> [MentionType: Int] {
+        let (sql, values) = statement
         var counts: [MentionType: Int] = [:]
         for (type, count) in try await rows(Self.query(sql, values), { try $0.decode((String, Int).self) }) {
             if let type = MentionType(rawValue: type) { counts[type, default: 0] += count }
@@ -822,7 +838,12 @@ public final class PostgresMentionStore: MentionStore {
         }
         return StoreRows(
             blocks: try await blocks(), allowedDomains: try await allowedDomains(), webhookCursor: try await webhookCursor(),
-            settings: settings, sends: try await rows("SELECT * FROM sends ORDER BY id", Self.send(from:)))
+            settings: settings, sends: try await rows("SELECT * FROM sends ORDER BY id", Self.send(from:)),
+            counted: try await rows("SELECT pair, target, site, type, at FROM aggregated ORDER BY pair") {
+                try $0.decode((String, String, String, String, Date).self)
+            }.compactMap { pair, target, site, type, at in
+                MentionType(rawValue: type).map { CountedMention(pair: pair, target: target, site: site, type: $0, at: at) }
+            })
     }
 
     public func importRows(_ rows: StoreRows) async throws {
@@ -894,6 +915,7 @@ public final class PostgresMentionStore: MentionStore {
                     "INSERT INTO allowed_domains (domain, created_at) VALUES (\(domain), \(self.clock.now())) ON CONFLICT DO NOTHING",
                     logger: self.logger)
             }
+            try await self.execute(connection, rows.counted.map(MentionWriteSQL.count))
             if let cursor = rows.webhookCursor {
                 try await connection.query(
                     """

@@ -144,5 +144,18 @@ package enum PostgresMigrations {
             )
             """
         ),
+        (
+            "011-aggregated",
+            """
+            CREATE TABLE aggregated (
+                pair TEXT PRIMARY KEY,
+                target TEXT COLLATE "C" NOT NULL,
+                site TEXT NOT NULL,
+                type TEXT NOT NULL,
+                at TIMESTAMPTZ NOT NULL
+            );
+            CREATE INDEX aggregated_target ON aggregated (target, type);
+            """
+        ),
     ]
 }

@@ -39,6 +39,9 @@ public final class SQLiteMentionStore: MentionStore {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "linkback"
+        // What is deleted is overwritten, not left in free space: a mention counted without being
+        // kept (`aggregate`) or dropped leaves no name in the file once checkpointed.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -447,15 +450,28 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
-        let (sql, values) = MentionQuerySQL.countByType(query)
-        let arguments = Self.arguments(values)
+        try await countsByType(MentionQuerySQL.countByType(query))
+    }
+
+    public func aggregatedByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
+        guard let statement = MentionQuerySQL.aggregatedByType(query) else { return [:] }
+        return try await countsByType(statement)
+    }
+
+    private func countsByType(_ statement: (sql: String, values: [SQLValue])) async throws -> [MentionType: Int] {
+        let arguments = Self.arguments(statement.values)
         return try await pool.read { db in
             var counts: [MentionType: Int] = [:]
-            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            for row in try Row.fetchAll(db, sql: statement.sql, arguments: arguments) {
                 if let type = MentionType(rawValue: row["type"]) { counts[type, default: 0] += row["n"] as Int }
             }
             return counts
         }
+    }
+
+    public func aggregate(_ incoming: IncomingMention, type: MentionType) async throws {
+        let now = clock.now()
+        try await pool.write { db in try Self.execute(db, MentionWriteSQL.aggregate(incoming, type: type, at: now)) }
     }
 
     private static func arguments(_ values: [SQLValue]) -> StatementArguments {
@@ -753,7 +769,12 @@ public final class SQLiteMentionStore: MentionStore {
                 blocks: try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:)),
                 allowedDomains: try String.fetchAll(db, sql: "SELECT domain FROM allowed_domains ORDER BY domain"),
                 webhookCursor: try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1"),
-                settings: settings, sends: try Row.fetchAll(db, sql: "SELECT * FROM sends ORDER BY id").map(Self.send(from:)))
+                settings: settings, sends: try Row.fetchAll(db, sql: "SELECT * FROM sends ORDER BY id").map(Self.send(from:)),
+                counted: try Row.fetchAll(db, sql: "SELECT * FROM aggregated ORDER BY pair").compactMap { row in
+                    MentionType(rawValue: row["type"]).map {
+                        CountedMention(pair: row["pair"], target: row["target"], site: row["site"], type: $0, at: row["at"])
+                    }
+                })
         }
     }
 
@@ -830,6 +851,7 @@ public final class SQLiteMentionStore: MentionStore {
                         send.nextAttemptAt, send.updated,
                     ])
             }
+            for counted in rows.counted { try Self.execute(db, [MentionWriteSQL.count(counted)]) }
             if let cursor = rows.webhookCursor {
                 try db.cachedExecute(
                     sql: """

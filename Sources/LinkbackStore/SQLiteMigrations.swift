@@ -202,6 +202,21 @@ package enum SQLiteMigrations {
                     )
                     """)
         }
+        migrator.registerMigration("019-aggregated") { db in
+            // Mentions counted, not kept (`aggregate`): no source, no author, no content; the pair
+            // as a one-way hash, so a re-send is not counted twice.
+            try db.execute(
+                sql: """
+                    CREATE TABLE aggregated (
+                        pair TEXT PRIMARY KEY,
+                        target TEXT NOT NULL,
+                        site TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        at DATETIME NOT NULL
+                    );
+                    CREATE INDEX aggregated_target ON aggregated (target, type);
+                    """)
+        }
         return migrator
     }
 }

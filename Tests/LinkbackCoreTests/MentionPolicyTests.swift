@@ -210,8 +210,10 @@ import Testing
             == .verified(status: .approved, content: bookmark))
         queued.previousStatus = nil
         queued.decision = .approved
-        #expect(!lifecycle.drops(existing: queued, target: queued.target, content: bookmark, policy: policy))
-        #expect(lifecycle.drops(existing: nil, target: "https://blog.example/post", content: bookmark, policy: policy))
+        #expect(lifecycle.discard(existing: queued, target: queued.target, content: bookmark, isPrivate: false, policy: policy) == nil)
+        #expect(
+            lifecycle.discard(existing: nil, target: "https://blog.example/post", content: bookmark, isPrivate: false, policy: policy)
+                == .dropped)
         // A failed verification of a mention a drop rule would take is rejected as usual.
         if case .failed(let status, _) = lifecycle.result(of: Mention(
             id: 2, token: "u", source: "https://b.example/", target: "https://blog.example/post", site: "blog.example",
@@ -221,5 +223,26 @@ import Testing
         } else {
             Issue.record("no link is a failure")
         }
+    }
+
+    /// `aggregate` counts a new mention of its types instead of keeping it; a Private Webmention
+    /// is never counted in public (kept as any other), a known mention keeps its row.
+    @Test func aggregateCountsOnlyNewPublicMentions() {
+        let policy = MentionPolicy(rules: [PolicyRule(types: [.like], action: .aggregate)])
+        var queued = Mention(
+            id: 1, token: "t", source: "https://a.example/p", target: "https://blog.example/post", site: "blog.example",
+            protocol: .webmention, status: .queued, received: Date(), updated: Date())
+        let lifecycle = MentionLifecycle()
+        let like = MentionContent(type: .like)
+        #expect(lifecycle.result(of: queued, .linkFound(like), sourceAllowed: false, policy: policy, now: Date()) == .aggregated(.like))
+        #expect(lifecycle.result(of: queued, .linkFound(MentionContent(type: .reply)), sourceAllowed: false, policy: policy, now: Date())
+            == .verified(status: .pending, content: MentionContent(type: .reply)))
+        queued.isPrivate = true
+        #expect(lifecycle.result(of: queued, .linkFound(like), sourceAllowed: false, policy: policy, now: Date())
+            == .verified(status: .pending, content: like))
+        queued.isPrivate = false
+        queued.previousStatus = .pending
+        #expect(lifecycle.result(of: queued, .linkFound(like), sourceAllowed: false, policy: policy, now: Date())
+            == .verified(status: .pending, content: like))
     }
 }

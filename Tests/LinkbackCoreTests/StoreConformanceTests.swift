@@ -227,6 +227,52 @@ import Testing
         try await store.close()
     }
 
+    /// `aggregate`: the queue's result and a pingback's count both remove the pair's row and count
+    /// it once per pair; the counts follow target (its fragments too) and type filters, never a
+    /// filter they cannot answer; `migrate-store` carries them.
+    @Test(arguments: StoreKind.tested) func aggregatedMentionsAreCountedOncePerPair(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let post = "https://blog.example/post"
+        _ = try await store.receive(incoming("https://a.example/like", target: post), actor: .server)
+        let claimed = try await store.claimQueued(limit: 1, now: Date())
+        #expect(try await store.complete(claimed[0], with: .aggregated(.like), actor: .server) == nil)
+        #expect(try await store.mention(id: claimed[0].id) == nil)
+        #expect(try await store.events(mentionID: claimed[0].id).isEmpty)
+        // The same pair again (a re-send judged as new), a second source, a like of a comment.
+        _ = try await store.receive(incoming("https://a.example/like", target: post), actor: .server)
+        let again = try await store.claimQueued(limit: 1, now: Date())
+        _ = try await store.complete(again[0], with: .aggregated(.like), actor: .server)
+        try await store.aggregate(
+            IncomingMention(source: "https://b.example/", target: post, site: "blog.example", protocol: .pingback), type: .like)
+        try await store.aggregate(StoreFixture.incoming("https://c.example/", target: post + "#comment-1"), type: .repost)
+        #expect(try await store.aggregatedByType(MentionQuery(statuses: [.approved], target: post)) == [.like: 2, .repost: 1])
+        #expect(try await store.aggregatedByType(MentionQuery(statuses: [.approved], target: post + "#comment-1")) == [.repost: 1])
+        #expect(try await store.aggregatedByType(MentionQuery(target: post, types: [.repost])) == [.repost: 1])
+        #expect(try await store.aggregatedByType(MentionQuery(target: "https://blog.example/other")).isEmpty)
+        #expect(try await store.aggregatedByType(MentionQuery(statuses: [.pending], target: post)).isEmpty)
+        #expect(try await store.aggregatedByType(MentionQuery(target: post, sourceDomain: "a.example")).isEmpty)
+        #expect(try await store.list(MentionQuery()).isEmpty, "no row names a sender")
+        // A pingback's count removes a row of its pair judged as new (rejected by the server).
+        _ = try await store.receive(incoming("https://d.example/", target: post), actor: .server)
+        let failed = try await store.claimQueued(limit: 1, now: Date())
+        _ = try await store.complete(failed[0], with: .failed(status: .rejected, reason: "no-link"), actor: .server)
+        try await store.aggregate(incoming("https://d.example/", target: post), type: .like)
+        #expect(try await store.list(MentionQuery()).isEmpty)
+        #expect(try await store.aggregatedByType(MentionQuery(target: post)) == [.like: 3, .repost: 1])
+        // Copied with the rest of the store's state.
+        let state = try await store.exportState()
+        #expect(state.counted.count == 4)
+        let copy = try await StoreFixture(.sqlite)
+        defer { copy.remove() }
+        try await copy.store.importRows(state)
+        try await copy.store.importRows(state)
+        #expect(try await copy.store.aggregatedByType(MentionQuery(target: post)) == [.like: 3, .repost: 1])
+        try await copy.store.close()
+        try await store.close()
+    }
+
     /// Copy detection's index: a verified text's fingerprint and reasons are kept, look-alikes are
     /// found through the bands (not others, not the mention itself, not before `since`), and a
     /// later verification replaces the bands.

@@ -84,6 +84,7 @@ import Testing
         #expect(widget["state"] as? String == "ready")
         #expect(widget["count"] as? Int == 4)
         #expect(widget["faces"] as? Int == 2)
+        #expect(widget["piles"] as? [String: Int] == ["Likes": 2], "\(widget["piles"] ?? "")")
         #expect(widget["comments"] as? Int == 2)
         #expect(Set(widget["titles"] as? [String] ?? []) == ["Alice", "Bob"])
         #expect((widget["names"] as? [String])?.contains("Carol") == true)
@@ -146,6 +147,8 @@ import Testing
         let page = try #require((first["widgets"] as? [[String: Any]])?.first)
         #expect(page["count"] as? Int == 50)
         #expect(page["more"] as? Bool == true)
+        // The pile says how many likes there are, not how many faces are loaded so far.
+        #expect(page["piles"] as? [String: Int] == ["Likes": 100], "\(page["piles"] ?? "")")
         let all = try await Self.run(["widget", pages.url("/many.html").absoluteString, "--more"])
         let everything = try #require((all["widgets"] as? [[String: Any]])?.first)
         #expect(everything["count"] as? Int == 150)

@@ -17,6 +17,18 @@ import Testing
         String(try #require(answer.headers["location"]).dropFirst("https://mentions.example".count))
     }
 
+    /// The HTTP status of a mention's status page once it answers 404, or the last one after 15 s.
+    private func statusOnceGone(_ server: ServerHarness, _ path: String) async throws -> Int {
+        let deadline = Date().addingTimeInterval(15)
+        var status = 0
+        while Date() < deadline {
+            status = try await server.send("GET", path, headers: [("Accept", "application/json")]).status
+            if status == 404 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return status
+    }
+
     @Test func aClosedPostIsRefusedBeforeAnythingIsFetched() async throws {
         let source = try await FixtureServer.start()
         source.set("/p", .html("<a href=\"https://blog.example/drafts/1\">x</a> <a href=\"\(Self.post)\">y</a>"))
@@ -144,15 +156,7 @@ import Testing
         #expect(bookmark.status == 201 || bookmark.status == 202, "\(bookmark.body)")
         let reply = try await server.postForm("/webmention", [("source", source.url("/reply").absoluteString), ("target", Self.post)])
         #expect(try await server.waitForStatus(try statusPath(reply), in: ["pending"])["status"] as? String == "pending")
-        let path = try statusPath(bookmark)
-        let deadline = Date().addingTimeInterval(15)
-        var status = 0
-        while Date() < deadline {
-            status = try await server.send("GET", path, headers: [("Accept", "application/json")]).status
-            if status == 404 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(status == 404, "the dropped mention is gone")
+        #expect(try await statusOnceGone(server, try statusPath(bookmark)) == 404, "the dropped mention is gone")
         #expect(source.hits("/bookmark") == 1, "it was verified")
         let answer = try await pingback(server, source.url("/bookmark-two").absoluteString, Self.post)
         #expect(answer.contains("registered"), "\(answer)")
@@ -161,6 +165,66 @@ import Testing
         #expect(sources == [source.url("/reply").absoluteString], "\(listed.stdout)")
         #expect(server.process.stderr.contains("dropped by the owner's policy"))
         #expect(server.rejectionLines.isEmpty, "a drop is no rejection")
+        await source.stop()
+    }
+
+    /// `aggregate`: likes are verified, answered as usual and counted in `/api/count`, once per
+    /// source, by either door; nothing that names who sent them is left in the database file.
+    @Test func anAggregatedTypeIsCountedAndNotKept() async throws {
+        let source = try await FixtureServer.start()
+        let like = "<div class=\"h-entry\"><a class=\"p-author h-card\" href=\"/zelda\">Zelda Quuxworth</a>"
+            + " <a class=\"u-like-of\" href=\"\(Self.post)\">liked</a></div>"
+        source.set("/liked-by-zelda", .html(like))
+        source.set("/liked-by-yorick", .html(like.replacingOccurrences(of: "Zelda", with: "Yorick")))
+        source.set("/reply", .html("<div class=\"h-entry\"><a class=\"u-in-reply-to\" href=\"\(Self.post)\">re</a></div>"))
+        let server = try await ServerHarness(
+            yaml: "moderation:\n  auto_approve: true\n\npolicy:\n  rules:\n    - types: [like]\n      action: aggregate",
+            allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let zelda = source.url("/liked-by-zelda").absoluteString
+        let liked = try await server.postForm("/webmention", [("source", zelda), ("target", Self.post)])
+        #expect(liked.status == 201 || liked.status == 202, "\(liked.body)")
+        let reply = try await server.postForm("/webmention", [("source", source.url("/reply").absoluteString), ("target", Self.post)])
+        #expect(try await server.waitForStatus(try statusPath(reply), in: ["approved"])["status"] as? String == "approved")
+        #expect(try await statusOnceGone(server, try statusPath(liked)) == 404, "the counted like keeps no status page")
+        // Sent again: verified again, not counted twice. Another like by pingback: counted.
+        let again = try await server.postForm("/webmention", [("source", zelda), ("target", Self.post)])
+        #expect(again.status == 201 || again.status == 202, "\(again.body)")
+        let answer = try await pingback(server, source.url("/liked-by-yorick").absoluteString, Self.post)
+        #expect(answer.contains("registered"), "\(answer)")
+        var counts: [String: Any] = [:]
+        let countDeadline = Date().addingTimeInterval(15)
+        while Date() < countDeadline {
+            counts = JSON.object(try await server.send("GET", "/api/count?target=\(ServerHarness.encode(Self.post))").body) ?? [:]
+            if source.hits("/liked-by-zelda") == 2, (counts["type"] as? [String: Int])?["like"] == 2 {
+                // The re-send's verification is done once the listing holds no queued row.
+                let all = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
+                if (JSON.value(all.stdout) as? [[String: Any]])?.count == 1 { break }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(counts["count"] as? Int == 3, "\(counts)")
+        #expect(counts["type"] as? [String: Int] == ["like": 2, "reply": 1], "\(counts)")
+        #expect(counts["aggregated"] as? [String: Int] == ["like": 2], "\(counts)")
+        // The listing has the reply alone; the counts follow a type filter.
+        let target = ServerHarness.encode(Self.post)
+        let listed = JSON.object(try await server.send("GET", "/api/mentions.jf2?target=\(target)").body)
+        #expect((listed?["children"] as? [[String: Any]])?.count == 1)
+        let likes = JSON.object(try await server.send("GET", "/api/count?target=\(target)&wm-property=like-of").body)
+        #expect(likes?["type"] as? [String: Int] == ["like": 2], "\(String(describing: likes))")
+        let counted = server.process.stderr.split(separator: "\n").filter { $0.contains("counted by the owner's policy") }
+        #expect(counted.count == 3, "\(server.process.stderr)")  // the re-send was judged too
+        #expect(!counted.contains { $0.contains("liked-by-") }, "the log of the count names no sender")
+        #expect(try await server.stop() == 0)
+        let directory = URL(fileURLWithPath: server.directory.file("linkback.sqlite")).deletingLastPathComponent()
+        var bytes = Data()
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasPrefix("linkback.sqlite") {
+            bytes += try Data(contentsOf: directory.appendingPathComponent(file))
+        }
+        #expect(bytes.count > 0)
+        for name in ["liked-by-zelda", "liked-by-yorick", "Zelda Quuxworth", "Yorick Quuxworth"] {
+            #expect(bytes.range(of: Data(name.utf8)) == nil, "\(name) is still in the database files")
+        }
         await source.stop()
     }
 

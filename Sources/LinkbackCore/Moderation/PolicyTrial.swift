@@ -18,7 +18,7 @@ public struct PolicyTrial: Sendable {
         public var source: String
         public var target: String
         public var from: String
-        /// A status, or `refused` (at the door), or `dropped`.
+        /// A status, or `refused` (at the door), `dropped` or `counted` (`aggregate`).
         public var to: String
         public var reasons: [String]
     }
@@ -66,7 +66,11 @@ public struct PolicyTrial: Sendable {
         let rule = candidate.policy.action(for: target, type: content.type)
         if rule == .close { return ("refused", ["target-closed"]) }
         if candidate.policy.isTrap(target) { return (MentionStatus.spam.rawValue, ["trap"]) }
-        if policy.drops(target: mention.target, existing: nil, content: content) { return ("dropped", ["rule: drop"]) }
+        switch policy.discard(target: mention.target, existing: nil, content: content, isPrivate: mention.isPrivate) {
+        case .dropped?: return ("dropped", ["rule: drop"])
+        case .aggregated?: return ("counted", ["rule: aggregate"])
+        default: break
+        }
         let signals = SpamSignals(reasons: candidate.spam.copyDetection.enabled ? mention.spamReasons : [])
         let status = policy.status(
             forVerifiedSource: mention.source, target: mention.target, existing: nil, content: content, signals: signals)

@@ -172,10 +172,21 @@ public final class PingbackService: Sendable {
             let incoming = IncomingMention(
                 source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
                 clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)
-            if policy.drops(target: targetText, existing: existing, content: content) {
+            switch policy.discard(target: targetText, existing: existing, content: content) {
+            case .dropped?:
                 // Answered as any registered pingback; nothing is kept.
                 logger.info("pingback dropped by the owner's policy", metadata: ["source": "\(sourceText)", "target": "\(targetText)"])
                 return registered
+            case .aggregated(let type)?:
+                do {
+                    try await store.aggregate(incoming, type: type)
+                } catch {
+                    return fail(Self.upstreamTrouble, "the pingback could not be stored", nil)
+                }
+                // Who sent it is not kept, not even in the log.
+                logger.info("pingback counted by the owner's policy", metadata: ["target": "\(targetText)", "type": "\(type.rawValue)"])
+                return registered
+            default: break
             }
             do {
                 let stored = try await policy.storeVerified(

@@ -54,12 +54,12 @@ public struct VerificationPolicy: Sendable {
 
     /// What the content signals say of a source whose link was found (`outcome`), `existing` being
     /// the pair's stored row (`nil` for none); nothing for any other outcome, for a mention the
-    /// owner's policy drops (no post is fetched for it), or without copy detection.
+    /// owner's policy drops or only counts (no post is fetched for it), or without copy detection.
     public func signals(
         source: String, target: String, outcome: VerificationOutcome, existing: Mention?, now: Date = Date()
     ) async -> SpamSignals {
         guard let copies, case .linkFound(let content, let text) = outcome,
-            !drops(target: target, existing: existing, content: content)
+            discard(target: target, existing: existing, content: content) == nil
         else { return .none }
         return await copies.signals(
             source: source, target: target, text: text, type: content.type, mentionID: existing?.id, now: now)
@@ -85,10 +85,10 @@ public struct VerificationPolicy: Sendable {
             policy: mentionPolicy.current, signals: signals)
     }
 
-    /// Whether a mention of `target` whose link was found with `content` is dropped, not stored
-    /// (``MentionLifecycle/drops(existing:target:content:policy:)``).
-    public func drops(target: String, existing: Mention?, content: MentionContent) -> Bool {
-        lifecycle.drops(existing: existing, target: target, content: content, policy: mentionPolicy.current)
+    /// Whether a mention of `target` whose link was found with `content` is dropped or only
+    /// counted, not stored (``MentionLifecycle/discard(existing:target:content:isPrivate:policy:)``).
+    public func discard(target: String, existing: Mention?, content: MentionContent, isPrivate: Bool = false) -> VerificationResult? {
+        lifecycle.discard(existing: existing, target: target, content: content, isPrivate: isPrivate, policy: mentionPolicy.current)
     }
 
     /// Whether `stored`, just written after its link was found, sprang one of the owner's traps:

@@ -158,6 +158,9 @@ public final class VerificationQueue: Sendable {
         guard let stored else {
             if result == .dropped {
                 logger.info("dropped by the owner's policy", metadata: ["source": "\(mention.source)", "target": "\(mention.target)"])
+            } else if case .aggregated(let type) = result {
+                // Who sent it is not kept, not even in the log.
+                logger.info("counted by the owner's policy", metadata: ["target": "\(mention.target)", "type": "\(type.rawValue)"])
             } else {
                 logger.debug("mention was re-sent during verification", metadata: ["id": "\(mention.id)"])
             }

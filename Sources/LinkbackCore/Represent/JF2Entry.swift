@@ -217,13 +217,23 @@ public struct LegacyLinks: Encodable, Sendable {
     public init(links: [LegacyLink]) { self.links = links }
 }
 
-/// `/api/count`: `{"count": N, "type": {"reply": …, "like": …}}`.
+/// `/api/count`: `{"count": N, "type": {"reply": …, "like": …}}`, webmention.io's shape. Mentions
+/// the owner's policy only counts (`aggregate`) are in `count` and `type` and, by type, in
+/// `aggregated` (absent when there are none): counted, but in no listing.
 public struct MentionCount: Encodable, Sendable, Equatable {
     public var count: Int
     public var type: [String: Int]
+    public var aggregated: [String: Int]?
 
-    public init(_ byType: [MentionType: Int]) {
+    public init(_ listed: [MentionType: Int], aggregated: [MentionType: Int] = [:]) {
+        let byType = listed.merging(aggregated, uniquingKeysWith: +)
         count = byType.values.reduce(0, +)
-        type = Dictionary(uniqueKeysWithValues: byType.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
+        type = Self.named(byType)
+        let counted = Self.named(aggregated)
+        self.aggregated = counted.isEmpty ? nil : counted
+    }
+
+    private static func named(_ byType: [MentionType: Int]) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: byType.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })
     }
 }

@@ -103,22 +103,31 @@ public struct MentionLifecycle: Sendable, Equatable {
         switch rule {
         case .accept?: return .approved
         case .moderate?: return .pending
-        case .close?, .drop?, nil: return autoApprove || sourceAllowed ? .approved : .pending
+        case .close?, .drop?, .aggregate?, nil: return autoApprove || sourceAllowed ? .approved : .pending
         }
     }
 
-    /// Whether a mention whose link was found is dropped (`policy.rules` action `drop`): only one
-    /// judged as new (never one a moderator decided on or that was verified before), never a link
-    /// to a trap (that is spam, and kept as evidence).
-    public func drops(existing: Mention?, rule: PolicyAction?, trap: Bool) -> Bool {
-        guard rule == .drop, !trap, existing?.decision == nil else { return false }
-        return existing.flatMap(Self.statusToKeep) == nil
+    /// What becomes of a mention whose link was found when the owner's policy keeps no row of it:
+    /// ``VerificationResult/dropped`` (`drop`) or ``VerificationResult/aggregated(_:)``
+    /// (`aggregate`), otherwise `nil`. Only a mention judged as new (never one a moderator decided
+    /// on or that was verified before), never a link to a trap (that is spam, and kept as
+    /// evidence); a Private Webmention is never counted in public (it is kept as any other).
+    public func discard(existing: Mention?, rule: PolicyAction?, trap: Bool, type: MentionType, isPrivate: Bool) -> VerificationResult? {
+        guard rule == .drop || (rule == .aggregate && !isPrivate), !trap, existing?.decision == nil,
+            existing.flatMap(Self.statusToKeep) == nil
+        else { return nil }
+        return rule == .drop ? .dropped : .aggregated(type)
     }
 
-    /// ``drops(existing:rule:trap:)`` with the rule and trap that `policy` gives a mention of `target`.
-    public func drops(existing: Mention?, target: String, content: MentionContent, policy: MentionPolicy) -> Bool {
-        guard let url = URL(string: target) else { return false }
-        return drops(existing: existing, rule: policy.action(for: url, type: content.type), trap: policy.isTrap(url))
+    /// ``discard(existing:rule:trap:type:isPrivate:)`` with the rule and trap that `policy` gives a
+    /// mention of `target`.
+    public func discard(
+        existing: Mention?, target: String, content: MentionContent, isPrivate: Bool, policy: MentionPolicy
+    ) -> VerificationResult? {
+        guard let url = URL(string: target) else { return nil }
+        return discard(
+            existing: existing, rule: policy.action(for: url, type: content.type), trap: policy.isTrap(url), type: content.type,
+            isPrivate: isPrivate || existing?.isPrivate == true)
     }
 
     /// ``verifiedStatus(existing:content:sourceAllowed:rule:trap:holds:)`` with the rule and trap that
@@ -146,7 +155,11 @@ public struct MentionLifecycle: Sendable, Equatable {
         let known = previous.map { [.pending, .approved, .spam, .rejected, .deleted].contains($0) } ?? false
         switch outcome {
         case .linkFound(let content, _):
-            if drops(existing: mention, target: mention.target, content: content, policy: policy) { return .dropped }
+            if let discarded = discard(
+                existing: mention, target: mention.target, content: content, isPrivate: mention.isPrivate, policy: policy)
+            {
+                return discarded
+            }
             let status = verifiedStatus(
                 existing: mention, target: mention.target, content: content, sourceAllowed: sourceAllowed, policy: policy,
                 signals: signals)

@@ -11,6 +11,9 @@ public enum PolicyAction: String, Sendable, CaseIterable {
     case close
     /// Verified and answered as usual, then nothing is kept: the mention's row and history go.
     case drop
+    /// Verified and answered as usual, then only counted: one more of its type for its target
+    /// (`/api/count`), once per source and target; who sent it and what it said are not kept.
+    case aggregate
 }
 
 /// Which targets a rule or a trap names: a URL prefix (`https://blog.example/drafts/`) or a path

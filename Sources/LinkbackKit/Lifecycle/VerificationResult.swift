@@ -11,4 +11,7 @@ public enum VerificationResult: Sendable, Equatable {
     case retry(nextAttempt: Date, reason: String)
     /// The owner's policy drops it (`drop`): the row and its history are removed.
     case dropped
+    /// The owner's policy only counts it (`aggregate`): the row and its history are removed and
+    /// one mention of this type is counted for its target (once per source and target).
+    case aggregated(MentionType)
 }

@@ -64,7 +64,7 @@ struct ReadAPIRoutes {
         }
         for path in ["api/count", "api/count.json"] {
             router.get(RouterPath(path)) { request, context in
-                try await answer(request, context, format: "count", list: false) { _, counts in Encoded.json(MentionCount(counts)) }
+                try await answer(request, context, format: "count", list: false) { _, counts in Encoded.json(counts) }
             }
         }
     }
@@ -85,7 +85,7 @@ struct ReadAPIRoutes {
     /// rendering runs on the work pool. Without a token, reads are rate-limited per address.
     private func answer(
         _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true,
-        _ render: @escaping @Sendable ([Mention], [MentionType: Int]) -> Encoded
+        _ render: @escaping @Sendable ([Mention], MentionCount) -> Encoded
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
@@ -112,7 +112,8 @@ struct ReadAPIRoutes {
         }
         let mentions = list ? try await store.list(query) : []
         let counts = list ? [:] : try await store.countByType(query)
-        let tag = "\"" + ETag.of(format: format, mentions: mentions, counts: counts) + "\""
+        let aggregated = list ? [:] : try await store.aggregatedByType(query)
+        let tag = "\"" + ETag.of(format: format, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
         headers[.eTag] = tag
         // A private answer (a token that sees Private Webmentions) is for its holder alone.
         if query.includePrivate {
@@ -125,7 +126,7 @@ struct ReadAPIRoutes {
         if let match = request.headers[.ifNoneMatch], ETag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        let encoded = await WorkPool.run(on: pool) { render(mentions, counts) }
+        let encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated)) }
         headers[.contentType] = encoded.type
         if encoded.type.hasPrefix("text/html") {
             // The fragment is for inclusion elsewhere; opened on this origin it runs nothing.
@@ -147,7 +148,9 @@ enum ETag {
     /// A tag for what a read API answer is made of, before it is rendered: the format (and
     /// anything else that shapes the body), the version of Linkback that renders it, each
     /// mention's id, update time and visibility, and the counts.
-    static func of(format: String, mentions: [Mention], counts: [MentionType: Int]) -> String {
+    static func of(
+        format: String, mentions: [Mention], counts: [MentionType: Int], aggregated: [MentionType: Int] = [:]
+    ) -> String {
         var hash = FNV()
         hash.add(Data((format + "|" + LinkbackVersion.string).utf8))
         for mention in mentions {
@@ -156,9 +159,11 @@ enum ETag {
             hash.add(Int64(mention.verified.map { $0.timeIntervalSince1970 * 1000 } ?? 0))
             hash.add(mention.isPrivate ? 1 : 0)
         }
-        for (type, count) in counts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            hash.add(Data(type.rawValue.utf8))
-            hash.add(Int64(count))
+        for (kind, byType) in [("", counts), ("aggregated ", aggregated)] {
+            for (type, count) in byType.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                hash.add(Data((kind + type.rawValue).utf8))
+                hash.add(Int64(count))
+            }
         }
         return String(hash.value, radix: 16) + "-" + String(mentions.count, radix: 16)
     }

@@ -69,6 +69,8 @@ def widget(driver, url):
         return [...document.querySelectorAll('[data-linkback-target]')].map(w => ({
           state: w.dataset.state || null, count: Number(w.dataset.count || 0),
           faces: w.querySelectorAll('.linkback-faces li').length,
+          piles: Object.fromEntries([...w.querySelectorAll('.linkback-pile:not([hidden])')].map(p =>
+            [p.querySelector('h3').firstChild.textContent.trim(), Number(p.querySelector('.linkback-count').textContent)])),
           comments: w.querySelectorAll('.linkback-comments > li').length,
           names: [...w.querySelectorAll('.linkback-name')].map(n => n.textContent),
           titles: [...w.querySelectorAll('.linkback-faces li')].map(n => n.title),
