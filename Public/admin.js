@@ -80,6 +80,7 @@ async function block(source, host) {
 const signalTags = {
   "copy-of-target": ["copy of the post", "The source mostly reproduces the post it links to: a scraper's copy, held for you"],
   "copy-cluster": ["farm text", "The same text came from several domains within the window: held for you"],
+  "spam-score": ["spam score", "The spam score learnt from your decisions reached spam.score.hold_at (or spam_at)"],
 };
 
 // Marks a mention's whole copy cluster as spam, after saying how many it is.
@@ -148,6 +149,12 @@ function render() {
     for (const reason of mention.spam_reasons || []) {
       const [text, title] = signalTags[reason] || [reason, "Held by a spam signal"];
       statusCell.append(tag(text, title));
+    }
+    // The spam score, with what spoke for spam, where it matters (docs/moderating.md#the-spam-score).
+    if (mention.spam_score != null && (mention.spam_score >= 0.3 || (mention.spam_reasons || []).includes("spam-score"))) {
+      const why = (mention.score_reasons || []).join(", ");
+      statusCell.append(tag(`score ${mention.spam_score.toFixed(2)}${why ? ": " + why : ""}`,
+        "The spam score learnt from your decisions (0 genuine, 1 spam) and what spoke for spam"));
     }
     const comments = mention.content?.children?.length || 0;
     if (comments) statusCell.append(tag(comments === 1 ? "1 comment" : `${comments} comments`, "Comments nested in the source"));

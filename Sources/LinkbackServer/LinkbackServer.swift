@@ -76,7 +76,7 @@ package struct LinkbackServer: Sendable {
         let started = clock.now()
         Thread.detachNewThread { counts.seed(fromLog: logPath, before: started, now: started) }
         parsePool = WorkPool(threads: config.verification.parseThreads, name: "linkback-parse")
-        policy = policy.detectingCopies(config: config, store: store, pool: parsePool)
+        policy = policy.withContentSignals(config: config, store: store, pool: parsePool)
         let pendingPages = ByteBudget(limit: config.verification.maxPendingBytes)
         let inRequestWork = InRequestWork(config: config, memory: pendingPages)
         self.inRequestWork = inRequestWork
@@ -199,6 +199,7 @@ package struct LinkbackServer: Sendable {
         ]
         if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
         if let blocklists { services.append(blocklists) }
+        if config.spam.score.enabled { services.append(ScoreLearningService(store: store, logger: logger)) }
         if config.verification.recheckDays > 0 {
             services.append(
                 RecheckService(sweep: RecheckSweep(store: store, queue: queue, days: config.verification.recheckDays, logger: logger, clock: clock)))

@@ -6,6 +6,7 @@ import LinkbackKit
 package enum SQLValue: Sendable, Equatable {
     case text(String)
     case integer(Int64)
+    case double(Double)
     case date(Date)
     case bool(Bool)
     case null

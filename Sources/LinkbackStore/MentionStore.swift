@@ -185,6 +185,20 @@ public protocol MentionRecords: Sendable {
     /// How many mentions match the query's filters (its order and paging ignored), by type.
     func countByType(_ query: MentionQuery) async throws -> [MentionType: Int]
 
+    /// What the spam score has learnt of `tokens`: their counts, and the number of mentions
+    /// learnt of each kind under ``SpamModel/documentsKey``; tokens never seen are missing.
+    func scoreCounts(_ tokens: [String]) async throws -> [String: SpamModel.Counts]
+
+    /// Learns the spam score from every event since the last time (moderators' decisions,
+    /// mentions approved, new verifications); returns how many mentions it learnt anew.
+    @discardableResult
+    func learnScore() async throws -> Int
+
+    /// Forgets what the spam score learnt and learns every stored mention again
+    /// (`linkback score retrain`); returns how many mentions it learnt.
+    @discardableResult
+    func retrainScore() async throws -> Int
+
     /// How many mentions counted without being kept (`aggregate`) the query selects, by type
     /// (none for a query on anything but target, site and type; ``MentionQuerySQL/aggregatedByType(_:)``).
     func aggregatedByType(_ query: MentionQuery) async throws -> [MentionType: Int]
@@ -496,6 +510,8 @@ public enum StoreSetting: String, Sendable, CaseIterable {
     case rejectionLog = "rejection_log"
     /// What the periodic re-check did last (``RecheckReport``, JSON), for `linkback stats`.
     case recheck
+    /// The last event the spam score has learnt from (``ScoreSQL``).
+    case scoreCursor = "score_cursor"
 }
 
 /// Every source URL on one host, by either scheme and with any port, as byte-wise ranges that an

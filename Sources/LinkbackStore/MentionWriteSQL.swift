@@ -179,7 +179,8 @@ package enum MentionWriteSQL {
                 UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
                     attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE, type = ?, rsvp = ?,
                     title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                    author_url = ?, author_photo = ?, published = ?, children = ?, spam_reasons = ?, fingerprint = ?
+                    author_url = ?, author_photo = ?, published = ?, children = ?, spam_reasons = ?, fingerprint = ?,
+                    spam_score = ?, score_reasons = ?, score_tokens = ?
                 WHERE id = ?
                 """,
                 [
@@ -187,7 +188,9 @@ package enum MentionWriteSQL {
                     .optional(content.title), .optional(content.excerpt), .optional(content.contentHTML),
                     .optional(content.contentText), .optional(content.authorName), .optional(content.authorURL),
                     .optional(content.authorPhoto), .optional(content.published), .optional(MentionChild.stored(content.children)),
-                    .optional(signals.storedReasons), .optional(signals.fingerprint?.stored), .integer(id),
+                    .optional(signals.storedReasons), .optional(signals.fingerprint?.stored),
+                    signals.score.map { .double($0.value) } ?? .null, .optional(signals.storedScoreReasons),
+                    .optional(signals.storedScoreTokens), .integer(id),
                 ]),
         ] + replaceBands(id: id, signals.fingerprint, at: now)
     }
@@ -210,6 +213,7 @@ package enum MentionWriteSQL {
     /// otherwise whether anything changed.
     private static func verifiedReason(_ status: MentionStatus, _ signals: SpamSignals, unchanged: Bool) -> String {
         if status == .pending, !signals.reasons.isEmpty { return "held: " + signals.reasons.joined(separator: ", ") }
+        if status == .spam, signals.isSpam { return "spam: " + SpamSignals.spamScore }
         return unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason
     }
 

@@ -319,6 +319,73 @@ public final class PostgresMentionStore: MentionStore {
         return try await countsByType(statement)
     }
 
+    public func scoreCounts(_ tokens: [String]) async throws -> [String: SpamModel.Counts] {
+        var counts: [String: SpamModel.Counts] = [:]
+        for (token, good, bad) in try await rows(Self.query(ScoreSQL.counts(tokens)), { try $0.decode((String, Int, Int).self) }) {
+            counts[token] = SpamModel.Counts(good: good, bad: bad)
+        }
+        return counts
+    }
+
+    public func learnScore() async throws -> Int {
+        var learnt = 0
+        while true {
+            let (changed, more) = try await transaction { connection -> (Int, Bool) in
+                // One learner at a time: two would learn the same events twice.
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.scoreLock))", logger: self.logger)
+                let cursor = Int64(
+                    try await self.rows(Self.query(TableSQL.setting(.scoreCursor)), on: connection) { try $0.decode(String.self) }
+                        .first ?? "") ?? 0
+                let events = try await self.rows(Self.query(ScoreSQL.events(after: cursor)), on: connection) {
+                    try $0.decode((Int64, Int64).self)
+                }
+                guard let last = events.last?.0 else { return (0, false) }
+                let changed = try await self.learn(connection, ids: Set(events.map(\.1)))
+                try await self.execute(connection, [TableSQL.setSetting(.scoreCursor, to: String(last), at: self.clock.now())])
+                return (changed, events.count == ScoreSQL.batch)
+            }
+            learnt += changed
+            if !more { return learnt }
+        }
+    }
+
+    public func retrainScore() async throws -> Int {
+        try await transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.scoreLock))", logger: self.logger)
+            try await self.execute(connection, ScoreSQL.reset)
+            let lastEvent = try await self.rows(Self.query(ScoreSQL.lastEvent), on: connection) { try $0.decode(Int64.self) }.first ?? 0
+            var learnt = 0
+            var after: Int64 = 0
+            while true {
+                let ids = try await self.rows(Self.query(ScoreSQL.mentions(after: after)), on: connection) {
+                    try $0.makeRandomAccess()["id"].decode(Int64.self)
+                }
+                guard let last = ids.last else { break }
+                learnt += try await self.learn(connection, ids: ids)
+                after = last
+            }
+            try await self.execute(connection, [TableSQL.setSetting(.scoreCursor, to: String(lastEvent), at: self.clock.now())])
+            return learnt
+        }
+    }
+
+    /// The advisory lock that keeps learners apart.
+    private static let scoreLock: Int64 = 0x6c62_5f73_636f_7265  // "lb_score"
+
+    /// Learns the mentions `ids` as their rows are now (``ScoreSQL/learn(_:)``).
+    private func learn(_ connection: PostgresConnection, ids: some Collection<Int64>) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let rows = try await self.rows(Self.query(ScoreSQL.rows(ids)), on: connection) { postgresRow in
+            let row = postgresRow.makeRandomAccess()
+            return ScoreSQL.LearningRow(
+                mention: try Self.mention(from: postgresRow), label: try row["score_label"].decode(String?.self),
+                learnt: try row["score_learnt"].decode(String?.self))
+        }
+        let (statements, changed) = ScoreSQL.learn(rows)
+        try await execute(connection, statements)
+        return changed
+    }
+
     public func aggregate(_ incoming: IncomingMention, type: MentionType) async throws {
         try await transaction { connection in
             try await self.lockPair(connection, source: incoming.source, target: incoming.target)
@@ -834,7 +901,8 @@ public final class PostgresMentionStore: MentionStore {
     public func exportState() async throws -> StoreRows {
         var settings: [StoreSetting: String] = [:]
         for (key, value) in try await rows("SELECT key, value FROM settings", { try $0.decode((String, String).self) }) {
-            if let key = StoreSetting(rawValue: key) { settings[key] = value }
+            // The score's cursor is the store's own bookkeeping: a copy learns afresh.
+            if let key = StoreSetting(rawValue: key), key != .scoreCursor { settings[key] = value }
         }
         return StoreRows(
             blocks: try await blocks(), allowedDomains: try await allowedDomains(), webhookCursor: try await webhookCursor(),
@@ -855,7 +923,8 @@ public final class PostgresMentionStore: MentionStore {
                     INSERT INTO mentions (id, token, source, target, site, protocol, status, reason, client_ip, user_agent,
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
-                        last_received_at, vouch, children, is_private, decision, spam_reasons, fingerprint)
+                        last_received_at, vouch, children, is_private, decision, spam_reasons, fingerprint, spam_score,
+                        score_reasons, score_tokens)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
@@ -864,7 +933,9 @@ public final class PostgresMentionStore: MentionStore {
                         \(content?.published), \(mention.previousStatus?.rawValue), \(mention.revision), \(mention.nextAttemptAt),
                         \(mention.reverifying), \(mention.lastReceived), \(mention.vouch), \(MentionChild.stored(content?.children)),
                         \(mention.isPrivate), \(mention.decision?.rawValue),
-                        \(SpamSignals(reasons: mention.spamReasons).storedReasons), \(mention.fingerprint?.stored))
+                        \(SpamSignals(reasons: mention.spamReasons).storedReasons), \(mention.fingerprint?.stored),
+                        \(mention.spamScore?.value), \(SpamSignals(score: mention.spamScore).storedScoreReasons),
+                        \(SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
                 if let fingerprint = mention.fingerprint {
@@ -995,6 +1066,7 @@ public final class PostgresMentionStore: MentionStore {
             switch value {
             case .text(let text): bindings.append(text)
             case .integer(let integer): bindings.append(integer)
+            case .double(let double): bindings.append(double)
             case .date(let date): bindings.append(date)
             case .bool(let bool): bindings.append(bool)
             case .null: bindings.appendNull()
@@ -1036,7 +1108,10 @@ public final class PostgresMentionStore: MentionStore {
             vouch: try row["vouch"].decode(String?.self), isPrivate: try row["is_private"].decode(Bool.self),
             decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
             spamReasons: SpamSignals.reasons(stored: try row["spam_reasons"].decode(String?.self)),
-            fingerprint: try row["fingerprint"].decode(String?.self).flatMap(TextFingerprint.init(stored:)))
+            fingerprint: try row["fingerprint"].decode(String?.self).flatMap(TextFingerprint.init(stored:)),
+            spamScore: SpamSignals.score(
+                stored: try row["spam_score"].decode(Double?.self), reasons: try row["score_reasons"].decode(String?.self)),
+            scoreTokens: SpamSignals.scoreTokens(stored: try row["score_tokens"].decode(String?.self)))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

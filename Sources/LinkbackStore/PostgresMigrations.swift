@@ -157,5 +157,20 @@ package enum PostgresMigrations {
             CREATE INDEX aggregated_target ON aggregated (target, type);
             """
         ),
+        (
+            "012-spam-score",
+            """
+            ALTER TABLE mentions ADD COLUMN spam_score DOUBLE PRECISION;
+            ALTER TABLE mentions ADD COLUMN score_reasons TEXT;
+            ALTER TABLE mentions ADD COLUMN score_tokens TEXT;
+            ALTER TABLE mentions ADD COLUMN score_label TEXT;
+            ALTER TABLE mentions ADD COLUMN score_learnt TEXT;
+            CREATE TABLE score_tokens (
+                token TEXT COLLATE "C" PRIMARY KEY,
+                good BIGINT NOT NULL DEFAULT 0,
+                bad BIGINT NOT NULL DEFAULT 0
+            );
+            """
+        ),
     ]
 }

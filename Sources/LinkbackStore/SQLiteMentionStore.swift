@@ -469,6 +469,67 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func scoreCounts(_ tokens: [String]) async throws -> [String: SpamModel.Counts] {
+        let statement = ScoreSQL.counts(tokens)
+        return try await pool.read { db in
+            var counts: [String: SpamModel.Counts] = [:]
+            for row in try Row.fetchAll(db, Self.statement(statement)) {
+                counts[row["token"]] = SpamModel.Counts(good: row["good"], bad: row["bad"])
+            }
+            return counts
+        }
+    }
+
+    public func learnScore() async throws -> Int {
+        let now = clock.now()
+        var learnt = 0
+        while true {
+            let (changed, more) = try await pool.write { db -> (Int, Bool) in
+                let cursor = Int64(try String.fetchOne(db, Self.statement(TableSQL.setting(.scoreCursor))) ?? "") ?? 0
+                let events = try Row.fetchAll(db, Self.statement(ScoreSQL.events(after: cursor)))
+                guard let last: Int64 = events.last?["id"] else { return (0, false) }
+                let changed = try Self.learn(db, ids: Set(events.map { $0["mention_id"] as Int64 }))
+                try Self.execute(db, [TableSQL.setSetting(.scoreCursor, to: String(last), at: now)])
+                return (changed, events.count == ScoreSQL.batch)
+            }
+            learnt += changed
+            if !more { return learnt }
+        }
+    }
+
+    public func retrainScore() async throws -> Int {
+        let now = clock.now()
+        let lastEvent = try await pool.write { db -> Int64 in
+            try Self.execute(db, ScoreSQL.reset)
+            return try Int64.fetchOne(db, Self.statement(ScoreSQL.lastEvent)) ?? 0
+        }
+        var learnt = 0
+        var after: Int64 = 0
+        while true {
+            let page = ScoreSQL.mentions(after: after)
+            let (changed, last) = try await pool.write { db -> (Int, Int64?) in
+                let ids = try Row.fetchAll(db, Self.statement(page)).map { $0["id"] as Int64 }
+                return (try Self.learn(db, ids: ids), ids.last)
+            }
+            learnt += changed
+            guard let last else { break }
+            after = last
+        }
+        try await pool.write { db in try Self.execute(db, [TableSQL.setSetting(.scoreCursor, to: String(lastEvent), at: now)]) }
+        return learnt
+    }
+
+    /// Learns the mentions `ids` as their rows are now (``ScoreSQL/learn(_:)``).
+    private static func learn(_ db: Database, ids: some Collection<Int64>) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let rows = try Row.fetchAll(db, statement(ScoreSQL.rows(ids))).map {
+            ScoreSQL.LearningRow(mention: mention(from: $0), label: $0["score_label"], learnt: $0["score_learnt"])
+        }
+        let (statements, changed) = ScoreSQL.learn(rows)
+        try execute(db, statements)
+        return changed
+    }
+
     public func aggregate(_ incoming: IncomingMention, type: MentionType) async throws {
         let now = clock.now()
         try await pool.write { db in try Self.execute(db, MentionWriteSQL.aggregate(incoming, type: type, at: now)) }
@@ -479,6 +540,7 @@ public final class SQLiteMentionStore: MentionStore {
             switch value {
             case .text(let text): return text
             case .integer(let integer): return integer
+            case .double(let double): return double
             case .date(let date): return date
             case .bool(let bool): return bool
             case .null: return DatabaseValue.null
@@ -763,7 +825,8 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.read { db in
             var settings: [StoreSetting: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
-                if let key = StoreSetting(rawValue: row["key"]) { settings[key] = row["value"] }
+                // The score's cursor is the store's own bookkeeping: a copy learns afresh.
+                if let key = StoreSetting(rawValue: row["key"]), key != .scoreCursor { settings[key] = row["value"] }
             }
             return StoreRows(
                 blocks: try Row.fetchAll(db, sql: "SELECT * FROM blocks ORDER BY id").map(Self.block(from:)),
@@ -789,8 +852,9 @@ public final class SQLiteMentionStore: MentionStore {
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
                             revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision,
-                            spam_reasons, fingerprint)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                            ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -801,6 +865,8 @@ public final class SQLiteMentionStore: MentionStore {
                         mention.revision, mention.nextAttemptAt, mention.reverifying, mention.lastReceived, mention.vouch,
                         MentionChild.stored(content?.children), mention.isPrivate, mention.decision?.rawValue,
                         SpamSignals(reasons: mention.spamReasons).storedReasons, mention.fingerprint?.stored,
+                        mention.spamScore?.value, SpamSignals(score: mention.spamScore).storedScoreReasons,
+                        SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens,
                     ])
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
@@ -940,7 +1006,9 @@ public final class SQLiteMentionStore: MentionStore {
             lastReceived: row[at["last_received_at"]], vouch: row[at["vouch"]], isPrivate: row[at["is_private"]],
             decision: (row[at["decision"]] as String?).flatMap(MentionStatus.init(rawValue:)),
             spamReasons: SpamSignals.reasons(stored: row[at["spam_reasons"]]),
-            fingerprint: (row[at["fingerprint"]] as String?).flatMap(TextFingerprint.init(stored:)))
+            fingerprint: (row[at["fingerprint"]] as String?).flatMap(TextFingerprint.init(stored:)),
+            spamScore: SpamSignals.score(stored: row[at["spam_score"]], reasons: row[at["score_reasons"]]),
+            scoreTokens: SpamSignals.scoreTokens(stored: row[at["score_tokens"]]))
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

@@ -217,6 +217,23 @@ package enum SQLiteMigrations {
                     CREATE INDEX aggregated_target ON aggregated (target, type);
                     """)
         }
+        migrator.registerMigration("020-spam-score") { db in
+            // The spam score and its reasons; the tokens it read, and what the model learnt of
+            // the mention (label and tokens) so a decision or a new verification moves the counts.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN spam_score REAL;
+                    ALTER TABLE mentions ADD COLUMN score_reasons TEXT;
+                    ALTER TABLE mentions ADD COLUMN score_tokens TEXT;
+                    ALTER TABLE mentions ADD COLUMN score_label TEXT;
+                    ALTER TABLE mentions ADD COLUMN score_learnt TEXT;
+                    CREATE TABLE score_tokens (
+                        token TEXT PRIMARY KEY,
+                        good INTEGER NOT NULL DEFAULT 0,
+                        bad INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -91,14 +91,14 @@ struct ListCommand: AsyncParsableCommand {
             // Stored text is shown with control characters written out, never sent to the terminal raw.
             return [
                 String(mention.id), mention.status.rawValue, mention.content?.type.rawValue ?? "-", mention.protocol.rawValue,
-                source, target, mention.content?.authorName ?? "-", age(now.timeIntervalSince(mention.received)),
+                mention.spamScore.map { String(format: "%.2f", $0.value) } ?? "-", source, target, mention.content?.authorName ?? "-", age(now.timeIntervalSince(mention.received)),
             ].map(StoredText.visible)
         }
-        let headers = ["ID", "STATUS", "TYPE", "PROTOCOL", "SOURCE", "TARGET", "AUTHOR", "AGE"]
+        let headers = ["ID", "STATUS", "TYPE", "PROTOCOL", "SCORE", "SOURCE", "TARGET", "AUTHOR", "AGE"]
         var widths = headers.indices.map { column in max(headers[column].count, rows.map { $0[column].count }.max() ?? 0) }
         // Shorten the URL-ish and author columns to fit the terminal.
         let available = Terminal.width - (widths.count - 1) * 2
-        while widths.reduce(0, +) > available, let widest = [4, 5, 6].max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 {
+        while widths.reduce(0, +) > available, let widest = [5, 6, 7].max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 {
             widths[widest] -= 1
         }
         func line(_ cells: [String], status: String?) -> String {

@@ -40,6 +40,11 @@ struct ShowCommand: AsyncParsableCommand {
             ]
             if let vouch = mention.vouch { lines.append("vouch:     \(shown(vouch))") }
             if !mention.spamReasons.isEmpty { lines.append("held for:  \(mention.spamReasons.joined(separator: ", "))") }
+            if let score = mention.spamScore {
+                lines.append(
+                    "score:     " + String(format: "%.2f", score.value)
+                        + (score.reasons.isEmpty ? "" : " (\(score.reasons.map(shown).joined(separator: ", ")))"))
+            }
             if let content = mention.content {
                 lines.append("type:      \(content.type.rawValue)" + (content.rsvp.map { " (\(shown($0)))" } ?? ""))
                 let author = [content.authorName, content.authorURL.map { "<\($0)>" }].compactMap { $0 }.joined(separator: " ")

@@ -131,7 +131,7 @@ struct ReverifyCommand: AsyncParsableCommand {
             }
             selected.removeAll { $0.status == .queued }
             let reverification = Reverification(
-                store: mentions, verifier: Verifier(config: config), policy: VerificationPolicy(config: config).detectingCopies(config: config, store: mentions),
+                store: mentions, verifier: Verifier(config: config), policy: VerificationPolicy(config: config).withContentSignals(config: config, store: mentions),
                 actor: .cli)
             let progress = Progress(total: selected.count, label: "verifying")
             var valid = 0

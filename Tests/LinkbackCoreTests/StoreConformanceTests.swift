@@ -273,6 +273,41 @@ import Testing
         try await store.close()
     }
 
+    /// The spam score's learning: approved mentions are learnt as good, a moderator's spam as bad,
+    /// a decision moves the mention's tokens from one side to the other, learning again changes
+    /// nothing, and a rebuild gives the same counts.
+    @Test(arguments: StoreKind.tested) func theScoreLearnsFromDecisions(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        var ids: [Int64] = []
+        for (source, tokens) in [("https://a.example/", ["garden", "type:reply"]), ("https://b.example/", ["widgets", "type:reply"])] {
+            _ = try await store.receive(incoming(source), actor: .server)
+            let claimed = try await store.claimQueued(limit: 1, now: Date())
+            let signals = SpamSignals(score: SpamScore(value: 0.2, reasons: []), scoreTokens: tokens)
+            let done = try #require(
+                try await store.complete(
+                    claimed[0], with: .verified(status: .approved, content: MentionContent(type: .reply), signals: signals), actor: .server))
+            #expect(done.scoreTokens == tokens && done.spamScore?.value == 0.2)
+            ids.append(done.id)
+        }
+        #expect(try await store.learnScore() == 2)
+        #expect(try await store.learnScore() == 0, "nothing new")
+        var counts = try await store.scoreCounts(["garden", "widgets", "type:reply"])
+        #expect(counts["widgets"] == SpamModel.Counts(good: 1) && counts["type:reply"] == SpamModel.Counts(good: 2))
+        #expect(counts[SpamModel.documentsKey] == SpamModel.Counts(good: 2))
+        try await store.decide(id: ids[1], to: .spam, actor: .cli, reason: nil)
+        #expect(try await store.learnScore() == 1)
+        counts = try await store.scoreCounts(["garden", "widgets", "type:reply"])
+        #expect(counts["widgets"] == SpamModel.Counts(good: 0, bad: 1))
+        #expect(counts["type:reply"] == SpamModel.Counts(good: 1, bad: 1))
+        #expect(counts[SpamModel.documentsKey] == SpamModel.Counts(good: 1, bad: 1))
+        #expect(try await store.retrainScore() == 2)
+        #expect(try await store.scoreCounts(["garden", "widgets", "type:reply"]) == counts)
+        #expect(try await store.learnScore() == 0)
+        try await store.close()
+    }
+
     /// Copy detection's index: a verified text's fingerprint and reasons are kept, look-alikes are
     /// found through the bands (not others, not the mention itself, not before `since`), and a
     /// later verification replaces the bands.

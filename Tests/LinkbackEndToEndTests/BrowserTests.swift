@@ -237,35 +237,40 @@ import Testing
         await pages.stop()
     }
 
-    /// A mention held as a farm's text says so beside its status, and one click (after a
-    /// question) marks the whole cluster as spam.
+    /// A mention held as a farm's text, or by its spam score, says so beside its status (the
+    /// score with what spoke for spam), and one click (after a question) marks the whole cluster
+    /// as spam.
     @Test func theDashboardShowsWhyAMentionIsHeldAndSpamsItsCluster() async throws {
         var farms: [FixtureServer] = []
-        for host in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+        for host in ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] {
             let farm = try await FixtureServer.start(host: host)
             farm.set("/a", .html("<p>\(CopyDetectionTests.farmText) <a href=\"\(Self.target)\">a blog</a></p>"))
+            farm.set("/casino", .html("<title>Casino bonus</title><p>Slots, roulette, jackpot: <a href=\"\(Self.target)\">a blog</a></p>"))
             farms.append(farm)
         }
         let server = try await ServerHarness(
-            yaml: "admin:\n  token: \(Self.token)\n\nmoderation:\n  auto_approve: true", allowHosts: farms.map(\.hostPort))
+            yaml: "admin:\n  token: \(Self.token)\n\nmoderation:\n  auto_approve: true\n\nspam:\n  score:\n    spam_at: off",
+            allowHosts: farms.map(\.hostPort))
         defer { server.cleanUp() }
-        for (index, farm) in farms.enumerated() {
-            let sent = try await server.postForm("/webmention", [("source", farm.url("/a").absoluteString), ("target", Self.target)])
+        for (index, (farm, page)) in zip(farms, ["/a", "/a", "/a", "/casino"]).enumerated() {
+            let sent = try await server.postForm("/webmention", [("source", farm.url(page).absoluteString), ("target", Self.target)])
             let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
             _ = try await server.waitForStatus(location, in: [index < 2 ? "approved" : "pending"])
         }
         let url = "http://127.0.0.1:\(server.port)/admin.html"
         let result = try await Self.run(["dashboard", url, Self.token, #"[["click", 3, "spam cluster"]]"#])
         let rows = result["rows_before"] as? [[String: Any]] ?? []
-        #expect(rows.map { $0["id"] as? Int } == [3], "only the held one is pending: \(rows)")
-        #expect((rows.first?["text"] as? String)?.contains("farm text") == true, "\(rows)")
+        #expect(rows.map { $0["id"] as? Int } == [4, 3], "only the held ones are pending: \(rows)")
+        #expect((rows.last?["text"] as? String)?.contains("farm text") == true, "\(rows)")
+        let casino = rows.first?["text"] as? String ?? ""
+        #expect(casino.contains("spam score") && casino.contains("\"casino\"") && casino.contains("score 0."), "\(casino)")
         #expect(result["messages"] as? [String] == [
             "asked: Mark 3 mentions from 3 hosts as spam and block those hosts?", "3 marked as spam",
         ], "\(result["messages"] ?? "")")
         #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
         let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
         let statuses = (JSON.value(listed.stdout) as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
-        #expect(statuses == ["spam", "spam", "spam"], "\(listed.stdout)")
+        #expect(statuses == ["pending", "spam", "spam", "spam"], "\(listed.stdout)")
         for farm in farms { await farm.stop() }
     }
 }

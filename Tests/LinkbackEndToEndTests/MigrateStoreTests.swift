@@ -26,11 +26,16 @@ import Testing
                 contentHTML: "<p>é \(index)</p>", contentText: "é \(index)", authorName: "A", authorURL: "https://a.example/",
                 authorPhoto: nil, published: "2026-11-2\(index % 10)T10:00:00Z")
             // Every fourth held as a farm's text, with its fingerprint (two texts, so the bands differ).
-            let signals = index.isMultiple(of: 4)
+            var signals = index.isMultiple(of: 4)
                 ? SpamSignals(
                     reasons: [SpamSignals.copyCluster],
                     fingerprint: TextFingerprint(Shingles("the farm text number \(index % 8) is here again"), minimum: 1))
                 : .none
+            // Every fifth scored, with the features it read.
+            if index.isMultiple(of: 5) {
+                signals.score = SpamScore(value: Double(index) / 100, reasons: ["\"word\(index)\"", "no date"])
+                signals.scoreTokens = ["word\(index)", "date:none"]
+            }
             try await store.complete(mention, with: .verified(status: .pending, content: content, signals: signals), actor: .server)
             if index.isMultiple(of: 3) {
                 try await store.decide(id: mention.id, to: .approved, allowedFrom: [.pending], actor: .cli, reason: "ok")
@@ -50,6 +55,12 @@ import Testing
         try await store.addBlock(kind: .ip, value: "198.51.100.0/24", reason: nil)
         try await store.allowDomain("friend.example")
         try await store.setSetting(.rejectionLog, to: "/var/log/linkback/rejections.log")
+        // Two likes only counted (`aggregate`).
+        for liker in ["https://l1.example/", "https://l2.example/"] {
+            try await store.aggregate(
+                IncomingMention(source: liker, target: "https://blog.example/p1", site: "blog.example", protocol: .webmention),
+                type: .like)
+        }
         // A vouched and private mention, with comments; a post's sends, one with a result.
         var special = IncomingMention(
             source: "https://v.example/reply", target: "https://blog.example/p0", site: "blog.example", protocol: .webmention)
@@ -78,6 +89,7 @@ import Testing
                 "\(String(describing: mention.content))", mention.previousStatus?.rawValue ?? "-", "\(mention.revision)",
                 ms(mention.nextAttemptAt), "\(mention.reverifying)", mention.vouch ?? "-", "\(mention.isPrivate)",
                 mention.spamReasons.joined(separator: ","), mention.fingerprint?.stored ?? "-",
+                "\(String(describing: mention.spamScore))", mention.scoreTokens.joined(separator: " "),
             ].joined(separator: "|"))
             // The band index came along: each text's look-alikes are found as before.
             if let fingerprint = mention.fingerprint, mention.id < 10 {
@@ -100,6 +112,7 @@ import Testing
         let state = try await store.exportState()
         lines += state.blocks.map { "\($0.id)|\($0.kind.rawValue)|\($0.value)|\($0.reason ?? "-")|\(ms($0.created))" }
         lines += state.allowedDomains
+        lines += state.counted.map { "\($0.pair)|\($0.target)|\($0.site)|\($0.type.rawValue)|\(ms($0.at))" }
         lines.append("cursor \(state.webhookCursor ?? -1) \(state.settings.sorted { $0.key.rawValue < $1.key.rawValue })")
         lines += state.sends.map {
             "\($0.source)|\($0.target)|\($0.linked)|\($0.state.rawValue)|\($0.result ?? "-")|\($0.endpoint ?? "-")|\($0.attempts)|"

@@ -43,7 +43,8 @@ import Testing
         let json = try #require(JSON.value(try await cli(["list", "--database", db, "--json", "--all"]).stdout) as? [[String: Any]])
         #expect(json.map { $0["id"] as? Int } == [4, 3, 2, 1])
         #expect(Set(json[0].keys) == ["id", "status", "protocol", "source", "target", "site", "reason", "client_ip", "user_agent",
-            "received", "updated", "verified", "attempts", "reverifying", "vouch", "private", "spam_reasons", "token", "content"])
+            "received", "updated", "verified", "attempts", "reverifying", "vouch", "private", "spam_reasons", "spam_score",
+            "score_reasons", "token", "content"])
         let pingbacks = JSON.value(try await cli(["list", "--database", db, "--json", "--all", "--protocol", "pingback"]).stdout) as? [[String: Any]]
         #expect(pingbacks?.map { $0["id"] as? Int } == [3])
         let domain = JSON.value(try await cli(["list", "--database", db, "--json", "--source-domain", "spam.example"]).stdout) as? [[String: Any]]

@@ -33,8 +33,9 @@ public struct ModerationService: Sendable {
     {
         var changes: [ModerationChange] = []
         for id in ids {
-            changes.append(try await apply(action, to: id, reason: reason, blockSource: blockSource))
+            changes.append(try await act(action, on: id, reason: reason, blockSource: blockSource))
         }
+        await learn()
         return changes
     }
 
@@ -56,6 +57,18 @@ public struct ModerationService: Sendable {
     public func apply(_ action: Moderation, to id: Int64, reason: String?, blockSource: Bool = true) async throws
         -> ModerationChange
     {
+        let change = try await act(action, on: id, reason: reason, blockSource: blockSource)
+        await learn()
+        return change
+    }
+
+    /// The spam score learns the decisions at once (and whatever else happened since it last
+    /// learnt). A failure loses nothing: the next learner (the server's, on schedule) catches up.
+    private func learn() async {
+        _ = try? await store.learnScore()
+    }
+
+    private func act(_ action: Moderation, on id: Int64, reason: String?, blockSource: Bool) async throws -> ModerationChange {
         guard let before = try await store.mention(id: id) else { return .refused(id: id, reason: "no such mention") }
         if let refusal = MentionLifecycle.refusal(of: action, from: before.status, decision: before.decision) {
             return .refused(id: id, reason: "cannot \(action.rawValue): \(refusal)")

@@ -162,7 +162,8 @@ public final class PingbackService: Sendable {
         let outcome = await verifier.verify(source: pair.source, target: pair.target)
         // Copy detection may fetch the post: within the slot, so pingbacks never fetch more at
         // once than `max_concurrent_verifications` allows.
-        let signals = await policy.signals(source: sourceText, target: targetText, outcome: outcome, existing: existing)
+        let signals = await policy.signals(
+            source: sourceText, target: targetText, outcome: outcome, existing: existing, protocol: .pingback)
         release()
         switch outcome {
         case .linkFound(let content, _):

@@ -40,7 +40,7 @@ public struct Reverification: Sendable {
                 source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
                 clientIP: mention.clientIP, userAgent: mention.userAgent)
             let signals = await policy.signals(
-                source: mention.source, target: mention.target, outcome: outcome, existing: mention)
+                source: mention.source, target: mention.target, outcome: outcome, existing: mention, protocol: mention.protocol)
             let stored = try await policy.storeVerified(
                 incoming, content: content, signals: signals, existing: mention, in: store, actor: actor)
             return .valid(stored.status)

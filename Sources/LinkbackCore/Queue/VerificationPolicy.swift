@@ -18,6 +18,8 @@ public struct VerificationPolicy: Sendable {
     public let mentionPolicy: Shared<MentionPolicy>
     /// `spam.copy_detection`; `nil` where nothing is compared (the CLI's own verifications).
     public var copies: CopyDetector?
+    /// `spam.score`; `nil` where nothing is scored (the CLI's own verifications).
+    public var scorer: SpamScorer?
 
     public init(
         autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
@@ -37,12 +39,14 @@ public struct VerificationPolicy: Sendable {
             retryBaseSeconds: config.verification.retryBaseSeconds, policy: config.policy)
     }
 
-    /// This policy with copy detection as `config` sets it, comparing with the texts in `store`
-    /// and fetching posts through a guarded fetcher of its own.
-    public func detectingCopies(config: Config, store: any MentionRecords, pool: WorkPool? = nil) -> VerificationPolicy {
+    /// This policy with the content signals as `config` sets them: copy detection, comparing with
+    /// the texts in `store` and fetching posts through a guarded fetcher of its own, and the spam
+    /// score learnt in `store`.
+    public func withContentSignals(config: Config, store: any MentionRecords, pool: WorkPool? = nil) -> VerificationPolicy {
         var policy = self
         policy.copies = CopyDetector(
             settings: config.spam.copyDetection, store: store, fetcher: GuardedFetcher(config: config), pool: pool)
+        policy.scorer = SpamScorer(settings: config.spam.score, store: store)
         return policy
     }
 
@@ -53,16 +57,25 @@ public struct VerificationPolicy: Sendable {
     }
 
     /// What the content signals say of a source whose link was found (`outcome`), `existing` being
-    /// the pair's stored row (`nil` for none); nothing for any other outcome, for a mention the
-    /// owner's policy drops or only counts (no post is fetched for it), or without copy detection.
+    /// the pair's stored row (`nil` for none): copies and farms, then the spam score. Nothing for
+    /// any other outcome, for a mention the owner's policy drops or only counts (no post is
+    /// fetched for it), or without signals.
     public func signals(
-        source: String, target: String, outcome: VerificationOutcome, existing: Mention?, now: Date = Date()
+        source: String, target: String, outcome: VerificationOutcome, existing: Mention?,
+        protocol: MentionProtocol = .webmention, now: Date = Date()
     ) async -> SpamSignals {
-        guard let copies, case .linkFound(let content, let text) = outcome,
+        guard case .linkFound(let content, let text) = outcome,
             discard(target: target, existing: existing, content: content) == nil
         else { return .none }
-        return await copies.signals(
-            source: source, target: target, text: text, type: content.type, mentionID: existing?.id, now: now)
+        var signals = SpamSignals.none
+        if let copies {
+            signals = await copies.signals(
+                source: source, target: target, text: text, type: content.type, mentionID: existing?.id, now: now)
+        }
+        if let scorer {
+            signals = await scorer.score(signals, source: source, protocol: `protocol`, content: content)
+        }
+        return signals
     }
 
     /// What the queue does with a claimed mention after `outcome` (``MentionLifecycle/result(of:_:sourceAllowed:policy:signals:now:)``).

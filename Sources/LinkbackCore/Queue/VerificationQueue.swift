@@ -145,7 +145,8 @@ public final class VerificationQueue: Sendable {
         // Abandoned at shutdown: nothing is stored; the claim is released at the next start.
         guard !Task.isCancelled else { return }
         let signals = await policy.signals(
-            source: mention.source, target: mention.target, outcome: outcome, existing: mention, now: clock.now())
+            source: mention.source, target: mention.target, outcome: outcome, existing: mention, protocol: mention.protocol,
+            now: clock.now())
         guard !Task.isCancelled else { return }
         let result = policy.decide(mention, outcome, signals: signals, now: clock.now())
         let stored: Mention?

@@ -23,6 +23,9 @@ public struct MentionRecord: Encodable, Sendable {
     var isPrivate: Bool
     /// Why the content signals speak against it (`copy-of-target`, `copy-cluster`); empty for nothing.
     var spamReasons: [String]
+    /// The spam score (0–1) and what moved it most; `nil` when none was computed.
+    var spamScore: Double?
+    var scoreReasons: [String]
     var statusURLToken: String
     var content: MentionContent?
     var events: [EventRecord]?
@@ -32,6 +35,8 @@ public struct MentionRecord: Encodable, Sendable {
         case content
         case isPrivate = "private"
         case spamReasons = "spam_reasons"
+        case spamScore = "spam_score"
+        case scoreReasons = "score_reasons"
         case events
         case clientIP = "client_ip"
         case userAgent = "user_agent"
@@ -56,6 +61,9 @@ public struct MentionRecord: Encodable, Sendable {
         vouch = mention.vouch
         isPrivate = mention.isPrivate
         spamReasons = mention.spamReasons
+        // Two decimals: what a person reads, and stable across the two stores' float round trips.
+        spamScore = mention.spamScore.map { ($0.value * 100).rounded() / 100 }
+        scoreReasons = mention.spamScore?.reasons ?? []
         statusURLToken = mention.token
         content = mention.content
         self.events = events?.map(EventRecord.init)
@@ -80,6 +88,8 @@ public struct MentionRecord: Encodable, Sendable {
         try container.encode(vouch, forKey: .vouch)
         try container.encode(isPrivate, forKey: .isPrivate)
         try container.encode(spamReasons, forKey: .spamReasons)
+        try container.encode(spamScore, forKey: .spamScore)
+        try container.encode(scoreReasons, forKey: .scoreReasons)
         try container.encode(statusURLToken, forKey: .statusURLToken)
         try container.encode(content, forKey: .content)
         try container.encodeIfPresent(events, forKey: .events)

@@ -3,7 +3,8 @@ import LinkbackStore
 
 /// Copies everything one store holds into another (`linkback migrate-store`): mentions with
 /// their ids, tokens and history, webhook deliveries and the outbox cursor, blocks, allowed
-/// domains and settings; then compares the row counts.
+/// domains, settings and counted mentions; then compares the row counts. The spam score is
+/// learnt again in the destination rather than copied.
 ///
 /// Safe to run again: rows already copied (same id) are kept, so a copy interrupted halfway is
 /// finished by running it again. A destination holding other data (a mention whose id or token
@@ -66,6 +67,8 @@ public struct StoreMigration: Sendable {
         try await copy(source.exportEvents, id: \.id) { StoreRows(events: $0) }
         try await copy(source.exportDeliveries, id: \.id) { StoreRows(deliveries: $0) }
         try await destination.importRows(try await source.exportState())
+        // The spam score's counts are not copied: the destination learns the copied mentions.
+        try await destination.retrainScore()
         let after = try await destination.rowCounts()
         let written = (after.mentions - before.mentions) + (after.events - before.events)
             + (after.deliveries - before.deliveries) + (after.blocks - before.blocks)

@@ -154,6 +154,8 @@ public struct Config: Sendable {
         public var ipv6Prefix: Int = 64
         /// `spam.copy_detection`: copies of the post and farms of one text, held for the owner.
         public var copyDetection = CopyDetection()
+        /// `spam.score`: the spam score learnt from the owner's decisions.
+        public var score = Score()
         /// `spam.blocklists`: lists subscribed to, fetched and refreshed on schedule.
         public var blocklists: [Blocklist] = []
         /// `spam.publish_blocklist`: serve this instance's own blocked domains at `/api/blocklist.txt`.
@@ -170,6 +172,34 @@ public struct Config: Sendable {
             self.url = url
             self.format = format
             self.refreshHours = refreshHours
+        }
+    }
+
+    /// `spam.score.*`.
+    public struct Score: Sendable, Equatable {
+        public var enabled = true
+        /// A score at or above this holds a mention judged as new for moderation (`nil`: off).
+        public var holdAt: Double? = 0.5
+        /// A score at or above this makes a mention judged as new spam (`nil`: off).
+        public var spamAt: Double? = 0.95
+
+        public init(enabled: Bool = true, holdAt: Double? = 0.5, spamAt: Double? = 0.95) {
+            self.enabled = enabled
+            self.holdAt = holdAt
+            self.spamAt = spamAt
+        }
+
+        /// What a score of `value` does to a mention judged as new: whether it is a reason to hold
+        /// it (`spam-score`; also when it marks it spam), and whether it marks it spam.
+        public func verdict(_ value: Double) -> (holds: Bool, spam: Bool) {
+            guard enabled else { return (false, false) }
+            let spam = spamAt.map { value >= $0 } ?? false
+            return (spam || holdAt.map { value >= $0 } == true, spam)
+        }
+
+        /// A threshold as written: a number from 0 to 1, or `off`.
+        public static func threshold(_ text: String) -> Double? {
+            Double(text.trimmingCharacters(in: .whitespaces)).flatMap { (0...1).contains($0) ? $0 : nil }
         }
     }
 
@@ -406,6 +436,9 @@ public struct Config: Sendable {
                 enabled: bool("spam.copy_detection.enabled"), threshold: double("spam.copy_detection.threshold"),
                 minWords: int("spam.copy_detection.min_words"), clusterSize: int("spam.copy_detection.cluster_size"),
                 clusterWindowHours: double("spam.copy_detection.cluster_window_hours")),
+            score: Score(
+                enabled: bool("spam.score.enabled"), holdAt: Score.threshold(string("spam.score.hold_at")),
+                spamAt: Score.threshold(string("spam.score.spam_at"))),
             blocklists: Self.blocklists(values["spam.blocklists"]),
             publishBlocklist: bool("spam.publish_blocklist")
         )

@@ -241,6 +241,9 @@ extension ConfigKey {
         ConfigKey("spam.copy_detection.min_words", .int(8...100_000), .int(40)),
         ConfigKey("spam.copy_detection.cluster_size", .int(2...10_000), .int(3)),
         ConfigKey("spam.copy_detection.cluster_window_hours", .double(0.01...8_760), .double(24)),
+        ConfigKey("spam.score.enabled", .bool, .bool(true)),
+        ConfigKey("spam.score.hold_at", .string, .string("0.5"), check: threshold),
+        ConfigKey("spam.score.spam_at", .string, .string("0.95"), check: threshold),
         ConfigKey(
             "policy.rules",
             .records([.init("site"), .init("target"), .init("types", list: true), .init("action", required: true)]),
@@ -287,6 +290,13 @@ private let nonEmpty: @Sendable (ConfigValue) -> String? = { value in
         return "must not be empty"
     }
     return nil
+}
+
+/// A score threshold: a number from 0 to 1, or `off`.
+private let threshold: @Sendable (ConfigValue) -> String? = { value in
+    guard case .string(let text) = value else { return nil }
+    if ConfigKey.flag(text) == false || Config.Score.threshold(text) != nil { return nil }
+    return "must be a number from 0 to 1, or off"
 }
 
 private let postgresURL: @Sendable (ConfigValue) -> String? = { value in

@@ -83,10 +83,11 @@ public struct MentionLifecycle: Sendable, Equatable {
     /// moderation; anything else is judged as new: the owner's rule for the target and type first
     /// (`accept`, `moderate`), then auto-approval and allowed domains; and a mention judged as new
     /// that the content signals speak against (`holds`, ``SpamSignals/reasons``: a copy of the post,
-    /// a farm's text) waits for the owner, whatever approved it.
+    /// a farm's text, a high spam score) waits for the owner, whatever approved it, and one whose
+    /// spam score reached `spam_at` (`scoredSpam`) is spam.
     public func verifiedStatus(
         existing: Mention?, content: MentionContent?, sourceAllowed: Bool, rule: PolicyAction? = nil, trap: Bool = false,
-        holds: [String] = []
+        holds: [String] = [], scoredSpam: Bool = false
     ) -> MentionStatus {
         if let decision = existing?.decision, decision.isStickyDecision { return decision }
         // A moderator who approved a mention of a trap target knows better than the trap.
@@ -99,6 +100,7 @@ public struct MentionLifecycle: Sendable, Equatable {
             if !remoderateUpdates || (content != nil && content == existing?.content) { return previous! }
         default: break
         }
+        if scoredSpam { return .spam }
         if !holds.isEmpty { return .pending }
         switch rule {
         case .accept?: return .approved
@@ -140,7 +142,7 @@ public struct MentionLifecycle: Sendable, Equatable {
         return verifiedStatus(
             existing: existing, content: content, sourceAllowed: sourceAllowed,
             rule: url.flatMap { url in content.flatMap { policy.action(for: url, type: $0.type) } },
-            trap: url.map(policy.isTrap) ?? false, holds: signals.reasons)
+            trap: url.map(policy.isTrap) ?? false, holds: signals.reasons, scoredSpam: signals.isSpam)
     }
 
     /// What the queue does with a claimed mention after `outcome`. A *known* mention (verified

@@ -147,6 +147,10 @@ public struct Mention: Sendable, Equatable, Identifiable {
     public var spamReasons: [String] = []
     /// The fingerprint of its source's text (``SpamSignals/fingerprint``), from its last verification.
     public var fingerprint: TextFingerprint?
+    /// Its spam score (``SpamSignals/score``), from its last verification; `nil` when none was computed.
+    public var spamScore: SpamScore?
+    /// The features its score read (``SpamSignals/scoreTokens``), which decisions on it teach the model.
+    public var scoreTokens: [String] = []
 
     /// Whether the verification queue has work for this mention.
     public var awaitsVerification: Bool { status == .queued || reverifying }
@@ -157,8 +161,11 @@ public struct Mention: Sendable, Equatable, Identifiable {
         updated: Date, verified: Date? = nil, attempts: Int = 0, content: MentionContent? = nil,
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
         lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false, decision: MentionStatus? = nil,
-        spamReasons: [String] = [], fingerprint: TextFingerprint? = nil
+        spamReasons: [String] = [], fingerprint: TextFingerprint? = nil, spamScore: SpamScore? = nil,
+        scoreTokens: [String] = []
     ) {
+        self.spamScore = spamScore
+        self.scoreTokens = scoreTokens
         self.id = id
         self.token = token
         self.source = source

@@ -1,0 +1,64 @@
+import Foundation
+import LinkbackKit
+import LinkbackStore
+import Logging
+
+/// The spam score (`spam.score`): each verified mention's ``SpamFeatures`` weighed by the
+/// ``SpamModel`` with what the store has learnt from the owner's decisions. A score at `hold_at`
+/// is a reason to hold the mention (`spam-score`), one at `spam_at` marks it spam; both only for
+/// a mention judged as new, as ``MentionLifecycle`` decides.
+///
+/// Cost per verification: one lookup of the source host's approved mentions and one of at most
+/// ``SpamFeatures/maxWords`` + 8 token counts, both on the store's readers.
+public struct SpamScorer: Sendable {
+    public let settings: Config.Score
+    let store: any MentionRecords
+    let logger: Logger
+
+    public init(settings: Config.Score, store: any MentionRecords, logger: Logger = Logger(label: "linkback.score")) {
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+    }
+
+    /// The score a stored mention has with what the model knows now (its stored features, or for
+    /// a mention verified before scores were kept, those of its stored content); `nil` for one
+    /// never verified.
+    public func rescore(_ mention: Mention) async throws -> SpamScore? {
+        let tokens = !mention.scoreTokens.isEmpty ? mention.scoreTokens
+            : mention.content.map { SpamFeatures.tokens(source: mention.source, protocol: mention.protocol, content: $0) } ?? []
+        guard !tokens.isEmpty else { return nil }
+        return try await score(tokens)
+    }
+
+    private func score(_ tokens: [String]) async throws -> SpamScore {
+        var learned = try await store.scoreCounts(tokens)
+        let documents = learned.removeValue(forKey: SpamModel.documentsKey) ?? SpamModel.Counts()
+        return SpamModel.score(tokens: tokens, learned: learned, documents: documents)
+    }
+
+    /// Adds the score of a mention of `source` sent by `protocol` with `content` to `signals`.
+    public func score(
+        _ signals: SpamSignals, source: String, protocol: MentionProtocol, content: MentionContent
+    ) async -> SpamSignals {
+        guard settings.enabled else { return signals }
+        var signals = signals
+        do {
+            var newDomain = false
+            if let host = URL(string: source)?.host.flatMap(HostName.normalized) {
+                newDomain = !(try await store.hasApprovedMention(fromHost: host))
+            }
+            let tokens = SpamFeatures.tokens(source: source, protocol: `protocol`, content: content, newDomain: newDomain)
+            let score = try await score(tokens)
+            signals.score = score
+            signals.scoreTokens = tokens
+            let verdict = settings.verdict(score.value)
+            signals.isSpam = verdict.spam
+            if verdict.holds { signals.reasons.append(SpamSignals.spamScore) }
+        } catch {
+            // Without the store's counts there is no score: the mention is judged without one.
+            logger.error("cannot score a mention", metadata: ["error": "\(error)"])
+        }
+        return signals
+    }
+}
