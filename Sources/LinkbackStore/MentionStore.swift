@@ -186,8 +186,10 @@ public protocol MentionRecords: Sendable {
     func countByType(_ query: MentionQuery) async throws -> [MentionType: Int]
 
     /// What the spam score has learnt of `tokens`: their counts, and the number of mentions
-    /// learnt of each kind under ``SpamModel/documentsKey``; tokens never seen are missing.
-    func scoreCounts(_ tokens: [String]) async throws -> [String: SpamModel.Counts]
+    /// learnt of each kind under ``SpamModel/documentsKey``; tokens never seen are missing. With a
+    /// `sourceHost`, also whether it has an approved mention (in the same read: a scored
+    /// verification reads the store once).
+    func scoreCounts(_ tokens: [String], sourceHost: String?) async throws -> (counts: [String: SpamModel.Counts], hostApproved: Bool)
 
     /// Learns the spam score from every event since the last time (moderators' decisions,
     /// mentions approved, new verifications); returns how many mentions it learnt anew.

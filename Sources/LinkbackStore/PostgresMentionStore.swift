@@ -319,12 +319,15 @@ public final class PostgresMentionStore: MentionStore {
         return try await countsByType(statement)
     }
 
-    public func scoreCounts(_ tokens: [String]) async throws -> [String: SpamModel.Counts] {
+    public func scoreCounts(_ tokens: [String], sourceHost: String?) async throws
+        -> (counts: [String: SpamModel.Counts], hostApproved: Bool)
+    {
         var counts: [String: SpamModel.Counts] = [:]
         for (token, good, bad) in try await rows(Self.query(ScoreSQL.counts(tokens)), { try $0.decode((String, Int, Int).self) }) {
             counts[token] = SpamModel.Counts(good: good, bad: bad)
         }
-        return counts
+        guard let sourceHost else { return (counts, false) }
+        return (counts, try await hasApprovedMention(fromHost: sourceHost))
     }
 
     public func learnScore() async throws -> Int {

@@ -246,17 +246,19 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func hasApprovedMention(fromHost host: String) async throws -> Bool {
+        try await pool.read { db in try Self.hasApprovedMention(db, fromHost: host) }
+    }
+
+    private static func hasApprovedMention(_ db: Database, fromHost host: String) throws -> Bool {
         let ranges = SourceHostRanges.of(host)
-        return try await pool.read { db in
-            // Ranges on the (source, target) index, where LIKE would scan the table.
-            try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                    SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
-                        \(ranges.map { _ in "(source >= ? AND source < ?)" }.joined(separator: " OR "))))
-                    """),
-                arguments: StatementArguments(ranges.flatMap { [$0.lower, $0.upper] })) ?? false
-        }
+        // Ranges on the (source, target) index, where LIKE would scan the table.
+        return try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
+                    \(ranges.map { _ in "(source >= ? AND source < ?)" }.joined(separator: " OR "))))
+                """),
+            arguments: StatementArguments(ranges.flatMap { [$0.lower, $0.upper] })) ?? false
     }
 
     public func markForRecheck(verifiedBefore: Date, limit: Int, at now: Date) async throws -> [Int64] {
@@ -469,14 +471,17 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
-    public func scoreCounts(_ tokens: [String]) async throws -> [String: SpamModel.Counts] {
+    public func scoreCounts(_ tokens: [String], sourceHost: String?) async throws
+        -> (counts: [String: SpamModel.Counts], hostApproved: Bool)
+    {
         let statement = ScoreSQL.counts(tokens)
         return try await pool.read { db in
             var counts: [String: SpamModel.Counts] = [:]
-            for row in try Row.fetchAll(db, Self.statement(statement)) {
+            // Cached: one statement per count of tokens, and a mention has at most a few hundred.
+            for row in try Row.fetchAll(db.cachedStatement(sql: statement.sql), arguments: Self.arguments(statement.values)) {
                 counts[row["token"]] = SpamModel.Counts(good: row["good"], bad: row["bad"])
             }
-            return counts
+            return (counts, try sourceHost.map { try Self.hasApprovedMention(db, fromHost: $0) } ?? false)
         }
     }
 

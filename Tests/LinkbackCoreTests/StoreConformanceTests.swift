@@ -293,17 +293,19 @@ import Testing
         }
         #expect(try await store.learnScore() == 2)
         #expect(try await store.learnScore() == 0, "nothing new")
-        var counts = try await store.scoreCounts(["garden", "widgets", "type:reply"])
+        #expect(try await store.scoreCounts([], sourceHost: "a.example").hostApproved)
+        #expect(try await store.scoreCounts([], sourceHost: "c.example").hostApproved == false)
+        var counts = try await store.scoreCounts(["garden", "widgets", "type:reply"], sourceHost: nil).counts
         #expect(counts["widgets"] == SpamModel.Counts(good: 1) && counts["type:reply"] == SpamModel.Counts(good: 2))
         #expect(counts[SpamModel.documentsKey] == SpamModel.Counts(good: 2))
         try await store.decide(id: ids[1], to: .spam, actor: .cli, reason: nil)
         #expect(try await store.learnScore() == 1)
-        counts = try await store.scoreCounts(["garden", "widgets", "type:reply"])
+        counts = try await store.scoreCounts(["garden", "widgets", "type:reply"], sourceHost: nil).counts
         #expect(counts["widgets"] == SpamModel.Counts(good: 0, bad: 1))
         #expect(counts["type:reply"] == SpamModel.Counts(good: 1, bad: 1))
         #expect(counts[SpamModel.documentsKey] == SpamModel.Counts(good: 1, bad: 1))
         #expect(try await store.retrainScore() == 2)
-        #expect(try await store.scoreCounts(["garden", "widgets", "type:reply"]) == counts)
+        #expect(try await store.scoreCounts(["garden", "widgets", "type:reply"], sourceHost: nil).counts == counts)
         #expect(try await store.learnScore() == 0)
         try await store.close()
     }

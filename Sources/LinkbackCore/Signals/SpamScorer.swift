@@ -8,8 +8,8 @@ import Logging
 /// is a reason to hold the mention (`spam-score`), one at `spam_at` marks it spam; both only for
 /// a mention judged as new, as ``MentionLifecycle`` decides.
 ///
-/// Cost per verification: one lookup of the source host's approved mentions and one of at most
-/// ``SpamFeatures/maxWords`` + 8 token counts, both on the store's readers.
+/// Cost per verification: one read of the store (at most ``SpamFeatures/maxWords`` + 8 token
+/// counts, and whether the source host has an approved mention).
 public struct SpamScorer: Sendable {
     public let settings: Config.Score
     let store: any MentionRecords
@@ -28,11 +28,11 @@ public struct SpamScorer: Sendable {
         let tokens = !mention.scoreTokens.isEmpty ? mention.scoreTokens
             : mention.content.map { SpamFeatures.tokens(source: mention.source, protocol: mention.protocol, content: $0) } ?? []
         guard !tokens.isEmpty else { return nil }
-        return try await score(tokens)
+        var learned = try await store.scoreCounts(tokens, sourceHost: nil).counts
+        return Self.score(tokens, &learned)
     }
 
-    private func score(_ tokens: [String]) async throws -> SpamScore {
-        var learned = try await store.scoreCounts(tokens)
+    private static func score(_ tokens: [String], _ learned: inout [String: SpamModel.Counts]) -> SpamScore {
         let documents = learned.removeValue(forKey: SpamModel.documentsKey) ?? SpamModel.Counts()
         return SpamModel.score(tokens: tokens, learned: learned, documents: documents)
     }
@@ -44,12 +44,12 @@ public struct SpamScorer: Sendable {
         guard settings.enabled else { return signals }
         var signals = signals
         do {
-            var newDomain = false
-            if let host = URL(string: source)?.host.flatMap(HostName.normalized) {
-                newDomain = !(try await store.hasApprovedMention(fromHost: host))
-            }
-            let tokens = SpamFeatures.tokens(source: source, protocol: `protocol`, content: content, newDomain: newDomain)
-            let score = try await score(tokens)
+            // One read: the counts (a new domain's feature among them) and whether the domain is new.
+            var tokens = SpamFeatures.tokens(source: source, protocol: `protocol`, content: content)
+            let host = URL(string: source)?.host.flatMap(HostName.normalized)
+            var (learned, approved) = try await store.scoreCounts(tokens + [SpamFeatures.newDomain], sourceHost: host)
+            if host != nil && !approved { tokens.append(SpamFeatures.newDomain) }
+            let score = Self.score(tokens, &learned)
             signals.score = score
             signals.scoreTokens = tokens
             let verdict = settings.verdict(score.value)
