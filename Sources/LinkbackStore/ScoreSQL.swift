@@ -8,8 +8,9 @@ import LinkbackKit
 /// joining them, so learning twice changes nothing and any process may catch up (the CLI after a
 /// decision, the server on schedule).
 package enum ScoreSQL {
-    /// Events read per transaction.
-    package static let batch = 500
+    /// Events read per transaction: short transactions, so learning never holds the single
+    /// SQLite writer long while receipts wait (a mention brings up to ~200 token updates).
+    package static let batch = 200
 
     /// A mention's row as learning reads it.
     package struct LearningRow: Sendable {

@@ -97,9 +97,10 @@ struct BenchSpamCommand: AsyncParsableCommand {
             if case .linkFound(let content, let text) = outcome {
                 let judging = clock.now
                 let copies = await detector.signals(
-                    source: entry.source, target: entry.target, text: text, type: content.type, mentionID: nil, now: Date())
+                    source: entry.source, target: entry.target, text: text.shingles, type: content.type, mentionID: nil, now: Date())
                 let scoring = clock.now
-                let signals = await scorer.score(copies, source: entry.source, protocol: .webmention, content: content)
+                let signals = await scorer.score(
+                    copies, source: entry.source, protocol: .webmention, content: content, traits: text.traits)
                 let judged = clock.now
                 scoringTime += judged - scoring
                 held = !signals.reasons.isEmpty

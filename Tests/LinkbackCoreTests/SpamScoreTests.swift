@@ -1,5 +1,5 @@
 import Foundation
-import LinkbackKit
+@testable import LinkbackKit
 import Testing
 
 /// The spam score's model: the features it reads, the built-in prior on day one, what a decision
@@ -91,5 +91,38 @@ import Testing
         #expect(Config.Score(holdAt: nil, spamAt: nil).verdict(0.99) == (false, false))
         #expect(Config.Score(enabled: false).verdict(0.99) == (false, false))
         #expect(Config.Score.threshold("off") == nil && Config.Score.threshold("0.7") == 0.7 && Config.Score.threshold("2") == nil)
+    }
+}
+
+/// The page traits the score reads beside the mention.
+@Suite struct PageTraitsTests {
+    @Test func aWordPressPageCrowdedWithLinksInGerman() {
+        let links = (0..<12).map { "<a href=\"https://x\($0).example/\">x</a>" }.joined(separator: " ")
+        let html = """
+            <html lang="de-AT"><head><meta name="generator" content="WordPress 6.2"></head>
+            <body><p>Ein paar Worte \(links)</p></body></html>
+            """
+        let document = HTMLDocument(html: html)
+        #expect(PageTraits.of(document, mainText: "Ein paar Worte") == ["generator:wordpress", "links:dense", "lang:de"])
+    }
+
+    /// The verifier hands them on with the link it found.
+    @Test func theVerifierReportsThem() throws {
+        let html = #"<html lang="fr"><head><meta name="generator" content="WordPress 6.4"></head><body><a href="https://blog.example/p">p</a></body></html>"#
+        let source = try #require(URL(string: "https://s.example/a"))
+        let page = FetchedResource(url: source, status: 200, mediaType: "text/html", charset: "utf-8", body: Array(html.utf8))
+        guard case .linkFound(_, let text) = Verifier(config: .defaults).check(page, target: try #require(URL(string: "https://blog.example/p")))
+        else {
+            Issue.record("the link is there")
+            return
+        }
+        #expect(text.traits == ["generator:wordpress", "lang:fr"])
+    }
+
+    @Test func aPlainPageHasNone() {
+        let words = Array(repeating: "word", count: 200).joined(separator: " ")
+        let html = "<html><body><p>\(words) <a href=\"https://blog.example/\">post</a></p></body></html>"
+        #expect(PageTraits.of(HTMLDocument(html: html), mainText: words).isEmpty)
+        #expect(SpamFeatures.describe("links:dense") == "crowded with links" && SpamFeatures.describe("lang:de") == "in language de")
     }
 }

@@ -70,10 +70,10 @@ public struct VerificationPolicy: Sendable {
         var signals = SpamSignals.none
         if let copies {
             signals = await copies.signals(
-                source: source, target: target, text: text, type: content.type, mentionID: existing?.id, now: now)
+                source: source, target: target, text: text.shingles, type: content.type, mentionID: existing?.id, now: now)
         }
         if let scorer {
-            signals = await scorer.score(signals, source: source, protocol: `protocol`, content: content)
+            signals = await scorer.score(signals, source: source, protocol: `protocol`, content: content, traits: text.traits)
         }
         return signals
     }

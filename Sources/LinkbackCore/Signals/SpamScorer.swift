@@ -37,15 +37,16 @@ public struct SpamScorer: Sendable {
         return SpamModel.score(tokens: tokens, learned: learned, documents: documents)
     }
 
-    /// Adds the score of a mention of `source` sent by `protocol` with `content` to `signals`.
+    /// Adds the score of a mention of `source` sent by `protocol` with `content`, on a page with
+    /// `traits` (``PageTraits``), to `signals`.
     public func score(
-        _ signals: SpamSignals, source: String, protocol: MentionProtocol, content: MentionContent
+        _ signals: SpamSignals, source: String, protocol: MentionProtocol, content: MentionContent, traits: [String] = []
     ) async -> SpamSignals {
         guard settings.enabled else { return signals }
         var signals = signals
         do {
             // One read: the counts (a new domain's feature among them) and whether the domain is new.
-            var tokens = SpamFeatures.tokens(source: source, protocol: `protocol`, content: content)
+            var tokens = SpamFeatures.tokens(source: source, protocol: `protocol`, content: content) + traits
             let host = URL(string: source)?.host.flatMap(HostName.normalized)
             var (learned, approved) = try await store.scoreCounts(tokens + [SpamFeatures.newDomain], sourceHost: host)
             if host != nil && !approved { tokens.append(SpamFeatures.newDomain) }

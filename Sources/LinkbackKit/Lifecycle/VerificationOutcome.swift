@@ -1,10 +1,23 @@
 import Foundation
 
+/// What a verified source's page says beyond its mention: the shingles of the text it is about
+/// (``MainText``), for copy detection, and traits of the page (``PageTraits``), for the spam score.
+public struct SourceText: Sendable, Equatable {
+    public var shingles: Shingles
+    /// Feature tokens such as `generator:wordpress`, `links:dense`, `lang:de`.
+    public var traits: [String]
+
+    public init(_ shingles: Shingles = Shingles(""), traits: [String] = []) {
+        self.shingles = shingles
+        self.traits = traits
+    }
+}
+
 /// The result of verifying one (source, target) pair.
 public enum VerificationOutcome: Sendable, Equatable {
-    /// The source links to the target; with what was extracted from it and the shingles of the
-    /// text it is about (``MainText``), for copy detection.
-    case linkFound(MentionContent, text: Shingles = Shingles(""))
+    /// The source links to the target; with what was extracted from it and what its page says
+    /// beyond that (``SourceText``), for the content signals.
+    case linkFound(MentionContent, text: SourceText = SourceText())
     /// The source answered 200 but does not link to the target.
     case noLink
     /// The source answered 410, or its HTML says `<meta http-equiv="Status" content="410 …">`.

@@ -2,8 +2,10 @@ import Foundation
 
 /// The features the spam score reads from a verified mention, as tokens: the words of its title
 /// and text, and its structure (no author, a generic author name, no date, a pingback, the source's
-/// top-level domain, a domain never approved before). Read only from what is stored of the
-/// mention, so the model can be rebuilt from the database at any time.
+/// top-level domain, a domain never approved before), with the page's traits (``PageTraits``: a
+/// WordPress generator, dense links, its language) added by the scorer. The tokens are stored with
+/// the mention; those read from its stored content alone let a mention verified before they were
+/// kept be learnt too.
 public enum SpamFeatures {
     /// Distinct words read from one mention, at most.
     public static let maxWords = 200
@@ -47,6 +49,9 @@ public enum SpamFeatures {
         case "via:pingback": return "a pingback"
         case "host:digits": return "digits in the domain"
         case "domain:new": return "a domain never approved before"
+        case "generator:wordpress": return "a WordPress site"
+        case "links:dense": return "crowded with links"
+        case _ where token.hasPrefix("lang:"): return "in language " + token.dropFirst(5)
         case _ where token.hasPrefix("tld:"): return "a ." + token.dropFirst(4) + " domain"
         case _ where token.hasPrefix("type:"): return "a " + token.dropFirst(5)
         default: return "\"\(token)\""
@@ -145,9 +150,10 @@ public enum SpamModel {
         for word in ["bonus", "cheap", "discount", "crypto", "forex", "bitcoin", "lottery", "diet", "weight"] {
             prior[word] = Counts(good: 1, bad: 3)
         }
-        for token in ["author:none", "date:none", "via:pingback", "author:generic", "host:digits"] {
+        for token in ["author:none", "date:none", "via:pingback", "author:generic", "host:digits", "generator:wordpress"] {
             prior[token] = Counts(good: 2, bad: 3)
         }
+        prior["links:dense"] = Counts(good: 1, bad: 3)
         prior["type:reply"] = Counts(good: 3, bad: 1)
         return prior
     }()

@@ -104,7 +104,9 @@ public struct Verifier: Sendable {
                     "extraction budget exceeded; stored as a plain mention",
                     metadata: ["source": "\(resource.url.absoluteString)", "steps": "\(extraction.steps)"])
             }
-            return .linkFound(extraction.content, text: Shingles(extraction.mainText))
+            return .linkFound(
+                extraction.content,
+                text: SourceText(Shingles(extraction.mainText), traits: PageTraits.of(document, mainText: extraction.mainText)))
         case "application/json", _ where type.hasSuffix("+json"):
             guard LinkFinder.jsonContainsLink(resource.body, matching: matcher) else { return .noLink }
             return .linkFound(MentionContent(type: .mention, authorName: resource.url.host))
@@ -113,7 +115,7 @@ public struct Verifier: Sendable {
             guard LinkFinder.textContainsLink(text, matching: matcher) else { return .noLink }
             return .linkFound(
                 MentionContent(type: .mention, excerpt: Self.textExcerpt(text, target: target), authorName: resource.url.host),
-                text: Shingles(text))
+                text: SourceText(Shingles(text)))
         default:
             return .unsupportedContentType(type)
         }

@@ -1,0 +1,39 @@
+/// What the spam score reads of a source's page beyond its mention (``SpamFeatures``): the
+/// software that made it (`generator:wordpress`), links crowding its text (`links:dense`), its
+/// declared language (`lang:de`). Read in one walk of the parsed page.
+package enum PageTraits {
+    /// At least this many links, and one per this many words of the main text or fewer, are dense.
+    static let denseLinks = 10
+    static let wordsPerLink = 10
+
+    package static func of(_ document: HTMLDocument, mainText: String) -> [String] {
+        var traits: [String] = []
+        let root = document.root
+        var links = 0
+        var generator: String?
+        var language: String?
+        // One walk, nothing collected: this runs on every verified page.
+        var stack = [root]
+        while let element = stack.popLast() {
+            switch element.name {
+            case "a": if element[attribute: "href"] != nil { links += 1 }
+            case "meta":
+                if generator == nil, element[attribute: "name"]?.lowercased() == "generator" {
+                    generator = element[attribute: "content"]?.lowercased()
+                }
+            case "html": language = language ?? element[attribute: "lang"]
+            default: break
+            }
+            for child in element.children {
+                if case .element(let inner) = child { stack.append(inner) }
+            }
+        }
+        if generator?.contains("wordpress") == true { traits.append("generator:wordpress") }
+        let words = mainText.split(whereSeparator: \.isWhitespace).count
+        if links >= denseLinks, links * wordsPerLink >= words { traits.append("links:dense") }
+        if let code = language?.lowercased().prefix(while: \.isLetter), (2...3).contains(code.count) {
+            traits.append("lang:" + code)
+        }
+        return traits
+    }
+}
