@@ -99,8 +99,8 @@ struct BenchSpamCommand: AsyncParsableCommand {
                 let copies = await detector.signals(
                     source: entry.source, target: entry.target, text: text.shingles, type: content.type, mentionID: nil, now: Date())
                 let scoring = clock.now
-                let signals = await scorer.score(
-                    copies, source: entry.source, protocol: .webmention, content: content, traits: text.traits)
+                let traits = text.traits + (await detector.languageTrait(source: text.traits, target: entry.target))
+                let signals = await scorer.score(copies, source: entry.source, protocol: .webmention, content: content, traits: traits)
                 let judged = clock.now
                 scoringTime += judged - scoring
                 held = !signals.reasons.isEmpty

@@ -91,4 +91,43 @@ import Testing
         #expect(again["spam_score"] as? Double ?? 0 >= 0.95, "\(again)")
         await pages.stop()
     }
+
+    /// A source in another language than the post it links to says so among its reasons (the
+    /// post read by copy detection); one in the post's language does not.
+    @Test func aSourceInAnotherLanguageThanThePostSaysSo() async throws {
+        let site = try await FixtureServer.start()
+        site.set("/post", .html("<html lang=\"en\"><body><article><p>\(CopyDetectionTests.postText)</p></article></body></html>"))
+        let post = site.url("/post")
+        let sources = try await FixtureServer.start(host: "127.0.0.2")
+        // Long enough for copy detection, which reads the post (and so learns its language).
+        let german = """
+            Letztes Wochenende habe ich endlich den Gartenschuppen wieder aufgebaut, den die Winterstürme umgeworfen
+            hatten. Der alte Rahmen war aus Kiefer, weich und an jeder Verbindung gespalten, also habe ich diesmal
+            Lärchenpfosten auf Betonplatten gesetzt und ein Dach aus Wellblech mit Gummischeiben verschraubt. Am
+            schwierigsten war es, die Wände am Hang rechtwinklig zu bekommen, aber jetzt schließt die Tür endlich.
+            """
+        sources.set("/de", .html("<html lang=\"de-DE\"><body><p>\(german) <a href=\"\(post)\">hier</a></p></body></html>"))
+        let english = """
+            Your account of the shed made me smile, because I spent last autumn doing nearly the same thing with a
+            chicken coop that a fallen branch had crushed. I went with cedar rather than larch, set the posts in
+            gravel instead of concrete, and learned the hard way that a level on a slope lies unless you check it twice.
+            Thanks for the tip about rubber washers under the roofing screws; mine leak in every heavy rain.
+            """
+        sources.set("/en", .html("<html lang=\"en-GB\"><body><p>\(english) <a href=\"\(post)\">here</a></p></body></html>"))
+        let server = try await ServerHarness(sites: [site.hostPort], allowHosts: [site.hostPort, sources.hostPort])
+        defer { server.cleanUp() }
+        for page in ["/de", "/en"] {
+            let sent = try await server.postForm("/webmention", [("source", sources.url(page).absoluteString), ("target", post.absoluteString)])
+            let path = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(path, in: ["pending", "approved"])
+        }
+        let stored = try await mentions(server)
+        func reasons(_ page: String) -> [String] {
+            stored.first { ($0["source"] as? String)?.hasSuffix(page) == true }?["score_reasons"] as? [String] ?? ["missing"]
+        }
+        #expect(reasons("/de").contains("another language than the post's"), "\(reasons("/de"))")
+        #expect(!reasons("/en").contains("another language than the post's"), "\(reasons("/en"))")
+        await site.stop()
+        await sources.stop()
+    }
 }

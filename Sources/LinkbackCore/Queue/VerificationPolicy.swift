@@ -68,12 +68,14 @@ public struct VerificationPolicy: Sendable {
             discard(target: target, existing: existing, content: content) == nil
         else { return .none }
         var signals = SpamSignals.none
+        var traits = text.traits
         if let copies {
             signals = await copies.signals(
                 source: source, target: target, text: text.shingles, type: content.type, mentionID: existing?.id, now: now)
+            traits += await copies.languageTrait(source: traits, target: target)
         }
         if let scorer {
-            signals = await scorer.score(signals, source: source, protocol: `protocol`, content: content, traits: text.traits)
+            signals = await scorer.score(signals, source: source, protocol: `protocol`, content: content, traits: traits)
         }
         return signals
     }

@@ -81,6 +81,15 @@ public struct CopyDetector: Sendable {
         candidates.filter { ($0.fingerprint?.likeness(to: fingerprint) ?? 0) >= threshold }
     }
 
+    /// `lang:other` when the source declares a language (`lang:…` among its `traits`) and the
+    /// post it links to, read recently, declares another; nothing otherwise.
+    public func languageTrait(source traits: [String], target: String) async -> [String] {
+        guard let declared = traits.first(where: { $0.hasPrefix("lang:") }), let url = URL(string: target),
+            let post = await targets.cachedLanguage(of: url), "lang:" + post != declared
+        else { return [] }
+        return [SpamFeatures.otherLanguage]
+    }
+
     /// Shingles in a text of `words` words (a shingle starts at every word but the last few).
     static func minimumShingles(words: Int) -> Int { max(1, words - Shingles.size + 1) }
 }
@@ -96,8 +105,10 @@ actor TargetTexts {
     /// Posts kept at most; the oldest goes first.
     static let capacity = 1024
 
-    private var cache: [String: (shingles: Shingles?, fetched: Date)] = [:]
-    private var inFlight: [String: Task<Shingles?, Never>] = [:]
+    /// A post as read: its text's shingles and its declared language (``PageTraits/language(of:)``).
+    typealias Post = (shingles: Shingles, language: String?)
+    private var cache: [String: (post: Post?, fetched: Date)] = [:]
+    private var inFlight: [String: Task<Post?, Never>] = [:]
 
     init(fetcher: any SourceFetching, pool: WorkPool?) {
         self.fetcher = fetcher
@@ -106,26 +117,44 @@ actor TargetTexts {
 
     /// The shingles of the post at `url` (without its fragment); `nil` when it cannot be read.
     func shingles(of url: URL) async -> Shingles? {
+        await post(url)?.shingles
+    }
+
+    /// The declared language of the post at `url` when it was read recently (for copy
+    /// detection); never fetches: a short reply must not cost a fetch of the post.
+    func cachedLanguage(of url: URL) -> String? {
+        guard let key = Self.key(url), let cached = cache[key], Date().timeIntervalSince(cached.fetched) < Self.lifetime
+        else { return nil }
+        return cached.post?.language
+    }
+
+    private static func key(_ url: URL) -> String? {
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         components?.fragment = nil
-        guard let page = components?.url else { return nil }
-        let key = page.absoluteString
-        if let cached = cache[key], Date().timeIntervalSince(cached.fetched) < Self.lifetime { return cached.shingles }
+        return components?.url?.absoluteString
+    }
+
+    private func post(_ url: URL) async -> Post? {
+        guard let key = Self.key(url), let page = URL(string: key) else { return nil }
+        if let cached = cache[key], Date().timeIntervalSince(cached.fetched) < Self.lifetime { return cached.post }
         if let running = inFlight[key] { return await running.value }
         let fetcher = fetcher, pool = pool
-        let task = Task { () -> Shingles? in
+        let task = Task { () -> Post? in
             guard let resource = try? await fetcher.fetch(page) else { return nil }
             let type = resource.mediaType ?? "text/html"
             guard type == "text/html" || type == "application/xhtml+xml" else { return nil }
-            return await WorkPool.run(on: pool) { Shingles(MainText.of(HTMLDocument(resource))) }
+            return await WorkPool.run(on: pool) {
+                let document = HTMLDocument(resource)
+                return (Shingles(MainText.of(document)), PageTraits.language(of: document))
+            }
         }
         inFlight[key] = task
-        let shingles = await task.value
+        let post = await task.value
         inFlight[key] = nil
         if cache.count >= Self.capacity, let oldest = cache.min(by: { $0.value.fetched < $1.value.fetched })?.key {
             cache[oldest] = nil
         }
-        cache[key] = (shingles, Date())
-        return shingles
+        cache[key] = (post, Date())
+        return post
     }
 }

@@ -11,6 +11,8 @@ public enum SpamFeatures {
     public static let maxWords = 200
     /// The feature of a source whose domain has no approved mention yet.
     public static let newDomain = "domain:new"
+    /// The feature of a source whose declared language is not the post's.
+    public static let otherLanguage = "lang:other"
 
     /// The tokens of a mention of `source` sent by `protocol` with `content`; `newDomain` when its
     /// source's host has no approved mention yet.
@@ -51,6 +53,7 @@ public enum SpamFeatures {
         case "domain:new": return "a domain never approved before"
         case "generator:wordpress": return "a WordPress site"
         case "links:dense": return "crowded with links"
+        case "lang:other": return "another language than the post's"
         case _ where token.hasPrefix("lang:"): return "in language " + token.dropFirst(5)
         case _ where token.hasPrefix("tld:"): return "a ." + token.dropFirst(4) + " domain"
         case _ where token.hasPrefix("type:"): return "a " + token.dropFirst(5)
@@ -154,6 +157,7 @@ public enum SpamModel {
             prior[token] = Counts(good: 2, bad: 3)
         }
         prior["links:dense"] = Counts(good: 1, bad: 3)
+        prior["lang:other"] = Counts(good: 1, bad: 3)
         prior["type:reply"] = Counts(good: 3, bad: 1)
         return prior
     }()

@@ -31,9 +31,18 @@ package enum PageTraits {
         if generator?.contains("wordpress") == true { traits.append("generator:wordpress") }
         let words = mainText.split(whereSeparator: \.isWhitespace).count
         if links >= denseLinks, links * wordsPerLink >= words { traits.append("links:dense") }
-        if let code = language?.lowercased().prefix(while: \.isLetter), (2...3).contains(code.count) {
-            traits.append("lang:" + code)
-        }
+        if let code = language.flatMap(code(of:)) { traits.append("lang:" + code) }
         return traits
+    }
+
+    /// The page's declared language (`<html lang>`), as its primary code (`de` for `de-AT`).
+    package static func language(of document: HTMLDocument) -> String? {
+        let html = document.root.name == "html" ? document.root : document.root.descendants { $0.name == "html" }.first
+        return html?[attribute: "lang"].flatMap(code(of:))
+    }
+
+    private static func code(of lang: String) -> String? {
+        let code = lang.lowercased().prefix(while: \.isLetter)
+        return (2...3).contains(code.count) ? String(code) : nil
     }
 }
