@@ -130,4 +130,25 @@ import Testing
         await site.stop()
         await sources.stop()
     }
+
+    /// `policy test` weighs the stored scores against a candidate's thresholds, changing nothing.
+    @Test func aPolicyTestComparesTheStoredScoresWithTheCandidatesThresholds() async throws {
+        let pages = try await FixtureServer.start()
+        pages.set("/garden", Self.reply("Gardener", Self.genuine[0]))
+        let server = try await ServerHarness(yaml: "moderation:\n  auto_approve: true", allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        #expect(try await send(server, pages.url("/garden").absoluteString)["status"] as? String == "approved")
+        let config = try String(contentsOfFile: server.configPath, encoding: .utf8)
+        for (threshold, outcome) in [("hold_at", "pending"), ("spam_at", "spam")] {
+            let candidate = try server.directory.write(
+                "\(threshold).yaml", config.replacingOccurrences(of: "spam:\n", with: "spam:\n  score:\n    \(threshold): 0.01\n"))
+            let trial = try await LinkbackProcess.run(["policy", "test", "--candidate", candidate, "--json", "--config", server.configPath])
+            #expect(trial.status == 0, "\(trial.stderr)")
+            let changes = JSON.value(trial.stdout) as? [[String: Any]] ?? []
+            #expect(changes.count == 1 && changes.first?["to"] as? String == outcome, "\(trial.stdout)")
+            #expect((changes.first?["reasons"] as? [String])?.contains("spam-score") == true, "\(trial.stdout)")
+        }
+        #expect(try await mentions(server).map { $0["status"] as? String } == ["approved"], "nothing changed")
+        await pages.stop()
+    }
 }
