@@ -66,9 +66,7 @@ package enum ScoreSQL {
                 tokens: SpamSignals.scoreTokens(stored: row.learnt), label: row.label.flatMap(SpamModel.Label.init(rawValue:)))
             var to = SpamModel.Learnt(tokens: [], label: nil)
             if let label = SpamModel.label(status: mention.status, decision: mention.decision) {
-                // A mention verified before the score was kept has no tokens: they are read from its stored content.
-                let tokens = !mention.scoreTokens.isEmpty ? mention.scoreTokens
-                    : mention.content.map { SpamFeatures.tokens(source: mention.source, protocol: mention.protocol, content: $0) } ?? []
+                let tokens = SpamFeatures.tokens(of: mention)
                 if !tokens.isEmpty { to = SpamModel.Learnt(tokens: tokens, label: label) }
             }
             guard from != to else { continue }

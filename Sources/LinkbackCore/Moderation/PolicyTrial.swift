@@ -74,11 +74,7 @@ public struct PolicyTrial: Sendable {
         // Copy detection's reasons as found at verification; the stored score against the candidate's thresholds.
         var signals = SpamSignals(
             reasons: candidate.spam.copyDetection.enabled ? mention.spamReasons.filter { $0 != SpamSignals.spamScore } : [])
-        if let score = mention.spamScore?.value {
-            let verdict = candidate.spam.score.verdict(score)
-            signals.isSpam = verdict.spam
-            if verdict.holds { signals.reasons.append(SpamSignals.spamScore) }
-        }
+        if let score = mention.spamScore?.value { candidate.spam.score.judge(score, into: &signals) }
         let status = policy.status(
             forVerifiedSource: mention.source, target: mention.target, existing: nil, content: content, signals: signals)
         var reasons: [String] = []

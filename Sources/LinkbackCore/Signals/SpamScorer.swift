@@ -25,8 +25,7 @@ public struct SpamScorer: Sendable {
     /// a mention verified before scores were kept, those of its stored content); `nil` for one
     /// never verified.
     public func rescore(_ mention: Mention) async throws -> SpamScore? {
-        let tokens = !mention.scoreTokens.isEmpty ? mention.scoreTokens
-            : mention.content.map { SpamFeatures.tokens(source: mention.source, protocol: mention.protocol, content: $0) } ?? []
+        let tokens = SpamFeatures.tokens(of: mention)
         guard !tokens.isEmpty else { return nil }
         var learned = try await store.scoreCounts(tokens, sourceHost: nil).counts
         return Self.score(tokens, &learned)
@@ -53,9 +52,7 @@ public struct SpamScorer: Sendable {
             let score = Self.score(tokens, &learned)
             signals.score = score
             signals.scoreTokens = tokens
-            let verdict = settings.verdict(score.value)
-            signals.isSpam = verdict.spam
-            if verdict.holds { signals.reasons.append(SpamSignals.spamScore) }
+            settings.judge(score.value, into: &signals)
         } catch {
             // Without the store's counts there is no score: the mention is judged without one.
             logger.error("cannot score a mention", metadata: ["error": "\(error)"])

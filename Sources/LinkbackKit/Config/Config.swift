@@ -197,6 +197,13 @@ public struct Config: Sendable {
             return (spam || holdAt.map { value >= $0 } == true, spam)
         }
 
+        /// ``verdict(_:)`` written into `signals`: marked spam, and the `spam-score` reason when it holds.
+        public func judge(_ value: Double, into signals: inout SpamSignals) {
+            let verdict = verdict(value)
+            signals.isSpam = verdict.spam
+            if verdict.holds { signals.reasons.append(SpamSignals.spamScore) }
+        }
+
         /// A threshold as written: a number from 0 to 1, or `off`.
         public static func threshold(_ text: String) -> Double? {
             Double(text.trimmingCharacters(in: .whitespaces)).flatMap { (0...1).contains($0) ? $0 : nil }

@@ -42,6 +42,13 @@ public enum SpamFeatures {
         return tokens
     }
 
+    /// The tokens a stored mention was scored with, or for one verified before they were kept,
+    /// those of its stored content; empty for one never verified.
+    public static func tokens(of mention: Mention) -> [String] {
+        if !mention.scoreTokens.isEmpty { return mention.scoreTokens }
+        return mention.content.map { tokens(source: mention.source, protocol: mention.protocol, content: $0) } ?? []
+    }
+
     /// How a token reads in a reason.
     public static func describe(_ token: String) -> String {
         switch token {
