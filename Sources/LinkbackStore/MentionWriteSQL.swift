@@ -212,7 +212,7 @@ package enum MentionWriteSQL {
     /// The history's reason for a verification: why it was held when the signals held it,
     /// otherwise whether anything changed.
     private static func verifiedReason(_ status: MentionStatus, _ signals: SpamSignals, unchanged: Bool) -> String {
-        if status == .pending, !signals.reasons.isEmpty { return "held: " + signals.reasons.joined(separator: ", ") }
+        if status == .pending, !signals.reasons.isEmpty { return MentionEvent.heldPrefix + signals.reasons.joined(separator: ", ") }
         if status == .spam, signals.isSpam { return "spam: " + SpamSignals.spamScore }
         return unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason
     }

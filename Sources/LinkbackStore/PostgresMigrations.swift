@@ -172,5 +172,13 @@ package enum PostgresMigrations {
             );
             """
         ),
+        (
+            "013-webhook-waiting-events",
+            """
+            ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_event_check;
+            ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_event_check
+                CHECK (event IN ('approved', 'updated', 'deleted', 'pending', 'held'));
+            """
+        ),
     ]
 }

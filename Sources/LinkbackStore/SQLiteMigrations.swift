@@ -234,6 +234,33 @@ package enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("021-webhook-waiting-events") { db in
+            // Webhooks may ask for `pending` and `held`: SQLite cannot change a CHECK in place,
+            // so the outbox's table is rebuilt (same columns, same indexes).
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_deliveries_new (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        url TEXT NOT NULL,
+                        event TEXT NOT NULL CHECK (event IN ('approved', 'updated', 'deleted', 'pending', 'held')),
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at DATETIME,
+                        delivered_at DATETIME,
+                        given_up_at DATETIME,
+                        last_error TEXT,
+                        UNIQUE (url, event_id)
+                    );
+                    INSERT INTO webhook_deliveries_new SELECT * FROM webhook_deliveries;
+                    DROP TABLE webhook_deliveries;
+                    ALTER TABLE webhook_deliveries_new RENAME TO webhook_deliveries;
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (delivered_at, given_up_at, next_attempt_at);
+                    CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (url, id) WHERE delivered_at IS NULL AND given_up_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -58,14 +58,33 @@ import Testing
     }
 
     @Test func classification() {
-        #expect(WebhookEvent.of(change: .approved, previousSettled: .pending) == .approved)
-        #expect(WebhookEvent.of(change: .approved, previousSettled: nil) == .approved)
-        #expect(WebhookEvent.of(change: .approved, previousSettled: .approved) == .updated)
-        #expect(WebhookEvent.of(change: .deleted, previousSettled: .approved) == .deleted)
-        #expect(WebhookEvent.of(change: .spam, previousSettled: .approved) == .deleted)
-        #expect(WebhookEvent.of(change: .deleted, previousSettled: .pending) == nil)
-        #expect(WebhookEvent.of(change: .queued, previousSettled: .approved) == nil)
-        #expect(WebhookEvent.of(change: .pending, previousSettled: nil) == nil)
+        #expect(WebhookEvent.of(change: .approved, previousSettled: .pending) == [.approved])
+        #expect(WebhookEvent.of(change: .approved, previousSettled: nil) == [.approved])
+        #expect(WebhookEvent.of(change: .approved, previousSettled: .approved) == [.updated])
+        #expect(WebhookEvent.of(change: .deleted, previousSettled: .approved) == [.deleted])
+        #expect(WebhookEvent.of(change: .spam, previousSettled: .approved) == [.deleted])
+        #expect(WebhookEvent.of(change: .deleted, previousSettled: .pending) == [])
+        #expect(WebhookEvent.of(change: .queued, previousSettled: .approved) == [])
+        // Waiting for the owner: new, or held by a spam signal; still waiting is nothing new.
+        #expect(WebhookEvent.of(change: .pending, previousSettled: nil) == [.pending])
+        #expect(WebhookEvent.of(change: .pending, previousSettled: nil, held: true) == [.held])
+        #expect(WebhookEvent.of(change: .pending, previousSettled: .rejected) == [.pending])
+        #expect(WebhookEvent.of(change: .pending, previousSettled: .pending, held: true) == [])
+        // A visible mention held again: gone for the blog, held for the owner.
+        #expect(WebhookEvent.of(change: .pending, previousSettled: .approved, held: true) == [.deleted, .held])
+    }
+
+    /// A webhook that lists no events hears of visibility only, as before `pending` and `held`.
+    @Test func webhooksHearOfVisibilityUnlessTheyAsk() throws {
+        let config = try ConfigLoader.parse(yaml: """
+            webhooks:
+              - url: https://hooks.example/a
+                secret: 0123456789abcdef
+              - url: https://hooks.example/b
+                secret: 0123456789abcdef
+                events: [pending, held]
+            """, origin: "f.yaml", environment: [:])
+        #expect(config.webhooks.map(\.events) == [WebhookEvent.visibility, [.pending, .held]])
     }
 
     /// Review F2: the top-level `private` is the mention's (webmention.io's consumers publish on it).

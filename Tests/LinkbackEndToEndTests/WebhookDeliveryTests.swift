@@ -54,15 +54,19 @@ import Testing
         func stop() { Spawn.stop(pid) }
     }
 
-    private func server(_ receiver: Receiver, source: FixtureServer, retrySeconds: Double) async throws -> ServerHarness {
+    private func server(
+        _ receiver: Receiver, source: FixtureServer, retrySeconds: Double, events: String? = nil, more: String = ""
+    ) async throws -> ServerHarness {
         try await ServerHarness(
             yaml: """
                 webhooks:
                   - url: \(receiver.url)
-                    secret: \(Self.secret)
+                    secret: \(Self.secret)\(events.map { "\n    events: \($0)" } ?? "")
 
                 webhook_delivery:
                   retry_base_seconds: \(retrySeconds)
+
+                \(more)
                 """,
             allowHosts: [source.hostPort, "127.0.0.1:\(receiver.port)"])
     }
@@ -106,6 +110,41 @@ import Testing
         #expect(deletion["event"] as? String == "deleted")
         #expect((deletion["body"] as? [String: Any])?["deleted"] as? Bool == true)
         await source.stop()
+    }
+
+    /// A webhook that asks for `pending` and `held` hears when a mention starts waiting for the
+    /// owner, and why a spam signal held it; the next verification of the same waiting mention is
+    /// nothing new.
+    @Test func aWaitingMentionIsAnnouncedWhenAsked() async throws {
+        let directory = try TemporaryDirectory("webhooks")
+        defer { directory.remove() }
+        let receiver = try await Receiver(failures: 0, directory: directory)
+        defer { receiver.stop() }
+        let source = try await FixtureServer.start()
+        defer { Task { await source.stop() } }
+        do {
+            let server = try await server(receiver, source: source, retrySeconds: 1, events: "[pending, held]")
+            defer { server.cleanUp() }
+            try await pendingMention(server, source)
+            let request = try #require(try await receiver.waitFor(1).first)
+            #expect(request["valid"] as? Bool == true)
+            #expect(request["event"] as? String == "pending")
+            let body = try #require(request["body"] as? [String: Any])
+            #expect(body["source"] as? String == source.url("/reply").absoluteString)
+            #expect(body["reasons"] == nil)
+            // Re-sent unchanged: still waiting, nothing new to announce.
+            try await pendingMention(server, source)
+            try await Task.sleep(for: .seconds(1.5))
+            #expect(receiver.requests.count == 1)
+        }
+        // A score threshold every mention passes: held, with the signal's name.
+        let server = try await server(
+            receiver, source: source, retrySeconds: 1, events: "[held]", more: "spam:\n  pair_interval_seconds: 0\n  score:\n    hold_at: 0.01")
+        defer { server.cleanUp() }
+        try await pendingMention(server, source)
+        let held = try #require(try await receiver.waitFor(2).last)
+        #expect(held["event"] as? String == "held")
+        #expect((held["body"] as? [String: Any])?["reasons"] as? [String] == ["spam-score"])
     }
 
     @Test func failedDeliveriesAreRetriedAcrossARestart() async throws {

@@ -84,11 +84,12 @@ public final class WebhookDispatcher: Sendable {
             let (candidates, cursor) = try await store.webhookBacklog(limit: 500)
             var deliveries: [NewWebhookDelivery] = []
             for candidate in candidates {
-                guard candidate.event.isAnnounced,
-                    let event = WebhookEvent.of(change: candidate.event.to, previousSettled: candidate.previousSettled)
-                else { continue }
-                let payload = WebhookPayload(event: event, eventID: candidate.event.id, mention: candidate.mention).encoded()
-                for webhook in webhooks where webhook.events.contains(event) {
+                guard candidate.event.isAnnounced else { continue }
+                let events = WebhookEvent.of(
+                    change: candidate.event.to, previousSettled: candidate.previousSettled, held: candidate.event.isHold)
+                for webhook in webhooks {
+                    guard let event = events.first(where: webhook.events.contains) else { continue }
+                    let payload = WebhookPayload(event: event, eventID: candidate.event.id, mention: candidate.mention).encoded()
                     deliveries.append(NewWebhookDelivery(
                         url: webhook.url, event: event, mentionID: candidate.mention.id, eventID: candidate.event.id,
                         payload: payload))

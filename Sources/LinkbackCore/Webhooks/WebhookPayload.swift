@@ -5,7 +5,7 @@ import LinkbackKit
 /// The body of a webhook delivery, shaped like webmention.io's webhook: `source`, `target`,
 /// `private`, `post` (the mention as a ``JF2Entry``), `deleted: true` for deletions, plus
 /// Linkback's `event` and `id` (the status change's id, the same on every retry: receivers use it
-/// to ignore a repeated delivery). webmention.io puts the shared `secret` in the body too; Linkback
+/// to ignore a repeated delivery), and for `held` the spam signals' `reasons`. webmention.io puts the shared `secret` in the body too; Linkback
 /// does so at send time (it is not stored in the outbox) and signs the whole body.
 public struct WebhookPayload: Encodable, Sendable {
     public var event: WebhookEvent
@@ -16,6 +16,8 @@ public struct WebhookPayload: Encodable, Sendable {
     public var `private`: Bool
     public var post: JF2Entry
     public var deleted: Bool?
+    /// Why a spam signal held the mention (`held` only): `copy-of`, `spam-score`…
+    public var reasons: [String]?
 
     public init(event: WebhookEvent, eventID: Int64, mention: Mention) {
         self.event = event
@@ -25,9 +27,10 @@ public struct WebhookPayload: Encodable, Sendable {
         `private` = mention.isPrivate
         post = JF2Entry(mention)
         deleted = event == .deleted ? true : nil
+        reasons = event == .held ? mention.spamReasons : nil
     }
 
-    enum CodingKeys: String, CodingKey { case event, id, source, target, `private`, post, deleted }
+    enum CodingKeys: String, CodingKey { case event, id, source, target, `private`, post, deleted, reasons }
 
     /// The stored form: JSON with sorted keys, without the secret.
     public func encoded() -> Data {

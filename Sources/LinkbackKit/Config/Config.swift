@@ -286,7 +286,7 @@ public struct Config: Sendable {
         public var secret: String
         public var events: Set<WebhookEvent>
 
-        public init(url: String, secret: String, events: Set<WebhookEvent> = Set(WebhookEvent.allCases)) {
+        public init(url: String, secret: String, events: Set<WebhookEvent> = WebhookEvent.visibility) {
             self.url = url
             self.secret = secret
             self.events = events
@@ -483,7 +483,7 @@ public struct Config: Sendable {
         guard case .records(let hookRecords) = values["webhooks"] else { preconditionFailure("webhooks is not a list") }
         webhooks = hookRecords.compactMap { record in
             guard case .string(let url)? = record["url"], case .string(let secret)? = record["secret"] else { return nil }
-            var events = Set(WebhookEvent.allCases)
+            var events = WebhookEvent.visibility
             if case .strings(let names)? = record["events"], !names.isEmpty {
                 events = Set(names.compactMap(WebhookEvent.init(rawValue:)))
             }

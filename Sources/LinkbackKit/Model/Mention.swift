@@ -260,6 +260,12 @@ public struct MentionEvent: Sendable, Equatable {
     /// The reason of a verification that found the link (with new content, or a new status).
     public static let verifiedReason = "verified"
 
+    /// How the reason of a verification that a spam signal held begins (`held: copy-of, spam-score`).
+    public static let heldPrefix = "held: "
+
+    /// A hold by a spam signal (the mention waits for the owner, suspected).
+    public var isHold: Bool { to == .pending && reason?.hasPrefix(Self.heldPrefix) == true }
+
     /// Whether webhooks report it: not a re-send, and not a verification that left the mention
     /// as it was (unchanged content, or trouble such as a timeout that keeps its status).
     public var isAnnounced: Bool { !isResend && !(from == to && reason != Self.verifiedReason) }
