@@ -4,8 +4,8 @@ SWIFT ?= swift
 CONFIG ?= config/linkback.yaml
 BUILD_PACKAGES := libxml2-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 nginx-light chromium chromium-driver fonts-dejavu-core postgresql
-# Python packages the browser tests drive Chromium with.
-TEST_PYTHON := selenium
+# Python packages of the test peers: selenium drives Chromium, aiosmtpd is the mail server.
+TEST_PYTHON := selenium aiosmtpd
 
 .PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench bench-spam soak fuzz sanitize
 

@@ -33,6 +33,8 @@ package struct LinkbackServer: Sendable {
     let formPage: String
     /// Delivers webhooks from the outbox.
     package let webhooks: WebhookDispatcher
+    /// Tells the owner by mail and push.
+    package let notifications: NotificationDispatcher
     /// Sends mentions of the blog's own posts from the send outbox.
     let sends: SendOutbox
     /// The configuration running now: as at start, then with what reloads applied.
@@ -108,6 +110,7 @@ package struct LinkbackServer: Sendable {
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
             traps: traps, logger: logger)
         webhooks = WebhookDispatcher(config: config, store: store, logger: logger, clock: clock)
+        notifications = NotificationDispatcher(config: config, store: store, logger: logger)
         sends = SendOutbox(
             service: SendService(config: config, store: store, pool: parsePool, logger: logger, clock: clock),
             pollSeconds: min(5, config.send.retryBaseSeconds), logger: logger)
@@ -140,6 +143,7 @@ package struct LinkbackServer: Sendable {
             ).register(on: router)
         }
         ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool, clock: clock).register(on: router)
+        ModerationLinkRoutes(store: store, server: config.server, recorder: rejections, spam: spam, clock: clock).register(on: router)
         if config.spam.publishBlocklist {
             BlocklistRoutes(spam: spam, maxAge: config.api.maxAge, baseURL: config.server.baseURL).register(on: router)
         }
@@ -197,7 +201,8 @@ package struct LinkbackServer: Sendable {
             SendOutboxService(outbox: sends),
             InRequestWorkService(work: inRequestWork),
         ]
-        if !config.webhooks.isEmpty { services.append(WebhookService(dispatcher: webhooks)) }
+        if !config.webhooks.isEmpty { services.append(OutboxService(run: webhooks.run)) }
+        if !config.notifications.channels.isEmpty { services.append(OutboxService(run: notifications.run)) }
         if let blocklists { services.append(blocklists) }
         if config.spam.score.enabled { services.append(ScoreLearningService(store: store, logger: logger)) }
         if config.verification.recheckDays > 0 {

@@ -134,7 +134,7 @@ extension StoreError {
 /// embedded default; ``PostgresMentionStore`` is shared by several instances. ``MentionStores``
 /// opens the one the configuration names.
 public protocol MentionStore: MentionRecords, VerificationQueueStore, BlockStore, BlocklistStore, BanStore, SendOutboxStore,
-    WebhookOutboxStore, SettingsStore, StoreTransfer
+    WebhookOutboxStore, NotificationOutboxStore, SettingsStore, StoreTransfer
 {
     /// Releases the database; the store is unusable afterwards.
     func close() async throws
@@ -323,6 +323,44 @@ public protocol SendOutboxStore: Sendable {
 
     /// Sends, newest first (of `source` only, when given), at most `limit`.
     func sends(source: String?, limit: Int) async throws -> [OutgoingSend]
+}
+
+/// The notification outbox: status changes channels hear (items), gathered into messages (one
+/// per item, or a digest), each sent until it succeeds or is given up; and the one-click links'
+/// key and spent nonces.
+public protocol NotificationOutboxStore: Sendable {
+    /// Status changes after the outbox's cursor, like ``WebhookOutboxStore/webhookBacklog(limit:)``
+    /// with a cursor of its own (set at the newest event the first time).
+    func notificationBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64)
+
+    /// Stores items (a channel hears a change once) and moves the cursor, in one transaction.
+    func enqueueNotifications(_ items: [NewNotificationItem], cursor: Int64) async throws
+
+    /// Items in no message yet, oldest first, with their mentions as they are now; at most `limit`.
+    func openNotifications(limit: Int) async throws -> [NotificationItem]
+
+    /// Stores a message of `channel` made of the items `included` and marks `leftOut` as told in
+    /// none, in one transaction; `message` nil when every item was left out.
+    func composeNotification(
+        channel: String, message: OutgoingNotification?, included: [Int64], leftOut: [Int64], at now: Date
+    ) async throws
+
+    /// For each channel, its oldest unsent message that is due (one per channel at a time),
+    /// claimed like webhook deliveries when several instances share the store.
+    func dueNotifications(now: Date) async throws -> [NotificationMessage]
+
+    func recordNotification(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws
+
+    /// Messages, newest first, optionally in one state.
+    func notifications(state: WebhookDelivery.State?, limit: Int) async throws -> [NotificationMessage]
+
+    func notificationCounts() async throws -> [WebhookDelivery.State: Int]
+
+    /// The key that signs one-click moderation links: made once, kept in the database.
+    func linkKey() async throws -> [UInt8]
+
+    /// Spends a link's nonce: `true` the first time, `false` ever after.
+    func spendLink(nonce: String, at now: Date) async throws -> Bool
 }
 
 /// The webhook outbox: status changes to announce, and their deliveries.
@@ -514,6 +552,8 @@ public enum StoreSetting: String, Sendable, CaseIterable {
     case recheck
     /// The last event the spam score has learnt from (``ScoreSQL``).
     case scoreCursor = "score_cursor"
+    /// The key of one-click moderation links (base64), made when first needed.
+    case linkKey = "link_key"
 }
 
 /// Every source URL on one host, by either scheme and with any port, as byte-wise ranges that an

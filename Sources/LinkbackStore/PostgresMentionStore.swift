@@ -744,13 +744,22 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Webhook outbox
 
     public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        try await backlog(cursorTable: "webhook_cursor", limit: limit)
+    }
+
+    /// The status changes after an outbox's cursor, with what classifying them needs; the first
+    /// time, the cursor is set at the newest event (what came before is not announced).
+    private func backlog(cursorTable: String, limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
         try await transaction { connection in
             let newest = try await self.rows("SELECT COALESCE(MAX(id), 0) FROM events", on: connection) {
                 try $0.decode(Int64.self)
             }.first ?? 0
-            guard let cursor = try await self.webhookCursor(on: connection) else {
+            let stored = try await self.rows(
+                "SELECT last_event_id FROM \(unescaped: cursorTable) WHERE id = 1", on: connection
+            ) { try $0.decode(Int64.self) }.first
+            guard let cursor = stored else {
                 try await connection.query(
-                    "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, \(newest)) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO \(unescaped: cursorTable) (id, last_event_id) VALUES (1, \(newest)) ON CONFLICT (id) DO NOTHING",
                     logger: self.logger)
                 return ([], newest)
             }
@@ -885,6 +894,121 @@ public final class PostgresMentionStore: MentionStore {
             """
         ) { try $0.decode((Int, Int, Int).self) }.first ?? (0, 0, 0)
         return [.pending: counts.0, .delivered: counts.1, .failed: counts.2]
+    }
+
+    // MARK: Notification outbox
+
+    public func notificationBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        try await backlog(cursorTable: "notification_cursor", limit: limit)
+    }
+
+    public func enqueueNotifications(_ items: [NewNotificationItem], cursor: Int64) async throws {
+        let now = clock.now()
+        try await transaction { connection in
+            // Two instances may feed the same changes: (channel, event) is unique.
+            try await self.execute(connection, items.map { NotificationSQL.enqueue($0, at: now) } + [NotificationSQL.moveCursor(to: cursor)])
+        }
+    }
+
+    public func openNotifications(limit: Int) async throws -> [NotificationItem] {
+        let items = try await rows(Self.query(NotificationSQL.openItems(limit: limit))) { postgresRow in
+            let row = postgresRow.makeRandomAccess()
+            return (
+                id: try row["id"].decode(Int64.self), channel: try row["channel"].decode(String.self),
+                event: try row["event"].decode(String.self), eventID: try row["event_id"].decode(Int64.self),
+                mentionID: try row["mention_id"].decode(Int64.self), created: try row["created_at"].decode(Date.self))
+        }
+        let ids = Array(Set(items.map(\.mentionID)))
+        var mentions: [Int64: Mention] = [:]
+        if !ids.isEmpty {
+            for mention in try await fetchAll("SELECT * FROM mentions WHERE id = ANY(\(ids))") { mentions[mention.id] = mention }
+        }
+        return items.compactMap { item in
+            guard let mention = mentions[item.mentionID], let event = WebhookEvent(rawValue: item.event) else { return nil }
+            return NotificationItem(id: item.id, channel: item.channel, event: event, eventID: item.eventID, created: item.created, mention: mention)
+        }
+    }
+
+    public func composeNotification(
+        channel: String, message: OutgoingNotification?, included: [Int64], leftOut: [Int64], at now: Date
+    ) async throws {
+        try await transaction { connection in
+            if let message {
+                let id = try await self.rows(
+                    Self.query(NotificationSQL.insertMessage(channel: channel, body: NotificationSQL.encode(message), at: now)),
+                    on: connection
+                ) { try $0.decode(Int64.self) }.first ?? 0
+                try await self.execute(connection, [NotificationSQL.assign(included, to: id)].compactMap { $0 })
+            }
+            try await self.execute(connection, [NotificationSQL.assign(leftOut, to: 0)].compactMap { $0 })
+        }
+    }
+
+    public func dueNotifications(now: Date) async throws -> [NotificationMessage] {
+        let until = now.addingTimeInterval(claimLease)
+        return try await transaction { connection in
+            // As webhook deliveries: one instance picks at a time and claims what it picked.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.notificationLock))", logger: self.logger)
+            let due = try await self.rows(
+                """
+                SELECT m.* FROM (SELECT MIN(id) AS id FROM notification_messages
+                        WHERE sent_at IS NULL AND given_up_at IS NULL GROUP BY channel) AS o
+                    JOIN notification_messages AS m ON m.id = o.id
+                WHERE m.next_attempt_at <= \(now) AND (m.claimed_until IS NULL OR m.claimed_until <= \(now))
+                ORDER BY m.id
+                """, on: connection, Self.notification(from:))
+            if !due.isEmpty {
+                try await connection.query(
+                    "UPDATE notification_messages SET claimed_until = \(until) WHERE id = ANY(\(due.map(\.id)))", logger: self.logger)
+            }
+            return due
+        }
+    }
+
+    public func recordNotification(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws {
+        try await transaction { connection in
+            try await self.execute(connection, [
+                NotificationSQL.record(id: id, outcome: outcome, at: now),
+                SQLStatement("UPDATE notification_messages SET claimed_until = NULL WHERE id = ?", [.integer(id)]),
+            ])
+        }
+    }
+
+    public func notifications(state: WebhookDelivery.State?, limit: Int) async throws -> [NotificationMessage] {
+        try await rows(Self.query(NotificationSQL.messages(state: state, limit: limit)), Self.notification(from:))
+    }
+
+    public func notificationCounts() async throws -> [WebhookDelivery.State: Int] {
+        let counts = try await rows(Self.query(NotificationSQL.counts)) { try $0.decode((Int64, Int64, Int64).self) }.first ?? (Int64(0), Int64(0), Int64(0))
+        return [.pending: Int(counts.0), .delivered: Int(counts.1), .failed: Int(counts.2)]
+    }
+
+    public func linkKey() async throws -> [UInt8] {
+        let now = clock.now()
+        let stored = try await transaction { connection -> String in
+            try await connection.query(
+                Self.query(SQLStatement(
+                    "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                    [.text(StoreSetting.linkKey.rawValue), .text(NotificationSQL.newLinkKey()), .date(now)])),
+                logger: self.logger)
+            return try await self.rows(Self.query(TableSQL.setting(.linkKey)), on: connection) { try $0.decode(String.self) }.first ?? ""
+        }
+        return Array(Data(base64Encoded: stored) ?? Data())
+    }
+
+    public func spendLink(nonce: String, at now: Date) async throws -> Bool {
+        try await changed(NotificationSQL.spend(nonce: nonce, at: now)) == 1
+    }
+
+    private static let notificationLock: Int64 = 0x6c69_6e6b_6e6f_7465  // "linknote"
+
+    private static func notification(from postgresRow: PostgresRow) throws -> NotificationMessage {
+        let row = postgresRow.makeRandomAccess()
+        return NotificationMessage(
+            id: try row["id"].decode(Int64.self), channel: try row["channel"].decode(String.self),
+            body: NotificationSQL.decode(try row["body"].decode(String.self)), created: try row["created_at"].decode(Date.self),
+            attempts: Int(try row["attempts"].decode(Int64.self)), sentAt: try row["sent_at"].decode(Date?.self),
+            givenUpAt: try row["given_up_at"].decode(Date?.self), lastError: try row["last_error"].decode(String?.self))
     }
 
     // MARK: Copying between stores

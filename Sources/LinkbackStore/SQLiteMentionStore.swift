@@ -625,33 +625,133 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in try Self.execute(db, [TableSQL.recordBlocklistFailure(url: url, error: error, at: at)]) }
     }
 
+    // MARK: Notification outbox
+
+    public func notificationBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        try await pool.write { db in try Self.backlog(db, cursorTable: "notification_cursor", limit: limit) }
+    }
+
+    public func enqueueNotifications(_ items: [NewNotificationItem], cursor: Int64) async throws {
+        let now = clock.now()
+        try await pool.write { db in
+            try Self.execute(db, items.map { NotificationSQL.enqueue($0, at: now) } + [NotificationSQL.moveCursor(to: cursor)])
+        }
+    }
+
+    public func openNotifications(limit: Int) async throws -> [NotificationItem] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, Self.statement(NotificationSQL.openItems(limit: limit)))
+            let ids = Set(rows.map { $0["mention_id"] as Int64 })
+            var mentions: [Int64: Mention] = [:]
+            for id in ids { mentions[id] = try Self.fetchOne(db, "id = ?", [id]) }
+            return rows.compactMap { row in
+                guard let mention = mentions[row["mention_id"]], let event = WebhookEvent(rawValue: row["event"]) else { return nil }
+                return NotificationItem(
+                    id: row["id"], channel: row["channel"], event: event, eventID: row["event_id"], created: row["created_at"], mention: mention)
+            }
+        }
+    }
+
+    public func composeNotification(
+        channel: String, message: OutgoingNotification?, included: [Int64], leftOut: [Int64], at now: Date
+    ) async throws {
+        try await pool.write { db in
+            if let message {
+                let id = try Int64.fetchOne(db, Self.statement(NotificationSQL.insertMessage(
+                    channel: channel, body: NotificationSQL.encode(message), at: now))) ?? 0
+                try Self.execute(db, [NotificationSQL.assign(included, to: id)].compactMap { $0 })
+            }
+            try Self.execute(db, [NotificationSQL.assign(leftOut, to: 0)].compactMap { $0 })
+        }
+    }
+
+    public func dueNotifications(now: Date) async throws -> [NotificationMessage] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.* FROM (SELECT MIN(id) AS id FROM notification_messages
+                            WHERE sent_at IS NULL AND given_up_at IS NULL GROUP BY channel) AS o
+                        JOIN notification_messages AS m ON m.id = o.id
+                    WHERE m.next_attempt_at <= ? ORDER BY m.id
+                    """,
+                arguments: [now]
+            ).map(Self.notification(from:))
+        }
+    }
+
+    public func recordNotification(id: Int64, outcome: DeliveryOutcome, at now: Date) async throws {
+        try await pool.write { db in try Self.execute(db, [NotificationSQL.record(id: id, outcome: outcome, at: now)]) }
+    }
+
+    public func notifications(state: WebhookDelivery.State?, limit: Int) async throws -> [NotificationMessage] {
+        try await pool.read { db in
+            try Row.fetchAll(db, Self.statement(NotificationSQL.messages(state: state, limit: limit))).map(Self.notification(from:))
+        }
+    }
+
+    public func notificationCounts() async throws -> [WebhookDelivery.State: Int] {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, Self.statement(NotificationSQL.counts))
+            return [.pending: row?["pending"] ?? 0, .delivered: row?["delivered"] ?? 0, .failed: row?["failed"] ?? 0]
+        }
+    }
+
+    public func linkKey() async throws -> [UInt8] {
+        let now = clock.now()
+        let stored = try await pool.write { db -> String in
+            if let key = try String.fetchOne(db, Self.statement(TableSQL.setting(.linkKey))) { return key }
+            let key = NotificationSQL.newLinkKey()
+            try Self.execute(db, [TableSQL.setSetting(.linkKey, to: key, at: now)])
+            return key
+        }
+        return Array(Data(base64Encoded: stored) ?? Data())
+    }
+
+    public func spendLink(nonce: String, at now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try Self.execute(db, [NotificationSQL.spend(nonce: nonce, at: now)])
+            return db.changesCount == 1
+        }
+    }
+
+    private static func notification(from row: Row) -> NotificationMessage {
+        NotificationMessage(
+            id: row["id"], channel: row["channel"], body: NotificationSQL.decode(row["body"]), created: row["created_at"],
+            attempts: row["attempts"], sentAt: row["sent_at"], givenUpAt: row["given_up_at"], lastError: row["last_error"])
+    }
+
     // MARK: Webhook outbox
 
     public func webhookBacklog(limit: Int) async throws -> (candidates: [OutboxCandidate], cursor: Int64) {
-        try await pool.write { db in
-            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
-            guard let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM webhook_cursor WHERE id = 1") else {
-                try db.cachedExecute(sql: "INSERT INTO webhook_cursor (id, last_event_id) VALUES (1, ?)", arguments: [newest])
-                return ([], newest)
-            }
-            let events = try Row.fetchAll(
-                db, sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit]
-            ).map(Self.event(from:))
-            var candidates: [OutboxCandidate] = []
-            for event in events {
-                guard let mention = try Self.fetchOne(db, "id = ?", [event.mentionID]) else { continue }
-                let settled = try String.fetchOne(
-                    db,
-                    sql: """
-                        SELECT to_status FROM events WHERE mention_id = ? AND id < ? AND to_status != 'queued'
-                        ORDER BY id DESC LIMIT 1
-                        """,
-                    arguments: [event.mentionID, event.id])
-                candidates.append(OutboxCandidate(
-                    event: event, mention: mention, previousSettled: settled.flatMap(MentionStatus.init(rawValue:))))
-            }
-            return (candidates, events.last?.id ?? cursor)
+        try await pool.write { db in try Self.backlog(db, cursorTable: "webhook_cursor", limit: limit) }
+    }
+
+    /// The status changes after an outbox's cursor, with what classifying them needs; the first
+    /// time, the cursor is set at the newest event (what came before is not announced).
+    private static func backlog(_ db: Database, cursorTable: String, limit: Int) throws -> (candidates: [OutboxCandidate], cursor: Int64) {
+        let newest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+        guard let cursor = try Int64.fetchOne(db, sql: "SELECT last_event_id FROM \(cursorTable) WHERE id = 1") else {
+            try db.cachedExecute(sql: "INSERT INTO \(cursorTable) (id, last_event_id) VALUES (1, ?)", arguments: [newest])
+            return ([], newest)
         }
+        let events = try Row.fetchAll(
+            db, sql: "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor, limit]
+        ).map(Self.event(from:))
+        var candidates: [OutboxCandidate] = []
+        for event in events {
+            guard let mention = try Self.fetchOne(db, "id = ?", [event.mentionID]) else { continue }
+            let settled = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT to_status FROM events WHERE mention_id = ? AND id < ? AND to_status != 'queued'
+                    ORDER BY id DESC LIMIT 1
+                    """,
+                arguments: [event.mentionID, event.id])
+            candidates.append(OutboxCandidate(
+                event: event, mention: mention, previousSettled: settled.flatMap(MentionStatus.init(rawValue:))))
+        }
+        return (candidates, events.last?.id ?? cursor)
     }
 
     public func enqueueDeliveries(_ deliveries: [NewWebhookDelivery], cursor: Int64) async throws {

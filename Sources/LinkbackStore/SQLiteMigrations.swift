@@ -261,6 +261,47 @@ package enum SQLiteMigrations {
                     CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (url, id) WHERE delivered_at IS NULL AND given_up_at IS NULL;
                     """)
         }
+        migrator.registerMigration("022-notifications") { db in
+            // Mail and push to the owner: the changes each channel heard (items), the messages
+            // made of them (one each, or a digest), and the one-click links already used.
+            try db.execute(
+                sql: """
+                    CREATE TABLE notification_cursor (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        last_event_id INTEGER NOT NULL
+                    );
+                    CREATE TABLE notification_items (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        channel TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        target TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        message_id INTEGER,
+                        UNIQUE (channel, event_id)
+                    );
+                    CREATE INDEX notification_items_open ON notification_items (id) WHERE message_id IS NULL;
+                    CREATE INDEX notification_items_target ON notification_items (channel, target);
+                    CREATE TABLE notification_messages (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        channel TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at DATETIME,
+                        sent_at DATETIME,
+                        given_up_at DATETIME,
+                        last_error TEXT
+                    );
+                    CREATE INDEX notification_messages_pending ON notification_messages (channel, id)
+                        WHERE sent_at IS NULL AND given_up_at IS NULL;
+                    CREATE TABLE used_links (
+                        nonce TEXT PRIMARY KEY,
+                        used_at DATETIME NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

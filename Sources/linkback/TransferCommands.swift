@@ -194,6 +194,7 @@ struct StatsCommand: AsyncParsableCommand {
             section("by type", report.byType)
             section("by site", report.bySite)
             section("webhook deliveries", report.webhookDeliveries.filter { $0.value > 0 })
+            section("notifications", report.notifications.filter { $0.value > 0 })
             section("rejections in the last 24 hours", summary.byReason)
             let perHour = summary.hourly.map { $0.rejected + $0.banned }
             print("rejections per hour, oldest first (most: \(perHour.max() ?? 0))")

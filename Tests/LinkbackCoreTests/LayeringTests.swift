@@ -24,7 +24,7 @@ import Testing
         ["Verify"],
         ["Store"],
         // The use cases, and the representations (JF2, Atom, records) they speak.
-        ["Receive", "Queue", "Pingback", "Moderation", "Send", "Webhooks", "Transfer", "ReadAPI", "Represent", "Signals"],
+        ["Receive", "Queue", "Pingback", "Moderation", "Send", "Webhooks", "Notify", "Transfer", "ReadAPI", "Represent", "Signals"],
     ]
 
     static func layer(of folder: String) -> Int? { layers.firstIndex { $0.contains(folder) } }

@@ -19,7 +19,9 @@ import Testing
 
     /// Columns only one dialect has, and why: a claim lease exists only where several instances
     /// share the database (SQLite has one server per file; its claims are released at start).
-    static let ownColumns: [String: Set<String>] = ["webhook_deliveries": ["claimed_until"]]
+    static let ownColumns: [String: Set<String>] = [
+        "webhook_deliveries": ["claimed_until"], "notification_messages": ["claimed_until"],
+    ]
 
     /// Bookkeeping of each migration tool, not Linkback's data.
     static let ownTables: Set<String> = ["grdb_migrations", "sqlite_sequence", "schema_migrations", "linkback_migrations"]

@@ -6,61 +6,20 @@ import Testing
 /// HMAC signature), for approvals made by the CLI in another process, with failures and a server
 /// restart between attempts.
 @Suite(.serialized) struct WebhookDeliveryTests {
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
     static let secret = "webhook-secret-0123456789"
 
-    /// A running receiver and what it logged.
-    final class Receiver: @unchecked Sendable {
-        let pid: pid_t
-        let port: Int
-        let log: String
-
-        init(failures: Int, directory: TemporaryDirectory) async throws {
-            port = try FreePort.find()
-            log = directory.file("receiver.log")
-            pid = try Spawn.start("/usr/bin/env", [
-                "python3", WebhookDeliveryTests.scripts.appendingPathComponent("webhook_receiver.py").path, String(port),
-                WebhookDeliveryTests.secret, String(failures), log,
-            ])
-            let deadline = Date().addingTimeInterval(10)
-            while Date() < deadline {
-                let probe = try? await RawHTTP.exchange(
-                    port: port, parts: [Array("GET / HTTP/1.0\r\n\r\n".utf8)], timeout: 1)
-                if let probe, !probe.isEmpty { return }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            Spawn.stop(pid)
-            throw FixtureFailure("the webhook receiver did not start")
-        }
-
-        var url: String { "http://127.0.0.1:\(port)/hook" }
-
-        /// The logged requests.
-        var requests: [[String: Any]] {
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { JSON.object(String($0)) }
-        }
-
-        /// Waits until `count` requests have been logged.
-        func waitFor(_ count: Int, timeout: Double = 20) async throws -> [[String: Any]] {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                let seen = requests
-                if seen.count >= count { return seen }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            throw FixtureFailure("the receiver saw \(requests.count) requests, not \(count)")
-        }
-
-        func stop() { Spawn.stop(pid) }
+    /// The webhook receiver: checks signatures, fails the first `failures` requests.
+    static func receiver(failures: Int, directory: TemporaryDirectory) async throws -> ScriptPeer {
+        try await ScriptPeer(script: "webhook_receiver.py", arguments: [secret, String(failures), "{log}"], directory: directory)
     }
 
     private func server(
-        _ receiver: Receiver, source: FixtureServer, retrySeconds: Double, events: String? = nil, more: String = ""
+        _ receiver: ScriptPeer, source: FixtureServer, retrySeconds: Double, events: String? = nil, more: String = ""
     ) async throws -> ServerHarness {
         try await ServerHarness(
             yaml: """
                 webhooks:
-                  - url: \(receiver.url)
+                  - url: http://127.0.0.1:\(receiver.port)/hook
                     secret: \(Self.secret)\(events.map { "\n    events: \($0)" } ?? "")
 
                 webhook_delivery:
@@ -83,7 +42,7 @@ import Testing
     @Test func anApprovalByTheCLIReachesTheReceiverSigned() async throws {
         let directory = try TemporaryDirectory("webhooks")
         defer { directory.remove() }
-        let receiver = try await Receiver(failures: 0, directory: directory)
+        let receiver = try await Self.receiver(failures: 0, directory: directory)
         defer { receiver.stop() }
         let source = try await FixtureServer.start()
         let server = try await server(receiver, source: source, retrySeconds: 1)
@@ -118,7 +77,7 @@ import Testing
     @Test func aWaitingMentionIsAnnouncedWhenAsked() async throws {
         let directory = try TemporaryDirectory("webhooks")
         defer { directory.remove() }
-        let receiver = try await Receiver(failures: 0, directory: directory)
+        let receiver = try await Self.receiver(failures: 0, directory: directory)
         defer { receiver.stop() }
         let source = try await FixtureServer.start()
         defer { Task { await source.stop() } }
@@ -150,7 +109,7 @@ import Testing
     @Test func failedDeliveriesAreRetriedAcrossARestart() async throws {
         let directory = try TemporaryDirectory("webhooks")
         defer { directory.remove() }
-        let receiver = try await Receiver(failures: 2, directory: directory)
+        let receiver = try await Self.receiver(failures: 2, directory: directory)
         defer { receiver.stop() }
         let source = try await FixtureServer.start()
         let server = try await server(receiver, source: source, retrySeconds: 2)

@@ -4,7 +4,8 @@ import LinkbackStore
 
 /// The documented JSON shape of the statistics, the same from `linkback stats --json` and the
 /// admin API's `GET /admin/api/stats`: mentions by status, protocol, type and site; the last day's
-/// rejections by reason, per hour and by address (from the rejection log); webhook deliveries.
+/// rejections by reason, per hour and by address (from the rejection log); webhook deliveries and
+/// notification messages by state.
 public struct StatsReport: Encodable, Sendable {
     public var byStatus: [String: Int]
     public var byProtocol: [String: Int]
@@ -12,6 +13,8 @@ public struct StatsReport: Encodable, Sendable {
     public var bySite: [String: Int]
     public var rejections: RejectionSummary
     public var webhookDeliveries: [String: Int]
+    /// Notification messages: `pending`, `delivered` (sent), `failed` (given up).
+    public var notifications: [String: Int]
     /// The periodic re-check (`verification.recheck_days`), when it ever ran.
     public var recheck: RecheckReport?
 
@@ -24,6 +27,7 @@ public struct StatsReport: Encodable, Sendable {
         case topOffenders = "top_offenders_24h"
         case rejectionsHourly = "rejections_hourly"
         case webhookDeliveries = "webhook_deliveries"
+        case notifications
         case recheck
     }
 
@@ -36,6 +40,7 @@ public struct StatsReport: Encodable, Sendable {
             byStatus: statistics.byStatus, byProtocol: statistics.byProtocol, byType: statistics.byType,
             bySite: statistics.bySite, rejections: rejections,
             webhookDeliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }),
+            notifications: Dictionary(uniqueKeysWithValues: try await store.notificationCounts().map { ($0.key.rawValue, $0.value) }),
             recheck: try await RecheckReport.read(from: store))
     }
 
@@ -50,6 +55,7 @@ public struct StatsReport: Encodable, Sendable {
             rejections.topAddresses.map { ["ip": $0.address, "rejections": String($0.count)] }, forKey: .topOffenders)
         try container.encode(rejections.hourly, forKey: .rejectionsHourly)
         try container.encode(webhookDeliveries, forKey: .webhookDeliveries)
+        try container.encode(notifications, forKey: .notifications)
         try container.encode(recheck, forKey: .recheck)
     }
 }

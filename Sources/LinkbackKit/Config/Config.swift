@@ -335,6 +335,8 @@ public struct Config: Sendable {
     public var api: API
     public var webhooks: [Webhook]
     public var webhookDelivery: WebhookDelivery
+    /// Mail and push messages to the owner; retried like webhooks (`webhook_delivery`).
+    public var notifications: Notifications
 
     /// Every key's effective value, keyed by dotted name.
     public let values: [String: ConfigValue]
@@ -494,6 +496,7 @@ public struct Config: Sendable {
             retryBaseSeconds: double("webhook_delivery.retry_base_seconds"),
             maxRetrySeconds: double("webhook_delivery.max_retry_seconds"),
             giveUpHours: double("webhook_delivery.give_up_hours"))
+        notifications = Notifications(values: values)
     }
 
     /// `key: value` lines of the effective configuration, secrets masked, in ``ConfigKey/all`` order.

@@ -275,6 +275,25 @@ extension ConfigKey {
         ConfigKey("webhook_delivery.retry_base_seconds", .double(0.1...86_400), .double(5)),
         ConfigKey("webhook_delivery.max_retry_seconds", .double(1...604_800), .double(3600)),
         ConfigKey("webhook_delivery.give_up_hours", .double(0.01...8760), .double(72)),
+        ConfigKey("notifications.smtp.host", .string, .string("")),
+        ConfigKey("notifications.smtp.port", .int(1...65_535), .int(25)),
+        ConfigKey("notifications.smtp.from", .string, .string("")),
+        ConfigKey("notifications.smtp.username", .string, .string("")),
+        ConfigKey("notifications.smtp.password_file", .string, .string("")),
+        ConfigKey(
+            "notifications.smtp.starttls", .string, .string("auto"),
+            check: oneOf(Config.Notifications.SMTP.StartTLS.allCases.map(\.rawValue))),
+        ConfigKey("notifications.smtp.ca_file", .string, .string("")),
+        ConfigKey("notifications.smtp.timeout_seconds", .double(1...600), .double(30)),
+        ConfigKey(
+            "notifications.channels",
+            .records([
+                .init("to", required: true), .init("events", list: true), .init("types", list: true), .init("sites", list: true),
+                .init("digest"), .init("first_per_target"),
+            ]),
+            .records([]), check: Config.Notifications.check),
+        ConfigKey("notifications.link_expiry_hours", .double(0.01...8760), .double(168)),
+        ConfigKey("notifications.daily_hour", .int(0...23), .int(8)),
     ]
 
     /// Looks a key up by its dotted name.

@@ -87,7 +87,11 @@ public enum ConfigLoader {
                 origin: "environment variable \(name)",
                 message: "unknown variable" + suggestion(for: name, among: known.sorted()))
         }
-        return Config(values: values)
+        let config = Config(values: values)
+        if let problem = config.notifications.problem {
+            throw ConfigError(origin: origin, key: "notifications.channels", message: problem)
+        }
+        return config
     }
 
     /// `; did you mean X?` for the closest of `candidates` when it is close enough, else nothing.

@@ -38,4 +38,6 @@ public enum Actor: String, Codable, CaseIterable, Sendable {
     case server
     case cli
     case adminAPI = "admin-api"
+    /// A one-click moderation link from a notification.
+    case link
 }

@@ -54,4 +54,9 @@ public enum LinkbackMetrics {
     public static func webhookDelivery(_ outcome: String) {
         Counter(label: "linkback_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
     }
+
+    /// A notification attempt: `sent`, `retry` or `given_up`, per kind of channel (`mail`, `push`).
+    public static func notification(_ outcome: String, kind: String) {
+        Counter(label: "linkback_notifications_total", dimensions: [("outcome", outcome), ("channel", kind)]).increment()
+    }
 }

@@ -10,7 +10,7 @@ import Prometheus
 /// webhook deliveries by state).
 struct MetricsRoutes {
     let registry: PrometheusCollectorRegistry
-    let store: any MentionRecords & WebhookOutboxStore
+    let store: any MentionRecords & WebhookOutboxStore & NotificationOutboxStore
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("metrics") { _, context -> Response in
@@ -29,6 +29,9 @@ struct MetricsRoutes {
             }
             for (state, count) in try await store.deliveryCounts() {
                 Gauge(label: "linkback_webhook_outbox", dimensions: [("state", state.rawValue)]).record(count)
+            }
+            for (state, count) in try await store.notificationCounts() {
+                Gauge(label: "linkback_notification_outbox", dimensions: [("state", state.rawValue)]).record(count)
             }
         } catch {
             logger.warning("metrics: cannot read the store", metadata: ["error": "\(error)"])
