@@ -82,12 +82,25 @@ public struct StoreStatistics: Sendable, Equatable {
     public var byProtocol: [String: Int]
     public var byType: [String: Int]
     public var bySite: [String: Int]
+    /// Mentions received per UTC day (`YYYY-MM-DD`) by type over the last ``days`` days, spam and
+    /// rejected ones left out: the dashboard's chart.
+    public var byDayAndType: [String: [String: Int]]
+    public static let days = 30
 
-    public init(byStatus: [String: Int], byProtocol: [String: Int], byType: [String: Int], bySite: [String: Int]) {
+    public init(
+        byStatus: [String: Int], byProtocol: [String: Int], byType: [String: Int], bySite: [String: Int],
+        byDayAndType: [String: [String: Int]] = [:]
+    ) {
         self.byStatus = byStatus
         self.byProtocol = byProtocol
         self.byType = byType
         self.bySite = bySite
+        self.byDayAndType = byDayAndType
+    }
+
+    /// The first day ``byDayAndType`` counts.
+    public static func firstDay(_ now: Date) -> Date {
+        Date(timeIntervalSince1970: ((now.timeIntervalSince1970 / 86_400).rounded(.down) - Double(days - 1)) * 86_400)
     }
 }
 

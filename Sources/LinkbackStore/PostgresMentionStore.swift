@@ -418,11 +418,20 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func statistics() async throws -> StoreStatistics {
-        StoreStatistics(
+        let daily: [(String, String, Int)] = try await rows(
+            """
+            SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, type, COUNT(*) FROM mentions
+            WHERE received_at >= \(StoreStatistics.firstDay(clock.now())) AND type IS NOT NULL
+                AND status NOT IN ('spam', 'rejected')
+            GROUP BY day, type
+            """
+        ) { row in try row.decode((String, String, Int).self) }
+        return StoreStatistics(
             byStatus: try await counts("SELECT status, COUNT(*) FROM mentions GROUP BY status"),
             byProtocol: try await counts("SELECT protocol, COUNT(*) FROM mentions GROUP BY protocol"),
             byType: try await counts("SELECT type, COUNT(*) FROM mentions WHERE type IS NOT NULL GROUP BY type"),
-            bySite: try await counts("SELECT site, COUNT(*) FROM mentions GROUP BY site"))
+            bySite: try await counts("SELECT site, COUNT(*) FROM mentions GROUP BY site"),
+            byDayAndType: daily.reduce(into: [:]) { result, row in result[row.0, default: [:]][row.1] = row.2 })
     }
 
     private func counts(_ query: PostgresQuery) async throws -> [String: Int] {

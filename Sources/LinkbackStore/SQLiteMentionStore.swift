@@ -365,7 +365,8 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func statistics() async throws -> StoreStatistics {
-        try await pool.read { db in
+        let since = StoreStatistics.firstDay(clock.now())
+        return try await pool.read { db in
             func counts(_ sql: String) throws -> [String: Int] {
                 var result: [String: Int] = [:]
                 for row in try Row.fetchAll(db, sql: sql) {
@@ -377,7 +378,17 @@ public final class SQLiteMentionStore: MentionStore {
                 byStatus: try counts("SELECT status AS k, COUNT(*) AS n FROM mentions GROUP BY status"),
                 byProtocol: try counts("SELECT protocol AS k, COUNT(*) AS n FROM mentions GROUP BY protocol"),
                 byType: try counts("SELECT type AS k, COUNT(*) AS n FROM mentions WHERE type IS NOT NULL GROUP BY type"),
-                bySite: try counts("SELECT site AS k, COUNT(*) AS n FROM mentions GROUP BY site"))
+                bySite: try counts("SELECT site AS k, COUNT(*) AS n FROM mentions GROUP BY site"),
+                byDayAndType: try Row.fetchAll(
+                    db,
+                    // Dates are stored as `YYYY-MM-DD HH:MM:SS.SSS` in UTC.
+                    sql: """
+                        SELECT substr(received_at, 1, 10) AS day, type, COUNT(*) AS n FROM mentions
+                        WHERE received_at >= ? AND type IS NOT NULL AND status NOT IN ('spam', 'rejected')
+                        GROUP BY day, type
+                        """,
+                    arguments: [since]
+                ).reduce(into: [:]) { result, row in result[row["day"], default: [:]][row["type"]] = row["n"] })
         }
     }
 

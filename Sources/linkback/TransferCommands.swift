@@ -167,6 +167,12 @@ struct StatsCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Flag(help: "Only the last 24 hours' rejections, a bar per hour by reason.")
+    var hourly = false
+
+    @Flag(help: "Only the last 7 days' rejections and the last 30 days' mentions, a bar per day by reason or type.")
+    var daily = false
+
     func run() async throws {
         try await Self.reportingFailures {
             let config = try store.loadConfig()
@@ -182,6 +188,10 @@ struct StatsCommand: AsyncParsableCommand {
                 return
             }
             let summary = report.rejections
+            if hourly || daily {
+                charts(report)
+                return
+            }
             func section(_ title: String, _ counts: [String: Int]) {
                 print(title)
                 if counts.isEmpty { print("  (none)") }
@@ -219,4 +229,28 @@ struct StatsCommand: AsyncParsableCommand {
         }
     }
 
+    /// The same series the dashboard draws, as bars.
+    private func charts(_ report: StatsReport) {
+        func time(_ date: Date, _ format: String) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = format
+            return formatter.string(from: date)
+        }
+        if hourly {
+            print("rejections per hour by reason, last 24 hours (UTC)")
+            BarChart.render(report.rejections.hourly.map { .init(label: time($0.hour, "HH:00"), parts: $0.reasons) }).forEach { print($0) }
+        }
+        if daily {
+            print("rejections per day by reason, last 7 days (UTC)")
+            BarChart.render(report.rejections.daily.map { .init(label: time($0.hour, "EEE dd MMM"), parts: $0.reasons) }).forEach { print($0) }
+            print("mentions per day by type, last \(StoreStatistics.days) days (spam and rejected left out)")
+            let first = StoreStatistics.firstDay(Date())
+            let days = (0..<StoreStatistics.days).map { first.addingTimeInterval(Double($0) * 86_400) }
+            BarChart.render(days.map { day in
+                .init(label: time(day, "EEE dd MMM"), parts: report.mentionsDaily[String(day.iso8601.prefix(10))] ?? [:])
+            }).forEach { print($0) }
+        }
+    }
 }

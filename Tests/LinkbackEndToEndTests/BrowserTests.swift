@@ -44,6 +44,32 @@ import Testing
             """
     }
 
+    /// The README's picture: a post as a reader sees it, with likes, a repost and two replies.
+    @Test func theWidgetUnderARealisticPost() async throws {
+        let pages = try await FixtureServer.start()
+        let people = [
+            ("Ana Lima", "u-like-of", ""), ("Tom Becker", "u-like-of", ""), ("Priya Shah", "u-repost-of", ""),
+            ("Jonas Berg", "u-in-reply-to", "Thanks for writing this up — the part about caching feeds saved me an evening."),
+            ("Mei Chen", "u-in-reply-to", "I tried the same with my static site and it just worked. Linking back from my notes."),
+        ]
+        for (index, person) in people.enumerated() { pages.set("/p\(index)", .html(Self.entry(person.0, person.1, content: person.2))) }
+        let server = try await ServerHarness(yaml: "moderation:\n  allow_domains: [127.0.0.1]", allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        for index in people.indices {
+            let sent = try await server.postForm("/webmention", [("source", pages.url("/p\(index)").absoluteString), ("target", Self.target)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: ["approved"])
+        }
+        pages.set("/post.html", Self.blogPage(linkback: "http://127.0.0.1:\(server.port)", target: Self.target))
+        let result = try await Self.run(["widget", pages.url("/post.html").absoluteString], screenshot: "widget.png")
+        let widget = try #require((result["widgets"] as? [[String: Any]])?.first)
+        #expect(widget["state"] as? String == "ready")
+        #expect(widget["count"] as? Int == 5)
+        #expect(widget["comments"] as? Int == 2)
+        #expect(Set(widget["titles"] as? [String] ?? []) == ["Ana Lima", "Tom Becker", "Priya Shah"])
+        await pages.stop()
+    }
+
     @Test func theWidgetShowsApprovedMentionsAsInertText() async throws {
         let pages = try await FixtureServer.start()
         let payload = #"<img src=x onerror="window.__pwned='name'">"#
@@ -79,7 +105,7 @@ import Testing
         pages.set("/post.html", Self.blogPage(linkback: linkback, target: Self.target))
         pages.set("/none.html", Self.blogPage(linkback: linkback, target: "https://blog.example/posts/none"))
 
-        let result = try await Self.run(["widget", pages.url("/post.html").absoluteString], screenshot: "widget.png")
+        let result = try await Self.run(["widget", pages.url("/post.html").absoluteString])
         let widget = try #require((result["widgets"] as? [[String: Any]])?.first)
         #expect(widget["state"] as? String == "ready")
         #expect(widget["count"] as? Int == 4)
@@ -226,7 +252,8 @@ import Testing
         #expect(chart["caption"] as? String == "Rejections per hour, last 24 h: \(72 + now) in all")
         #expect(hours.filter { $0.hasSuffix(": 0 rejected, 0 refused while banned") }.count == 18, "\(hours)")
         #expect(hours[hours.count - 1 - 9].hasSuffix(": 15 rejected, 12 refused while banned"), "\(hours)")
-        #expect(chart["bars"] as? Int == 10)
+        // Stacked by reason: one bar part per reason and hour (this hour: invalid-url and bad-admin-token).
+        #expect(chart["bars"] as? Int == 11, "\(chart)")
         #expect((chart["width"] as? Double ?? 0) > 200)
         #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
         let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
@@ -234,6 +261,50 @@ import Testing
             (mention["id"] as? Int).map { ($0, mention["status"] as? String ?? "") }
         })
         #expect(statuses == [1: "approved", 2: "spam", 3: "spam"])
+        await pages.stop()
+    }
+
+    /// On a 390 px phone the inbox has no horizontal scroll, each card names its post, the approve
+    /// button is on screen, the three charts are drawn; the keyboard moves and moderates.
+    @Test func theDashboardWorksOnAPhoneAndFromTheKeyboard() async throws {
+        let pages = try await FixtureServer.start()
+        let posts = ["https://blog.example/posts/1", "https://blog.example/posts/2", "https://blog.example/posts/2"]
+        for (index, post) in posts.enumerated() {
+            pages.set("/r\(index)", .html(Self.entry("Reader \(index)", "u-in-reply-to", content: "A long reply, number \(index), "
+                + String(repeating: "with words that wrap ", count: 12)).replacingOccurrences(of: Self.target, with: post)
+                .replacingOccurrences(of: "<div class=\"h-entry\">", with: "<div class=\"h-entry\"><h1 class=\"p-name\">Reply \(index)</h1>")))
+        }
+        let server = try await ServerHarness(yaml: "admin:\n  token: \(Self.token)", allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        for (index, post) in posts.enumerated() {
+            let sent = try await server.postForm("/webmention", [("source", pages.url("/r\(index)").absoluteString), ("target", post)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: ["pending"])
+        }
+        let url = "http://127.0.0.1:\(server.port)/admin.html"
+        let result = try await Self.run(["dashboard", url, Self.token, #"[["keys", "ja"]]"#, "--width", "390"], screenshot: "dashboard-phone.png")
+        let layout = try #require(result["layout"] as? [String: Any])
+        let inner = try #require(layout["innerWidth"] as? Int)
+        #expect(inner <= 400 && (layout["scrollWidth"] as? Int ?? .max) <= inner, "\(layout)")
+        let approve = try #require(layout["approve"] as? [String: Any])
+        #expect((approve["right"] as? Double ?? .infinity) <= Double(inner) && (approve["height"] as? Double ?? 0) >= 40, "\(approve)")
+        let rows = try #require(result["rows_before"] as? [[String: Any]])
+        #expect(Set(rows.compactMap { $0["post"] as? String }) == ["/posts/1", "/posts/2"], "\(rows)")
+        #expect(rows.allSatisfy { ($0["text"] as? String)?.contains("“Reply ") == true }, "the source's title: \(rows)")
+        #expect(rows.first?["current"] as? Bool == true)
+        // j moved to the second card, a approved it.
+        let second = try #require(rows[1]["id"] as? Int)
+        #expect(result["messages"] as? [String] == ["\(second): now approved"], "\(result["messages"] ?? "")")
+        let charts = try #require(result["charts"] as? [String: [String: Any]])
+        #expect(Set(charts.keys) == ["rejections-chart", "bans-chart", "mentions-chart"])
+        #expect(charts.values.allSatisfy { ($0["width"] as? Double ?? 0) > 300 }, "\(charts)")
+        let mentions = try #require(charts["mentions-chart"])
+        #expect(mentions["rects"] as? Int == 1 && mentions["legend"] as? [String] == ["reply"], "\(mentions)")
+        #expect((mentions["caption"] as? String)?.hasPrefix("Mentions per day by type, last 30 days: 3") == true, "\(mentions)")
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
+        let approved = (JSON.value(listed.stdout) as? [[String: Any]] ?? []).filter { $0["status"] as? String == "approved" }
+        #expect(approved.compactMap { $0["id"] as? Int } == [second])
         await pages.stop()
     }
 

@@ -11,6 +11,8 @@ public struct StatsReport: Encodable, Sendable {
     public var byProtocol: [String: Int]
     public var byType: [String: Int]
     public var bySite: [String: Int]
+    /// Mentions per day by type, the last 30 days (see ``StoreStatistics/byDayAndType``).
+    public var mentionsDaily: [String: [String: Int]]
     public var rejections: RejectionSummary
     public var webhookDeliveries: [String: Int]
     /// Notification messages: `pending`, `delivered` (sent), `failed` (given up).
@@ -26,6 +28,8 @@ public struct StatsReport: Encodable, Sendable {
         case rejections24h = "rejections_24h"
         case topOffenders = "top_offenders_24h"
         case rejectionsHourly = "rejections_hourly"
+        case rejectionsDaily = "rejections_daily"
+        case mentionsDaily = "mentions_daily"
         case webhookDeliveries = "webhook_deliveries"
         case notifications
         case recheck
@@ -38,10 +42,15 @@ public struct StatsReport: Encodable, Sendable {
         let outbox = try await store.deliveryCounts()
         return StatsReport(
             byStatus: statistics.byStatus, byProtocol: statistics.byProtocol, byType: statistics.byType,
-            bySite: statistics.bySite, rejections: rejections,
+            bySite: statistics.bySite, mentionsDaily: statistics.byDayAndType, rejections: rejections,
             webhookDeliveries: Dictionary(uniqueKeysWithValues: outbox.map { ($0.key.rawValue, $0.value) }),
             notifications: Dictionary(uniqueKeysWithValues: try await store.notificationCounts().map { ($0.key.rawValue, $0.value) }),
             recheck: try await RecheckReport.read(from: store))
+    }
+
+    struct DayCounts: Encodable {
+        var day: String
+        var types: [String: Int]
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,6 +63,11 @@ public struct StatsReport: Encodable, Sendable {
         try container.encode(
             rejections.topAddresses.map { ["ip": $0.address, "rejections": String($0.count)] }, forKey: .topOffenders)
         try container.encode(rejections.hourly, forKey: .rejectionsHourly)
+        try container.encode(rejections.daily, forKey: .rejectionsDaily)
+        // Every day of the window, oldest first, empty ones too: a chart's x axis.
+        let first = StoreStatistics.firstDay(Date())
+        let days = (0..<StoreStatistics.days).map { String(first.addingTimeInterval(Double($0) * 86_400).iso8601.prefix(10)) }
+        try container.encode(days.map { DayCounts(day: $0, types: mentionsDaily[$0] ?? [:]) }, forKey: .mentionsDaily)
         try container.encode(webhookDeliveries, forKey: .webhookDeliveries)
         try container.encode(notifications, forKey: .notifications)
         try container.encode(recheck, forKey: .recheck)

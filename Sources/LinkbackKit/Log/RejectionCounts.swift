@@ -2,8 +2,9 @@ import Foundation
 
 /// The last day's rejections, counted as they are recorded: what `GET /admin/api/stats` and the
 /// dashboard's graph show, without reading the rejection log on every call (a 141 MB log took 12 s
-/// a call). Kept per hour for the last 24; each hour keeps at most ``maxAddressesPerHour``
-/// addresses (the rest are counted, not named), so a flood from many addresses stays small.
+/// a call). Kept per hour for the last week (addresses only for the last 24 hours); each hour
+/// keeps at most ``maxAddressesPerHour`` addresses (the rest are counted, not named), so a flood
+/// from many addresses stays small.
 /// A server seeds it once at start from the log (``seed(fromLog:before:now:)``); `linkback stats`
 /// still reads the log, being one command, not a request.
 public final class RejectionCounts: Sendable {
@@ -14,6 +15,7 @@ public final class RejectionCounts: Sendable {
     package struct Hour {
         package var rejected = 0
         package var banned = 0
+        package var bansStarted = 0
         package var byReason: [String: Int] = [:]
         package var byAddress: [IPAddress: Int] = [:]
         /// Lines read from the log at start: their addresses as written.
@@ -47,9 +49,31 @@ public final class RejectionCounts: Sendable {
     private func count(reason: String, at date: Date, address: (inout Hour) -> Void) {
         let number = Self.hourNumber(date)
         hours.withLock { hours in
+            let isNew = hours[number] == nil
             hours[number, default: Hour()].add(reason: reason, address: address)
-            // Hours older than a day are of no use any more.
-            if hours.count > 26 { hours = hours.filter { $0.key > number - 24 } }
+            // Once an hour, not on every rejection: it is on every refused request's path.
+            if isNew { Self.prune(&hours, now: number) }
+        }
+    }
+
+    /// A built-in ban started now.
+    public func banStarted(at date: Date) {
+        let number = Self.hourNumber(date)
+        hours.withLock { hours in
+            let isNew = hours[number] == nil
+            hours[number, default: Hour()].bansStarted += 1
+            if isNew { Self.prune(&hours, now: number) }
+        }
+    }
+
+    /// Hours older than a week go; older than a day, they keep their counts but not their addresses
+    /// (reckoned from the newest hour: the log's seed may add an older hour after a newer one).
+    private static func prune(_ hours: inout [Int: Hour], now: Int) {
+        let number = max(now, hours.keys.max() ?? now)
+        hours = hours.filter { $0.key > number - 7 * 24 }
+        for (key, hour) in hours where key <= number - 24 && !(hour.byAddress.isEmpty && hour.byAddressText.isEmpty) {
+            hours[key]?.byAddress = [:]
+            hours[key]?.byAddressText = [:]
         }
     }
 
@@ -57,19 +81,24 @@ public final class RejectionCounts: Sendable {
     /// from the log.
     public func lastDay(now: Date = Date()) -> RejectionSummary {
         let current = Self.hourNumber(now)
-        let kept = hours.withLock { hours in hours.filter { $0.key > current - 24 && $0.key <= current } }
+        let kept = hours.withLock { hours in hours.filter { $0.key > current - 7 * 24 && $0.key <= current } }
         var reasons: [String: Int] = [:]
         var addresses: [String: Int] = [:]
         var hourly: [RejectionSummary.Hour] = []
         for number in (current - 23)...current {
             let hour = kept[number] ?? Hour()
-            hourly.append(RejectionSummary.Hour(
-                hour: Date(timeIntervalSince1970: Double(number) * 3600), rejected: hour.rejected, banned: hour.banned))
+            hourly.append(hour.summary(Date(timeIntervalSince1970: Double(number) * 3600)))
             reasons.merge(hour.byReason, uniquingKeysWith: +)
             addresses.merge(hour.byAddressText, uniquingKeysWith: +)
             for (address, count) in hour.byAddress { addresses[address.description, default: 0] += count }
         }
-        return RejectionSummary(byReason: reasons, topAddresses: RejectionSummary.top(addresses), hourly: hourly)
+        var daily = RejectionSummary.days(from: RejectionSummary.weekStart(now), to: now)
+        for (number, hour) in kept {
+            let at = Date(timeIntervalSince1970: Double(number) * 3600)
+            guard let day = daily.firstIndex(where: { at >= $0.hour && at < $0.hour.addingTimeInterval(86_400) }) else { continue }
+            daily[day].merge(hour.summary(at))
+        }
+        return RejectionSummary(byReason: reasons, topAddresses: RejectionSummary.top(addresses), hourly: hourly, daily: daily)
     }
 
     /// How many addresses the kept hours name (at most ``maxAddressesPerHour`` each).
@@ -79,7 +108,7 @@ public final class RejectionCounts: Sendable {
     /// (the server's start: what it records itself is counted as it happens). Run once, off the
     /// request path.
     public func seed(fromLog path: String, before: Date, now: Date = Date()) {
-        let since = Date(timeIntervalSince1970: Double(Self.hourNumber(now) - 23) * 3600)
+        let since = RejectionSummary.weekStart(now)
         RejectionSummary.eachLine(of: path, since: since, until: before) { date, address, reason in
             add(reason: reason, address: address, at: date)
         }
@@ -87,6 +116,11 @@ public final class RejectionCounts: Sendable {
 }
 
 extension RejectionCounts.Hour {
+    /// The hour as the summary shows it.
+    package func summary(_ at: Date) -> RejectionSummary.Hour {
+        RejectionSummary.Hour(hour: at, rejected: rejected, banned: banned, reasons: byReason, bansStarted: bansStarted)
+    }
+
     package mutating func add(reason: String, address: (inout Self) -> Void) {
         if reason == RejectionReason.banned.rawValue { banned += 1 } else { rejected += 1 }
         byReason[reason, default: 0] += 1

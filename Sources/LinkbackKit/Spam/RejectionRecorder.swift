@@ -23,6 +23,7 @@ public final class RejectionRecorder: Sendable {
         // A banned client's refused requests do not lengthen its own ban (fail2ban sees them, though).
         if !rejection.reason.isSoft, rejection.reason != .banned, bans.noteRejection(rejection.clientIP.unmapped, at: rejection.date) {
             LinkbackMetrics.banStarted()
+            counts.banStarted(at: rejection.date)
         }
     }
 

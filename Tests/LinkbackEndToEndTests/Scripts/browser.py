@@ -10,8 +10,11 @@ prints one JSON object with what a person would see.
       Opens the dashboard, logs in with TOKEN and runs STEPS (a JSON list):
       ["approve", ID] clicks that row's approve button; ["click", ID, LABEL] clicks that row's
       button LABEL and accepts the question it asks; ["bulk", "spam", [IDS]] ticks the rows
-      and clicks "Spam selected"; reports the rows, messages and console errors.
+      and clicks "Spam selected"; ["keys", "jja"] types keys on the page (waiting for the
+      message an action leaves); reports the rows, messages, charts, layout and console errors.
+  --width N makes the window N CSS pixels wide (a phone: 390).
 """
+import base64
 import json
 import os
 import shutil
@@ -21,6 +24,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -33,7 +37,21 @@ def browser():
                      "--window-size=1100,900", "--force-color-profile=srgb", "--hide-scrollbars"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    if option("--width"):
+        # A window cannot be made as narrow as a phone: emulate the phone's viewport instead.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": int(option("--width")), "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    return driver
+
+
+def save_whole_page(driver, path):
+    """A screenshot of the whole page, below the window's fold too."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    data = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    with open(path, "wb") as file:
+        file.write(base64.b64decode(data["data"]))
 
 
 def console_errors(driver):
@@ -97,16 +115,28 @@ def dashboard(driver, url, token, steps):
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#rejections-chart"))
     chart = driver.execute_script("""
         const figure = document.getElementById('rejections-chart');
-        return { caption: figure.querySelector('figcaption').textContent,
-                 hours: [...figure.querySelectorAll('g.hour title')].map(t => t.textContent),
+        return { caption: figure.querySelector('figcaption').firstChild.textContent,
+                 hours: [...figure.querySelectorAll('g.hour > title')].map(t => t.textContent),
                  bars: figure.querySelectorAll('rect').length,
                  width: figure.querySelector('svg').getBoundingClientRect().width };""")
     screenshot = option("--screenshot")
     if screenshot:
-        driver.save_screenshot(screenshot)
+        save_whole_page(driver, screenshot)
+    charts = driver.execute_script("""
+        return Object.fromEntries([...document.querySelectorAll('#charts figure')].map(f => [f.id, {
+          caption: f.querySelector('figcaption').firstChild.textContent, rects: f.querySelectorAll('rect').length,
+          legend: [...f.querySelectorAll('.legend .key')].map(k => k.textContent),
+          width: f.querySelector('svg').getBoundingClientRect().width }]));""")
+    layout = driver.execute_script("""
+        const row = document.querySelector('#rows tr[data-id]');
+        const approve = row && [...row.querySelectorAll('button')].find(b => b.textContent === 'approve');
+        const box = approve && approve.getBoundingClientRect();
+        return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+                 approve: box ? { left: box.left, right: box.right, height: box.height } : null };""")
     rows_script = """
         return [...document.querySelectorAll('#rows tr')].map(r => ({
-          id: Number(r.dataset.id), text: r.innerText }));"""
+          id: Number(r.dataset.id), text: r.innerText, current: r.classList.contains('current'),
+          post: (r.querySelector('button.post') || {}).textContent || null }));"""
     rows_before = driver.execute_script(rows_script)
     messages = []
     for step in steps:
@@ -119,6 +149,12 @@ def dashboard(driver, url, token, steps):
                 alert = WebDriverWait(driver, 5).until(expected_conditions.alert_is_present())
                 messages.append("asked: " + alert.text)
                 alert.accept()
+        elif step[0] == "keys":
+            for key in step[1]:
+                ActionChains(driver).send_keys(key).perform()
+                time.sleep(0.1)
+            if step[1][-1] not in "ars":
+                continue
         elif step[0] == "bulk":
             for mention in step[2]:
                 driver.find_element(By.CSS_SELECTOR, f'tr[data-id="{mention}"] input.pick').click()
@@ -128,7 +164,7 @@ def dashboard(driver, url, token, steps):
         driver.execute_script("document.getElementById('message').textContent = ''")
     rows = driver.execute_script(rows_script)
     return {"rows_before": rows_before, "rows": rows, "messages": messages, "stats": driver.find_element(By.ID, "stats").text,
-            "chart": chart, "errors": console_errors(driver)}
+            "chart": chart, "charts": charts, "layout": layout, "errors": console_errors(driver)}
 
 
 def main():
