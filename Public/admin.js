@@ -443,7 +443,7 @@ function charts(s) {
         title: `${hourLabel(p.hour)}: ${p.bans_started || 0} bans started` })),
     }),
     barChart({
-      id: "mentions-chart", caption: `Mentions per day by type, last ${days.length} days: ${mentions} (spam and rejected left out)`,
+      id: "mentions-chart", caption: `Mentions per day by type, last ${days.length} days: ${mentions} (approved and waiting ones only)`,
       series: days.map((d) => ({ label: dayLabel(d.day), tick: dayLabel(d.day), parts: d.types,
         title: `${dayLabel(d.day)}: ` + (Object.entries(d.types).map(([t, n]) => `${n} ${t}`).join(", ") || "none") })),
       tickEvery: 7,

@@ -82,8 +82,8 @@ public struct StoreStatistics: Sendable, Equatable {
     public var byProtocol: [String: Int]
     public var byType: [String: Int]
     public var bySite: [String: Int]
-    /// Mentions received per UTC day (`YYYY-MM-DD`) by type over the last ``days`` days, spam and
-    /// rejected ones left out: the dashboard's chart.
+    /// Mentions received per UTC day (`YYYY-MM-DD`) by type over the last ``days`` days, approved and
+    /// waiting ones only (an index range per status): the dashboard's chart.
     public var byDayAndType: [String: [String: Int]]
     public static let days = 30
 

@@ -422,7 +422,7 @@ public final class PostgresMentionStore: MentionStore {
             """
             SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, type, COUNT(*) FROM mentions
             WHERE received_at >= \(StoreStatistics.firstDay(clock.now())) AND type IS NOT NULL
-                AND status NOT IN ('spam', 'rejected')
+                AND status IN ('approved', 'pending')
             GROUP BY day, type
             """
         ) { row in try row.decode((String, String, Int).self) }

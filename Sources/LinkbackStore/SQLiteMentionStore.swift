@@ -384,7 +384,7 @@ public final class SQLiteMentionStore: MentionStore {
                     // Dates are stored as `YYYY-MM-DD HH:MM:SS.SSS` in UTC.
                     sql: """
                         SELECT substr(received_at, 1, 10) AS day, type, COUNT(*) AS n FROM mentions
-                        WHERE received_at >= ? AND type IS NOT NULL AND status NOT IN ('spam', 'rejected')
+                        WHERE received_at >= ? AND type IS NOT NULL AND status IN ('approved', 'pending')
                         GROUP BY day, type
                         """,
                     arguments: [since]

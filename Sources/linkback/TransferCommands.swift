@@ -245,7 +245,7 @@ struct StatsCommand: AsyncParsableCommand {
         if daily {
             print("rejections per day by reason, last 7 days (UTC)")
             BarChart.render(report.rejections.daily.map { .init(label: time($0.hour, "EEE dd MMM"), parts: $0.reasons) }).forEach { print($0) }
-            print("mentions per day by type, last \(StoreStatistics.days) days (spam and rejected left out)")
+            print("mentions per day by type, last \(StoreStatistics.days) days (approved and waiting ones only)")
             let first = StoreStatistics.firstDay(Date())
             let days = (0..<StoreStatistics.days).map { first.addingTimeInterval(Double($0) * 86_400) }
             BarChart.render(days.map { day in

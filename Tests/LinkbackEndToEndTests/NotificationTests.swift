@@ -1,4 +1,6 @@
 import Foundation
+import LinkbackCore
+import LinkbackStore
 import LinkbackTestSupport
 import Testing
 
@@ -83,6 +85,14 @@ import Testing
         let events = try #require((JSON.object(shown.stdout)?["events"]) as? [[String: Any]])
         #expect(events.last?["actor"] as? String == "link")
         #expect(events.last?["to"] as? String == "approved")
+
+        // A link signed with the server's own key (read from its database) but past its expiry: 410.
+        let store = try SQLiteMentionStore(path: server.directory.file("linkback.sqlite"))
+        let expired = ModerationLink(
+            mentionID: 1, action: .reject, expires: Date().addingTimeInterval(-60), nonce: String(repeating: "0", count: 23) + "1")
+        let old = try await server.send("POST", "/moderate/" + expired.token(key: try await store.linkKey()))
+        try await store.close()
+        #expect(old.status == 410 && old.body.contains("Link expired"), "\(old.body)")
 
         // A token this server did not sign: 403 and a line fail2ban reads.
         let forged = try await server.send("POST", String(path.dropLast(3)) + "AAA")
