@@ -146,6 +146,16 @@ import Testing
         }
     }
 
+    /// A push topic is a shared secret: masked by check-config, logged without its path.
+    @Test func pushTopicsStayOutOfPrintsAndLogs() throws {
+        let config = try ConfigLoader.parse(
+            yaml: "notifications:\n  channels:\n    - to: https://ntfy.sh/secret-topic-123\n", origin: "f.yaml")
+        #expect(!config.describe().contains("secret-topic-123"))
+        #expect(Secret.loggable(channel: "https://ntfy.sh/secret-topic-123") == "https://ntfy.sh/…")
+        #expect(Secret.loggable(channel: "https://u:p@ntfy.example:8443/t?x=1") == "https://ntfy.example:8443/…")
+        #expect(Secret.loggable(channel: "mailto:o@blog.example") == "mailto:o@blog.example")
+    }
+
     @Test func digestTimes() {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -173,7 +173,7 @@ public final class NotificationDispatcher: Sendable {
         } catch {
             logger.error("cannot record a notification", metadata: ["id": "\(message.id)", "error": "\(error)"])
         }
-        let shown = Secret.loggable(url: message.channel)
+        let shown = Secret.loggable(channel: message.channel)
         switch outcome {
         case .delivered:
             LinkbackMetrics.notification("sent", kind: kind)

@@ -288,7 +288,9 @@ extension ConfigKey {
         ConfigKey(
             "notifications.channels",
             .records([
-                .init("to", required: true), .init("events", list: true), .init("types", list: true), .init("sites", list: true),
+                // A push topic in the URL is a shared secret: printed masked, logged without its path.
+                .init("to", required: true, secret: true), .init("events", list: true), .init("types", list: true),
+                .init("sites", list: true),
                 .init("digest"), .init("first_per_target"),
             ]),
             .records([]), check: Config.Notifications.check),

@@ -15,6 +15,15 @@ public enum Secret {
         return prefix + text
     }
 
+    /// A notification channel as it may be logged: a mail address as it is, a push URL without
+    /// its path (an ntfy topic is the only secret of whoever may post to it).
+    public static func loggable(channel: String) -> String {
+        if channel.lowercased().hasPrefix("mailto:") { return channel }
+        let shown = loggable(url: channel)
+        guard let scheme = shown.range(of: "://"), let slash = shown[scheme.upperBound...].firstIndex(of: "/") else { return shown }
+        return shown[..<slash] + "/…"
+    }
+
     /// Where a URL's user info (`user:password`) stands, read by hand: it ends at the last `@`,
     /// since a password may hold `/`, `#` or `?` (no valid URL then, but still a secret).
     package static func userInfo(in url: String) -> Range<String.Index>? {
