@@ -82,6 +82,9 @@ package enum MentionQuerySQL {
         case .received: return "received_at \(direction), id \(direction)"
         case .updated: return "updated_at \(direction), id \(direction)"
         case .published: return "published IS NULL, published \(direction), received_at \(direction), id \(direction)"
+        case .rsvp:
+            let answer = "CASE rsvp WHEN 'yes' THEN 0 WHEN 'maybe' THEN 1 WHEN 'interested' THEN 2 WHEN 'no' THEN 3 ELSE 4 END"
+            return "\(answer), received_at \(direction), id \(direction)"
         }
     }
 

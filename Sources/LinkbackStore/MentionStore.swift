@@ -10,6 +10,9 @@ public struct MentionQuery: Sendable, Equatable {
         case updated
         /// By the source's own publication date (as written there; missing dates last).
         case published
+        /// RSVPs by their answer, always `yes`, `maybe`, `interested`, `no`, then the rest; within
+        /// an answer by reception in the query's direction: webmention.io's `sort-by=rsvp`.
+        case rsvp
     }
 
     public var statuses: [MentionStatus]?

@@ -19,9 +19,10 @@ import LinkbackStore
     static let otherToken = "other-token-0123456789"
 
     /// A server with two sites and mentions in every status; `body` gets the app's test client.
-    private func withAPI(_ body: @escaping @Sendable (any TestClientProtocol, [String: Mention]) async throws -> Void)
-        async throws
-    {
+    /// `rsvps` adds approved RSVPs (their answers, in reception order) to `https://blog.example/p4`.
+    private func withAPI(
+        rsvps: [String] = [], _ body: @escaping @Sendable (any TestClientProtocol, [String: Mention]) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var config = Config.defaults
@@ -60,6 +61,10 @@ import LinkbackStore
             MentionContent(type: .reply, title: "<script>alert(1)</script>", contentHTML: "<p>hi</p>",
                 contentText: "<img src=x onerror=alert(2)>", authorName: "<img src=x onerror=alert(3)>"),
             received: t0.addingTimeInterval(300))
+        for (index, answer) in rsvps.enumerated() {
+            try await add("rsvp-\(index)", source: "https://guest\(index).example/e", target: "https://blog.example/p4", status: .approved,
+                MentionContent(type: .rsvp, rsvp: answer, authorName: "Guest \(index)"), received: t0.addingTimeInterval(400 + Double(index)))
+        }
         let log = try RejectionLog(destination: directory.file("fail2ban.log"))
         let server = LinkbackServer(config: config, store: store, rejectionLog: log, logger: Logger(label: "test"))
         let snapshot = mentions
@@ -158,6 +163,48 @@ import LinkbackStore
             #expect(await sources("\(p1)&since_id=\(mentions["reply"]!.id)") == ["https://bob.example/l"])
             #expect(await sources("\(p1)&sort-by=published&sort-dir=down") == ["https://alice.example/r", "https://bob.example/l"])
             #expect(await sources("\(p1)&sort-by=updated").count == 2)
+        }
+    }
+
+    /// webmention.io's `sort-by=rsvp`: yes, maybe, interested, no, each by reception.
+    @Test func rsvpsSortByTheirAnswer() async throws {
+        try await withAPI(rsvps: ["no", "yes", "interested", "maybe", "yes"]) { client, _ in
+            let answer = try await Self.get(client, "/api/mentions.jf2?target=https://blog.example/p4&sort-by=rsvp&sort-dir=up")
+            let order = try Self.children(answer.body).compactMap { $0["wm-source"] as? String }
+            #expect(order == ["1", "4", "3", "2", "0"].map { "https://guest\($0).example/e" }, "\(order)")
+            // Down (the default): still yes first, the later yes before the earlier.
+            let down = try await Self.get(client, "/api/mentions.jf2?target=https://blog.example/p4&sort-by=rsvp")
+            #expect(try Self.children(down.body).compactMap { $0["wm-source"] as? String }.prefix(2)
+                == ["https://guest4.example/e", "https://guest1.example/e"])
+            let bad = try await Self.get(client, "/api/mentions.jf2?target=https://blog.example/p4&sort-by=answer")
+            #expect(bad.status == .badRequest && bad.body.contains("rsvp"))
+        }
+    }
+
+    /// `jsonp=NAME` wraps the JSON answers for a script tag; anything but a plain name is refused,
+    /// and so is JSONP for a token that sees Private Webmentions. `/api/links` is the old name.
+    @Test func jsonpAndTheOldLinksPath() async throws {
+        try await withAPI { client, _ in
+            let p1 = "target=https://blog.example/p1"
+            let wrapped = try await Self.get(client, "/api/mentions.jf2?\(p1)&jsonp=window.showMentions")
+            #expect(wrapped.status == .ok)
+            #expect(wrapped.headers[.contentType] == "application/javascript; charset=utf-8")
+            #expect(wrapped.headers[.init("X-Content-Type-Options")!] == "nosniff")
+            #expect(wrapped.body.hasPrefix("/**/window.showMentions({") && wrapped.body.hasSuffix("});"))
+            let json = String(wrapped.body.dropFirst("/**/window.showMentions(".count).dropLast(2))
+            #expect(try Self.children(json).count == 2)
+            let plain = try await Self.get(client, "/api/mentions.jf2?\(p1)")
+            #expect(plain.headers[.eTag] != wrapped.headers[.eTag])
+            let count = try await Self.get(client, "/api/count.json?\(p1)&jsonp=cb")
+            #expect(count.body.hasPrefix("/**/cb({") && count.body.contains("\"count\":2"))
+            for name in ["alert(1)", "a;b", "1abc", "a..b", "<x>", String(repeating: "a", count: 65), ""] {
+                let refused = try await Self.get(client, "/api/mentions.jf2?\(p1)&jsonp=" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                #expect(refused.status == .badRequest, "\(name)")
+            }
+            let atom = try await Self.get(client, "/api/mentions.atom?\(p1)&jsonp=cb")
+            #expect(atom.status == .badRequest)
+            let links = try await Self.get(client, "/api/links?\(p1)")
+            #expect(links.status == .ok && (JSON.object(links.body)?["links"] as? [[String: Any]])?.count == 2)
         }
     }
 

@@ -86,7 +86,8 @@ public struct ReadQueryParser: Sendable {
                 case "created": query.sort = .received
                 case "updated": query.sort = .updated
                 case "published": query.sort = .published
-                default: return .failure(.invalid("sort-by must be created, updated or published"))
+                case "rsvp": query.sort = .rsvp
+                default: return .failure(.invalid("sort-by must be created, updated, published or rsvp"))
                 }
             case "sort-dir":
                 switch value {
@@ -96,6 +97,10 @@ public struct ReadQueryParser: Sendable {
                 }
             case "token": token = value
             case "domain": domain = value
+            case "jsonp":
+                guard Self.isCallbackName(value) else {
+                    return .failure(.invalid("jsonp must be a JavaScript function name (letters, digits, _, $ and dots; at most 64)"))
+                }
             default: continue  // unknown parameters are ignored, as webmention.io does
             }
         }
@@ -127,6 +132,15 @@ public struct ReadQueryParser: Sendable {
             return .failure(.invalid("per-page is at most \(maxAnonymousPerPage) without a token (api.max_per_page)"))
         }
         return .success(query)
+    }
+
+    /// A JSONP callback as webmention.io takes it: a (dotted) JavaScript name, nothing that could
+    /// be code.
+    public static func isCallbackName(_ text: String) -> Bool {
+        guard (1...64).contains(text.utf8.count), let first = text.unicodeScalars.first, first != ".",
+            !CharacterSet.decimalDigits.contains(first), !text.hasSuffix("."), !text.contains("..")
+        else { return false }
+        return text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_$.".unicodeScalars.contains($0)) }
     }
 
     /// `2026-11-26T10:00:00Z`, with fractional seconds or an offset, or a plain date.

@@ -7,7 +7,8 @@ import LinkbackStore
 /// The package read API, webmention.io-compatible: `GET /api/mentions.jf2` (JF2 feed),
 /// `/api/mentions` and `/api/mentions.json` (the older `{"links": […]}` shape),
 /// `/api/mentions.atom` (Atom), `/api/mentions.html` (an HTML fragment to include at build time),
-/// `/api/count` and `/api/count.json`. Approved mentions only.
+/// `/api/count` and `/api/count.json` (the JSON ones as JSONP with `jsonp=NAME`). Approved
+/// mentions only.
 /// Answers carry `Access-Control-Allow-Origin: *`, `Cache-Control` and an `ETag` (304 on a
 /// matching `If-None-Match`).
 struct ReadAPIRoutes {
@@ -42,7 +43,8 @@ struct ReadAPIRoutes {
                 Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map { JF2Entry($0) }))
             }
         }
-        for path in ["api/mentions", "api/mentions.json"] {
+        // `/api/links` is webmention.io's older name of the same listing.
+        for path in ["api/mentions", "api/mentions.json", "api/links", "api/links.json"] {
             router.get(RouterPath(path)) { request, context in
                 try await answer(request, context, format: "links") { mentions, _ in
                     Encoded.json(LegacyLinks(links: mentions.map(LegacyLink.init)))
@@ -102,6 +104,13 @@ struct ReadAPIRoutes {
             return ErrorAnswer(error: failure.error, errorDescription: failure.description)
                 .json(HTTPResponse.Status(code: failure.status), headers: headers)
         }
+        // JSONP (the parser checked the name): JSON formats only, never an answer for a token that
+        // sees Private Webmentions (a script tag reads across origins what CORS would not share).
+        let callback = parameters.last { $0.name == "jsonp" }?.value
+        if callback != nil, !["jf2", "links", "count"].contains(format) || query.includePrivate {
+            return ErrorAnswer(error: "invalid_input", errorDescription: "jsonp is for the public JSON answers only")
+                .json(.badRequest, headers: headers)
+        }
         let withToken = query.sites != nil
         if !withToken, let ip = ClientInfo(request, context: context, server: server).ip,
             let wait = limiter.take(ip.client(ipv6Prefix: ipv6Prefix), now: clock.now())
@@ -113,7 +122,8 @@ struct ReadAPIRoutes {
         let mentions = list ? try await store.list(query) : []
         let counts = list ? [:] : try await store.countByType(query)
         let aggregated = list ? [:] : try await store.aggregatedByType(query)
-        let tag = "\"" + ETag.of(format: format, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
+        let shape = callback.map { format + " jsonp " + $0 } ?? format
+        let tag = "\"" + ETag.of(format: shape, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
         headers[.eTag] = tag
         // A private answer (a token that sees Private Webmentions) is for its holder alone.
         if query.includePrivate {
@@ -126,7 +136,13 @@ struct ReadAPIRoutes {
         if let match = request.headers[.ifNoneMatch], ETag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        let encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated)) }
+        var encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated)) }
+        if let callback {
+            // `/**/` first: a body that starts with a comment is never read as anything but script.
+            encoded = Encoded(
+                body: Data("/**/\(callback)(".utf8) + encoded.body + Data(");".utf8), type: "application/javascript; charset=utf-8")
+            headers[.init("X-Content-Type-Options")!] = "nosniff"
+        }
         headers[.contentType] = encoded.type
         if encoded.type.hasPrefix("text/html") {
             // The fragment is for inclusion elsewhere; opened on this origin it runs nothing.
