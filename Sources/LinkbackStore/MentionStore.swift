@@ -372,6 +372,10 @@ public protocol NotificationOutboxStore: Sendable {
 
     func notificationCounts() async throws -> [WebhookDelivery.State: Int]
 
+    /// Makes given-up messages (or the unsent ones named) due again now, their give-up time
+    /// counted afresh; returns how many.
+    func retryNotifications(ids: [Int64]?, at now: Date) async throws -> Int
+
     /// The key that signs one-click moderation links: made once, kept in the database.
     func linkKey() async throws -> [UInt8]
 

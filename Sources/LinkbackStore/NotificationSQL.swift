@@ -79,6 +79,14 @@ package enum NotificationSQL {
         return SQLStatement("SELECT * FROM notification_messages WHERE \(condition) ORDER BY id DESC LIMIT ?", [.integer(Int64(limit))])
     }
 
+    package static func retry(ids: [Int64]?, at now: Date) -> SQLStatement {
+        let which = ids.map { "id IN (" + Array(repeating: "?", count: $0.count).joined(separator: ", ") + ") AND sent_at IS NULL" }
+            ?? "given_up_at IS NOT NULL"
+        return SQLStatement(
+            "UPDATE notification_messages SET given_up_at = NULL, next_attempt_at = ?, created_at = ? WHERE \(which)",
+            [.date(now), .date(now)] + (ids ?? []).map(SQLValue.integer))
+    }
+
     package static let counts = SQLStatement(
         """
         SELECT COALESCE(SUM(CASE WHEN sent_at IS NULL AND given_up_at IS NULL THEN 1 ELSE 0 END), 0) AS pending,

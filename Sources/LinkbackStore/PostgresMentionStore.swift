@@ -992,6 +992,11 @@ public final class PostgresMentionStore: MentionStore {
         return [.pending: Int(counts.0), .delivered: Int(counts.1), .failed: Int(counts.2)]
     }
 
+    public func retryNotifications(ids: [Int64]?, at now: Date) async throws -> Int {
+        if ids?.isEmpty == true { return 0 }
+        return try await changed(NotificationSQL.retry(ids: ids, at: now))
+    }
+
     public func linkKey() async throws -> [UInt8] {
         let now = clock.now()
         let stored = try await transaction { connection -> String in

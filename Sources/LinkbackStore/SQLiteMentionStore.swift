@@ -708,6 +708,14 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func retryNotifications(ids: [Int64]?, at now: Date) async throws -> Int {
+        if ids?.isEmpty == true { return 0 }
+        return try await pool.write { db in
+            try Self.execute(db, [NotificationSQL.retry(ids: ids, at: now)])
+            return db.changesCount
+        }
+    }
+
     public func linkKey() async throws -> [UInt8] {
         let now = clock.now()
         let stored = try await pool.write { db -> String in

@@ -63,6 +63,18 @@ import Testing
         #expect(!digest.message.text.contains("https://b.example/2"))
         #expect(try await store.notificationCounts() == [.pending: 0, .delivered: 2, .failed: 0])
         _ = (first, third)
+
+        // A given-up message is due again after a retry; a sent one is never sent again.
+        let sent = try await store.notifications(state: .delivered, limit: 10)
+        #expect(sent.map(\.channel) == ["https://push.example/all", "https://push.example/first"])
+        try await store.composeNotification(
+            channel: "https://push.example/all", message: .init(subject: "s", text: "t", html: "h"), included: [], leftOut: [],
+            at: fixture.clock.now())
+        let failed = try #require(try await store.notifications(state: .pending, limit: 1).first)
+        try await store.recordNotification(id: failed.id, outcome: .gaveUp(error: "refused"), at: fixture.clock.now())
+        #expect(try await store.retryNotifications(ids: [sent[0].id], at: fixture.clock.now()) == 0)
+        #expect(try await store.retryNotifications(ids: nil, at: fixture.clock.now()) == 1)
+        #expect(try await store.dueNotifications(now: fixture.clock.now()).map(\.id) == [failed.id])
         try await store.close()
     }
 

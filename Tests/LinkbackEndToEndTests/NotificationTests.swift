@@ -180,8 +180,11 @@ import Testing
         #expect(body.contains("Approve: \(Self.base)/moderate/"))
         try await Task.sleep(for: .seconds(2))
         #expect(push.requests.count == 2)
-        let listed = try await LinkbackProcess.run(["stats", "--json", "--config", server.configPath])
-        #expect(listed.status == 0)
+        let listed = try await LinkbackProcess.run(["notifications", "--json", "--config", server.configPath])
+        let messages = try #require(JSON.value(listed.stdout) as? [[String: Any]], "\(listed.stderr)")
+        #expect(messages.map { $0["state"] as? String } == ["delivered", "delivered"])
+        #expect(messages.allSatisfy { $0["to"] as? String == "http://127.0.0.1:\(push.port)/…" }, "the topic stays out: \(messages)")
+        #expect(messages.first?["subject"] as? String == "11 mentions of /posts/1: 10 likes, 1 reply (11 waiting)")
         await pages.stop()
     }
 }
