@@ -110,7 +110,7 @@ package struct LinkbackServer: Sendable {
             enabled: config.pingback.enabled, maxConcurrentVerifications: config.pingback.maxConcurrentVerifications,
             traps: traps, logger: logger)
         webhooks = WebhookDispatcher(config: config, store: store, logger: logger, clock: clock)
-        notifications = NotificationDispatcher(config: config, store: store, logger: logger)
+        notifications = NotificationDispatcher(config: config, store: store, logger: logger, clock: clock)
         sends = SendOutbox(
             service: SendService(config: config, store: store, pool: parsePool, logger: logger, clock: clock),
             pollSeconds: min(5, config.send.retryBaseSeconds), logger: logger)

@@ -38,10 +38,10 @@ public final class NotificationDispatcher: Sendable {
         loop = WorkerLoop(name: "the notification outbox", interval: pollInterval, logger: logger)
     }
 
-    public convenience init(config: Config, store: any NotificationOutboxStore, logger: Logger) {
+    public convenience init(config: Config, store: any NotificationOutboxStore, logger: Logger, clock: any WallClock = SystemClock()) {
         self.init(
             store: store, settings: config.notifications, baseURL: config.server.baseURL, delivery: config.webhookDelivery,
-            sender: NotificationSender(config: config), logger: logger)
+            sender: NotificationSender(config: config), logger: logger, clock: clock)
     }
 
     public func notify() { loop.notify() }
@@ -156,14 +156,9 @@ public final class NotificationDispatcher: Sendable {
                 try await sender.send(message.body, to: channel)
                 outcome = .delivered
             } catch {
-                if error.permanent {
-                    outcome = .gaveUp(error: error.description)
-                } else {
-                    let delay = Backoff.delay(base: delivery.retryBaseSeconds, attempts: message.attempts, cap: delivery.maxRetrySeconds)
-                    let next = clock.now().addingTimeInterval(delay)
-                    outcome = next.timeIntervalSince(message.created) > delivery.giveUpHours * 3600
-                        ? .gaveUp(error: error.description) : .retry(error: error.description, nextAttempt: next)
-                }
+                outcome = error.permanent
+                    ? .gaveUp(error: error.description)
+                    : delivery.outcome(afterFailure: error.description, attempts: message.attempts, created: message.created, now: clock.now())
             }
         } else {
             outcome = .gaveUp(error: "the channel is no longer configured")

@@ -164,9 +164,6 @@ public final class WebhookDispatcher: Sendable {
 
     /// Retry after base × 2^attempts (capped), unless the change is older than the give-up time.
     func next(after item: WebhookDelivery, error: String, now: Date) -> DeliveryOutcome {
-        let delay = Backoff.delay(base: delivery.retryBaseSeconds, attempts: item.attempts, cap: delivery.maxRetrySeconds)
-        let next = now.addingTimeInterval(delay)
-        if next.timeIntervalSince(item.created) > delivery.giveUpHours * 3600 { return .gaveUp(error: error) }
-        return .retry(error: error, nextAttempt: next)
+        delivery.outcome(afterFailure: error, attempts: item.attempts, created: item.created, now: now)
     }
 }

@@ -528,3 +528,13 @@ public struct Config: Sendable {
 package enum LogLevelName {
     package static let all = Logger.Level.allCases.map(\.rawValue)
 }
+
+extension Config.WebhookDelivery {
+    /// What a failed attempt comes to, for webhooks and notifications alike: another try after
+    /// base × 2^attempts (capped), unless that falls later than `give_up_hours` after `created`.
+    public func outcome(afterFailure error: String, attempts: Int, created: Date, now: Date) -> DeliveryOutcome {
+        let next = now.addingTimeInterval(Backoff.delay(base: retryBaseSeconds, attempts: attempts, cap: maxRetrySeconds))
+        if next.timeIntervalSince(created) > giveUpHours * 3600 { return .gaveUp(error: error) }
+        return .retry(error: error, nextAttempt: next)
+    }
+}
