@@ -77,6 +77,8 @@ package final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
 package struct Receipt: Sendable {
     package var incoming: IncomingMention
     package var actor: Actor
+    /// The new mention's status token, made before the writer is held (used only if it is new).
+    package var token: String = Token.make()
 }
 
 /// A verification's result for a claimed mention, as the stores commit them in groups.

@@ -217,6 +217,19 @@ package enum MentionWriteSQL {
         return unchanged ? MentionEvent.unchangedReason : MentionEvent.verifiedReason
     }
 
+    /// The same line of history for several mentions, in one statement (a batch of receipts).
+    package static func events(
+        _ mentions: [(id: Int64, actor: Actor)], from: MentionStatus?, to: MentionStatus, reason: String?, at: Date
+    ) -> SQLStatement {
+        SQLStatement(
+            "INSERT INTO events (mention_id, at, actor, from_status, to_status, reason) VALUES "
+                + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: mentions.count).joined(separator: ", "),
+            mentions.flatMap { mention -> [SQLValue] in
+                [.integer(mention.id), .date(at), .text(mention.actor.rawValue), .optional(from?.rawValue), .text(to.rawValue),
+                    .optional(reason)]
+            })
+    }
+
     /// One line of a mention's status history.
     package static func event(
         _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String?, at: Date

@@ -93,27 +93,92 @@ public final class SQLiteMentionStore: MentionStore {
     public func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult {
         let pool = pool
         let clock = clock
-        return try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { receipts in
-            try await pool.write { db in
-                Self.each(db, receipts) { receipt in try Self.receive(db, receipt.incoming, actor: receipt.actor, now: clock.now()) }
-            }
+        // Prepared before the writer holds anything: the token and the argument list.
+        let receipt = Receipt(incoming: incoming, actor: actor, token: Token.make())
+        return try await receipts.submit(receipt) { receipts in
+            try await pool.write { db in try Self.receive(db, receipts, now: Self.stored(clock.now())) }
         }
     }
 
-    private static func receive(_ db: Database, _ incoming: IncomingMention, actor: Actor, now: Date) throws -> ReceiveResult {
-        if let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) {
-            if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
-                throw StoreError.tooSoon(id: existing.id, seconds: wait)
+    /// A batch of receipts in one transaction, the writer's work per receipt kept small: a new pair
+    /// (the common case) is one `INSERT … ON CONFLICT DO NOTHING`, its mention made from what was
+    /// written rather than read back, and the creation events of the batch one multi-row insert. A
+    /// known pair takes the full path (read, ``MentionLifecycle``, update), in a savepoint of its own.
+    private static func receive(_ db: Database, _ receipts: [Receipt], now: Date) throws -> [Result<ReceiveResult, any Error>] {
+        var results: [Result<ReceiveResult, any Error>] = []
+        results.reserveCapacity(receipts.count)
+        var created: [(id: Int64, actor: Actor)] = []
+        for receipt in receipts {
+            let incoming = receipt.incoming
+            do {
+                try db.cachedExecute(
+                    sql: """
+                        INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
+                            received_at, updated_at, last_received_at, vouch, is_private)
+                        VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, target) DO NOTHING
+                        """,
+                    arguments: [
+                        receipt.token, incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
+                        incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
+                    ])
+            } catch {
+                // One statement failed and SQLite undid it alone, unless the failure ended the
+                // transaction (a full disk, an I/O error): then nothing of the batch stands.
+                guard db.isInsideTransaction else { throw error }
+                results.append(.failure(error))
+                continue
             }
-            try Self.execute(db, MentionWriteSQL.resend(existing, incoming, actor: actor, at: now))
-            guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
-                throw StoreError.notFound(id: existing.id)
+            if db.changesCount == 1 {
+                let id = db.lastInsertedRowID
+                created.append((id, receipt.actor))
+                results.append(.success(ReceiveResult(mention: queuedMention(id: id, token: receipt.token, incoming, at: now), isNew: true)))
+                continue
             }
-            return ReceiveResult(mention: updated, isNew: false)
+            // A known pair: its history must read in order, so the creation events so far go first
+            // (the pair may have been created earlier in this very batch).
+            try insertCreationEvents(db, created, at: now)
+            created.removeAll()
+            results.append(
+                Result {
+                    var output: ReceiveResult?
+                    try db.inSavepoint {
+                        output = try resend(db, incoming, actor: receipt.actor, now: now)
+                        return .commit
+                    }
+                    return output!  // set: the savepoint ran its body and committed
+                })
         }
-        let id = try Self.insertQueued(db, incoming, actor: actor, at: now)
-        guard let stored = try Self.fetchOne(db, "id = ?", [id]) else { throw StoreError.notFound(id: id) }
-        return ReceiveResult(mention: stored, isNew: true)
+        try insertCreationEvents(db, created, at: now)
+        return results
+    }
+
+    /// A re-send of a pair already stored: refused within the pair interval, otherwise back to the
+    /// queue as the life-cycle says.
+    private static func resend(_ db: Database, _ incoming: IncomingMention, actor: Actor, now: Date) throws -> ReceiveResult {
+        guard let existing = try Self.fetchOne(db, "source = ? AND target = ?", [incoming.source, incoming.target]) else {
+            throw StoreError.notFound(id: 0)
+        }
+        if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
+            throw StoreError.tooSoon(id: existing.id, seconds: wait)
+        }
+        try Self.execute(db, MentionWriteSQL.resend(existing, incoming, actor: actor, at: now))
+        guard let updated = try Self.fetchOne(db, "id = ?", [existing.id]) else {
+            throw StoreError.notFound(id: existing.id)
+        }
+        return ReceiveResult(mention: updated, isNew: false)
+    }
+
+    /// The `received` events of mentions just created, in one statement.
+    private static func insertCreationEvents(_ db: Database, _ created: [(id: Int64, actor: Actor)], at now: Date) throws {
+        guard !created.isEmpty else { return }
+        let statement = MentionWriteSQL.events(created.map { ($0.id, $0.actor) }, from: nil, to: .queued, reason: "received", at: now)
+        try db.cachedExecute(sql: statement.sql, arguments: arguments(statement.values))
+    }
+
+    /// `date` as the store keeps it (milliseconds), so a mention made from what was written equals
+    /// the one read back.
+    private static func stored(_ date: Date) -> Date {
+        Date.fromDatabaseValue(date.databaseValue) ?? date
     }
 
     public func storeVerified(
@@ -1107,6 +1172,14 @@ public final class SQLiteMentionStore: MentionStore {
         let id = db.lastInsertedRowID
         try execute(db, [MentionWriteSQL.event(id, actor: actor, from: nil, to: .queued, reason: "received", at: now)])
         return id
+    }
+
+    /// The row a receipt's insert writes, as ``mention(from:)`` would read it back.
+    private static func queuedMention(id: Int64, token: String, _ incoming: IncomingMention, at now: Date) -> Mention {
+        Mention(
+            id: id, token: token, source: incoming.source, target: incoming.target, site: incoming.site,
+            protocol: incoming.protocol, status: .queued, clientIP: incoming.clientIP, userAgent: incoming.userAgent,
+            received: now, updated: now, lastReceived: now, vouch: incoming.vouch, isPrivate: incoming.isPrivate)
     }
 
     private static func mention(from row: Row) -> Mention {

@@ -39,6 +39,57 @@ import Testing
         try await store.close()
     }
 
+    /// Receipts committed together: what a new receipt answers is the row as stored, a pair sent
+    /// several times in one batch is one row whose history starts with its creation, and a re-send
+    /// refused as too soon fails alone.
+    @Test(arguments: StoreKind.tested) func receiptsInOneBatchAnswerTheStoredRowAndKeepHistoryInOrder(_ kind: StoreKind)
+        async throws
+    {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let alone = try await store.receive(incoming("https://solo.example/"), actor: .server)
+        #expect(try await store.mention(id: alone.mention.id) == alone.mention)
+
+        let paced = {
+            var mention = StoreFixture.incoming("https://paced.example/", target: "https://blog.example/a")
+            mention.pairInterval = 3600
+            return mention
+        }()
+        @Sendable func attempt(_ mention: IncomingMention) async -> Result<ReceiveResult, any Error> {
+            do { return .success(try await store.receive(mention, actor: .server)) } catch { return .failure(error) }
+        }
+        let results = await withTaskGroup(of: (String, Result<ReceiveResult, any Error>).self) { tasks in
+            for copy in 0..<3 {
+                for pair in 0..<20 {
+                    tasks.addTask {
+                        let source = "https://s\(pair).example/"
+                        return (source, await attempt(StoreFixture.incoming(source, target: "https://blog.example/a")))
+                    }
+                }
+                tasks.addTask { ("paced-\(copy)", await attempt(paced)) }
+            }
+            return await tasks.reduce(into: []) { $0.append($1) }
+        }
+        let received = results.filter { !$0.0.hasPrefix("paced") }.map { try? $0.1.get() }
+        #expect(received.allSatisfy { $0 != nil })
+        #expect(received.filter { $0?.isNew == true }.count == 20)
+        let pacedOutcomes = results.filter { $0.0.hasPrefix("paced") }.map { $0.1 }
+        #expect(pacedOutcomes.filter { (try? $0.get()) != nil }.count == 1)
+        #expect(pacedOutcomes.allSatisfy { outcome in
+            if case .failure(StoreError.tooSoon) = outcome { return true }
+            return (try? outcome.get()) != nil
+        })
+        for case let result? in received {
+            let events = try await store.events(mentionID: result.mention.id)
+            #expect(events.first?.from == nil && events.first?.reason == "received", "\(events)")
+            #expect(events.dropFirst().allSatisfy { $0.reason == MentionEvent.resendReason })
+            #expect(events.count == 3)
+        }
+        #expect(try await store.list(MentionQuery(limit: 100)).count == 22)
+        try await store.close()
+    }
+
     /// What Vouch asks of a store: whether an approved mention came from a host (any scheme or
     /// port, never a longer host that starts the same), and the vouch kept with the mention.
     @Test(arguments: StoreKind.tested) func approvedSourceHostsAndVouches(_ kind: StoreKind) async throws {
