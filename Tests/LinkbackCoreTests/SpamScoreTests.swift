@@ -104,6 +104,17 @@ import Testing
             """
         let document = HTMLDocument(html: html)
         #expect(PageTraits.of(document, mainText: "Ein paar Worte") == ["generator:wordpress", "links:dense", "lang:de"])
+        // Twelve links beside 150 words are not crowded.
+        let words = Array(repeating: "Wort", count: 150).joined(separator: "\u{A0}\n ")
+        #expect(PageTraits.of(document, mainText: words) == ["generator:wordpress", "lang:de"])
+    }
+
+    /// Words and whitespace counted on scalars and bytes, as the Character-based split did.
+    @Test func wordsAndWhitespaceOnBytes() {
+        #expect(PageTraits.wordCount("  one\u{A0}two\r\nthree\u{2003}vier ") == 4)
+        #expect(PageTraits.wordCount("") == 0 && PageTraits.wordCount(" \n") == 0)
+        #expect("\r\n a\t\u{0C}b  c\r\n".collapsingWhitespace() == "a b c")
+        #expect("é\u{A0}ü".collapsingWhitespace() == "é\u{A0}ü")
     }
 
     /// The verifier hands them on with the link it found.

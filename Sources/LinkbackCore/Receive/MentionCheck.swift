@@ -77,6 +77,10 @@ public struct MentionCheck: Sendable {
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             return .failure(Problem(message: "contains control characters"))
         }
+        // A plain http(s) URL is put in canonical form on its bytes, parsed by Foundation once.
+        if let address = WebAddress(trimmed), let url = URL(string: address.canonical(keepingFragment: keepingFragment)) {
+            return .success(url)
+        }
         // Without a scheme Foundation's parse would find none either: say so without parsing.
         guard hasScheme(trimmed), let url = URL(string: trimmed), let scheme = url.scheme?.lowercased() else {
             return .failure(Problem(message: "is not an absolute URL"))

@@ -39,7 +39,12 @@ public enum CanonicalURL {
     /// the hex digits of all others.
     package static func normalizingEscapes(_ text: String) -> String {
         guard text.utf8.contains(UInt8(ascii: "%")) else { return text }
-        let bytes = Array(text.utf8)
+        return String(decoding: normalizingEscapes(Array(text.utf8)), as: UTF8.self)
+    }
+
+    /// ``normalizingEscapes(_:)-(String)`` on UTF-8 bytes.
+    package static func normalizingEscapes(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.contains(UInt8(ascii: "%")) else { return bytes }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
@@ -60,41 +65,54 @@ public enum CanonicalURL {
                 index += 1
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     /// RFC 3986 §5.2.4 remove_dot_segments.
     package static func removingDotSegments(_ path: String) -> String {
-        guard path.contains(".") else { return path }
-        var input = Substring(path)
-        var output: [Substring] = []
-        // Segments with their leading slash; the output is their concatenation.
+        guard path.utf8.contains(UInt8(ascii: ".")) else { return path }
+        return String(decoding: removingDotSegments(Array(path.utf8)), as: UTF8.self)
+    }
+
+    /// ``removingDotSegments(_:)-(String)`` on UTF-8 bytes.
+    package static func removingDotSegments(_ path: [UInt8]) -> [UInt8] {
+        guard path.contains(UInt8(ascii: ".")) else { return path }
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        var output: [UInt8] = []
+        output.reserveCapacity(path.count)
+        // Where each output segment (with its leading slash) starts, to drop the last one.
+        var starts: [Int] = []
+        var input = path[...]
+        func removeLastSegment() {
+            if let start = starts.popLast() { output.removeSubrange(start...) }
+        }
         while !input.isEmpty {
-            if input.hasPrefix("../") {
+            if input.starts(with: [dot, dot, slash]) {
                 input = input.dropFirst(3)
-            } else if input.hasPrefix("./") {
+            } else if input.starts(with: [dot, slash]) {
                 input = input.dropFirst(2)
-            } else if input.hasPrefix("/./") {
+            } else if input.starts(with: [slash, dot, slash]) {
                 input = input.dropFirst(2)
-            } else if input == "/." {
-                input = "/"
-            } else if input.hasPrefix("/../") {
+            } else if input.elementsEqual([slash, dot]) {
+                input = [slash][...]
+            } else if input.starts(with: [slash, dot, dot, slash]) {
                 input = input.dropFirst(3)
-                if !output.isEmpty { output.removeLast() }
-            } else if input == "/.." {
-                input = "/"
-                if !output.isEmpty { output.removeLast() }
-            } else if input == "." || input == ".." {
-                input = ""
+                removeLastSegment()
+            } else if input.elementsEqual([slash, dot, dot]) {
+                input = [slash][...]
+                removeLastSegment()
+            } else if input.elementsEqual([dot]) || input.elementsEqual([dot, dot]) {
+                input = []
             } else {
-                let start = input.startIndex
-                let searchFrom = input.first == "/" ? input.index(after: start) : start
-                let end = input[searchFrom...].firstIndex(of: "/") ?? input.endIndex
-                output.append(input[start..<end])
+                let searchFrom = input.first == slash ? input.startIndex + 1 : input.startIndex
+                let end = input[searchFrom...].firstIndex(of: slash) ?? input.endIndex
+                starts.append(output.count)
+                output.append(contentsOf: input[..<end])
                 input = input[end...]
             }
         }
-        return output.joined()
+        return output
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {

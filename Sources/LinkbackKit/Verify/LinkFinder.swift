@@ -22,7 +22,7 @@ public enum LinkFinder {
         while let element = stack.popLast() {
             if inertElements.contains(element.name) { continue }
             if let attribute = linkAttributes[element.name], let value = element[attribute: attribute],
-                let url = document.resolve(value), matcher.matches(url)
+                matcher.matches(reference: value, in: document)
             {
                 found.append(element)
             }

@@ -31,8 +31,22 @@ public struct TargetMatcher: Sendable {
         return accepted.contains(canonical)
     }
 
+    /// Whether `reference` (an `href` or `src` value of `document`) resolves to the target: on
+    /// bytes when it can (``WebAddress``), through Foundation otherwise.
+    public func matches(reference: String, in document: HTMLDocument) -> Bool {
+        if let base = document.baseAddress {
+            switch base.resolve(reference) {
+            case .address(let address): return accepted.contains(address.canonical())
+            case .otherScheme: return false
+            case .unsure: break
+            }
+        }
+        return document.resolve(reference).map(matches) ?? false
+    }
+
     /// Matches a string that should be a complete URL (JSON values).
     public func matches(string: String) -> Bool {
+        if let address = WebAddress(string) { return accepted.contains(address.canonical()) }
         guard let url = URL(string: string.trimmingCharacters(in: .whitespaces)) else { return false }
         return matches(url)
     }
