@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages of the test peers: selenium drives Chromium, aiosmtpd is the mail server.
 TEST_PYTHON := selenium aiosmtpd
 
-.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench bench-spam soak fuzz sanitize
+.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench bench-spam bench-instructions soak fuzz sanitize
 
 all: build
 
@@ -86,6 +86,13 @@ bench-spam: deps
 	$(SWIFT) build -c release --product linkback
 	python3 benchmarks/spam_corpus.py $(CURDIR)/.build/spam-corpus
 	.build/release/linkback bench-spam $(CURDIR)/.build/spam-corpus
+
+# Instructions per request path, counted by callgrind: no noise, so a regression shows (see
+# BENCHMARKS.md). BENCH_INSTR_PASSES tunes it.
+bench-instructions: deps
+	@scripts/ensure-packages.sh valgrind binutils python3
+	$(SWIFT) build -c release --product linkback
+	benchmarks/instructions.sh
 
 # Ten minutes of mixed traffic, memory sampled (benchmarks/soak.sh); SOAK_SECONDS shortens it.
 soak: deps

@@ -24,12 +24,7 @@ LINKBACK_PORT=$(free_port)
 mkdir -p "$work/www"
 printf '<!DOCTYPE html><html><head><title>Static</title></head><body><p>%s</p></body></html>\n' \
     "$(head -c 600 /dev/zero | tr '\0' 'x')" > "$work/www/index.html"
-cat > "$work/www/source.html" <<'HTML'
-<!DOCTYPE html><html><head><title>A reply</title></head><body>
-<article class="h-entry"><a class="p-author h-card" href="https://alice.example/">Alice</a>
-<p class="e-content">Nice post, <a class="u-in-reply-to" href="https://blog.example/posts/1">Bob</a>.</p></article>
-</body></html>
-HTML
+cp "$here/source.html" "$work/www/source.html"
 cat > "$work/nginx.conf" <<EOF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -79,11 +74,13 @@ EOF
 }
 
 # start_linkback NAME PORT: starts the server and waits for it; sets linkback_pid.
+# LINKBACK_LAUNCH prefixes the command (valgrind); LINKBACK_START_TRIES tenths of a second to wait.
 start_linkback() {
-    "$BINARY" serve --config "$work/$1.yaml" > "$work/$1.log" 2>&1 &
+    # shellcheck disable=SC2086 # the launcher is words
+    ${LINKBACK_LAUNCH:-} "$BINARY" serve --config "$work/$1.yaml" > "$work/$1.log" 2>&1 &
     linkback_pid=$!
     pids+=("$linkback_pid")
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && break; sleep 0.1; done
+    for _ in $(seq "${LINKBACK_START_TRIES:-100}"); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && break; sleep 0.1; done
 }
 
 # metric BASE SERIES: the value of one series on BASE's /metrics, as an integer.

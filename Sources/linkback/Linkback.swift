@@ -19,7 +19,7 @@ struct Linkback: AsyncParsableCommand {
             ApproveCommand.self, RejectCommand.self, SpamCommand.self, DeleteCommand.self, RestoreCommand.self,
             BlockCommand.self, UnblockCommand.self, BlocksCommand.self, BlocklistCommand.self, PolicyCommand.self, ScoreCommand.self, ReverifyCommand.self, StatsCommand.self,
             ExportCommand.self, ImportCommand.self, AllowCommand.self, DisallowCommand.self, WebhooksCommand.self, NotificationsCommand.self,
-            DoctorCommand.self, MigrateStoreCommand.self, BackupCommand.self, SendCommand.self, BenchExtractCommand.self, BenchSpamCommand.self,
+            DoctorCommand.self, MigrateStoreCommand.self, BackupCommand.self, SendCommand.self, BenchExtractCommand.self, BenchSpamCommand.self, BenchPathsCommand.self,
         ]
     )
 

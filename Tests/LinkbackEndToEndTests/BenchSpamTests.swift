@@ -31,3 +31,24 @@ import Testing
         #expect((result["mentions"] as? Int ?? 0) > 50)
     }
 }
+
+/// `make bench-instructions`' work: every path of `linkback bench-paths` does what it names (a
+/// refusal, a fault, a rejection line, a found link) the number of times asked; callgrind counts it.
+@Suite struct BenchPathsTests {
+    @Test func everyPathRunsItsWorkTheTimesAsked() async throws {
+        let page = BenchSpamTests.repository.appendingPathComponent("benchmarks/source.html").path
+        // What each pass returns, summed: the answer's size (bytes of a fault or message) or 1 per link found.
+        for (path, extra) in [("php", []), ("malformed", []), ("nonsense", []), ("accept", []), ("verify", ["--page", page]),
+            ("score", ["--page", page])]
+        {
+            let run = try await LinkbackProcess.run(["bench-paths", path, "--passes", "3"] + extra, timeout: 60)
+            #expect(run.status == 0, "\(path): \(run.stderr)")
+            let summed = run.stdout.split(separator: "(").last.flatMap { Int($0.prefix { $0.isNumber }) }
+            #expect(run.stdout.hasPrefix("\(path): 3 passes"), "\(run.stdout)")
+            if path == "verify" { #expect(summed == 3, "\(run.stdout)") }
+            if ["php", "malformed", "nonsense", "accept"].contains(path) { #expect((summed ?? 0) > 0, "\(path): \(run.stdout)") }
+        }
+        let refused = try await LinkbackProcess.run(["bench-paths", "verify", "--passes", "1"], timeout: 60)
+        #expect(refused.status != 0 && refused.stderr.contains("needs --page"), "\(refused.stderr)")
+    }
+}
