@@ -40,6 +40,26 @@ import Testing
         #expect(check.check(source: "https://blog.example/posts/1#a", target: "https://blog.example/posts/1#b") == .failure(.sameURL))
     }
 
+    /// The checks' quick paths (ends without whitespace, ASCII scanned on bytes, the site found on the
+    /// canonical text) answer as the slow ones: whitespace of any kind trimmed, any control refused,
+    /// sites by host and port.
+    @Test func quickPathsAnswerAsTheSlowOnes() throws {
+        let check = MentionCheck(sites: [HostPort(host: "blog.example", port: nil), HostPort(host: "other.example", port: 8443)])
+        let trimmed = try check.check(source: "\u{A0} https://a.example/p\n", target: " https://BLOG.example:443/x\u{3000}").get()
+        #expect(trimmed.source.absoluteString == "https://a.example/p" && trimmed.target.absoluteString == "https://blog.example/x")
+        for control in ["\u{7F}", "\u{1B}", "\u{85}", "\u{9F}"] {
+            guard case .failure(let problem) = MentionCheck.parse("https://a.example/\(control)x") else {
+                Issue.record("\(control.unicodeScalars.first!.value) accepted")
+                continue
+            }
+            #expect(problem.message == "contains control characters")
+        }
+        #expect(MentionCheck.hasControlCharacters("https://bücher.example/\u{85}") && !MentionCheck.hasControlCharacters("https://bücher.example/"))
+        #expect(try check.check(source: "https://a.example/", target: "https://other.example:8443/p").get().site.port == 8443)
+        #expect(check.check(source: "https://a.example/", target: "https://other.example/p") == .failure(.targetNotSupported("other.example")))
+        #expect(check.check(source: "https://a.example/", target: "http://[::1]/p") == .failure(.targetNotSupported("[::1]")))
+    }
+
     @Test func lenientAddsSchemeAndSlashVariantsOnly() {
         let matcher = TargetMatcher(target: target, lenient: true)
         for variant in ["http://blog.example/posts/1", "https://blog.example/posts/1/", "http://blog.example/posts/1/"] {

@@ -40,7 +40,9 @@ public struct MentionCheck: Sendable {
         case .success(let url): targetURL = url
         case .failure(let why): return .failure(.invalidTarget(why.message))
         }
-        if sourceURL.absoluteString == CanonicalURL.string(targetURL) { return .failure(.sameURL) }
+        // Both are canonical: the target without its fragment is its text up to the `#`.
+        let targetText = targetURL.absoluteString
+        if sourceURL.absoluteString == targetText.prefix(while: { $0 != "#" }) { return .failure(.sameURL) }
         guard let site = site(of: targetURL) else {
             return .failure(.targetNotSupported(HostPort(host: targetURL.host ?? "", port: targetURL.port).description))
         }
@@ -51,7 +53,13 @@ public struct MentionCheck: Sendable {
 
     /// The `sites` entry for `url`: a host-only entry matches any port, a host:port entry that port.
     public func site(of url: URL) -> HostPort? {
-        guard let endpoint = HostPort(endpointOf: url) else { return nil }
+        let endpoint: HostPort
+        if let address = WebAddress(url.absoluteString) {
+            endpoint = HostPort(host: String(decoding: address.host, as: UTF8.self), port: address.port ?? (address.isHTTPS ? 443 : 80))
+        } else {
+            guard let found = HostPort(endpointOf: url) else { return nil }
+            endpoint = found
+        }
         return sites.first { $0.host == endpoint.host && ($0.port == nil || $0.port == endpoint.port) }
     }
 
@@ -72,11 +80,12 @@ public struct MentionCheck: Sendable {
     /// returned in its canonical form (``CanonicalURL``), which is what is stored, compared and
     /// blocked. The fragment is dropped unless `keepingFragment` (a mention's target).
     public static func parse(_ text: String, keepingFragment: Bool = false) -> Result<URL, Problem> {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Trimmed through Foundation only when an end could be whitespace (that call was a third of the check).
+        let ends = (text.utf8.first, text.utf8.last)
+        let plainEnds = [ends.0, ends.1].allSatisfy { $0.map { $0 > 0x20 && $0 < 0x7F } ?? true }
+        let trimmed = plainEnds ? text : text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.utf8.count <= maxURLBytes else { return .failure(Problem(message: "is longer than \(maxURLBytes) bytes")) }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return .failure(Problem(message: "contains control characters"))
-        }
+        guard !hasControlCharacters(trimmed) else { return .failure(Problem(message: "contains control characters")) }
         // A plain http(s) URL is put in canonical form on its bytes, parsed by Foundation once.
         if let address = WebAddress(trimmed), let url = URL(string: address.canonical(keepingFragment: keepingFragment)) {
             return .success(url)
@@ -93,6 +102,16 @@ public struct MentionCheck: Sendable {
             return .failure(Problem(message: "is not a valid URL"))
         }
         return .success(canonical)
+    }
+
+    /// Whether `text` holds a control character (Unicode's Cc: C0, DEL, C1); ASCII text on its bytes.
+    static func hasControlCharacters(_ text: String) -> Bool {
+        var ascii = true
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F { return true }
+            if byte >= 0x80 { ascii = false }
+        }
+        return !ascii && text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     /// Whether `text` starts with an RFC 3986 scheme and its colon: a letter, then letters,

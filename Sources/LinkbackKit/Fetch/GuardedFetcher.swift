@@ -132,7 +132,7 @@ public struct GuardedFetcher: SourceFetching {
         let allowed = limits.allowHosts.contains(endpoint)
         var addresses: [IPAddress]
         if let literal = IPAddress(host) {
-            guard host.contains(":") || AddressPolicy.isDottedQuad(host) else {
+            guard host.utf8.contains(UInt8(ascii: ":")) || AddressPolicy.isDottedQuad(host) else {
                 throw .blockedAddress("\(host) is not a plain IP address")
             }
             addresses = [literal]

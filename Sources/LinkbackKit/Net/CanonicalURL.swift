@@ -17,7 +17,7 @@ public enum CanonicalURL {
         guard let scheme = url.scheme?.lowercased(), let endpoint = HostPort(endpointOf: url) else { return nil }
         guard let components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return nil }
         var host = endpoint.host
-        if host.contains(":") { host = "[\(host)]" }
+        if host.utf8.contains(UInt8(ascii: ":")) { host = "[\(host)]" }
         let defaultPort = scheme == "https" ? 443 : scheme == "http" ? 80 : nil
         var text = scheme + "://" + host
         if let port = url.port, port != defaultPort { text += ":\(port)" }

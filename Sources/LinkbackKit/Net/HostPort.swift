@@ -94,7 +94,7 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         // An IPv6 literal and nothing else (no zone id, no escapes: found by fuzzing,
         // `[::ffff:%7e.0.0.1]` had no stable canonical form).
-        if host.contains(":") {
+        if host.utf8.contains(UInt8(ascii: ":")) {
             guard IPAddress(host) != nil else { return nil }
         } else {
             // A name must be a host name (`sts=` is not one: found by fuzzing).
@@ -105,7 +105,7 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let shownHost = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return port.map { "\(shownHost):\($0)" } ?? shownHost
     }
 }

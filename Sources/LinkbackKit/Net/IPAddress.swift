@@ -15,7 +15,7 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// Parses a literal address. Brackets (`[::1]`) and a zone (`fe80::1%eth0`) are refused.
     public init?(_ text: some StringProtocol) {
         let string = String(text)
-        if string.contains(":") {
+        if string.utf8.contains(UInt8(ascii: ":")) {
             var raw = in6_addr()
             guard inet_pton(AF_INET6, string, &raw) == 1 else { return nil }
             self.init(raw)
