@@ -148,6 +148,15 @@ import Testing
         #expect(StoredText.cleaned("a\u{1B}[31mb\u{7}c\u{202E}d\u{85}e") == "a[31mbcde")
         #expect(StoredText.cleaned("line\nnext\ttab") == "line next tab")
         #expect(StoredText.cleaned("line\nnext\ttab", multiline: true) == "line\nnext\ttab")
+        // On bytes exactly what the scalar rule says, at every edge of the unsafe ranges.
+        let edges = Array(0x00...0x180) + Array(0x2028...0x2030) + Array(0x2064...0x206B) + [0xE000, 0x1F600, 0x10FFFF]
+        for multiline in [false, true] {
+            for value in edges {
+                let scalar = Unicode.Scalar(UInt32(value))!
+                let expected = scalar == "\t" || scalar == "\n" ? (multiline ? "é\(scalar)x" : "é x") : StoredText.isUnsafe(scalar) ? "éx" : "é\(scalar)x"
+                #expect(StoredText.cleaned("é\(scalar)x", multiline: multiline) == expected, "U+\(String(value, radix: 16))")
+            }
+        }
         #expect(StoredText.visible("x\u{1B}[2Jy") == "x\\u{1B}[2Jy")
         #expect(StoredText.visible("café") == "café")
     }
