@@ -20,7 +20,7 @@ NGINX_PORT=$(free_port)
 LINKBACK_PORT=$(free_port)
 
 # nginx: a static file; any /src/… path answered with the same small page linking the target; any
-# /big/… path with big.html, when a script writes it.
+# /big/… path with big.html and any /mid/… path with mid.html, when a script writes them.
 mkdir -p "$work/www"
 printf '<!DOCTYPE html><html><head><title>Static</title></head><body><p>%s</p></body></html>\n' \
     "$(head -c 600 /dev/zero | tr '\0' 'x')" > "$work/www/index.html"
@@ -39,6 +39,7 @@ http {
         root $work/www;
         location /src/ { try_files /source.html =404; }
         location /big/ { try_files /big.html =404; }
+        location /mid/ { try_files /mid.html =404; }
     }
 }
 EOF

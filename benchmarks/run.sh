@@ -72,6 +72,26 @@ drain() {
     awk -v s="$start" -v e="$end" -v n="$backlog" 'BEGIN { d = e - s; if (d > 0 && n > 0) printf "%d %.0f\n", n, n / d; else printf "%d -\n", n }'
 }
 read -r backlog drained <<< "$(drain "$base")"
+
+# The drain on 20 KB pages (a WordPress post with comments, benchmarks/corpus.py --big): a backlog
+# of BENCH_DRAIN_SECONDS (3) of accepts naming such pages, then verified. And the drain while
+# accepts run at about half their maximum (16 connections paced by BENCH_DELAY_MS): the mentions
+# verified a second meanwhile, from the growth of the approved count. BENCH_DRAIN_MORE=0 skips both.
+mid_backlog=0; mid_drained="-"; paced_rps="-"; paced_drained="-"
+if [ "${BENCH_DRAIN_MORE:-1}" != 0 ]; then
+    python3 "$here/corpus.py" --big "$work/www/mid.html" 20480 > /dev/null
+    BENCH_SOURCE="http://127.0.0.1:$NGINX_PORT/mid" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${BENCH_DRAIN_SECONDS:-3}s" \
+        -s "$here/accept.lua" "$base/webmention" > /dev/null
+    read -r mid_backlog mid_drained <<< "$(drain "$base")"
+    approved_before=$(metric "$base" 'linkback_mentions{status="approved"}')
+    delay=$(awk -v rps="$accept_rps" 'BEGIN { d = 16000 / (rps / 2); printf "%d", (d < 1 ? 1 : d) }')
+    paced=$(BENCH_SOURCE="http://127.0.0.1:$NGINX_PORT/src" BENCH_DELAY_MS=$delay wrk -t"$THREADS" -c16 \
+        -d"${SECONDS_PER_RUN}s" -s "$here/accept.lua" "$base/webmention")
+    approved_after=$(metric "$base" 'linkback_mentions{status="approved"}')
+    paced_rps=$(awk '/Requests\/sec/ {printf "%d", $2}' <<< "$paced")
+    paced_drained=$(( (approved_after - approved_before) / SECONDS_PER_RUN ))
+    drain "$base" > /dev/null
+fi
 # VmHWM is the high-water mark: read in this shell (the scenarios run in subshells), it is the
 # server's peak over everything above.
 sample_rss
@@ -202,6 +222,8 @@ row "the same, stored in PostgreSQL (durable commits)" "$pg_accept_rps" "$pg_acc
 row "WordPress xmlrpc.php, the same malformed body (BENCH_WORDPRESS=1)" "$wp_rps" "$wp_p99" "$(ratio "$wp_rps" "$form_rps")"
 echo
 echo "verification drain (SQLite): $backlog queued mentions after the accept runs, verified against nginx at $drained mentions/s"
+echo "verification drain, 20 KB pages (SQLite): $mid_backlog queued mentions verified at $mid_drained mentions/s"
+echo "verification while accepting $paced_rps req/s (about half the maximum): $paced_drained mentions/s verified"
 echo "verification drain (PostgreSQL): $pg_backlog queued mentions, verified at $pg_drained mentions/s"
 echo "linkback peak RSS (VmHWM): $(( sqlite_rss / 1024 )) MB with SQLite over all of the above, $(( pg_rss / 1024 )) MB with PostgreSQL over its accept and drain"
 echo "rejection-log lines written: $(wc -l < "$work/linkback-rejections.log")"

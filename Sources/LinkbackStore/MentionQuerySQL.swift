@@ -119,19 +119,29 @@ package enum MentionQuerySQL {
     }
 
     /// Mentions with a fingerprint that shares a band with `fingerprint`, banded at or after
-    /// `since`: the bands' index finds at most `limit` rows, newest first.
+    /// `since`: each band's index gives at most `limit` rows, newest first, and at most `limit`
+    /// mentions come back, whatever a farm has sent.
     package static func textsLike(
         _ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int
     ) -> (sql: String, values: [SQLValue]) {
-        let bands = fingerprint.bands
+        // Each band walks its (band, at) index newest first and stops at the limit: a farm that
+        // sends one text thousands of times would otherwise make every verification read every
+        // earlier copy's band rows (28 verifications a second of 20 KB copies, measured).
+        let branches = fingerprint.bands.indices.map { index in
+            """
+            SELECT mention_id, at FROM (SELECT mention_id, at FROM fingerprint_bands WHERE band = ? AND at >= ? AND mention_id <> ?
+                ORDER BY at DESC LIMIT ?) AS band\(index)
+            """
+        }
         return (
             """
-            SELECT * FROM mentions WHERE id IN (
-                SELECT mention_id FROM fingerprint_bands WHERE band IN (\(bands.map { _ in "?" }.joined(separator: ", ")))
-                    AND at >= ? AND mention_id <> ? GROUP BY mention_id ORDER BY MAX(at) DESC LIMIT ?)
+            SELECT id, source, decision, fingerprint FROM mentions WHERE id IN (
+                SELECT mention_id FROM (\(branches.joined(separator: " UNION ALL "))) AS near
+                GROUP BY mention_id ORDER BY MAX(at) DESC LIMIT ?)
             ORDER BY id DESC
             """,
-            bands.map(SQLValue.integer) + [.date(since), .integer(excluding ?? 0), .integer(Int64(limit))]
+            fingerprint.bands.flatMap { [SQLValue.integer($0), .date(since), .integer(excluding ?? 0), .integer(Int64(limit))] }
+                + [.integer(Int64(limit))]
         )
     }
 

@@ -67,6 +67,21 @@ public struct MentionQuery: Sendable, Equatable {
     }
 }
 
+/// A mention found by its text's fingerprint (``MentionRecords/textsLike(_:since:excluding:limit:)``).
+public struct TextMatch: Sendable, Equatable {
+    public var id: Int64
+    public var source: String
+    public var decision: MentionStatus?
+    public var fingerprint: TextFingerprint?
+
+    public init(id: Int64, source: String, decision: MentionStatus?, fingerprint: TextFingerprint?) {
+        self.id = id
+        self.source = source
+        self.decision = decision
+        self.fingerprint = fingerprint
+    }
+}
+
 /// What ``MentionStore/receive(_:actor:)`` did.
 public struct ReceiveResult: Sendable, Equatable {
     public var mention: Mention
@@ -241,8 +256,9 @@ public protocol MentionRecords: Sendable {
     /// Mentions whose source text was fingerprinted (``SpamSignals/fingerprint``) at or after
     /// `since` and shares a band with `fingerprint` (candidates, to be compared with
     /// ``TextFingerprint/likeness(to:)``), newest first, at most `limit`, `excluding` one id: an
-    /// index lookup per band, never a scan, whatever the table holds.
-    func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [Mention]
+    /// index lookup per band, never a scan, whatever the table holds. Only what the comparison
+    /// needs is read (``TextMatch``): a farm's copies are many rows of long content each.
+    func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch]
 }
 
 /// The verification queue: claims, results, wake-ups, and the periodic re-check that fills it.

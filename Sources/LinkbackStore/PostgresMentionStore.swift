@@ -305,9 +305,15 @@ public final class PostgresMentionStore: MentionStore {
         return try await fetchAll(Self.query(sql, values))
     }
 
-    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [Mention] {
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
         let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
-        return try await fetchAll(Self.query(sql, values))
+        return try await rows(Self.query(sql, values)) { postgresRow in
+            let row = postgresRow.makeRandomAccess()
+            return TextMatch(
+                id: try row["id"].decode(Int64.self), source: try row["source"].decode(String.self),
+                decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
+                fingerprint: try row["fingerprint"].decode(String?.self).flatMap(TextFingerprint.init(stored:)))
+        }
     }
 
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {

@@ -519,11 +519,15 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
-    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [Mention] {
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
         let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
         let arguments = Self.arguments(values)
         return try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.mention(from:))
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+                TextMatch(
+                    id: row[0], source: row[1], decision: (row[2] as String?).flatMap(MentionStatus.init(rawValue:)),
+                    fingerprint: (row[3] as String?).flatMap(TextFingerprint.init(stored:)))
+            }
         }
     }
 

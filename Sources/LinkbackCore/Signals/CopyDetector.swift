@@ -77,7 +77,7 @@ public struct CopyDetector: Sendable {
 
     /// The mentions among `candidates` (the band index's answer) whose texts are at least
     /// `threshold` alike to `fingerprint`'s: what makes a copy cluster.
-    public static func alike(_ candidates: [Mention], to fingerprint: TextFingerprint, threshold: Double) -> [Mention] {
+    public static func alike(_ candidates: [TextMatch], to fingerprint: TextFingerprint, threshold: Double) -> [TextMatch] {
         candidates.filter { ($0.fingerprint?.likeness(to: fingerprint) ?? 0) >= threshold }
     }
 
