@@ -47,7 +47,7 @@ func checkSafe(_ html: String) {
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: start, count: count))
     let resource = FetchedResource(url: page, status: 200, mediaType: "text/html", charset: nil, body: bytes)
-    if case .linkFound(let content) = verifier.check(resource, target: target), let html = content.contentHTML {
+    if case .linkFound(let content, _) = verifier.check(resource, target: target), let html = content.contentHTML {
         checkSafe(html)
     }
     checkSafe(sanitizer.sanitize(html: String(decoding: bytes, as: UTF8.self)))
