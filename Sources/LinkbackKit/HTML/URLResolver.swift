@@ -5,8 +5,9 @@ public enum URLResolver {
     /// Resolves `reference` (an href/src value, surrounding whitespace ignored) against `base`.
     /// Returns `nil` for references that cannot be URLs.
     public static func resolve(_ reference: String, against base: URL?) -> URL? {
-        let trimmed = reference.trimmingHTMLWhitespace()
-            .filter { $0 != "\n" && $0 != "\t" && $0 != "\r" }
+        // By scalars: "\r\n" is one Character, which a Character filter keeps (found by fuzzing).
+        var trimmed = reference.trimmingHTMLWhitespace()
+        trimmed.unicodeScalars.removeAll { $0 == "\n" || $0 == "\t" || $0 == "\r" }
         // An empty reference is the document itself.
         if trimmed.isEmpty { return base }
         if let absolute = URL(string: trimmed), absolute.scheme != nil {
