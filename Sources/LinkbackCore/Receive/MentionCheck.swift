@@ -53,13 +53,7 @@ public struct MentionCheck: Sendable {
 
     /// The `sites` entry for `url`: a host-only entry matches any port, a host:port entry that port.
     public func site(of url: URL) -> HostPort? {
-        let endpoint: HostPort
-        if let address = WebAddress(url.absoluteString) {
-            endpoint = HostPort(host: String(decoding: address.host, as: UTF8.self), port: address.port ?? (address.isHTTPS ? 443 : 80))
-        } else {
-            guard let found = HostPort(endpointOf: url) else { return nil }
-            endpoint = found
-        }
+        guard let endpoint = HostPort(endpointOf: url) else { return nil }
         return sites.first { $0.host == endpoint.host && ($0.port == nil || $0.port == endpoint.port) }
     }
 
@@ -117,20 +111,7 @@ public struct MentionCheck: Sendable {
     /// Whether `text` starts with an RFC 3986 scheme and its colon: a letter, then letters,
     /// digits, `+`, `-` or `.`.
     static func hasScheme(_ text: String) -> Bool {
-        var bytes = text.utf8.makeIterator()
-        guard let first = bytes.next(), first.isASCIILetter else { return false }
-        while let byte = bytes.next() {
-            if byte == UInt8(ascii: ":") { return true }
-            guard byte.isASCIILetter || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-            else { return false }
-        }
-        return false
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIILetter: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+        guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        return isSchemeName(text.utf8[..<colon])
     }
 }

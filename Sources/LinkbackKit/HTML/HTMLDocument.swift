@@ -151,10 +151,9 @@ extension String {
         output.reserveCapacity(utf8.count)
         var space = false
         for byte in utf8 {
-            switch byte {
-            case 0x20, 0x09, 0x0A, 0x0C, 0x0D:
+            if byte.isHTMLWhitespace {
                 space = !output.isEmpty
-            default:
+            } else {
                 if space {
                     output.append(0x20)
                     space = false

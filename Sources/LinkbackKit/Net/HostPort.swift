@@ -90,6 +90,11 @@ public struct HostPort: Hashable, Sendable, CustomStringConvertible {
     /// (`a..b`), characters no name has (`sts=`), an escape in an IPv6 literal. Such URLs had
     /// more than one canonical form (found by fuzzing).
     public init?(endpointOf url: URL) {
+        // A plain http(s) URL read on its bytes (``WebAddress``), without Foundation's host parsing.
+        if let address = WebAddress(url.absoluteString) {
+            self.init(host: String(decoding: address.host, as: UTF8.self), port: address.port ?? (address.isHTTPS ? 443 : 80))
+            return
+        }
         guard var host = url.host?.lowercased(), !host.isEmpty else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         // An IPv6 literal and nothing else (no zone id, no escapes: found by fuzzing,

@@ -47,9 +47,9 @@ public struct WebAddress: Sendable, Equatable {
     public func resolve(_ reference: String) -> Resolution {
         var bytes = Array(reference.utf8)
         // As browsers and `URLResolver`: surrounding HTML whitespace ignored, tabs and newlines dropped.
-        while let last = bytes.last, Self.isHTMLSpace(last) { bytes.removeLast() }
+        while let last = bytes.last, last.isHTMLWhitespace { bytes.removeLast() }
         var start = 0
-        while start < bytes.count, Self.isHTMLSpace(bytes[start]) { start += 1 }
+        while start < bytes.count, bytes[start].isHTMLWhitespace { start += 1 }
         if start > 0 { bytes.removeFirst(start) }
         if bytes.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             bytes.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
@@ -107,9 +107,7 @@ public struct WebAddress: Sendable, Equatable {
             bytes[colon] == UInt8(ascii: ":")
         {
             let candidate = bytes[0..<colon]
-            guard let first = candidate.first, first.isASCIILetter,
-                candidate.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
-            else { return .unsure }  // a colon in a first segment that is no scheme
+            guard isSchemeName(candidate) else { return .unsure }  // a colon in a first segment that is no scheme
             scheme = candidate
             position = colon + 1
         }
@@ -233,13 +231,4 @@ public struct WebAddress: Sendable, Equatable {
             return false
         }
     }
-
-    private static func isHTMLSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0C || byte == 0x0D
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIILetter: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
-    fileprivate var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
 }

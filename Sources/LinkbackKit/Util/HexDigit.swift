@@ -9,3 +9,16 @@ extension UInt8 {
         }
     }
 }
+
+extension UInt8 {
+    package var isASCIILetter: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
+    package var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+    /// ASCII whitespace as HTML defines it: space, tab, LF, FF, CR.
+    package var isHTMLWhitespace: Bool { self == 0x20 || self == 0x09 || self == 0x0A || self == 0x0C || self == 0x0D }
+}
+
+/// Whether `bytes` are an RFC 3986 scheme name: a letter, then letters, digits, `+`, `-` or `.`.
+package func isSchemeName(_ bytes: some Collection<UInt8>) -> Bool {
+    guard let first = bytes.first, first.isASCIILetter else { return false }
+    return bytes.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+}
