@@ -168,8 +168,33 @@ public final class PostgresMentionStore: MentionStore {
 
     /// Serialises writes to one (source, target) pair across instances, until the transaction ends.
     private func lockPair(_ connection: PostgresConnection, source: String, target: String) async throws {
-        try await connection.query(
-            "SELECT pg_advisory_xact_lock(hashtextextended(\(source + "\u{1}" + target), 0))", logger: logger)
+        _ = try await rows(PostgresStatements.PairLock(source: source, target: target), on: connection)
+    }
+
+    /// A pair's row, locked for update.
+    private func pairForUpdate(_ connection: PostgresConnection, source: String, target: String) async throws -> Mention? {
+        try await rows(PostgresStatements.PairForUpdate(source: source, target: target), on: connection).first
+    }
+
+    /// A mention as it is now in the transaction on `connection`, locked for update if asked.
+    private func mention(_ connection: PostgresConnection, id: Int64, forUpdate: Bool = false) async throws -> Mention? {
+        if forUpdate {
+            return try await rows(PostgresStatements.ByIDForUpdate(id: id), on: connection).first
+        }
+        return try await rows(PostgresStatements.ByID(id: id), on: connection).first
+    }
+
+    /// Every row of a prepared `statement` (in the transaction on `connection`, if any).
+    private func rows<Statement: PostgresPreparedStatement>(
+        _ statement: Statement, on connection: PostgresConnection? = nil
+    ) async throws -> [Statement.Row] {
+        var rows: [Statement.Row] = []
+        if let connection {
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+        } else {
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+        }
+        return rows
     }
 
     /// Every row of `query` (in the transaction on `connection`, if any), made into a value.
@@ -199,15 +224,43 @@ public final class PostgresMentionStore: MentionStore {
         try await receipts.submit(Receipt(incoming: incoming, actor: actor)) { batch in try await self.receive(batch) }
     }
 
-    /// Receipts submitted together, in one transaction (one commit, one queue notification). A
-    /// receipt refused as too soon changed nothing and fails alone; any other error fails the batch.
+    /// Receipts submitted together, in one transaction (one commit, one queue notification), the
+    /// work per receipt kept small: every pair locked in one statement, every new pair (the common
+    /// case) inserted with its event in one more, both prepared; a known pair takes the full path
+    /// (read, ``MentionLifecycle``, update). A receipt refused as too soon changed nothing and fails
+    /// alone; any other error fails the batch.
     private func receive(_ batch: [Receipt]) async throws -> [Result<ReceiveResult, any Error>] {
-        try await inPairOrder(
-            batch, pair: { ($0.incoming.source, $0.incoming.target) },
-            failsAlone: { if case StoreError.tooSoon = $0 { true } else { false } },
-            finish: { connection, anyDone in if anyDone { try await self.notifyQueue(connection) } },
-            { connection, receipt in try await self.receive(connection, receipt) })
+        // Pairs are locked in (source, target) order, as verification results lock them, so
+        // batches (on one instance or several) never wait for each other in a cycle.
+        let order = batch.indices.sorted { Self.pair(batch[$0]) < Self.pair(batch[$1]) }
+        let json = try PostgresStatements.batch(order.map { batch[$0] })
+        return try await transaction { connection in
+            _ = try await self.rows(PostgresStatements.LockPairs(batch: json), on: connection)
+            let now = self.clock.now()
+            var created: [String: Mention] = [:]
+            for mention in try await self.rows(PostgresStatements.InsertNewPairs(batch: json, now: now), on: connection) {
+                created[mention.token] = mention
+            }
+            var results = [Result<ReceiveResult, any Error>?](repeating: nil, count: batch.count)
+            for index in order {
+                if let mention = created[batch[index].token] {
+                    results[index] = .success(ReceiveResult(mention: mention, isNew: true))
+                    continue
+                }
+                do {
+                    results[index] = .success(try await self.resend(connection, batch[index], at: now))
+                } catch StoreError.tooSoon(let id, let seconds) {
+                    results[index] = .failure(StoreError.tooSoon(id: id, seconds: seconds))
+                }
+            }
+            if results.contains(where: { if case .success = $0 { true } else { false } }) {
+                try await self.notifyQueue(connection)
+            }
+            return results.map { $0! }  // every index is in `order`
+        }
     }
+
+    private static func pair(_ receipt: Receipt) -> (String, String) { (receipt.incoming.source, receipt.incoming.target) }
 
     /// Runs `body` on each item of `batch` in one transaction, in (source, target) order: receipts
     /// and verification results lock pairs in the same order, so batches (on one instance or
@@ -234,22 +287,18 @@ public final class PostgresMentionStore: MentionStore {
         }
     }
 
-    private func receive(_ connection: PostgresConnection, _ receipt: Receipt) async throws -> ReceiveResult {
+    /// A re-send of a pair already stored (and locked): refused within the pair interval,
+    /// otherwise back to the queue as the life-cycle says.
+    private func resend(_ connection: PostgresConnection, _ receipt: Receipt, at now: Date) async throws -> ReceiveResult {
         let (incoming, actor) = (receipt.incoming, receipt.actor)
-        try await lockPair(connection, source: incoming.source, target: incoming.target)
-        let now = self.clock.now()
-        let existing = try await fetchOne(
-            connection, "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
-        guard let existing else {
-            return ReceiveResult(mention: try await insertQueued(connection, incoming, actor: actor, at: now), isNew: true)
+        guard let existing = try await pairForUpdate(connection, source: incoming.source, target: incoming.target) else {
+            throw StoreError.notFound(id: 0)
         }
         if let wait = existing.pairWait(interval: incoming.pairInterval, now: now) {
             throw StoreError.tooSoon(id: existing.id, seconds: wait)
         }
         try await execute(connection, MentionWriteSQL.resend(existing, incoming, actor: actor, at: now))
-        guard let updated = try await fetchOne(connection, "SELECT * FROM mentions WHERE id = \(existing.id)") else {
-            throw StoreError.notFound(id: existing.id)
-        }
+        guard let updated = try await mention(connection, id: existing.id) else { throw StoreError.notFound(id: existing.id) }
         return ReceiveResult(mention: updated, isNew: false)
     }
 
@@ -260,9 +309,7 @@ public final class PostgresMentionStore: MentionStore {
         try await transaction { connection in
             try await self.lockPair(connection, source: incoming.source, target: incoming.target)
             let now = self.clock.now()
-            let previous = try await self.fetchOne(
-                connection,
-                "SELECT * FROM mentions WHERE source = \(incoming.source) AND target = \(incoming.target) FOR UPDATE")
+            let previous = try await self.pairForUpdate(connection, source: incoming.source, target: incoming.target)
             if let expecting, let changed = StoreError.changedSince(expecting, previous) { throw changed }
             if let previous, let wait = previous.pairWait(interval: incoming.pairInterval, now: now) {
                 throw StoreError.tooSoon(id: previous.id, seconds: wait)
@@ -279,7 +326,7 @@ public final class PostgresMentionStore: MentionStore {
                 MentionWriteSQL.storeVerified(
                     id: id, previous: previous, incoming, status: status, content: content, signals: signals, actor: actor,
                     at: now))
-            guard let stored = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id)") else {
+            guard let stored = try await self.mention(connection, id: id) else {
                 throw StoreError.notFound(id: id)
             }
             return stored
@@ -456,7 +503,7 @@ public final class PostgresMentionStore: MentionStore {
         decision: Bool
     ) async throws -> Mention {
         try await transaction { connection in
-            guard var mention = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(id) FOR UPDATE") else {
+            guard var mention = try await self.mention(connection, id: id, forUpdate: true) else {
                 throw StoreError.notFound(id: id)
             }
             if let allowedFrom, !allowedFrom.contains(mention.status) {
@@ -655,35 +702,9 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Verification queue
 
     public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
-        let expired = now.addingTimeInterval(-claimLease)
-        // Unclaimed, or claimed by an instance whose lease ran out; rows another instance is
-        // claiming right now are skipped, not waited for. Two branches, each walking its own
-        // index in reception order and stopping at the limit: an OR of the two conditions would
-        // scan and sort the whole table on every claim (as SQLite's claim once did).
-        return try await fetchAll(
-            """
-            UPDATE mentions SET claimed_at = \(now)
-            WHERE id IN (
-                SELECT id FROM mentions
-                WHERE id IN (
-                    (SELECT id FROM mentions
-                        WHERE status = 'queued' AND (claimed_at IS NULL OR claimed_at <= \(expired))
-                            AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
-                        ORDER BY received_at, id LIMIT \(limit))
-                    UNION ALL
-                    (SELECT id FROM mentions
-                        WHERE reverify AND status <> 'queued' AND (claimed_at IS NULL OR claimed_at <= \(expired))
-                            AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
-                        ORDER BY received_at, id LIMIT \(limit)))
-                    -- Stated again where the rows are locked: a row another instance claimed and
-                    -- committed meanwhile is re-read at its new version and no longer matches.
-                    AND (status = 'queued' OR reverify) AND (claimed_at IS NULL OR claimed_at <= \(expired))
-                    AND (next_attempt_at IS NULL OR next_attempt_at <= \(now))
-                ORDER BY received_at, id LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """
-        ).sorted { ($0.received, $0.id) < ($1.received, $1.id) }
+        let claim = PostgresStatements.ClaimQueued(now: now, expired: now.addingTimeInterval(-claimLease), limit: limit)
+        return try await rows(claim)
+            .sorted { ($0.received, $0.id) < ($1.received, $1.id) }
     }
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
@@ -703,19 +724,19 @@ public final class PostgresMentionStore: MentionStore {
 
     private func complete(_ connection: PostgresConnection, _ completion: Completion) async throws -> Mention? {
         let (claimed, result, actor) = (completion.claimed, completion.result, completion.actor)
-        guard let current = try await fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id) FOR UPDATE")
+        guard let current = try await mention(connection, id: claimed.id, forUpdate: true)
         else { throw StoreError.notFound(id: claimed.id) }
         guard current.revision == claimed.revision, current.awaitsVerification else { return nil }
         let now = self.clock.now()
         try await execute(connection, MentionWriteSQL.complete(current: current, with: result, actor: actor, at: now))
-        return try await fetchOne(connection, "SELECT * FROM mentions WHERE id = \(claimed.id)")
+        return try await mention(connection, id: claimed.id)
     }
 
     /// The channel `receive` notifies (on commit) when it queues work.
     package static let queueChannel = "linkback_queue"
 
     private func notifyQueue(_ connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_notify(\(Self.queueChannel), '')", logger: logger)
+        _ = try await rows(PostgresStatements.NotifyQueue(), on: connection)
     }
 
     /// One connection listens on ``queueChannel`` for as long as the stream is consumed,
@@ -782,7 +803,7 @@ public final class PostgresMentionStore: MentionStore {
                 "SELECT * FROM events WHERE id > \(cursor) ORDER BY id LIMIT \(limit)", on: connection, Self.event(from:))
             var candidates: [OutboxCandidate] = []
             for event in events {
-                guard let mention = try await self.fetchOne(connection, "SELECT * FROM mentions WHERE id = \(event.mentionID)")
+                guard let mention = try await self.mention(connection, id: event.mentionID)
                 else { continue }
                 let settled = try await self.rows(
                     """
@@ -1173,26 +1194,16 @@ public final class PostgresMentionStore: MentionStore {
 
     // MARK: - Rows
 
-    /// Inserts a queued mention and its "received" event in one statement; returns the row.
+    /// Inserts a queued mention and its "received" event in one statement (its pair locked and not
+    /// stored); returns the row.
     private func insertQueued(_ connection: PostgresConnection, _ incoming: IncomingMention, actor: Actor, at now: Date)
         async throws -> Mention
     {
-        let inserted = try await fetchOne(
-            connection,
-            """
-            WITH inserted AS (
-                INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at,
-                    updated_at, last_received_at, vouch, is_private)
-                VALUES (\(Token.make()), \(incoming.source), \(incoming.target), \(incoming.site),
-                    \(incoming.protocol.rawValue), 'queued', \(incoming.clientIP), \(incoming.userAgent), \(now), \(now), \(now),
-                    \(incoming.vouch), \(incoming.isPrivate))
-                RETURNING *),
-            event AS (
-                INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
-                SELECT id, \(now), \(actor.rawValue), NULL, 'queued', 'received' FROM inserted)
-            SELECT * FROM inserted
-            """)
-        guard let inserted else { throw StoreError.failed("mention was not stored") }
+        let insert = PostgresStatements.InsertNewPairs(
+            batch: try PostgresStatements.batch([Receipt(incoming: incoming, actor: actor)]), now: now)
+        guard let inserted = try await rows(insert, on: connection).first else {
+            throw StoreError.failed("mention was not stored")
+        }
         return inserted
     }
 
@@ -1227,7 +1238,7 @@ public final class PostgresMentionStore: MentionStore {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000)
     }
 
-    private static func mention(from postgresRow: PostgresRow) throws -> Mention {
+    static func mention(from postgresRow: PostgresRow) throws -> Mention {
         let row = postgresRow.makeRandomAccess()
         var content: MentionContent?
         if let type = try row["type"].decode(String?.self).flatMap(MentionType.init(rawValue:)) {

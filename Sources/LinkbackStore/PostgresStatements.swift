@@ -1,0 +1,194 @@
+import Foundation
+import LinkbackKit
+import PostgresNIO
+
+/// The statements on ``PostgresMentionStore``'s hot paths (receipts, claims, verification results),
+/// prepared once per connection: an unprepared query makes the server parse and describe it every
+/// time, which took ~40 % of its time under a stream of accepts.
+package enum PostgresStatements {
+    /// The receipts of a batch as one `jsonb` array (arrays of optional text cannot be bound), in
+    /// the order their pairs are locked and inserted.
+    package static func batch(_ receipts: [Receipt]) throws -> String {
+        struct Item: Encodable {
+            var n: Int
+            var token, source, target, site, `protocol`, actor: String
+            var client_ip, user_agent, vouch: String?
+            var is_private: Bool
+        }
+        let items = receipts.enumerated().map { n, receipt in
+            let incoming = receipt.incoming
+            return Item(
+                n: n, token: receipt.token, source: incoming.source, target: incoming.target, site: incoming.site,
+                protocol: incoming.protocol.rawValue, actor: receipt.actor.rawValue, client_ip: incoming.clientIP,
+                user_agent: incoming.userAgent, vouch: incoming.vouch, is_private: incoming.isPrivate)
+        }
+        return String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
+    }
+
+    /// Every pair of a ``batch(_:)``, locked in its order until the transaction ends (the key
+    /// ``PairLock`` takes for one pair).
+    package struct LockPairs: PostgresPreparedStatement {
+        package static let name = "linkback_lock_pairs"
+        package static let sql = """
+            SELECT count(pg_advisory_xact_lock(hashtextextended(source || chr(1) || target, 0)))
+            FROM (SELECT source, target FROM jsonb_to_recordset($1::jsonb) AS t(n bigint, source text, target text)
+                ORDER BY n) AS pairs
+            """
+        package typealias Row = Int64
+        var batch: String
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(batch)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+    }
+
+    /// The new pairs of a ``batch(_:)``, each a queued mention with its `received` event, in one
+    /// statement; a pair already stored (or earlier in the batch) is left alone and not returned.
+    package struct InsertNewPairs: PostgresPreparedStatement {
+        package static let name = "linkback_insert_new_pairs"
+        package static let sql = """
+            WITH incoming AS (
+                SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(n bigint, token text, source text, target text,
+                    site text, protocol text, actor text, client_ip text, user_agent text, vouch text, is_private boolean)),
+            inserted AS (
+                INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at,
+                    updated_at, last_received_at, vouch, is_private)
+                SELECT token, source, target, site, protocol, 'queued', client_ip, user_agent, $2, $2, $2, vouch, is_private
+                FROM incoming ORDER BY n
+                ON CONFLICT (source, target) DO NOTHING
+                RETURNING *),
+            event AS (
+                INSERT INTO events (mention_id, at, actor, from_status, to_status, reason)
+                SELECT inserted.id, $2, incoming.actor, NULL, 'queued', 'received'
+                FROM inserted JOIN incoming USING (token) ORDER BY inserted.id)
+            SELECT * FROM inserted
+            """
+        package typealias Row = Mention
+        var batch: String
+        var now: Date
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(batch)
+            bindings.append(now)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+    }
+
+    /// One pair, locked until the transaction ends (see ``LockPairs``).
+    package struct PairLock: PostgresPreparedStatement {
+        package static let name = "linkback_lock_pair"
+        package static let sql = "SELECT count(pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 0)))"
+        package typealias Row = Int64
+        var source: String
+        var target: String
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(source)
+            bindings.append(target)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+    }
+
+    /// A pair's row, locked for update.
+    package struct PairForUpdate: PostgresPreparedStatement {
+        package static let name = "linkback_pair_for_update"
+        package static let sql = "SELECT * FROM mentions WHERE source = $1 AND target = $2 FOR UPDATE"
+        package typealias Row = Mention
+        var source: String
+        var target: String
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(source)
+            bindings.append(target)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+    }
+
+    /// A mention by id, as it is now.
+    package struct ByID: PostgresPreparedStatement {
+        package static let name = "linkback_mention_by_id"
+        package static let sql = "SELECT * FROM mentions WHERE id = $1"
+        package typealias Row = Mention
+        var id: Int64
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+    }
+
+    /// A mention by id, locked for update.
+    package struct ByIDForUpdate: PostgresPreparedStatement {
+        package static let name = "linkback_mention_by_id_for_update"
+        package static let sql = "SELECT * FROM mentions WHERE id = $1 FOR UPDATE"
+        package typealias Row = Mention
+        var id: Int64
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+    }
+
+    /// Wakes the instances listening on the queue channel (once per transaction, on commit).
+    package struct NotifyQueue: PostgresPreparedStatement {
+        package static let name = "linkback_notify_queue"
+        package static let sql = "SELECT count(pg_notify($1, ''))"
+        package typealias Row = Int64
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(PostgresMentionStore.queueChannel)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+    }
+
+    /// Claims up to `limit` mentions due for verification: unclaimed, or claimed by an instance
+    /// whose lease ran out; rows another instance is claiming right now are skipped, not waited
+    /// for. Two branches, each walking its own index in reception order and stopping at the limit:
+    /// an OR of the two conditions would scan and sort the whole table on every claim.
+    package struct ClaimQueued: PostgresPreparedStatement {
+        package static let name = "linkback_claim_queued"
+        package static let sql = """
+            UPDATE mentions SET claimed_at = $1
+            WHERE id IN (
+                SELECT id FROM mentions
+                WHERE id IN (
+                    (SELECT id FROM mentions
+                        WHERE status = 'queued' AND (claimed_at IS NULL OR claimed_at <= $2)
+                            AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                        ORDER BY received_at, id LIMIT $3)
+                    UNION ALL
+                    (SELECT id FROM mentions
+                        WHERE reverify AND status <> 'queued' AND (claimed_at IS NULL OR claimed_at <= $2)
+                            AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                        ORDER BY received_at, id LIMIT $3))
+                    -- Stated again where the rows are locked: a row another instance claimed and
+                    -- committed meanwhile is re-read at its new version and no longer matches.
+                    AND (status = 'queued' OR reverify) AND (claimed_at IS NULL OR claimed_at <= $2)
+                    AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+                ORDER BY received_at, id LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """
+        package typealias Row = Mention
+        var now: Date
+        var expired: Date
+        var limit: Int
+        package func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(now)
+            bindings.append(expired)
+            bindings.append(limit)
+            return bindings
+        }
+        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+    }
+}
