@@ -8,6 +8,8 @@
 #
 # Every spam limit is off (each request does its full work) and the rejection log is on (each
 # rejection is one line written). Nothing here asserts a speed: BENCHMARKS.md records results.
+# A drain that has not emptied the queue after BENCH_DRAIN_LIMIT seconds (600) is reported as
+# "stalled" and the run goes on.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,13 +62,26 @@ read -r malformed_rps malformed_p99 <<< "$(scenario "$base/xmlrpc" malformed.lua
 read -r nonsense_rps nonsense_p99 <<< "$(scenario "$base/webmention" nonsense.lua)"
 read -r accept_rps accept_p99 <<< "$(scenario "$base/webmention" accept.lua)"
 
+# wait_for_drain BASE: waits until BASE has no queued mention, sampling memory meanwhile. Gives up
+# after BENCH_DRAIN_LIMIT seconds (600), so a queue that stalls cannot hang the whole run.
+wait_for_drain() {
+    local deadline=$(( $(date +%s) + ${BENCH_DRAIN_LIMIT:-600} ))
+    while [ "$(metric "$1" 'linkback_mentions{status="queued"}')" -gt 0 ]; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "drain of $1 stalled: mentions still queued after ${BENCH_DRAIN_LIMIT:-600} s" >&2
+            return 1
+        fi
+        sample_rss; sleep 0.2
+    done
+}
+
 # The drain: the backlog left when the accept runs end, verified against nginx's pages.
 # drain BASE: prints "backlog mentions_per_second".
 drain() {
     local start end backlog
     start=$(date +%s.%N)
     backlog=$(metric "$1" 'linkback_mentions{status="queued"}')
-    while [ "$(metric "$1" 'linkback_mentions{status="queued"}')" -gt 0 ]; do sample_rss; sleep 0.2; done
+    if ! wait_for_drain "$1"; then echo "$backlog stalled"; return 0; fi
     end=$(date +%s.%N)
     sample_rss
     awk -v s="$start" -v e="$end" -v n="$backlog" 'BEGIN { d = e - s; if (d > 0 && n > 0) printf "%d %.0f\n", n, n / d; else printf "%d -\n", n }'
@@ -150,7 +165,7 @@ with concurrent.futures.ThreadPoolExecutor(64) as pool:
 assert statuses.count(202) + statuses.count(201) == count, statuses
 PY
     peak_rss=0
-    while [ "$(metric "http://127.0.0.1:$BIG_PORT" 'linkback_mentions{status="queued"}')" -gt 0 ]; do sample_rss; sleep 0.2; done
+    wait_for_drain "http://127.0.0.1:$BIG_PORT" || true
     end=$(date +%s.%N)
     sample_rss
     big_approved=$(metric "http://127.0.0.1:$BIG_PORT" 'linkback_mentions{status="approved"}')

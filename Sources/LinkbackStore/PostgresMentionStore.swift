@@ -210,10 +210,6 @@ public final class PostgresMentionStore: MentionStore {
         return try await sequence.collect().map(value)
     }
 
-    private func fetchOne(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Mention? {
-        try await rows(query, on: connection, Self.mention(from:)).first
-    }
-
     private func fetchAll(_ query: PostgresQuery) async throws -> [Mention] {
         try await rows(query, Self.mention(from:))
     }
@@ -336,7 +332,7 @@ public final class PostgresMentionStore: MentionStore {
     // MARK: Reading
 
     public func mention(id: Int64) async throws -> Mention? {
-        try await fetchAll("SELECT * FROM mentions WHERE id = \(id)").first
+        try await rows(PostgresStatements.ByID(id: id)).first
     }
 
     public func mention(token: String) async throws -> Mention? {
@@ -749,7 +745,9 @@ public final class PostgresMentionStore: MentionStore {
             while !Task.isCancelled {
                 do {
                     try await client.withConnection { connection in
-                        for try await _ in try await connection.listen(Self.queueChannel) { continuation.yield() }
+                        try await connection.listen(on: Self.queueChannel) { notifications in
+                            for try await _ in notifications { continuation.yield() }
+                        }
                     }
                 } catch {
                     if Task.isCancelled { break }

@@ -6,6 +6,12 @@ import PostgresNIO
 /// prepared once per connection: an unprepared query makes the server parse and describe it every
 /// time, which took ~40 % of its time under a stream of accepts.
 package enum PostgresStatements {
+    /// A statement whose rows are whole mentions (`SELECT *`, `RETURNING *`).
+    package protocol MentionRows: PostgresPreparedStatement where Row == Mention {}
+
+    /// A statement of one row, a count: how a function returning `void` is called, because
+    /// postgres-nio's `execute` for rows of `()` fails unless every row was read.
+    package protocol CountRow: PostgresPreparedStatement where Row == Int64 {}
     /// The receipts of a batch as one `jsonb` array (arrays of optional text cannot be bound), in
     /// the order their pairs are locked and inserted.
     package static func batch(_ receipts: [Receipt]) throws -> String {
@@ -27,26 +33,20 @@ package enum PostgresStatements {
 
     /// Every pair of a ``batch(_:)``, locked in its order until the transaction ends (the key
     /// ``PairLock`` takes for one pair).
-    package struct LockPairs: PostgresPreparedStatement {
+    package struct LockPairs: CountRow {
         package static let name = "linkback_lock_pairs"
         package static let sql = """
             SELECT count(pg_advisory_xact_lock(hashtextextended(source || chr(1) || target, 0)))
             FROM (SELECT source, target FROM jsonb_to_recordset($1::jsonb) AS t(n bigint, source text, target text)
                 ORDER BY n) AS pairs
             """
-        package typealias Row = Int64
         var batch: String
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(batch)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+        package func makeBindings() throws -> PostgresBindings { try .of(batch) }
     }
 
     /// The new pairs of a ``batch(_:)``, each a queued mention with its `received` event, in one
     /// statement; a pair already stored (or earlier in the batch) is left alone and not returned.
-    package struct InsertNewPairs: PostgresPreparedStatement {
+    package struct InsertNewPairs: MentionRows {
         package static let name = "linkback_insert_new_pairs"
         package static let sql = """
             WITH incoming AS (
@@ -65,96 +65,57 @@ package enum PostgresStatements {
                 FROM inserted JOIN incoming USING (token) ORDER BY inserted.id)
             SELECT * FROM inserted
             """
-        package typealias Row = Mention
         var batch: String
         var now: Date
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(batch)
-            bindings.append(now)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+        package func makeBindings() throws -> PostgresBindings { try .of(batch, now) }
     }
 
     /// One pair, locked until the transaction ends (see ``LockPairs``).
-    package struct PairLock: PostgresPreparedStatement {
+    package struct PairLock: CountRow {
         package static let name = "linkback_lock_pair"
         package static let sql = "SELECT count(pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 0)))"
-        package typealias Row = Int64
         var source: String
         var target: String
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(source)
-            bindings.append(target)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+        package func makeBindings() throws -> PostgresBindings { try .of(source, target) }
     }
 
     /// A pair's row, locked for update.
-    package struct PairForUpdate: PostgresPreparedStatement {
+    package struct PairForUpdate: MentionRows {
         package static let name = "linkback_pair_for_update"
         package static let sql = "SELECT * FROM mentions WHERE source = $1 AND target = $2 FOR UPDATE"
-        package typealias Row = Mention
         var source: String
         var target: String
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(source)
-            bindings.append(target)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+        package func makeBindings() throws -> PostgresBindings { try .of(source, target) }
     }
 
     /// A mention by id, as it is now.
-    package struct ByID: PostgresPreparedStatement {
+    package struct ByID: MentionRows {
         package static let name = "linkback_mention_by_id"
         package static let sql = "SELECT * FROM mentions WHERE id = $1"
-        package typealias Row = Mention
         var id: Int64
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(id)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+        package func makeBindings() throws -> PostgresBindings { try .of(id) }
     }
 
     /// A mention by id, locked for update.
-    package struct ByIDForUpdate: PostgresPreparedStatement {
+    package struct ByIDForUpdate: MentionRows {
         package static let name = "linkback_mention_by_id_for_update"
         package static let sql = "SELECT * FROM mentions WHERE id = $1 FOR UPDATE"
-        package typealias Row = Mention
         var id: Int64
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(id)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+        package func makeBindings() throws -> PostgresBindings { try .of(id) }
     }
 
     /// Wakes the instances listening on the queue channel (once per transaction, on commit).
-    package struct NotifyQueue: PostgresPreparedStatement {
+    package struct NotifyQueue: CountRow {
         package static let name = "linkback_notify_queue"
         package static let sql = "SELECT count(pg_notify($1, ''))"
-        package typealias Row = Int64
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(PostgresMentionStore.queueChannel)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+        package func makeBindings() throws -> PostgresBindings { try .of(PostgresMentionStore.queueChannel) }
     }
 
     /// Claims up to `limit` mentions due for verification: unclaimed, or claimed by an instance
     /// whose lease ran out; rows another instance is claiming right now are skipped, not waited
     /// for. Two branches, each walking its own index in reception order and stopping at the limit:
     /// an OR of the two conditions would scan and sort the whole table on every claim.
-    package struct ClaimQueued: PostgresPreparedStatement {
+    package struct ClaimQueued: MentionRows {
         package static let name = "linkback_claim_queued"
         package static let sql = """
             UPDATE mentions SET claimed_at = $1
@@ -178,17 +139,26 @@ package enum PostgresStatements {
                 FOR UPDATE SKIP LOCKED)
             RETURNING *
             """
-        package typealias Row = Mention
         var now: Date
         var expired: Date
         var limit: Int
-        package func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(now)
-            bindings.append(expired)
-            bindings.append(limit)
-            return bindings
-        }
-        package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+        package func makeBindings() throws -> PostgresBindings { try .of(now, expired, limit) }
+    }
+}
+
+extension PostgresStatements.MentionRows {
+    package func decodeRow(_ row: PostgresRow) throws -> Mention { try PostgresMentionStore.mention(from: row) }
+}
+
+extension PostgresStatements.CountRow {
+    package func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+}
+
+extension PostgresBindings {
+    /// The bindings of `values`, in order.
+    static func of<each Value: PostgresEncodable>(_ values: repeat each Value) throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        repeat try bindings.append(each values)
+        return bindings
     }
 }

@@ -85,7 +85,7 @@ struct BenchPathsCommand: ParsableCommand {
             return Work { _ in
                 guard case .failure(let failure) = check.check(source: "nonsense", target: target) else { return 0 }
                 recorder.record(
-                    Rejection(protocol: .webmention, clientIP: client, reason: failure.rejectionReason ?? .invalidURL, source: "nonsense",
+                    Rejection(protocol: .webmention, clientIP: client, reason: failure.rejectionReason, source: "nonsense",
                         target: target))
                 return failure.message.utf8.count
             }
