@@ -601,4 +601,15 @@ package enum SourceHostRanges {
             [("/", "0"), (":", ";")].map { ("\(scheme)://\(host)\($0.0)", "\(scheme)://\(host)\($0.1)") }
         }
     }
+    /// Whether any approved mention's source lies in the ranges of ``of(_:)``, bound in order
+    /// (lower, upper, …) at `placeholders`: one probe of the partial index
+    /// `mentions_approved_source` per range. One EXISTS over an OR of the ranges made both
+    /// planners walk every approved mention (PostgreSQL's generic plan filtered the whole index;
+    /// SQLite took the status index), and SQLite picks the index only when named.
+    package static func approvedExistsSQL(placeholders: [String], indexedBy: Bool) -> String {
+        let index = indexedBy ? " INDEXED BY mentions_approved_source" : ""
+        return stride(from: 0, to: placeholders.count, by: 2).map { i in
+            "EXISTS (SELECT 1 FROM mentions\(index) WHERE status = 'approved' AND source >= \(placeholders[i]) AND source < \(placeholders[i + 1]))"
+        }.joined(separator: " OR ")
+    }
 }

@@ -674,15 +674,7 @@ public final class PostgresMentionStore: MentionStore {
     }
 
     public func hasApprovedMention(fromHost host: String) async throws -> Bool {
-        let r = SourceHostRanges.of(host)
-        // Ranges on the byte-wise (source, target) index.
-        return try await rows(
-            """
-            SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
-                (source >= \(r[0].lower) AND source < \(r[0].upper)) OR (source >= \(r[1].lower) AND source < \(r[1].upper))
-                OR (source >= \(r[2].lower) AND source < \(r[2].upper)) OR (source >= \(r[3].lower) AND source < \(r[3].upper))))
-            """
-        ) { try $0.decode(Bool.self) }.first ?? false
+        try await rows(PostgresStatements.ApprovedFromHost(host: host)).first ?? false
     }
 
     /// Runs a statement with a `RETURNING` clause; returns how many rows it returned.

@@ -218,5 +218,17 @@ package enum PostgresMigrations {
             CREATE TABLE used_links (nonce TEXT COLLATE "C" PRIMARY KEY, used_at TIMESTAMPTZ NOT NULL);
             """
         ),
+        (
+            // For the lookups of every verification. Whether a host has an approved mention is one
+            // probe (the (source, target) range walked every mention of a busy host); the claim
+            // walks the queue in its exact order (it sorted every queued row when estimates
+            // were stale).
+            "015-verification-indexes",
+            """
+            CREATE INDEX mentions_approved_source ON mentions (source) WHERE status = 'approved';
+            DROP INDEX mentions_status;
+            CREATE INDEX mentions_status ON mentions (status, received_at, id);
+            """
+        ),
     ]
 }

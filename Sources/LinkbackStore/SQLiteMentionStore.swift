@@ -316,13 +316,9 @@ public final class SQLiteMentionStore: MentionStore {
 
     private static func hasApprovedMention(_ db: Database, fromHost host: String) throws -> Bool {
         let ranges = SourceHostRanges.of(host)
-        // Ranges on the (source, target) index, where LIKE would scan the table.
         return try Bool.fetchOne(
             db.cachedStatement(
-                sql: """
-                SELECT EXISTS (SELECT 1 FROM mentions WHERE status = 'approved' AND (
-                    \(ranges.map { _ in "(source >= ? AND source < ?)" }.joined(separator: " OR "))))
-                """),
+                sql: "SELECT " + SourceHostRanges.approvedExistsSQL(placeholders: Array(repeating: "?", count: 8), indexedBy: true)),
             arguments: StatementArguments(ranges.flatMap { [$0.lower, $0.upper] })) ?? false
     }
 
@@ -620,7 +616,7 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.write { db in try Self.execute(db, MentionWriteSQL.aggregate(incoming, type: type, at: now)) }
     }
 
-    private static func arguments(_ values: [SQLValue]) -> StatementArguments {
+    static func arguments(_ values: [SQLValue]) -> StatementArguments {
         StatementArguments(values.map { value -> (any DatabaseValueConvertible) in
             switch value {
             case .text(let text): return text

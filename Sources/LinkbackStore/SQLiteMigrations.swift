@@ -302,6 +302,17 @@ package enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("023-verification-indexes") { db in
+            // For the lookups of every verification. Whether a host has an approved mention is one
+            // probe (the (source, target) range walked every mention of a busy host). The status
+            // index names the id it already ends with, as PostgreSQL's must for the claim's order.
+            try db.execute(
+                sql: """
+                    CREATE INDEX mentions_approved_source ON mentions (source) WHERE status = 'approved';
+                    DROP INDEX mentions_status;
+                    CREATE INDEX mentions_status ON mentions (status, received_at, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -151,6 +151,42 @@ import Testing
         try await second.close()
     }
 
+    /// The statements every verification runs keep to their indexes under the generic plan a
+    /// prepared statement falls back to, on 16,000 mentions whose statistics are stale (taken when
+    /// none was queued, as after a burst on a new database): a claim once hash-joined a sequential
+    /// scan of the table, then, with stale statistics, read and sorted every queued row (4–5 ms,
+    /// one claim per verification); the host lookup filtered every approved mention.
+    @Test func perVerificationStatementsKeepToTheirIndexesUnderAGenericPlan() async throws {
+        let (location, name) = try await database()
+        try await open(location).close()
+        let cluster = try await PostgresCluster.shared()
+        _ = try await cluster.psql(
+            """
+            ALTER TABLE mentions SET (autovacuum_enabled = false);
+            INSERT INTO mentions (token, source, target, site, protocol, status, received_at, updated_at, last_received_at)
+            SELECT 't' || g, 'https://s' || g || '.example/post', 'https://blog.example/p', 'blog.example', 'webmention',
+                'approved', now() - interval '1 hour' + g * interval '10 ms', now(), now()
+            FROM generate_series(1, 16000) g;
+            ANALYZE mentions;
+            UPDATE mentions SET status = 'queued', claimed_at = CASE WHEN id <= 8032 THEN now() END WHERE id > 8000
+            """, database: name)
+        func genericPlan(_ sql: String, _ arguments: String) async throws -> String {
+            try await cluster.psql(
+                "SET plan_cache_mode = force_generic_plan; PREPARE p AS \(sql); EXPLAIN EXECUTE p(\(arguments))", database: name)
+        }
+        let claim = try await genericPlan(PostgresStatements.ClaimQueued.sql, "now(), now() - interval '5 minutes', 8")
+        #expect(!claim.contains("Seq Scan") && !claim.contains("Bitmap Heap Scan"), "\(claim)")
+        // The queue is walked in order and the walk stops at the limit: nothing sorts it first.
+        let lines = claim.split(separator: "\n")
+        let walk = try #require(lines.firstIndex { $0.contains("Index Scan using mentions_status") }, "\(claim)")
+        #expect(walk > 0 && lines[walk - 1].contains("->  Limit"), "\(claim)")
+        #expect(claim.contains("Index Scan using mentions_pkey"), "\(claim)")
+        let ranges = SourceHostRanges.of("nowhere.example").flatMap { [$0.lower, $0.upper] }
+        let host = try await genericPlan(PostgresStatements.ApprovedFromHost.sql, ranges.map { "'\($0)'" }.joined(separator: ", "))
+        #expect(!host.contains("Seq Scan") && !host.contains("Filter:"), "\(host)")
+        #expect(host.components(separatedBy: "Index Cond: ((source >= $").count - 1 == 4, "\(host)")
+    }
+
     /// An instance that claimed and then died: another takes the work over after the lease,
     /// not before, and the dead instance's late result (if it ever comes) is not applied twice.
     @Test func claimsOfAStoppedInstanceAreTakenOverAfterTheLease() async throws {

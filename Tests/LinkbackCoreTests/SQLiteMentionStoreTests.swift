@@ -174,4 +174,30 @@ import Testing
         #expect(try await normal.writerSynchronousLevel() == 1)
         try await normal.close()
     }
+
+    /// The lookups every verification makes probe an index however many mentions there are: read
+    /// from SQLite's own plan, where a SCAN of mentions or of the band table reads every row.
+    @Test func perVerificationLookupsSearchAnIndex() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("linkback.sqlite")
+        try await SQLiteMentionStore(path: path).close()
+        let ranges = SourceHostRanges.of("alice.example")
+        let approved = (
+            "SELECT " + SourceHostRanges.approvedExistsSQL(placeholders: Array(repeating: "?", count: 8), indexedBy: true),
+            StatementArguments(ranges.flatMap { [$0.lower, $0.upper] }))
+        let text = (0..<80).map { "word\($0)" }.joined(separator: " ")
+        let fingerprint = try #require(TextFingerprint(Shingles(text), minimum: 20))
+        let bands = MentionQuerySQL.textsLike(fingerprint, since: Date(), excluding: 1, limit: 5)
+        let plans = try await DatabaseQueue(path: path).read { db in
+            try [approved, (bands.sql, SQLiteMentionStore.arguments(bands.values))].map { sql, arguments in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            }
+        }
+        #expect(plans[0].filter { $0 == "SEARCH mentions USING INDEX mentions_approved_source (source>? AND source<?)" }.count == 4, "\(plans[0])")
+        #expect(plans[1].filter { $0.hasPrefix("SEARCH fingerprint_bands USING INDEX") }.count == fingerprint.bands.count, "\(plans[1])")
+        for plan in plans {
+            #expect(!plan.contains { $0.hasPrefix("SCAN mentions") || $0.hasPrefix("SCAN fingerprint_bands") }, "\(plan)")
+        }
+    }
 }

@@ -35,6 +35,10 @@ public final class VerificationQueue: Sendable {
     /// A wake-up waits in `events` unread: more are not queued behind it. One per receipt piled
     /// up by the hundred thousand under load, each costing a claim transaction when read.
     private let wakePending = Atomic(false)
+    /// Verifications finished and not yet counted as free slots. The loop takes them all at once,
+    /// so the verifications that finish while it claims are refilled by one claim, not one each
+    /// (a claim is a transaction; on PostgreSQL it walks the queue index).
+    private let finished = Atomic(0)
 
     public init(
         store: any VerificationQueueStore, verifier: Verifier, policy: VerificationPolicy, rejections: RejectionRecorder?,
@@ -92,8 +96,9 @@ public final class VerificationQueue: Sendable {
             var free = concurrency
             var iterator = events.makeAsyncIterator()
             var stopping = false
+            var shouldClaim = true
             while !stopping && !Task.isCancelled {
-                if free > 0 {
+                if free > 0 && shouldClaim {
                     let claimed: [Mention]
                     do {
                         claimed = try await store.claimQueued(limit: free, now: clock.now())
@@ -107,13 +112,20 @@ public final class VerificationQueue: Sendable {
                     for mention in claimed {
                         group.addTask { [continuation] in
                             await self.process(mention)
+                            self.finished.add(1, ordering: .releasing)
                             continuation.yield(.done)
                         }
                     }
                 }
                 switch await iterator.next() {
-                case .done?: free += 1
-                case .wake?: wakePending.store(false, ordering: .releasing)
+                case .done?:
+                    // Zero when an earlier `.done` already counted this one.
+                    let slots = finished.exchange(0, ordering: .acquiringAndReleasing)
+                    free += slots
+                    shouldClaim = slots > 0
+                case .wake?:
+                    wakePending.store(false, ordering: .releasing)
+                    shouldClaim = true
                 case .stop?, nil: stopping = true
                 }
             }
@@ -122,7 +134,7 @@ public final class VerificationQueue: Sendable {
             let deadline = ContinuousClock.now + shutdownGrace
             waiting: while free < concurrency, ContinuousClock.now < deadline, !Task.isCancelled {
                 switch await iterator.next() {
-                case .done?: free += 1
+                case .done?: free += finished.exchange(0, ordering: .acquiringAndReleasing)
                 case .wake?: wakePending.store(false, ordering: .releasing)
                 case nil: break waiting
                 case .stop?: continue
