@@ -86,3 +86,23 @@ start_linkback() {
 
 # metric BASE SERIES: the value of one series on BASE's /metrics, as an integer.
 metric() { curl -s "$1/metrics" | awk -v series="$2" 'index($0, series " ") == 1 {print int($2)}'; }
+
+# start_postgres [SETTING...]: a throwaway cluster from Debian's postgresql with a database
+# `linkback` (durable commits, as a production server runs); sets PG_PORT, stops it on exit.
+# Each SETTING is passed as `-c SETTING`. Returns 1 when PostgreSQL is not installed.
+start_postgres() {
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+    [ -n "$pg_bin" ] || return 1
+    PG_PORT=$(free_port)
+    mkdir -p "$work/pg"
+    as_pg=()
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$work/pg"; chmod 755 "$work"; as_pg=(runuser -u postgres --); fi
+    "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    local options="-p $PG_PORT -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" setting
+    for setting in "$@"; do options+=" -c $setting"; done
+    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w -o "$options" start >/dev/null
+    pg_stop() { "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; }
+    trap 'pg_stop; cleanup' EXIT
+    "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres linkback
+}
+

@@ -115,19 +115,7 @@ sqlite_rss=$peak_rss
 # The same accept and drain with the store in PostgreSQL (a throwaway cluster from Debian's
 # postgresql, as the tests start it), when it is installed; BENCH_POSTGRES=0 skips it.
 pg_accept_rps="-"; pg_accept_p99="-"; pg_backlog=0; pg_drained="-"; pg_rss=0
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
-if [ "${BENCH_POSTGRES:-1}" != 0 ] && [ -n "$pg_bin" ]; then
-    PG_PORT=$(free_port)
-    mkdir -p "$work/pg"
-    as_pg=()
-    if [ "$(id -u)" -eq 0 ]; then chown postgres "$work/pg"; chmod 755 "$work"; as_pg=(runuser -u postgres --); fi
-    "${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    # Durable commits (fsync on, synchronous_commit on), as a production server runs.
-    "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
-        -o "-p $PG_PORT -k $work/pg -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-    pg_stop() { "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1 || true; }
-    trap 'pg_stop; cleanup' EXIT
-    "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres linkback
+if [ "${BENCH_POSTGRES:-1}" != 0 ] && start_postgres; then
     PG_LINKBACK_PORT=$(free_port)
     write_config linkback-pg "$PG_LINKBACK_PORT" "  url: postgres://postgres@127.0.0.1:$PG_PORT/linkback?sslmode=disable"
     kill "$linkback_pid"; wait "$linkback_pid" 2>/dev/null || true
