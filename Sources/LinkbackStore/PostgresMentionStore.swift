@@ -261,11 +261,10 @@ public final class PostgresMentionStore: MentionStore {
     /// Runs `body` on each item of `batch` in one transaction, in (source, target) order: receipts
     /// and verification results lock pairs in the same order, so batches (on one instance or
     /// several) never wait for each other in a cycle. An error `failsAlone` accepts (one thrown
-    /// before anything was written) fails only its item; any other fails the batch. `finish` runs
-    /// last in the transaction, told whether any item succeeded.
+    /// before anything was written) fails only its item; any other fails the batch. (Receipts
+    /// keep the same order in ``receive(_:)``, which writes its new pairs in one statement.)
     private func inPairOrder<Item, Output: Sendable>(
         _ batch: [Item], pair: (Item) -> (String, String), failsAlone: (any Error) -> Bool,
-        finish: (PostgresConnection, Bool) async throws -> Void = { _, _ in },
         _ body: (PostgresConnection, Item) async throws -> Output
     ) async throws -> [Result<Output, any Error>] {
         let order = batch.indices.sorted { pair(batch[$0]) < pair(batch[$1]) }
@@ -278,7 +277,6 @@ public final class PostgresMentionStore: MentionStore {
                     results[index] = .failure(error)
                 }
             }
-            try await finish(connection, results.contains { if case .success = $0 { true } else { false } })
             return results.map { $0! }  // every index is in `order`
         }
     }
@@ -691,8 +689,7 @@ public final class PostgresMentionStore: MentionStore {
 
     public func claimQueued(limit: Int, now: Date) async throws -> [Mention] {
         let claim = PostgresStatements.ClaimQueued(now: now, expired: now.addingTimeInterval(-claimLease), limit: limit)
-        return try await rows(claim)
-            .sorted { ($0.received, $0.id) < ($1.received, $1.id) }
+        return try await rows(claim).sorted { ($0.received, $0.id) < ($1.received, $1.id) }
     }
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
