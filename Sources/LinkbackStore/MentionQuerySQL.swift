@@ -145,6 +145,39 @@ package enum MentionQuerySQL {
         )
     }
 
+    /// Mentions by id.
+    package static func byIDs(_ ids: some Collection<Int64>) -> SQLStatement {
+        SQLStatement(
+            "SELECT * FROM mentions WHERE id IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ")", ids.map(SQLValue.integer))
+    }
+
+    /// The ids of the next `scan` events after `eventID` and one more (which says that more
+    /// follow): the window a changes read looks at, read on the primary key.
+    package static func eventWindow(after eventID: Int64, scan: Int) -> SQLStatement {
+        SQLStatement("SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", [.integer(eventID), .integer(Int64(scan + 1))])
+    }
+
+    /// The events with an id in `(after, through]` of the mentions `scope` selects by target, site,
+    /// type and privacy (its statuses, dates and ids are not looked at: a change to any status
+    /// counts), oldest first, each with its mention's last status before it that was not `queued`
+    /// (`previous_settled`). Each event finds its mention by primary key and its previous status
+    /// on `events_mention`, so the cost is bounded by the window, whatever the table holds.
+    package static func changes(after eventID: Int64, through last: Int64, scope: MentionQuery) -> SQLStatement {
+        let (condition, values) = filter(
+            MentionQuery(
+                targets: scope.targets ?? scope.target.map { [$0] }, sites: scope.sites ?? scope.site.map { [$0] },
+                types: scope.types ?? scope.type.map { [$0] }, includePrivate: scope.includePrivate))
+        return SQLStatement(
+            """
+            SELECT e.*, (SELECT p.to_status FROM events AS p WHERE p.mention_id = e.mention_id AND p.id < e.id
+                    AND p.to_status <> 'queued' ORDER BY p.id DESC LIMIT 1) AS previous_settled
+            FROM events AS e JOIN mentions ON mentions.id = e.mention_id
+            WHERE e.id > ? AND e.id <= ? AND \(condition)
+            ORDER BY e.id
+            """,
+            [.integer(eventID), .integer(last)] + values)
+    }
+
     /// `sql` with its `?` placeholders numbered `$first`, `$first+1`, … (the generated SQL has no
     /// `?` inside literals).
     package static func numbered(_ sql: String, from first: Int = 1) -> String {

@@ -246,6 +246,12 @@ public protocol MentionRecords: Sendable {
     /// The status history of one mention, oldest first.
     func events(mentionID: Int64) async throws -> [MentionEvent]
 
+    /// The status changes a changes read (`/api/changes.json`) looks at: the events after
+    /// `eventID` among the next `scan` of the whole history, of the mentions `scope` selects by
+    /// target, site, type and privacy (not by status), oldest first, each with the mention as it
+    /// is now. The cost is bounded by `scan`, whatever the history holds.
+    func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow
+
     /// Whether an approved mention's source is on `host` (a normalised host name), whatever its
     /// scheme and port.
     func hasApprovedMention(fromHost host: String) async throws -> Bool
@@ -397,6 +403,22 @@ public protocol NotificationOutboxStore: Sendable {
 
     /// Spends a link's nonce: `true` the first time, `false` ever after.
     func spendLink(nonce: String, at now: Date) async throws -> Bool
+}
+
+/// What ``MentionRecords/changes(after:scope:scan:)`` read.
+public struct ChangeWindow: Sendable {
+    /// The selected mentions' events, oldest first.
+    public var candidates: [OutboxCandidate]
+    /// The last event looked at (the next read starts after it); the start when there was none.
+    public var through: Int64
+    /// Whether the history goes on after `through`.
+    public var more: Bool
+
+    public init(candidates: [OutboxCandidate], through: Int64, more: Bool) {
+        self.candidates = candidates
+        self.through = through
+        self.more = more
+    }
 }
 
 /// The webhook outbox: status changes to announce, and their deliveries.

@@ -346,6 +346,27 @@ public final class PostgresMentionStore: MentionStore {
         return try await fetchAll(Self.query(sql, values))
     }
 
+    public func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow {
+        // Three reads, no transaction: the events are read by id range, and the mentions as they
+        // are now, which is what a change shows.
+        let window = try await rows(Self.query(MentionQuerySQL.eventWindow(after: eventID, scan: scan))) { try $0.decode(Int64.self) }
+        let through = window.prefix(scan).last ?? eventID
+        let events = try await rows(Self.query(MentionQuerySQL.changes(after: eventID, through: through, scope: scope))) { row in
+            (event: try Self.event(from: row),
+             settled: try row.makeRandomAccess()["previous_settled"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)))
+        }
+        let ids = Set(events.map(\.event.mentionID))
+        var mentions: [Int64: Mention] = [:]
+        if !ids.isEmpty {
+            for mention in try await fetchAll(Self.query(MentionQuerySQL.byIDs(ids))) { mentions[mention.id] = mention }
+        }
+        let candidates = events.compactMap { item -> OutboxCandidate? in
+            guard let mention = mentions[item.event.mentionID] else { return nil }
+            return OutboxCandidate(event: item.event, mention: mention, previousSettled: item.settled)
+        }
+        return ChangeWindow(candidates: candidates, through: through, more: window.count > scan)
+    }
+
     public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
         let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
         return try await rows(Self.query(sql, values)) { postgresRow in
@@ -425,7 +446,7 @@ public final class PostgresMentionStore: MentionStore {
     /// Learns the mentions `ids` as their rows are now (``ScoreSQL/learn(_:)``).
     private func learn(_ connection: PostgresConnection, ids: some Collection<Int64>) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        let rows = try await self.rows(Self.query(ScoreSQL.rows(ids)), on: connection) { postgresRow in
+        let rows = try await self.rows(Self.query(MentionQuerySQL.byIDs(ids)), on: connection) { postgresRow in
             let row = postgresRow.makeRandomAccess()
             return ScoreSQL.LearningRow(
                 mention: try Self.mention(from: postgresRow), label: try row["score_label"].decode(String?.self),

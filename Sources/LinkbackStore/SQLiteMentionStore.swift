@@ -515,6 +515,30 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow {
+        try await pool.read { db in
+            let window = try Int64.fetchAll(db, Self.statement(MentionQuerySQL.eventWindow(after: eventID, scan: scan)))
+            let through = window.prefix(scan).last ?? eventID
+            let rows = try Row.fetchAll(db, Self.statement(MentionQuerySQL.changes(after: eventID, through: through, scope: scope)))
+            let ids = Set(rows.map { $0["mention_id"] as Int64 })
+            var mentions: [Int64: Mention] = [:]
+            if !ids.isEmpty {
+                for row in try Row.fetchAll(db, Self.statement(MentionQuerySQL.byIDs(ids))) {
+                    let mention = Self.mention(from: row)
+                    mentions[mention.id] = mention
+                }
+            }
+            let candidates = rows.compactMap { row -> OutboxCandidate? in
+                let event = Self.event(from: row)
+                guard let mention = mentions[event.mentionID] else { return nil }
+                return OutboxCandidate(
+                    event: event, mention: mention,
+                    previousSettled: (row["previous_settled"] as String?).flatMap(MentionStatus.init(rawValue:)))
+            }
+            return ChangeWindow(candidates: candidates, through: through, more: window.count > scan)
+        }
+    }
+
     public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
         let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
         let arguments = Self.arguments(values)
@@ -603,7 +627,7 @@ public final class SQLiteMentionStore: MentionStore {
     /// Learns the mentions `ids` as their rows are now (``ScoreSQL/learn(_:)``).
     private static func learn(_ db: Database, ids: some Collection<Int64>) throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        let rows = try Row.fetchAll(db, statement(ScoreSQL.rows(ids))).map {
+        let rows = try Row.fetchAll(db, statement(MentionQuerySQL.byIDs(ids))).map {
             ScoreSQL.LearningRow(mention: mention(from: $0), label: $0["score_label"], learnt: $0["score_learnt"])
         }
         let (statements, changed) = ScoreSQL.learn(rows)

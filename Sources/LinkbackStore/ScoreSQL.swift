@@ -30,11 +30,6 @@ package enum ScoreSQL {
         SQLStatement("SELECT id, mention_id FROM events WHERE id > ? ORDER BY id LIMIT ?", [.integer(cursor), .integer(Int64(batch))])
     }
 
-    package static func rows(_ ids: some Collection<Int64>) -> SQLStatement {
-        SQLStatement(
-            "SELECT * FROM mentions WHERE id IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ")", ids.map(SQLValue.integer))
-    }
-
     /// Every mention after `id`, in id order (a rebuild).
     package static func mentions(after id: Int64) -> SQLStatement {
         SQLStatement("SELECT * FROM mentions WHERE id > ? ORDER BY id LIMIT ?", [.integer(id), .integer(Int64(batch))])

@@ -189,15 +189,24 @@ import Testing
         let text = (0..<80).map { "word\($0)" }.joined(separator: " ")
         let fingerprint = try #require(TextFingerprint(Shingles(text), minimum: 20))
         let bands = MentionQuerySQL.textsLike(fingerprint, since: Date(), excluding: 1, limit: 5)
+        // The changes feed's read (a read token's request): the window on the events' key, each
+        // event's mention by its key, its previous status on events_mention.
+        let changes = MentionQuerySQL.changes(
+            after: 10, through: 5_010, scope: MentionQuery(targets: ["https://blog.example/a"], sites: ["blog.example"], includePrivate: false))
         let plans = try await DatabaseQueue(path: path).read { db in
-            try [approved, (bands.sql, SQLiteMentionStore.arguments(bands.values))].map { sql, arguments in
+            try [approved, (bands.sql, SQLiteMentionStore.arguments(bands.values)), (changes.sql, SQLiteMentionStore.arguments(changes.values))]
+                .map { sql, arguments in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
             }
         }
         #expect(plans[0].filter { $0 == "SEARCH mentions USING INDEX mentions_approved_source (source>? AND source<?)" }.count == 4, "\(plans[0])")
         #expect(plans[1].filter { $0.hasPrefix("SEARCH fingerprint_bands USING INDEX") }.count == fingerprint.bands.count, "\(plans[1])")
+        #expect(plans[2].contains { $0.hasPrefix("SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") }, "\(plans[2])")
+        #expect(plans[2].contains { $0.hasPrefix("SEARCH mentions USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[2])")
+        #expect(plans[2].contains { $0.hasPrefix("SEARCH p USING INDEX events_mention") }, "\(plans[2])")
         for plan in plans {
-            #expect(!plan.contains { $0.hasPrefix("SCAN mentions") || $0.hasPrefix("SCAN fingerprint_bands") }, "\(plan)")
+            let tables = ["mentions", "fingerprint_bands", "events", "e", "p"]
+            #expect(!plan.contains { step in tables.contains { step == "SCAN " + $0 || step.hasPrefix("SCAN \($0) ") } }, "\(plan)")
         }
     }
 }

@@ -114,6 +114,60 @@ import Testing
         try await store.close()
     }
 
+    /// The changes feed's window: the history after an id, of the selected mentions only, each
+    /// event with the mention's last settled status before it; a window of `scan` events says
+    /// where it ended and whether more follow.
+    @Test(arguments: StoreKind.tested) func changesAreReadFromTheHistoryInWindows(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let a = try await store.receive(incoming("https://alice.example/", target: "https://blog.example/a"), actor: .server).mention
+        let b = try await store.receive(incoming("https://bob.example/", target: "https://blog.example/b"), actor: .server).mention
+        var secret = incoming("https://carol.example/", target: "https://blog.example/a#comment-1")
+        secret.isPrivate = true
+        let c = try await store.receive(secret, actor: .server).mention
+        var other = incoming("https://dave.example/", target: "https://other.example/x")
+        other.site = "other.example"
+        let d = try await store.receive(other, actor: .server).mention
+        for id in [a.id, b.id, c.id, d.id] { try await store.transition(id: id, to: .approved, actor: .cli, reason: nil) }
+        try await store.transition(id: b.id, to: .spam, actor: .cli, reason: nil)
+
+        let blog = MentionQuery(sites: ["blog.example"], includePrivate: false)
+        let all = try await store.changes(after: 0, scope: blog, scan: 100)
+        #expect(!all.more)
+        let history = all.candidates.map { "\($0.mention.id) \($0.event.to.rawValue) \($0.previousSettled?.rawValue ?? "-")" }
+        #expect(history == [
+            "\(a.id) queued -", "\(b.id) queued -", "\(a.id) approved -", "\(b.id) approved -", "\(b.id) spam approved",
+        ])
+        let feed = ChangeFeed.changes(in: all, includePrivate: false, limit: 10)
+        #expect(feed.changes.map { "\($0.kind.rawValue) \($0.mention.id)" } == ["created \(a.id)", "deleted \(b.id)"])
+        #expect(feed.lastID == all.through && !feed.more)
+
+        // The private one for a token that sees it; a target selects its fragments too.
+        let withPrivate = try await store.changes(
+            after: 0, scope: MentionQuery(targets: ["https://blog.example/a"], sites: ["blog.example"], includePrivate: true),
+            scan: 100)
+        #expect(Set(withPrivate.candidates.map(\.mention.id)) == [a.id, c.id])
+
+        // Windows: two events at a time, continued from where the last one ended.
+        let first = try await store.changes(after: 0, scope: blog, scan: 2)
+        #expect(first.more && first.candidates.map(\.event.to) == [.queued, .queued])
+        let second = try await store.changes(after: first.through, scope: blog, scan: 2)
+        #expect(second.more && second.candidates.isEmpty)  // c's and d's arrivals: not selected
+        var through = second.through
+        var seen = first.candidates.count + second.candidates.count
+        while true {
+            let next = try await store.changes(after: through, scope: blog, scan: 2)
+            seen += next.candidates.count
+            through = next.through
+            if !next.more { break }
+        }
+        #expect(seen == all.candidates.count && through == all.through)
+        let after = try await store.changes(after: through, scope: blog, scan: 2)
+        #expect(after.candidates.isEmpty && !after.more && after.through == through)
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

@@ -6,16 +6,12 @@ import Testing
 /// endpoint, verified against a real local page, and read back over loopback as a static-site
 /// build reads webmention.io.
 @Suite struct ReadAPIEndToEndTests {
-    @Test func aBuildReadsWhatWasSentAndApproved() async throws {
-        let source = try await FixtureServer.start()
-        let target = "https://blog.example/posts/1"
-        source.set("/reply", .html("""
-            <div class="h-entry"><a class="p-author h-card" href="https://alice.example/">Alice</a>
-            <a class="u-in-reply-to" href="\(target)">re</a><p class="e-content">Nice <b>post</b>!</p></div>
-            """))
-        source.set("/unlinked", .html("<p>no link here</p>"))
-        let token = "build-token-0123456789abcdef"
-        let server = try await ServerHarness(
+    static let token = "build-token-0123456789abcdef"
+
+    /// A server that approves what links (127.0.0.1 is an allowed domain) and gives the build
+    /// ``token`` to read blog.example.
+    static func server(fetching source: FixtureServer) async throws -> ServerHarness {
+        try await ServerHarness(
             yaml: """
                 moderation:
                   allow_domains: [127.0.0.1]
@@ -26,6 +22,18 @@ import Testing
                       sites: [blog.example]
                   max_age: 30
                 """, allowHosts: [source.hostPort])
+    }
+
+    @Test func aBuildReadsWhatWasSentAndApproved() async throws {
+        let source = try await FixtureServer.start()
+        let target = "https://blog.example/posts/1"
+        source.set("/reply", .html("""
+            <div class="h-entry"><a class="p-author h-card" href="https://alice.example/">Alice</a>
+            <a class="u-in-reply-to" href="\(target)">re</a><p class="e-content">Nice <b>post</b>!</p></div>
+            """))
+        source.set("/unlinked", .html("<p>no link here</p>"))
+        let token = Self.token
+        let server = try await Self.server(fetching: source)
         defer { server.cleanUp() }
         let sent = try await server.postForm("/webmention", [("source", source.url("/reply").absoluteString), ("target", target)])
         #expect(sent.status == 201)
@@ -56,6 +64,96 @@ import Testing
         #expect(JSON.same(count.body, #"{"count":1,"type":{"reply":1}}"#), "\(count.body)")
         let wrong = try await server.send("GET", "/api/mentions.jf2?token=not-the-token-at-all")
         #expect(wrong.status == 401)
+        await source.stop()
+    }
+
+    /// A static build that keeps its copy with `/api/changes.json`: it hears of new mentions, of
+    /// new content, and of mentions that went away (the source lost its link, a moderator took
+    /// one down), and a build that starts afresh, a change a page, ends with the same copy.
+    @Test func aStaticBuildFollowsChangesIncludingDeletions() async throws {
+        let source = try await FixtureServer.start()
+        let (post1, post2) = ("https://blog.example/posts/1", "https://blog.example/posts/2")
+        func reply(_ text: String) -> FixtureServer.Page {
+            .html(#"<div class="h-entry"><a class="u-in-reply-to" href="\#(post1)">re</a><p class="e-content">\#(text)</p></div>"#)
+        }
+        source.set("/reply", reply("First thoughts."))
+        source.set("/like", .html(#"<div class="h-entry"><a class="u-like-of" href="\#(post2)">liked</a></div>"#))
+        let token = Self.token
+        let server = try await Self.server(fetching: source)
+        defer { server.cleanUp() }
+        func send(_ path: String, _ target: String, until statuses: Set<String> = ["approved"]) async throws {
+            let sent = try await server.postForm("/webmention", [("source", source.url(path).absoluteString), ("target", target)])
+            #expect(sent.status == 201 || sent.status == 202)
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: statuses)
+        }
+        func changes(after id: Int, _ extra: String = "") async throws -> (children: [[String: Any]], last: Int, more: Bool) {
+            let answer = try await server.send("GET", "/api/changes.json?token=\(token)&since_id=\(id)\(extra)")
+            #expect(answer.status == 200, "\(answer.body)")
+            #expect(answer.headers["cache-control"] == "private, no-cache")
+            let feed = try #require(JSON.object(answer.body))
+            return (try #require(feed["children"] as? [[String: Any]]), try #require(feed["last_id"] as? Int),
+                    try #require(feed["has_more"] as? Bool))
+        }
+        func summary(_ children: [[String: Any]]) -> [String] {
+            children.map { "\($0["wm-change"] as? String ?? "?") \($0["wm-source"] as? String ?? "?")" }
+        }
+        let (replyURL, likeURL) = (source.url("/reply").absoluteString, source.url("/like").absoluteString)
+
+        try await send("/reply", post1)
+        try await send("/like", post2)
+        let first = try await changes(after: 0)
+        #expect(summary(first.children) == ["created \(replyURL)", "created \(likeURL)"])
+        #expect(!first.more)
+        #expect((first.children[0]["content"] as? [String: Any])?["text"] as? String == "First thoughts.")
+        #expect(first.children[0]["wm-status"] as? String == "approved")
+        let replyID = try #require(first.children[0]["wm-id"] as? Int)
+
+        // New content: updated, shown as it is now.
+        source.set("/reply", reply("Second thoughts."))
+        try await send("/reply", post1)
+        let second = try await changes(after: first.last)
+        #expect(summary(second.children) == ["updated \(replyURL)"])
+        #expect((second.children.first?["content"] as? [String: Any])?["text"] as? String == "Second thoughts.")
+        #expect(try await changes(after: second.last).children.isEmpty)
+
+        // The like's page drops its link; a moderator deletes the reply.
+        source.set("/like", .html("<p>nothing to see</p>"))
+        try await send("/like", post2, until: ["deleted", "rejected"])
+        let deleted = try await LinkbackProcess.run(["delete", "--database", server.directory.file("linkback.sqlite"), "\(replyID)"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        let third = try await changes(after: second.last)
+        #expect(summary(third.children) == ["deleted \(likeURL)", "deleted \(replyURL)"])
+        let stub = try #require(third.children.last)
+        #expect(stub["wm-status"] as? String == "deleted" && stub["wm-id"] as? Int == replyID)
+        #expect(stub["wm-target"] as? String == post1 && stub["content"] == nil && stub["author"] == nil)
+
+        // Narrowed to post 1, from the start: the reply's history in one change, its last.
+        #expect(summary(try await changes(after: 0, "&target=\(ServerHarness.encode(post1))").children)
+            == ["deleted \(replyURL)"])
+
+        // A build from scratch, one mention a page: it ends with nothing, as the site shows.
+        var copy: [Int: String] = [:]
+        var last = 0
+        var pages = 0
+        while pages < 10 {
+            let page = try await changes(after: last, "&per-page=1")
+            pages += 1
+            #expect(page.children.count <= 1)
+            for change in page.children {
+                let id = try #require(change["wm-id"] as? Int)
+                copy[id] = change["wm-change"] as? String == "deleted" ? nil : change["wm-source"] as? String
+            }
+            last = page.last
+            if !page.more { break }
+        }
+        #expect(copy.isEmpty && (2..<10).contains(pages), "\(pages) pages")
+
+        // A token is needed; a domain it does not cover is refused.
+        let anonymous = try await server.send("GET", "/api/changes.json?since_id=0&target=\(ServerHarness.encode(post1))")
+        #expect(anonymous.status == 400 && anonymous.body.contains("read token"))
+        #expect(try await server.send("GET", "/api/changes.json?token=\(token)&domain=other.example").status == 403)
+        #expect(try await server.send("GET", "/api/changes.json?token=\(token)&per-page=1001").status == 400)
         await source.stop()
     }
 }

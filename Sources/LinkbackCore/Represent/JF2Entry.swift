@@ -148,6 +148,72 @@ public struct JF2Feed: Encodable, Sendable {
     }
 }
 
+/// The changes feed (`/api/changes.json`): `{"type": "feed", "name": "Changes", "last_id": N,
+/// "has_more": B, "children": […]}`. Each child is a JF2 entry with `wm-change` (`created`,
+/// `updated`, `deleted`) and `wm-change-id`; a created or updated one is the whole entry
+/// (`wm-status: approved`), a deleted one only `wm-id`, `wm-source`, `wm-target` and
+/// `wm-status: deleted` (whatever took it down stays the owner's business).
+public struct JF2ChangeFeed: Encodable, Sendable {
+    public var changes: [MentionChange]
+    /// The event id to ask after next (`since_id`).
+    public var lastID: Int64
+    /// Whether more changes may follow at once (ask again with `last_id`).
+    public var more: Bool
+
+    public init(changes: [MentionChange], lastID: Int64, more: Bool) {
+        self.changes = changes
+        self.lastID = lastID
+        self.more = more
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, name, children
+        case lastID = "last_id"
+        case more = "has_more"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("feed", forKey: .type)
+        try container.encode("Changes", forKey: .name)
+        try container.encode(lastID, forKey: .lastID)
+        try container.encode(more, forKey: .more)
+        try container.encode(changes.map(Child.init), forKey: .children)
+    }
+
+    struct Child: Encodable {
+        var change: MentionChange
+
+        init(_ change: MentionChange) { self.change = change }
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case change = "wm-change"
+            case changeID = "wm-change-id"
+            case id = "wm-id"
+            case source = "wm-source"
+            case target = "wm-target"
+            case status = "wm-status"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            if change.kind != .deleted {
+                try JF2Entry(change.mention, includeStatus: true).encode(to: encoder)
+            }
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            if change.kind == .deleted {
+                try container.encode("entry", forKey: .type)
+                try container.encode(change.mention.id, forKey: .id)
+                try container.encode(change.mention.source, forKey: .source)
+                try container.encode(change.mention.target, forKey: .target)
+                try container.encode("deleted", forKey: .status)
+            }
+            try container.encode(change.kind.rawValue, forKey: .change)
+            try container.encode(change.id, forKey: .changeID)
+        }
+    }
+}
+
 /// A mention in webmention.io's older `/api/mentions` shape (`{"links": […]}`), which many sites
 /// still read.
 public struct LegacyLink: Encodable, Sendable {

@@ -7,8 +7,8 @@ import LinkbackStore
 /// The package read API, webmention.io-compatible: `GET /api/mentions.jf2` (JF2 feed),
 /// `/api/mentions` and `/api/mentions.json` (the older `{"links": […]}` shape),
 /// `/api/mentions.atom` (Atom), `/api/mentions.html` (an HTML fragment to include at build time),
-/// `/api/count` and `/api/count.json` (the JSON ones as JSONP with `jsonp=NAME`). Approved
-/// mentions only.
+/// `/api/count` and `/api/count.json` (the JSON ones as JSONP with `jsonp=NAME`): approved
+/// mentions only; and `/api/changes.json`, what became visible or stopped being so.
 /// Answers carry `Access-Control-Allow-Origin: *`, `Cache-Control` and an `ETag` (304 on a
 /// matching `If-None-Match`).
 struct ReadAPIRoutes {
@@ -64,6 +64,7 @@ struct ReadAPIRoutes {
                 Encoded(body: Data(MentionsFragment.render(mentions).utf8), type: "text/html; charset=utf-8")
             }
         }
+        router.get("api/changes.json") { request, _ in try await changes(request) }
         for path in ["api/count", "api/count.json"] {
             router.get(RouterPath(path)) { request, context in
                 try await answer(request, context, format: "count", list: false) { _, counts in Encoded.json(counts) }
@@ -81,6 +82,64 @@ struct ReadAPIRoutes {
         }
     }
 
+    /// An answer that ends a read before the store is read.
+    struct Refusal: Error {
+        var response: Response
+    }
+
+    /// The query's parameters and what they ask for, or the 400/401/403 that says what is wrong.
+    private func parse(
+        _ request: Request, headers: HTTPFields
+    ) -> Result<([(name: String, value: String)], MentionQuery), Refusal> {
+        let parameters: [(name: String, value: String)]
+        do {
+            parameters = try request.queryPairs()
+        } catch {
+            return .failure(Refusal(response: ErrorAnswer(error: "invalid_input", errorDescription: "the query string is not valid")
+                .json(.badRequest, headers: headers)))
+        }
+        switch parser.parse(parameters) {
+        case .success(let query): return .success((parameters, query))
+        case .failure(let failure):
+            return .failure(Refusal(response: ErrorAnswer(error: failure.error, errorDescription: failure.description)
+                .json(HTTPResponse.Status(code: failure.status), headers: headers)))
+        }
+    }
+
+    /// `GET /api/changes.json?token=…&since_id=N`: what changed for the token's sites (narrowed by
+    /// `domain`, `target`, `wm-property`) after the history event `since_id` (0: from the start),
+    /// oldest first (``ChangeFeed``). A token is required; a read looks at most
+    /// ``ChangeFeed/scan`` events, and `has_more` tells the reader to go on from `last_id`.
+    private func changes(_ request: Request) async throws -> Response {
+        var headers: HTTPFields = [.accessControlAllowOrigin: "*", .cacheControl: "private, no-cache"]
+        let pairs: [(name: String, value: String)]
+        let query: MentionQuery
+        switch parse(request, headers: headers) {
+        case .success(let parsed): (pairs, query) = parsed
+        case .failure(let refusal): return refusal.response
+        }
+        guard query.sites != nil else {
+            return ErrorAnswer(error: "invalid_input", errorDescription: "the changes feed needs a read token (api.tokens)")
+                .json(.badRequest, headers: headers)
+        }
+        let perPage = pairs.contains { $0.name == "per-page" || $0.name == "perPage" } ? query.limit : 100
+        guard perPage <= ChangeFeed.maxPerPage else {
+            return ErrorAnswer(error: "invalid_input", errorDescription: "per-page is at most \(ChangeFeed.maxPerPage) for changes")
+                .json(.badRequest, headers: headers)
+        }
+        if query.includePrivate {
+            headers[.accessControlAllowOrigin] = nil
+            headers[.vary] = "Origin"
+        }
+        let window = try await store.changes(after: query.sinceID ?? 0, scope: query, scan: ChangeFeed.scan)
+        let body = await WorkPool.run(on: pool) {
+            let (changes, lastID, more) = ChangeFeed.changes(in: window, includePrivate: query.includePrivate, limit: perPage)
+            return JSONResponse.encode(JF2ChangeFeed(changes: changes, lastID: lastID, more: more))
+        }
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
     /// Parses the query, reads the store (the listing, or the counts by type), and answers with
     /// the cache and CORS headers. The entity tag is computed from what was read (ids, update
     /// times, counts), so a matching `If-None-Match` is answered 304 without rendering anything;
@@ -91,18 +150,10 @@ struct ReadAPIRoutes {
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
-        do {
-            parameters = try request.queryPairs()
-        } catch {
-            return ErrorAnswer(error: "invalid_input", errorDescription: "the query string is not valid")
-                .json(.badRequest, headers: headers)
-        }
         let query: MentionQuery
-        switch parser.parse(parameters) {
-        case .success(let parsed): query = parsed
-        case .failure(let failure):
-            return ErrorAnswer(error: failure.error, errorDescription: failure.description)
-                .json(HTTPResponse.Status(code: failure.status), headers: headers)
+        switch parse(request, headers: headers) {
+        case .success(let parsed): (parameters, query) = parsed
+        case .failure(let refusal): return refusal.response
         }
         // JSONP (the parser checked the name): JSON formats only, never an answer for a token that
         // sees Private Webmentions (a script tag reads across origins what CORS would not share).
