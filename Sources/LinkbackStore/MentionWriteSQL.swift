@@ -230,6 +230,22 @@ package enum MentionWriteSQL {
             })
     }
 
+    /// A new `queued` row numbered `id` for an import (``IncomingMention/importedID``), written
+    /// only if no row has that id; the store then finds the pair's row, or numbers it as usual.
+    package static func insertImported(id: Int64, token: String, _ incoming: IncomingMention, at now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO mentions (id, token, source, target, site, protocol, status, client_ip, user_agent, received_at,
+                updated_at, last_received_at, vouch, is_private)
+            SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM mentions WHERE id = ?)
+            """,
+            [
+                .integer(id), .text(token), .text(incoming.source), .text(incoming.target), .text(incoming.site),
+                .text(incoming.protocol.rawValue), .optional(incoming.clientIP), .optional(incoming.userAgent), .date(now),
+                .date(now), .date(now), .optional(incoming.vouch), .bool(incoming.isPrivate), .integer(id),
+            ])
+    }
+
     /// One line of a mention's status history.
     package static func event(
         _ mentionID: Int64, actor: Actor, from: MentionStatus?, to: MentionStatus, reason: String?, at: Date

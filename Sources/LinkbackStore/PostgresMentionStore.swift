@@ -1207,6 +1207,22 @@ public final class PostgresMentionStore: MentionStore {
     private func insertQueued(_ connection: PostgresConnection, _ incoming: IncomingMention, actor: Actor, at now: Date)
         async throws -> Mention
     {
+        if let wanted = incoming.importedID {
+            try await execute(connection, [MentionWriteSQL.insertImported(id: wanted, token: Token.make(), incoming, at: now)])
+            if let inserted = try await mention(connection, id: wanted), inserted.source == incoming.source,
+                inserted.target == incoming.target
+            {
+                try await execute(
+                    connection, [MentionWriteSQL.event(wanted, actor: actor, from: nil, to: .queued, reason: "received", at: now)])
+                // New rows are numbered above the largest id, and never below where numbering was.
+                try await connection.query(
+                    """
+                    SELECT setval(pg_get_serial_sequence('mentions', 'id'),
+                        GREATEST((SELECT MAX(id) FROM mentions), nextval(pg_get_serial_sequence('mentions', 'id'))))
+                    """, logger: logger)
+                return inserted
+            }
+        }
         let insert = PostgresStatements.InsertNewPairs(
             batch: try PostgresStatements.batch([Receipt(incoming: incoming, actor: actor)]), now: now)
         guard let inserted = try await rows(insert, on: connection).first else {

@@ -1183,6 +1183,16 @@ public final class SQLiteMentionStore: MentionStore {
 
     /// Inserts a new `queued` mention with a fresh token and its creation event.
     private static func insertQueued(_ db: Database, _ incoming: IncomingMention, actor: Actor, at now: Date) throws -> Int64 {
+        if let wanted = incoming.importedID {
+            // AUTOINCREMENT numbers later rows above the largest id ever written.
+            try execute(db, [MentionWriteSQL.insertImported(id: wanted, token: Token.make(), incoming, at: now)])
+            if try Int64.fetchOne(db, sql: "SELECT id FROM mentions WHERE id = ? AND source = ? AND target = ?",
+                arguments: [wanted, incoming.source, incoming.target]) != nil
+            {
+                try execute(db, [MentionWriteSQL.event(wanted, actor: actor, from: nil, to: .queued, reason: "received", at: now)])
+                return wanted
+            }
+        }
         try db.cachedExecute(
             sql: """
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,

@@ -61,7 +61,8 @@ struct ImportCommand: AsyncParsableCommand {
         discussion: """
             Each entry with wm-source and wm-target becomes a mention with its author, content (sanitised), type \
             from wm-property and reception date from wm-received; its status from wm-status and protocol from \
-            wm-protocol when present (Linkback's exports), else approved (webmention.io showed them) and webmention. \
+            wm-protocol when present (Linkback's exports), else approved (webmention.io showed them) and webmention; \
+            its id from wm-id when no other mention has it, so a build's since_id goes on working. \
             Pairs already stored are left alone, so running it again changes nothing.
             """)
 
@@ -89,9 +90,12 @@ struct ImportCommand: AsyncParsableCommand {
                 .run(parsed.entries, skipped: parsed.skipped, progress: progress.step)
             let (imported, existing, invalid) = (summary.imported, summary.alreadyPresent, summary.skipped)
             if store.json {
-                Output.json(["imported": imported, "already_present": existing, "skipped": invalid])
+                Output.json(["imported": imported, "already_present": existing, "skipped": invalid, "renumbered": summary.renumbered])
             } else {
                 print("\(imported) imported, \(existing) already present, \(invalid) skipped")
+                if summary.renumbered > 0 {
+                    print("\(summary.renumbered) kept their content but not their wm-id (another mention has it): builds that use since_id should fetch everything once")
+                }
             }
         }
     }

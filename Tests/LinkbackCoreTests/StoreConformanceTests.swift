@@ -168,6 +168,30 @@ import Testing
         try await store.close()
     }
 
+    /// An import keeps the ids it brings (webmention.io's `wm-id`) when free, numbers the rest as
+    /// usual, and later mentions are numbered above the largest.
+    @Test(arguments: StoreKind.tested) func importsKeepTheirIDsAndLaterOnesFollow(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let first = try await store.receive(incoming("https://first.example/"), actor: .server).mention
+        var kept = incoming("https://kept.example/")
+        kept.importedID = 1_700_002
+        #expect(try await store.storeVerified(kept, status: .approved, content: MentionContent(), actor: .cli).id == 1_700_002)
+        var taken = incoming("https://taken.example/")
+        taken.importedID = first.id
+        let renumbered = try await store.storeVerified(taken, status: .approved, content: MentionContent(), actor: .cli)
+        #expect(renumbered.id > 1_700_002 && renumbered.source == "https://taken.example/")
+        #expect(try await store.mention(id: first.id)?.source == "https://first.example/")
+        var lower = incoming("https://lower.example/")
+        lower.importedID = 1_000
+        #expect(try await store.storeVerified(lower, status: .approved, content: MentionContent(), actor: .cli).id == 1_000)
+        let later = try await store.receive(incoming("https://later.example/"), actor: .server).mention
+        #expect(later.id > renumbered.id)
+        #expect(try await store.events(mentionID: 1_700_002).map(\.to) == [.queued, .approved])
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

@@ -8,22 +8,6 @@ import Testing
 @Suite struct ReadAPIEndToEndTests {
     static let token = "build-token-0123456789abcdef"
 
-    /// A server that approves what links (127.0.0.1 is an allowed domain) and gives the build
-    /// ``token`` to read blog.example.
-    static func server(fetching source: FixtureServer) async throws -> ServerHarness {
-        try await ServerHarness(
-            yaml: """
-                moderation:
-                  allow_domains: [127.0.0.1]
-
-                api:
-                  tokens:
-                    - token: \(token)
-                      sites: [blog.example]
-                  max_age: 30
-                """, allowHosts: [source.hostPort])
-    }
-
     @Test func aBuildReadsWhatWasSentAndApproved() async throws {
         let source = try await FixtureServer.start()
         let target = "https://blog.example/posts/1"
@@ -33,7 +17,7 @@ import Testing
             """))
         source.set("/unlinked", .html("<p>no link here</p>"))
         let token = Self.token
-        let server = try await Self.server(fetching: source)
+        let server = try await ServerHarness.approving(fetching: source, readToken: token)
         defer { server.cleanUp() }
         let sent = try await server.postForm("/webmention", [("source", source.url("/reply").absoluteString), ("target", target)])
         #expect(sent.status == 201)
@@ -79,7 +63,7 @@ import Testing
         source.set("/reply", reply("First thoughts."))
         source.set("/like", .html(#"<div class="h-entry"><a class="u-like-of" href="\#(post2)">liked</a></div>"#))
         let token = Self.token
-        let server = try await Self.server(fetching: source)
+        let server = try await ServerHarness.approving(fetching: source, readToken: token)
         defer { server.cleanUp() }
         func send(_ path: String, _ target: String, until statuses: Set<String> = ["approved"]) async throws {
             let sent = try await server.postForm("/webmention", [("source", source.url(path).absoluteString), ("target", target)])

@@ -198,4 +198,35 @@ import Testing
         let list = try await cli(["list", "--all", "--database", db])
         #expect(!list.stdout.contains("\u{1B}"), "\(list.stdout)")
     }
+
+    /// Moving from webmention.io: the export imported into a running server keeps its wm-ids, so
+    /// a build that remembers the last id it saw goes on with `since_id` and hears of the
+    /// mentions that arrive after the move.
+    @Test func aBuildKeepsItsSinceIDAcrossTheMove() async throws {
+        let source = try await FixtureServer.start()
+        let post = "https://blog.example/2024/01/post"
+        source.set("/new", .html(#"<div class="h-entry"><a class="u-in-reply-to" href="\#(post)">re</a> after the move</div>"#))
+        let token = "move-token-0123456789abcdef"
+        let server = try await ServerHarness.approving(fetching: source, readToken: token)
+        defer { server.cleanUp() }
+        let imported = try await cli(["import", Self.sample, "--config", server.configPath])
+        #expect(imported.stdout == "3 imported, 0 already present, 1 skipped\n", "\(imported.stderr)")
+        func ids(since: Int) async throws -> [Int] {
+            let answer = try await server.send("GET", "/api/mentions.jf2?token=\(token)&since_id=\(since)&sort-dir=up")
+            #expect(answer.status == 200)
+            return (JSON.object(answer.body)?["children"] as? [[String: Any]] ?? []).compactMap { $0["wm-id"] as? Int }
+        }
+        let before = try await ids(since: 0)
+        #expect(before.count == 3 && before.allSatisfy { (1_700_001...1_700_004).contains($0) }, "\(before)")
+        // The build last saw the export's second mention.
+        #expect(try await ids(since: before[1]) == [before[2]])
+
+        let sent = try await server.postForm("/webmention", [("source", source.url("/new").absoluteString), ("target", post)])
+        #expect(sent.status == 201)
+        let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+        _ = try await server.waitForStatus(location, in: ["approved"])
+        let after = try await ids(since: before[2])
+        #expect(after.count == 1 && after[0] > before[2], "\(after)")
+        await source.stop()
+    }
 }

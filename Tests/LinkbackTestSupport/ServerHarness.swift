@@ -118,3 +118,21 @@ public final class ServerHarness: @unchecked Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 }
+
+extension ServerHarness {
+    /// A server that approves what links (127.0.0.1, where fixture pages live, is an allowed
+    /// domain) and lets a build read blog.example with `readToken`.
+    public static func approving(fetching source: FixtureServer, readToken: String) async throws -> ServerHarness {
+        try await ServerHarness(
+            yaml: """
+                moderation:
+                  allow_domains: [127.0.0.1]
+
+                api:
+                  tokens:
+                    - token: \(readToken)
+                      sites: [blog.example]
+                  max_age: 30
+                """, allowHosts: [source.hostPort])
+    }
+}

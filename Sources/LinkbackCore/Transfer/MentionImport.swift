@@ -6,14 +6,17 @@ import LinkbackStore
 ///
 /// Entries keep their `wm-status` and `wm-protocol` when present (webmention.io's have neither:
 /// those were shown, so they come in approved, as webmentions) and their reception date; they are
-/// stored oldest first, so ids follow reception as in the export. A pair already stored is left
-/// alone, so importing again changes nothing. An entry exported while `queued` comes back queued,
+/// stored oldest first, each under its `wm-id` when no other mention has that id (so a build's
+/// `since_id` goes on working after a move; later mentions are numbered above the largest), else
+/// under a new one. A pair already stored is left alone, so importing again changes nothing. An entry exported while `queued` comes back queued,
 /// without content, for the server to verify.
 public struct MentionImport: Sendable {
     public struct Summary: Sendable, Equatable {
         public var imported = 0
         public var alreadyPresent = 0
         public var skipped = 0
+        /// Imported under a new id: the entry's `wm-id` was taken by another mention.
+        public var renumbered = 0
     }
 
     public let store: any MentionRecords
@@ -51,10 +54,12 @@ public struct MentionImport: Sendable {
             let site = check.site(of: target)?.description ?? target.host ?? ""
             let incoming = IncomingMention(
                 source: source.absoluteString, target: target.absoluteString, site: site,
-                protocol: entry.protocol ?? .webmention, vouch: entry.vouch, isPrivate: entry.isPrivate)
-            _ = try await store.storeVerified(
+                protocol: entry.protocol ?? .webmention, vouch: entry.vouch, isPrivate: entry.isPrivate,
+                importedID: entry.id.flatMap { $0 > 0 ? $0 : nil })
+            let stored = try await store.storeVerified(
                 incoming, status: entry.status ?? .approved, content: entry.content, actor: actor, received: entry.received)
             summary.imported += 1
+            if let id = entry.id, stored.id != id { summary.renumbered += 1 }
         }
         return summary
     }

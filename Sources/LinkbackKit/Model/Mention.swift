@@ -219,10 +219,14 @@ public struct IncomingMention: Sendable, Equatable {
     public var vouch: String?
     /// A Private Webmention (see ``Mention/isPrivate``).
     public var isPrivate: Bool
+    /// The id an import wants a new row to have (webmention.io's `wm-id`, so a build's `since_id`
+    /// goes on working): kept when no row has it, else the row is numbered as usual.
+    public var importedID: Int64?
 
     public init(
         source: String, target: String, site: String, protocol: MentionProtocol, clientIP: String? = nil,
-        userAgent: String? = nil, pairInterval: TimeInterval = 0, vouch: String? = nil, isPrivate: Bool = false
+        userAgent: String? = nil, pairInterval: TimeInterval = 0, vouch: String? = nil, isPrivate: Bool = false,
+        importedID: Int64? = nil
     ) {
         self.source = source
         self.target = target
@@ -233,6 +237,7 @@ public struct IncomingMention: Sendable, Equatable {
         self.pairInterval = pairInterval
         self.vouch = vouch
         self.isPrivate = isPrivate
+        self.importedID = importedID
     }
 }
 
