@@ -191,6 +191,10 @@ function render() {
     const statusCell = cell(statusText);
     if (mention.private) statusCell.append(tag("private", "A Private Webmention: never shown publicly"));
     if (mention.vouch) statusCell.append(tag("vouched", `Vouched for by ${mention.vouch}`));
+    if (mention.status === "pending" && mention.reason === "source-challenged") {
+      statusCell.append(tag("bot challenge", "The source answered with a bot challenge (Cloudflare, Anubis…) instead of the page: "
+        + "it could not be verified and is tried again; approve it if you know the page links here"));
+    }
     for (const reason of mention.spam_reasons || []) {
       const [words, title] = signalTags[reason] || [reason, "Held by a spam signal"];
       statusCell.append(tag(words, title));

@@ -109,6 +109,17 @@ package enum MentionWriteSQL {
                 SQLStatement("DELETE FROM mentions WHERE id = ?", [.integer(current.id)]),
                 count(source: current.source, target: current.target, site: current.site, type: type, at: now),
             ]
+        case .held(let reason, let nextAttempt):
+            // Tried again as a re-check is (reverify), at its time; the history says it once.
+            let update = SQLStatement(
+                """
+                UPDATE mentions SET status = 'pending', reason = ?, updated_at = ?, attempts = attempts + 1,
+                    claimed_at = NULL, next_attempt_at = ?, reverify = ?
+                WHERE id = ?
+                """,
+                [.text(reason), .date(now), nextAttempt.map(SQLValue.date) ?? .null, .bool(nextAttempt != nil), .integer(current.id)])
+            guard current.status != .pending else { return [update] }
+            return [update, event(current.id, actor: actor, from: current.status, to: .pending, reason: reason, at: now)]
         case .retry(let nextAttempt, let reason):
             return [
                 SQLStatement(

@@ -10,7 +10,7 @@ import Testing
         .linkFound(MentionContent(type: .reply, contentText: "new")), .noLink, .gone, .notFound(status: 404),
         .serverError(status: 502), .blockedAddress("private"), .tooLarge(limit: 10), .timedOut,
         .tooManyRedirects(limit: 3), .unsupportedContentType("image/png"), .networkError("reset"),
-        .invalidSource("ftp"), .rateLimited("a.example"),
+        .invalidSource("ftp"), .rateLimited("a.example"), .challenged("cloudflare"),
     ]
     static let lifecycles: [(name: String, lifecycle: MentionLifecycle, allowed: Bool)] = [
         ("default", MentionLifecycle(), false),
@@ -45,6 +45,7 @@ import Testing
         queued.reverifying = resend.reverifying
         switch lifecycle.result(of: queued, outcome, sourceAllowed: allowed, now: now) {
         case .verified(let status, _, _), .failed(let status, _): return status
+        case .held: return .pending
         case .retry, .dropped, .aggregated: return nil
         }
     }
@@ -152,6 +153,11 @@ import Testing
                         } else {
                             #expect(status == (known ? previous! : .rejected), "\(label)")
                         }
+                    case .held(let reason, let next):
+                        // Only a new mention behind a bot challenge waits for the owner, tried
+                        // again while attempts last.
+                        #expect(reason == "source-challenged" && outcome.code == reason && !known, "\(label)")
+                        #expect(next == (attempts == 0 ? now.addingTimeInterval(10) : nil), "\(label)")
                     case .verified, .dropped, .aggregated:
                         Issue.record("\(label): a failure verified")
                     }

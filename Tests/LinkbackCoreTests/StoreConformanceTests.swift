@@ -192,6 +192,31 @@ import Testing
         try await store.close()
     }
 
+    /// A mention held because its source answered with a bot challenge: pending with the reason,
+    /// claimed again at its time (history written once), then verified; held for good without a
+    /// next attempt.
+    @Test(arguments: StoreKind.tested) func aHeldMentionIsClaimedAgainAtItsTime(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let now = fixture.clock.now()
+        let id = try await store.receive(incoming(), actor: .server).mention.id
+        var claimed = try #require(try await store.claimQueued(limit: 10, now: now).first)
+        let held = try #require(try await store.complete(
+            claimed, with: .held(reason: "source-challenged", nextAttempt: now.addingTimeInterval(60)), actor: .server))
+        #expect(held.status == .pending && held.reason == "source-challenged" && held.reverifying && held.attempts == 1)
+        #expect(try await store.claimQueued(limit: 10, now: now.addingTimeInterval(59)).isEmpty)
+        claimed = try #require(try await store.claimQueued(limit: 10, now: now.addingTimeInterval(60)).first)
+        #expect(claimed.id == id)
+        let again = try #require(try await store.complete(
+            claimed, with: .held(reason: "source-challenged", nextAttempt: nil), actor: .server))
+        #expect(again.status == .pending && !again.reverifying)
+        #expect(try await store.claimQueued(limit: 10, now: now.addingTimeInterval(86_400)).isEmpty)
+        #expect(try await store.events(mentionID: id).map { "\($0.to.rawValue) \($0.reason ?? "")" }
+            == ["queued received", "pending source-challenged"])
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

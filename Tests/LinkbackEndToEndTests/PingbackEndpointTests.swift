@@ -160,6 +160,22 @@ import Testing
         await source.stop()
     }
 
+    /// A source behind a bot challenge is told as such, not "no link" (fault 17), and nothing is
+    /// kept or logged against the sender.
+    @Test func aChallengedSourceIsFault50SayingWhy() async throws {
+        let source = try await FixtureServer.start()
+        source.set("/challenged", BotChallengeTests.cloudflare)
+        let server = try await ServerHarness(allowHosts: [source.hostPort])
+        defer { server.cleanUp() }
+        let results = try await call(server, [("pingback.ping", [source.url("/challenged").absoluteString, Self.target])])
+        #expect(fault(results[0]) == 50)
+        #expect((results[0]["message"] as? String)?.contains("bot challenge (cloudflare)") == true, "\(results[0])")
+        #expect(server.rejectionLines.isEmpty)
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--database", server.directory.file("linkback.sqlite")])
+        #expect(JSON.value(listed.stdout) as? [Any] != nil && (JSON.value(listed.stdout) as? [Any])?.isEmpty == true, "\(listed.stdout)")
+        await source.stop()
+    }
+
     @Test func storesTheWordPressStyleExcerptAndTitle() async throws {
         let source = try await FixtureServer.start()
         source.set("/links", linking())

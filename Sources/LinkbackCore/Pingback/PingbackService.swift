@@ -212,6 +212,10 @@ public final class PingbackService: Sendable {
             return fail(Self.sourceNotFound, "the source URI cannot be fetched: \(outcome.description)", .invalidURL)
         case .serverError, .timedOut, .networkError:
             return fail(Self.upstreamTrouble, "could not reach the source: \(outcome.description)", nil)
+        case .challenged:
+            // Told as it is: not "no link" (WordPress plugin #467). Nothing is stored: a pingback
+            // cannot be told later what became of it.
+            return fail(Self.upstreamTrouble, "could not verify: \(outcome.description)", nil)
         case .rateLimited:
             // Many pings naming one source host: possibly someone using us to flood it.
             return fail(Self.upstreamTrouble, outcome.description, .rateLimited)

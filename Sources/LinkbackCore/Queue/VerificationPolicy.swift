@@ -146,7 +146,8 @@ public struct VerificationPolicy: Sendable {
         case .gone, .notFound, .tooManyRedirects: return .sourceNotFound
         case .blockedAddress, .invalidSource: return .invalidURL
         case .tooLarge: return .tooLarge
-        case .linkFound, .serverError, .timedOut, .networkError, .rateLimited: return nil
+        // A challenge is the source site's doing, not the sender's: never a reason to ban.
+        case .linkFound, .serverError, .timedOut, .networkError, .rateLimited, .challenged: return nil
         }
     }
 }

@@ -98,7 +98,7 @@ public struct MentionSender: Sendable {
         case .notFound(let status): .failed("\(what) answered HTTP \(status)")
         case .gone: .failed("\(what) is gone (HTTP 410)")
         case .invalidURL, .blockedAddress, .tooLarge, .tooManyRedirects: .failed("\(what): \(failure.description)")
-        case .serverError, .timedOut, .networkError, .hostRateLimited: .retry("\(what): \(failure.description)")
+        case .serverError, .timedOut, .networkError, .hostRateLimited, .challenged: .retry("\(what): \(failure.description)")
         }
     }
 }

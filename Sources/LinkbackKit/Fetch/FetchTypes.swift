@@ -73,6 +73,8 @@ public enum FetchFailure: Error, Equatable, Sendable, CustomStringConvertible {
     case networkError(String)
     /// The per-source-host fetch cap (`spam.fetches_per_source_host_per_minute`) is used up.
     case hostRateLimited(String)
+    /// A bot challenge answered instead of the page (``BotChallenge``), from this service.
+    case challenged(String)
 
     public var description: String {
         switch self {
@@ -86,6 +88,7 @@ public enum FetchFailure: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyRedirects(let limit): return "too many redirects (more than \(limit))"
         case .networkError(let reason): return "network error: \(reason)"
         case .hostRateLimited(let host): return "too many fetches from \(host) this minute"
+        case .challenged(let provider): return "a bot challenge (\(provider)) instead of the page"
         }
     }
 }

@@ -242,6 +242,18 @@ public struct GuardedFetcher: SourceFetching {
             throw ConnectFailure.failed(Self.translate(error))
         }
         let status = Int(response.status.code)
+        if status >= 400, let provider = BotChallenge.provider(headers: response.headers) {
+            throw FetchFailure.challenged(provider)
+        }
+        if BotChallenge.statuses.contains(status), !(acceptingClientErrors && status < 500) {
+            // A refused page may be a challenge page that does not say so in its headers.
+            var start: [UInt8] = []
+            for try await chunk in response.body {
+                start.append(contentsOf: chunk.readableBytesView.prefix(BotChallenge.maxBodyBytes - start.count))
+                if start.count >= BotChallenge.maxBodyBytes { break }
+            }
+            if let provider = BotChallenge.provider(body: start) { throw FetchFailure.challenged(provider) }
+        }
         switch status {
         case 301, 302, 303, 307, 308:
             guard let location = response.headers.first(name: "Location"),

@@ -65,6 +65,9 @@ public struct MentionLifecycle: Sendable, Equatable {
         switch mention.status {
         case .queued: return mention.previousStatus
         case .rejected: return mention.decision == .rejected ? .rejected : nil
+        // Held only because its source answered with a bot challenge: nobody judged it yet.
+        case .pending where mention.reason == VerificationOutcome.challengedCode && mention.decision == nil:
+            return mention.previousStatus
         default: return mention.status
         }
     }
@@ -147,7 +150,9 @@ public struct MentionLifecycle: Sendable, Equatable {
 
     /// What the queue does with a claimed mention after `outcome`. A *known* mention (verified
     /// before, then re-sent) is deleted only when its source is gone or no longer links; other
-    /// failures keep its status. A new one is rejected. Transient failures are retried with
+    /// failures keep its status. A new one is rejected, except one whose source answered with a bot
+    /// challenge: that one waits for the owner (``VerificationResult/held(reason:nextAttempt:)``)
+    /// and is tried again with ``Backoff`` until `maxAttempts`. Transient failures are retried with
     /// ``Backoff`` until `maxAttempts`; a spent fetch allowance waits a minute and is never a failure.
     public func result(
         of mention: Mention, _ outcome: VerificationOutcome, sourceAllowed: Bool, policy: MentionPolicy = MentionPolicy(),
@@ -168,6 +173,12 @@ public struct MentionLifecycle: Sendable, Equatable {
             return .verified(status: status, content: content, signals: signals)
         case _ where outcome.allowsDelete:
             return .failed(status: known ? .deleted : .rejected, reason: outcome.code)
+        case .challenged where !known:
+            // A new mention waits for the owner, who may know the source, and is tried again; a
+            // known one keeps its status meanwhile, as with any trouble of the source's (below).
+            let next = mention.attempts + 1 < maxAttempts
+                ? now.addingTimeInterval(Backoff.delay(base: retryBaseSeconds, attempts: mention.attempts)) : nil
+            return .held(reason: outcome.code, nextAttempt: next)
         case .rateLimited:
             // Anyone can spend a host's allowance: the mention waits, never rejected for it (review F12).
             return .retry(nextAttempt: now.addingTimeInterval(Self.rateLimitedWait), reason: outcome.code)

@@ -37,6 +37,9 @@ public enum VerificationOutcome: Sendable, Equatable {
     case invalidSource(String)
     /// The source host's fetch allowance for this minute is used up; try later.
     case rateLimited(String)
+    /// The source answered with a bot challenge (``BotChallenge``) from this service: no program
+    /// can tell whether it links; the mention waits for the owner and is tried again.
+    case challenged(String)
 
     /// A short stable code, used in logs, the CLI's JSON and status reasons.
     public var code: String {
@@ -54,6 +57,7 @@ public enum VerificationOutcome: Sendable, Equatable {
         case .networkError: return "network-error"
         case .invalidSource: return "invalid-source"
         case .rateLimited: return "rate-limited"
+        case .challenged: return Self.challengedCode
         }
     }
 
@@ -61,8 +65,11 @@ public enum VerificationOutcome: Sendable, Equatable {
     public static let codes: Set<String> = [
         "no-link", "gone", "source-not-found", "source-server-error", "blocked-address", "too-large", "timed-out",
         "too-many-redirects", "unsupported-content-type", "network-error", "invalid-source", "invalid-url",
-        "rate-limited",
+        "rate-limited", challengedCode,
     ]
+
+    /// The code of ``challenged(_:)``, also the reason a mention held for it carries.
+    public static let challengedCode = "source-challenged"
 
     /// One line for people.
     public var description: String {
@@ -80,6 +87,7 @@ public enum VerificationOutcome: Sendable, Equatable {
         case .networkError(let reason): return "network error: \(reason)"
         case .invalidSource(let reason): return "invalid source: \(reason)"
         case .rateLimited(let host): return "too many fetches from \(host) this minute; later"
+        case .challenged(let provider): return "the source answered with a bot challenge (\(provider)), not the page"
         }
     }
 
@@ -98,7 +106,7 @@ public enum VerificationOutcome: Sendable, Equatable {
     /// Failures worth retrying later: the source's trouble, not a verdict on the mention.
     public var isTransient: Bool {
         switch self {
-        case .serverError, .timedOut, .networkError, .rateLimited: return true
+        case .serverError, .timedOut, .networkError, .rateLimited, .challenged: return true
         default: return false
         }
     }

@@ -9,6 +9,10 @@ public enum VerificationResult: Sendable, Equatable {
     case failed(status: MentionStatus, reason: String)
     /// Transient failure: stay queued, try again at `nextAttempt`.
     case retry(nextAttempt: Date, reason: String)
+    /// The source could not be read as it is (``VerificationOutcome/challenged(_:)``): the
+    /// mention waits for the owner as `pending` with `reason`, and is verified again at
+    /// `nextAttempt` (`nil`: no more tries; the owner decides).
+    case held(reason: String, nextAttempt: Date?)
     /// The owner's policy drops it (`drop`): the row and its history are removed.
     case dropped
     /// The owner's policy only counts it (`aggregate`): the row and its history are removed and

@@ -11,7 +11,8 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
     public var updated: String
     /// Why, in the rejection log's vocabulary (`no-link`, `invalid-url`, `source-not-found`, …; the
     /// reason codes of docs/running.md), `gone` for a source deleted with a 410, or the source's own trouble
-    /// that keeps it waiting (`timed-out`, `source-server-error`, `network-error`, `rate-limited`);
+    /// that keeps it waiting (`timed-out`, `source-server-error`, `network-error`, `rate-limited`,
+    /// `source-challenged`);
     /// `nil` for none.
     public var reason: String?
     /// One fixed sentence per status.
@@ -24,7 +25,11 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
         received = mention.received.iso8601
         updated = mention.updated.iso8601
         reason = mention.reason.flatMap(Self.publicReason)
-        detail = mention.reverifying ? Self.reverifyingDetail : Self.detail(mention.status)
+        if mention.status == .pending, mention.reason == VerificationOutcome.challengedCode {
+            detail = Self.challengedDetail
+        } else {
+            detail = mention.reverifying ? Self.reverifyingDetail : Self.detail(mention.status)
+        }
     }
 
     /// A stored verification code as the rejection log says it (one vocabulary for the sender and
@@ -36,13 +41,16 @@ public struct PublicStatus: Sendable, Equatable, Encodable {
         case "blocked-address", "invalid-source", "invalid-url": return RejectionReason.invalidURL.rawValue
         case "too-large": return RejectionReason.tooLarge.rawValue
         // A deletion's 410, and the source's own trouble that keeps a mention waiting: no rejections.
-        case "gone", "timed-out", "source-server-error", "network-error", "rate-limited": return code
+        case "gone", "timed-out", "source-server-error", "network-error", "rate-limited", VerificationOutcome.challengedCode:
+            return code
         default: return nil
         }
     }
 
     package static let reverifyingDetail = "Verified and accepted; being verified again after a re-send."
 
+    package static let challengedDetail =
+        "Not verified: the source answered with a bot challenge instead of the page. It waits for the site owner and is tried again later."
 
     package static func detail(_ status: MentionStatus) -> String {
         switch status {

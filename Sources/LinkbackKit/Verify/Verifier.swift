@@ -94,7 +94,10 @@ public struct Verifier: Sendable {
         case "text/html", "application/xhtml+xml":
             let document = HTMLDocument(resource)
             if Self.saysGone(document) { return .gone }
-            guard let link = LinkFinder.links(in: document, matching: matcher).first else { return .noLink }
+            guard let link = LinkFinder.links(in: document, matching: matcher).first else {
+                // A challenge page served with 200 (Anubis does): not a page without the link.
+                return BotChallenge.provider(body: resource.body).map(VerificationOutcome.challenged) ?? .noLink
+            }
             let extractor = MentionExtractor(
                 document: document, source: resource.url, matcher: matcher, maxContentLength: maxContentLength,
                 budget: extractionBudget)
@@ -153,6 +156,7 @@ extension VerificationOutcome {
         case .tooManyRedirects(let limit): self = .tooManyRedirects(limit: limit)
         case .networkError(let reason): self = .networkError(reason)
         case .hostRateLimited(let host): self = .rateLimited(host)
+        case .challenged(let provider): self = .challenged(provider)
         }
     }
 }
