@@ -612,6 +612,8 @@ public enum StoreSetting: String, Sendable, CaseIterable {
     case scoreCursor = "score_cursor"
     /// The key of one-click moderation links (base64), made when first needed.
     case linkKey = "link_key"
+    /// `linkback send --feed`: each feed's newest entry date sent so far (JSON, URL to ISO 8601).
+    case sentFeeds = "sent_feeds"
 }
 
 /// Every source URL on one host, by either scheme and with any port, as byte-wise ranges that an

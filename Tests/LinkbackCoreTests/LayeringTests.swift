@@ -16,7 +16,7 @@ import Testing
 
     /// Bottom first. Folders of one layer may use each other.
     static let layers: [[String]] = [
-        ["(top level)", "Util", "Net", "HTML", "Microformats", "XMLRPC"],  // utilities and parsers
+        ["(top level)", "Util", "Net", "HTML", "Microformats", "XML", "XMLRPC"],  // utilities and parsers
         ["Model", "Lifecycle"],  // the data and every status rule
         ["Config"],
         ["Log", "Metrics"],

@@ -118,6 +118,62 @@ import Testing
         await pages.stop()
     }
 
+    /// `send --feed`: an Atom feed with an old and a new entry; only the new one is sent for,
+    /// the next run remembers where the last stopped, a dry run sends nothing, and `--limit`
+    /// leaves the rest for the next run.
+    @Test func aFeedsNewEntriesAreSentForOnce() async throws {
+        let pages = try await FixtureServer.start()
+        let receiver = try await receiver(pages)
+        defer { receiver.cleanUp() }
+        let base = "http://\(pages.hostPort)"
+        pages.set("/t", .init(headers: [("Link", "<\(receiver.url("/webmention"))>; rel=\"webmention\"")], body: []))
+        pages.set("/posts/old", post(["\(base)/t"]))
+        pages.set("/posts/new", post(["\(base)/t"]))
+        func atom(_ entries: [(String, String)]) -> FixtureServer.Page {
+            .content(
+                #"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>"#
+                    + entries.map { #"<entry><title>x</title><link href="\#($0.0)"/><updated>\#($0.1)</updated></entry>"# }.joined()
+                    + "</feed>", type: "application/atom+xml")
+        }
+        pages.set("/feed.atom", atom([("/posts/new", "2026-12-05T10:00:00Z"), ("/posts/old", "2026-11-01T10:00:00Z")]))
+        let directory = try TemporaryDirectory("linkback-sender")
+        defer { directory.remove() }
+        let config = try senderConfig(in: directory, allowing: [pages.hostPort, "127.0.0.1:\(receiver.port)"])
+        func run(_ extra: [String]) async throws -> [String: Any] {
+            let run = try await LinkbackProcess.run(["send", "--feed", "\(base)/feed.atom", "--config", config, "--json"] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            return try #require(JSON.object(run.stdout), "\(run.stdout) \(run.stderr)")
+        }
+        func entries(_ result: [String: Any]) -> [String] {
+            (result["entries"] as? [[String: Any]] ?? []).compactMap { ($0["url"] as? String)?.replacingOccurrences(of: base, with: "") }
+        }
+
+        let dry = try await run(["--since", "2026-12-01", "--dry-run"])
+        #expect(entries(dry) == ["/posts/new"])
+        #expect((dry["entries"] as? [[String: Any]])?.first?["links"] as? [String] == ["\(base)/t"])
+        #expect(try await received(receiver, pages).isEmpty)
+
+        let first = try await run(["--since", "2026-12-01"])
+        #expect(entries(first) == ["/posts/new"])
+        let sends = (first["entries"] as? [[String: Any]])?.first?["sends"] as? [[String: Any]]
+        #expect(sends?.first?["state"] as? String == "sent", "\(first)")
+        try await waitFor("the receiver to verify the new post's mention") {
+            try await received(receiver, pages) == [["/t", "webmention", "approved"]]
+        }
+        // Remembered: the next run (no --since) has nothing new; a newer entry is sent for.
+        #expect(entries(try await run([])).isEmpty)
+        pages.set("/posts/newer", post(["\(base)/t"]))
+        pages.set("/posts/newest", post(["\(base)/t"]))
+        pages.set("/feed.atom", atom([
+            ("/posts/newest", "2026-12-06T11:00:00Z"), ("/posts/newer", "2026-12-06T10:00:00Z"), ("/posts/new", "2026-12-05T10:00:00Z"),
+        ]))
+        let limited = try await run(["--limit", "1"])
+        #expect(entries(limited) == ["/posts/newer"] && limited["left"] as? Int == 1, "\(limited)")
+        #expect(entries(try await run([])) == ["/posts/newest"])
+        #expect(pages.hits("/posts/old") == 0)
+        await pages.stop()
+    }
+
     /// Review F13: a pingback server's fault string is printed without its terminal escapes (ESC,
     /// BEL, a C1 CSI), which would otherwise rewrite the terminal `linkback send` runs in.
     @Test func aRemoteFaultStringCannotRewriteTheTerminal() async throws {

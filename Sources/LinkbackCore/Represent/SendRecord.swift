@@ -4,14 +4,14 @@ import LinkbackKit
 /// The documented JSON shape of one send of the blog's own post: `linkback send --json` and the
 /// admin API's `POST /admin/api/send`.
 public struct SendRecord: Encodable, Sendable {
-    var target: String
+    public var target: String
     /// Whether the post links to it now (`false`: a removed link, sent so the receiver deletes).
-    var linked: Bool
-    var state: String
-    var result: String?
-    var endpoint: String?
-    var attempts: Int
-    var nextAttempt: String?
+    public var linked: Bool
+    public var state: String
+    public var result: String?
+    public var endpoint: String?
+    public var attempts: Int
+    public var nextAttempt: String?
 
     enum CodingKeys: String, CodingKey {
         case target, linked, state, result, endpoint, attempts

@@ -72,6 +72,34 @@ public struct SendService: Sendable {
         return await WorkPool.run(on: pool, collect)
     }
 
+    /// The entries of the feed at `feed` (RSS, Atom, JSON Feed or h-feed, see ``FeedEntries``),
+    /// fetched through the guarded fetcher.
+    public func entries(ofFeed feed: URL) async throws(SendError) -> [FeedEntry] {
+        let page: FetchedResource
+        do {
+            page = try await fetcher.fetch(feed)
+        } catch {
+            throw SendError(description: "cannot fetch \(feed.absoluteString): \(error.description)")
+        }
+        let read: @Sendable () -> Result<[FeedEntry], FeedEntries.Failure> = { FeedEntries.of(page) }
+        switch await WorkPool.run(on: pool, read) {
+        case .success(let entries): return entries
+        case .failure(let failure): throw SendError(description: "\(feed.absoluteString): \(failure.description)")
+        }
+    }
+
+    /// Which of a feed's entries a run sends for: those updated after `since` (all of them when
+    /// `nil`; an entry without a date only then), oldest first, at most `limit`; how many are left
+    /// for the next run; and the date the next run starts after (the newest sent, else `since`).
+    public static func select(
+        _ entries: [FeedEntry], since: Date?, limit: Int
+    ) -> (entries: [FeedEntry], left: Int, through: Date?) {
+        let due = entries.filter { entry in since.map { since in entry.updated.map { $0 > since } ?? false } ?? true }
+            .sorted { ($0.updated ?? .distantPast) < ($1.updated ?? .distantPast) }
+        let taken = Array(due.prefix(limit))
+        return (taken, due.count - taken.count, taken.compactMap(\.updated).max() ?? since)
+    }
+
     /// What a send would do, with nothing sent or stored: each link's endpoints, or why none.
     public func dryRun(source: URL) async throws(SendError) -> [(target: URL, endpoints: Result<Endpoints, SendOutcome>)] {
         var found: [(URL, Result<Endpoints, SendOutcome>)] = []

@@ -1,9 +1,8 @@
 import CLibXML2
 import Foundation
 
-/// Decodes XML-RPC `methodCall` documents with libxml2, defensively: no network, no entity
-/// substitution, no DTD loading, any DOCTYPE refused (so no entity can be declared: no billion
-/// laughs, no external entities), value nesting capped.
+/// Decodes XML-RPC `methodCall` documents with libxml2, defensively (``SafeXML``: no network,
+/// no entities, any DOCTYPE refused), value nesting capped.
 public enum XMLRPCDecoder {
     /// Deepest value nesting (arrays and structs) accepted.
     public static let maxDepth = 32
@@ -36,20 +35,12 @@ public enum XMLRPCDecoder {
     private static func withRoot<T>(
         _ bytes: [UInt8], named rootName: String, _ body: (xmlNodePtr) throws(XMLRPCFault) -> T
     ) throws(XMLRPCFault) -> T {
-        guard !bytes.isEmpty else { throw .parseError("empty body") }
-        if containsDoctype(bytes) { throw .parseError("a DOCTYPE is not allowed") }
-        LibXML.prepare()
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        let document: xmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                xmlReadMemory($0, Int32(buffer.count), nil, nil, options)
-            }
+        let document: xmlDocPtr
+        switch SafeXML.read(bytes) {
+        case .success(let parsed): document = parsed
+        case .failure(let refusal): throw .parseError(refusal.description)
         }
-        guard let document else { throw .parseError("not well-formed XML") }
         defer { xmlFreeDoc(document) }
-        guard document.pointee.intSubset == nil, document.pointee.extSubset == nil else {
-            throw .parseError("a DOCTYPE is not allowed")
-        }
         guard let root = xmlDocGetRootElement(document), name(root) == rootName else {
             throw .invalidRequest("the document is not a \(rootName)")
         }
@@ -120,39 +111,9 @@ public enum XMLRPCDecoder {
         }
     }
 
-    /// `<!DOCTYPE` anywhere (case-insensitive), checked before libxml2 sees the document.
-    package static func containsDoctype(_ bytes: [UInt8]) -> Bool {
-        let needle = Array("<!doctype".utf8)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where bytes[start] == UInt8(ascii: "<") {
-            var matched = true
-            // `| 0x20` lower-cases ASCII letters and leaves `!` as it is.
-            for offset in 1..<needle.count where bytes[start + offset] | 0x20 != needle[offset] {
-                matched = false
-                break
-            }
-            if matched { return true }
-        }
-        return false
-    }
+    private static func name(_ node: xmlNodePtr) -> String { SafeXML.name(node) }
 
-    private static func name(_ node: xmlNodePtr) -> String {
-        String(cString: node.pointee.name)
-    }
+    private static func elements(_ node: xmlNodePtr) -> [xmlNodePtr] { SafeXML.elements(node) }
 
-    private static func elements(_ node: xmlNodePtr) -> [xmlNodePtr] {
-        var result: [xmlNodePtr] = []
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { result.append(current) }
-            child = current.pointee.next
-        }
-        return result
-    }
-
-    private static func text(_ node: xmlNodePtr) -> String {
-        guard let content = xmlNodeGetContent(node) else { return "" }
-        defer { linkback_xmlFree(content) }
-        return String(cString: content)
-    }
+    private static func text(_ node: xmlNodePtr) -> String { SafeXML.text(node) }
 }
