@@ -65,7 +65,7 @@ package struct LinkbackServer: Sendable {
         self.logger = logger
         spam = SpamGuard(config: config.spam, clock: clock)
         running = Shared(config)
-        readParser = ReadQueryParser(config: config.api)
+        readParser = ReadQueryParser(config: config)
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
         configuredAllowDomains = policy.configuredAllowDomains
@@ -86,10 +86,13 @@ package struct LinkbackServer: Sendable {
             store: store, verifier: Verifier(config: config, spam: spam, pool: parsePool, memory: pendingPages, logger: logger), policy: policy,
             rejections: rejections, traps: traps, logger: logger, concurrency: config.verification.concurrency,
             shutdownGrace: .milliseconds(Int64(config.verification.shutdownGraceSeconds * 1000)), clock: clock)
+        let check = MentionCheck(sites: config.sites, policy: policy.mentionPolicy, aliases: config.verification.targetAliases)
+        let targetFetcher = Verifier(config: config, timeoutSeconds: config.verification.targetCheckTimeoutSeconds).fetcher
         receiver = MentionReceiver(
-            check: MentionCheck(sites: config.sites, policy: policy.mentionPolicy), store: store,
-            targetFetcher: config.verification.checkTargetExists
-                ? Verifier(config: config, timeoutSeconds: config.verification.targetCheckTimeoutSeconds).fetcher : nil,
+            check: check, store: store,
+            targetFetcher: config.verification.checkTargetExists ? targetFetcher : nil,
+            canonicalizer: config.verification.canonicalTargets
+                ? TargetCanonicalizer(fetcher: targetFetcher, check: check, store: store, clock: clock, logger: logger) : nil,
             queue: queue,
             spam: spam,
             vouch: config.vouch.mode == .off

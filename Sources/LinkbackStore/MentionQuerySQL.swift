@@ -145,6 +145,22 @@ package enum MentionQuerySQL {
         )
     }
 
+    /// The canonical URLs recorded for `spellings` (`spelling`, `canonical` rows).
+    package static func canonicalTargets(_ spellings: [String]) -> SQLStatement {
+        SQLStatement(
+            "SELECT spelling, canonical FROM target_spellings WHERE spelling IN ("
+                + spellings.map { _ in "?" }.joined(separator: ", ") + ")", spellings.map(SQLValue.text))
+    }
+
+    /// Records (or refreshes) a spelling's canonical URL.
+    package static func recordSpelling(_ spelling: String, canonical: String, at now: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            INSERT INTO target_spellings (spelling, canonical, seen_at) VALUES (?, ?, ?)
+            ON CONFLICT (spelling) DO UPDATE SET canonical = excluded.canonical, seen_at = excluded.seen_at
+            """, [.text(spelling), .text(canonical), .date(now)])
+    }
+
     /// Mentions by id.
     package static func byIDs(_ ids: some Collection<Int64>) -> SQLStatement {
         SQLStatement(

@@ -252,6 +252,14 @@ public protocol MentionRecords: Sendable {
     /// is now. The cost is bounded by `scan`, whatever the history holds.
     func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow
 
+    /// The canonical URL recorded for each of `spellings` that has one (see
+    /// ``recordSpelling(_:canonical:)``).
+    func canonicalTargets(_ spellings: [String]) async throws -> [String: String]
+
+    /// Records that target `spelling` is `canonical` (it redirects there, or says so with
+    /// `rel=canonical`), for the read paths to find its mentions by the spelling too.
+    func recordSpelling(_ spelling: String, canonical: String) async throws
+
     /// Whether an approved mention's source is on `host` (a normalised host name), whatever its
     /// scheme and port.
     func hasApprovedMention(fromHost host: String) async throws -> Bool

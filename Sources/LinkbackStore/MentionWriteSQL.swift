@@ -30,13 +30,14 @@ package enum MentionWriteSQL {
                 UPDATE mentions SET status = ?, previous_status = ?, reverify = ?, reason = NULL, client_ip = ?,
                     user_agent = ?, protocol = ?, updated_at = ?, attempts = 0, revision = revision + 1,
                     claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?, vouch = COALESCE(?, vouch),
-                    is_private = (is_private OR ?)
+                    is_private = (is_private OR ?), target_as_sent = ?
                 WHERE id = ?
                 """,
                 [
                     .text(resend.status.rawValue), .optional(resend.previousStatus?.rawValue), .bool(resend.reverifying),
                     .optional(incoming.clientIP), .optional(incoming.userAgent), .text(incoming.protocol.rawValue), .date(now),
-                    .date(now), .optional(incoming.vouch), .bool(incoming.isPrivate), .integer(existing.id),
+                    .date(now), .optional(incoming.vouch), .bool(incoming.isPrivate), .optional(incoming.targetAsSent),
+                    .integer(existing.id),
                 ]),
             event(existing.id, actor: actor, from: existing.status, to: resend.status, reason: MentionEvent.resendReason, at: now),
         ]
@@ -55,12 +56,13 @@ package enum MentionWriteSQL {
                     """
                     UPDATE mentions SET protocol = ?, client_ip = ?, user_agent = ?, revision = revision + 1,
                         previous_status = ?, claimed_at = NULL, next_attempt_at = NULL, last_received_at = ?,
-                        is_private = (is_private OR ?)
+                        is_private = (is_private OR ?), target_as_sent = ?
                     WHERE id = ?
                     """,
                     [
                         .text(incoming.protocol.rawValue), .optional(incoming.clientIP), .optional(incoming.userAgent),
-                        .text(previous.status.rawValue), .date(now), .bool(incoming.isPrivate), .integer(id),
+                        .text(previous.status.rawValue), .date(now), .bool(incoming.isPrivate), .optional(incoming.targetAsSent),
+                        .integer(id),
                     ]))
         }
         if status == .queued {
@@ -247,13 +249,14 @@ package enum MentionWriteSQL {
         SQLStatement(
             """
             INSERT INTO mentions (id, token, source, target, site, protocol, status, client_ip, user_agent, received_at,
-                updated_at, last_received_at, vouch, is_private)
-            SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM mentions WHERE id = ?)
+                updated_at, last_received_at, vouch, is_private, target_as_sent)
+            SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM mentions WHERE id = ?)
             """,
             [
                 .integer(id), .text(token), .text(incoming.source), .text(incoming.target), .text(incoming.site),
                 .text(incoming.protocol.rawValue), .optional(incoming.clientIP), .optional(incoming.userAgent), .date(now),
-                .date(now), .date(now), .optional(incoming.vouch), .bool(incoming.isPrivate), .integer(id),
+                .date(now), .date(now), .optional(incoming.vouch), .bool(incoming.isPrivate), .optional(incoming.targetAsSent),
+                .integer(id),
             ])
     }
 

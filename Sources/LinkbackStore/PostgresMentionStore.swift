@@ -346,6 +346,16 @@ public final class PostgresMentionStore: MentionStore {
         return try await fetchAll(Self.query(sql, values))
     }
 
+    public func canonicalTargets(_ spellings: [String]) async throws -> [String: String] {
+        guard !spellings.isEmpty else { return [:] }
+        let pairs = try await rows(Self.query(MentionQuerySQL.canonicalTargets(spellings))) { try $0.decode((String, String).self) }
+        return Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func recordSpelling(_ spelling: String, canonical: String) async throws {
+        try await client.query(Self.query(MentionQuerySQL.recordSpelling(spelling, canonical: canonical, at: clock.now())), logger: logger)
+    }
+
     public func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow {
         // Three reads, no transaction: the events are read by id range, and the mentions as they
         // are now, which is what a change shows.
@@ -1100,7 +1110,7 @@ public final class PostgresMentionStore: MentionStore {
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
                         last_received_at, vouch, children, is_private, decision, spam_reasons, fingerprint, spam_score,
-                        score_reasons, score_tokens)
+                        score_reasons, score_tokens, target_as_sent)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
@@ -1111,7 +1121,7 @@ public final class PostgresMentionStore: MentionStore {
                         \(mention.isPrivate), \(mention.decision?.rawValue),
                         \(SpamSignals(reasons: mention.spamReasons).storedReasons), \(mention.fingerprint?.stored),
                         \(mention.spamScore?.value), \(SpamSignals(score: mention.spamScore).storedScoreReasons),
-                        \(SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens))
+                        \(SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens), \(mention.targetAsSent))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
                 if let fingerprint = mention.fingerprint {
@@ -1293,7 +1303,8 @@ public final class PostgresMentionStore: MentionStore {
             fingerprint: try row["fingerprint"].decode(String?.self).flatMap(TextFingerprint.init(stored:)),
             spamScore: SpamSignals.score(
                 stored: try row["spam_score"].decode(Double?.self), reasons: try row["score_reasons"].decode(String?.self)),
-            scoreTokens: SpamSignals.scoreTokens(stored: try row["score_tokens"].decode(String?.self)))
+            scoreTokens: SpamSignals.scoreTokens(stored: try row["score_tokens"].decode(String?.self)),
+            targetAsSent: try row["target_as_sent"].decode(String?.self))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

@@ -230,5 +230,19 @@ package enum PostgresMigrations {
             CREATE INDEX mentions_status ON mentions (status, received_at, id);
             """
         ),
+        (
+            // The target as sent when it is stored under its canonical URL, and every spelling of
+            // a target seen with its canonical URL, for the read paths to find it by either.
+            "016-canonical-targets",
+            """
+            ALTER TABLE mentions ADD COLUMN target_as_sent TEXT COLLATE "C";
+            CREATE TABLE target_spellings (
+                spelling TEXT COLLATE "C" PRIMARY KEY,
+                canonical TEXT COLLATE "C" NOT NULL,
+                seen_at TIMESTAMPTZ NOT NULL
+            );
+            CREATE INDEX target_spellings_canonical ON target_spellings (canonical);
+            """
+        ),
     ]
 }

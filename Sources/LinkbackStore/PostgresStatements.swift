@@ -18,7 +18,7 @@ package enum PostgresStatements {
         struct Item: Encodable {
             var n: Int
             var token, source, target, site, `protocol`, actor: String
-            var client_ip, user_agent, vouch: String?
+            var client_ip, user_agent, vouch, target_as_sent: String?
             var is_private: Bool
         }
         let items = receipts.enumerated().map { n, receipt in
@@ -26,7 +26,8 @@ package enum PostgresStatements {
             return Item(
                 n: n, token: receipt.token, source: incoming.source, target: incoming.target, site: incoming.site,
                 protocol: incoming.protocol.rawValue, actor: receipt.actor.rawValue, client_ip: incoming.clientIP,
-                user_agent: incoming.userAgent, vouch: incoming.vouch, is_private: incoming.isPrivate)
+                user_agent: incoming.userAgent, vouch: incoming.vouch, target_as_sent: incoming.targetAsSent,
+                is_private: incoming.isPrivate)
         }
         return String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
     }
@@ -51,11 +52,13 @@ package enum PostgresStatements {
         package static let sql = """
             WITH incoming AS (
                 SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(n bigint, token text, source text, target text,
-                    site text, protocol text, actor text, client_ip text, user_agent text, vouch text, is_private boolean)),
+                    site text, protocol text, actor text, client_ip text, user_agent text, vouch text, is_private boolean,
+                    target_as_sent text)),
             inserted AS (
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent, received_at,
-                    updated_at, last_received_at, vouch, is_private)
-                SELECT token, source, target, site, protocol, 'queued', client_ip, user_agent, $2, $2, $2, vouch, is_private
+                    updated_at, last_received_at, vouch, is_private, target_as_sent)
+                SELECT token, source, target, site, protocol, 'queued', client_ip, user_agent, $2, $2, $2, vouch, is_private,
+                    target_as_sent
                 FROM incoming ORDER BY n
                 ON CONFLICT (source, target) DO NOTHING
                 RETURNING *),

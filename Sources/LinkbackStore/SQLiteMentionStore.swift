@@ -114,12 +114,13 @@ public final class SQLiteMentionStore: MentionStore {
                 try db.cachedExecute(
                     sql: """
                         INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
-                            received_at, updated_at, last_received_at, vouch, is_private)
-                        VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, target) DO NOTHING
+                            received_at, updated_at, last_received_at, vouch, is_private, target_as_sent)
+                        VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, target) DO NOTHING
                         """,
                     arguments: [
                         receipt.token, incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
                         incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
+                        incoming.targetAsSent,
                     ])
             } catch {
                 // One statement failed and SQLite undid it alone, unless the failure ended the
@@ -513,6 +514,22 @@ public final class SQLiteMentionStore: MentionStore {
         return try await pool.read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.mention(from:))
         }
+    }
+
+    public func canonicalTargets(_ spellings: [String]) async throws -> [String: String] {
+        guard !spellings.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var found: [String: String] = [:]
+            for row in try Row.fetchAll(db, Self.statement(MentionQuerySQL.canonicalTargets(spellings))) {
+                found[row["spelling"]] = row["canonical"]
+            }
+            return found
+        }
+    }
+
+    public func recordSpelling(_ spelling: String, canonical: String) async throws {
+        let now = clock.now()
+        try await pool.write { db in try Self.execute(db, [MentionQuerySQL.recordSpelling(spelling, canonical: canonical, at: now)]) }
     }
 
     public func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow {
@@ -1065,9 +1082,9 @@ public final class SQLiteMentionStore: MentionStore {
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
                             revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision,
-                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens)
+                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens, target_as_sent)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                            ?, ?, ?)
+                            ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -1079,7 +1096,7 @@ public final class SQLiteMentionStore: MentionStore {
                         MentionChild.stored(content?.children), mention.isPrivate, mention.decision?.rawValue,
                         SpamSignals(reasons: mention.spamReasons).storedReasons, mention.fingerprint?.stored,
                         mention.spamScore?.value, SpamSignals(score: mention.spamScore).storedScoreReasons,
-                        SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens,
+                        SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens, mention.targetAsSent,
                     ])
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
@@ -1196,12 +1213,12 @@ public final class SQLiteMentionStore: MentionStore {
         try db.cachedExecute(
             sql: """
                 INSERT INTO mentions (token, source, target, site, protocol, status, client_ip, user_agent,
-                    received_at, updated_at, last_received_at, vouch, is_private)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+                    received_at, updated_at, last_received_at, vouch, is_private, target_as_sent)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 Token.make(), incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
-                incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
+                incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate, incoming.targetAsSent,
             ])
         let id = db.lastInsertedRowID
         try execute(db, [MentionWriteSQL.event(id, actor: actor, from: nil, to: .queued, reason: "received", at: now)])
@@ -1213,7 +1230,8 @@ public final class SQLiteMentionStore: MentionStore {
         Mention(
             id: id, token: token, source: incoming.source, target: incoming.target, site: incoming.site,
             protocol: incoming.protocol, status: .queued, clientIP: incoming.clientIP, userAgent: incoming.userAgent,
-            received: now, updated: now, lastReceived: now, vouch: incoming.vouch, isPrivate: incoming.isPrivate)
+            received: now, updated: now, lastReceived: now, vouch: incoming.vouch, isPrivate: incoming.isPrivate,
+            targetAsSent: incoming.targetAsSent)
     }
 
     private static func mention(from row: Row) -> Mention {
@@ -1239,7 +1257,7 @@ public final class SQLiteMentionStore: MentionStore {
             spamReasons: SpamSignals.reasons(stored: row[at["spam_reasons"]]),
             fingerprint: (row[at["fingerprint"]] as String?).flatMap(TextFingerprint.init(stored:)),
             spamScore: SpamSignals.score(stored: row[at["spam_score"]], reasons: row[at["score_reasons"]]),
-            scoreTokens: SpamSignals.scoreTokens(stored: row[at["score_tokens"]]))
+            scoreTokens: SpamSignals.scoreTokens(stored: row[at["score_tokens"]]), targetAsSent: row[at["target_as_sent"]])
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

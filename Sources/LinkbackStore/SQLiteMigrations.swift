@@ -313,6 +313,20 @@ package enum SQLiteMigrations {
                     CREATE INDEX mentions_status ON mentions (status, received_at, id);
                     """)
         }
+        migrator.registerMigration("024-canonical-targets") { db in
+            // The target as sent when it is stored under its canonical URL, and every spelling of
+            // a target seen with its canonical URL, for the read paths to find it by either.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN target_as_sent TEXT;
+                    CREATE TABLE target_spellings (
+                        spelling TEXT PRIMARY KEY,
+                        canonical TEXT NOT NULL,
+                        seen_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX target_spellings_canonical ON target_spellings (canonical);
+                    """)
+        }
         return migrator
     }
 }

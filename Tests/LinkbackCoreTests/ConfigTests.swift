@@ -234,6 +234,9 @@ import Testing
             ("webhooks:\n  - url: ftp://x.example/\n    secret: long-enough-secret-1\n", "http or https"),
             ("webhooks:\n  - url: https://x.example/\n    secret: long-enough-secret-1\n    events: [liked]\n", "not \"liked\""),
             ("webhooks:\n  - url: https://x.example/\n    secret: long-enough-secret-1\n    colour: red\n", "unknown field"),
+            ("verification:\n  target_aliases:\n    - from: https://www.blog.example/posts\n      to: https://blog.example\n",
+             "from must be an origin"),
+            ("verification:\n  target_aliases:\n    - from: https://blog.example\n      to: https://BLOG.example/\n", "the same origin"),
         ] {
             #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: bad, origin: "f.yaml") }
             do {
@@ -245,5 +248,10 @@ import Testing
         #expect(throws: ConfigError.self) {
             try ConfigLoader.parse(yaml: "", origin: "f.yaml", environment: ["LINKBACK_API_TOKENS": "{not json"])
         }
+        let aliased = try ConfigLoader.parse(
+            yaml: "verification:\n  target_aliases:\n    - from: HTTP://WWW.Blog.example:80\n      to: https://blog.example/\n",
+            origin: "f.yaml")
+        #expect(aliased.verification.targetAliases.rewrite("http://www.blog.example/post#c") == "https://blog.example/post#c")
+        #expect(aliased.verification.targetAliases.rewrite("http://www.blog.example.evil/post") == nil)
     }
 }

@@ -217,6 +217,28 @@ import Testing
         try await store.close()
     }
 
+    /// A mention stored under its target's canonical URL keeps the URL as sent (through a re-send
+    /// too), and a spelling's canonical URL is recorded for the read paths.
+    @Test(arguments: StoreKind.tested) func targetsAsSentAndSpellingsAreKept(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        var sent = incoming(target: "https://blog.example/post")
+        sent.targetAsSent = "https://blog.example/old-post"
+        let stored = try await store.receive(sent, actor: .server).mention
+        #expect(stored.targetAsSent == "https://blog.example/old-post")
+        #expect(try await store.mention(id: stored.id)?.targetAsSent == "https://blog.example/old-post")
+        sent.targetAsSent = "https://blog.example/amp/post"
+        try await store.transition(id: stored.id, to: .approved, actor: .cli, reason: nil)
+        #expect(try await store.receive(sent, actor: .server).mention.targetAsSent == "https://blog.example/amp/post")
+
+        try await store.recordSpelling("https://blog.example/old-post", canonical: "https://blog.example/p")
+        try await store.recordSpelling("https://blog.example/old-post", canonical: "https://blog.example/post")
+        #expect(try await store.canonicalTargets(["https://blog.example/old-post", "https://blog.example/new"])
+            == ["https://blog.example/old-post": "https://blog.example/post"])
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

@@ -159,7 +159,7 @@ public final class PingbackService: Sendable {
         guard acquire() else {
             return fail(Self.upstreamTrouble, "too many pingbacks are being verified; try again later", nil)
         }
-        let outcome = await verifier.verify(source: pair.source, target: pair.target)
+        let outcome = await verifier.verify(source: pair.source, target: pair.targetAsSent ?? pair.target)
         // Copy detection may fetch the post: within the slot, so pingbacks never fetch more at
         // once than `max_concurrent_verifications` allows.
         let signals = await policy.signals(
@@ -170,9 +170,7 @@ public final class PingbackService: Sendable {
             let registered = PingbackResult(
                 answer: .success(.string("Pingback from \(sourceText) to \(targetText) registered. Keep the web talking! :-)")),
                 source: source, target: target)
-            let incoming = IncomingMention(
-                source: sourceText, target: targetText, site: pair.site.description, protocol: .pingback,
-                clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval)
+            let incoming = pair.incoming(protocol: .pingback, clientIP: clientIP, userAgent: userAgent, pairInterval: pairInterval)
             switch policy.discard(target: targetText, existing: existing, content: content) {
             case .dropped?:
                 // Answered as any registered pingback; nothing is kept.

@@ -30,15 +30,16 @@ public struct Reverification: Sendable {
 
     public func reverify(_ mention: Mention) async throws -> Result {
         guard mention.status != .queued else { return .failed("queued") }
-        guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
+        guard let source = URL(string: mention.source), let target = URL(string: mention.targetAsSent ?? mention.target) else {
             return .failed("invalid-url")
         }
         let outcome = await verifier.verify(source: source, target: target)
         switch outcome {
         case .linkFound(let content, _):
-            let incoming = IncomingMention(
+            var incoming = IncomingMention(
                 source: mention.source, target: mention.target, site: mention.site, protocol: mention.protocol,
                 clientIP: mention.clientIP, userAgent: mention.userAgent)
+            incoming.targetAsSent = mention.targetAsSent
             let signals = await policy.signals(
                 source: mention.source, target: mention.target, outcome: outcome, existing: mention, protocol: mention.protocol)
             let stored = try await policy.storeVerified(

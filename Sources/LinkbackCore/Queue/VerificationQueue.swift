@@ -149,7 +149,8 @@ public final class VerificationQueue: Sendable {
 
     /// Verifies one claimed mention and stores the result.
     func process(_ mention: Mention) async {
-        guard let source = URL(string: mention.source), let target = URL(string: mention.target) else {
+        // The source links to the target as its sender spelt it, not to its canonical URL.
+        guard let source = URL(string: mention.source), let target = URL(string: mention.targetAsSent ?? mention.target) else {
             _ = try? await store.complete(mention, with: policy.decide(mention, .invalidSource("not a URL"), now: clock.now()), actor: .server)
             return
         }

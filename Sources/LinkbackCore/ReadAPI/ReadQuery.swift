@@ -33,15 +33,22 @@ public struct ReadQueryParser: Sendable {
     public let maxTargets: Int
     /// `api.max_per_page`: the largest `per-page` without a token.
     public let maxAnonymousPerPage: Int
+    /// `verification.target_aliases`: a target named on an alias's origin is read on its site's.
+    public let aliases: TargetAliases
 
-    public init(tokens: [Config.API.Token], maxTargets: Int = 100, maxAnonymousPerPage: Int = 100) {
+    public init(
+        tokens: [Config.API.Token], maxTargets: Int = 100, maxAnonymousPerPage: Int = 100, aliases: TargetAliases = TargetAliases()
+    ) {
         tokenList = Shared(tokens)
         self.maxTargets = maxTargets
         self.maxAnonymousPerPage = maxAnonymousPerPage
+        self.aliases = aliases
     }
 
-    public init(config: Config.API) {
-        self.init(tokens: config.tokens, maxTargets: config.maxTargets, maxAnonymousPerPage: config.maxPerPage)
+    public init(config: Config) {
+        self.init(
+            tokens: config.api.tokens, maxTargets: config.api.maxTargets, maxAnonymousPerPage: config.api.maxPerPage,
+            aliases: config.verification.targetAliases)
     }
 
     public func parse(_ parameters: [(name: String, value: String)]) -> Result<MentionQuery, ReadQueryError> {
@@ -60,7 +67,7 @@ public struct ReadQueryParser: Sendable {
                 guard case .success(let url) = MentionCheck.parse(value) else {
                     return .failure(.invalid("target \"\(value)\" is not an absolute http or https URL"))
                 }
-                targets.append(url.absoluteString)
+                targets.append(aliases.rewrite(url.absoluteString) ?? url.absoluteString)
             case "wm-property", "wm-property[]":
                 guard let type = JF2Entry.type(ofProperty: value) else {
                     return .failure(.invalid(

@@ -9,6 +9,29 @@ public struct CheckedPair: Sendable, Equatable {
     public var target: URL
     /// The `sites` entry the target belongs to.
     public var site: HostPort
+    /// The target as sent, when ``target`` is another spelling of it (an alias's origin moved to
+    /// its site's, or its canonical URL).
+    public var targetAsSent: URL?
+
+    public init(source: URL, target: URL, site: HostPort, targetAsSent: URL? = nil) {
+        self.source = source
+        self.target = target
+        self.site = site
+        self.targetAsSent = targetAsSent
+    }
+
+    /// A mention of this pair to store, as a door received it.
+    public func incoming(
+        protocol: MentionProtocol, clientIP: IPAddress?, userAgent: String?, pairInterval: TimeInterval = 0, vouch: String? = nil,
+        isPrivate: Bool = false
+    ) -> IncomingMention {
+        var incoming = IncomingMention(
+            source: source.absoluteString, target: target.absoluteString, site: site.description, protocol: `protocol`,
+            clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: pairInterval, vouch: vouch,
+            isPrivate: isPrivate)
+        incoming.targetAsSent = targetAsSent?.absoluteString
+        return incoming
+    }
 }
 
 /// The synchronous checks both endpoints share (Webmention §3.2.1): two absolute http/https URLs
@@ -21,10 +44,13 @@ public struct MentionCheck: Sendable {
     public var sites: [HostPort] { siteList.current }
     /// `policy.rules` and `policy.traps` (shared with the ``VerificationPolicy``), replaced by a reload.
     public let policy: Shared<MentionPolicy>
+    /// `verification.target_aliases`: a target on an alias's origin is checked and stored on its site's.
+    public let aliases: TargetAliases
 
-    public init(sites: [HostPort], policy: Shared<MentionPolicy> = Shared(MentionPolicy())) {
+    public init(sites: [HostPort], policy: Shared<MentionPolicy> = Shared(MentionPolicy()), aliases: TargetAliases = TargetAliases()) {
         siteList = Shared(sites)
         self.policy = policy
+        self.aliases = aliases
     }
 
     public func check(source: String?, target: String?) -> Result<CheckedPair, MentionCheckFailure> {
@@ -36,8 +62,11 @@ public struct MentionCheck: Sendable {
         case .success(let url): sourceURL = url
         case .failure(let why): return .failure(.invalidSource(why.message))
         }
+        var asSent: URL?
         switch Self.parse(target, keepingFragment: true) {
-        case .success(let url): targetURL = url
+        case .success(let url):
+            targetURL = aliases.rewrite(url.absoluteString).flatMap { URL(string: $0) } ?? url
+            if targetURL != url { asSent = url }
         case .failure(let why): return .failure(.invalidTarget(why.message))
         }
         // Both are canonical: the target without its fragment is its text up to the `#`.
@@ -48,7 +77,7 @@ public struct MentionCheck: Sendable {
         }
         // Before any fetch: a closed post costs its senders (and us) nothing more.
         if policy.current.closes(targetURL) { return .failure(.targetClosed) }
-        return .success(CheckedPair(source: sourceURL, target: targetURL, site: site))
+        return .success(CheckedPair(source: sourceURL, target: targetURL, site: site, targetAsSent: asSent))
     }
 
     /// The `sites` entry for `url`: a host-only entry matches any port, a host:port entry that port.

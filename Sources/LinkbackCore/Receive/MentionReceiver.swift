@@ -11,6 +11,8 @@ public struct MentionReceiver: Sendable {
     /// Set when `verification.check_target_exists` is on, bounded by
     /// `verification.target_check_timeout_seconds`.
     public let targetFetcher: (any SourceFetching)?
+    /// Set when `verification.canonical_targets` is on: a target is stored under its canonical URL.
+    public let canonicalizer: TargetCanonicalizer?
     public let queue: VerificationQueue?
     /// Blocked sources and the per-pair interval (which the store enforces).
     public let spam: SpamGuard?
@@ -23,10 +25,11 @@ public struct MentionReceiver: Sendable {
     private let warnedHosts = Locked<Set<String>>([])
 
     public init(
-        check: MentionCheck, store: any MentionRecords, targetFetcher: (any SourceFetching)?, queue: VerificationQueue?,
-        spam: SpamGuard? = nil, vouch: VouchCheck? = nil, logger: Logger = Logger(label: "linkback.receive"),
-        clock: any WallClock = SystemClock()
+        check: MentionCheck, store: any MentionRecords, targetFetcher: (any SourceFetching)?,
+        canonicalizer: TargetCanonicalizer? = nil, queue: VerificationQueue?, spam: SpamGuard? = nil, vouch: VouchCheck? = nil,
+        logger: Logger = Logger(label: "linkback.receive"), clock: any WallClock = SystemClock()
     ) {
+        self.canonicalizer = canonicalizer
         self.clock = clock
         self.check = check
         self.store = store
@@ -38,9 +41,10 @@ public struct MentionReceiver: Sendable {
     }
 
     /// The synchronous checks: URLs and site, blocked source, and (when configured) that the
-    /// target answers 2xx. The per-pair interval is checked where the pair is stored.
+    /// target answers 2xx and what its canonical URL is. The per-pair interval is checked where
+    /// the pair is stored.
     public func validate(source: String?, target: String?) async -> Result<CheckedPair, MentionCheckFailure> {
-        let pair: CheckedPair
+        var pair: CheckedPair
         switch check.check(source: source, target: target) {
         case .success(let checked): pair = checked
         case .failure(let failure):
@@ -48,7 +52,23 @@ public struct MentionReceiver: Sendable {
             return .failure(failure)
         }
         if let blocked = spam?.blockedSource(pair.source) { return .failure(.blockedSource(blocked)) }
-        if let targetFetcher {
+        if let canonicalizer {
+            // One fetch of the target answers both questions: where it really is, and whether it exists.
+            switch await canonicalizer.resolve(pair.target) {
+            case .canonical(let url) where url != pair.target:
+                guard let site = check.site(of: url) else { break }
+                if check.policy.current.closes(url) { return .failure(.targetClosed) }
+                pair.targetAsSent = pair.targetAsSent ?? pair.target
+                pair.target = url
+                pair.site = site
+            case .failed(let error) where targetFetcher != nil:
+                switch error {
+                case .gone, .notFound: return .failure(.targetNotFound("does not exist: \(error.description)"))
+                default: return .failure(.targetUnavailable(error.description))
+                }
+            default: break
+            }
+        } else if let targetFetcher {
             do {
                 _ = try await targetFetcher.fetch(pair.target)
             } catch {
@@ -108,10 +128,8 @@ public struct MentionReceiver: Sendable {
         case .success(let checked): (pair, vouched) = checked
         case .failure(let failure): return .failure(failure)
         }
-        let incoming = IncomingMention(
-            source: pair.source.absoluteString, target: pair.target.absoluteString, site: pair.site.description,
-            protocol: `protocol`, clientIP: clientIP?.unmapped.description, userAgent: userAgent,
-            pairInterval: spam?.pairInterval ?? 0, vouch: vouched)
+        let incoming = pair.incoming(
+            protocol: `protocol`, clientIP: clientIP, userAgent: userAgent, pairInterval: spam?.pairInterval ?? 0, vouch: vouched)
         let result: ReceiveResult
         do {
             result = try await store.receive(incoming, actor: .server)

@@ -45,7 +45,7 @@ public struct PrivateWebmention: Sendable {
         if let wait = await receiver.pairWait(pair) { return .failure(.rateLimited(wait)) }
         let content: MentionContent
         let verifyNow: @Sendable () async -> Result<MentionContent, MentionCheckFailure> = { [self] in
-            await verify(source: pair.source, target: pair.target, code: code)
+            await verify(source: pair.source, target: pair.targetAsSent ?? pair.target, code: code)
         }
         let verified = if let work { await work.run(verifyNow) } else { await verifyNow() }
         switch verified {
@@ -54,9 +54,8 @@ public struct PrivateWebmention: Sendable {
         }
         let sourceText = pair.source.absoluteString
         let existing = try await receiver.store.mention(source: sourceText, target: pair.target.absoluteString)
-        let incoming = IncomingMention(
-            source: sourceText, target: pair.target.absoluteString, site: pair.site.description, protocol: .webmention,
-            clientIP: clientIP?.unmapped.description, userAgent: userAgent, pairInterval: receiver.spam?.pairInterval ?? 0,
+        let incoming = pair.incoming(
+            protocol: .webmention, clientIP: clientIP, userAgent: userAgent, pairInterval: receiver.spam?.pairInterval ?? 0,
             vouch: vouched, isPrivate: true)
         do {
             let stored = try await policy.storeVerified(incoming, content: content, existing: existing, in: receiver.store, actor: .server)

@@ -20,6 +20,8 @@ public struct MentionRecord: Encodable, Sendable {
     var reverifying: Bool
     /// The checked vouch URL the sender gave, if any.
     var vouch: String?
+    /// The target as sent, when `target` is its canonical URL.
+    var targetAsSent: String?
     var isPrivate: Bool
     /// Why the content signals speak against it (`copy-of-target`, `copy-cluster`); empty for nothing.
     var spamReasons: [String]
@@ -34,6 +36,7 @@ public struct MentionRecord: Encodable, Sendable {
         case id, status, `protocol`, source, target, site, reason, received, updated, verified, attempts, reverifying, vouch
         case content
         case isPrivate = "private"
+        case targetAsSent = "target_as_sent"
         case spamReasons = "spam_reasons"
         case spamScore = "spam_score"
         case scoreReasons = "score_reasons"
@@ -59,6 +62,7 @@ public struct MentionRecord: Encodable, Sendable {
         attempts = mention.attempts
         reverifying = mention.reverifying
         vouch = mention.vouch
+        targetAsSent = mention.targetAsSent
         isPrivate = mention.isPrivate
         spamReasons = mention.spamReasons
         // Two decimals: what a person reads, and stable across the two stores' float round trips.
@@ -76,6 +80,7 @@ public struct MentionRecord: Encodable, Sendable {
         try container.encode(`protocol`, forKey: .protocol)
         try container.encode(source, forKey: .source)
         try container.encode(target, forKey: .target)
+        try container.encodeIfPresent(targetAsSent, forKey: .targetAsSent)
         try container.encode(site, forKey: .site)
         try container.encode(reason, forKey: .reason)
         try container.encode(clientIP, forKey: .clientIP)

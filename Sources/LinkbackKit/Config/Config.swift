@@ -110,6 +110,11 @@ public struct Config: Sendable {
         /// With PostgreSQL, how long a claimed verification or webhook delivery is held before
         /// another instance may take it over (an instance that died holds nothing for longer).
         public var claimLeaseSeconds: Double
+        /// Store a mention under its target's canonical URL: the target is fetched once (its
+        /// redirects on the owner's sites followed, its `rel=canonical` read) when it is received.
+        public var canonicalTargets: Bool = false
+        /// Origins that are another spelling of a site's (`www.`, `http://`).
+        public var targetAliases = TargetAliases()
     }
 
     public struct Webmention: Sendable {
@@ -459,6 +464,13 @@ public struct Config: Sendable {
         admin = Admin(token: string("admin.token"))
         metrics = Metrics(
             enabled: bool("metrics.enabled"), address: string("metrics.address").isEmpty ? nil : HostPort(string("metrics.address")))
+        verification.canonicalTargets = bool("verification.canonical_targets")
+        if case .records(let aliasRecords) = values["verification.target_aliases"] {
+            verification.targetAliases = TargetAliases(aliasRecords.compactMap { record in
+                guard case .string(let from)? = record["from"], case .string(let to)? = record["to"] else { return nil }
+                return TargetAliases.Alias(from: from, to: to)
+            })
+        }
         guard case .records(let tokenRecords) = values["api.tokens"] else { preconditionFailure("api.tokens is not a list") }
         api = API(
             tokens: tokenRecords.compactMap { record in

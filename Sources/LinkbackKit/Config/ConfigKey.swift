@@ -201,6 +201,10 @@ extension ConfigKey {
         ConfigKey("verification.max_content_length", .int(100...100_000), .int(2000)),
         ConfigKey("verification.check_target_exists", .bool, .bool(false)),
         ConfigKey("verification.target_check_timeout_seconds", .double(0.1...60), .double(3)),
+        ConfigKey("verification.canonical_targets", .bool, .bool(false)),
+        ConfigKey(
+            "verification.target_aliases", .records([.init("from", required: true), .init("to", required: true)]), .records([]),
+            check: targetAliases),
         ConfigKey("verification.concurrency", .int(1...256), .int(16)),
         ConfigKey("verification.extraction_budget", .int(10_000...1_000_000_000), .int(5_000_000)),
         ConfigKey("verification.parse_threads", .int(1...64), .int(1)),
@@ -377,6 +381,21 @@ private func hostPorts(requirePort: Bool) -> @Sendable (ConfigValue) -> String? 
 private let optionalHostPortWithPort: @Sendable (ConfigValue) -> String? = { value in
     guard case .string(let text) = value, !text.isEmpty else { return nil }
     guard let parsed = HostPort(text), parsed.port != nil else { return "expected host:port, \"\(text)\" is not one" }
+    return nil
+}
+
+private let targetAliases: @Sendable (ConfigValue) -> String? = { value in
+    guard case .records(let records) = value else { return nil }
+    for (index, record) in records.enumerated() {
+        for field in ["from", "to"] {
+            guard case .string(let text)? = record[field], TargetAliases.origin(text) != nil else {
+                return "item \(index + 1): \(field) must be an origin such as https://www.blog.example (no path)"
+            }
+        }
+        if case .string(let from)? = record["from"], case .string(let to)? = record["to"], TargetAliases.Alias(from: from, to: to) == nil {
+            return "item \(index + 1): from and to are the same origin"
+        }
+    }
     return nil
 }
 

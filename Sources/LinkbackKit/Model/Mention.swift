@@ -136,6 +136,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// The vouch URL the sender gave (Vouch, an extension to Webmention), once checked: a page on
     /// a domain this server knows that links to the source's domain.
     public var vouch: String?
+    /// The target as its sender spelt it, when ``target`` is its canonical URL and differs
+    /// (`verification.canonical_targets`, `verification.target_aliases`): what the source links to.
+    public var targetAsSent: String?
     /// A Private Webmention: verified with a token its source's server gave for it. Never in the
     /// public read API or the widget; a read token with `private: true` may see it.
     public var isPrivate: Bool
@@ -162,8 +165,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
         lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false, decision: MentionStatus? = nil,
         spamReasons: [String] = [], fingerprint: TextFingerprint? = nil, spamScore: SpamScore? = nil,
-        scoreTokens: [String] = []
+        scoreTokens: [String] = [], targetAsSent: String? = nil
     ) {
+        self.targetAsSent = targetAsSent
         self.spamScore = spamScore
         self.scoreTokens = scoreTokens
         self.id = id
@@ -217,6 +221,8 @@ public struct IncomingMention: Sendable, Equatable {
     public var pairInterval: TimeInterval
     /// A checked vouch URL (see ``Mention/vouch``); a re-send without one keeps the stored one.
     public var vouch: String?
+    /// The target as sent, when ``target`` is its canonical URL (see ``Mention/targetAsSent``).
+    public var targetAsSent: String?
     /// A Private Webmention (see ``Mention/isPrivate``).
     public var isPrivate: Bool
     /// The id an import wants a new row to have (webmention.io's `wm-id`, so a build's `since_id`

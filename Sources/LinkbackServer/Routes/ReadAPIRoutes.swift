@@ -23,6 +23,8 @@ struct ReadAPIRoutes {
     /// Rendering runs here, off the threads that answer HTTP.
     let pool: WorkPool?
     let clock: any WallClock
+    /// `verification.canonical_targets`: a target is also read under the canonical URL recorded for it.
+    let canonicalTargets: Bool
 
     init(store: any MentionRecords, config: Config, parser: ReadQueryParser, pool: WorkPool?, clock: any WallClock = SystemClock()) {
         self.clock = clock
@@ -35,6 +37,23 @@ struct ReadAPIRoutes {
         limiter = TokenBuckets(ratePerMinute: rate, burst: max(10, rate / 6))
         ipv6Prefix = config.spam.ipv6Prefix
         self.pool = pool
+        canonicalTargets = config.verification.canonicalTargets
+    }
+
+    /// `query` with, for each target, the canonical URL recorded for its spelling (the mentions
+    /// of `/old-post` are stored under `/post`): one indexed lookup, at most `api.max_targets` keys.
+    private func withCanonicalTargets(_ query: MentionQuery) async throws -> MentionQuery {
+        guard canonicalTargets, let targets = query.targets, !targets.isEmpty else { return query }
+        let pages = targets.map { String($0.prefix { $0 != "#" }) }
+        let found = try await store.canonicalTargets(Array(Set(pages)))
+        guard !found.isEmpty else { return query }
+        var expanded = query
+        for (target, page) in zip(targets, pages) {
+            guard let canonical = found[page] else { continue }
+            let moved = canonical + target.dropFirst(page.count)
+            if !(expanded.targets ?? []).contains(moved) { expanded.targets?.append(moved) }
+        }
+        return expanded
     }
 
     func register(on router: Router<LinkbackRequestContext>) {
@@ -131,7 +150,7 @@ struct ReadAPIRoutes {
             headers[.accessControlAllowOrigin] = nil
             headers[.vary] = "Origin"
         }
-        let window = try await store.changes(after: query.sinceID ?? 0, scope: query, scan: ChangeFeed.scan)
+        let window = try await store.changes(after: query.sinceID ?? 0, scope: try await withCanonicalTargets(query), scan: ChangeFeed.scan)
         let body = await WorkPool.run(on: pool) {
             let (changes, lastID, more) = ChangeFeed.changes(in: window, includePrivate: query.includePrivate, limit: perPage)
             return JSONResponse.encode(JF2ChangeFeed(changes: changes, lastID: lastID, more: more))
@@ -150,11 +169,12 @@ struct ReadAPIRoutes {
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
-        let query: MentionQuery
+        let parsedQuery: MentionQuery
         switch parse(request, headers: headers) {
-        case .success(let parsed): (parameters, query) = parsed
+        case .success(let parsed): (parameters, parsedQuery) = parsed
         case .failure(let refusal): return refusal.response
         }
+        let query = parsedQuery
         // JSONP (the parser checked the name): JSON formats only, never an answer for a token that
         // sees Private Webmentions (a script tag reads across origins what CORS would not share).
         let callback = parameters.last { $0.name == "jsonp" }?.value
@@ -170,9 +190,10 @@ struct ReadAPIRoutes {
             return ErrorAnswer(error: "rate_limited", errorDescription: "too many reads; a read token (api.tokens) is not limited")
                 .json(.tooManyRequests, headers: headers)
         }
-        let mentions = list ? try await store.list(query) : []
-        let counts = list ? [:] : try await store.countByType(query)
-        let aggregated = list ? [:] : try await store.aggregatedByType(query)
+        let read = try await withCanonicalTargets(query)
+        let mentions = list ? try await store.list(read) : []
+        let counts = list ? [:] : try await store.countByType(read)
+        let aggregated = list ? [:] : try await store.aggregatedByType(read)
         let shape = callback.map { format + " jsonp " + $0 } ?? format
         let tag = "\"" + ETag.of(format: shape, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
         headers[.eTag] = tag
