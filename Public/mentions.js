@@ -119,7 +119,16 @@ function comment(entry) {
   // Comments on the reply itself (Salmention), one level, as text like everything remote.
   const children = (entry.children || []).map(reply);
   const nested = children.length ? element("ul", { class: "linkback-children" }, ...children) : null;
-  return element("li", {}, element("article", { class: "linkback-comment" }, header, body, nested));
+  return element("li", { id: `mention-${entry["wm-id"]}` }, element("article", { class: "linkback-comment" }, header, body, nested));
+}
+
+/** Puts a comment under the one it answers (`wm-parent`) when that is shown, else at the top. */
+function place(comments, item, parent) {
+  const above = parent != null ? comments.querySelector(`#mention-${Number(parent)}`) : null;
+  if (!above) return comments.append(item);
+  let replies = [...above.children].find((child) => child.classList.contains("linkback-replies"));
+  if (!replies) above.append(replies = element("ol", { class: "linkback-replies" }));
+  replies.append(item);
 }
 
 /** A comment nested in a reply's source: its author and its text. */
@@ -188,7 +197,7 @@ async function mount(container) {
           pile.list.append(face(entry));
           pile.shown += 1;
         } else if (conversation.has(property)) {
-          comments.append(comment(entry));
+          place(comments, comment(entry), entry["wm-parent"]);
         }
       }
       for (const pile of piles.values()) showTotal(pile);

@@ -145,6 +145,13 @@ package enum MentionQuerySQL {
         )
     }
 
+    /// Approved mentions whose source is one of `sources` (on the (source, target) key).
+    package static func approved(fromSources sources: [String], includePrivate: Bool) -> SQLStatement {
+        SQLStatement(
+            "SELECT * FROM mentions WHERE source IN (" + sources.map { _ in "?" }.joined(separator: ", ") + ") AND status = 'approved'"
+                + (includePrivate ? "" : " AND NOT is_private"), sources.map(SQLValue.text))
+    }
+
     /// The canonical URLs recorded for `spellings` (`spelling`, `canonical` rows).
     package static func canonicalTargets(_ spellings: [String]) -> SQLStatement {
         SQLStatement(

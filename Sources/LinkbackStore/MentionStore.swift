@@ -252,6 +252,10 @@ public protocol MentionRecords: Sendable {
     /// is now. The cost is bounded by `scan`, whatever the history holds.
     func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow
 
+    /// The approved mentions whose source is one of `sources` (public ones only unless
+    /// `includePrivate`): the parents a listing's replies may answer (``MentionContent/inReplyTo``).
+    func approvedMentions(fromSources sources: [String], includePrivate: Bool) async throws -> [Mention]
+
     /// The canonical URL recorded for each of `spellings` that has one (see
     /// ``recordSpelling(_:canonical:)``).
     func canonicalTargets(_ spellings: [String]) async throws -> [String: String]

@@ -192,7 +192,7 @@ package enum MentionWriteSQL {
                 UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
                     attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE, type = ?, rsvp = ?,
                     title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                    author_url = ?, author_photo = ?, published = ?, children = ?, spam_reasons = ?, fingerprint = ?,
+                    author_url = ?, author_photo = ?, published = ?, children = ?, in_reply_to = ?, spam_reasons = ?, fingerprint = ?,
                     spam_score = ?, score_reasons = ?, score_tokens = ?
                 WHERE id = ?
                 """,
@@ -201,6 +201,7 @@ package enum MentionWriteSQL {
                     .optional(content.title), .optional(content.excerpt), .optional(content.contentHTML),
                     .optional(content.contentText), .optional(content.authorName), .optional(content.authorURL),
                     .optional(content.authorPhoto), .optional(content.published), .optional(MentionChild.stored(content.children)),
+                    .optional(MentionContent.storedInReplyTo(content.inReplyTo)),
                     .optional(signals.storedReasons), .optional(signals.fingerprint?.stored),
                     signals.score.map { .double($0.value) } ?? .null, .optional(signals.storedScoreReasons),
                     .optional(signals.storedScoreTokens), .integer(id),

@@ -346,6 +346,16 @@ public final class PostgresMentionStore: MentionStore {
         return try await fetchAll(Self.query(sql, values))
     }
 
+    public func approvedMentions(fromSources sources: [String], includePrivate: Bool) async throws -> [Mention] {
+        let unique = Array(Set(sources))
+        var found: [Mention] = []
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = Array(unique[start..<min(start + 500, unique.count)])
+            found += try await fetchAll(Self.query(MentionQuerySQL.approved(fromSources: chunk, includePrivate: includePrivate)))
+        }
+        return found
+    }
+
     public func canonicalTargets(_ spellings: [String]) async throws -> [String: String] {
         guard !spellings.isEmpty else { return [:] }
         let pairs = try await rows(Self.query(MentionQuerySQL.canonicalTargets(spellings))) { try $0.decode((String, String).self) }
@@ -1110,7 +1120,7 @@ public final class PostgresMentionStore: MentionStore {
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
                         last_received_at, vouch, children, is_private, decision, spam_reasons, fingerprint, spam_score,
-                        score_reasons, score_tokens, target_as_sent)
+                        score_reasons, score_tokens, target_as_sent, in_reply_to)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
@@ -1121,7 +1131,8 @@ public final class PostgresMentionStore: MentionStore {
                         \(mention.isPrivate), \(mention.decision?.rawValue),
                         \(SpamSignals(reasons: mention.spamReasons).storedReasons), \(mention.fingerprint?.stored),
                         \(mention.spamScore?.value), \(SpamSignals(score: mention.spamScore).storedScoreReasons),
-                        \(SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens), \(mention.targetAsSent))
+                        \(SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens), \(mention.targetAsSent),
+                        \(MentionContent.storedInReplyTo(content?.inReplyTo)))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
                 if let fingerprint = mention.fingerprint {
@@ -1282,7 +1293,8 @@ public final class PostgresMentionStore: MentionStore {
                 contentText: try row["content_text"].decode(String?.self), authorName: try row["author_name"].decode(String?.self),
                 authorURL: try row["author_url"].decode(String?.self), authorPhoto: try row["author_photo"].decode(String?.self),
                 published: try row["published"].decode(String?.self),
-                children: MentionChild.fromStored(try row["children"].decode(String?.self)))
+                children: MentionChild.fromStored(try row["children"].decode(String?.self)),
+                inReplyTo: MentionContent.inReplyTo(stored: try row["in_reply_to"].decode(String?.self)))
         }
         return Mention(
             id: try row["id"].decode(Int64.self), token: try row["token"].decode(String.self),

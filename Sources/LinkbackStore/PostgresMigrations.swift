@@ -244,5 +244,10 @@ package enum PostgresMigrations {
             CREATE INDEX target_spellings_canonical ON target_spellings (canonical);
             """
         ),
+        (
+            // What else a reply answers: its parent, when that is another mention of the post.
+            "017-threads",
+            "ALTER TABLE mentions ADD COLUMN in_reply_to TEXT"
+        ),
     ]
 }

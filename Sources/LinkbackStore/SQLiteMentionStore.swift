@@ -516,6 +516,18 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func approvedMentions(fromSources sources: [String], includePrivate: Bool) async throws -> [Mention] {
+        let unique = Array(Set(sources))
+        guard !unique.isEmpty else { return [] }
+        return try await pool.read { db in
+            try stride(from: 0, to: unique.count, by: 500).flatMap { start in
+                let chunk = Array(unique[start..<min(start + 500, unique.count)])
+                return try Row.fetchAll(db, Self.statement(MentionQuerySQL.approved(fromSources: chunk, includePrivate: includePrivate)))
+                    .map(Self.mention(from:))
+            }
+        }
+    }
+
     public func canonicalTargets(_ spellings: [String]) async throws -> [String: String] {
         guard !spellings.isEmpty else { return [:] }
         return try await pool.read { db in
@@ -1082,9 +1094,9 @@ public final class SQLiteMentionStore: MentionStore {
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
                             revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision,
-                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens, target_as_sent)
+                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens, target_as_sent, in_reply_to)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                            ?, ?, ?, ?)
+                            ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -1097,6 +1109,7 @@ public final class SQLiteMentionStore: MentionStore {
                         SpamSignals(reasons: mention.spamReasons).storedReasons, mention.fingerprint?.stored,
                         mention.spamScore?.value, SpamSignals(score: mention.spamScore).storedScoreReasons,
                         SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens, mention.targetAsSent,
+                        MentionContent.storedInReplyTo(content?.inReplyTo),
                     ])
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
@@ -1242,7 +1255,7 @@ public final class SQLiteMentionStore: MentionStore {
                 type: type, rsvp: row[at["rsvp"]], title: row[at["title"]], excerpt: row[at["excerpt"]],
                 contentHTML: row[at["content_html"]], contentText: row[at["content_text"]], authorName: row[at["author_name"]],
                 authorURL: row[at["author_url"]], authorPhoto: row[at["author_photo"]], published: row[at["published"]],
-                children: MentionChild.fromStored(row[at["children"]]))
+                children: MentionChild.fromStored(row[at["children"]]), inReplyTo: MentionContent.inReplyTo(stored: row[at["in_reply_to"]]))
         }
         return Mention(
             id: row[at["id"]], token: row[at["token"]], source: row[at["source"]], target: row[at["target"]], site: row[at["site"]],

@@ -327,6 +327,10 @@ package enum SQLiteMigrations {
                     CREATE INDEX target_spellings_canonical ON target_spellings (canonical);
                     """)
         }
+        migrator.registerMigration("025-threads") { db in
+            // What else a reply answers: its parent, when that is another mention of the post.
+            try db.execute(sql: "ALTER TABLE mentions ADD COLUMN in_reply_to TEXT")
+        }
         return migrator
     }
 }

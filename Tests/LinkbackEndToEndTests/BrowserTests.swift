@@ -44,15 +44,19 @@ import Testing
             """
     }
 
-    /// The README's picture: a post as a reader sees it, with likes, a repost and two replies.
+    /// The README's picture: a post as a reader sees it, with likes, a repost and two replies, the
+    /// second answering the first (drawn in its thread, as the server's fragment draws it).
     @Test func theWidgetUnderARealisticPost() async throws {
         let pages = try await FixtureServer.start()
         let people = [
             ("Ana Lima", "u-like-of", ""), ("Tom Becker", "u-like-of", ""), ("Priya Shah", "u-repost-of", ""),
             ("Jonas Berg", "u-in-reply-to", "Thanks for writing this up — the part about caching feeds saved me an evening."),
-            ("Mei Chen", "u-in-reply-to", "I tried the same with my static site and it just worked. Linking back from my notes."),
+            ("Mei Chen", "u-in-reply-to", "Same here, Jonas: I tried it with my static site and it just worked."),
         ]
         for (index, person) in people.enumerated() { pages.set("/p\(index)", .html(Self.entry(person.0, person.1, content: person.2))) }
+        // Mei answers Jonas's reply as well as the post.
+        pages.set("/p4", .html(Self.entry(people[4].0, people[4].1, content: people[4].2)
+            .replacingOccurrences(of: "<div class=\"e-content\">", with: #"<a class="u-in-reply-to" href="\#(pages.url("/p3"))">Jonas</a><div class="e-content">"#)))
         let server = try await ServerHarness(yaml: "moderation:\n  allow_domains: [127.0.0.1]", allowHosts: [pages.hostPort])
         defer { server.cleanUp() }
         for index in people.indices {
@@ -65,8 +69,17 @@ import Testing
         let widget = try #require((result["widgets"] as? [[String: Any]])?.first)
         #expect(widget["state"] as? String == "ready")
         #expect(widget["count"] as? Int == 5)
-        #expect(widget["comments"] as? Int == 2)
+        #expect(widget["comments"] as? Int == 1)
         #expect(Set(widget["titles"] as? [String] ?? []) == ["Ana Lima", "Tom Becker", "Priya Shah"])
+        let threads = try #require(widget["threads"] as? [[String]], "\(widget)")
+        #expect(threads.count == 1)
+        let fragment = try await server.send("GET", "/api/mentions.html?target=\(Self.target)").body
+        if let thread = threads.first, thread.count == 2 {
+            // The fragment draws the same thread: the answer's <li> inside the first reply's.
+            let parent = try #require(fragment.range(of: #"<li id="\#(thread[0])">"#))
+            let child = try #require(fragment.range(of: #"<li id="\#(thread[1])">"#))
+            #expect(parent.upperBound < child.lowerBound && fragment[parent.upperBound..<child.lowerBound].contains("linkback-replies"))
+        }
         await pages.stop()
     }
 

@@ -140,4 +140,53 @@ import Testing
         #expect(try await server.send("GET", "/api/changes.json?token=\(token)&per-page=1001").status == 400)
         await source.stop()
     }
+
+    /// Threads: a reply to a stored reply (its `in-reply-to` names the first reply's URL and the
+    /// post, as Bridgy and WordPress send it) carries `wm-parent`, and so does a reply sent to the
+    /// post's `#mention-N`; the fragment nests them. The answer arrives before the reply it
+    /// answers: the thread is found when it is read.
+    @Test func aReplyToAStoredReplyIsDrawnInItsThread() async throws {
+        let source = try await FixtureServer.start()
+        let post = "https://blog.example/posts/1"
+        let first = source.url("/first").absoluteString
+        source.set("/first", .html(#"<div class="h-entry"><a class="u-in-reply-to" href="\#(post)">re</a><p class="e-content">First!</p></div>"#))
+        source.set("/answer", .html("""
+            <div class="h-entry"><a class="u-in-reply-to" href="\(first)">Alice's reply</a> on <a class="u-in-reply-to" href="\(post)">the post</a>
+            <p class="e-content">Agreed with Alice.</p></div>
+            """))
+        let server = try await ServerHarness.approving(fetching: source, readToken: Self.token)
+        defer { server.cleanUp() }
+        func send(_ path: String, _ target: String) async throws -> String {
+            let sent = try await server.postForm("/webmention", [("source", source.url(path).absoluteString), ("target", target)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: ["approved"])
+            return location
+        }
+        _ = try await send("/answer", post)
+        _ = try await send("/first", post)
+        func entries() async throws -> [String: [String: Any]] {
+            let read = try await server.send("GET", "/api/mentions.jf2?target=\(ServerHarness.encode(post))")
+            let children = try #require(JSON.object(read.body)?["children"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: children.map { (($0["wm-source"] as? String ?? "").replacingOccurrences(of: "http://\(source.hostPort)", with: ""), $0) })
+        }
+        var read = try await entries()
+        let firstID = try #require(read["/first"]?["wm-id"] as? Int)
+        #expect(read["/answer"]?["wm-parent"] as? Int == firstID)
+        #expect(read["/first"]?["wm-parent"] == nil)
+
+        // A reply sent to the first reply's fragment on the post.
+        source.set("/fragment", .html(#"<div class="h-entry"><a class="u-in-reply-to" href="\#(post)#mention-\#(firstID)">re</a> Me too.</div>"#))
+        _ = try await send("/fragment", "\(post)#mention-\(firstID)")
+        read = try await entries()
+        #expect(read["/fragment"]?["wm-parent"] as? Int == firstID)
+        let answerID = try #require(read["/answer"]?["wm-id"] as? Int)
+
+        let fragment = try await server.send("GET", "/api/mentions.html?target=\(ServerHarness.encode(post))").body
+        let thread = try #require(fragment.range(of: #"<li id="mention-\#(firstID)">"#))
+        let replies = try #require(fragment.range(of: #"<ol class="linkback-replies">"#, range: thread.upperBound..<fragment.endIndex))
+        let nested = try #require(fragment.range(of: #"<li id="mention-\#(answerID)">"#))
+        #expect(replies.lowerBound < nested.lowerBound, "\(fragment)")
+        #expect(fragment.components(separatedBy: #"<ol class="linkback-replies">"#).count == 2, "one thread: \(fragment)")
+        await source.stop()
+    }
 }

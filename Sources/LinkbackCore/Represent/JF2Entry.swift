@@ -39,6 +39,8 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
     public var isPrivate: Bool
     /// `children`: comments on the source entry (Salmention style), each a JF2 entry.
     public var children: [Child]?
+    /// `wm-parent`: the `wm-id` of the mention this reply answers (``Threads``).
+    public var parent: Int64?
 
     /// A comment nested in the mention's source: `{"type": "entry", author, url, published,
     /// name, content}`.
@@ -75,7 +77,8 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         properties.first { $0.property == property }?.type
     }
 
-    public init(_ mention: Mention, includeStatus: Bool = false) {
+    public init(_ mention: Mention, includeStatus: Bool = false, parent: Int64? = nil) {
+        self.parent = parent
         let content = mention.content ?? MentionContent()
         author = Author(name: content.authorName ?? "", url: content.authorURL ?? "", photo: content.authorPhoto ?? "")
         url = mention.source
@@ -120,6 +123,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         try container.encode(isPrivate, forKey: Key("wm-private"))
         try container.encodeIfPresent(status, forKey: Key("wm-status"))
         try container.encodeIfPresent(vouch, forKey: Key("wm-vouch"))
+        try container.encodeIfPresent(parent, forKey: Key("wm-parent"))
         try container.encodeIfPresent(children, forKey: Key("children"))
         try container.encodeIfPresent(content, forKey: Key("content"))
         try container.encodeIfPresent(name, forKey: Key("name"))

@@ -18,10 +18,16 @@ public struct MentionContent: Sendable, Equatable, Codable {
     /// Comments on the source entry (its `comment` property's h-cite and h-entry items), kept
     /// when a reply is verified (again): comments of comments, Salmention style.
     public var children: [MentionChild]?
+    /// What else a reply answers (its `in-reply-to` URLs other than the target, canonical, at most
+    /// ``maxInReplyTo``): a reply to another mention of the post is drawn in its thread.
+    public var inReplyTo: [String]?
+
+    public static let maxInReplyTo = 10
 
     /// The JSON field names (snake case), part of the CLI's documented output.
     package enum CodingKeys: String, CodingKey {
         case type, rsvp, title, excerpt, published, children
+        case inReplyTo = "in_reply_to"
         case contentHTML = "content_html"
         case contentText = "content_text"
         case authorName = "author_name"
@@ -32,8 +38,10 @@ public struct MentionContent: Sendable, Equatable, Codable {
     public init(
         type: MentionType = .mention, rsvp: String? = nil, title: String? = nil, excerpt: String? = nil,
         contentHTML: String? = nil, contentText: String? = nil, authorName: String? = nil,
-        authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil, children: [MentionChild]? = nil
+        authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil, children: [MentionChild]? = nil,
+        inReplyTo: [String]? = nil
     ) {
+        self.inReplyTo = inReplyTo
         self.type = type
         self.rsvp = rsvp
         self.title = title
@@ -45,6 +53,20 @@ public struct MentionContent: Sendable, Equatable, Codable {
         self.authorPhoto = authorPhoto
         self.published = published
         self.children = children
+    }
+}
+
+extension MentionContent {
+    /// ``inReplyTo`` as its column holds it (a JSON array), `nil` for none.
+    package static func storedInReplyTo(_ urls: [String]?) -> String? {
+        guard let urls, !urls.isEmpty, let data = try? JSONEncoder().encode(urls) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// ``inReplyTo`` read back from its column.
+    package static func inReplyTo(stored text: String?) -> [String]? {
+        guard let text, let urls = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), !urls.isEmpty else { return nil }
+        return urls
     }
 }
 

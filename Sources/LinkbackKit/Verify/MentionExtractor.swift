@@ -57,6 +57,7 @@ package struct MentionExtractor {
             content.excerpt = Excerpt.around(link, in: document.root)
         }
         content.children = comments(of: entry)
+        if content.type == .reply || content.type == .rsvp { content.inReplyTo = otherReplyTargets(of: entry) }
         return content
     }
 
@@ -129,6 +130,21 @@ package struct MentionExtractor {
             return (type, nil)
         }
         return (.mention, nil)
+    }
+
+    /// The entry's `in-reply-to` URLs that are not the target (a reply to a reply names both):
+    /// http(s), canonical, each once, at most ``MentionContent/maxInReplyTo``; `nil` for none.
+    private func otherReplyTargets(of entry: MF2Item) -> [String]? {
+        var found: [String] = []
+        for value in entry["in-reply-to"] where !names(target: value) {
+            let text = value.item.flatMap { $0.first("url") ?? $0.value?.string } ?? value.string
+            guard let text, let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                let canonical = CanonicalURL.string(url), !found.contains(canonical)
+            else { continue }
+            found.append(canonical)
+            if found.count == MentionContent.maxInReplyTo { break }
+        }
+        return found.isEmpty ? nil : found
     }
 
     private func names(target value: MF2Value) -> Bool {

@@ -58,35 +58,35 @@ struct ReadAPIRoutes {
 
     func register(on router: Router<LinkbackRequestContext>) {
         router.get("api/mentions.jf2") { request, context in
-            try await answer(request, context, format: "jf2") { mentions, _ in
-                Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map { JF2Entry($0) }))
+            try await answer(request, context, format: "jf2") { mentions, _, parents in
+                Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map { JF2Entry($0, parent: parents[$0.id]) }))
             }
         }
         // `/api/links` is webmention.io's older name of the same listing.
         for path in ["api/mentions", "api/mentions.json", "api/links", "api/links.json"] {
             router.get(RouterPath(path)) { request, context in
-                try await answer(request, context, format: "links") { mentions, _ in
+                try await answer(request, context, format: "links") { mentions, _, _ in
                     Encoded.json(LegacyLinks(links: mentions.map(LegacyLink.init)))
                 }
             }
         }
         router.get("api/mentions.atom") { request, context in
             let url = baseURL + request.uri.description
-            return try await answer(request, context, format: "atom " + url) { mentions, _ in
+            return try await answer(request, context, format: "atom " + url) { mentions, _, _ in
                 Encoded(
                     body: Data(AtomFeed.render(mentions, title: "Webmentions", selfURL: url).utf8),
                     type: "application/atom+xml; charset=utf-8")
             }
         }
         router.get("api/mentions.html") { request, context in
-            try await answer(request, context, format: "html") { mentions, _ in
-                Encoded(body: Data(MentionsFragment.render(mentions).utf8), type: "text/html; charset=utf-8")
+            try await answer(request, context, format: "html") { mentions, _, parents in
+                Encoded(body: Data(MentionsFragment.render(mentions, parents: parents).utf8), type: "text/html; charset=utf-8")
             }
         }
         router.get("api/changes.json") { request, _ in try await changes(request) }
         for path in ["api/count", "api/count.json"] {
             router.get(RouterPath(path)) { request, context in
-                try await answer(request, context, format: "count", list: false) { _, counts in Encoded.json(counts) }
+                try await answer(request, context, format: "count", list: false) { _, counts, _ in Encoded.json(counts) }
             }
         }
     }
@@ -165,7 +165,7 @@ struct ReadAPIRoutes {
     /// rendering runs on the work pool. Without a token, reads are rate-limited per address.
     private func answer(
         _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true,
-        _ render: @escaping @Sendable ([Mention], MentionCount) -> Encoded
+        _ render: @escaping @Sendable ([Mention], MentionCount, [Int64: Int64]) -> Encoded
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
@@ -192,9 +192,14 @@ struct ReadAPIRoutes {
         }
         let read = try await withCanonicalTargets(query)
         let mentions = list ? try await store.list(read) : []
+        // Threads: the parents the listed replies answer (one lookup, only when a reply names one).
+        let answered = Threads.answered(by: mentions)
+        let candidates = answered.isEmpty ? [] : try await store.approvedMentions(fromSources: answered, includePrivate: query.includePrivate)
+        let parents = Threads.parents(of: mentions, candidates: candidates)
         let counts = list ? [:] : try await store.countByType(read)
         let aggregated = list ? [:] : try await store.aggregatedByType(read)
-        let shape = callback.map { format + " jsonp " + $0 } ?? format
+        let threads = parents.sorted { $0.key < $1.key }.map { "\($0.key)>\($0.value)" }.joined(separator: ",")
+        let shape = (callback.map { format + " jsonp " + $0 } ?? format) + " " + threads
         let tag = "\"" + ETag.of(format: shape, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
         headers[.eTag] = tag
         // A private answer (a token that sees Private Webmentions) is for its holder alone.
@@ -208,7 +213,7 @@ struct ReadAPIRoutes {
         if let match = request.headers[.ifNoneMatch], ETag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        var encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated)) }
+        var encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated), parents) }
         if let callback {
             // `/**/` first: a body that starts with a comment is never read as anything but script.
             encoded = Encoded(

@@ -90,6 +90,7 @@ def widget(driver, url):
           piles: Object.fromEntries([...w.querySelectorAll('.linkback-pile:not([hidden])')].map(p =>
             [p.querySelector('h3').firstChild.textContent.trim(), Number(p.querySelector('.linkback-count').textContent)])),
           comments: w.querySelectorAll('.linkback-comments > li').length,
+          threads: [...w.querySelectorAll('.linkback-replies > li')].map(li => [li.parentElement.closest('li').id, li.id]),
           names: [...w.querySelectorAll('.linkback-name')].map(n => n.textContent),
           titles: [...w.querySelectorAll('.linkback-faces li')].map(n => n.title),
           placeholders: w.querySelectorAll('.linkback-placeholder').length,
