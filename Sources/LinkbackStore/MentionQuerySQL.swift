@@ -72,6 +72,13 @@ package enum MentionQuerySQL {
             clauses.append("id > ?")
             values.append(.integer(sinceID))
         }
+        if query.collapseAliases {
+            // One probe of the primary key per copy: the copy is listed with its mention while
+            // that one is approved (and visible to this reader).
+            clauses.append(
+                "(mentions.alias_of IS NULL OR NOT EXISTS (SELECT 1 FROM mentions AS primary_mention WHERE primary_mention.id = mentions.alias_of"
+                    + " AND primary_mention.status = 'approved'" + (query.includePrivate ? "" : " AND NOT primary_mention.is_private") + "))")
+        }
         return (clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND "), values)
     }
 
@@ -143,6 +150,13 @@ package enum MentionQuerySQL {
             fingerprint.bands.flatMap { [SQLValue.integer($0), .date(since), .integer(excluding ?? 0), .integer(Int64(limit))] }
                 + [.integer(Int64(limit))]
         )
+    }
+
+    /// Approved mentions that are copies of `ids` (on `mentions_alias_of`).
+    package static func approvedAliases(of ids: [Int64], includePrivate: Bool) -> SQLStatement {
+        SQLStatement(
+            "SELECT * FROM mentions WHERE alias_of IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ") AND status = 'approved'"
+                + (includePrivate ? "" : " AND NOT is_private") + " ORDER BY id", ids.map(SQLValue.integer))
     }
 
     /// Approved mentions whose source is one of `sources` (on the (source, target) key).

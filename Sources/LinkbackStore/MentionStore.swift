@@ -36,6 +36,9 @@ public struct MentionQuery: Sendable, Equatable {
     public var since: Date?
     /// Only mentions with a larger id (webmention.io's `since_id`).
     public var sinceID: Int64?
+    /// One interaction, one entry (the public read API): a mention that is another copy of an
+    /// approved mention (``Mention/aliasOf``) this reader sees is left out; that one lists it.
+    public var collapseAliases = false
     public var sort: Sort
     /// Oldest (or smallest) first.
     public var ascending: Bool
@@ -255,6 +258,10 @@ public protocol MentionRecords: Sendable {
     /// The approved mentions whose source is one of `sources` (public ones only unless
     /// `includePrivate`): the parents a listing's replies may answer (``MentionContent/inReplyTo``).
     func approvedMentions(fromSources sources: [String], includePrivate: Bool) async throws -> [Mention]
+
+    /// The approved mentions that are other copies of `ids` (``Mention/aliasOf``), public ones only
+    /// unless `includePrivate`: a listing's `wm-aliases`.
+    func approvedAliases(of ids: [Int64], includePrivate: Bool) async throws -> [Mention]
 
     /// The canonical URL recorded for each of `spellings` that has one (see
     /// ``recordSpelling(_:canonical:)``).

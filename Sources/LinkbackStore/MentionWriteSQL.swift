@@ -73,7 +73,8 @@ package enum MentionWriteSQL {
                 statements.append(event(id, actor: actor, from: previous.status, to: .queued, reason: nil, at: now))
             }
         } else {
-            statements += saveVerified(id: id, status: status, content: content, signals: signals, at: now)
+            statements += saveVerified(
+                id: id, source: incoming.source, target: incoming.target, status: status, content: content, signals: signals, at: now)
             statements.append(
                 event(
                     id, actor: actor, from: previous?.status ?? .queued, to: status,
@@ -87,7 +88,9 @@ package enum MentionWriteSQL {
         switch result {
         case .verified(let status, let content, let signals):
             let unchanged = current.status == status && current.content == content
-            return saveVerified(id: current.id, status: status, content: content, signals: signals, at: now) + [
+            return saveVerified(
+                id: current.id, source: current.source, target: current.target, status: status, content: content, signals: signals,
+                at: now) + [
                 event(
                     current.id, actor: actor, from: current.status, to: status,
                     reason: verifiedReason(status, signals, unchanged: unchanged), at: now)
@@ -184,7 +187,8 @@ package enum MentionWriteSQL {
     /// A verified status, its extracted content and what the spam signals found (the text's
     /// fingerprint with its bands, replacing earlier ones); any claim released.
     package static func saveVerified(
-        id: Int64, status: MentionStatus, content: MentionContent, signals: SpamSignals, at now: Date
+        id: Int64, source: String, target: String, status: MentionStatus, content: MentionContent, signals: SpamSignals,
+        at now: Date
     ) -> [SQLStatement] {
         [
             SQLStatement(
@@ -192,7 +196,8 @@ package enum MentionWriteSQL {
                 UPDATE mentions SET status = ?, reason = NULL, updated_at = ?, verified_at = ?,
                     attempts = attempts + 1, claimed_at = NULL, next_attempt_at = NULL, reverify = FALSE, type = ?, rsvp = ?,
                     title = ?, excerpt = ?, content_html = ?, content_text = ?, author_name = ?,
-                    author_url = ?, author_photo = ?, published = ?, children = ?, in_reply_to = ?, spam_reasons = ?, fingerprint = ?,
+                    author_url = ?, author_photo = ?, published = ?, children = ?, in_reply_to = ?, same_as = ?, spam_reasons = ?,
+                    fingerprint = ?,
                     spam_score = ?, score_reasons = ?, score_tokens = ?
                 WHERE id = ?
                 """,
@@ -201,12 +206,47 @@ package enum MentionWriteSQL {
                     .optional(content.title), .optional(content.excerpt), .optional(content.contentHTML),
                     .optional(content.contentText), .optional(content.authorName), .optional(content.authorURL),
                     .optional(content.authorPhoto), .optional(content.published), .optional(MentionChild.stored(content.children)),
-                    .optional(MentionContent.storedInReplyTo(content.inReplyTo)),
+                    .optional(MentionContent.storedURLs(content.inReplyTo)), .optional(MentionContent.storedURLs(content.sameAs)),
                     .optional(signals.storedReasons), .optional(signals.fingerprint?.stored),
                     signals.score.map { .double($0.value) } ?? .null, .optional(signals.storedScoreReasons),
                     .optional(signals.storedScoreTokens), .integer(id),
                 ]),
         ] + replaceBands(id: id, signals.fingerprint, at: now)
+            + sameInteraction(id: id, urls: [source] + (content.sameAs ?? []), target: target, type: content.type)
+    }
+
+    /// The URLs a mention is looked up by (``sameInteraction(id:urls:target:type:)``), in place of any it had.
+    package static func replaceURLs(id: Int64, urls: [String]) -> [SQLStatement] {
+        let unique = Array(Set(urls))
+        return [
+            SQLStatement("DELETE FROM mention_urls WHERE mention_id = ?", [.integer(id)]),
+            SQLStatement(
+                "INSERT INTO mention_urls (url, mention_id) VALUES " + unique.map { _ in "(?, ?)" }.joined(separator: ", "),
+                unique.flatMap { [SQLValue.text($0), .integer(id)] }),
+        ]
+    }
+
+    /// A mention's URLs (its source and the post's other URLs, ``MentionContent/sameAs``) in place
+    /// of any it had, and whether it is another copy of an older approved mention of the same page
+    /// and type whose URLs share one (`alias_of`): one interaction, listed and counted once
+    /// (``MentionQuerySQL/filter(_:)`` with `collapseAliases`).
+    package static func sameInteraction(id: Int64, urls: [String], target: String, type: MentionType) -> [SQLStatement] {
+        let page = String(target.prefix { $0 != "#" })
+        let unique = Array(Set(urls))
+        let marks = unique.map { _ in "?" }.joined(separator: ", ")
+        return replaceURLs(id: id, urls: unique) + [
+            SQLStatement(
+                """
+                UPDATE mentions SET alias_of = (SELECT m.id FROM mention_urls AS u JOIN mentions AS m ON m.id = u.mention_id
+                    WHERE u.url IN (\(marks)) AND m.id < ? AND m.status = 'approved' AND m.alias_of IS NULL AND m.type = ?
+                        AND (m.target = ? OR (m.target > ? AND m.target < ?))
+                    ORDER BY m.id LIMIT 1)
+                WHERE id = ?
+                """,
+                unique.map(SQLValue.text) + [
+                    .integer(id), .text(type.rawValue), .text(page), .text(page + "#"), .text(page + "$"), .integer(id),
+                ]),
+        ]
     }
 
     /// The band keys of a mention's fingerprint, which ``MentionQuerySQL/textsLike(_:since:excluding:limit:)``

@@ -346,12 +346,19 @@ public final class PostgresMentionStore: MentionStore {
         return try await fetchAll(Self.query(sql, values))
     }
 
+    public func approvedAliases(of ids: [Int64], includePrivate: Bool) async throws -> [Mention] {
+        try await mentions(ids) { MentionQuerySQL.approvedAliases(of: $0, includePrivate: includePrivate) }
+    }
+
     public func approvedMentions(fromSources sources: [String], includePrivate: Bool) async throws -> [Mention] {
-        let unique = Array(Set(sources))
+        try await mentions(Array(Set(sources))) { MentionQuerySQL.approved(fromSources: $0, includePrivate: includePrivate) }
+    }
+
+    /// The mentions a statement selects for `keys`, 500 keys a statement.
+    private func mentions<Key>(_ keys: [Key], _ statement: ([Key]) -> SQLStatement) async throws -> [Mention] {
         var found: [Mention] = []
-        for start in stride(from: 0, to: unique.count, by: 500) {
-            let chunk = Array(unique[start..<min(start + 500, unique.count)])
-            found += try await fetchAll(Self.query(MentionQuerySQL.approved(fromSources: chunk, includePrivate: includePrivate)))
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            found += try await fetchAll(Self.query(statement(Array(keys[start..<min(start + 500, keys.count)]))))
         }
         return found
     }
@@ -1120,7 +1127,7 @@ public final class PostgresMentionStore: MentionStore {
                         received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt, content_html, content_text,
                         author_name, author_url, author_photo, published, previous_status, revision, next_attempt_at, reverify,
                         last_received_at, vouch, children, is_private, decision, spam_reasons, fingerprint, spam_score,
-                        score_reasons, score_tokens, target_as_sent, in_reply_to)
+                        score_reasons, score_tokens, target_as_sent, in_reply_to, same_as, alias_of)
                     VALUES (\(mention.id), \(mention.token), \(mention.source), \(mention.target), \(mention.site),
                         \(mention.protocol.rawValue), \(mention.status.rawValue), \(mention.reason), \(mention.clientIP),
                         \(mention.userAgent), \(mention.received), \(mention.updated), \(mention.verified), \(mention.attempts),
@@ -1132,9 +1139,11 @@ public final class PostgresMentionStore: MentionStore {
                         \(SpamSignals(reasons: mention.spamReasons).storedReasons), \(mention.fingerprint?.stored),
                         \(mention.spamScore?.value), \(SpamSignals(score: mention.spamScore).storedScoreReasons),
                         \(SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens), \(mention.targetAsSent),
-                        \(MentionContent.storedInReplyTo(content?.inReplyTo)))
+                        \(MentionContent.storedURLs(content?.inReplyTo)), \(MentionContent.storedURLs(content?.sameAs)),
+                        \(mention.aliasOf))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
+                try await self.execute(connection, MentionWriteSQL.replaceURLs(id: mention.id, urls: [mention.source] + (content?.sameAs ?? [])))
                 if let fingerprint = mention.fingerprint {
                     // The row's own bands: a copy repeated after an interruption writes the same ones.
                     try await self.execute(
@@ -1294,7 +1303,8 @@ public final class PostgresMentionStore: MentionStore {
                 authorURL: try row["author_url"].decode(String?.self), authorPhoto: try row["author_photo"].decode(String?.self),
                 published: try row["published"].decode(String?.self),
                 children: MentionChild.fromStored(try row["children"].decode(String?.self)),
-                inReplyTo: MentionContent.inReplyTo(stored: try row["in_reply_to"].decode(String?.self)))
+                inReplyTo: MentionContent.urls(stored: try row["in_reply_to"].decode(String?.self)),
+                sameAs: MentionContent.urls(stored: try row["same_as"].decode(String?.self)))
         }
         return Mention(
             id: try row["id"].decode(Int64.self), token: try row["token"].decode(String.self),
@@ -1316,7 +1326,7 @@ public final class PostgresMentionStore: MentionStore {
             spamScore: SpamSignals.score(
                 stored: try row["spam_score"].decode(Double?.self), reasons: try row["score_reasons"].decode(String?.self)),
             scoreTokens: SpamSignals.scoreTokens(stored: try row["score_tokens"].decode(String?.self)),
-            targetAsSent: try row["target_as_sent"].decode(String?.self))
+            targetAsSent: try row["target_as_sent"].decode(String?.self), aliasOf: try row["alias_of"].decode(Int64?.self))
     }
 
     private static func event(from postgresRow: PostgresRow) throws -> MentionEvent {

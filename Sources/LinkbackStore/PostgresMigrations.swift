@@ -249,5 +249,21 @@ package enum PostgresMigrations {
             "017-threads",
             "ALTER TABLE mentions ADD COLUMN in_reply_to TEXT"
         ),
+        (
+            // A post's other URLs (u-url, syndication), looked up by URL, and the older mention a
+            // copy of the same interaction is listed and counted with.
+            "018-same-interaction",
+            """
+            ALTER TABLE mentions ADD COLUMN same_as TEXT;
+            ALTER TABLE mentions ADD COLUMN alias_of BIGINT;
+            CREATE INDEX mentions_alias_of ON mentions (alias_of) WHERE alias_of IS NOT NULL;
+            CREATE TABLE mention_urls (
+                url TEXT COLLATE "C" NOT NULL,
+                mention_id BIGINT NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                PRIMARY KEY (url, mention_id)
+            );
+            CREATE INDEX mention_urls_mention ON mention_urls (mention_id);
+            """
+        ),
     ]
 }

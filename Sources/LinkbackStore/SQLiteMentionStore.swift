@@ -516,14 +516,21 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
+    public func approvedAliases(of ids: [Int64], includePrivate: Bool) async throws -> [Mention] {
+        try await mentions(ids) { MentionQuerySQL.approvedAliases(of: $0, includePrivate: includePrivate) }
+    }
+
     public func approvedMentions(fromSources sources: [String], includePrivate: Bool) async throws -> [Mention] {
-        let unique = Array(Set(sources))
-        guard !unique.isEmpty else { return [] }
+        try await mentions(Array(Set(sources))) { MentionQuerySQL.approved(fromSources: $0, includePrivate: includePrivate) }
+    }
+
+    /// The mentions a statement selects for `keys`, 500 keys a statement, so no listing reaches
+    /// SQLite's limit on placeholders.
+    private func mentions<Key: Sendable>(_ keys: [Key], _ statement: @escaping @Sendable ([Key]) -> SQLStatement) async throws -> [Mention] {
+        guard !keys.isEmpty else { return [] }
         return try await pool.read { db in
-            try stride(from: 0, to: unique.count, by: 500).flatMap { start in
-                let chunk = Array(unique[start..<min(start + 500, unique.count)])
-                return try Row.fetchAll(db, Self.statement(MentionQuerySQL.approved(fromSources: chunk, includePrivate: includePrivate)))
-                    .map(Self.mention(from:))
+            try stride(from: 0, to: keys.count, by: 500).flatMap { start in
+                try Row.fetchAll(db, Self.statement(statement(Array(keys[start..<min(start + 500, keys.count)])))).map(Self.mention(from:))
             }
         }
     }
@@ -1094,9 +1101,10 @@ public final class SQLiteMentionStore: MentionStore {
                             user_agent, received_at, updated_at, verified_at, attempts, type, rsvp, title, excerpt,
                             content_html, content_text, author_name, author_url, author_photo, published, previous_status,
                             revision, next_attempt_at, reverify, last_received_at, vouch, children, is_private, decision,
-                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens, target_as_sent, in_reply_to)
+                            spam_reasons, fingerprint, spam_score, score_reasons, score_tokens, target_as_sent, in_reply_to,
+                            same_as, alias_of)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                            ?, ?, ?, ?, ?)
+                            ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         mention.id, mention.token, mention.source, mention.target, mention.site, mention.protocol.rawValue,
@@ -1109,8 +1117,12 @@ public final class SQLiteMentionStore: MentionStore {
                         SpamSignals(reasons: mention.spamReasons).storedReasons, mention.fingerprint?.stored,
                         mention.spamScore?.value, SpamSignals(score: mention.spamScore).storedScoreReasons,
                         SpamSignals(scoreTokens: mention.scoreTokens).storedScoreTokens, mention.targetAsSent,
-                        MentionContent.storedInReplyTo(content?.inReplyTo),
+                        MentionContent.storedURLs(content?.inReplyTo), MentionContent.storedURLs(content?.sameAs),
+                        mention.aliasOf,
                     ])
+                if db.changesCount > 0 {
+                    try Self.execute(db, MentionWriteSQL.replaceURLs(id: mention.id, urls: [mention.source] + (content?.sameAs ?? [])))
+                }
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
                 }
@@ -1255,7 +1267,8 @@ public final class SQLiteMentionStore: MentionStore {
                 type: type, rsvp: row[at["rsvp"]], title: row[at["title"]], excerpt: row[at["excerpt"]],
                 contentHTML: row[at["content_html"]], contentText: row[at["content_text"]], authorName: row[at["author_name"]],
                 authorURL: row[at["author_url"]], authorPhoto: row[at["author_photo"]], published: row[at["published"]],
-                children: MentionChild.fromStored(row[at["children"]]), inReplyTo: MentionContent.inReplyTo(stored: row[at["in_reply_to"]]))
+                children: MentionChild.fromStored(row[at["children"]]), inReplyTo: MentionContent.urls(stored: row[at["in_reply_to"]]),
+                sameAs: MentionContent.urls(stored: row[at["same_as"]]))
         }
         return Mention(
             id: row[at["id"]], token: row[at["token"]], source: row[at["source"]], target: row[at["target"]], site: row[at["site"]],
@@ -1270,7 +1283,8 @@ public final class SQLiteMentionStore: MentionStore {
             spamReasons: SpamSignals.reasons(stored: row[at["spam_reasons"]]),
             fingerprint: (row[at["fingerprint"]] as String?).flatMap(TextFingerprint.init(stored:)),
             spamScore: SpamSignals.score(stored: row[at["spam_score"]], reasons: row[at["score_reasons"]]),
-            scoreTokens: SpamSignals.scoreTokens(stored: row[at["score_tokens"]]), targetAsSent: row[at["target_as_sent"]])
+            scoreTokens: SpamSignals.scoreTokens(stored: row[at["score_tokens"]]), targetAsSent: row[at["target_as_sent"]],
+            aliasOf: row[at["alias_of"]])
     }
 
     /// Where each column of a row is, found in one pass. A row GRDB copies out of a statement

@@ -331,6 +331,22 @@ package enum SQLiteMigrations {
             // What else a reply answers: its parent, when that is another mention of the post.
             try db.execute(sql: "ALTER TABLE mentions ADD COLUMN in_reply_to TEXT")
         }
+        migrator.registerMigration("026-same-interaction") { db in
+            // A post's other URLs (u-url, syndication), looked up by URL, and the older mention a
+            // copy of the same interaction is listed and counted with.
+            try db.execute(
+                sql: """
+                    ALTER TABLE mentions ADD COLUMN same_as TEXT;
+                    ALTER TABLE mentions ADD COLUMN alias_of INTEGER;
+                    CREATE INDEX mentions_alias_of ON mentions (alias_of) WHERE alias_of IS NOT NULL;
+                    CREATE TABLE mention_urls (
+                        url TEXT NOT NULL,
+                        mention_id INTEGER NOT NULL REFERENCES mentions (id) ON DELETE CASCADE,
+                        PRIMARY KEY (url, mention_id)
+                    );
+                    CREATE INDEX mention_urls_mention ON mention_urls (mention_id);
+                    """)
+        }
         return migrator
     }
 }

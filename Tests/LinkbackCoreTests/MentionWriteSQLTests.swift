@@ -64,14 +64,17 @@ import Testing
         // A new row (no previous) is not updated again, only verified.
         let new = MentionWriteSQL.storeVerified(
             id: 7, previous: nil, incoming, status: .pending, content: MentionContent(), actor: .server, at: now)
-        // The verified row, its old bands cleared (no fingerprint, so none written), the event.
-        #expect(new.count == 3 && new[0].sql.contains("verified_at"))
-        #expect(new[1].sql.hasPrefix("DELETE FROM fingerprint_bands") && new[2].sql.hasPrefix("INSERT INTO events"))
+        // The verified row, its old bands cleared (no fingerprint, so none written), its URLs
+        // replaced and whether it copies an older mention (one interaction), the event.
+        #expect(new.count == 6 && new[0].sql.contains("verified_at"))
+        #expect(new[1].sql.hasPrefix("DELETE FROM fingerprint_bands") && new[5].sql.hasPrefix("INSERT INTO events"))
+        #expect(new[2].sql.hasPrefix("DELETE FROM mention_urls") && new[3].sql.hasPrefix("INSERT INTO mention_urls"))
+        #expect(new[4].sql.hasPrefix("UPDATE mentions SET alias_of"))
         let fingerprint = try #require(TextFingerprint(Shingles("one two three four five six seven"), minimum: 1))
         let held = MentionWriteSQL.storeVerified(
             id: 7, previous: nil, incoming, status: .pending, content: MentionContent(),
             signals: SpamSignals(reasons: [SpamSignals.copyOfTarget], fingerprint: fingerprint), actor: .server, at: now)
-        #expect(held.count == 4 && held[2].values.count == TextFingerprint.signatureSize / TextFingerprint.bandSize * 3)
-        #expect(held[3].values.last == .text("held: copy-of-target"))
+        #expect(held.count == 7 && held[2].values.count == TextFingerprint.signatureSize / TextFingerprint.bandSize * 3)
+        #expect(held[6].values.last == .text("held: copy-of-target"))
     }
 }

@@ -193,8 +193,18 @@ import Testing
         // event's mention by its key, its previous status on events_mention.
         let changes = MentionQuerySQL.changes(
             after: 10, through: 5_010, scope: MentionQuery(targets: ["https://blog.example/a"], sites: ["blog.example"], includePrivate: false))
+        // One interaction, one entry: marking a copy (every verification) finds the older
+        // mention by URL; a public listing probes each copy's mention by its key.
+        let alias = MentionWriteSQL.sameInteraction(
+            id: 7, urls: ["https://a.example/1", "https://social.example/1"], target: "https://blog.example/a", type: .like).last!
+        var publicQuery = MentionQuery(statuses: [.approved], targets: ["https://blog.example/a"], includePrivate: false)
+        publicQuery.collapseAliases = true
+        let listing = MentionQuerySQL.list(publicQuery)
         let plans = try await DatabaseQueue(path: path).read { db in
-            try [approved, (bands.sql, SQLiteMentionStore.arguments(bands.values)), (changes.sql, SQLiteMentionStore.arguments(changes.values))]
+            try [
+                approved, (bands.sql, SQLiteMentionStore.arguments(bands.values)), (changes.sql, SQLiteMentionStore.arguments(changes.values)),
+                (alias.sql, SQLiteMentionStore.arguments(alias.values)), (listing.sql, SQLiteMentionStore.arguments(listing.values)),
+            ]
                 .map { sql, arguments in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
             }
@@ -204,8 +214,10 @@ import Testing
         #expect(plans[2].contains { $0.hasPrefix("SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") }, "\(plans[2])")
         #expect(plans[2].contains { $0.hasPrefix("SEARCH mentions USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[2])")
         #expect(plans[2].contains { $0.hasPrefix("SEARCH p USING INDEX events_mention") }, "\(plans[2])")
+        #expect(plans[3].contains { $0.hasPrefix("SEARCH u USING") && $0.contains("(url=?") }, "\(plans[3])")
+        #expect(plans[4].contains { $0.hasPrefix("SEARCH primary_mention USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[4])")
         for plan in plans {
-            let tables = ["mentions", "fingerprint_bands", "events", "e", "p"]
+            let tables = ["mentions", "fingerprint_bands", "events", "e", "p", "u", "m", "primary_mention", "mention_urls"]
             #expect(!plan.contains { step in tables.contains { step == "SCAN " + $0 || step.hasPrefix("SCAN \($0) ") } }, "\(plan)")
         }
     }

@@ -239,6 +239,35 @@ import Testing
         try await store.close()
     }
 
+    /// One interaction, one entry: a verified mention whose URLs meet an older approved one's
+    /// (same page and type) is its copy; a public listing and count leave the copy out while the
+    /// older one is approved, and list it as that one's alias.
+    @Test(arguments: StoreKind.tested) func copiesOfOneInteractionAreListedOnce(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let copy = "https://social.example/@a/1"
+        let first = try await store.storeVerified(
+            incoming("https://a.example/like", target: "https://blog.example/p"), status: .approved,
+            content: MentionContent(type: .like, sameAs: [copy]), actor: .server)
+        let second = try await store.storeVerified(
+            incoming("https://bridge.example/like", target: "https://blog.example/p#c"), status: .approved,
+            content: MentionContent(type: .like, sameAs: [copy]), actor: .server)
+        let reply = try await store.storeVerified(
+            incoming("https://c.example/reply", target: "https://blog.example/p"), status: .approved,
+            content: MentionContent(type: .reply, sameAs: [copy]), actor: .server)
+        #expect(first.aliasOf == nil && second.aliasOf == first.id && reply.aliasOf == nil)
+        #expect(second.content?.sameAs == [copy])
+        var query = MentionQuery(statuses: [.approved], targets: ["https://blog.example/p"], includePrivate: false)
+        query.collapseAliases = true
+        #expect(Set(try await store.list(query).map(\.id)) == [first.id, reply.id])
+        #expect(try await store.countByType(query) == [.like: 1, .reply: 1])
+        #expect(try await store.approvedAliases(of: [first.id, reply.id], includePrivate: false).map(\.id) == [second.id])
+        try await store.transition(id: first.id, to: .deleted, actor: .cli, reason: nil)
+        #expect(Set(try await store.list(query).map(\.id)) == [second.id, reply.id])
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

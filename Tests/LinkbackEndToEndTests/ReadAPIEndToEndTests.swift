@@ -189,4 +189,48 @@ import Testing
         #expect(fragment.components(separatedBy: #"<ol class="linkback-replies">"#).count == 2, "one thread: \(fragment)")
         await source.stop()
     }
+
+    /// One interaction, one entry: the same like arrives from Alice's own post and through
+    /// Bridgy from its syndicated copy (the post's u-syndication is the copy's u-url). It is
+    /// listed once, with the other in `wm-aliases`, and counted once; if a moderator deletes the
+    /// one listed, the other takes its place.
+    @Test func oneLikeSentFromTwoSourcesIsOneEntry() async throws {
+        let source = try await FixtureServer.start()
+        let post = "https://blog.example/posts/1"
+        let copy = "https://social.example/@alice/1"
+        source.set("/alice", .html("""
+            <div class="h-entry"><a class="u-like-of" href="\(post)">liked</a> <a class="u-syndication" href="\(copy)">also on social</a></div>
+            """))
+        source.set("/bridgy", .html("""
+            <div class="h-entry"><a class="u-url" href="\(copy)">Alice's like</a> <a class="u-like-of" href="\(post)">liked</a></div>
+            """))
+        source.set("/bob", .html(#"<div class="h-entry"><a class="u-like-of" href="\#(post)">liked</a></div>"#))
+        let server = try await ServerHarness.approving(fetching: source, readToken: Self.token)
+        defer { server.cleanUp() }
+        for path in ["/alice", "/bridgy", "/bob"] {
+            let sent = try await server.postForm("/webmention", [("source", source.url(path).absoluteString), ("target", post)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: ["approved"])
+        }
+        func likes() async throws -> [[String: Any]] {
+            let read = try await server.send("GET", "/api/mentions.jf2?target=\(ServerHarness.encode(post))&sort-dir=up")
+            return try #require(JSON.object(read.body)?["children"] as? [[String: Any]])
+        }
+        func count() async throws -> Int? {
+            JSON.object(try await server.send("GET", "/api/count?target=\(ServerHarness.encode(post))").body)?["count"] as? Int
+        }
+        var listed = try await likes()
+        #expect(listed.map { $0["wm-source"] as? String } == [source.url("/alice").absoluteString, source.url("/bob").absoluteString])
+        #expect(listed.first?["wm-aliases"] as? [String] == [source.url("/bridgy").absoluteString])
+        #expect(listed.last?["wm-aliases"] == nil)
+        #expect(try await count() == 2)
+
+        let alice = try #require(listed.first?["wm-id"] as? Int)
+        let deleted = try await LinkbackProcess.run(["delete", "--database", server.directory.file("linkback.sqlite"), "\(alice)"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        listed = try await likes()
+        #expect(Set(listed.compactMap { $0["wm-source"] as? String }) == [source.url("/bridgy").absoluteString, source.url("/bob").absoluteString])
+        #expect(try await count() == 2)
+        await source.stop()
+    }
 }

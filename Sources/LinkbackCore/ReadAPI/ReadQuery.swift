@@ -53,6 +53,7 @@ public struct ReadQueryParser: Sendable {
 
     public func parse(_ parameters: [(name: String, value: String)]) -> Result<MentionQuery, ReadQueryError> {
         var query = MentionQuery(statuses: [.approved], limit: Self.defaultPerPage, includePrivate: false)
+        query.collapseAliases = true
         var targets: [String] = []
         var types: [MentionType] = []
         var token: String?

@@ -41,6 +41,8 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
     public var children: [Child]?
     /// `wm-parent`: the `wm-id` of the mention this reply answers (``Threads``).
     public var parent: Int64?
+    /// `wm-aliases`: the sources of the other copies of this interaction (``Mention/aliasOf``).
+    public var aliases: [String]?
 
     /// A comment nested in the mention's source: `{"type": "entry", author, url, published,
     /// name, content}`.
@@ -77,8 +79,9 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         properties.first { $0.property == property }?.type
     }
 
-    public init(_ mention: Mention, includeStatus: Bool = false, parent: Int64? = nil) {
+    public init(_ mention: Mention, includeStatus: Bool = false, parent: Int64? = nil, aliases: [String]? = nil) {
         self.parent = parent
+        self.aliases = aliases
         let content = mention.content ?? MentionContent()
         author = Author(name: content.authorName ?? "", url: content.authorURL ?? "", photo: content.authorPhoto ?? "")
         url = mention.source
@@ -124,6 +127,7 @@ public struct JF2Entry: Encodable, Sendable, Equatable {
         try container.encodeIfPresent(status, forKey: Key("wm-status"))
         try container.encodeIfPresent(vouch, forKey: Key("wm-vouch"))
         try container.encodeIfPresent(parent, forKey: Key("wm-parent"))
+        try container.encodeIfPresent(aliases, forKey: Key("wm-aliases"))
         try container.encodeIfPresent(children, forKey: Key("children"))
         try container.encodeIfPresent(content, forKey: Key("content"))
         try container.encodeIfPresent(name, forKey: Key("name"))

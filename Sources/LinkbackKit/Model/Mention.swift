@@ -21,6 +21,10 @@ public struct MentionContent: Sendable, Equatable, Codable {
     /// What else a reply answers (its `in-reply-to` URLs other than the target, canonical, at most
     /// ``maxInReplyTo``): a reply to another mention of the post is drawn in its thread.
     public var inReplyTo: [String]?
+    /// The other URLs of the same post (its `u-url`, `u-syndication` and `rel=syndication` links,
+    /// canonical, at most ``maxInReplyTo``): a like sent from the post and from its syndicated copy
+    /// (or through Bridgy) is one interaction.
+    public var sameAs: [String]?
 
     public static let maxInReplyTo = 10
 
@@ -28,6 +32,7 @@ public struct MentionContent: Sendable, Equatable, Codable {
     package enum CodingKeys: String, CodingKey {
         case type, rsvp, title, excerpt, published, children
         case inReplyTo = "in_reply_to"
+        case sameAs = "same_as"
         case contentHTML = "content_html"
         case contentText = "content_text"
         case authorName = "author_name"
@@ -39,9 +44,10 @@ public struct MentionContent: Sendable, Equatable, Codable {
         type: MentionType = .mention, rsvp: String? = nil, title: String? = nil, excerpt: String? = nil,
         contentHTML: String? = nil, contentText: String? = nil, authorName: String? = nil,
         authorURL: String? = nil, authorPhoto: String? = nil, published: String? = nil, children: [MentionChild]? = nil,
-        inReplyTo: [String]? = nil
+        inReplyTo: [String]? = nil, sameAs: [String]? = nil
     ) {
         self.inReplyTo = inReplyTo
+        self.sameAs = sameAs
         self.type = type
         self.rsvp = rsvp
         self.title = title
@@ -57,14 +63,14 @@ public struct MentionContent: Sendable, Equatable, Codable {
 }
 
 extension MentionContent {
-    /// ``inReplyTo`` as its column holds it (a JSON array), `nil` for none.
-    package static func storedInReplyTo(_ urls: [String]?) -> String? {
+    /// A list of URLs (``inReplyTo``, ``sameAs``) as its column holds it (a JSON array), `nil` for none.
+    package static func storedURLs(_ urls: [String]?) -> String? {
         guard let urls, !urls.isEmpty, let data = try? JSONEncoder().encode(urls) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// ``inReplyTo`` read back from its column.
-    package static func inReplyTo(stored text: String?) -> [String]? {
+    /// A list of URLs read back from its column.
+    package static func urls(stored text: String?) -> [String]? {
         guard let text, let urls = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), !urls.isEmpty else { return nil }
         return urls
     }
@@ -158,6 +164,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// The vouch URL the sender gave (Vouch, an extension to Webmention), once checked: a page on
     /// a domain this server knows that links to the source's domain.
     public var vouch: String?
+    /// The older approved mention this one is another copy of (the same like sent from a post and
+    /// from its syndicated copy, or through Bridgy): listed and counted with it, not on its own.
+    public var aliasOf: Int64?
     /// The target as its sender spelt it, when ``target`` is its canonical URL and differs
     /// (`verification.canonical_targets`, `verification.target_aliases`): what the source links to.
     public var targetAsSent: String?
@@ -187,8 +196,9 @@ public struct Mention: Sendable, Equatable, Identifiable {
         previousStatus: MentionStatus? = nil, revision: Int = 0, nextAttemptAt: Date? = nil, reverifying: Bool = false,
         lastReceived: Date? = nil, vouch: String? = nil, isPrivate: Bool = false, decision: MentionStatus? = nil,
         spamReasons: [String] = [], fingerprint: TextFingerprint? = nil, spamScore: SpamScore? = nil,
-        scoreTokens: [String] = [], targetAsSent: String? = nil
+        scoreTokens: [String] = [], targetAsSent: String? = nil, aliasOf: Int64? = nil
     ) {
+        self.aliasOf = aliasOf
         self.targetAsSent = targetAsSent
         self.spamScore = spamScore
         self.scoreTokens = scoreTokens

@@ -24,7 +24,8 @@ package struct MentionExtractor {
     package func extract(link: HTMLElement) -> Result {
         let microformats = MF2Parser.parse(document, budget: budget)
         let entry = microformats.budgetExceeded ? nil : entry(containing: link, in: microformats.items)
-        let content = entry.map { extract(link: link, from: $0) } ?? plain(link)
+        var content = entry.map { extract(link: link, from: $0) } ?? plain(link)
+        content.sameAs = sameAs(entry, rels: microformats.rels["syndication"] ?? [])
         return Result(
             content: content, budgetExceeded: microformats.budgetExceeded, steps: microformats.stepsSpent,
             mainText: entry.flatMap(MainText.content(of:)) ?? MainText.page(document))
@@ -130,6 +131,21 @@ package struct MentionExtractor {
             return (type, nil)
         }
         return (.mention, nil)
+    }
+
+    /// The post's other URLs: the entry's `url` and `syndication`, the page's `rel=syndication`;
+    /// http(s), canonical, not the source itself, each once, at most ``MentionContent/maxInReplyTo``.
+    private func sameAs(_ entry: MF2Item?, rels: [String]) -> [String]? {
+        let own = CanonicalURL.string(source)
+        var found: [String] = []
+        for text in (entry?["url"] ?? []).compactMap(\.string) + (entry?["syndication"] ?? []).compactMap(\.string) + rels {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                let canonical = CanonicalURL.string(url), canonical != own, !found.contains(canonical)
+            else { continue }
+            found.append(canonical)
+            if found.count == MentionContent.maxInReplyTo { break }
+        }
+        return found.isEmpty ? nil : found
     }
 
     /// The entry's `in-reply-to` URLs that are not the target (a reply to a reply names both):

@@ -58,8 +58,10 @@ struct ReadAPIRoutes {
 
     func register(on router: Router<LinkbackRequestContext>) {
         router.get("api/mentions.jf2") { request, context in
-            try await answer(request, context, format: "jf2") { mentions, _, parents in
-                Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map { JF2Entry($0, parent: parents[$0.id]) }))
+            try await answer(request, context, format: "jf2") { mentions, _, related in
+                Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map {
+                    JF2Entry($0, parent: related.parents[$0.id], aliases: related.aliases[$0.id])
+                }))
             }
         }
         // `/api/links` is webmention.io's older name of the same listing.
@@ -79,8 +81,8 @@ struct ReadAPIRoutes {
             }
         }
         router.get("api/mentions.html") { request, context in
-            try await answer(request, context, format: "html") { mentions, _, parents in
-                Encoded(body: Data(MentionsFragment.render(mentions, parents: parents).utf8), type: "text/html; charset=utf-8")
+            try await answer(request, context, format: "html") { mentions, _, related in
+                Encoded(body: Data(MentionsFragment.render(mentions, parents: related.parents).utf8), type: "text/html; charset=utf-8")
             }
         }
         router.get("api/changes.json") { request, _ in try await changes(request) }
@@ -89,6 +91,13 @@ struct ReadAPIRoutes {
                 try await answer(request, context, format: "count", list: false) { _, counts, _ in Encoded.json(counts) }
             }
         }
+    }
+
+    /// What a listing's mentions say of each other: the reply each answers (``Threads``) and the
+    /// sources of each one's other copies (`wm-aliases`).
+    struct Related: Sendable {
+        var parents: [Int64: Int64]
+        var aliases: [Int64: [String]]
     }
 
     /// A body and its media type.
@@ -165,7 +174,7 @@ struct ReadAPIRoutes {
     /// rendering runs on the work pool. Without a token, reads are rate-limited per address.
     private func answer(
         _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true,
-        _ render: @escaping @Sendable ([Mention], MentionCount, [Int64: Int64]) -> Encoded
+        _ render: @escaping @Sendable ([Mention], MentionCount, Related) -> Encoded
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
@@ -196,9 +205,16 @@ struct ReadAPIRoutes {
         let answered = Threads.answered(by: mentions)
         let candidates = answered.isEmpty ? [] : try await store.approvedMentions(fromSources: answered, includePrivate: query.includePrivate)
         let parents = Threads.parents(of: mentions, candidates: candidates)
+        // One interaction, one entry: the sources of the copies listed with each mention.
+        var aliases: [Int64: [String]] = [:]
+        for copy in try await store.approvedAliases(of: mentions.map(\.id), includePrivate: query.includePrivate) {
+            if let primary = copy.aliasOf { aliases[primary, default: []].append(copy.source) }
+        }
+        let related = Related(parents: parents, aliases: aliases)
         let counts = list ? [:] : try await store.countByType(read)
         let aggregated = list ? [:] : try await store.aggregatedByType(read)
         let threads = parents.sorted { $0.key < $1.key }.map { "\($0.key)>\($0.value)" }.joined(separator: ",")
+            + "|" + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: " "))" }.joined(separator: ",")
         let shape = (callback.map { format + " jsonp " + $0 } ?? format) + " " + threads
         let tag = "\"" + ETag.of(format: shape, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
         headers[.eTag] = tag
@@ -213,7 +229,7 @@ struct ReadAPIRoutes {
         if let match = request.headers[.ifNoneMatch], ETag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        var encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated), parents) }
+        var encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated), related) }
         if let callback {
             // `/**/` first: a body that starts with a comment is never read as anything but script.
             encoded = Encoded(
