@@ -226,6 +226,12 @@ import Testing
         #expect(try await count() == 2)
 
         let alice = try #require(listed.first?["wm-id"] as? Int)
+        // The changes feed lists every copy; a copy names the mention it copies.
+        let changes = try await server.send("GET", "/api/changes.json?token=\(Self.token)&since_id=0")
+        let created = try #require(JSON.object(changes.body)?["children"] as? [[String: Any]])
+        #expect(created.count == 3)
+        #expect(created.first { ($0["wm-source"] as? String)?.hasSuffix("/bridgy") == true }?["wm-alias-of"] as? Int == alice)
+        #expect(created.filter { $0["wm-alias-of"] != nil }.count == 1)
         let deleted = try await LinkbackProcess.run(["delete", "--database", server.directory.file("linkback.sqlite"), "\(alice)"])
         #expect(deleted.status == 0, "\(deleted.stderr)")
         listed = try await likes()

@@ -202,6 +202,7 @@ public struct JF2ChangeFeed: Encodable, Sendable {
             case source = "wm-source"
             case target = "wm-target"
             case status = "wm-status"
+            case aliasOf = "wm-alias-of"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -216,6 +217,7 @@ public struct JF2ChangeFeed: Encodable, Sendable {
                 try container.encode(change.mention.target, forKey: .target)
                 try container.encode("deleted", forKey: .status)
             }
+            if change.kind != .deleted { try container.encodeIfPresent(change.mention.aliasOf, forKey: .aliasOf) }
             try container.encode(change.kind.rawValue, forKey: .change)
             try container.encode(change.id, forKey: .changeID)
         }
