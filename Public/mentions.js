@@ -11,12 +11,33 @@
 const origin = new URL(import.meta.url).origin;
 const perPage = 50;
 
-// [wm-property, heading, the type /api/count counts it under]
+// [wm-property, the heading's key in `strings`, the type /api/count counts it under]
 const facepiles = [
-  ["like-of", "Likes", "like"],
-  ["repost-of", "Reposts", "repost"],
-  ["bookmark-of", "Bookmarks", "bookmark"],
+  ["like-of", "likes", "like"],
+  ["repost-of", "reposts", "repost"],
+  ["bookmark-of", "bookmarks", "bookmark"],
 ];
+
+// Every word the widget writes, by language: the container's data-lang, else the reader's own
+// (navigator.language); English for a language not here, and for a word a language lacks.
+const strings = {
+  en: { heading: "Mentions", likes: "Likes", reposts: "Reposts", bookmarks: "Bookmarks", replied: "replied",
+    rsvp: "RSVPed", mentioned: "mentioned this", source: "source", more: "Show more", empty: "No mentions yet." },
+  de: { heading: "Erwähnungen", likes: "Gefällt", reposts: "Geteilt", bookmarks: "Lesezeichen", replied: "antwortete",
+    rsvp: "Zusage:", mentioned: "erwähnte dies", source: "Quelle", more: "Mehr zeigen", empty: "Noch keine Erwähnungen." },
+  fr: { heading: "Mentions", likes: "J’aime", reposts: "Partages", bookmarks: "Signets", replied: "a répondu",
+    rsvp: "Réponse :", mentioned: "a mentionné ceci", source: "source", more: "Afficher plus", empty: "Aucune mention pour l’instant." },
+  es: { heading: "Menciones", likes: "Me gusta", reposts: "Compartido", bookmarks: "Marcadores", replied: "respondió",
+    rsvp: "Respuesta:", mentioned: "mencionó esto", source: "fuente", more: "Mostrar más", empty: "Aún no hay menciones." },
+  nl: { heading: "Vermeldingen", likes: "Vind-ik-leuks", reposts: "Gedeeld", bookmarks: "Bladwijzers", replied: "reageerde",
+    rsvp: "Antwoord:", mentioned: "noemde dit", source: "bron", more: "Meer tonen", empty: "Nog geen vermeldingen." },
+};
+
+/** The language a container is shown in, and its words. */
+function wording(container) {
+  const lang = container.dataset.lang || navigator.language || "en";
+  return { lang, words: { ...strings.en, ...(strings[lang.toLowerCase().split("-")[0]] || {}) } };
+}
 const conversation = new Set(["in-reply-to", "mention-of", "rsvp"]);
 
 // Elements kept from a mention's (already sanitised) HTML content; everything else becomes its text.
@@ -100,19 +121,22 @@ function face(entry) {
   return element("li", { title: name }, authorLink(entry, avatar({ ...entry.author, name })));
 }
 
-function comment(entry) {
+function comment(entry, { lang, words }) {
   const author = entry.author || {};
   const name = author.name || new URL(entry.url).host;
   const date = entry.published || entry["wm-received"];
-  const when = date ? element("time", { datetime: date }, new Date(date).toLocaleDateString()) : null;
+  // A date as the reader reads dates (never the US numeric form for everyone).
+  let shownDate = date;
+  try { shownDate = new Date(date).toLocaleDateString(lang, { year: "numeric", month: "short", day: "numeric" }); } catch {}
+  const when = date ? element("time", { datetime: date }, shownDate) : null;
   const source = safeURL(entry.url);
-  const kind = entry["wm-property"] === "in-reply-to" ? "replied" : entry["wm-property"] === "rsvp"
-    ? `RSVPed ${entry.rsvp || ""}`.trim() : "mentioned this";
+  const kind = entry["wm-property"] === "in-reply-to" ? words.replied : entry["wm-property"] === "rsvp"
+    ? `${words.rsvp} ${entry.rsvp || ""}`.trim() : words.mentioned;
   const header = element("header", {},
     authorLink(entry, avatar({ ...author, name })), " ",
     authorLink(entry, element("span", { class: "linkback-name" }, name)), " ",
     element("span", { class: "linkback-kind" }, kind), " ",
-    source ? element("a", { href: source, rel: "nofollow ugc noopener", class: "linkback-source" }, when || "source") : when);
+    source ? element("a", { href: source, rel: "nofollow ugc noopener", class: "linkback-source" }, when || words.source) : when);
   const body = entry.content?.html ? content(entry.content.html)
     : entry.content?.text ? element("p", { class: "linkback-content" }, entry.content.text)
     : entry.name ? element("p", { class: "linkback-content" }, entry.name) : null;
@@ -158,8 +182,11 @@ async function mount(container) {
     || document.querySelector('link[rel="canonical"]')?.href || location.href.split("#")[0];
   container.classList.add("linkback");
   container.dataset.state = "loading";
-  const heading = element("h2", { class: "linkback-heading" }, "Mentions");
-  const piles = new Map(facepiles.map(([property, title, type]) => {
+  const language = wording(container);
+  const { words } = language;
+  const heading = element("h2", { class: "linkback-heading" }, words.heading);
+  const piles = new Map(facepiles.map(([property, key, type]) => {
+    const title = words[key];
     const list = element("ul", { class: "linkback-faces", "aria-label": title });
     const count = element("span", { class: "linkback-count" }, "0");
     const section = element("section", { class: "linkback-pile", hidden: "" },
@@ -173,8 +200,8 @@ async function mount(container) {
     pile.section.hidden = pile.count.textContent === "0";
   };
   const comments = element("ol", { class: "linkback-comments" });
-  const empty = element("p", { class: "linkback-empty", hidden: "" }, "No mentions yet.");
-  const more = element("button", { type: "button", class: "linkback-more", hidden: "" }, "Show more");
+  const empty = element("p", { class: "linkback-empty", hidden: "" }, words.empty);
+  const more = element("button", { type: "button", class: "linkback-more", hidden: "" }, words.more);
   container.replaceChildren(heading, ...[...piles.values()].map((pile) => pile.section), comments, empty, more);
 
   let page = 0;
@@ -197,7 +224,7 @@ async function mount(container) {
           pile.list.append(face(entry));
           pile.shown += 1;
         } else if (conversation.has(property)) {
-          place(comments, comment(entry), entry["wm-parent"]);
+          place(comments, comment(entry, language), entry["wm-parent"]);
         }
       }
       for (const pile of piles.values()) showTotal(pile);

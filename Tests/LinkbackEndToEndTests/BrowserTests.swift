@@ -26,12 +26,12 @@ import Testing
         (result["errors"] as? [String] ?? []).filter { !$0.contains("Failed to load resource") }
     }
 
-    static func blogPage(linkback: String, target: String) -> FixtureServer.Page {
+    static func blogPage(linkback: String, target: String, lang: String? = nil) -> FixtureServer.Page {
         .html("""
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>A post</title>
             <link rel="stylesheet" href="\(linkback)/mentions.css"></head>
             <body><article><h1>A post</h1><p>A blog post on another host; below it, the mentions widget.</p></article>
-            <div data-linkback-target="\(target)"></div>
+            <div data-linkback-target="\(target)"\(lang.map { " data-lang=\"\($0)\"" } ?? "")></div>
             <script type="module" src="\(linkback)/mentions.js"></script></body></html>
             """)
     }
@@ -70,6 +70,18 @@ import Testing
         #expect(widget["state"] as? String == "ready")
         #expect(widget["count"] as? Int == 5)
         #expect(widget["comments"] as? Int == 1)
+        // Dates as readers read them, not US numeric: the headless browser's English, month named.
+        let today = Date().formatted(.dateTime.year().month(.abbreviated).day().locale(Locale(identifier: "en_US")))
+        #expect((widget["text"] as? String)?.contains(today) == true, "\(today) in \(widget["text"] ?? "")")
+
+        // The same post in German (data-lang): every word and the dates.
+        pages.set("/post-de.html", Self.blogPage(linkback: "http://127.0.0.1:\(server.port)", target: Self.target, lang: "de-DE"))
+        let german = try #require((try await Self.run(["widget", pages.url("/post-de.html").absoluteString])["widgets"] as? [[String: Any]])?.first)
+        let text = german["text"] as? String ?? ""
+        #expect(german["piles"] as? [String: Int] == ["Gefällt": 2, "Geteilt": 1], "\(german["piles"] ?? "")")
+        #expect(text.contains("Erwähnungen") && text.contains("antwortete") && !text.contains("replied"), "\(text)")
+        let heute = Date().formatted(.dateTime.year().month(.abbreviated).day().locale(Locale(identifier: "de_DE")))
+        #expect(text.contains(heute), "\(heute) in \(text)")
         #expect(Set(widget["titles"] as? [String] ?? []) == ["Ana Lima", "Tom Becker", "Priya Shah"])
         let threads = try #require(widget["threads"] as? [[String]], "\(widget)")
         #expect(threads.count == 1)
