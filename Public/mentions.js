@@ -9,7 +9,10 @@
 // elements the widget creates itself.
 
 const origin = new URL(import.meta.url).origin;
+// Comments a page ("Show more" loads the next); faces shown per pile, the newest (the pile's
+// number is the count of all).
 const perPage = 50;
+const facesPerPile = 30;
 
 // [wm-property, the heading's key in `strings`, the type /api/count counts it under]
 const facepiles = [
@@ -172,9 +175,13 @@ async function get(path, query) {
   return response.json();
 }
 
-async function load(target, page) {
-  const feed = await get("mentions.jf2", { target, "per-page": String(perPage), page: String(page), "sort-dir": "up" });
-  return feed.children || [];
+/** One page of `properties` mentions of `target`. */
+async function load(target, properties, { page = 0, size = perPage, order = "up" } = {}) {
+  const query = new URLSearchParams({ target, "per-page": String(size), page: String(page), "sort-dir": order });
+  for (const property of properties) query.append("wm-property[]", property);
+  const response = await fetch(`${origin}/api/mentions.jf2?${query}`, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return (await response.json()).children || [];
 }
 
 async function mount(container) {
@@ -204,41 +211,44 @@ async function mount(container) {
   const more = element("button", { type: "button", class: "linkback-more", hidden: "" }, words.more);
   container.replaceChildren(heading, ...[...piles.values()].map((pile) => pile.section), comments, empty, more);
 
+  // Replies come first and page on their own; each pile shows its newest faces and the count of
+  // its type, so a popular post's likes never push its replies out of sight.
   let page = 0;
-  let shown = 0;
-  let total = 0;
+  let commentsShown = 0;
+  let commentsTotal = 0;
+  let facesShown = 0;
   const next = async () => {
     more.disabled = true;
     try {
-      const [entries, count] = await Promise.all([load(target, page), page === 0 ? get("count", { target }) : null]);
+      const [entries, count] = await Promise.all([
+        load(target, [...conversation], { page }), page === 0 ? get("count", { target }) : null]);
       if (count) {
+        const types = count.type || {};
         // Counted-only mentions (`aggregate`) are in the totals but in no listing.
-        const counted = Object.values(count.aggregated || {}).reduce((a, b) => a + b, 0);
-        total = count.count - counted;
-        for (const pile of piles.values()) pile.total = (count.type || {})[pile.type] || 0;
+        const counted = count.aggregated || {};
+        commentsTotal = ["reply", "mention", "rsvp"].reduce((sum, type) => sum + (types[type] || 0) - (counted[type] || 0), 0);
+        for (const pile of piles.values()) pile.total = types[pile.type] || 0;
+        const withFaces = [...piles].filter(([, pile]) => pile.total - (counted[pile.type] || 0) > 0);
+        const faces = await Promise.all(withFaces.map(([property]) => load(target, [property], { size: facesPerPile, order: "down" })));
+        withFaces.forEach(([, pile], index) => {
+          for (const entry of faces[index]) pile.list.append(face(entry));
+          pile.shown += faces[index].length;
+          facesShown += faces[index].length;
+        });
       }
-      for (const entry of entries) {
-        const property = entry["wm-property"];
-        const pile = piles.get(property);
-        if (pile) {
-          pile.list.append(face(entry));
-          pile.shown += 1;
-        } else if (conversation.has(property)) {
-          place(comments, comment(entry, language), entry["wm-parent"]);
-        }
-      }
+      for (const entry of entries) place(comments, comment(entry, language), entry["wm-parent"]);
       for (const pile of piles.values()) showTotal(pile);
-      shown += entries.length;
+      commentsShown += entries.length;
       page += 1;
-      more.hidden = shown >= total || entries.length < perPage;
-      empty.hidden = shown > 0;
+      more.hidden = commentsShown >= commentsTotal || entries.length < perPage;
+      empty.hidden = commentsShown + facesShown > 0;
       container.dataset.state = "ready";
-      container.dataset.count = String(shown);
+      container.dataset.count = String(commentsShown + facesShown);
     } catch {
       // The blog stays readable without its mentions: no error text in the page.
       container.dataset.state = "error";
       more.hidden = true;
-      if (shown === 0) container.replaceChildren();
+      if (commentsShown + facesShown === 0) container.replaceChildren();
     } finally {
       more.disabled = false;
     }

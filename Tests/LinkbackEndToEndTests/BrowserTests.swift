@@ -179,12 +179,15 @@ import Testing
         await pages.stop()
     }
 
+    /// A popular post (webmention.io's widget showed "Likes 50" and no replies for 66 likes): the
+    /// replies come first and page on their own, each pile shows its newest faces and the count
+    /// of all.
     @Test func theWidgetPagesThroughManyMentions() async throws {
         let directory = try TemporaryDirectory("browser")
         defer { directory.remove() }
         let target = "https://blog.example/posts/many"
         let children = (0..<150).map { index in
-            let property = index < 100 ? "like-of" : "mention-of"
+            let property = index < 80 ? "like-of" : index < 85 ? "repost-of" : index < 140 ? "in-reply-to" : "mention-of"
             return #"{"wm-source": "https://s\#(index).example/p", "wm-target": "\#(target)", "wm-property": "\#(property)", "author": {"name": "Person \#(index)"}, "content": {"text": "text \#(index)"}}"#
         }
         try directory.write("many.jf2", #"{"type": "feed", "children": [\#(children.joined(separator: ","))]}"#)
@@ -196,15 +199,19 @@ import Testing
         pages.set("/many.html", Self.blogPage(linkback: "http://127.0.0.1:\(server.port)", target: target))
         let first = try await Self.run(["widget", pages.url("/many.html").absoluteString])
         let page = try #require((first["widgets"] as? [[String: Any]])?.first)
-        #expect(page["count"] as? Int == 50)
+        // 50 of the 65 comments, 30 faces of the likes and all 5 reposts.
+        #expect(page["comments"] as? Int == 50)
+        #expect(page["faces"] as? Int == 35)
+        #expect(page["count"] as? Int == 85)
         #expect(page["more"] as? Bool == true)
-        // The pile says how many likes there are, not how many faces are loaded so far.
-        #expect(page["piles"] as? [String: Int] == ["Likes": 100], "\(page["piles"] ?? "")")
+        // The piles say how many there are, not how many faces are loaded.
+        #expect(page["piles"] as? [String: Int] == ["Likes": 80, "Reposts": 5], "\(page["piles"] ?? "")")
+        // The newest faces: the last likes imported.
+        #expect((page["titles"] as? [String])?.contains("Person 79") == true && (page["titles"] as? [String])?.contains("Person 0") == false)
         let all = try await Self.run(["widget", pages.url("/many.html").absoluteString, "--more"])
         let everything = try #require((all["widgets"] as? [[String: Any]])?.first)
-        #expect(everything["count"] as? Int == 150)
-        #expect(everything["faces"] as? Int == 100)
-        #expect(everything["comments"] as? Int == 50)
+        #expect(everything["comments"] as? Int == 65)
+        #expect(everything["faces"] as? Int == 35)
         #expect(everything["more"] as? Bool == false)
         #expect(everything["lazy"] as? Bool == true)
         await pages.stop()
