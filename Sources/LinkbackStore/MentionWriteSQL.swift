@@ -212,10 +212,10 @@ package enum MentionWriteSQL {
                     .optional(signals.storedScoreTokens), .integer(id),
                 ]),
         ] + replaceBands(id: id, signals.fingerprint, at: now)
-            + sameInteraction(id: id, urls: [source] + (content.sameAs ?? []), target: target, type: content.type)
+            + sameInteraction(id: id, source: source, sameAs: content.sameAs ?? [], target: target, type: content.type)
     }
 
-    /// The URLs a mention is looked up by (``sameInteraction(id:urls:target:type:)``), in place of any it had.
+    /// The URLs a mention is looked up by (``sameInteraction(id:source:sameAs:target:type:)``), in place of any it had.
     package static func replaceURLs(id: Int64, urls: [String]) -> [SQLStatement] {
         let unique = Array(Set(urls))
         return [
@@ -227,25 +227,26 @@ package enum MentionWriteSQL {
     }
 
     /// A mention's URLs (its source and the post's other URLs, ``MentionContent/sameAs``) in place
-    /// of any it had, and whether it is another copy of an older approved mention of the same page
-    /// and type whose URLs share one (`alias_of`): one interaction, listed and counted once
-    /// (``MentionQuerySQL/filter(_:)`` with `collapseAliases`).
-    package static func sameInteraction(id: Int64, urls: [String], target: String, type: MentionType) -> [SQLStatement] {
-        let page = String(target.prefix { $0 != "#" })
-        let unique = Array(Set(urls))
+    /// of any it had, and whether it is another copy of an older approved mention of the
+    /// same target and type, from another source, whose URLs share one (`alias_of`): one
+    /// interaction, listed and counted once (``MentionQuerySQL/filter(_:)`` with
+    /// `collapseAliases`). One source's mentions of a post and of a part of it (`#comment-1`)
+    /// stay two.
+    package static func sameInteraction(
+        id: Int64, source: String, sameAs: [String], target: String, type: MentionType
+    ) -> [SQLStatement] {
+        let unique = Array(Set([source] + sameAs))
         let marks = unique.map { _ in "?" }.joined(separator: ", ")
         return replaceURLs(id: id, urls: unique) + [
             SQLStatement(
                 """
                 UPDATE mentions SET alias_of = (SELECT m.id FROM mention_urls AS u JOIN mentions AS m ON m.id = u.mention_id
                     WHERE u.url IN (\(marks)) AND m.id < ? AND m.status = 'approved' AND m.alias_of IS NULL AND m.type = ?
-                        AND (m.target = ? OR (m.target > ? AND m.target < ?))
+                        AND m.target = ? AND m.source <> ?
                     ORDER BY m.id LIMIT 1)
                 WHERE id = ?
                 """,
-                unique.map(SQLValue.text) + [
-                    .integer(id), .text(type.rawValue), .text(page), .text(page + "#"), .text(page + "$"), .integer(id),
-                ]),
+                unique.map(SQLValue.text) + [.integer(id), .text(type.rawValue), .text(target), .text(source), .integer(id)]),
         ]
     }
 

@@ -196,7 +196,7 @@ import Testing
         // One interaction, one entry: marking a copy (every verification) finds the older
         // mention by URL; a public listing probes each copy's mention by its key.
         let alias = MentionWriteSQL.sameInteraction(
-            id: 7, urls: ["https://a.example/1", "https://social.example/1"], target: "https://blog.example/a", type: .like).last!
+            id: 7, source: "https://a.example/1", sameAs: ["https://social.example/1"], target: "https://blog.example/a", type: .like).last!
         var publicQuery = MentionQuery(statuses: [.approved], targets: ["https://blog.example/a"], includePrivate: false)
         publicQuery.collapseAliases = true
         let listing = MentionQuerySQL.list(publicQuery)

@@ -251,8 +251,13 @@ import Testing
             incoming("https://a.example/like", target: "https://blog.example/p"), status: .approved,
             content: MentionContent(type: .like, sameAs: [copy]), actor: .server)
         let second = try await store.storeVerified(
-            incoming("https://bridge.example/like", target: "https://blog.example/p#c"), status: .approved,
+            incoming("https://bridge.example/like", target: "https://blog.example/p"), status: .approved,
             content: MentionContent(type: .like, sameAs: [copy]), actor: .server)
+        // The same source's mention of a part of the post is a mention of its own.
+        let part = try await store.storeVerified(
+            incoming("https://a.example/like", target: "https://blog.example/p#c"), status: .approved,
+            content: MentionContent(type: .like, sameAs: [copy]), actor: .server)
+        #expect(part.aliasOf == nil)
         let reply = try await store.storeVerified(
             incoming("https://c.example/reply", target: "https://blog.example/p"), status: .approved,
             content: MentionContent(type: .reply, sameAs: [copy]), actor: .server)
@@ -260,11 +265,11 @@ import Testing
         #expect(second.content?.sameAs == [copy])
         var query = MentionQuery(statuses: [.approved], targets: ["https://blog.example/p"], includePrivate: false)
         query.collapseAliases = true
-        #expect(Set(try await store.list(query).map(\.id)) == [first.id, reply.id])
-        #expect(try await store.countByType(query) == [.like: 1, .reply: 1])
+        #expect(Set(try await store.list(query).map(\.id)) == [first.id, part.id, reply.id])
+        #expect(try await store.countByType(query) == [.like: 2, .reply: 1])
         #expect(try await store.approvedAliases(of: [first.id, reply.id], includePrivate: false).map(\.id) == [second.id])
         try await store.transition(id: first.id, to: .deleted, actor: .cli, reason: nil)
-        #expect(Set(try await store.list(query).map(\.id)) == [second.id, reply.id])
+        #expect(Set(try await store.list(query).map(\.id)) == [second.id, part.id, reply.id])
         try await store.close()
     }
 
