@@ -152,10 +152,5 @@ public struct ReadQueryParser: Sendable {
     }
 
     /// `2026-11-26T10:00:00Z`, with fractional seconds or an offset, or a plain date.
-    static func date(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
-        return nil
-    }
+    static func date(_ text: String) -> Date? { Date(iso8601: text) }
 }

@@ -106,9 +106,7 @@ public enum FeedEntries {
     /// ISO 8601 (Atom, JSON Feed, h-feed; a date alone is midnight UTC) or RFC 822 (RSS).
     static func date(_ text: String) -> Date? {
         let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
+        if let date = Date(iso8601: text) { return date }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
