@@ -58,7 +58,7 @@ struct ReadAPIRoutes {
 
     func register(on router: Router<LinkbackRequestContext>) {
         router.get("api/mentions.jf2") { request, context in
-            try await answer(request, context, format: "jf2") { mentions, _, related in
+            try await answer(request, context, format: "jf2", related: [.parents, .aliases]) { mentions, _, related in
                 Encoded.json(JF2Feed(name: "Webmentions", children: mentions.map {
                     JF2Entry($0, parent: related.parents[$0.id], aliases: related.aliases[$0.id])
                 }))
@@ -81,7 +81,7 @@ struct ReadAPIRoutes {
             }
         }
         router.get("api/mentions.html") { request, context in
-            try await answer(request, context, format: "html") { mentions, _, related in
+            try await answer(request, context, format: "html", related: [.parents]) { mentions, _, related in
                 Encoded(body: Data(MentionsFragment.render(mentions, parents: related.parents).utf8), type: "text/html; charset=utf-8")
             }
         }
@@ -96,8 +96,32 @@ struct ReadAPIRoutes {
     /// What a listing's mentions say of each other: the reply each answers (``Threads``) and the
     /// sources of each one's other copies (`wm-aliases`).
     struct Related: Sendable {
-        var parents: [Int64: Int64]
-        var aliases: [Int64: [String]]
+        /// What a format shows, so only that is looked up.
+        struct Kinds: OptionSet, Sendable {
+            let rawValue: Int
+            static let parents = Kinds(rawValue: 1)
+            static let aliases = Kinds(rawValue: 2)
+        }
+
+        var parents: [Int64: Int64] = [:]
+        var aliases: [Int64: [String]] = [:]
+    }
+
+    /// What `kinds` a listing's answer shows of its mentions' relations: each reply's parent
+    /// (one lookup, only when a listed reply names another URL) and each mention's copies.
+    private func related(_ kinds: Related.Kinds, of mentions: [Mention], includePrivate: Bool) async throws -> Related {
+        var related = Related()
+        if kinds.contains(.parents) {
+            let answered = Threads.answered(by: mentions)
+            let candidates = answered.isEmpty ? [] : try await store.approvedMentions(fromSources: answered, includePrivate: includePrivate)
+            related.parents = Threads.parents(of: mentions, candidates: candidates)
+        }
+        if kinds.contains(.aliases) {
+            for copy in try await store.approvedAliases(of: mentions.map(\.id), includePrivate: includePrivate) {
+                if let primary = copy.aliasOf { related.aliases[primary, default: []].append(copy.source) }
+            }
+        }
+        return related
     }
 
     /// A body and its media type.
@@ -173,17 +197,16 @@ struct ReadAPIRoutes {
     /// times, counts), so a matching `If-None-Match` is answered 304 without rendering anything;
     /// rendering runs on the work pool. Without a token, reads are rate-limited per address.
     private func answer(
-        _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true,
+        _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true, related kinds: Related.Kinds = [],
         _ render: @escaping @Sendable ([Mention], MentionCount, Related) -> Encoded
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
-        let parsedQuery: MentionQuery
+        let query: MentionQuery
         switch parse(request, headers: headers) {
-        case .success(let parsed): (parameters, parsedQuery) = parsed
+        case .success(let parsed): (parameters, query) = parsed
         case .failure(let refusal): return refusal.response
         }
-        let query = parsedQuery
         // JSONP (the parser checked the name): JSON formats only, never an answer for a token that
         // sees Private Webmentions (a script tag reads across origins what CORS would not share).
         let callback = parameters.last { $0.name == "jsonp" }?.value
@@ -201,20 +224,11 @@ struct ReadAPIRoutes {
         }
         let read = try await withCanonicalTargets(query)
         let mentions = list ? try await store.list(read) : []
-        // Threads: the parents the listed replies answer (one lookup, only when a reply names one).
-        let answered = Threads.answered(by: mentions)
-        let candidates = answered.isEmpty ? [] : try await store.approvedMentions(fromSources: answered, includePrivate: query.includePrivate)
-        let parents = Threads.parents(of: mentions, candidates: candidates)
-        // One interaction, one entry: the sources of the copies listed with each mention.
-        var aliases: [Int64: [String]] = [:]
-        for copy in try await store.approvedAliases(of: mentions.map(\.id), includePrivate: query.includePrivate) {
-            if let primary = copy.aliasOf { aliases[primary, default: []].append(copy.source) }
-        }
-        let related = Related(parents: parents, aliases: aliases)
+        let related = try await self.related(kinds, of: mentions, includePrivate: query.includePrivate)
         let counts = list ? [:] : try await store.countByType(read)
         let aggregated = list ? [:] : try await store.aggregatedByType(read)
-        let threads = parents.sorted { $0.key < $1.key }.map { "\($0.key)>\($0.value)" }.joined(separator: ",")
-            + "|" + aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: " "))" }.joined(separator: ",")
+        let threads = related.parents.sorted { $0.key < $1.key }.map { "\($0.key)>\($0.value)" }.joined(separator: ",")
+            + "|" + related.aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: " "))" }.joined(separator: ",")
         let shape = (callback.map { format + " jsonp " + $0 } ?? format) + " " + threads
         let tag = "\"" + ETag.of(format: shape, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
         headers[.eTag] = tag
