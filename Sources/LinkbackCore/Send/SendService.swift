@@ -62,30 +62,29 @@ public struct SendService: Sendable {
 
     /// The links of the post at `source` (see ``SourceLinks``), fetched through the guarded fetcher.
     public func links(of source: URL) async throws(SendError) -> [URL] {
-        let page: FetchedResource
-        do {
-            page = try await fetcher.fetch(source)
-        } catch {
-            throw SendError(description: "cannot fetch \(source.absoluteString): \(error.description)")
-        }
-        let collect: @Sendable () -> [URL] = { SourceLinks.targets(of: page) }
-        return await WorkPool.run(on: pool, collect)
+        try await read(source) { SourceLinks.targets(of: $0) }
     }
 
     /// The entries of the feed at `feed` (RSS, Atom, JSON Feed or h-feed, see ``FeedEntries``),
     /// fetched through the guarded fetcher.
     public func entries(ofFeed feed: URL) async throws(SendError) -> [FeedEntry] {
-        let page: FetchedResource
-        do {
-            page = try await fetcher.fetch(feed)
-        } catch {
-            throw SendError(description: "cannot fetch \(feed.absoluteString): \(error.description)")
-        }
-        let read: @Sendable () -> Result<[FeedEntry], FeedEntries.Failure> = { FeedEntries.of(page) }
-        switch await WorkPool.run(on: pool, read) {
+        switch try await read(feed, FeedEntries.of) {
         case .success(let entries): return entries
         case .failure(let failure): throw SendError(description: "\(feed.absoluteString): \(failure.description)")
         }
+    }
+
+    /// `url` fetched through the guarded fetcher and read by `reading` on the work pool.
+    private func read<Value: Sendable>(
+        _ url: URL, _ reading: @escaping @Sendable (FetchedResource) -> Value
+    ) async throws(SendError) -> Value {
+        let page: FetchedResource
+        do {
+            page = try await fetcher.fetch(url)
+        } catch {
+            throw SendError(description: "cannot fetch \(url.absoluteString): \(error.description)")
+        }
+        return await WorkPool.run(on: pool) { reading(page) }
     }
 
     /// Which of a feed's entries a run sends for: those updated after `since` (all of them when
