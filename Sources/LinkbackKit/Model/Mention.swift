@@ -19,14 +19,15 @@ public struct MentionContent: Sendable, Equatable, Codable {
     /// when a reply is verified (again): comments of comments, Salmention style.
     public var children: [MentionChild]?
     /// What else a reply answers (its `in-reply-to` URLs other than the target, canonical, at most
-    /// ``maxInReplyTo``): a reply to another mention of the post is drawn in its thread.
+    /// ``maxURLs``): a reply to another mention of the post is drawn in its thread.
     public var inReplyTo: [String]?
     /// The other URLs of the same post (its `u-url`, `u-syndication` and `rel=syndication` links,
-    /// canonical, at most ``maxInReplyTo``): a like sent from the post and from its syndicated copy
+    /// canonical, at most ``maxURLs``): a like sent from the post and from its syndicated copy
     /// (or through Bridgy) is one interaction.
     public var sameAs: [String]?
 
-    public static let maxInReplyTo = 10
+    /// The most URLs ``inReplyTo`` and ``sameAs`` keep each.
+    public static let maxURLs = 10
 
     /// The JSON field names (snake case), part of the CLI's documented output.
     package enum CodingKeys: String, CodingKey {

@@ -134,31 +134,29 @@ package struct MentionExtractor {
     }
 
     /// The post's other URLs: the entry's `url` and `syndication`, the page's `rel=syndication`;
-    /// http(s), canonical, not the source itself, each once, at most ``MentionContent/maxInReplyTo``.
+    /// not the source itself.
     private func sameAs(_ entry: MF2Item?, rels: [String]) -> [String]? {
-        let own = CanonicalURL.string(source)
-        var found: [String] = []
-        for text in (entry?["url"] ?? []).compactMap(\.string) + (entry?["syndication"] ?? []).compactMap(\.string) + rels {
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-                let canonical = CanonicalURL.string(url), canonical != own, !found.contains(canonical)
-            else { continue }
-            found.append(canonical)
-            if found.count == MentionContent.maxInReplyTo { break }
-        }
-        return found.isEmpty ? nil : found
+        let texts = (entry?["url"] ?? []).compactMap(\.string) + (entry?["syndication"] ?? []).compactMap(\.string) + rels
+        return Self.webURLs(texts, except: CanonicalURL.string(source))
     }
 
-    /// The entry's `in-reply-to` URLs that are not the target (a reply to a reply names both):
-    /// http(s), canonical, each once, at most ``MentionContent/maxInReplyTo``; `nil` for none.
+    /// The entry's `in-reply-to` URLs that are not the target (a reply to a reply names both).
     private func otherReplyTargets(of entry: MF2Item) -> [String]? {
+        Self.webURLs(entry["in-reply-to"].filter { !names(target: $0) }.compactMap { value in
+            value.item.flatMap { $0.first("url") ?? $0.value?.string } ?? value.string
+        })
+    }
+
+    /// `texts` that are http(s) URLs, canonical, each once, not `except`, at most
+    /// ``MentionContent/maxURLs``; `nil` for none.
+    private static func webURLs(_ texts: [String], except: String? = nil) -> [String]? {
         var found: [String] = []
-        for value in entry["in-reply-to"] where !names(target: value) {
-            let text = value.item.flatMap { $0.first("url") ?? $0.value?.string } ?? value.string
-            guard let text, let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
-                let canonical = CanonicalURL.string(url), !found.contains(canonical)
+        for text in texts {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                let canonical = CanonicalURL.string(url), canonical != except, !found.contains(canonical)
             else { continue }
             found.append(canonical)
-            if found.count == MentionContent.maxInReplyTo { break }
+            if found.count == MentionContent.maxURLs { break }
         }
         return found.isEmpty ? nil : found
     }
