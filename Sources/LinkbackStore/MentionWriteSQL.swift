@@ -212,12 +212,18 @@ package enum MentionWriteSQL {
                     .optional(signals.storedScoreTokens), .integer(id),
                 ]),
         ] + replaceBands(id: id, signals.fingerprint, at: now)
-            + sameInteraction(id: id, source: source, sameAs: content.sameAs ?? [], target: target, type: content.type)
+            + sameInteraction(id: id, source: source, sameAs: content.sameAs, target: target, type: content.type)
     }
 
-    /// The URLs a mention is looked up by (``sameInteraction(id:source:sameAs:target:type:)``), in place of any it had.
-    package static func replaceURLs(id: Int64, urls: [String]) -> [SQLStatement] {
-        let unique = Array(Set(urls))
+    /// A mention's URLs, each once: its source and the post's other URLs (``MentionContent/sameAs``).
+    private static func urls(source: String, sameAs: [String]?) -> [String] {
+        Array(Set([source] + (sameAs ?? [])))
+    }
+
+    /// The URLs a mention is looked up by (``sameInteraction(id:source:sameAs:target:type:)``):
+    /// its source and the post's other URLs, in place of any it had.
+    package static func replaceURLs(id: Int64, source: String, sameAs: [String]?) -> [SQLStatement] {
+        let unique = urls(source: source, sameAs: sameAs)
         return [
             SQLStatement("DELETE FROM mention_urls WHERE mention_id = ?", [.integer(id)]),
             SQLStatement(
@@ -233,11 +239,11 @@ package enum MentionWriteSQL {
     /// `collapseAliases`). One source's mentions of a post and of a part of it (`#comment-1`)
     /// stay two.
     package static func sameInteraction(
-        id: Int64, source: String, sameAs: [String], target: String, type: MentionType
+        id: Int64, source: String, sameAs: [String]?, target: String, type: MentionType
     ) -> [SQLStatement] {
-        let unique = Array(Set([source] + sameAs))
+        let unique = urls(source: source, sameAs: sameAs)
         let marks = unique.map { _ in "?" }.joined(separator: ", ")
-        return replaceURLs(id: id, urls: unique) + [
+        return replaceURLs(id: id, source: source, sameAs: sameAs) + [
             SQLStatement(
                 """
                 UPDATE mentions SET alias_of = (SELECT m.id FROM mention_urls AS u JOIN mentions AS m ON m.id = u.mention_id

@@ -1143,7 +1143,7 @@ public final class PostgresMentionStore: MentionStore {
                         \(mention.aliasOf))
                     ON CONFLICT DO NOTHING
                     """, logger: self.logger)
-                try await self.execute(connection, MentionWriteSQL.replaceURLs(id: mention.id, urls: [mention.source] + (content?.sameAs ?? [])))
+                try await self.execute(connection, MentionWriteSQL.replaceURLs(id: mention.id, source: mention.source, sameAs: content?.sameAs))
                 if let fingerprint = mention.fingerprint {
                     // The row's own bands: a copy repeated after an interruption writes the same ones.
                     try await self.execute(

@@ -1121,7 +1121,7 @@ public final class SQLiteMentionStore: MentionStore {
                         mention.aliasOf,
                     ])
                 if db.changesCount > 0 {
-                    try Self.execute(db, MentionWriteSQL.replaceURLs(id: mention.id, urls: [mention.source] + (content?.sameAs ?? [])))
+                    try Self.execute(db, MentionWriteSQL.replaceURLs(id: mention.id, source: mention.source, sameAs: content?.sameAs))
                 }
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
