@@ -62,22 +62,26 @@ public struct MentionCheck: Sendable {
         case .success(let url): sourceURL = url
         case .failure(let why): return .failure(.invalidSource(why.message))
         }
-        var asSent: URL?
         switch Self.parse(target, keepingFragment: true) {
-        case .success(let url):
-            targetURL = aliases.rewrite(url.absoluteString).flatMap { URL(string: $0) } ?? url
-            if targetURL != url { asSent = url }
+        case .success(let url): targetURL = url
         case .failure(let why): return .failure(.invalidTarget(why.message))
         }
         // Both are canonical: the target without its fragment is its text up to the `#`.
         let targetText = targetURL.absoluteString
         if sourceURL.absoluteString == targetText.prefix(while: { $0 != "#" }) { return .failure(.sameURL) }
-        guard let site = site(of: targetURL) else {
+        guard let (onSite, site) = onSite(targetURL) else {
             return .failure(.targetNotSupported(HostPort(host: targetURL.host ?? "", port: targetURL.port).description))
         }
         // Before any fetch: a closed post costs its senders (and us) nothing more.
-        if policy.current.closes(targetURL) { return .failure(.targetClosed) }
-        return .success(CheckedPair(source: sourceURL, target: targetURL, site: site, targetAsSent: asSent))
+        if policy.current.closes(onSite) { return .failure(.targetClosed) }
+        return .success(CheckedPair(source: sourceURL, target: onSite, site: site, targetAsSent: onSite == targetURL ? nil : targetURL))
+    }
+
+    /// A canonical URL as one of the sites knows it: moved from an alias's origin to its site's
+    /// (`verification.target_aliases`), with the `sites` entry it is on; `nil` when it is on none.
+    public func onSite(_ url: URL) -> (url: URL, site: HostPort)? {
+        let moved = aliases.rewrite(url.absoluteString).flatMap { URL(string: $0) } ?? url
+        return site(of: moved).map { (moved, $0) }
     }
 
     /// The `sites` entry for `url`: a host-only entry matches any port, a host:port entry that port.

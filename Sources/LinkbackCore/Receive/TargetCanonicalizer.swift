@@ -92,9 +92,7 @@ public final class TargetCanonicalizer: Sendable {
     func canonical(of resource: FetchedResource) -> String? {
         func onSites(_ url: URL) -> String? {
             guard case .success(let parsed) = MentionCheck.parse(url.absoluteString) else { return nil }
-            let text = check.aliases.rewrite(parsed.absoluteString) ?? parsed.absoluteString
-            guard let moved = URL(string: text), check.site(of: moved) != nil else { return nil }
-            return text
+            return check.onSite(parsed)?.url.absoluteString
         }
         if resource.isHTML {
             let document = HTMLDocument(resource)
