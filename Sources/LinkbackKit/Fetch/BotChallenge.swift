@@ -40,18 +40,7 @@ public enum BotChallenge {
     /// The service whose challenge page `body` is, if any (the first ``maxBodyBytes`` are read).
     public static func provider(body: some Collection<UInt8>) -> String? {
         let bytes = Array(body.prefix(maxBodyBytes))
-        for (provider, marker) in markers where contains(bytes, marker) { return provider }
+        for (provider, marker) in markers where bytes.firstRange(of: marker) != nil { return provider }
         return nil
-    }
-
-    private static func contains(_ bytes: [UInt8], _ marker: [UInt8]) -> Bool {
-        guard let first = marker.first, bytes.count >= marker.count else { return false }
-        var index = 0
-        let last = bytes.count - marker.count
-        while index <= last {
-            if bytes[index] == first, bytes[index..<index + marker.count].elementsEqual(marker) { return true }
-            index += 1
-        }
-        return false
     }
 }
