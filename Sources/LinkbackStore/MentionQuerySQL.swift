@@ -24,7 +24,7 @@ package enum MentionQuerySQL {
         var clauses: [String] = []
         var values: [SQLValue] = []
         func any(_ column: String, _ texts: [String]) {
-            clauses.append("\(column) IN (" + texts.map { _ in "?" }.joined(separator: ", ") + ")")
+            clauses.append("\(column) IN (" + placeholders(texts) + ")")
             values += texts.map(SQLValue.text)
         }
         if let statuses = query.statuses, !statuses.isEmpty { any("status", statuses.map(\.rawValue)) }
@@ -155,14 +155,14 @@ package enum MentionQuerySQL {
     /// Approved mentions that are copies of `ids` (on `mentions_alias_of`).
     package static func approvedAliases(of ids: [Int64], includePrivate: Bool) -> SQLStatement {
         SQLStatement(
-            "SELECT * FROM mentions WHERE alias_of IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ") AND status = 'approved'"
+            "SELECT * FROM mentions WHERE alias_of IN (" + placeholders(ids) + ") AND status = 'approved'"
                 + (includePrivate ? "" : " AND NOT is_private") + " ORDER BY id", ids.map(SQLValue.integer))
     }
 
     /// Approved mentions whose source is one of `sources` (on the (source, target) key).
     package static func approved(fromSources sources: [String], includePrivate: Bool) -> SQLStatement {
         SQLStatement(
-            "SELECT * FROM mentions WHERE source IN (" + sources.map { _ in "?" }.joined(separator: ", ") + ") AND status = 'approved'"
+            "SELECT * FROM mentions WHERE source IN (" + placeholders(sources) + ") AND status = 'approved'"
                 + (includePrivate ? "" : " AND NOT is_private"), sources.map(SQLValue.text))
     }
 
@@ -170,7 +170,7 @@ package enum MentionQuerySQL {
     package static func canonicalTargets(_ spellings: [String]) -> SQLStatement {
         SQLStatement(
             "SELECT spelling, canonical FROM target_spellings WHERE spelling IN ("
-                + spellings.map { _ in "?" }.joined(separator: ", ") + ")", spellings.map(SQLValue.text))
+                + placeholders(spellings) + ")", spellings.map(SQLValue.text))
     }
 
     /// Records (or refreshes) a spelling's canonical URL.
@@ -185,7 +185,7 @@ package enum MentionQuerySQL {
     /// Mentions by id.
     package static func byIDs(_ ids: some Collection<Int64>) -> SQLStatement {
         SQLStatement(
-            "SELECT * FROM mentions WHERE id IN (" + ids.map { _ in "?" }.joined(separator: ", ") + ")", ids.map(SQLValue.integer))
+            "SELECT * FROM mentions WHERE id IN (" + placeholders(ids) + ")", ids.map(SQLValue.integer))
     }
 
     /// The ids of the next `scan` events after `eventID` and one more (which says that more
@@ -213,6 +213,11 @@ package enum MentionQuerySQL {
             ORDER BY e.id
             """,
             [.integer(eventID), .integer(last)] + values)
+    }
+
+    /// `?, ?, …`: one placeholder for each of `values`, for an `IN (…)` list.
+    package static func placeholders(_ values: some Collection) -> String {
+        values.map { _ in "?" }.joined(separator: ", ")
     }
 
     /// `sql` with its `?` placeholders numbered `$first`, `$first+1`, … (the generated SQL has no

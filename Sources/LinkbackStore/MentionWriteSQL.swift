@@ -242,7 +242,7 @@ package enum MentionWriteSQL {
         id: Int64, source: String, sameAs: [String]?, target: String, type: MentionType
     ) -> [SQLStatement] {
         let unique = urls(source: source, sameAs: sameAs)
-        let marks = unique.map { _ in "?" }.joined(separator: ", ")
+        let marks = MentionQuerySQL.placeholders(unique)
         return replaceURLs(id: id, source: source, sameAs: sameAs) + [
             SQLStatement(
                 """

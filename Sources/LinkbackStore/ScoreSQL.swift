@@ -39,7 +39,7 @@ package enum ScoreSQL {
     package static func counts(_ tokens: [String]) -> SQLStatement {
         let keys = Array(Set(tokens + [SpamModel.documentsKey]))
         return SQLStatement(
-            "SELECT token, good, bad FROM score_tokens WHERE token IN (" + keys.map { _ in "?" }.joined(separator: ", ") + ")",
+            "SELECT token, good, bad FROM score_tokens WHERE token IN (" + MentionQuerySQL.placeholders(keys) + ")",
             keys.map(SQLValue.text))
     }
 
