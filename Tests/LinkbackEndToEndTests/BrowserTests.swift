@@ -27,13 +27,17 @@ import Testing
     }
 
     static func blogPage(linkback: String, target: String, lang: String? = nil) -> FixtureServer.Page {
-        .html("""
+        .html(blogHTML(linkback: linkback, target: target, lang: lang))
+    }
+
+    static func blogHTML(linkback: String, target: String, lang: String? = nil) -> String {
+        """
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>A post</title>
             <link rel="stylesheet" href="\(linkback)/mentions.css"></head>
             <body><article><h1>A post</h1><p>A blog post on another host; below it, the mentions widget.</p></article>
             <div data-linkback-target="\(target)"\(lang.map { " data-lang=\"\($0)\"" } ?? "")></div>
             <script type="module" src="\(linkback)/mentions.js"></script></body></html>
-            """)
+            """
     }
 
     static func entry(_ name: String, _ property: String, photo: String? = nil, content: String = "") -> String {
@@ -191,11 +195,17 @@ import Testing
             return #"{"wm-source": "https://s\#(index).example/p", "wm-target": "\#(target)", "wm-property": "\#(property)", "author": {"name": "Person \#(index)"}, "content": {"text": "text \#(index)"}}"#
         }
         try directory.write("many.jf2", #"{"type": "feed", "children": [\#(children.joined(separator: ","))]}"#)
-        let server = try await ServerHarness()
+        let pages = try await FixtureServer.start()
+        let server = try await ServerHarness(yaml: "moderation:\n  allow_domains: [127.0.0.1]", allowHosts: [pages.hostPort])
         defer { server.cleanUp() }
         let imported = try await LinkbackProcess.run(["import", directory.file("many.jf2"), "--config", server.configPath])
         #expect(imported.stdout.hasPrefix("150 imported"), "\(imported.stdout) \(imported.stderr)")
-        let pages = try await FixtureServer.start()
+        // A late answer to the first comment: it comes on the second page, its parent on the first.
+        pages.set("/late", .html(#"<div class="h-entry"><a class="u-in-reply-to" href="https://s85.example/p">re</a> "#
+            + #"<a class="u-in-reply-to" href="\#(target)">post</a> <span class="p-author">Late</span> <p class="e-content">I agree</p></div>"#))
+        let sent = try await server.postForm("/webmention", [("source", pages.url("/late").absoluteString), ("target", target)])
+        _ = try await server.waitForStatus(
+            try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: ""), in: ["approved"])
         pages.set("/many.html", Self.blogPage(linkback: "http://127.0.0.1:\(server.port)", target: target))
         let first = try await Self.run(["widget", pages.url("/many.html").absoluteString])
         let page = try #require((first["widgets"] as? [[String: Any]])?.first)
@@ -204,16 +214,92 @@ import Testing
         #expect(page["faces"] as? Int == 35)
         #expect(page["count"] as? Int == 85)
         #expect(page["more"] as? Bool == true)
+        #expect((page["threads"] as? [[String]])?.isEmpty == true)
         // The piles say how many there are, not how many faces are loaded.
         #expect(page["piles"] as? [String: Int] == ["Likes": 80, "Reposts": 5], "\(page["piles"] ?? "")")
         // The newest faces: the last likes imported.
         #expect((page["titles"] as? [String])?.contains("Person 79") == true && (page["titles"] as? [String])?.contains("Person 0") == false)
         let all = try await Self.run(["widget", pages.url("/many.html").absoluteString, "--more"])
         let everything = try #require((all["widgets"] as? [[String: Any]])?.first)
+        // All 65 comments at the top, and the late answer moved under the first when it came.
         #expect(everything["comments"] as? Int == 65)
+        let threads = everything["threads"] as? [[String]] ?? []
+        #expect(threads.count == 1 && threads.first?.first == "mention-86", "\(threads)")
         #expect(everything["faces"] as? Int == 35)
         #expect(everything["more"] as? Bool == false)
         #expect(everything["lazy"] as? Bool == true)
+        await pages.stop()
+    }
+
+    /// The widget shows what the server renders for builds (`/api/mentions.html`), on a popular
+    /// post: 80 likes (their avatars loading, failing or missing) and 5 replies, one in another's
+    /// thread, with a link and a picture in their content. Side by side in Chromium, the two have
+    /// the same elements and attributes, the same text, the same size and the same pixels.
+    @Test func theWidgetAndTheFragmentRenderAlike() async throws {
+        let directory = try TemporaryDirectory("browser")
+        defer { directory.remove() }
+        let pages = try await FixtureServer.start()
+        for index in 0..<6 {
+            pages.set("/face-\(index).svg", .content(
+                #"<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" fill="hsl(\#(index * 60), 60%, 55%)"/></svg>"#,
+                type: "image/svg+xml"))
+        }
+        let target = "https://blog.example/posts/popular"
+        let likes = (0..<80).map { index in
+            // Most have a photo that loads; every seventh one's host has lost it; every eleventh has none.
+            let photo = index % 11 == 0 ? "" : #", "photo": "\#(pages.url(index % 7 == 0 ? "/gone.png" : "/face-\(index % 6).svg"))""#
+            return #"{"wm-source": "https://l\#(index).example/like", "wm-target": "\#(target)", "wm-property": "like-of", "#
+                + #""author": {"name": "Liker \#(index)", "url": "https://l\#(index).example/"\#(photo)}}"#
+        }
+        try directory.write("likes.jf2", #"{"type": "feed", "children": [\#(likes.joined(separator: ","))]}"#)
+        let server = try await ServerHarness(yaml: "moderation:\n  allow_domains: [127.0.0.1]", allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        let imported = try await LinkbackProcess.run(["import", directory.file("likes.jf2"), "--config", server.configPath])
+        #expect(imported.stdout.hasPrefix("80 imported"), "\(imported.stdout) \(imported.stderr)")
+        for index in 0..<5 {
+            let photo = index == 2 ? pages.url("/gone.png").absoluteString : pages.url("/face-\(index).svg").absoluteString
+            var entry = Self.entry("Replier \(index)", "u-in-reply-to", photo: photo,
+                content: #"Reply \#(index) with <a href="https://example.org/\#(index)">a link</a> and a picture <img src="\#(pages.url("/face-1.svg"))" alt="pic">"#)
+                .replacingOccurrences(of: Self.target, with: target)
+            // The fourth answers the second as well as the post.
+            if index == 3 {
+                entry = entry.replacingOccurrences(
+                    of: #"<div class="e-content">"#, with: #"<a class="u-in-reply-to" href="\#(pages.url("/r1"))">re</a><div class="e-content">"#)
+            }
+            pages.set("/r\(index)", .html(entry))
+            let sent = try await server.postForm("/webmention", [("source", pages.url("/r\(index)").absoluteString), ("target", target)])
+            let location = try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+            _ = try await server.waitForStatus(location, in: ["approved"])
+        }
+        let linkback = "http://127.0.0.1:\(server.port)"
+        pages.set("/widget.html", Self.blogPage(linkback: linkback, target: target))
+        // The same page as a static build makes it: the fragment fetched once and pasted in.
+        let fragment = try await server.send("GET", "/api/mentions.html?target=\(ServerHarness.encode(target))")
+        #expect(fragment.status == 200)
+        let fragmentPage = Self.blogHTML(linkback: linkback, target: target).replacingOccurrences(
+            of: #"<div data-linkback-target="\#(target)"></div>"#, with: fragment.body)
+            .replacingOccurrences(of: #"<script type="module" src="\#(linkback)/mentions.js"></script>"#, with: "")
+        pages.set("/built.html", .html(fragmentPage))
+
+        let result = try await Self.run(["compare", pages.url("/widget.html").absoluteString, pages.url("/built.html").absoluteString])
+        let widget = try #require(result["widget"] as? [String: Any])
+        let built = try #require(result["fragment"] as? [String: Any])
+        let markup = try #require(widget["markup"] as? String)
+        #expect(markup == built["markup"] as? String, "widget:\n\(markup)\nfragment:\n\(built["markup"] ?? "")")
+        #expect(widget["text"] as? String == built["text"] as? String)
+        #expect(widget["box"] as? [String: Double] == built["box"] as? [String: Double])
+        #expect(widget["pixels"] as? String == built["pixels"] as? String)
+        // What both show: the newest 30 likes under "Likes 80", five replies, one of them in a
+        // thread, no picture from the replies' content, and the lost photos as initials.
+        let text = widget["text"] as? String ?? ""
+        #expect(text.contains("Likes 80") && text.contains("Reply 4 with a link and a picture"), "\(text)")
+        #expect(markup.components(separatedBy: #"<li title="Liker "#).count - 1 == 30)
+        #expect(markup.contains(#"<li title="Liker 79">"#) && !markup.contains(#"<li title="Liker 49">"#))
+        #expect(markup.components(separatedBy: #"<li id="mention-"#).count - 1 == 5)
+        #expect(markup.components(separatedBy: #"<ol class="linkback-replies">"#).count - 1 == 1)
+        #expect(!markup.contains(#"alt="pic""#) && markup.contains(#"<a href="https://example.org/4" rel="nofollow ugc noopener">a link</a>"#))
+        #expect((widget["broken"] as? Int ?? 0) > 0 && widget["broken"] as? Int == built["broken"] as? Int, "\(widget["broken"] ?? "")")
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
         await pages.stop()
     }
 

@@ -295,4 +295,45 @@ import LinkbackStore
             #expect((jf2.first?["author"] as? [String: Any])?["name"] as? String == "<img src=x onerror=alert(3)>")
         }
     }
+    /// `/api/mentions.html` is the widget's rendering: faces under their count, comments oldest
+    /// first and paged ("Show more" links to the next page, which holds comments only), in the
+    /// reader's language with the month named.
+    @Test func theFragmentPagesAndSpeaksTheReadersLanguage() async throws {
+        try await withAPI(rsvps: ["yes", "no", "maybe"]) { client, mentions in
+            let post = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p1")
+            #expect(post.status == .ok)
+            #expect(post.body.hasPrefix(#"<section class="linkback" lang="en"><h2 class="linkback-heading">Mentions</h2>"#), "\(post.body)")
+            #expect(post.body.contains(#"<h3>Likes <span class="linkback-count">1</span></h3>"#))
+            #expect(post.body.contains(#"<time datetime="2026-06-01T10:00:00Z">Jun 1, 2026</time>"#), "\(post.body)")
+            // Alice's photo over her initial.
+            #expect(post.body.contains(#"<span class="linkback-avatar" aria-hidden="true">A<img src="https://alice.example/a.jpg" alt="" data-initial="A""#))
+            #expect(!post.body.contains("linkback-more"))
+
+            let german = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p1&lang=de-AT")
+            #expect(german.body.contains("Erwähnungen") && german.body.contains("antwortete") && german.body.contains("1. Juni 2026"),
+                "\(german.body)")
+            #expect(german.headers[.eTag] != post.headers[.eTag])
+            // A language without words of its own is English.
+            let japanese = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p1&lang=ja")
+            #expect(japanese.body == post.body)
+            let bad = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p1&lang=%3Cscript%3E")
+            #expect(bad.status == .badRequest && bad.body.contains("lang must be a language tag"), "\(bad.body)")
+
+            // Three RSVPs, two a page.
+            let first = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p4&per-page=2&lang=fr")
+            let ids = (0..<3).compactMap { mentions["rsvp-\($0)"]?.id }
+            #expect(first.body.contains(#"<li id="mention-\#(ids[0])">"#) && first.body.contains(#"<li id="mention-\#(ids[1])">"#))
+            #expect(!first.body.contains(#"<li id="mention-\#(ids[2])">"#))
+            #expect(first.body.contains("Réponse : yes"), "\(first.body)")
+            let next = "/api/mentions.html?target=https%3A%2F%2Fblog.example%2Fp4&amp;per-page=2&amp;lang=fr&amp;page=1"
+            #expect(first.body.contains(#"\#(next)" rel="nofollow">Afficher plus</a>"#), "\(first.body)")
+            let second = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p4&per-page=2&lang=fr&page=1")
+            #expect(second.body.hasPrefix(#"<section class="linkback" lang="fr"><ol class="linkback-comments"><li id="mention-\#(ids[2])">"#),
+                "\(second.body)")
+            #expect(!second.body.contains("linkback-more") && !second.body.contains("<h2"))
+            // A build's read token never goes into the page's "Show more" link.
+            let built = try await Self.get(client, "/api/mentions.html?target=https://blog.example/p4&per-page=2&token=\(Self.token)")
+            #expect(built.body.contains("page=1") && !built.body.contains(Self.token), "\(built.body)")
+        }
+    }
 }

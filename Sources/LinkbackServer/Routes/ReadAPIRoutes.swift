@@ -81,9 +81,7 @@ struct ReadAPIRoutes {
             }
         }
         router.get("api/mentions.html") { request, context in
-            try await answer(request, context, format: "html", related: [.parents]) { mentions, _, related in
-                Encoded(body: Data(MentionsFragment.render(mentions, parents: related.parents).utf8), type: "text/html; charset=utf-8")
-            }
+            try await respond(request, context, format: "html") { query, parameters in try await mentionsView(query, parameters) }
         }
         router.get("api/changes.json") { request, _ in try await changes(request) }
         for path in ["api/count", "api/count.json"] {
@@ -193,12 +191,112 @@ struct ReadAPIRoutes {
     }
 
     /// Parses the query, reads the store (the listing, or the counts by type), and answers with
-    /// the cache and CORS headers. The entity tag is computed from what was read (ids, update
-    /// times, counts), so a matching `If-None-Match` is answered 304 without rendering anything;
-    /// rendering runs on the work pool. Without a token, reads are rate-limited per address.
+    /// the cache and CORS headers (``respond(_:_:format:read:)``).
     private func answer(
         _ request: Request, _ context: LinkbackRequestContext, format: String, list: Bool = true, related kinds: Related.Kinds = [],
         _ render: @escaping @Sendable ([Mention], MentionCount, Related) -> Encoded
+    ) async throws -> Response {
+        try await respond(request, context, format: format) { read, parameters in
+            let mentions = list ? try await store.list(read) : []
+            let related = try await self.related(kinds, of: mentions, includePrivate: read.includePrivate)
+            let counts = list ? [:] : try await store.countByType(read)
+            let aggregated = list ? [:] : try await store.aggregatedByType(read)
+            return Read(shape: Self.shape(of: related), mentions: mentions, counts: counts, aggregated: aggregated) {
+                render(mentions, MentionCount(counts, aggregated: aggregated), related)
+            }
+        }
+    }
+
+    /// `/api/mentions.html`: what a post's page shows (``MentionsFragment``), the widget's answer
+    /// too. Page 0 reads the counts by type, the newest faces of each pile and the first comments
+    /// (oldest first, `per-page` 50 unless asked); a later page, its comments only. `lang` picks
+    /// the words and dates (``MentionsWording``). At most seven bounded reads.
+    private func mentionsView(
+        _ query: MentionQuery, _ parameters: [(name: String, value: String)]
+    ) async throws -> Read {
+        let lang = parameters.last { $0.name == "lang" }?.value
+        if let lang, !MentionsWording.isLanguageTag(lang) {
+            throw Refusal(response: ErrorAnswer(error: "invalid_input", errorDescription: "lang must be a language tag such as en or de-AT")
+                .json(.badRequest, headers: [.accessControlAllowOrigin: "*"]))
+        }
+        let wording = MentionsWording(language: lang)
+        let given = Set(parameters.map(\.name))
+        let page = query.offset / query.limit
+        var comments = query
+        if given.isDisjoint(with: ["per-page", "perPage"]) {
+            comments.limit = query.sites == nil ? min(MentionsFragment.commentsPerPage, parser.maxAnonymousPerPage) : MentionsFragment.commentsPerPage
+        }
+        comments.offset = page * comments.limit
+        if !given.contains("sort-dir") { comments.ascending = true }
+        let asked = query.types ?? MentionType.allCases
+        comments.types = MentionsFragment.conversation.filter(asked.contains)
+        // One more than shown says whether there is a next page.
+        comments.limit += 1
+        var listed = comments.types?.isEmpty == false ? try await store.list(comments) : []
+        let more = listed.count >= comments.limit
+        if more { listed.removeLast() }
+        var piles: [MentionsFragment.View.Pile] = []
+        var counts: [MentionType: Int] = [:]
+        var aggregated: [MentionType: Int] = [:]
+        if page == 0 {
+            var all = query
+            all.types = nil
+            counts = try await store.countByType(all)
+            aggregated = try await store.aggregatedByType(all)
+            for type in MentionsFragment.faceTypes where asked.contains(type) {
+                let total = counts[type] ?? 0
+                var faces = query
+                (faces.types, faces.limit, faces.offset, faces.sort, faces.ascending) = ([type], MentionsFragment.facesPerPile, 0, .received, false)
+                // Counted-only mentions (`aggregate`) are in the count but have no face.
+                let listed = total - (aggregated[type] ?? 0) > 0 ? try await store.list(faces) : []
+                piles.append(.init(type: type, total: total, faces: listed))
+            }
+        }
+        let related = try await self.related([.parents], of: listed, includePrivate: query.includePrivate)
+        // "Show more" is a public link: never with the read token (a build's page would publish
+        // it), so only for a post's own mentions, which need none.
+        let next = more && query.targets != nil
+            ? baseURL + "/api/mentions.html?" + Self.query(parameters.filter { $0.name != "token" }, page: page + 1) : nil
+        let view = MentionsFragment.View(
+            first: page == 0, piles: piles, comments: listed, parents: related.parents, more: next, wording: wording)
+        return Read(
+            shape: "\(wording.language) \(page) \(next ?? "") " + Self.shape(of: related), mentions: piles.flatMap(\.faces) + listed,
+            counts: counts, aggregated: aggregated
+        ) { Encoded(body: Data(MentionsFragment.render(view).utf8), type: "text/html; charset=utf-8") }
+    }
+
+    /// What a read found: what its entity tag is made of (``ETag/of(format:mentions:counts:aggregated:)``,
+    /// `shape` being anything else that shapes the body) and how to render it.
+    struct Read {
+        var shape: String
+        var mentions: [Mention]
+        var counts: [MentionType: Int]
+        var aggregated: [MentionType: Int]
+        var render: @Sendable () -> Encoded
+    }
+
+    /// What the relations add to an answer's entity tag.
+    private static func shape(of related: Related) -> String {
+        related.parents.sorted { $0.key < $1.key }.map { "\($0.key)>\($0.value)" }.joined(separator: ",")
+            + "|" + related.aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: " "))" }.joined(separator: ",")
+    }
+
+    /// `parameters` as a query string, with `page` set to `page`.
+    private static func query(_ parameters: [(name: String, value: String)], page: Int) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encode = { (text: String) in text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text }
+        return (parameters.filter { $0.name != "page" } + [("page", String(page))])
+            .map { encode($0.name) + "=" + encode($0.value) }.joined(separator: "&")
+    }
+
+    /// Parses the query (a 400/401/403 for a bad one), limits reads without a token, runs `read`
+    /// (the store reads and the entity tag of what it read: `If-None-Match` then answers 304
+    /// without rendering) and answers with the cache and CORS headers; rendering runs on the work
+    /// pool. `read` may throw a ``Refusal``.
+    private func respond(
+        _ request: Request, _ context: LinkbackRequestContext, format: String,
+        read: (MentionQuery, [(name: String, value: String)]) async throws -> Read
     ) async throws -> Response {
         var headers: HTTPFields = [.accessControlAllowOrigin: "*"]
         let parameters: [(name: String, value: String)]
@@ -222,15 +320,14 @@ struct ReadAPIRoutes {
             return ErrorAnswer(error: "rate_limited", errorDescription: "too many reads; a read token (api.tokens) is not limited")
                 .json(.tooManyRequests, headers: headers)
         }
-        let read = try await withCanonicalTargets(query)
-        let mentions = list ? try await store.list(read) : []
-        let related = try await self.related(kinds, of: mentions, includePrivate: query.includePrivate)
-        let counts = list ? [:] : try await store.countByType(read)
-        let aggregated = list ? [:] : try await store.aggregatedByType(read)
-        let threads = related.parents.sorted { $0.key < $1.key }.map { "\($0.key)>\($0.value)" }.joined(separator: ",")
-            + "|" + related.aliases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: " "))" }.joined(separator: ",")
-        let shape = (callback.map { format + " jsonp " + $0 } ?? format) + " " + threads
-        let tag = "\"" + ETag.of(format: shape, mentions: mentions, counts: counts, aggregated: aggregated) + "\""
+        let found: Read
+        do {
+            found = try await read(try await withCanonicalTargets(query), parameters)
+        } catch let refusal as Refusal {
+            return refusal.response
+        }
+        let shape = (callback.map { format + " jsonp " + $0 } ?? format) + " " + found.shape
+        let tag = "\"" + ETag.of(format: shape, mentions: found.mentions, counts: found.counts, aggregated: found.aggregated) + "\""
         headers[.eTag] = tag
         // A private answer (a token that sees Private Webmentions) is for its holder alone.
         if query.includePrivate {
@@ -243,7 +340,7 @@ struct ReadAPIRoutes {
         if let match = request.headers[.ifNoneMatch], ETag.matches(match, tag) {
             return Response(status: .notModified, headers: headers)
         }
-        var encoded = await WorkPool.run(on: pool) { render(mentions, MentionCount(counts, aggregated: aggregated), related) }
+        var encoded = await WorkPool.run(on: pool) { found.render() }
         if let callback {
             // `/**/` first: a body that starts with a comment is never read as anything but script.
             encoded = Encoded(

@@ -6,6 +6,10 @@ prints one JSON object with what a person would see.
       Opens a page with the mentions widget, waits until it has rendered (clicking "Show more"
       until it disappears with --more), and reports each widget's state, counts, names, text,
       whether any injected script ran (window.__pwned / data-pwned) and console errors.
+  browser.py compare WIDGET-URL FRAGMENT-URL
+      Opens a page with the widget and a page with the server's fragment pasted in, waits for
+      every avatar to load or fail, and reports for each its markup (elements with their
+      attributes sorted), text, size and a hash of its pixels.
   browser.py dashboard URL TOKEN STEPS [--screenshot FILE]
       Opens the dashboard, logs in with TOKEN and runs STEPS (a JSON list):
       ["approve", ID] clicks that row's approve button; ["click", ID, LABEL] clicks that row's
@@ -15,6 +19,7 @@ prints one JSON object with what a person would see.
   --width N makes the window N CSS pixels wide (a phone: 390).
 """
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -93,7 +98,10 @@ def widget(driver, url):
           threads: [...w.querySelectorAll('.linkback-replies > li')].map(li => [li.parentElement.closest('li').id, li.id]),
           names: [...w.querySelectorAll('.linkback-name')].map(n => n.textContent),
           titles: [...w.querySelectorAll('.linkback-faces li')].map(n => n.title),
-          placeholders: w.querySelectorAll('.linkback-placeholder').length,
+          placeholders: [...w.querySelectorAll('.linkback-avatar')].filter(a => {
+            const image = a.querySelector('img');
+            return !image || (image.complete && image.naturalWidth === 0);
+          }).length,
           lazy: [...w.querySelectorAll('img')].every(i => i.loading === 'lazy'),
           empty: !!w.querySelector('.linkback-empty:not([hidden])'),
           more: [...w.querySelectorAll('.linkback-more')].some(b => !b.hidden),
@@ -101,6 +109,43 @@ def widget(driver, url):
           text: w.innerText, html: w.innerHTML }));""")
     pwned = driver.execute_script("return window.__pwned || document.documentElement.dataset.pwned || null")
     return {"widgets": widgets, "pwned": pwned, "errors": console_errors(driver)}
+
+
+def rendered(driver, url, selector):
+    """The mentions at `selector` as the reader sees them, once every image has loaded or failed."""
+    driver.get(url)
+    wait = WebDriverWait(driver, 20)
+    wait.until(lambda d: d.execute_script("return document.readyState === 'complete'"))
+    wait.until(lambda d: d.execute_script(
+        "const root = document.querySelector(arguments[0]);"
+        "return !!root && root.dataset.state !== 'loading' && !!root.firstElementChild"
+        " && [...root.querySelectorAll('img')].every(i => i.complete)", selector))
+    found = driver.execute_script("""
+        const canon = (node) => {
+          if (node.nodeType === Node.TEXT_NODE) return node.textContent.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+          if (node.nodeType !== Node.ELEMENT_NODE) return '';
+          const attributes = [...node.attributes].map(a => ` ${a.name}="${a.value}"`).sort().join('');
+          return `<${node.localName}${attributes}>${[...node.childNodes].map(canon).join('')}</${node.localName}>`;
+        };
+        const root = document.querySelector(arguments[0]);
+        const box = root.getBoundingClientRect();
+        return { markup: [...root.childNodes].map(canon).join(''), text: root.innerText,
+                 box: { x: box.x + scrollX, y: box.y + scrollY, width: box.width, height: box.height },
+                 broken: [...root.querySelectorAll('img')].filter(i => i.naturalWidth === 0).length,
+                 images: root.querySelectorAll('img').length };""", selector)
+    box = found["box"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+        "clip": {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"], "scale": 1}})
+    found["pixels"] = hashlib.sha256(base64.b64decode(shot["data"])).hexdigest()
+    return found
+
+
+def compare(driver, widget_url, fragment_url):
+    # Tall enough that no avatar waits for a scroll to load (they are loading="lazy").
+    driver.set_window_size(1100, 3000)
+    return {"widget": rendered(driver, widget_url, "[data-linkback-target]"),
+            "fragment": rendered(driver, fragment_url, "section.linkback"),
+            "errors": console_errors(driver)}
 
 
 def dashboard(driver, url, token, steps):
@@ -184,6 +229,8 @@ def run():
     try:
         if sys.argv[1] == "widget":
             result = widget(driver, sys.argv[2])
+        elif sys.argv[1] == "compare":
+            result = compare(driver, sys.argv[2], sys.argv[3])
         else:
             result = dashboard(driver, sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
         screenshot = option("--screenshot")
