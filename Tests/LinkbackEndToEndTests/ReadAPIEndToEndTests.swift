@@ -180,6 +180,11 @@ import Testing
         read = try await entries()
         #expect(read["/fragment"]?["wm-parent"] as? Int == firstID)
         let answerID = try #require(read["/answer"]?["wm-id"] as? Int)
+        // A build that keeps its copy through the changes feed hears of the thread too.
+        let changes = try await server.send("GET", "/api/changes.json?token=\(Self.token)&since_id=0")
+        let changed = try #require(JSON.object(changes.body)?["children"] as? [[String: Any]], "\(changes.body)")
+        #expect(changed.first { $0["wm-id"] as? Int == answerID }?["wm-parent"] as? Int == firstID, "\(changes.body)")
+        #expect(changed.first { $0["wm-id"] as? Int == firstID }?["wm-parent"] == nil)
 
         let fragment = try await server.send("GET", "/api/mentions.html?target=\(ServerHarness.encode(post))").body
         let thread = try #require(fragment.range(of: #"<li id="mention-\#(firstID)">"#))
@@ -232,6 +237,7 @@ import Testing
         #expect(created.count == 3)
         #expect(created.first { ($0["wm-source"] as? String)?.hasSuffix("/bridgy") == true }?["wm-alias-of"] as? Int == alice)
         #expect(created.filter { $0["wm-alias-of"] != nil }.count == 1)
+        #expect(created.first { $0["wm-id"] as? Int == alice }?["wm-aliases"] as? [String] == [source.url("/bridgy").absoluteString])
         let deleted = try await LinkbackProcess.run(["delete", "--database", server.directory.file("linkback.sqlite"), "\(alice)"])
         #expect(deleted.status == 0, "\(deleted.stderr)")
         listed = try await likes()

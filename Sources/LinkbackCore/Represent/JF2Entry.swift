@@ -159,7 +159,7 @@ public struct JF2Feed: Encodable, Sendable {
 /// The changes feed (`/api/changes.json`): `{"type": "feed", "name": "Changes", "last_id": N,
 /// "has_more": B, "children": […]}`. Each child is a JF2 entry with `wm-change` (`created`,
 /// `updated`, `deleted`) and `wm-change-id`; a created or updated one is the whole entry
-/// (`wm-status: approved`), a deleted one only `wm-id`, `wm-source`, `wm-target` and
+/// (`wm-status: approved`, with `wm-parent` and `wm-aliases` as the listings have them), a deleted one only `wm-id`, `wm-source`, `wm-target` and
 /// `wm-status: deleted` (whatever took it down stays the owner's business).
 public struct JF2ChangeFeed: Encodable, Sendable {
     public var changes: [MentionChange]
@@ -167,11 +167,17 @@ public struct JF2ChangeFeed: Encodable, Sendable {
     public var lastID: Int64
     /// Whether more changes may follow at once (ask again with `last_id`).
     public var more: Bool
+    /// `wm-parent` of a created or updated reply (``Threads``), by mention id.
+    public var parents: [Int64: Int64]
+    /// `wm-aliases`: the sources of a created or updated mention's other copies, by mention id.
+    public var aliases: [Int64: [String]]
 
-    public init(changes: [MentionChange], lastID: Int64, more: Bool) {
+    public init(changes: [MentionChange], lastID: Int64, more: Bool, parents: [Int64: Int64] = [:], aliases: [Int64: [String]] = [:]) {
         self.changes = changes
         self.lastID = lastID
         self.more = more
+        self.parents = parents
+        self.aliases = aliases
     }
 
     enum CodingKeys: String, CodingKey {
@@ -186,13 +192,19 @@ public struct JF2ChangeFeed: Encodable, Sendable {
         try container.encode("Changes", forKey: .name)
         try container.encode(lastID, forKey: .lastID)
         try container.encode(more, forKey: .more)
-        try container.encode(changes.map(Child.init), forKey: .children)
+        try container.encode(changes.map { Child($0, parent: parents[$0.mention.id], aliases: aliases[$0.mention.id]) }, forKey: .children)
     }
 
     struct Child: Encodable {
         var change: MentionChange
+        var parent: Int64?
+        var aliases: [String]?
 
-        init(_ change: MentionChange) { self.change = change }
+        init(_ change: MentionChange, parent: Int64?, aliases: [String]?) {
+            self.change = change
+            self.parent = parent
+            self.aliases = aliases
+        }
 
         enum CodingKeys: String, CodingKey {
             case type
@@ -207,7 +219,7 @@ public struct JF2ChangeFeed: Encodable, Sendable {
 
         func encode(to encoder: any Encoder) throws {
             if change.kind != .deleted {
-                try JF2Entry(change.mention, includeStatus: true).encode(to: encoder)
+                try JF2Entry(change.mention, includeStatus: true, parent: parent, aliases: aliases).encode(to: encoder)
             }
             var container = encoder.container(keyedBy: CodingKeys.self)
             if change.kind == .deleted {

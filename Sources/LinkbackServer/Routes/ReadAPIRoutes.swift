@@ -182,9 +182,12 @@ struct ReadAPIRoutes {
             headers[.vary] = "Origin"
         }
         let window = try await store.changes(after: query.sinceID ?? 0, scope: try await withCanonicalTargets(query), scan: ChangeFeed.scan)
+        let (changes, lastID, more) = ChangeFeed.changes(in: window, includePrivate: query.includePrivate, limit: perPage)
+        // A created or updated entry says what the listings say of it: the reply it answers, its copies.
+        let shown = changes.filter { $0.kind != .deleted }.map(\.mention)
+        let related = try await related([.parents, .aliases], of: shown, includePrivate: query.includePrivate)
         let body = await WorkPool.run(on: pool) {
-            let (changes, lastID, more) = ChangeFeed.changes(in: window, includePrivate: query.includePrivate, limit: perPage)
-            return JSONResponse.encode(JF2ChangeFeed(changes: changes, lastID: lastID, more: more))
+            JSONResponse.encode(JF2ChangeFeed(changes: changes, lastID: lastID, more: more, parents: related.parents, aliases: related.aliases))
         }
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
