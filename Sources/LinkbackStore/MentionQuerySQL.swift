@@ -191,7 +191,7 @@ package enum MentionQuerySQL {
     /// The ids of the next `scan` events after `eventID` and one more (which says that more
     /// follow): the window a changes read looks at, read on the primary key.
     package static func eventWindow(after eventID: Int64, scan: Int) -> SQLStatement {
-        SQLStatement("SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?", [.integer(eventID), .integer(Int64(scan + 1))])
+        SQLStatement("SELECT id, at FROM events WHERE id > ? ORDER BY id LIMIT ?", [.integer(eventID), .integer(Int64(scan + 1))])
     }
 
     /// The events with an id in `(after, through]` of the mentions `scope` selects by target, site,

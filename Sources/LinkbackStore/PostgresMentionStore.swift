@@ -376,8 +376,13 @@ public final class PostgresMentionStore: MentionStore {
     public func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow {
         // Three reads, no transaction: the events are read by id range, and the mentions as they
         // are now, which is what a change shows.
-        let window = try await rows(Self.query(MentionQuerySQL.eventWindow(after: eventID, scan: scan))) { try $0.decode(Int64.self) }
-        let through = window.prefix(scan).last ?? eventID
+        let window = try await rows(Self.query(MentionQuerySQL.eventWindow(after: eventID, scan: scan))) {
+            try $0.decode((Int64, Date).self)
+        }
+        let scanned = window.prefix(scan).map { (id: $0.0, at: $0.1) }
+        // Up to the first gap that may still be an open transaction (then nothing more at once).
+        let through = EventHorizon.end(of: scanned, after: eventID, now: clock.now())
+        let more = window.count > scan && through == scanned.last?.id
         let events = try await rows(Self.query(MentionQuerySQL.changes(after: eventID, through: through, scope: scope))) { row in
             (event: try Self.event(from: row),
              settled: try row.makeRandomAccess()["previous_settled"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)))
@@ -391,7 +396,7 @@ public final class PostgresMentionStore: MentionStore {
             guard let mention = mentions[item.event.mentionID] else { return nil }
             return OutboxCandidate(event: item.event, mention: mention, previousSettled: item.settled)
         }
-        return ChangeWindow(candidates: candidates, through: through, more: window.count > scan)
+        return ChangeWindow(candidates: candidates, through: through, more: more)
     }
 
     public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
@@ -834,8 +839,11 @@ public final class PostgresMentionStore: MentionStore {
                     logger: self.logger)
                 return ([], newest)
             }
-            let events = try await self.rows(
+            var events = try await self.rows(
                 "SELECT * FROM events WHERE id > \(cursor) ORDER BY id LIMIT \(limit)", on: connection, Self.event(from:))
+            // Never past an event that may still commit (``EventHorizon``).
+            let end = EventHorizon.end(of: events.lazy.map { (id: $0.id, at: $0.at) }, after: cursor, now: self.clock.now())
+            events.removeAll { $0.id > end }
             var candidates: [OutboxCandidate] = []
             for event in events {
                 guard let mention = try await self.mention(connection, id: event.mentionID)

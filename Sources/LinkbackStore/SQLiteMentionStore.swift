@@ -553,7 +553,7 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func changes(after eventID: Int64, scope: MentionQuery, scan: Int) async throws -> ChangeWindow {
         try await pool.read { db in
-            let window = try Int64.fetchAll(db, Self.statement(MentionQuerySQL.eventWindow(after: eventID, scan: scan)))
+            let window = try Row.fetchAll(db, Self.statement(MentionQuerySQL.eventWindow(after: eventID, scan: scan))).map { $0["id"] as Int64 }
             let through = window.prefix(scan).last ?? eventID
             let rows = try Row.fetchAll(db, Self.statement(MentionQuerySQL.changes(after: eventID, through: through, scope: scope)))
             let ids = Set(rows.map { $0["mention_id"] as Int64 })

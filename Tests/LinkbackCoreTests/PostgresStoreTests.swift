@@ -241,6 +241,41 @@ import Testing
         try await second.close()
     }
 
+    /// An event numbered before another but committed after it (its transaction still open while
+    /// the other commits) is not skipped: the changes feed and the webhook outbox stop before it
+    /// until it commits, then read both.
+    @Test func anEventCommittedLateIsNotSkipped() async throws {
+        let (location, name) = try await database()
+        let store = try await open(location)
+        let cluster = try await PostgresCluster.shared()
+        let first = try await store.receive(incoming(1), actor: .server).mention
+        let (_, start) = try await store.webhookBacklog(limit: 100)
+        let scope = MentionQuery(limit: 100)
+        func sequence() async throws -> Int64 { Int64(try await cluster.psql("SELECT last_value FROM events_id_seq", database: name)) ?? 0 }
+        let before = try await sequence()
+        // Another writer takes the next id and keeps its transaction open for a while.
+        let slow = Task {
+            try await cluster.psql("""
+                BEGIN; INSERT INTO events (mention_id, at, actor, from_status, to_status)
+                VALUES (\(first.id), now(), 'moderator', 'queued', 'approved'); SELECT pg_sleep(3); COMMIT;
+                """, database: name)
+        }
+        while try await sequence() == before { try await Task.sleep(for: .milliseconds(20)) }
+        let late = before + 1
+        // Meanwhile this receipt's event (a higher id) commits.
+        _ = try await store.receive(incoming(2), actor: .server)
+        #expect(try await sequence() > late)
+        let held = try await store.changes(after: start, scope: scope, scan: 100)
+        #expect(held.through == late - 1 && held.candidates.isEmpty && !held.more, "\(held.through)")
+        #expect(try await store.webhookBacklog(limit: 100).cursor == start)
+        _ = try await slow.value
+        let all = try await store.changes(after: start, scope: scope, scan: 100)
+        #expect(all.through > late && all.candidates.map(\.event.id).contains(late), "\(all.candidates.map(\.event.id))")
+        let backlog = try await store.webhookBacklog(limit: 100)
+        #expect(backlog.cursor == all.through && backlog.candidates.map(\.event.id).contains(late))
+        try await store.close()
+    }
+
     /// Twenty moderators approving the same pending mention through two instances at once:
     /// one succeeds, the rest get a conflict, and the history has one approval.
     @Test func concurrentModerationFromTwoInstancesAppliesOnce() async throws {
@@ -372,5 +407,22 @@ import Testing
         #expect(printed.contains("database.url: postgres://linkback:********@db.example/mentions"), "\(printed)")
         #expect(printed.contains("database.password: ********"))
         #expect(!printed.contains("hunter2") && !printed.contains("also-secret"))
+    }
+}
+
+/// The cursor's horizon over an id sequence with gaps (``EventHorizon``).
+@Suite struct EventHorizonTests {
+    @Test func aYoungGapHoldsTheCursorAndAnOldOnePasses() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let young = now.addingTimeInterval(-1)
+        let old = now.addingTimeInterval(-EventHorizon.grace - 1)
+        func end(_ events: [(id: Int64, at: Date)]) -> Int64 { EventHorizon.end(of: events, after: 4, now: now) }
+        #expect(end([(5, young), (6, young)]) == 6)
+        // 7 is missing and 8 is a second old: 7 may still commit.
+        #expect(end([(5, young), (6, young), (8, young)]) == 6)
+        // A gap older than the grace was rolled back.
+        #expect(end([(5, old), (8, old), (9, young), (11, young)]) == 9)
+        #expect(end([(6, young)]) == 4)
+        #expect(end([]) == 4)
     }
 }
