@@ -1,7 +1,7 @@
 import Foundation
 
 /// How far a reader of the event history (the changes feed, the webhook and notification
-/// outboxes) may move its cursor on PostgreSQL. Events take their ids from a sequence when they
+/// outboxes, the spam score's learner) may move its cursor on PostgreSQL. Events take their ids from a sequence when they
 /// are written, not when they commit, so a reader can see event 11 while event 10 is still in an
 /// open transaction; a cursor moved past 11 would never see 10. A gap in the ids therefore holds
 /// the cursor before it until the gap is `grace` old (by the time of the event after it): by

@@ -439,13 +439,16 @@ public final class PostgresMentionStore: MentionStore {
                 let cursor = Int64(
                     try await self.rows(Self.query(TableSQL.setting(.scoreCursor)), on: connection) { try $0.decode(String.self) }
                         .first ?? "") ?? 0
-                let events = try await self.rows(Self.query(ScoreSQL.events(after: cursor)), on: connection) {
-                    try $0.decode((Int64, Int64).self)
+                let read = try await self.rows(Self.query(ScoreSQL.events(after: cursor)), on: connection) {
+                    try $0.decode((Int64, Int64, Date).self)
                 }
+                // Never past a decision that may still commit (``EventHorizon``).
+                let end = EventHorizon.end(of: read.lazy.map { (id: $0.0, at: $0.2) }, after: cursor, now: self.clock.now())
+                let events = read.filter { $0.0 <= end }
                 guard let last = events.last?.0 else { return (0, false) }
                 let changed = try await self.learn(connection, ids: Set(events.map(\.1)))
                 try await self.execute(connection, [TableSQL.setSetting(.scoreCursor, to: String(last), at: self.clock.now())])
-                return (changed, events.count == ScoreSQL.batch)
+                return (changed, read.count == ScoreSQL.batch && events.count == read.count)
             }
             learnt += changed
             if !more { return learnt }

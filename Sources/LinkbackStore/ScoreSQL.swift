@@ -27,7 +27,7 @@ package enum ScoreSQL {
     }
 
     package static func events(after cursor: Int64) -> SQLStatement {
-        SQLStatement("SELECT id, mention_id FROM events WHERE id > ? ORDER BY id LIMIT ?", [.integer(cursor), .integer(Int64(batch))])
+        SQLStatement("SELECT id, mention_id, at FROM events WHERE id > ? ORDER BY id LIMIT ?", [.integer(cursor), .integer(Int64(batch))])
     }
 
     /// Every mention after `id`, in id order (a rebuild).
