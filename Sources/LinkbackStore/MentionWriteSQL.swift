@@ -233,11 +233,12 @@ package enum MentionWriteSQL {
     }
 
     /// A mention's URLs (its source and the post's other URLs, ``MentionContent/sameAs``) in place
-    /// of any it had, and whether it is another copy of an older approved mention of the
-    /// same target and type, from another source, whose URLs share one (`alias_of`): one
-    /// interaction, listed and counted once (``MentionQuerySQL/filter(_:)`` with
-    /// `collapseAliases`). One source's mentions of a post and of a part of it (`#comment-1`)
-    /// stay two.
+    /// of any it had, and whether it is another copy of an older approved (or pending) mention
+    /// of the same target and type, from another source, whose URLs share one (`alias_of`): one
+    /// interaction, listed and counted once while that one is approved
+    /// (``MentionQuerySQL/filter(_:)`` with `collapseAliases`), so a moderator approving the
+    /// older one later merges them. One source's mentions of a post and of a part of it
+    /// (`#comment-1`) stay two.
     package static func sameInteraction(
         id: Int64, source: String, sameAs: [String]?, target: String, type: MentionType
     ) -> [SQLStatement] {
@@ -247,7 +248,7 @@ package enum MentionWriteSQL {
             SQLStatement(
                 """
                 UPDATE mentions SET alias_of = (SELECT m.id FROM mention_urls AS u JOIN mentions AS m ON m.id = u.mention_id
-                    WHERE u.url IN (\(marks)) AND m.id < ? AND m.status = 'approved' AND m.alias_of IS NULL AND m.type = ?
+                    WHERE u.url IN (\(marks)) AND m.id < ? AND m.status IN ('approved', 'pending') AND m.alias_of IS NULL AND m.type = ?
                         AND m.target = ? AND m.source <> ?
                     ORDER BY m.id LIMIT 1)
                 WHERE id = ?

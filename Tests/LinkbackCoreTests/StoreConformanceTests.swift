@@ -239,9 +239,9 @@ import Testing
         try await store.close()
     }
 
-    /// One interaction, one entry: a verified mention whose URLs meet an older approved one's
-    /// (same page and type) is its copy; a public listing and count leave the copy out while the
-    /// older one is approved, and list it as that one's alias.
+    /// One interaction, one entry: a verified mention whose URLs meet an older approved or
+    /// pending one's (same page and type) is its copy; a public listing and count leave the copy
+    /// out while the older one is approved, and list it as that one's alias.
     @Test(arguments: StoreKind.tested) func copiesOfOneInteractionAreListedOnce(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
@@ -270,6 +270,29 @@ import Testing
         #expect(try await store.approvedAliases(of: [first.id, reply.id], includePrivate: false).map(\.id) == [second.id])
         try await store.transition(id: first.id, to: .deleted, actor: .cli, reason: nil)
         #expect(Set(try await store.list(query).map(\.id)) == [second.id, part.id, reply.id])
+
+        // The older one waits for a moderator while its copy is approved: the copy is listed until
+        // the moderator approves the older one, then the two are one entry.
+        let waiting = try await store.storeVerified(
+            incoming("https://d.example/like", target: "https://blog.example/q"), status: .pending,
+            content: MentionContent(type: .like, sameAs: ["https://social.example/@d/1"]), actor: .server)
+        let bridged = try await store.storeVerified(
+            incoming("https://bridge.example/d-like", target: "https://blog.example/q"), status: .approved,
+            content: MentionContent(type: .like, sameAs: ["https://social.example/@d/1"]), actor: .server)
+        #expect(bridged.aliasOf == waiting.id)
+        query.targets = ["https://blog.example/q"]
+        #expect(try await store.list(query).map(\.id) == [bridged.id])
+        try await store.transition(id: waiting.id, to: .approved, actor: .cli, reason: nil)
+        #expect(try await store.list(query).map(\.id) == [waiting.id])
+        #expect(try await store.countByType(query) == [.like: 1])
+        // A copy of a mention refused as spam is not its alias.
+        let spam = try await store.storeVerified(
+            incoming("https://e.example/like", target: "https://blog.example/r"), status: .spam,
+            content: MentionContent(type: .like, sameAs: ["https://social.example/@e/1"]), actor: .server)
+        let real = try await store.storeVerified(
+            incoming("https://bridge.example/e-like", target: "https://blog.example/r"), status: .approved,
+            content: MentionContent(type: .like, sameAs: ["https://social.example/@e/1"]), actor: .server)
+        #expect(spam.aliasOf == nil && real.aliasOf == nil)
         try await store.close()
     }
 
