@@ -182,6 +182,9 @@ package enum MentionQuerySQL {
             """, [.text(spelling), .text(canonical), .date(now)])
     }
 
+    /// Every recorded spelling (a store's copy).
+    package static let allSpellings = "SELECT spelling, canonical, seen_at FROM target_spellings ORDER BY spelling"
+
     /// Mentions by id.
     package static func byIDs(_ ids: some Collection<Int64>) -> SQLStatement {
         SQLStatement(

@@ -552,13 +552,16 @@ public struct StoreRows: Sendable, Equatable {
     public var sends: [OutgoingSend] = []
     /// Mentions counted, not kept (`aggregate`).
     public var counted: [CountedMention] = []
+    /// The canonical URL recorded for each spelling of a target (``MentionRecords/recordSpelling(_:canonical:)``).
+    public var spellings: [TargetSpelling] = []
 
     public init(
         mentions: [Mention] = [], events: [MentionEvent] = [], deliveries: [WebhookDelivery] = [], blocks: [Block] = [],
         allowedDomains: [String] = [], webhookCursor: Int64? = nil, settings: [StoreSetting: String] = [:],
-        sends: [OutgoingSend] = [], counted: [CountedMention] = []
+        sends: [OutgoingSend] = [], counted: [CountedMention] = [], spellings: [TargetSpelling] = []
     ) {
         self.counted = counted
+        self.spellings = spellings
         self.mentions = mentions
         self.events = events
         self.deliveries = deliveries
@@ -589,6 +592,19 @@ public struct CountedMention: Sendable, Equatable {
 }
 
 /// How many rows a store holds, by kind.
+/// A spelling of a target and the canonical URL it was found to mean, when last seen.
+public struct TargetSpelling: Sendable, Equatable {
+    public var spelling: String
+    public var canonical: String
+    public var seen: Date
+
+    public init(spelling: String, canonical: String, seen: Date) {
+        self.spelling = spelling
+        self.canonical = canonical
+        self.seen = seen
+    }
+}
+
 public struct StoreRowCounts: Sendable, Equatable, Codable, CustomStringConvertible {
     public var mentions: Int
     public var events: Int

@@ -1125,7 +1125,9 @@ public final class PostgresMentionStore: MentionStore {
                 try $0.decode((String, String, String, String, Date).self)
             }.compactMap { pair, target, site, type, at in
                 MentionType(rawValue: type).map { CountedMention(pair: pair, target: target, site: site, type: $0, at: at) }
-            })
+            },
+            spellings: try await rows(PostgresQuery(unsafeSQL: MentionQuerySQL.allSpellings)) { try $0.decode((String, String, Date).self) }
+                .map { TargetSpelling(spelling: $0.0, canonical: $0.1, seen: $0.2) })
     }
 
     public func importRows(_ rows: StoreRows) async throws {
@@ -1204,6 +1206,8 @@ public final class PostgresMentionStore: MentionStore {
                     logger: self.logger)
             }
             try await self.execute(connection, rows.counted.map(MentionWriteSQL.count))
+            try await self.execute(
+                connection, rows.spellings.map { MentionQuerySQL.recordSpelling($0.spelling, canonical: $0.canonical, at: $0.seen) })
             if let cursor = rows.webhookCursor {
                 try await connection.query(
                     """

@@ -1086,6 +1086,9 @@ public final class SQLiteMentionStore: MentionStore {
                     MentionType(rawValue: row["type"]).map {
                         CountedMention(pair: row["pair"], target: row["target"], site: row["site"], type: $0, at: row["at"])
                     }
+                },
+                spellings: try Row.fetchAll(db, sql: MentionQuerySQL.allSpellings).map {
+                    TargetSpelling(spelling: $0["spelling"], canonical: $0["canonical"], seen: $0["seen_at"])
                 })
         }
     }
@@ -1173,6 +1176,7 @@ public final class SQLiteMentionStore: MentionStore {
                     ])
             }
             for counted in rows.counted { try Self.execute(db, [MentionWriteSQL.count(counted)]) }
+            try Self.execute(db, rows.spellings.map { MentionQuerySQL.recordSpelling($0.spelling, canonical: $0.canonical, at: $0.seen) })
             if let cursor = rows.webhookCursor {
                 try db.cachedExecute(
                     sql: """

@@ -55,6 +55,7 @@ import Testing
         try await store.addBlock(kind: .ip, value: "198.51.100.0/24", reason: nil)
         try await store.allowDomain("friend.example")
         try await store.setSetting(.rejectionLog, to: "/var/log/linkback/rejections.log")
+        try await store.recordSpelling("https://blog.example/old-p0", canonical: "https://blog.example/p0")
         // Two likes only counted (`aggregate`).
         for liker in ["https://l1.example/", "https://l2.example/"] {
             try await store.aggregate(
@@ -113,6 +114,7 @@ import Testing
         lines += state.blocks.map { "\($0.id)|\($0.kind.rawValue)|\($0.value)|\($0.reason ?? "-")|\(ms($0.created))" }
         lines += state.allowedDomains
         lines += state.counted.map { "\($0.pair)|\($0.target)|\($0.site)|\($0.type.rawValue)|\(ms($0.at))" }
+        lines += state.spellings.map { "\($0.spelling) -> \($0.canonical) \(ms($0.seen))" }
         lines.append("cursor \(state.webhookCursor ?? -1) \(state.settings.sorted { $0.key.rawValue < $1.key.rawValue })")
         lines += state.sends.map {
             "\($0.source)|\($0.target)|\($0.linked)|\($0.state.rawValue)|\($0.result ?? "-")|\($0.endpoint ?? "-")|\($0.attempts)|"

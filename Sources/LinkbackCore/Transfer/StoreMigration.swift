@@ -3,7 +3,7 @@ import LinkbackStore
 
 /// Copies everything one store holds into another (`linkback migrate-store`): mentions with
 /// their ids, tokens and history, webhook deliveries and the outbox cursor, blocks, allowed
-/// domains, settings and counted mentions; then compares the row counts. The spam score is
+/// domains, settings, counted mentions and the spellings of targets; then compares the row counts. The spam score is
 /// learnt again in the destination rather than copied.
 ///
 /// Safe to run again: rows already copied (same id) are kept, so a copy interrupted halfway is
