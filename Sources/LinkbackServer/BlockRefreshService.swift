@@ -5,8 +5,8 @@ import LinkbackStore
 import Logging
 import ServiceLifecycle
 
-/// Loads the store's blocks (into the spam rules) and allowed domains (into the moderation
-/// policy) at start, every few seconds after and at once on SIGHUP (``refreshNow()``), so
+/// Loads the store's blocks and the tombstones of whom the owner forgot (into the spam rules)
+/// and allowed domains (into the moderation policy) at start, every few seconds after and at once on SIGHUP (``refreshNow()``), so
 /// `linkback block` and `linkback allow` (another process) take effect without a restart, and
 /// logs the counts when they change; and shares the built-in bans through the store: those
 /// started here are recorded, those started by another instance (or before a restart) adopted.
@@ -36,6 +36,7 @@ struct BlockRefreshService: Service {
             await loop.run {
                 let blocks = try await store.blocks(), domains = try await store.allowedDomains()
                 spam.reloadBlocks(blocks)
+                spam.forgotten.replace(try await store.forgottenKeys())
                 allowed.replace(domains)
                 let changed = loaded.withLock { last in
                     defer { last = (blocks, domains) }

@@ -68,6 +68,7 @@ package struct LinkbackServer: Sendable {
         readParser = ReadQueryParser(config: config)
         var policy = VerificationPolicy(config: config)
         policy.storedAllowDomains = allowed
+        policy.forgotten = spam.forgotten
         configuredAllowDomains = policy.configuredAllowDomains
         mentionPolicy = policy.mentionPolicy
         rejections = RejectionRecorder(log: rejectionLog, bans: spam.bans, clock: clock)

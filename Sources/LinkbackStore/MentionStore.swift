@@ -348,6 +348,15 @@ public protocol BlockStore: Sendable {
     func disallowDomain(_ domain: String) async throws -> Bool
 
     func allowedDomains() async throws -> [String]
+
+    /// Forgets everyone `subject` names (``ForgetSQL``) in one transaction, `actor` saying so in
+    /// the history, and returns their mentions as they were (with `dryRun`, only returns them).
+    /// SQLite then rewrites its file (`VACUUM`) and empties its write-ahead log, so their names
+    /// are no longer in either.
+    func forget(_ subject: Forgotten.Subject, actor: Actor, dryRun: Bool) async throws -> [Mention]
+
+    /// The tombstones' keys (``Forgotten/Subject/key``).
+    func forgottenKeys() async throws -> [String]
 }
 
 /// Bans the built-in ban started, shared by every instance on the database.

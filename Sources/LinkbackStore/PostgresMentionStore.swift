@@ -727,6 +727,22 @@ public final class PostgresMentionStore: MentionStore {
         try await rows(Self.query(TableSQL.allowedDomains)) { try $0.decode(String.self) }
     }
 
+    public func forget(_ subject: Forgotten.Subject, actor: Actor, dryRun: Bool) async throws -> [Mention] {
+        let now = clock.now()
+        let found = try await transaction { connection in
+            let found = try await self.rows(Self.query(ForgetSQL.matching(subject)), on: connection, Self.mention(from:))
+            if !dryRun { try await self.execute(connection, ForgetSQL.erase(found.map(\.id), subject: subject, actor: actor, at: now)) }
+            return found
+        }
+        // What the spam score learnt of them leaves its counts.
+        if !dryRun { _ = try await learnScore() }
+        return found
+    }
+
+    public func forgottenKeys() async throws -> [String] {
+        try await rows(PostgresQuery(unsafeSQL: ForgetSQL.keys)) { try $0.decode(String.self) }
+    }
+
     public func hasApprovedMention(fromHost host: String) async throws -> Bool {
         try await rows(PostgresStatements.ApprovedFromHost(host: host)).first ?? false
     }

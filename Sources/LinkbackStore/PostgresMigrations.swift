@@ -265,5 +265,10 @@ package enum PostgresMigrations {
             CREATE INDEX mention_urls_mention ON mention_urls (mention_id);
             """
         ),
+        (
+            // Who the owner asked to forget, as SHA-256 keys only: a re-send is refused by them.
+            "019-forgotten",
+            "CREATE TABLE forgotten (key TEXT COLLATE \"C\" PRIMARY KEY, kind TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)"
+        ),
     ]
 }

@@ -426,6 +426,28 @@ public final class SQLiteMentionStore: MentionStore {
         try await pool.read { db in try String.fetchAll(db, Self.statement(TableSQL.allowedDomains)) }
     }
 
+    public func forget(_ subject: Forgotten.Subject, actor: Actor, dryRun: Bool) async throws -> [Mention] {
+        let now = clock.now()
+        let found = try await pool.write { db in
+            let found = try Row.fetchAll(db, Self.statement(ForgetSQL.matching(subject))).map(Self.mention(from:))
+            if !dryRun { try Self.execute(db, ForgetSQL.erase(found.map(\.id), subject: subject, actor: actor, at: now)) }
+            return found
+        }
+        guard !dryRun else { return found }
+        // What the spam score learnt of them leaves its counts.
+        _ = try await learnScore()
+        // The file rewritten without their rows' old pages, and the log that still holds them emptied.
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        return found
+    }
+
+    public func forgottenKeys() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: ForgetSQL.keys) }
+    }
+
     public func statistics() async throws -> StoreStatistics {
         let since = StoreStatistics.firstDay(clock.now())
         return try await pool.read { db in

@@ -347,6 +347,11 @@ package enum SQLiteMigrations {
                     CREATE INDEX mention_urls_mention ON mention_urls (mention_id);
                     """)
         }
+        migrator.registerMigration("027-forgotten") { db in
+            // Who the owner asked to forget, as SHA-256 keys only: a re-send is refused by them.
+            try db.execute(
+                sql: "CREATE TABLE forgotten (key TEXT PRIMARY KEY, kind TEXT NOT NULL, created_at DATETIME NOT NULL)")
+        }
         return migrator
     }
 }

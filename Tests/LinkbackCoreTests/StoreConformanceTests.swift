@@ -296,6 +296,53 @@ import Testing
         try await store.close()
     }
 
+    /// `linkback forget`: a domain's mentions (its subdomains too) and an author's are erased but for
+    /// a `deleted` stub the history announces, their copies' links to them cut, a tombstone key kept;
+    /// a dry run changes nothing; others are untouched.
+    @Test(arguments: StoreKind.tested) func forgettingErasesAllButAStub(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let secret = MentionContent(
+            type: .like, contentText: "secret words", authorName: "Ann Onymous", authorURL: "https://ann.example/",
+            authorPhoto: "https://ann.example/me.jpg", sameAs: ["https://social.example/@ann/1"])
+        let ann = try await store.storeVerified(incoming("https://a.example/like", target: "https://blog.example/p"), status: .approved,
+            content: secret, actor: .server)
+        let sub = try await store.receive(incoming("https://www.a.example/x"), actor: .server).mention
+        let bridged = try await store.storeVerified(
+            incoming("https://bridge.example/ann-like", target: "https://blog.example/p"), status: .approved,
+            content: MentionContent(type: .like, authorName: "Bridged", sameAs: ["https://social.example/@ann/1"]), actor: .server)
+        #expect(bridged.aliasOf == ann.id)
+        let byAuthor = try await store.storeVerified(incoming("https://b.example/reply"), status: .pending,
+            content: MentionContent(type: .reply, contentText: "hello", authorURL: "http://bea.example"), actor: .server)
+        let kept = try await store.storeVerified(incoming("https://c.example/ok"), status: .approved,
+            content: MentionContent(type: .reply, authorName: "Kept"), actor: .server)
+
+        let dry = try await store.forget(.domain("a.example"), actor: .cli, dryRun: true)
+        #expect(dry.map(\.id) == [ann.id, sub.id])
+        #expect(try await store.mention(id: ann.id)?.content?.authorName == "Ann Onymous")
+        #expect(try await store.forgottenKeys().isEmpty)
+
+        let forgotten = try await store.forget(.domain("a.example"), actor: .cli, dryRun: false)
+        #expect(forgotten.map(\.id) == [ann.id, sub.id] && forgotten.first?.content?.authorName == "Ann Onymous")
+        for id in [ann.id, sub.id] {
+            let stub = try #require(try await store.mention(id: id))
+            #expect(stub.status == .deleted && stub.reason == "forgotten" && stub.source == "forgotten:\(id)")
+            #expect(stub.content?.authorName == nil && stub.content?.contentText == nil && stub.clientIP == nil)
+            let history = try await store.events(mentionID: id)
+            #expect(history.last?.to == .deleted && history.last?.reason == "forgotten")
+            #expect(history.dropLast().allSatisfy { $0.reason == nil }, "\(history)")
+        }
+        #expect(try await store.mention(id: bridged.id)?.aliasOf == nil)
+        #expect(try await store.forgottenKeys() == [Forgotten.Subject.domain("a.example").key])
+
+        let authors = try await store.forget(try #require(Forgotten.subject("https://bea.example/")), actor: .cli, dryRun: false)
+        #expect(authors.map(\.id) == [byAuthor.id])
+        #expect(try await store.mention(id: kept.id)?.content?.authorName == "Kept")
+        #expect(Set(try await store.forgottenKeys()).count == 2)
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

@@ -160,6 +160,24 @@ import Testing
         }
     }
 
+    /// `POST /admin/api/forget`: a dry run lists, the real one erases and says so; a subject that is
+    /// neither a domain nor a URL is a 400.
+    @Test func forgetsThroughTheAdminAPI() async throws {
+        try await withServer { setup in
+            let mention = try await pending(setup.store, "https://www.gone.example/1")
+            try await setup.server.application().test(.router) { client in
+                let dry = try await Self.call(client, .post, "/admin/api/forget", body: #"{"subject":"gone.example","dry_run":true}"#)
+                #expect(dry.status == .ok)
+                #expect(JSON.object(dry.body)?["sources"] as? [String] == ["https://www.gone.example/1"], "\(dry.body)")
+                #expect(try await setup.store.mention(id: mention.id)?.status == .pending)
+                let done = try await Self.call(client, .post, "/admin/api/forget", body: #"{"subject":"gone.example"}"#)
+                #expect(JSON.object(done.body)?["ids"] as? [Int] == [Int(mention.id)] && JSON.object(done.body)?["sources"] == nil)
+                #expect(try await setup.store.mention(id: mention.id)?.source == "forgotten:\(mention.id)")
+                #expect(await Self.tryCall(client, .post, "/admin/api/forget", body: #"{"subject":"not a domain/"}"#).status == .badRequest)
+            }
+        }
+    }
+
     /// Review F8: the statistics come from counts kept as rejections happen, seeded once at start
     /// from the log, never from a scan of the log per call: lines written to the file behind the
     /// server's back after the start do not show, the server's own rejections do.

@@ -48,7 +48,7 @@ import Testing
         // Review item 3 and F5: honest senders and readers' browsers cause these; the filter's
         // `_soft` list and the built-in ban's `isSoft` must agree with each other.
         let soft: Set<RejectionReason> = [
-            .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite, .targetClosed,
+            .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite, .targetClosed, .forgotten,
         ]
         #expect(Set(reasons.filter(\.isSoft)) == soft)
         func addresses(_ kept: (RejectionReason) -> Bool) -> [String] {

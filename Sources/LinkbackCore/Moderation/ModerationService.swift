@@ -126,6 +126,37 @@ public struct ModerationService: Sendable {
         return BlockResult(block: block, markedSpam: marked)
     }
 
+    /// What `forget` did (or, in a dry run, would do).
+    public struct ForgetReport: Sendable, Encodable {
+        public var subject: String
+        public var kind: String
+        public var dryRun: Bool
+        /// The ids of their mentions, now `deleted` with reason `forgotten`.
+        public var ids: [Int64]
+        /// Of those, the ones readers saw: announced as deleted (webhooks, the changes feed).
+        public var visible: Int
+        /// In a dry run only: each mention's source, for the owner to check what would go.
+        public var sources: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case subject, kind, ids, visible, sources
+            case dryRun = "dry_run"
+        }
+    }
+
+    /// Forgets everyone `text` names: a domain (its subdomains too) or an author's URL
+    /// (``Forgotten``). Their mentions are erased but for a stub, their re-sends refused.
+    public func forget(_ text: String, dryRun: Bool) async throws -> ForgetReport {
+        guard let subject = Forgotten.subject(text) else {
+            throw ModerationError.invalid("\(text) is neither a domain nor an http(s) URL of an author")
+        }
+        let found = try await store.forget(subject, actor: actor, dryRun: dryRun)
+        let kind = if case .domain = subject { "domain" } else { "author" }
+        return ForgetReport(
+            subject: subject.description, kind: kind, dryRun: dryRun, ids: found.map(\.id),
+            visible: found.filter { $0.status == .approved }.count, sources: dryRun ? found.map(\.source) : nil)
+    }
+
     /// Removes a block; `false` when there was none.
     public func unblock(kind: Block.Kind, value: String) async throws -> Bool {
         try await store.removeBlock(kind: kind, value: value)

@@ -116,7 +116,7 @@ public final class PingbackService: Sendable {
             case .sameURL: code = Self.genericFault
             case .targetNotFound: code = Self.targetNotFound
             case .targetUnavailable, .storeUnavailable, .busy: return fail(Self.upstreamTrouble, failure.message, nil)
-            case .blockedSource, .rateLimited, .vouchRequired, .invalidVouch, .noTokenEndpoint, .invalidCode:
+            case .blockedSource, .forgotten, .rateLimited, .vouchRequired, .invalidVouch, .noTokenEndpoint, .invalidCode:
                 code = Self.accessDenied
             case .sourceNotFound: code = Self.sourceNotFound
             case .noLink: code = Self.noLink

@@ -20,6 +20,9 @@ public struct VerificationPolicy: Sendable {
     public var copies: CopyDetector?
     /// `spam.score`; `nil` where nothing is scored (the CLI's own verifications).
     public var scorer: SpamScorer?
+    /// The authors the owner asked to forget (the server's ``SpamGuard/forgotten``): a mention
+    /// found to be theirs is dropped, nothing of it kept.
+    public var forgotten: ForgottenList?
 
     public init(
         autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
@@ -48,6 +51,11 @@ public struct VerificationPolicy: Sendable {
             settings: config.spam.copyDetection, store: store, fetcher: GuardedFetcher(config: config), pool: pool)
         policy.scorer = SpamScorer(settings: config.spam.score, store: store)
         return policy
+    }
+
+    /// Whether `content`'s author is one the owner asked to forget.
+    public func isForgotten(_ content: MentionContent) -> Bool {
+        forgotten?.contains(author: content.authorURL) == true
     }
 
     /// Whether `source` is on an allow list (its host or a parent domain).
@@ -84,7 +92,8 @@ public struct VerificationPolicy: Sendable {
     public func decide(
         _ mention: Mention, _ outcome: VerificationOutcome, signals: SpamSignals = .none, now: Date = Date()
     ) -> VerificationResult {
-        lifecycle.result(
+        if case .linkFound(let content, _) = outcome, isForgotten(content) { return .dropped }
+        return lifecycle.result(
             of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), policy: mentionPolicy.current,
             signals: signals, now: now)
     }
@@ -103,7 +112,8 @@ public struct VerificationPolicy: Sendable {
     /// Whether a mention of `target` whose link was found with `content` is dropped or only
     /// counted, not stored (``MentionLifecycle/discard(existing:target:content:isPrivate:policy:)``).
     public func discard(target: String, existing: Mention?, content: MentionContent, isPrivate: Bool = false) -> VerificationResult? {
-        lifecycle.discard(existing: existing, target: target, content: content, isPrivate: isPrivate, policy: mentionPolicy.current)
+        if isForgotten(content) { return .dropped }
+        return lifecycle.discard(existing: existing, target: target, content: content, isPrivate: isPrivate, policy: mentionPolicy.current)
     }
 
     /// Whether `stored`, just written after its link was found, sprang one of the owner's traps:

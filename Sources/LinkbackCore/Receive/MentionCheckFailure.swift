@@ -14,6 +14,8 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
     /// The target's own server is in trouble (5xx, timeout, unreachable): not the sender's fault.
     case targetUnavailable(String)
     case blockedSource(String)
+    /// The owner asked to forget mentions from the source's domain (`linkback forget`).
+    case forgotten
     /// The same pair came again too soon (`spam.pair_interval_seconds`); wait this many seconds.
     case rateLimited(Int)
     /// The mention could not be stored (a full disk, a database that went away): our trouble.
@@ -45,6 +47,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotFound: return "target_not_found"
         case .targetUnavailable: return "target_unavailable"
         case .blockedSource: return "blocked"
+        case .forgotten: return "forgotten"
         case .rateLimited: return "rate_limited"
         case .storeUnavailable: return "temporarily_unavailable"
         case .vouchRequired: return "vouch_required"
@@ -75,6 +78,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetClosed: return .targetClosed
         case .targetNotFound, .targetUnavailable: return .targetNotFound
         case .blockedSource: return .blockedSource
+        case .forgotten: return .forgotten
         case .rateLimited: return .rateLimited
         case .storeUnavailable, .busy: return .invalidRequest  // never written: not the client's fault
         case .vouchRequired: return .vouchRequired
@@ -97,6 +101,7 @@ public enum MentionCheckFailure: Error, Equatable, Sendable {
         case .targetNotFound(let why): return "target \(why)"
         case .targetUnavailable(let why): return "the target could not be checked (\(why)); try again later"
         case .blockedSource(let what): return "mentions from \(what) are not accepted"
+        case .forgotten: return "the owner of this site asked to forget mentions from this source; none are accepted"
         case .rateLimited(let seconds): return "this source and target were sent moments ago; retry in \(seconds) s"
         case .storeUnavailable: return "the mention could not be stored just now; try again later"
         case .vouchRequired:

@@ -52,6 +52,7 @@ public struct MentionReceiver: Sendable {
             return .failure(failure)
         }
         if let blocked = spam?.blockedSource(pair.source) { return .failure(.blockedSource(blocked)) }
+        if spam?.forgotten.contains(source: pair.source) == true { return .failure(.forgotten) }
         if let canonicalizer {
             // One fetch of the target answers both questions: where it really is, and whether it exists.
             switch await canonicalizer.resolve(pair.target) {

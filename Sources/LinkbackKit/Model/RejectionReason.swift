@@ -37,16 +37,19 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     /// A source that links to one of the owner's trap targets (`policy.traps`), never linked
     /// publicly: spam beyond doubt.
     case trap
+    /// A re-send from a domain the owner asked to forget (`linkback forget`).
+    case forgotten
 
     /// Reasons that say nothing bad about the client: they never count towards the built-in ban,
     /// and the shipped fail2ban filter's normal mode does not match them (its `_soft` list; a
     /// test holds the two together).
     /// An honest blog re-sending a pingback, a sender asked for a vouch, a burst from a bridge
     /// backfeeding a popular post, a `sites` list missing a host, a request a third-party page
-    /// made a browser send.
+    /// made a browser send, someone the owner forgot sending again.
     public var isSoft: Bool {
         switch self {
-        case .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite, .targetClosed:
+        case .alreadyRegistered, .vouchRequired, .rateLimited, .targetNotSupported, .noAdminToken, .crossSite, .targetClosed,
+            .forgotten:
             return true
         default:
             return false

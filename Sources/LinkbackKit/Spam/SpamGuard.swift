@@ -39,6 +39,9 @@ public final class SpamGuard: Sendable {
     public let pairInterval: TimeInterval
     package let perSourceHost: TokenBuckets<String>
     public let bans: BanList
+    /// Who the owner asked to forget (`linkback forget`), refreshed from the store: their
+    /// re-sends are refused.
+    public let forgotten = ForgottenList()
     /// The time rate limits, bans and fetch allowances are reckoned by.
     public let clock: any WallClock
 

@@ -153,6 +153,26 @@ struct AdminAPIRoutes {
                 return Response(status: .noContent)
             }
         }
+        // The right to erasure: a domain's or an author's mentions erased but for a stub, their
+        // re-sends refused (``ModerationService/forget(_:dryRun:)``).
+        api.post("forget") { request, context in
+            try await authorized(request, context) { service in
+                struct Body: Decodable {
+                    var subject: String
+                    var dryRun: Bool?
+                    enum CodingKeys: String, CodingKey {
+                        case subject
+                        case dryRun = "dry_run"
+                    }
+                }
+                let body = try await decode(Body.self, request)
+                do {
+                    return JSONResponse.make(.ok, try await service.forget(body.subject, dryRun: body.dryRun ?? false))
+                } catch let error as ModerationError {
+                    return invalid(error.description)
+                }
+            }
+        }
         api.get("allow") { request, context in
             try await authorized(request, context) { _ in JSONResponse.make(.ok, try await store.allowedDomains()) }
         }

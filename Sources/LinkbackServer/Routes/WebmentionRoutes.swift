@@ -110,7 +110,7 @@ struct WebmentionRoutes {
             // Vouch's "retry with a vouch" is 449, as its specification asks.
             let status: HTTPResponse.Status =
                 switch failure {
-                case .blockedSource: .forbidden
+                case .blockedSource, .forgotten: .forbidden
                 case .vouchRequired: HTTPResponse.Status(code: 449, reasonPhrase: "Retry With")
                 default: .badRequest
                 }
