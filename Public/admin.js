@@ -83,6 +83,23 @@ async function block(source, host) {
   }
 }
 
+// The right to erasure: the author's URL when the mention has one, else the source's host.
+// Asks the server what would go first (a dry run), and says it.
+async function forget(mention, host) {
+  const subject = mention.content?.author_url || host.replace(/:\d+$/, "");
+  try {
+    const planned = await api("forget", { method: "POST", body: JSON.stringify({ subject, dry_run: true }) });
+    const count = planned.ids.length;
+    if (!confirm(`Forget ${subject}? ${count} mention${count === 1 ? "" : "s"} will be erased (only a stub stays), `
+      + "its name will leave the database, and new mentions from it will be refused.")) return;
+    const result = await api("forget", { method: "POST", body: JSON.stringify({ subject }) });
+    say(`forgot ${subject}: ${result.ids.length} erased`);
+    await refresh();
+  } catch (error) {
+    say(`${subject}: ${error.message}`, true);
+  }
+}
+
 // What the content signals found, in words (docs/moderating.md#copies-and-farms).
 const signalTags = {
   "copy-of-target": ["copy of the post", "The source mostly reproduces the post it links to: a scraper's copy, held for you"],
@@ -185,6 +202,7 @@ function render() {
     }
     if ((mention.spam_reasons || []).includes("copy-cluster")) actions.append(button("spam cluster", () => spamCluster(mention.id)));
     actions.append(button("block source", () => block(mention.source, host)));
+    if (mention.reason !== "forgotten") actions.append(button("forget", () => forget(mention, host)));
     actions.append(button("history", () => history(mention.id, row)));
     const excerpt = cell(mention.content?.content_text || mention.content?.excerpt || mention.content?.title || "");
     excerpt.className = "excerpt";

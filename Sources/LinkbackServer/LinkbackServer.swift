@@ -140,10 +140,12 @@ package struct LinkbackServer: Sendable {
             MetricsRoutes(registry: metricsRegistry, store: store).register(on: router)
         }
         StaticRoutes(directory: config.server.publicDirectory, logger: logger).register(on: router)
+        if config.avatars.proxy { AvatarRoutes(directory: config.avatars.directory).register(on: router) }
         if !config.admin.token.isEmpty {
             AdminAPIRoutes(
                 token: config.admin.token, store: store, server: config.server, recorder: rejections, spam: spam,
-                sends: sends, copyThreshold: config.spam.copyDetection.threshold
+                sends: sends, copyThreshold: config.spam.copyDetection.threshold,
+                avatars: config.avatars.proxy ? config.avatars.directory : nil
             ).register(on: router)
         }
         ReadAPIRoutes(store: store, config: config, parser: readParser, pool: parsePool, clock: clock).register(on: router)
@@ -209,6 +211,12 @@ package struct LinkbackServer: Sendable {
         if !config.notifications.channels.isEmpty { services.append(OutboxService(run: notifications.run)) }
         if let blocklists { services.append(blocklists) }
         if config.spam.score.enabled { services.append(ScoreLearningService(store: store, logger: logger)) }
+        if config.avatars.proxy {
+            services.append(AvatarSweepService(store: store, directory: config.avatars.directory, logger: logger))
+        }
+        if config.storage.forgetClientAfterDays > 0 {
+            services.append(ClientPurgeService(store: store, storage: config.storage, clock: clock, logger: logger))
+        }
         if config.verification.recheckDays > 0 {
             services.append(
                 RecheckService(sweep: RecheckSweep(store: store, queue: queue, days: config.verification.recheckDays, logger: logger, clock: clock)))

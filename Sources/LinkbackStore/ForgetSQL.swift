@@ -73,6 +73,21 @@ package enum ForgetSQL {
         ]
     }
 
+    /// `storage.forget_client_after_days`: the client address and user agent of every mention that
+    /// last arrived before `cutoff`. A background job: it reads the table once a run.
+    package static func clients(before cutoff: Date) -> SQLStatement {
+        SQLStatement(
+            """
+            UPDATE mentions SET client_ip = NULL, user_agent = NULL
+            WHERE (client_ip IS NOT NULL OR user_agent IS NOT NULL) AND COALESCE(last_received_at, received_at) < ?
+            """, [.date(cutoff)])
+    }
+
+    /// The stored author photos and nested comments that name a photo kept here (`/avatars/`).
+    package static let avatarReferences = """
+        SELECT author_photo, children FROM mentions WHERE author_photo LIKE '%/avatars/%' OR children LIKE '%/avatars/%'
+        """
+
     /// Every tombstone's key.
     package static let keys = "SELECT key FROM forgotten"
 }

@@ -178,6 +178,20 @@ public protocol MentionStore: MentionRecords, VerificationQueueStore, BlockStore
 /// status change recorded as a ``MentionEvent`` in the same transaction. What statuses a write
 /// takes is ``MentionLifecycle``'s to say; the store applies it atomically.
 public protocol MentionRecords: Sendable {
+    /// Forgets everyone `subject` names (``ForgetSQL``) in one transaction, `actor` saying so in
+    /// the history, and returns their mentions as they were (with `dryRun`, only returns them).
+    /// SQLite then rewrites its file (`VACUUM`) and empties its write-ahead log, so their names
+    /// are no longer in either.
+    func forget(_ subject: Forgotten.Subject, actor: Actor, dryRun: Bool) async throws -> [Mention]
+
+    /// The stored texts (author photos, nested comments) that name a photo kept by the avatar
+    /// proxy: what its sweep must keep. A background job's read of the table.
+    func avatarReferences() async throws -> [String]
+
+    /// Erases the client address and user agent of mentions that last arrived before `cutoff`
+    /// (`storage.forget_client_after_days`); returns how many.
+    func forgetClients(before cutoff: Date) async throws -> Int
+
     /// Stores a new mention as `queued`, or re-queues a known (source, target) pair as an update
     /// (same row, same token) unless it was received less than `pairInterval` ago.
     func receive(_ incoming: IncomingMention, actor: Actor) async throws -> ReceiveResult
@@ -348,12 +362,6 @@ public protocol BlockStore: Sendable {
     func disallowDomain(_ domain: String) async throws -> Bool
 
     func allowedDomains() async throws -> [String]
-
-    /// Forgets everyone `subject` names (``ForgetSQL``) in one transaction, `actor` saying so in
-    /// the history, and returns their mentions as they were (with `dryRun`, only returns them).
-    /// SQLite then rewrites its file (`VACUUM`) and empties its write-ahead log, so their names
-    /// are no longer in either.
-    func forget(_ subject: Forgotten.Subject, actor: Actor, dryRun: Bool) async throws -> [Mention]
 
     /// The tombstones' keys (``Forgotten/Subject/key``).
     func forgottenKeys() async throws -> [String]

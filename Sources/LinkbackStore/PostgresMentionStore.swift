@@ -739,6 +739,15 @@ public final class PostgresMentionStore: MentionStore {
         return found
     }
 
+    public func forgetClients(before cutoff: Date) async throws -> Int {
+        try await changed(ForgetSQL.clients(before: cutoff))
+    }
+
+    public func avatarReferences() async throws -> [String] {
+        try await rows(PostgresQuery(unsafeSQL: ForgetSQL.avatarReferences)) { try $0.decode((String?, String?).self) }
+            .flatMap { [$0.0, $0.1].compactMap { $0 } }
+    }
+
     public func forgottenKeys() async throws -> [String] {
         try await rows(PostgresQuery(unsafeSQL: ForgetSQL.keys)) { try $0.decode(String.self) }
     }

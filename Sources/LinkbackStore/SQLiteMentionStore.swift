@@ -444,6 +444,21 @@ public final class SQLiteMentionStore: MentionStore {
         return found
     }
 
+    public func forgetClients(before cutoff: Date) async throws -> Int {
+        try await pool.write { db in
+            try Self.execute(db, [ForgetSQL.clients(before: cutoff)])
+            return db.changesCount
+        }
+    }
+
+    public func avatarReferences() async throws -> [String] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: ForgetSQL.avatarReferences).flatMap { row -> [String] in
+                [row["author_photo"] as String?, row["children"] as String?].compactMap { $0 }
+            }
+        }
+    }
+
     public func forgottenKeys() async throws -> [String] {
         try await pool.read { db in try String.fetchAll(db, sql: ForgetSQL.keys) }
     }

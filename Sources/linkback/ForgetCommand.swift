@@ -24,7 +24,9 @@ struct ForgetCommand: AsyncParsableCommand {
         try await Self.reportingFailures {
             let report: ModerationService.ForgetReport
             do {
-                report = try await ModerationService(store: store.openStore(), actor: .cli).forget(subject, dryRun: dryRun)
+                let avatars = try store.loadConfig().avatars
+                report = try await ModerationService(store: store.openStore(), actor: .cli)
+                    .forget(subject, dryRun: dryRun, avatars: avatars.proxy ? avatars.directory : nil)
             } catch let error as ModerationError {
                 throw ValidationError(error.description)
             }

@@ -18,7 +18,7 @@ struct Linkback: AsyncParsableCommand {
             ServeCommand.self, CheckConfigCommand.self, VerifyCommand.self, ListCommand.self, ShowCommand.self,
             ApproveCommand.self, RejectCommand.self, SpamCommand.self, DeleteCommand.self, RestoreCommand.self,
             BlockCommand.self, UnblockCommand.self, BlocksCommand.self, BlocklistCommand.self, PolicyCommand.self, ScoreCommand.self, ReverifyCommand.self, StatsCommand.self,
-            ForgetCommand.self, ExportCommand.self, ImportCommand.self, AllowCommand.self, DisallowCommand.self, WebhooksCommand.self, NotificationsCommand.self,
+            ForgetCommand.self, PurgeCommand.self, ExportCommand.self, ImportCommand.self, AllowCommand.self, DisallowCommand.self, WebhooksCommand.self, NotificationsCommand.self,
             DoctorCommand.self, MigrateStoreCommand.self, BackupCommand.self, SendCommand.self, BenchExtractCommand.self, BenchSpamCommand.self, BenchPathsCommand.self,
         ]
     )

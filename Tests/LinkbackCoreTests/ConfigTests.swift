@@ -58,6 +58,39 @@ import Testing
         #expect(config.admin.token == "s3cret")
     }
 
+    /// `storage.keep` and `storage.forget_client_after_days`: what a mention keeps, and a wrong
+    /// type or field named with the item it is in.
+    @Test func storageSettings() throws {
+        let config = try ConfigLoader.parse(yaml: """
+            storage:
+              keep:
+                - types: [like, repost]
+                  fields: [author]
+                - types: [mention, like]
+                  fields: []
+              forget_client_after_days: 30
+            """, origin: "storage.yaml")
+        #expect(config.storage.keep == [.like: [.author], .repost: [.author], .mention: []])
+        #expect(config.storage.forgetClientAfterDays == 30)
+        let now = Date(timeIntervalSince1970: 100 * 86_400)
+        #expect(config.storage.clientCutoff(now: now) == Date(timeIntervalSince1970: 70 * 86_400))
+        #expect(try ConfigLoader.parse(yaml: "", origin: "e.yaml").storage.clientCutoff(now: now) == nil)
+        let full = MentionContent(type: .like, title: "t", contentText: "x", authorName: "Ann", authorURL: "https://ann.example/")
+        #expect(config.storage.kept(full) == MentionContent(type: .like, authorName: "Ann", authorURL: "https://ann.example/"))
+        #expect(config.storage.kept(MentionContent(type: .mention, excerpt: "e", authorName: "B")) == MentionContent(type: .mention))
+        let reply = MentionContent(type: .reply, contentText: "kept", authorName: "C")
+        #expect(config.storage.kept(reply) == reply)
+        for (yaml, message) in [
+            ("storage:\n  keep:\n    - types: [likes]\n      fields: []", "types are"),
+            ("storage:\n  keep:\n    - types: [like]\n      fields: [face]", "fields are author and content"),
+        ] {
+            #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: yaml, origin: "bad.yaml") }
+            do { _ = try ConfigLoader.parse(yaml: yaml, origin: "bad.yaml") } catch {
+                #expect("\(error)".contains(message) && "\(error)".contains("storage.keep"), "\(error)")
+            }
+        }
+    }
+
     @Test func environmentOverridesFile() throws {
         let environment = [
             "LINKBACK_SERVER_PORT": "7070",

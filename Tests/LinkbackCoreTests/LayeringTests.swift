@@ -16,7 +16,7 @@ import Testing
 
     /// Bottom first. Folders of one layer may use each other.
     static let layers: [[String]] = [
-        ["(top level)", "Util", "Net", "HTML", "Microformats", "XML", "XMLRPC"],  // utilities and parsers
+        ["(top level)", "Util", "Net", "HTML", "Microformats", "XML", "XMLRPC", "Media"],  // utilities and parsers
         ["Model", "Lifecycle"],  // the data and every status rule
         ["Config"],
         ["Log", "Metrics"],
@@ -24,7 +24,7 @@ import Testing
         ["Verify"],
         ["Store"],
         // The use cases, and the representations (JF2, Atom, records) they speak.
-        ["Receive", "Queue", "Pingback", "Moderation", "Send", "Webhooks", "Notify", "Transfer", "ReadAPI", "Represent", "Signals"],
+        ["Receive", "Queue", "Pingback", "Moderation", "Send", "Webhooks", "Notify", "Transfer", "ReadAPI", "Represent", "Signals", "Avatars"],
     ]
 
     static func layer(of folder: String) -> Int? { layers.firstIndex { $0.contains(folder) } }

@@ -343,6 +343,27 @@ import Testing
         try await store.close()
     }
 
+    /// `storage.forget_client_after_days`: the addresses of mentions that last arrived before the
+    /// cutoff are erased, the newer ones kept.
+    @Test(arguments: StoreKind.tested) func clientAddressesArePurgedAfterTheirTime(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        var old = incoming("https://old.example/1")
+        (old.clientIP, old.userAgent) = ("192.0.2.1", "Old/1")
+        var new = incoming("https://new.example/1")
+        (new.clientIP, new.userAgent) = ("192.0.2.2", "New/1")
+        let then = Date().addingTimeInterval(-40 * 86_400)
+        let first = try await store.storeVerified(old, status: .approved, content: MentionContent(type: .reply), actor: .server, received: then)
+        let second = try await store.receive(new, actor: .server).mention
+        #expect(try await store.forgetClients(before: Date().addingTimeInterval(-30 * 86_400)) == 1)
+        let purged = try await store.mention(id: first.id)
+        #expect(purged?.clientIP == nil && purged?.userAgent == nil && purged?.status == .approved)
+        #expect(try await store.mention(id: second.id)?.clientIP == "192.0.2.2")
+        #expect(try await store.forgetClients(before: Date().addingTimeInterval(-30 * 86_400)) == 0)
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

@@ -426,6 +426,28 @@ import Testing
         await pages.stop()
     }
 
+    /// The dashboard's "forget": it asks (having counted what would go), then erases the author.
+    @Test func theDashboardForgetsAnAuthor() async throws {
+        let pages = try await FixtureServer.start()
+        pages.set("/Ivy", .html(Self.entry("Ivy", "u-in-reply-to", content: "please forget me")))
+        let server = try await ServerHarness(yaml: "admin:\n  token: \(Self.token)", allowHosts: [pages.hostPort])
+        defer { server.cleanUp() }
+        let sent = try await server.postForm("/webmention", [("source", pages.url("/Ivy").absoluteString), ("target", Self.target)])
+        _ = try await server.waitForStatus(
+            try #require(sent.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: ""), in: ["pending"])
+        let url = "http://127.0.0.1:\(server.port)/admin.html"
+        let result = try await Self.run(["dashboard", url, Self.token, #"[["click", 1, "forget"]]"#])
+        #expect(result["messages"] as? [String] == [
+            "asked: Forget https://ivy.example/? 1 mention will be erased (only a stub stays), its name will leave the database, "
+                + "and new mentions from it will be refused.",
+            "forgot https://ivy.example/: 1 erased",
+        ], "\(result["messages"] ?? "")")
+        #expect(Self.unexpectedErrors(result).isEmpty, "\(result["errors"] ?? "")")
+        let listed = try await LinkbackProcess.run(["list", "--all", "--json", "--config", server.configPath])
+        #expect(listed.stdout.contains("forgotten:1") && !listed.stdout.contains("Ivy"), "\(listed.stdout)")
+        await pages.stop()
+    }
+
     /// A mention held as a farm's text, or by its spam score, says so beside its status (the
     /// score with what spoke for spam), and one click (after a question) marks the whole cluster
     /// as spam.

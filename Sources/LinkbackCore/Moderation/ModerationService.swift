@@ -145,12 +145,16 @@ public struct ModerationService: Sendable {
     }
 
     /// Forgets everyone `text` names: a domain (its subdomains too) or an author's URL
-    /// (``Forgotten``). Their mentions are erased but for a stub, their re-sends refused.
-    public func forget(_ text: String, dryRun: Bool) async throws -> ForgetReport {
+    /// (``Forgotten``). Their mentions are erased but for a stub, their re-sends refused; with
+    /// `avatars` (the proxy's directory), the photos no mention names any more go too.
+    public func forget(_ text: String, dryRun: Bool, avatars: String? = nil) async throws -> ForgetReport {
         guard let subject = Forgotten.subject(text) else {
             throw ModerationError.invalid("\(text) is neither a domain nor an http(s) URL of an author")
         }
         let found = try await store.forget(subject, actor: actor, dryRun: dryRun)
+        if let avatars, !dryRun {
+            _ = AvatarProxy.sweep(directory: avatars, referenced: AvatarProxy.names(in: try await store.avatarReferences()))
+        }
         let kind = if case .domain = subject { "domain" } else { "author" }
         return ForgetReport(
             subject: subject.description, kind: kind, dryRun: dryRun, ids: found.map(\.id),

@@ -1,6 +1,7 @@
 import Foundation
 import LinkbackKit
 import LinkbackStore
+import Logging
 
 /// The moderation settings a verification is judged with: the ``MentionLifecycle`` (whose rules
 /// decide every status), the allow lists and the owner's ``MentionPolicy``, which change while the
@@ -23,6 +24,10 @@ public struct VerificationPolicy: Sendable {
     /// The authors the owner asked to forget (the server's ``SpamGuard/forgotten``): a mention
     /// found to be theirs is dropped, nothing of it kept.
     public var forgotten: ForgottenList?
+    /// `storage.keep`: what of a verified mention's content is stored.
+    public var storage = Config.Storage()
+    /// `api.avatars: proxy`: author photos kept and served here.
+    public var avatars: AvatarProxy?
 
     public init(
         autoApprove: Bool = false, allowDomains: [String] = [], remoderateUpdates: Bool = false, maxAttempts: Int = 5,
@@ -40,6 +45,9 @@ public struct VerificationPolicy: Sendable {
             autoApprove: config.moderation.autoApprove, allowDomains: config.moderation.allowDomains,
             remoderateUpdates: config.moderation.remoderateUpdates, maxAttempts: config.verification.maxAttempts,
             retryBaseSeconds: config.verification.retryBaseSeconds, policy: config.policy)
+        storage = config.storage
+        // Every door that stores a verification (the queue, pingbacks, `linkback reverify`) keeps photos alike.
+        if config.avatars.proxy { avatars = AvatarProxy(config: config, logger: Logger(label: "linkback.avatars")) }
     }
 
     /// This policy with the content signals as `config` sets them: copy detection, comparing with
@@ -93,9 +101,20 @@ public struct VerificationPolicy: Sendable {
         _ mention: Mention, _ outcome: VerificationOutcome, signals: SpamSignals = .none, now: Date = Date()
     ) -> VerificationResult {
         if case .linkFound(let content, _) = outcome, isForgotten(content) { return .dropped }
-        return lifecycle.result(
+        let result = lifecycle.result(
             of: mention, outcome, sourceAllowed: isAllowed(source: mention.source), policy: mentionPolicy.current,
             signals: signals, now: now)
+        // Judged on all of it, stored as the owner chose (`storage.keep`).
+        if case .verified(let status, let content, let signals) = result {
+            return .verified(status: status, content: storage.kept(content), signals: signals)
+        }
+        return result
+    }
+
+    /// `result` with its author photos kept and served here (``AvatarProxy``), when it stores content.
+    public func withLocalAvatars(_ result: VerificationResult) async -> VerificationResult {
+        guard let avatars, case .verified(let status, let content, let signals) = result else { return result }
+        return .verified(status: status, content: await avatars.localize(content), signals: signals)
     }
 
     /// The status of a mention of `target` from `source` whose link was found with `content`,
@@ -132,6 +151,7 @@ public struct VerificationPolicy: Sendable {
         in store: any MentionRecords, actor: Actor, adjust: (MentionStatus) -> MentionStatus = { $0 }
     ) async throws -> Mention {
         var basis = existing
+        let content = await avatars?.localize(storage.kept(content)) ?? storage.kept(content)
         for _ in 0..<5 {
             let status = adjust(
                 status(

@@ -161,7 +161,8 @@ public final class VerificationQueue: Sendable {
             source: mention.source, target: mention.target, outcome: outcome, existing: mention, protocol: mention.protocol,
             now: clock.now())
         guard !Task.isCancelled else { return }
-        let result = policy.decide(mention, outcome, signals: signals, now: clock.now())
+        let result = await policy.withLocalAvatars(policy.decide(mention, outcome, signals: signals, now: clock.now()))
+        guard !Task.isCancelled else { return }
         let stored: Mention?
         do {
             stored = try await store.complete(mention, with: result, actor: .server)

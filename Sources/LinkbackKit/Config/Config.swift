@@ -342,6 +342,10 @@ public struct Config: Sendable {
     public var webhookDelivery: WebhookDelivery
     /// Mail and push messages to the owner; retried like webhooks (`webhook_delivery`).
     public var notifications: Notifications
+    /// What is stored of a mention, and for how long.
+    public var storage: Storage
+    /// Author photos served from here.
+    public var avatars: Avatars
 
     /// Every key's effective value, keyed by dotted name.
     public let values: [String: ConfigValue]
@@ -509,6 +513,8 @@ public struct Config: Sendable {
             maxRetrySeconds: double("webhook_delivery.max_retry_seconds"),
             giveUpHours: double("webhook_delivery.give_up_hours"))
         notifications = Notifications(values: values)
+        storage = Storage(values: values)
+        avatars = Avatars(values: values)
     }
 
     /// `key: value` lines of the effective configuration, secrets masked, in ``ConfigKey/all`` order.

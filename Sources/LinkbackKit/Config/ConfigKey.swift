@@ -253,6 +253,10 @@ extension ConfigKey {
             .records([.init("site"), .init("target"), .init("types", list: true), .init("action", required: true)]),
             .records([]), check: policyRules),
         ConfigKey("policy.traps", .strings, .strings([]), check: targetPatterns),
+        ConfigKey(
+            "storage.keep", .records([.init("types", list: true, required: true), .init("fields", list: true, required: true)]),
+            .records([]), check: Config.Storage.check),
+        ConfigKey("storage.forget_client_after_days", .double(0...36_500), .double(0)),
         ConfigKey("logging.level", .string, .string("info"), check: oneOf(LogLevelName.all)),
         ConfigKey("logging.fail2ban_log", .string, .string("var/fail2ban.log"), check: nonEmpty),
         ConfigKey("logging.syslog_facility", .string, .string("authpriv"), check: oneOf(SyslogFacility.names)),
@@ -269,6 +273,10 @@ extension ConfigKey {
         ConfigKey("api.max_targets", .int(1...400), .int(100)),
         ConfigKey("api.max_per_page", .int(1...10_000), .int(100)),
         ConfigKey("api.reads_per_minute", .int(0...1_000_000), .int(300)),
+        ConfigKey("api.avatars", .string, .string("off"), check: oneOf(["off", "proxy"])),
+        ConfigKey("avatars.max_bytes", .int(1024...(64 << 20)), .int(1_048_576)),
+        ConfigKey("avatars.max_pixels", .int(1...(1 << 28)), .int(16_777_216)),
+        ConfigKey("avatars.directory", .string, .string("var/avatars"), check: nonEmpty),
         ConfigKey(
             "webhooks",
             .records([

@@ -21,6 +21,8 @@ struct AdminAPIRoutes {
     let sends: SendOutbox
     /// `spam.copy_detection.threshold`: how alike a copy cluster's texts are.
     let copyThreshold: Double
+    /// The avatar proxy's directory (`api.avatars: proxy`): a forgotten author's photo goes at once.
+    let avatars: String?
 
     static let maxBodyBytes = 65_536
 
@@ -167,7 +169,7 @@ struct AdminAPIRoutes {
                 }
                 let body = try await decode(Body.self, request)
                 do {
-                    return JSONResponse.make(.ok, try await service.forget(body.subject, dryRun: body.dryRun ?? false))
+                    return JSONResponse.make(.ok, try await service.forget(body.subject, dryRun: body.dryRun ?? false, avatars: avatars))
                 } catch let error as ModerationError {
                     return invalid(error.description)
                 }
