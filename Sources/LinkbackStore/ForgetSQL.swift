@@ -83,9 +83,10 @@ package enum ForgetSQL {
             """, [.date(cutoff)])
     }
 
-    /// The stored author photos and nested comments that name a photo kept here (`/avatars/`).
+    /// The stored author photos and nested comments that name a photo kept here (`/avatars/`; the
+    /// comments are JSON, where it is written `\/avatars\/`).
     package static let avatarReferences = """
-        SELECT author_photo, children FROM mentions WHERE author_photo LIKE '%/avatars/%' OR children LIKE '%/avatars/%'
+        SELECT author_photo, children FROM mentions WHERE author_photo LIKE '%/avatars/%' OR children LIKE '%avatars%'
         """
 
     /// Every tombstone's key.

@@ -364,6 +364,21 @@ import Testing
         try await store.close()
     }
 
+    /// What the avatar sweep keeps: every kept photo a mention or one of its nested comments names.
+    @Test(arguments: StoreKind.tested) func avatarReferencesNameEveryKeptPhoto(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let (a, b) = (String(repeating: "a", count: 64) + ".png", String(repeating: "b", count: 64) + ".gif")
+        _ = try await store.storeVerified(incoming("https://one.example/1"), status: .approved, content: MentionContent(
+            type: .reply, authorPhoto: "https://m.example/avatars/" + a,
+            children: [MentionChild(contentText: "hi", authorPhoto: "https://m.example/avatars/" + b)]), actor: .server)
+        _ = try await store.storeVerified(incoming("https://two.example/1"), status: .approved, content: MentionContent(
+            type: .like, authorPhoto: "https://elsewhere.example/me.png"), actor: .server)
+        #expect(AvatarProxy.names(in: try await store.avatarReferences()) == [a, b])
+        try await store.close()
+    }
+
     /// The send outbox: a plan queues the links a post has now and, once, the ones it had;
     /// claims are exclusive until recorded; a retry is due only at its time.
     @Test(arguments: StoreKind.tested) func sendOutboxFollowsTheUpdateRule(_ kind: StoreKind) async throws {

@@ -97,11 +97,32 @@ import Testing
         // Eve and Mallory show their initials.
         #expect(widget["placeholders"] as? Int == 2, "\(widget)")
 
+        // A reply whose source lists ten comments with photos: its author's and seven of theirs are
+        // fetched (AvatarProxy.perMention), the rest dropped, none left pointing elsewhere.
+        var comments = ""
+        for index in 0..<10 {
+            pages.set("/c\(index).gif", FixtureServer.Page(headers: [("Content-Type", "image/gif")], body: try Self.image("face.gif")))
+            comments += #"<div class="p-comment h-cite"><span class="p-author h-card"><img class="u-photo" src="\#(pages.url("/c\(index).gif"))" alt=""><span class="p-name">C\#(index)</span></span> <span class="p-content">hi</span></div>"#
+        }
+        pages.set("/Carol", .html(#"<div class="h-entry"><span class="p-author h-card"><img class="u-photo" src="\#(pages.url("/face.png"))" alt="">Carol</span> "#
+            + #"<p class="e-content">Re <a class="u-in-reply-to" href="\#(Self.target)">this</a></p>\#(comments)</div>"#))
+        let carol = try await server.postForm("/webmention", [("source", pages.url("/Carol").absoluteString), ("target", Self.target)])
+        _ = try await server.waitForStatus(
+            try #require(carol.headers["location"]).replacingOccurrences(of: "https://mentions.example", with: "")
+                .replacingOccurrences(of: linkback, with: ""), in: ["approved"])
+        #expect((0..<10).map { pages.hits("/c\($0).gif") } == [1, 1, 1, 1, 1, 1, 1, 0, 0, 0])
+        let thread = try await server.send("GET", "/api/mentions.jf2?target=\(Self.target)&wm-property=in-reply-to")
+        #expect(!(0..<10).contains { thread.body.contains("/c\($0).gif") } && thread.body.contains("C9"), "\(thread.body)")
+
         // Forgetting Alice and Bob removes the file they shared.
         for name in ["alice", "bob"] {
             let forgot = try await LinkbackProcess.run(["forget", "https://\(name).example/", "--config", server.configPath])
             #expect(forgot.status == 0 && forgot.stdout.hasPrefix("forgot 1 mention by https://\(name).example"), "\(forgot.stdout) \(forgot.stderr)")
         }
+        // Carol still shows that photo (and her commenters theirs, one file for their same bytes).
+        #expect(try FileManager.default.contentsOfDirectory(atPath: avatars.path).count == 2)
+        let everyone = try await LinkbackProcess.run(["forget", "127.0.0.1", "--config", server.configPath])
+        #expect(everyone.stdout.hasPrefix("forgot 3 mentions from 127.0.0.1"), "\(everyone.stdout) \(everyone.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: avatars.path).isEmpty)
         await pages.stop()
     }

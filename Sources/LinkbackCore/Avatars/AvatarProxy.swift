@@ -21,6 +21,10 @@ public final class AvatarProxy: Sendable {
     private let clock: any WallClock
     static let memory: TimeInterval = 86_400
     static let remembered = 10_000
+    /// Photos fetched for one mention at most (its author's first, then its nested comments'
+    /// authors'): a source listing fifty comments must not make fifty fetches. Those beyond are
+    /// dropped, never left pointing at their hosts.
+    public static let perMention = 8
 
     public init(config: Config, logger: Logger, clock: any WallClock = SystemClock()) {
         settings = config.avatars
@@ -34,9 +38,15 @@ public final class AvatarProxy: Sendable {
     /// `content` with its author's (and its nested comments' authors') photos served from here.
     public func localize(_ content: MentionContent) async -> MentionContent {
         var content = content
-        content.authorPhoto = await local(content.authorPhoto)
+        var fetches = 0
+        func next(_ url: String?) async -> String? {
+            guard url != nil else { return nil }
+            fetches += 1
+            return fetches <= Self.perMention ? await local(url) : nil
+        }
+        content.authorPhoto = await next(content.authorPhoto)
         if var children = content.children {
-            for index in children.indices { children[index].authorPhoto = await local(children[index].authorPhoto) }
+            for index in children.indices { children[index].authorPhoto = await next(children[index].authorPhoto) }
             content.children = children
         }
         return content
@@ -101,10 +111,12 @@ public final class AvatarProxy: Sendable {
         return (directory + "/" + name, format)
     }
 
-    /// The file names `texts` (stored author photos and nested comments) refer to.
+    /// The file names `texts` (stored author photos and nested comments, JSON that may write `\/`)
+    /// refer to.
     public static func names(in texts: [String]) -> Set<String> {
         var names: Set<String> = []
         for text in texts {
+            let text = text.replacingOccurrences(of: "\\/", with: "/")
             var rest = text[...]
             while let found = rest.range(of: "/avatars/") {
                 let name = rest[found.upperBound...].prefix { $0.isHexDigit || $0 == "." || $0.isLetter }
