@@ -37,11 +37,12 @@ struct ForgetCommand: AsyncParsableCommand {
             let count = "\(report.ids.count) mention\(report.ids.count == 1 ? "" : "s")"
             let of = report.kind == "domain" ? "from \(report.subject)" : "by \(report.subject)"
             if report.dryRun {
-                print("would forget \(count) \(of):")
+                print(report.ids.isEmpty ? "no mentions \(of); forgetting would only refuse its re-sends" : "would forget \(count) \(of):")
                 for (id, source) in zip(report.ids, report.sources ?? []) { print("  \(id)  \(source)") }
             } else {
+                let shown = report.visible == 1 ? "1 was shown and is" : "\(report.visible) were shown and are"
                 print("forgot \(count) \(of)" + (report.ids.isEmpty ? "" : " (ids \(report.ids.map(String.init).joined(separator: ", ")))")
-                    + "; \(report.visible) were shown and are announced as deleted; their re-sends are refused")
+                    + (report.visible > 0 ? "; \(shown) announced as deleted" : "") + "; re-sends are refused")
             }
         }
     }

@@ -61,7 +61,7 @@ import Testing
 
         let domain = try await LinkbackProcess.run(["forget", "127.0.0.2", "--config", server.configPath])
         #expect(domain.status == 0, "\(domain.stderr)")
-        #expect(domain.stdout.hasPrefix("forgot 1 mention from 127.0.0.2 (ids 1); 1 were shown"), "\(domain.stdout)")
+        #expect(domain.stdout.hasPrefix("forgot 1 mention from 127.0.0.2 (ids 1); 1 was shown and is announced as deleted; re-sends are refused"), "\(domain.stdout)")
         let author = try await LinkbackProcess.run(["forget", "https://yara.example", "--json", "--config", server.configPath])
         #expect(author.status == 0, "\(author.stderr)")
         let report = try #require(JSON.object(author.stdout), "\(author.stdout)")
