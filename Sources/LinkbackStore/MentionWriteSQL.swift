@@ -238,7 +238,9 @@ package enum MentionWriteSQL {
     /// interaction, listed and counted once while that one is approved
     /// (``MentionQuerySQL/filter(_:)`` with `collapseAliases`), so a moderator approving the
     /// older one later merges them. One source's mentions of a post and of a part of it
-    /// (`#comment-1`) stay two.
+    /// (`#comment-1`) stay two. The few rows of the URLs are read first and their mentions by key
+    /// (`CROSS JOIN` keeps SQLite to that order): driven from the target, every verification of
+    /// a popular post read all its earlier mentions.
     package static func sameInteraction(
         id: Int64, source: String, sameAs: [String]?, target: String, type: MentionType
     ) -> [SQLStatement] {
@@ -247,8 +249,9 @@ package enum MentionWriteSQL {
         return replaceURLs(id: id, source: source, sameAs: sameAs) + [
             SQLStatement(
                 """
-                UPDATE mentions SET alias_of = (SELECT m.id FROM mention_urls AS u JOIN mentions AS m ON m.id = u.mention_id
-                    WHERE u.url IN (\(marks)) AND m.id < ? AND m.status IN ('approved', 'pending') AND m.alias_of IS NULL AND m.type = ?
+                UPDATE mentions SET alias_of = (SELECT m.id FROM mention_urls AS u CROSS JOIN mentions AS m
+                    WHERE m.id = u.mention_id AND u.url IN (\(marks)) AND m.id < ? AND m.status IN ('approved', 'pending')
+                        AND m.alias_of IS NULL AND m.type = ?
                         AND m.target = ? AND m.source <> ?
                     ORDER BY m.id LIMIT 1)
                 WHERE id = ?

@@ -58,4 +58,12 @@ import Testing
         }
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// The byte-level pre-check never hides a microformats class, and lets the rest pass unsplit.
+    @Test func classesThatMayHoldMicroformats() {
+        func holds(_ value: String) -> Bool { MF2Names.mayHold(HTMLElement(name: "div", attributes: [HTMLAttribute(name: "class", value: value)])) }
+        for value in ["h-entry", "x  p-name", "dt-published", "wp-block\tu-url", "e-content\n", "foo h-x-test"] { #expect(holds(value), "\(value)") }
+        for value in ["", "entry-content", "wp-block-paragraph", "ph-x", "dth-x", "d-t", "x-h-entry", "h", "pt-name"] { #expect(!holds(value), "\(value)") }
+        #expect(!MF2Names.mayHold(HTMLElement(name: "div")))
+    }
 }

@@ -215,6 +215,8 @@ import Testing
         #expect(plans[2].contains { $0.hasPrefix("SEARCH mentions USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[2])")
         #expect(plans[2].contains { $0.hasPrefix("SEARCH p USING INDEX events_mention") }, "\(plans[2])")
         #expect(plans[3].contains { $0.hasPrefix("SEARCH u USING") && $0.contains("(url=?") }, "\(plans[3])")
+        // The URLs first, each one's mention by key: never the target's every earlier mention.
+        #expect(plans[3].contains { $0.hasPrefix("SEARCH m USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[3])")
         #expect(plans[4].contains { $0.hasPrefix("SEARCH primary_mention USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[4])")
         for plan in plans {
             let tables = ["mentions", "fingerprint_bands", "events", "e", "p", "u", "m", "primary_mention", "mention_urls"]

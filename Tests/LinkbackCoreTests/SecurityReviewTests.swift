@@ -211,4 +211,16 @@ import Testing
         #expect(BogusComments.neutralized(Array("<![ -->x".utf8)) == Array("<!-- __-->x".utf8))
         #expect(BogusComments.neutralized(Array("plain".utf8)) == Array("plain".utf8))
     }
+
+    /// Control characters, raw or as numeric references, become U+FFFD (a form feed a space); the
+    /// bytes between are copied unchanged, runs and all.
+    @Test func controlCharactersAreNeutralisedAndTheRestKept() {
+        func neutralized(_ text: String) -> String { String(decoding: ControlCharacters.neutralized(Array(text.utf8)), as: UTF8.self) }
+        #expect(neutralized("a\u{1}b") == "a\u{FFFD}b")
+        #expect(neutralized("a\u{0C}b &amp; c") == "a b &amp; c")
+        #expect(neutralized("x&#1;y&#x0C;z&#65;&#x1b") == "x&#xFFFD;y&#x20;z&#65;&#xFFFD;")
+        #expect(neutralized("tab\tline\nreturn\r &amp; é\u{1F}") == "tab\tline\nreturn\r &amp; é\u{FFFD}")
+        #expect(neutralized("plain, no ampersand") == "plain, no ampersand")
+        #expect(neutralized("ends &") == "ends &")
+    }
 }

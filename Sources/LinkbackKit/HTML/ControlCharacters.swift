@@ -8,24 +8,36 @@ package enum ControlCharacters {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
+        // Ordinary bytes are copied a run at a time, not one by one.
+        var run = 0
         while index < bytes.count {
             let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "&") else {
+                index += 1
+                continue
+            }
             if byte == 0x0C {
+                output.append(contentsOf: bytes[run..<index])
                 output.append(0x20)
                 index += 1
+                run = index
             } else if isControl(byte) {
+                output.append(contentsOf: bytes[run..<index])
                 output.append(contentsOf: replacement)
                 index += 1
+                run = index
             } else if byte == UInt8(ascii: "&"), let (value, length) = numericReference(bytes, at: index),
                 value == 0x0C || (value < 0x20 && isControl(UInt8(value)))
             {
+                output.append(contentsOf: bytes[run..<index])
                 output.append(contentsOf: value == 0x0C ? Array("&#x20;".utf8) : Array("&#xFFFD;".utf8))
                 index += length
+                run = index
             } else {
-                output.append(byte)
                 index += 1
             }
         }
+        output.append(contentsOf: bytes[run..<bytes.count])
         return output
     }
 

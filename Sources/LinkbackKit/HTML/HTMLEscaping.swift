@@ -10,18 +10,19 @@ public enum HTMLEscaping {
         guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
             return text
         }
-        var result = ""
+        // Over UTF-8 bytes: the five are ASCII, and no byte of a longer sequence is ASCII.
+        var result: [UInt8] = []
         result.reserveCapacity(text.utf8.count + 16)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(scalar)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x26: result += "&amp;".utf8
+            case 0x3C: result += "&lt;".utf8
+            case 0x3E: result += "&gt;".utf8
+            case 0x22: result += "&quot;".utf8
+            case 0x27: result += "&#39;".utf8
+            default: result.append(byte)
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 }

@@ -7,7 +7,9 @@ public enum URLResolver {
     public static func resolve(_ reference: String, against base: URL?) -> URL? {
         // By scalars: "\r\n" is one Character, which a Character filter keeps (found by fuzzing).
         var trimmed = reference.trimmingHTMLWhitespace()
-        trimmed.unicodeScalars.removeAll { $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        if trimmed.utf8.contains(where: { $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) {
+            trimmed.unicodeScalars.removeAll { $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        }
         // An empty reference is the document itself.
         if trimmed.isEmpty { return base }
         if let absolute = URL(string: trimmed), absolute.scheme != nil {

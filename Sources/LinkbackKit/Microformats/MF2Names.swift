@@ -12,6 +12,7 @@ package enum MF2Names {
 
     /// The element's valid root class names, sorted and unique.
     package static func roots(of element: HTMLElement) -> [String] {
+        guard mayHold(element) else { return [] }
         var result: Set<String> = []
         for name in element.classNames where name.hasPrefix("h-") && isValidName(name.dropFirst(2)) {
             result.insert(name)
@@ -22,6 +23,7 @@ package enum MF2Names {
     /// The element's valid property classes, in class order; a repeated class counts twice, as
     /// most parsers do.
     package static func properties(of element: HTMLElement) -> [Property] {
+        guard mayHold(element) else { return [] }
         var result: [Property] = []
         for name in element.classNames {
             guard let dash = name.firstIndex(of: "-"), let prefix = Prefix(rawValue: String(name[..<dash])) else {
@@ -32,6 +34,29 @@ package enum MF2Names {
             result.append(Property(prefix: prefix, name: String(rest)))
         }
         return result
+    }
+
+    /// Whether the element's `class` can hold a root or property class: a token that starts with
+    /// `h-`, `p-`, `u-`, `e-` or `dt-`. Read on the bytes, so the classes of the many elements
+    /// that hold none (most of a page) are never split into strings.
+    package static func mayHold(_ element: HTMLElement) -> Bool {
+        guard let value = element[attribute: "class"] else { return false }
+        var previous: UInt8 = 0
+        var beforePrevious: UInt8 = 0
+        var tokenLength = 0
+        for byte in value.utf8 {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0C || byte == 0x0D {
+                tokenLength = 0
+                continue
+            }
+            tokenLength += 1
+            if byte == 0x2D {  // "-"
+                if tokenLength == 2, [0x68, 0x70, 0x75, 0x65].contains(previous) { return true }  // h p u e
+                if tokenLength == 3, beforePrevious == 0x64, previous == 0x74 { return true }  // dt
+            }
+            (beforePrevious, previous) = (previous, byte)
+        }
+        return false
     }
 
     /// `([a-z0-9]+-)?[a-z]+(-[a-z]+)*`

@@ -44,7 +44,7 @@ package struct MentionExtractor {
         fillAuthor(of: entry, into: &content)
         content.published = entry.first("published")
         if case .html(let embedded, _)? = entry["content"].first {
-            content.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: embedded.html), html: true)
+            content.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(element: embedded.element), html: true)
             content.contentText = cut(embedded.readableText.collapsingWhitespace(), html: false)
         } else if let summary = entry.first("summary") {
             content.contentText = cut(summary.collapsingWhitespace(), html: false)
@@ -74,7 +74,7 @@ package struct MentionExtractor {
             var child = MentionChild(url: item.first("url"), published: item.first("published"))
             (child.authorName, child.authorURL, child.authorPhoto) = author(of: item)
             if case .html(let embedded, _)? = item["content"].first {
-                child.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(html: embedded.html), html: true)
+                child.contentHTML = cut(HTMLSanitizer(baseURL: document.baseURL).sanitize(element: embedded.element), html: true)
                 child.contentText = cut(embedded.readableText.collapsingWhitespace(), html: false)
             } else if let text = (item.first("content") ?? item.first("summary"))?.collapsingWhitespace(), !text.isEmpty {
                 child.contentText = cut(text, html: false)
@@ -198,7 +198,8 @@ package struct MentionExtractor {
     }
 
     private func cut(_ text: String, html: Bool) -> String {
-        guard text.count > maxContentLength else { return text }
+        // Bytes first: no more bytes than the limit is no more characters (counting those walks the text).
+        guard text.utf8.count > maxContentLength, text.count > maxContentLength else { return text }
         if html {
             // Cutting markup would leave it unbalanced: re-sanitise the cut text as plain text.
             return HTMLEscaping.escape(String(text.prefix(maxContentLength))) + "…"
