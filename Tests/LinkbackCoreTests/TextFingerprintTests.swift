@@ -60,7 +60,10 @@ import Testing
         #expect(TextFingerprint(stored: fingerprint.stored) == fingerprint)
         #expect(fingerprint.stored.hasPrefix("v1:\(fingerprint.shingles):"))
         for bad in ["", "v1:3:abc", "v2:3:" + String(repeating: "0", count: 512), "v1:x:" + String(repeating: "0", count: 512),
-                    "v1:3:" + String(repeating: "g", count: 512), "v1:0:" + String(repeating: "0", count: 512)] {
+                    "v1:3:" + String(repeating: "g", count: 512), "v1:0:" + String(repeating: "0", count: 512),
+                    "v1::" + String(repeating: "0", count: 512), "v1:-3:" + String(repeating: "0", count: 512),
+                    "v1:3:" + String(repeating: "0", count: 511) + ":", "v1:99999999999999999999:" + String(repeating: "0", count: 512),
+                    "v1:3", "V1:3:" + String(repeating: "0", count: 512)] {
             #expect(TextFingerprint(stored: bad) == nil, "\(bad.prefix(12))")
         }
     }
