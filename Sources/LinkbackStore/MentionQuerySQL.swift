@@ -129,7 +129,7 @@ package enum MentionQuerySQL {
     /// `since`: each band's index gives at most `limit` rows, newest first, and at most `limit`
     /// mentions come back, whatever a farm has sent.
     package static func textsLike(
-        _ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int
+        _ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int, indexedBy: Bool = false
     ) -> (sql: String, values: [SQLValue]) {
         // Each band walks its (band, at) index newest first and stops at the limit: a farm that
         // sends one text thousands of times would otherwise make every verification read every
@@ -142,9 +142,9 @@ package enum MentionQuerySQL {
         }
         return (
             """
-            SELECT id, source, decision, fingerprint FROM mentions WHERE id IN (
+            SELECT id, source, decision, fingerprint FROM mentions\(indexedBy ? " INDEXED BY mentions_fingerprint" : "") WHERE id IN (
                 SELECT mention_id FROM (\(branches.joined(separator: " UNION ALL "))) AS near
-                GROUP BY mention_id ORDER BY MAX(at) DESC LIMIT ?)
+                GROUP BY mention_id ORDER BY MAX(at) DESC LIMIT ?) AND fingerprint IS NOT NULL
             ORDER BY id DESC
             """,
             fingerprint.bands.flatMap { [SQLValue.integer($0), .date(since), .integer(excluding ?? 0), .integer(Int64(limit))] }

@@ -613,7 +613,7 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
-        let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
+        let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit, indexedBy: true)
         let arguments = Self.arguments(values)
         return try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in

@@ -352,6 +352,14 @@ package enum SQLiteMigrations {
             try db.execute(
                 sql: "CREATE TABLE forgotten (key TEXT PRIMARY KEY, kind TEXT NOT NULL, created_at DATETIME NOT NULL)")
         }
+        migrator.registerMigration("028-fingerprint-index") { db in
+            // The copy detector's read of up to 200 mentions' fingerprints, from the index alone:
+            // in the table a fingerprint sits behind the content's overflow pages. SQLite only:
+            // PostgreSQL keeps large values out of line (TOAST), and caps an index row at 2,704
+            // bytes, which a long source URL with a fingerprint would pass.
+            try db.execute(
+                sql: "CREATE INDEX mentions_fingerprint ON mentions (id, source, decision, fingerprint) WHERE fingerprint IS NOT NULL")
+        }
         return migrator
     }
 }

@@ -188,7 +188,7 @@ import Testing
             StatementArguments(ranges.flatMap { [$0.lower, $0.upper] }))
         let text = (0..<80).map { "word\($0)" }.joined(separator: " ")
         let fingerprint = try #require(TextFingerprint(Shingles(text), minimum: 20))
-        let bands = MentionQuerySQL.textsLike(fingerprint, since: Date(), excluding: 1, limit: 5)
+        let bands = MentionQuerySQL.textsLike(fingerprint, since: Date(), excluding: 1, limit: 5, indexedBy: true)
         // The changes feed's read (a read token's request): the window on the events' key, each
         // event's mention by its key, its previous status on events_mention.
         let changes = MentionQuerySQL.changes(
@@ -211,6 +211,8 @@ import Testing
         }
         #expect(plans[0].filter { $0 == "SEARCH mentions USING INDEX mentions_approved_source (source>? AND source<?)" }.count == 4, "\(plans[0])")
         #expect(plans[1].filter { $0.hasPrefix("SEARCH fingerprint_bands USING INDEX") }.count == fingerprint.bands.count, "\(plans[1])")
+        // The matches' fingerprints from the covering index, not from rows behind their content's overflow pages.
+        #expect(plans[1].contains { $0.hasPrefix("SEARCH mentions USING COVERING INDEX mentions_fingerprint") }, "\(plans[1])")
         #expect(plans[2].contains { $0.hasPrefix("SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") }, "\(plans[2])")
         #expect(plans[2].contains { $0.hasPrefix("SEARCH mentions USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[2])")
         #expect(plans[2].contains { $0.hasPrefix("SEARCH p USING INDEX events_mention") }, "\(plans[2])")
