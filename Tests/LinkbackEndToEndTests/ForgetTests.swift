@@ -31,6 +31,11 @@ import Testing
                 moderation:
                   allow_domains: [127.0.0.2, 127.0.0.3, 127.0.0.4]
 
+                api:
+                  tokens:
+                    - token: forget-build-token-0123
+                      sites: [blog.example]
+
                 webhooks:
                   - url: http://127.0.0.1:\(receiver.port)/hook
                     secret: \(WebhookDeliveryTests.secret)
@@ -80,6 +85,12 @@ import Testing
             #expect(bytes.range(of: Data(gone.utf8)) == nil, "\(gone) is still in the database file")
         }
         #expect(bytes.range(of: Data("Kim Keeper".utf8)) != nil)
+        // A static build hears of it through the changes feed: a stub, no name.
+        let changes = try await server.send("GET", "/api/changes.json?token=forget-build-token-0123&since_id=0")
+        let changed = try #require(JSON.object(changes.body)?["children"] as? [[String: Any]], "\(changes.body)")
+        let stub = try #require(changed.first { $0["wm-id"] as? Int == 1 }, "\(changes.body)")
+        #expect(stub["wm-change"] as? String == "deleted" && stub["wm-source"] as? String == "forgotten:1", "\(stub)")
+        #expect(!changes.body.contains("Zelda") && !changes.body.contains("Yara") && changes.body.contains("Kim Keeper"))
         let read = try await server.send("GET", "/api/mentions.jf2?target=\(Self.target)")
         #expect(read.body.contains("Kim Keeper") && !read.body.contains("forgotten:"), "\(read.body)")
 
