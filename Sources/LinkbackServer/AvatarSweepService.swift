@@ -6,7 +6,7 @@ import Logging
 import ServiceLifecycle
 
 /// With `api.avatars: proxy`, every hour: the kept photos no mention names any more (deleted,
-/// forgotten, changed at a re-check) are removed (``AvatarProxy/sweep(directory:referenced:)``).
+/// forgotten, changed at a re-check) are removed (``AvatarProxy/sweep(directory:store:)``).
 struct AvatarSweepService: Service {
     let store: any MentionRecords
     let directory: String
@@ -21,7 +21,7 @@ struct AvatarSweepService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown { [loop, store, directory, logger] in
             await loop.run {
-                let removed = AvatarProxy.sweep(directory: directory, referenced: AvatarProxy.names(in: try await store.avatarReferences()))
+                let removed = try await AvatarProxy.sweep(directory: directory, store: store)
                 if removed > 0 { logger.info("removed \(removed) avatar\(removed == 1 ? "" : "s") no mention names any more") }
             }
         }

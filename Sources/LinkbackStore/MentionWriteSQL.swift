@@ -156,7 +156,7 @@ package enum MentionWriteSQL {
     /// One counted mention (`aggregate`): its target, site and type, and a one-way hash of its
     /// source and target pair so a re-send is not counted twice; nothing that names the sender.
     package static func count(source: String, target: String, site: String, type: MentionType, at now: Date) -> SQLStatement {
-        let pair = SHA256.hash(data: Data((source + "\n" + target).utf8)).map { String(format: "%02x", $0) }.joined()
+        let pair = SHA256.hash(data: Data((source + "\n" + target).utf8)).hexString
         return count(CountedMention(pair: pair, target: target, site: site, type: type, at: now))
     }
 

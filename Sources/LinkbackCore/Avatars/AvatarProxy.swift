@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LinkbackKit
+import LinkbackStore
 import Logging
 
 /// `api.avatars: proxy`: an author's photo is fetched once when their mention is verified,
@@ -84,7 +85,7 @@ public final class AvatarProxy: Sendable {
             logger.info("avatar dropped", metadata: ["url": "\(text)", "why": "\(image.width)×\(image.height) pixels (avatars.max_pixels)"])
             return nil
         }
-        let name = SHA256.hash(data: resource.body).map { String(format: "%02x", $0) }.joined() + "." + image.format.fileExtension
+        let name = SHA256.hash(data: resource.body).hexString + "." + image.format.fileExtension
         do {
             try store(resource.body, as: name)
         } catch {
@@ -127,8 +128,13 @@ public final class AvatarProxy: Sendable {
         return names
     }
 
-    /// Removes the kept photos no mention refers to any more; returns how many.
-    public static func sweep(directory: String, referenced: Set<String>) -> Int {
+    /// Removes the kept photos no mention in `store` names any more; returns how many.
+    public static func sweep(directory: String, store: any MentionRecords) async throws -> Int {
+        sweep(directory: directory, referenced: names(in: try await store.avatarReferences()))
+    }
+
+    /// Removes the kept photos not in `referenced`; returns how many.
+    static func sweep(directory: String, referenced: Set<String>) -> Int {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed = 0
         for name in files where file(named: name, in: directory) != nil && !referenced.contains(name) {

@@ -152,9 +152,7 @@ public struct ModerationService: Sendable {
             throw ModerationError.invalid("\(text) is neither a domain nor an http(s) URL of an author")
         }
         let found = try await store.forget(subject, actor: actor, dryRun: dryRun)
-        if let avatars, !dryRun {
-            _ = AvatarProxy.sweep(directory: avatars, referenced: AvatarProxy.names(in: try await store.avatarReferences()))
-        }
+        if let avatars, !dryRun { _ = try await AvatarProxy.sweep(directory: avatars, store: store) }
         let kind = if case .domain = subject { "domain" } else { "author" }
         return ForgetReport(
             subject: subject.description, kind: kind, dryRun: dryRun, ids: found.map(\.id),

@@ -151,7 +151,8 @@ public struct VerificationPolicy: Sendable {
         in store: any MentionRecords, actor: Actor, adjust: (MentionStatus) -> MentionStatus = { $0 }
     ) async throws -> Mention {
         var basis = existing
-        let content = await avatars?.localize(storage.kept(content)) ?? storage.kept(content)
+        let kept = storage.kept(content)
+        let content = await avatars?.localize(kept) ?? kept
         for _ in 0..<5 {
             let status = adjust(
                 status(

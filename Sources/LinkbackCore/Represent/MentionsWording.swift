@@ -9,26 +9,23 @@ public struct MentionsWording: Sendable, Equatable {
     let words: [Key: String]
 
     enum Key: String, Sendable, CaseIterable {
-        case heading, likes, reposts, bookmarks, replied, rsvp, mentioned, source, more, empty
+        case heading, likes, reposts, bookmarks, replied, rsvp, mentioned, more, empty
     }
 
     /// Every word, by language; `en` has them all.
     static let table: [String: [Key: String]] = [
         "en": [.heading: "Mentions", .likes: "Likes", .reposts: "Reposts", .bookmarks: "Bookmarks", .replied: "replied",
-               .rsvp: "RSVPed", .mentioned: "mentioned this", .source: "source", .more: "Show more", .empty: "No mentions yet."],
+               .rsvp: "RSVPed", .mentioned: "mentioned this", .more: "Show more", .empty: "No mentions yet."],
         "de": [.heading: "Erwähnungen", .likes: "Gefällt", .reposts: "Geteilt", .bookmarks: "Lesezeichen", .replied: "antwortete",
-               .rsvp: "Zusage:", .mentioned: "erwähnte dies", .source: "Quelle", .more: "Mehr zeigen", .empty: "Noch keine Erwähnungen."],
+               .rsvp: "Zusage:", .mentioned: "erwähnte dies", .more: "Mehr zeigen", .empty: "Noch keine Erwähnungen."],
         "fr": [.heading: "Mentions", .likes: "J’aime", .reposts: "Partages", .bookmarks: "Signets", .replied: "a répondu",
-               .rsvp: "Réponse :", .mentioned: "a mentionné ceci", .source: "source", .more: "Afficher plus",
+               .rsvp: "Réponse :", .mentioned: "a mentionné ceci", .more: "Afficher plus",
                .empty: "Aucune mention pour l’instant."],
         "es": [.heading: "Menciones", .likes: "Me gusta", .reposts: "Compartido", .bookmarks: "Marcadores", .replied: "respondió",
-               .rsvp: "Respuesta:", .mentioned: "mencionó esto", .source: "fuente", .more: "Mostrar más", .empty: "Aún no hay menciones."],
+               .rsvp: "Respuesta:", .mentioned: "mencionó esto", .more: "Mostrar más", .empty: "Aún no hay menciones."],
         "nl": [.heading: "Vermeldingen", .likes: "Vind-ik-leuks", .reposts: "Gedeeld", .bookmarks: "Bladwijzers", .replied: "reageerde",
-               .rsvp: "Antwoord:", .mentioned: "noemde dit", .source: "bron", .more: "Meer tonen", .empty: "Nog geen vermeldingen."],
+               .rsvp: "Antwoord:", .mentioned: "noemde dit", .more: "Meer tonen", .empty: "Nog geen vermeldingen."],
     ]
-
-    /// The languages with words of their own.
-    public static var languages: [String] { table.keys.sorted() }
 
     public static let english = MentionsWording(language: "en")
 

@@ -56,6 +56,6 @@ public enum WebhookSignature {
 
     public static func value(secret: String, body: Data) -> String {
         let code = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + code.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + code.hexString
     }
 }

@@ -45,7 +45,7 @@ package enum MF2Names {
         var beforePrevious: UInt8 = 0
         var tokenLength = 0
         for byte in value.utf8 {
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0C || byte == 0x0D {
+            if byte.isHTMLWhitespace {
                 tokenLength = 0
                 continue
             }

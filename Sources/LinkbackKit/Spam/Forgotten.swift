@@ -50,7 +50,7 @@ public enum Forgotten {
     }
 
     static func key(_ kind: String, _ value: String) -> String {
-        SHA256.hash(data: Data((kind + "\n" + value).utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data((kind + "\n" + value).utf8)).hexString
     }
 }
 

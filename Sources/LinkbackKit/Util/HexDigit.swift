@@ -10,6 +10,11 @@ extension UInt8 {
     }
 }
 
+extension Sequence<UInt8> {
+    /// The bytes as lower-case hex, two digits each (a digest, a signature).
+    package var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
 extension UInt8 {
     package var isASCIILetter: Bool { (self | 0x20) >= UInt8(ascii: "a") && (self | 0x20) <= UInt8(ascii: "z") }
     package var isASCIIDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
