@@ -75,14 +75,18 @@ public struct TextMatch: Sendable, Equatable {
     public var id: Int64
     public var source: String
     public var decision: MentionStatus?
-    public var fingerprint: TextFingerprint?
+    /// The fingerprint as the store keeps it, parsed only when ``fingerprint`` is asked for: the
+    /// copy detector looks at the source's host first, and most candidates end there.
+    public var storedFingerprint: String?
 
-    public init(id: Int64, source: String, decision: MentionStatus?, fingerprint: TextFingerprint?) {
+    public init(id: Int64, source: String, decision: MentionStatus?, storedFingerprint: String?) {
         self.id = id
         self.source = source
         self.decision = decision
-        self.fingerprint = fingerprint
+        self.storedFingerprint = storedFingerprint
     }
+
+    public var fingerprint: TextFingerprint? { storedFingerprint.flatMap(TextFingerprint.init(stored:)) }
 }
 
 /// What ``MentionStore/receive(_:actor:)`` did.

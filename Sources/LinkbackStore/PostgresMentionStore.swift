@@ -406,7 +406,7 @@ public final class PostgresMentionStore: MentionStore {
             return TextMatch(
                 id: try row["id"].decode(Int64.self), source: try row["source"].decode(String.self),
                 decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
-                fingerprint: try row["fingerprint"].decode(String?.self).flatMap(TextFingerprint.init(stored:)))
+                storedFingerprint: try row["fingerprint"].decode(String?.self))
         }
     }
 

@@ -619,7 +619,7 @@ public final class SQLiteMentionStore: MentionStore {
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
                 TextMatch(
                     id: row[0], source: row[1], decision: (row[2] as String?).flatMap(MentionStatus.init(rawValue:)),
-                    fingerprint: (row[3] as String?).flatMap(TextFingerprint.init(stored:)))
+                    storedFingerprint: row[3])
             }
         }
     }
