@@ -270,5 +270,13 @@ package enum PostgresMigrations {
             "019-forgotten",
             "CREATE TABLE forgotten (key TEXT COLLATE \"C\" PRIMARY KEY, kind TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)"
         ),
+        (
+            // The copy detector's walk of each band reads the mention's id from the index too.
+            "020-covering-band-index",
+            """
+            DROP INDEX fingerprint_bands_band;
+            CREATE INDEX fingerprint_bands_band ON fingerprint_bands (band, at, mention_id);
+            """
+        ),
     ]
 }

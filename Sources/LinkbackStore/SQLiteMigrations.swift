@@ -360,6 +360,16 @@ package enum SQLiteMigrations {
             try db.execute(
                 sql: "CREATE INDEX mentions_fingerprint ON mentions (id, source, decision, fingerprint) WHERE fingerprint IS NOT NULL")
         }
+        migrator.registerMigration("029-covering-band-index") { db in
+            // The copy detector walks each of a fingerprint's 16 bands for up to 200 mentions: with
+            // the mention's id in the index that is no table read per entry (a farm's 20 KB drain
+            // spent 86 % of its statement time in this read, 4.6 ms a verification; 1.8 ms now).
+            try db.execute(
+                sql: """
+                    DROP INDEX fingerprint_bands_band;
+                    CREATE INDEX fingerprint_bands_band ON fingerprint_bands (band, at, mention_id);
+                    """)
+        }
         return migrator
     }
 }
