@@ -62,4 +62,36 @@ import Testing
         let duplicate = PingbackResult(answer: .failure(XMLRPCFault(48, "already")), rejection: .alreadyRegistered)
         #expect(duplicate.wireAnswer(collapse: true) == .failure(XMLRPCFault(48, "already")))
     }
+
+    /// The byte escape against the plain definition (by scalars: the five escapes, and what XML
+    /// 1.0 cannot carry dropped) on generated text full of the awkward cases.
+    @Test func escapingOnBytesAgreesWithTheDefinition() {
+        func definition(_ text: String) -> String {
+            var result = ""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "&": result += "&amp;"
+                case "<": result += "&lt;"
+                case ">": result += "&gt;"
+                case "\"": result += "&quot;"
+                case "\t", "\n", "\r": result.unicodeScalars.append(scalar)
+                default:
+                    if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+            return result
+        }
+        let pieces: [String] = [
+            "a", "&", "<", ">", "\"", "'", "\t", "\n", "\r", "\u{0}", "\u{1}", "\u{1F}", "\u{7F}", "é", "\u{FFFE}", "\u{FFFF}",
+            "\u{FFFD}", "\u{F000}", "\u{EFBF}", "ｆ", "😀", "plain words ",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(XMLRPCEncoder.escape(text) == definition(text), "\(Array(text.unicodeScalars))")
+        }
+        #expect(XMLRPCEncoder.escape("nothing to do") == "nothing to do")
+        #expect(XMLRPCEncoder.escape("a\u{FFFF}<b\u{0}") == "a&lt;b")
+    }
 }
