@@ -136,4 +136,12 @@ import Testing
         #expect(PageTraits.of(HTMLDocument(html: html), mainText: words).isEmpty)
         #expect(SpamFeatures.describe("links:dense") == "crowded with links" && SpamFeatures.describe("lang:de") == "in language de")
     }
+
+    /// Words as the model reads them: lower case by Unicode's mapping (İ becomes i̇, ÉCOLE école),
+    /// an apostrophe dropped inside a word, 3 to 24 letters, common words left out.
+    @Test func wordsAreLowerCasedLettersWithoutStopwords() {
+        #expect(
+            SpamFeatures.words("The ÉCOLE don't İstanbul, straße ΣΟΦΊΑ 日本語 ab x-ray supercalifragilisticexpialidocious")
+                == ["école", "dont", "i\u{307}stanbul", "straße", "σοφία", "日本語", "ray"])
+    }
 }

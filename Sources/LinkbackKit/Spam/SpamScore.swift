@@ -69,14 +69,16 @@ public enum SpamFeatures {
     }
 
     /// Lower-cased words of 3 to 24 letters, common words left out. Read by Unicode scalar (a
-    /// `Character` walk costs several times more), an apostrophe kept inside a word.
+    /// `Character` walk costs several times more) into UTF-8 bytes (appending to a scalar view
+    /// was 70 % of a 20 KB page's score), an apostrophe kept inside a word.
     static func words(_ text: String) -> [String] {
         var words: [String] = []
-        var current = String.UnicodeScalarView()
+        var current: [UInt8] = []
+        current.reserveCapacity(96)
         var letters = 0
         func end() {
             if (3...24).contains(letters) {
-                let word = String(current)
+                let word = String(decoding: current, as: UTF8.self)
                 if !stopwords.contains(word) { words.append(word) }
             }
             current.removeAll(keepingCapacity: true)
@@ -85,16 +87,16 @@ public enum SpamFeatures {
         for scalar in text.unicodeScalars {
             let value = scalar.value
             if value >= 0x61 && value <= 0x7a {
-                current.append(scalar)
+                current.append(UInt8(value))
                 letters += 1
             } else if value >= 0x41 && value <= 0x5a {
-                current.append(Unicode.Scalar(value + 0x20)!)
+                current.append(UInt8(value + 0x20))
                 letters += 1
             } else if value >= 0x80 && scalar.properties.isAlphabetic {
                 if scalar.properties.changesWhenLowercased {
-                    current.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                    current.append(contentsOf: scalar.properties.lowercaseMapping.utf8)
                 } else {
-                    current.append(scalar)
+                    current.append(contentsOf: UTF8.encode(scalar)!)
                 }
                 letters += 1
             } else if value != 0x27 && value != 0x2019 {
