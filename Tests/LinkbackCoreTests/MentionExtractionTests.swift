@@ -156,4 +156,20 @@ import Testing
         #expect(mention.contentText?.hasSuffix("…") == true)
         #expect(mention.contentHTML?.contains("<") == false)
     }
+
+    /// The limit counts characters, not bytes: 100 two-byte characters are kept whole, 101 are cut.
+    @Test(arguments: [(96, false), (97, true)])
+    func theLimitIsInCharacters(accents: Int, cut: Bool) {
+        let html = #"<div class="h-entry"><div class="e-content">"# + String(repeating: "é", count: accents)
+            + #"<a href="https://blog.example/posts/1">link</a></div></div>"#
+        let resource = FetchedResource(url: URL(string: "https://s.example/")!, status: 200, mediaType: "text/html",
+            charset: "utf-8", body: Array(html.utf8))
+        let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"), maxContentLength: 100)
+        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
+            Issue.record("no link found")
+            return
+        }
+        let expected = cut ? String(repeating: "é", count: 97) + "lin…" : String(repeating: "é", count: 96) + "link"
+        #expect(mention.contentText == expected)
+    }
 }
