@@ -145,16 +145,22 @@ import Testing
     @Test func contentIsCutToTheConfiguredLength() {
         let html = #"<div class="h-entry"><div class="e-content"><p>"# + String(repeating: "word ", count: 200)
             + #"<a href="https://blog.example/posts/1">link</a></p></div></div>"#
-        let resource = FetchedResource(url: URL(string: "https://s.example/")!, status: 200, mediaType: "text/html",
-            charset: "utf-8", body: Array(html.utf8))
-        let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"), maxContentLength: 100)
-        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
-            Issue.record("no link found")
-            return
-        }
+        guard let mention = checked(html, maxContentLength: 100) else { return }
         #expect(mention.contentText?.count == 101)
         #expect(mention.contentText?.hasSuffix("…") == true)
         #expect(mention.contentHTML?.contains("<") == false)
+    }
+
+    /// The mention a verifier with `maxContentLength` finds in `html` (an issue recorded when none).
+    private func checked(_ html: String, maxContentLength: Int) -> MentionContent? {
+        let resource = FetchedResource(url: URL(string: "https://s.example/")!, status: 200, mediaType: "text/html",
+            charset: "utf-8", body: Array(html.utf8))
+        let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"), maxContentLength: maxContentLength)
+        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
+            Issue.record("no link found")
+            return nil
+        }
+        return mention
     }
 
     /// The limit counts characters, not bytes: 100 two-byte characters are kept whole, 101 are cut.
@@ -162,13 +168,7 @@ import Testing
     func theLimitIsInCharacters(accents: Int, cut: Bool) {
         let html = #"<div class="h-entry"><div class="e-content">"# + String(repeating: "é", count: accents)
             + #"<a href="https://blog.example/posts/1">link</a></div></div>"#
-        let resource = FetchedResource(url: URL(string: "https://s.example/")!, status: 200, mediaType: "text/html",
-            charset: "utf-8", body: Array(html.utf8))
-        let verifier = Verifier(fetcher: GuardedFetcher(limits: FetchLimits(), userAgent: "t"), maxContentLength: 100)
-        guard case .linkFound(let mention, _) = verifier.check(resource, target: target) else {
-            Issue.record("no link found")
-            return
-        }
+        guard let mention = checked(html, maxContentLength: 100) else { return }
         let expected = cut ? String(repeating: "é", count: 97) + "lin…" : String(repeating: "é", count: 96) + "link"
         #expect(mention.contentText == expected)
     }
