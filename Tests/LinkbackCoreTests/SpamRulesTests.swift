@@ -204,4 +204,24 @@ extension SpamRulesTests {
         #expect(line.hasPrefix(ManualClock().now().iso8601), "\(line)")
         #expect(recorder.lastDay().byReason["no-link"] == 3)
     }
+
+    /// URL-prefix blocks compare a byte reading of the URL; the definition (review F20) is `%2F`
+    /// read as `/`, then runs of slashes after the authority as one.
+    @Test func prefixFormAgreesWithTheDefinition() {
+        func definition(_ url: String) -> String {
+            guard let scheme = url.range(of: "://") else { return url }
+            let authorityEnd = url[scheme.upperBound...].firstIndex(of: "/") ?? url.endIndex
+            var path = url[authorityEnd...].replacingOccurrences(of: "%2F", with: "/", options: .caseInsensitive)
+            while path.contains("//") { path = path.replacingOccurrences(of: "//", with: "/") }
+            return String(url[..<authorityEnd]) + path
+        }
+        let heads = ["https://spam.example", "http://", "https://ü.example:8443", "mailto:x", "a://b"]
+        let pieces = ["/", "//", "%2F", "%2f", "%2", "%", "%25", "ü", "?q=//", "#//", "x", "2F", "/%2F/"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let url = heads.randomElement(using: &generator)!
+                + (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            #expect(SpamGuard.prefixForm(url) == definition(url), "\(url)")
+        }
+    }
 }
