@@ -108,6 +108,7 @@ public final class SQLiteMentionStore: MentionStore {
         var results: [Result<ReceiveResult, any Error>] = []
         results.reserveCapacity(receipts.count)
         var created: [(id: Int64, actor: Actor)] = []
+        let at = SQLiteDateText.value(now)  // written once for the batch
         for receipt in receipts {
             let incoming = receipt.incoming
             do {
@@ -119,7 +120,7 @@ public final class SQLiteMentionStore: MentionStore {
                         """,
                     arguments: [
                         receipt.token, incoming.source, incoming.target, incoming.site, incoming.protocol.rawValue,
-                        incoming.clientIP, incoming.userAgent, now, now, now, incoming.vouch, incoming.isPrivate,
+                        incoming.clientIP, incoming.userAgent, at, at, at, incoming.vouch, incoming.isPrivate,
                         incoming.targetAsSent,
                     ])
             } catch {
@@ -719,7 +720,7 @@ public final class SQLiteMentionStore: MentionStore {
             case .text(let text): return text
             case .integer(let integer): return integer
             case .double(let double): return double
-            case .date(let date): return date
+            case .date(let date): return SQLiteDateText.value(date)
             case .bool(let bool): return bool
             case .null: return DatabaseValue.null
             }
