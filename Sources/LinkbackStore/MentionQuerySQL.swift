@@ -133,7 +133,10 @@ package enum MentionQuerySQL {
     ) -> (sql: String, values: [SQLValue]) {
         // Each band walks its (band, at) index newest first and stops at the limit: a farm that
         // sends one text thousands of times would otherwise make every verification read every
-        // earlier copy's band rows (28 verifications a second of 20 KB copies, measured).
+        // earlier copy's band rows (28 verifications a second of 20 KB copies, measured). A
+        // mention's bands share its `at` (written together), so UNION drops the same mention
+        // found by several bands as the rows arrive; a GROUP BY over all 16 × limit rows and a
+        // sort of the groups took 28 % longer on a farm's database.
         let branches = fingerprint.bands.indices.map { index in
             """
             SELECT mention_id, at FROM (SELECT mention_id, at FROM fingerprint_bands WHERE band = ? AND at >= ? AND mention_id <> ?
@@ -143,8 +146,8 @@ package enum MentionQuerySQL {
         return (
             """
             SELECT id, source, decision, fingerprint FROM mentions\(indexedBy ? " INDEXED BY mentions_fingerprint" : "") WHERE id IN (
-                SELECT mention_id FROM (\(branches.joined(separator: " UNION ALL "))) AS near
-                GROUP BY mention_id ORDER BY MAX(at) DESC LIMIT ?) AND fingerprint IS NOT NULL
+                SELECT mention_id FROM (\(branches.joined(separator: " UNION "))) AS near
+                ORDER BY at DESC LIMIT ?) AND fingerprint IS NOT NULL
             ORDER BY id DESC
             """,
             fingerprint.bands.flatMap { [SQLValue.integer($0), .date(since), .integer(excluding ?? 0), .integer(Int64(limit))] }
