@@ -189,10 +189,14 @@ import Glibc
         try FileManager.default.createDirectory(atPath: work + "/config", withIntermediateDirectories: true)
         let config = try String(contentsOf: Self.repository.appendingPathComponent("config/linkback.yaml"), encoding: .utf8)
         try ported(config).write(toFile: work + "/config/linkback.yaml", atomically: true, encoding: .utf8)
-        for link in ["Public", ".build"] {
-            try FileManager.default.createSymbolicLink(
-                atPath: work + "/" + link, withDestinationPath: Self.repository.appendingPathComponent(link).path)
-        }
+        try FileManager.default.createSymbolicLink(
+            atPath: work + "/Public", withDestinationPath: Self.repository.appendingPathComponent("Public").path)
+        // `.build/debug` is where the README's PATH points: there, the binary these tests run
+        // (under `make sanitize` the instrumented one, which is not in the repository's .build).
+        try FileManager.default.createDirectory(atPath: work + "/.build", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: work + "/.build/debug",
+            withDestinationPath: URL(fileURLWithPath: LinkbackProcess.binaryPath).deletingLastPathComponent().path)
 
         var script = "set +e\ntrap 'kill $(jobs -p) 2>/dev/null' EXIT\ncd \(work)\n"
         for step in steps {
