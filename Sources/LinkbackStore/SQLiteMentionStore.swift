@@ -715,13 +715,15 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map { value -> (any DatabaseValueConvertible) in
+        // GRDB's initializer for concrete values maps them through a key path built at run time
+        // on every call (3.8 % of a small-page drain); the one for optional existentials does not.
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
             switch value {
-            case .text(let text): return text
-            case .integer(let integer): return integer
-            case .double(let double): return double
-            case .date(let date): return SQLiteDateText.value(date)
-            case .bool(let bool): return bool
+            case .text(let text): return text.databaseValue
+            case .integer(let integer): return integer.databaseValue
+            case .double(let double): return double.databaseValue
+            case .date(let date): return SQLiteDateText.value(date).databaseValue
+            case .bool(let bool): return bool.databaseValue
             case .null: return DatabaseValue.null
             }
         })
