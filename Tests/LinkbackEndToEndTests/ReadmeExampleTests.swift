@@ -209,7 +209,7 @@ import Glibc
         let environment = [
             "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": directory.path, "LANG": "C.UTF-8",
             "NO_COLOR": "1", "TMPDIR": tmp,
-        ]
+        ].merging(LinkbackProcess.sanitizerEnvironment) { _, sanitizer in sanitizer }
         let pid = try Spawn.start(
             "/bin/bash", [scriptPath], environment: environment, output: outputPath, newProcessGroup: true)
         var status: Int32 = 0

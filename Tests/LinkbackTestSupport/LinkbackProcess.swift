@@ -11,6 +11,19 @@ public final class LinkbackProcess: @unchecked Sendable {
         return directory.appendingPathComponent("linkback").path
     }
 
+    /// Under `make sanitize` a child is instrumented too: the sanitizers' settings for it, so its
+    /// reports go where the runner's do (empty otherwise). The runner does not check itself for
+    /// leaks; the linkback processes are checked (`LINKBACK_CHILD_ASAN_OPTIONS`).
+    public static var sanitizerEnvironment: [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var env: [String: String] = [:]
+        for key in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "SWIFT_BACKTRACE"] {
+            if let value = inherited[key] { env[key] = value }
+        }
+        if let options = inherited["LINKBACK_CHILD_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
+        return env
+    }
+
     private let process: Process
     /// Where the child's stdout and stderr go: files, not pipes. A pipe's reader was not always
     /// handed the last of a large output before the test read it (a 300-mention export once
@@ -33,13 +46,7 @@ public final class LinkbackProcess: @unchecked Sendable {
             process.arguments = arguments
         }
         var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        // Under `make sanitize` the child is instrumented too; its reports go where the runner's do.
-        let inherited = ProcessInfo.processInfo.environment
-        for key in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "SWIFT_BACKTRACE"] {
-            if let value = inherited[key] { env[key] = value }
-        }
-        // The runner does not check itself for leaks; the linkback processes are checked.
-        if let options = inherited["LINKBACK_CHILD_ASAN_OPTIONS"] { env["ASAN_OPTIONS"] = options }
+        env.merge(Self.sanitizerEnvironment) { _, new in new }
         env.merge(environment) { _, new in new }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
