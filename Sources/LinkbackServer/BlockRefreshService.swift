@@ -7,10 +7,10 @@ import ServiceLifecycle
 
 /// Loads the store's blocks and the tombstones of whom the owner forgot (into the spam rules)
 /// and allowed domains (into the moderation policy) at start, every few seconds after and at
-/// once on SIGHUP (``refreshNow()``), so
-/// `linkback block` and `linkback allow` (another process) take effect without a restart, and
-/// logs the counts when they change; and shares the built-in bans through the store: those
-/// started here are recorded, those started by another instance (or before a restart) adopted.
+/// once on SIGHUP (``refreshNow()``), so `linkback block` and `linkback allow` (another process)
+/// take effect without a restart, and logs the counts when they change; and shares the built-in
+/// bans through the store: those started here are recorded, those started by another instance
+/// (or before a restart) adopted.
 struct BlockRefreshService: Service {
     let spam: SpamGuard
     let allowed: DomainList

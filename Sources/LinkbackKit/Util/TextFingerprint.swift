@@ -167,7 +167,7 @@ public struct TextFingerprint: Sendable, Equatable {
         guard let countEnd = bytes[countStart...].firstIndex(of: colon), countEnd > countStart else { return nil }
         var shingles = 0
         for byte in bytes[countStart..<countEnd] {
-            guard (0x30...0x39).contains(byte), shingles < Int.max / 10 - 9 else { return nil }
+            guard byte.isASCIIDigit, shingles < Int.max / 10 - 9 else { return nil }
             shingles = shingles * 10 + Int(byte - 0x30)
         }
         let hex = bytes[bytes.index(after: countEnd)...]
