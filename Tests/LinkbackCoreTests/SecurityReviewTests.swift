@@ -210,6 +210,35 @@ import Testing
         #expect(BogusComments.neutralized(Array("x<![".utf8)) == Array("x<!---->".utf8))
         #expect(BogusComments.neutralized(Array("<![ -->x".utf8)) == Array("<!-- __-->x".utf8))
         #expect(BogusComments.neutralized(Array("plain".utf8)) == Array("plain".utf8))
+        #expect(BogusComments.neutralized(Array("<![a>b<![c".utf8)) == Array("<!--a-->b<!--c-->".utf8))
+    }
+
+    /// The buffer scan gives what the first, position-by-position rewrite gave, on random pages
+    /// made of the bytes that matter (and a multi-byte character).
+    @Test func cdataRewriteMatchesTheSliceByPositionRewrite() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            let opener: [UInt8] = Array("<![".utf8)
+            var output: [UInt8] = []
+            var index = 0
+            while index < bytes.count {
+                if index + opener.count <= bytes.count, bytes[index..<index + opener.count].elementsEqual(opener) {
+                    let end = bytes[index...].firstIndex(of: UInt8(ascii: ">")) ?? bytes.count
+                    output += Array("<!--".utf8) + bytes[(index + 3)..<end].map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }
+                        + Array("-->".utf8)
+                    index = end + 1
+                } else {
+                    output.append(bytes[index])
+                    index += 1
+                }
+            }
+            return output
+        }
+        let alphabet = Array("<![>-a".utf8) + [0xC3, 0xA9]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 {
+            let page = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            #expect(BogusComments.neutralized(page) == reference(page), "\(page)")
+        }
     }
 
     /// Control characters, raw or as numeric references, become U+FFFD (a form feed a space); the
@@ -222,5 +251,6 @@ import Testing
         #expect(neutralized("tab\tline\nreturn\r &amp; é\u{1F}") == "tab\tline\nreturn\r &amp; é\u{FFFD}")
         #expect(neutralized("plain, no ampersand") == "plain, no ampersand")
         #expect(neutralized("ends &") == "ends &")
+        #expect(neutralized("&#X1B;&#x1f&#27a&#xg;&#;") == "&#xFFFD;&#xFFFD;&#xFFFD;a&#xg;&#;")
     }
 }
