@@ -18,6 +18,10 @@ PASSES=${BENCH_INSTR_PASSES:-20}
 [ -x "$BINARY" ] || { echo "bench-instructions: no release build at $BINARY (make bench-instructions builds it)" >&2; exit 1; }
 command -v valgrind > /dev/null || { echo "bench-instructions: valgrind is missing (make bench-instructions installs it)" >&2; exit 1; }
 
+# Swift seeds its hashing per process: dictionaries and sets (the spam score's features) then
+# grow and probe differently on every run, and that path's count wobbled by ~1 %. Fixed seed.
+export SWIFT_DETERMINISTIC_HASHING=1
+
 work=$(mktemp -d /tmp/linkback-instructions.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # valgrind 3.19 cannot read the DWARF 5 debug information Swift 6.3 writes; the symbol table is enough.

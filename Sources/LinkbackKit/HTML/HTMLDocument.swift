@@ -147,20 +147,24 @@ extension String {
     /// Runs of HTML whitespace collapsed to one space, trimmed.
     package func collapsingWhitespace() -> String {
         // On bytes: HTML whitespace is ASCII, and splitting by Characters was a tenth of extraction.
-        var output: [UInt8] = []
-        output.reserveCapacity(utf8.count)
-        var space = false
-        for byte in utf8 {
-            if byte.isHTMLWhitespace {
-                space = !output.isEmpty
-            } else {
-                if space {
-                    output.append(0x20)
-                    space = false
+        func collapsed(_ bytes: some Sequence<UInt8>) -> String {
+            var output: [UInt8] = []
+            output.reserveCapacity(utf8.count)
+            var space = false
+            for byte in bytes {
+                if byte.isHTMLWhitespace {
+                    space = !output.isEmpty
+                } else {
+                    if space {
+                        output.append(0x20)
+                        space = false
+                    }
+                    output.append(byte)
                 }
-                output.append(byte)
             }
+            return String(decoding: output, as: UTF8.self)
         }
-        return String(decoding: output, as: UTF8.self)
+        // The contiguous bytes where there are some (native strings): the UTF8View's iterator cost more than the work.
+        return utf8.withContiguousStorageIfAvailable(collapsed) ?? collapsed(utf8)
     }
 }

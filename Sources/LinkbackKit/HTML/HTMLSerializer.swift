@@ -69,7 +69,9 @@ public struct HTMLSerializer {
             default: false
             }
         }
-        guard text.utf8.contains(where: special) else { return text }
+        // Over the contiguous bytes: the UTF8View's iterator was 3 % of a 20 KB page's verification.
+        guard text.utf8.withContiguousStorageIfAvailable({ $0.contains(where: special) }) ?? text.utf8.contains(where: special)
+        else { return text }
         let bytes = Array(text.utf8)
         var result: [UInt8] = []
         result.reserveCapacity(bytes.count + 16)
