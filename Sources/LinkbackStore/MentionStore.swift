@@ -313,10 +313,13 @@ public protocol VerificationQueueStore: Sendable {
     func claimQueued(limit: Int, now: Date) async throws -> [Mention]
 
     /// Records the verification of a claimed mention (and its event) and releases the claim.
-    /// Returns `nil`, changing nothing, when the mention was re-sent meanwhile (its revision
-    /// changed): the newer revision is verified instead.
+    /// Returns the mention's status now (``VerificationResult/status(after:)``; every other column
+    /// the queue reads is as claimed), or `nil` when the result removed the row, or changed
+    /// nothing because the row is no longer as claimed: re-sent meanwhile (the newer revision is
+    /// verified instead), decided by a moderator, or completed by another instance. Throws
+    /// ``StoreError/notFound(id:)`` when the row is gone.
     @discardableResult
-    func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention?
+    func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> MentionStatus?
 
     /// Wake-ups for the verification queue when another instance stored work (PostgreSQL's
     /// `LISTEN`/`NOTIFY`); `nil` where no other instance can write (SQLite). Polling stays the

@@ -83,8 +83,24 @@ package enum MentionWriteSQL {
         return statements
     }
 
-    /// The queue's result for a claimed mention, whose row is `current` now (its revision checked).
-    package static func complete(current: Mention, with result: VerificationResult, actor: Actor, at now: Date) -> [SQLStatement] {
+    /// Whether the row of a claimed mention is still as claimed (one row, a boolean; no row when it
+    /// is gone): the same revision (no re-send, re-check or forget since, each of which bumps it),
+    /// the same status and still awaiting verification (no moderator's decision, no other
+    /// instance's result). Then every column ``complete(claimed:with:actor:at:)`` and the queue
+    /// read is as claimed, so the result is written without reading the whole row back.
+    /// `placeholders` are the id's, the revision's and the status's, numbered (`?1`… or `$1`…):
+    /// the SQL names them out of order.
+    package static func stillClaimedSQL(_ placeholders: [String]) -> String {
+        """
+        SELECT revision = \(placeholders[1]) AND status = \(placeholders[2]) AND (status = 'queued' OR reverify)
+        FROM mentions WHERE id = \(placeholders[0])
+        """
+    }
+
+    /// The queue's result for a claimed mention whose row is still as claimed (``stillClaimedSQL(_:)``).
+    package static func complete(claimed current: Mention, with result: VerificationResult, actor: Actor, at now: Date)
+        -> [SQLStatement]
+    {
         switch result {
         case .verified(let status, let content, let signals):
             let unchanged = current.status == status && current.content == content

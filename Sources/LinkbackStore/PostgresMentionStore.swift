@@ -27,7 +27,7 @@ public final class PostgresMentionStore: MentionStore {
     /// Up to 16 batches at once, each on its own connection: one batch at a time waited on round
     /// trips and halved the accept rate.
     private let receipts = GroupCommit<Receipt, ReceiveResult>(concurrentBatches: 16)
-    private let completions = GroupCommit<Completion, Mention?>(concurrentBatches: 16)
+    private let completions = GroupCommit<Completion, MentionStatus?>(concurrentBatches: 16)
     private let logger: Logger
     /// The dates this store writes and compares (receipts, pair intervals, leases, bans, settings).
     package let clock: any WallClock
@@ -773,7 +773,7 @@ public final class PostgresMentionStore: MentionStore {
         return try await rows(claim).sorted { ($0.received, $0.id) < ($1.received, $1.id) }
     }
 
-    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
+    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> MentionStatus? {
         try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { batch in
             try await self.complete(batch)
         }
@@ -781,21 +781,22 @@ public final class PostgresMentionStore: MentionStore {
 
     /// Verification results submitted together, in one transaction (see ``inPairOrder``). A
     /// mention deleted meanwhile fails alone (nothing was written for it).
-    private func complete(_ batch: [Completion]) async throws -> [Result<Mention?, any Error>] {
+    private func complete(_ batch: [Completion]) async throws -> [Result<MentionStatus?, any Error>] {
         try await inPairOrder(
             batch, pair: { ($0.claimed.source, $0.claimed.target) },
             failsAlone: { if case StoreError.notFound = $0 { true } else { false } },
             { connection, completion in try await self.complete(connection, completion) })
     }
 
-    private func complete(_ connection: PostgresConnection, _ completion: Completion) async throws -> Mention? {
+    private func complete(_ connection: PostgresConnection, _ completion: Completion) async throws -> MentionStatus? {
         let (claimed, result, actor) = (completion.claimed, completion.result, completion.actor)
-        guard let current = try await mention(connection, id: claimed.id, forUpdate: true)
-        else { throw StoreError.notFound(id: claimed.id) }
-        guard current.revision == claimed.revision, current.awaitsVerification else { return nil }
+        // The row locked and checked in one round trip; nothing read back after the write.
+        let check = PostgresStatements.StillClaimed(id: claimed.id, revision: claimed.revision, status: claimed.status.rawValue)
+        guard let stillClaimed = try await rows(check, on: connection).first else { throw StoreError.notFound(id: claimed.id) }
+        guard stillClaimed else { return nil }
         let now = self.clock.now()
-        try await execute(connection, MentionWriteSQL.complete(current: current, with: result, actor: actor, at: now))
-        return try await mention(connection, id: claimed.id)
+        try await execute(connection, MentionWriteSQL.complete(claimed: claimed, with: result, actor: actor, at: now))
+        return result.status(after: claimed.status)
     }
 
     /// The channel `receive` notifies (on commit) when it queues work.

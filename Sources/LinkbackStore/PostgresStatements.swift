@@ -107,6 +107,19 @@ package enum PostgresStatements {
         package func makeBindings() throws -> PostgresBindings { try .of(id) }
     }
 
+    /// Whether a claimed mention's row is still as claimed (``MentionWriteSQL/stillClaimedSQL(_:)``),
+    /// locked for its result's write; no row when it is gone.
+    package struct StillClaimed: PostgresPreparedStatement {
+        package static let name = "linkback_still_claimed"
+        package static let sql = MentionWriteSQL.stillClaimedSQL(["$1", "$2", "$3"]) + " FOR UPDATE"
+        package typealias Row = Bool
+        var id: Int64
+        var revision: Int
+        var status: String
+        package func makeBindings() throws -> PostgresBindings { try .of(id, revision, status) }
+        package func decodeRow(_ row: PostgresRow) throws -> Bool { try row.decode(Bool.self) }
+    }
+
     /// Whether any approved mention's source is on a host (the ranges of ``SourceHostRanges``).
     package struct ApprovedFromHost: PostgresPreparedStatement {
         package static let name = "linkback_approved_from_host"

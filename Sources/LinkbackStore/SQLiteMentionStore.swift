@@ -9,7 +9,7 @@ public final class SQLiteMentionStore: MentionStore {
     public let path: String
     /// Receipts and verification results, each committed in groups (see ``GroupCommit``).
     private let receipts: GroupCommit<Receipt, ReceiveResult>
-    private let completions: GroupCommit<Completion, Mention?>
+    private let completions: GroupCommit<Completion, MentionStatus?>
     private let synchronous: Synchronous
     /// The dates this store writes and compares (receipts, pair intervals, bans, settings).
     package let clock: any WallClock
@@ -228,7 +228,7 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
-    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> Mention? {
+    public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> MentionStatus? {
         let clock = clock
         return try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
             try await self.writeRepeatable { db in
@@ -264,13 +264,17 @@ public final class SQLiteMentionStore: MentionStore {
 
     private static func complete(
         _ db: Database, _ claimed: Mention, with result: VerificationResult, actor: Actor, now: Date
-    ) throws -> Mention? {
-        guard let current = try Self.fetchOne(db, "id = ?", [claimed.id]) else { throw StoreError.notFound(id: claimed.id) }
-        guard current.revision == claimed.revision, current.awaitsVerification else {
-            return nil
-        }
-        try Self.execute(db, MentionWriteSQL.complete(current: current, with: result, actor: actor, at: now))
-        return try Self.fetchOne(db, "id = ?", [claimed.id])
+    ) throws -> MentionStatus? {
+        // A primary-key look-up of three columns: decoding the whole row before and after the
+        // write was most of a completion's cost on the single writer.
+        guard
+            let stillClaimed = try Bool.fetchOne(
+                db.cachedStatement(sql: MentionWriteSQL.stillClaimedSQL(["?1", "?2", "?3"])),
+                arguments: [claimed.id, claimed.revision, claimed.status.rawValue])
+        else { throw StoreError.notFound(id: claimed.id) }
+        guard stillClaimed else { return nil }
+        try Self.execute(db, MentionWriteSQL.complete(claimed: claimed, with: result, actor: actor, at: now))
+        return result.status(after: claimed.status)
     }
 
     public func recordBans(_ bans: [Ban]) async throws {

@@ -35,7 +35,7 @@ import Testing
             VerificationResult.verified(status: .approved, content: MentionContent()), .failed(status: .rejected, reason: "no-link"),
             .retry(nextAttempt: now, reason: "timed-out"),
         ] {
-            all += MentionWriteSQL.complete(current: mention(.queued), with: result, actor: .server, at: now)
+            all += MentionWriteSQL.complete(claimed: mention(.queued), with: result, actor: .server, at: now)
         }
         all += [
             TableSQL.addBlock(kind: .domain, value: "a.example", reason: nil, at: now), TableSQL.block(kind: .ip, value: "192.0.2.1"),

@@ -16,6 +16,15 @@ import Testing
         StoreFixture.incoming(source, target: target)
     }
 
+    /// `store.complete` of a result that keeps the row: its returned status is the stored row's
+    /// (checked here), and the row is read back for the test to look at.
+    private func completed(_ store: any MentionStore, _ claimed: Mention, with result: VerificationResult) async throws -> Mention {
+        let status = try #require(try await store.complete(claimed, with: result, actor: .server))
+        let row = try #require(try await store.mention(id: claimed.id))
+        #expect(row.status == status)
+        return row
+    }
+
     @Test(arguments: StoreKind.tested) func receiveCreatesThenUpdatesTheSameRow(_ kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         defer { fixture.remove() }
@@ -202,18 +211,40 @@ import Testing
         let now = fixture.clock.now()
         let id = try await store.receive(incoming(), actor: .server).mention.id
         var claimed = try #require(try await store.claimQueued(limit: 10, now: now).first)
-        let held = try #require(try await store.complete(
-            claimed, with: .held(reason: "source-challenged", nextAttempt: now.addingTimeInterval(60)), actor: .server))
+        let held = try await completed(store, claimed, with: .held(reason: "source-challenged", nextAttempt: now.addingTimeInterval(60)))
         #expect(held.status == .pending && held.reason == "source-challenged" && held.reverifying && held.attempts == 1)
         #expect(try await store.claimQueued(limit: 10, now: now.addingTimeInterval(59)).isEmpty)
         claimed = try #require(try await store.claimQueued(limit: 10, now: now.addingTimeInterval(60)).first)
         #expect(claimed.id == id)
-        let again = try #require(try await store.complete(
-            claimed, with: .held(reason: "source-challenged", nextAttempt: nil), actor: .server))
+        let again = try await completed(store, claimed, with: .held(reason: "source-challenged", nextAttempt: nil))
         #expect(again.status == .pending && !again.reverifying)
         #expect(try await store.claimQueued(limit: 10, now: now.addingTimeInterval(86_400)).isEmpty)
         #expect(try await store.events(mentionID: id).map { "\($0.to.rawValue) \($0.reason ?? "")" }
             == ["queued received", "pending source-challenged"])
+        try await store.close()
+    }
+
+    /// A result written against a row that is no longer as claimed changes nothing, even where the
+    /// row still awaits verification at the same revision: here the first result held it (pending,
+    /// to be tried again), and a late second result for the same claim (another instance whose
+    /// lease ran out) would have overwritten that.
+    @Test(arguments: StoreKind.tested) func aResultForARowNoLongerAsClaimedChangesNothing(_ kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let now = fixture.clock.now()
+        let id = try await store.receive(incoming(), actor: .server).mention.id
+        let claimed = try #require(try await store.claimQueued(limit: 10, now: now).first)
+        let held = try await completed(store, claimed, with: .held(reason: "source-challenged", nextAttempt: now.addingTimeInterval(60)))
+        #expect(held.revision == claimed.revision && held.awaitsVerification)
+        #expect(try await store.complete(claimed, with: .verified(status: .approved, content: MentionContent()), actor: .server) == nil)
+        let row = try #require(try await store.mention(id: id))
+        #expect(row.status == .pending && row.reason == "source-challenged" && row.attempts == 1)
+        var gone = claimed
+        gone.id = id + 1000
+        await #expect(throws: StoreError.notFound(id: gone.id)) {
+            try await store.complete(gone, with: .failed(status: .rejected, reason: "no-link"), actor: .server)
+        }
         try await store.close()
     }
 
@@ -536,10 +567,10 @@ import Testing
         let again = try await store.claimQueued(limit: 5, now: Date())
         #expect(again.map(\.id) == [first.id])
         let content = MentionContent(type: .reply, title: "T", authorName: "A")
-        let done = try await store.complete(again[0], with: .verified(status: .approved, content: content), actor: .server)
-        #expect(done?.status == .approved)
-        #expect(done?.content == content)
-        #expect(done?.verified != nil)
+        let done = try await completed(store, again[0], with: .verified(status: .approved, content: content))
+        #expect(done.status == .approved)
+        #expect(done.content == content)
+        #expect(done.verified != nil)
         try await store.close()
     }
 
@@ -601,9 +632,7 @@ import Testing
             _ = try await store.receive(incoming(source), actor: .server)
             let claimed = try await store.claimQueued(limit: 1, now: Date())
             let signals = SpamSignals(score: SpamScore(value: 0.2, reasons: []), scoreTokens: tokens)
-            let done = try #require(
-                try await store.complete(
-                    claimed[0], with: .verified(status: .approved, content: MentionContent(type: .reply), signals: signals), actor: .server))
+            let done = try await completed(store, claimed[0], with: .verified(status: .approved, content: MentionContent(type: .reply), signals: signals))
             #expect(done.scoreTokens == tokens && done.spamScore?.value == 0.2)
             ids.append(done.id)
         }
@@ -640,8 +669,7 @@ import Testing
             _ = try await store.receive(incoming(source), actor: .server)
             let claimed = try await store.claimQueued(limit: 1, now: Date())
             let signals = SpamSignals(reasons: source.contains("b.") ? [SpamSignals.copyCluster] : [], fingerprint: fingerprint)
-            let done = try #require(
-                try await store.complete(claimed[0], with: .verified(status: .pending, content: MentionContent(), signals: signals), actor: .server))
+            let done = try await completed(store, claimed[0], with: .verified(status: .pending, content: MentionContent(), signals: signals))
             #expect(done.fingerprint == fingerprint && done.spamReasons == signals.reasons)
             ids.append(done.id)
         }
@@ -690,8 +718,8 @@ import Testing
         let id = try await store.receive(incoming(), actor: .server).mention.id
         let now = Date()
         let claimed = try await store.claimQueued(limit: 1, now: now)
-        let retried = try await store.complete(claimed[0], with: .retry(nextAttempt: now.addingTimeInterval(60), reason: "timed-out"), actor: .server)
-        #expect(retried?.status == .queued && retried?.attempts == 1 && retried?.reason == "timed-out")
+        let retried = try await completed(store, claimed[0], with: .retry(nextAttempt: now.addingTimeInterval(60), reason: "timed-out"))
+        #expect(retried.status == .queued && retried.attempts == 1 && retried.reason == "timed-out")
         #expect(try await store.claimQueued(limit: 1, now: now).isEmpty)
         #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).map(\.id) == [id])
         #expect(try await store.claimQueued(limit: 1, now: now.addingTimeInterval(61)).isEmpty)
@@ -742,8 +770,7 @@ import Testing
             let queued = try await store.receive(incoming(source), actor: .server).mention
             let claimed = try await store.claimQueued(limit: 1, now: now)
             #expect(claimed.map(\.id) == [queued.id])
-            return try #require(try await store.complete(
-                claimed[0], with: .verified(status: .approved, content: MentionContent(title: "v1")), actor: .server))
+            return try await completed(store, claimed[0], with: .verified(status: .approved, content: MentionContent(title: "v1")))
         }
         let visible = MentionQuery(statuses: [.approved])
 
@@ -755,13 +782,13 @@ import Testing
         var claimed = try await store.claimQueued(limit: 5, now: now)
         #expect(claimed.map(\.id) == [a.id])
         let retry = policy.decide(claimed[0], .serverError(status: 503), now: now)
-        let retried = try #require(try await store.complete(claimed[0], with: retry, actor: .server))
+        let retried = try await completed(store, claimed[0], with: retry)
         #expect(retried.status == .approved && retried.reverifying)
         // Attempts run out: still approved, no longer being verified.
         claimed = try await store.claimQueued(limit: 5, now: now.addingTimeInterval(3600))
         let exhausted = policy.decide(claimed[0], .serverError(status: 503), now: now)
         #expect(exhausted == .failed(status: .approved, reason: "source-server-error"))
-        let kept = try #require(try await store.complete(claimed[0], with: exhausted, actor: .server))
+        let kept = try await completed(store, claimed[0], with: exhausted)
         #expect(kept.status == .approved && !kept.reverifying && kept.content?.title == "v1")
         #expect(try await store.list(visible).map(\.id) == [a.id])
         #expect(try await store.claimQueued(limit: 5, now: now.addingTimeInterval(7200)).isEmpty)
@@ -769,7 +796,7 @@ import Testing
         // Re-sent again and the link is gone: deleted.
         _ = try await store.receive(incoming("https://a.example/"), actor: .server)
         claimed = try await store.claimQueued(limit: 5, now: now)
-        let removed = try #require(try await store.complete(claimed[0], with: policy.decide(claimed[0], .noLink), actor: .server))
+        let removed = try await completed(store, claimed[0], with: policy.decide(claimed[0], .noLink))
         #expect(removed.status == .deleted && !removed.reverifying)
         #expect(try await store.list(visible).isEmpty)
 

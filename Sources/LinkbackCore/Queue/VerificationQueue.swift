@@ -163,14 +163,14 @@ public final class VerificationQueue: Sendable {
         guard !Task.isCancelled else { return }
         let result = await policy.withLocalAvatars(policy.decide(mention, outcome, signals: signals, now: clock.now()))
         guard !Task.isCancelled else { return }
-        let stored: Mention?
+        let status: MentionStatus?
         do {
-            stored = try await store.complete(mention, with: result, actor: .server)
+            status = try await store.complete(mention, with: result, actor: .server)
         } catch {
             logger.error("cannot store a verification", metadata: ["id": "\(mention.id)", "error": "\(error)"])
             return
         }
-        guard let stored else {
+        guard let status else {
             if result == .dropped {
                 logger.info("dropped by the owner's policy", metadata: ["source": "\(mention.source)", "target": "\(mention.target)"])
             } else if case .aggregated(let type) = result {
@@ -181,9 +181,13 @@ public final class VerificationQueue: Sendable {
             }
             return
         }
+        // The row as the trap and the rejection log read it: as claimed but for its status
+        // (`complete`'s contract; its content is not among what they read).
+        var stored = mention
+        stored.status = status
         var metadata: Logger.Metadata = [
             "id": "\(stored.id)", "source": "\(stored.source)", "target": "\(stored.target)",
-            "outcome": "\(outcome.code)", "status": "\(stored.status.rawValue)",
+            "outcome": "\(outcome.code)", "status": "\(status.rawValue)",
         ]
         // The operator's log says what went wrong and, where there is one, the fix.
         if case .linkFound = outcome {} else { metadata["detail"] = "\(outcome.description)" }

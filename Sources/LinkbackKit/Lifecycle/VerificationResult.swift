@@ -18,4 +18,15 @@ public enum VerificationResult: Sendable, Equatable {
     /// The owner's policy only counts it (`aggregate`): the row and its history are removed and
     /// one mention of this type is counted for its target (once per source and target).
     case aggregated(MentionType)
+
+    /// The status a claimed mention whose status was `current` has once this result is stored;
+    /// `nil` for a result that removes the row (`dropped`, `aggregated`).
+    public func status(after current: MentionStatus) -> MentionStatus? {
+        switch self {
+        case .verified(let status, _, _), .failed(let status, _): status
+        case .retry: current
+        case .held: .pending
+        case .dropped, .aggregated: nil
+        }
+    }
 }
