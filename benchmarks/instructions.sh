@@ -19,7 +19,8 @@ PASSES=${BENCH_INSTR_PASSES:-20}
 command -v valgrind > /dev/null || { echo "bench-instructions: valgrind is missing (make bench-instructions installs it)" >&2; exit 1; }
 
 # Swift seeds its hashing per process: dictionaries and sets (the spam score's features) then
-# grow and probe differently on every run, and that path's count wobbled by ~1 %. Fixed seed.
+# grow and probe differently on every run, and that path's count wobbled by up to ~10 % (471k and
+# 519k in two runs of one binary). Fixed seed.
 export SWIFT_DETERMINISTIC_HASHING=1
 
 work=$(mktemp -d /tmp/linkback-instructions.XXXXXX)

@@ -187,7 +187,8 @@ public struct Mention: Sendable, Equatable, Identifiable {
     /// The features its score read (``SpamSignals/scoreTokens``), which decisions on it teach the model.
     public var scoreTokens: [String] = []
 
-    /// Whether the verification queue has work for this mention.
+    /// Whether the verification queue has work for this mention. The stores state the same rule in
+    /// SQL where they claim and complete (`status = 'queued' OR reverify`): keep them alike.
     public var awaitsVerification: Bool { status == .queued || reverifying }
 
     public init(
