@@ -252,5 +252,6 @@ import Testing
         #expect(neutralized("plain, no ampersand") == "plain, no ampersand")
         #expect(neutralized("ends &") == "ends &")
         #expect(neutralized("&#X1B;&#x1f&#27a&#xg;&#;") == "&#xFFFD;&#xFFFD;&#xFFFD;a&#xg;&#;")
+        #expect(neutralized("\u{1}") == "\u{FFFD}" && neutralized("&#1;x") == "&#xFFFD;x" && neutralized("") == "")
     }
 }

@@ -10,7 +10,7 @@ public enum SourceLinks {
     public static func targets(of page: FetchedResource) -> [URL] {
         guard page.isHTML else { return [] }
         let document = HTMLDocument(page)
-        let entry = document.root.descendants { $0.classNames.contains("h-entry") }.first ?? document.root
+        let entry = document.root.firstDescendant { $0.classNames.contains("h-entry") } ?? document.root
         let own = CanonicalURL.string(page.url)
         var seen: Set<String> = []
         var targets: [URL] = []

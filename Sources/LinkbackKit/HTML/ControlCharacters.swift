@@ -4,41 +4,44 @@
 /// become U+FFFD, as a browser would display them.
 package enum ControlCharacters {
     package static func neutralized(_ bytes: [UInt8]) -> [UInt8] {
-        guard bytes.contains(where: { isControl($0) || $0 == UInt8(ascii: "&") }) else { return bytes }
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0
-        // Ordinary bytes are copied a run at a time, not one by one.
-        var run = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "&") else {
-                index += 1
-                continue
-            }
-            if byte == 0x0C {
-                output.append(contentsOf: bytes[run..<index])
-                output.append(0x20)
-                index += 1
-                run = index
-            } else if isControl(byte) {
-                output.append(contentsOf: bytes[run..<index])
-                output.append(contentsOf: replacement)
-                index += 1
-                run = index
-            } else if byte == UInt8(ascii: "&"), let (value, length) = numericReference(bytes, at: index),
-                value == 0x0C || (value < 0x20 && isControl(UInt8(value)))
-            {
-                output.append(contentsOf: bytes[run..<index])
-                output.append(contentsOf: value == 0x0C ? Array("&#x20;".utf8) : Array("&#xFFFD;".utf8))
+        // One pass over the buffer (every page goes through here, and nearly every page holds an
+        // `&`); the page is copied only once something in it changes.
+        bytes.withUnsafeBufferPointer { buffer in
+            var output: [UInt8] = []
+            var index = 0
+            // Ordinary bytes are copied a run at a time, not one by one.
+            var run = 0
+            while index < buffer.count {
+                let byte = buffer[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "&") else {
+                    index += 1
+                    continue
+                }
+                let replaced: [UInt8]
+                var length = 1
+                if byte == 0x0C {
+                    replaced = [0x20]
+                } else if isControl(byte) {
+                    replaced = replacement
+                } else if byte == UInt8(ascii: "&"), let (value, referenceLength) = numericReference(buffer, at: index),
+                    value == 0x0C || (value < 0x20 && isControl(UInt8(value)))
+                {
+                    replaced = value == 0x0C ? Array("&#x20;".utf8) : Array("&#xFFFD;".utf8)
+                    length = referenceLength
+                } else {
+                    index += 1
+                    continue
+                }
+                if output.isEmpty { output.reserveCapacity(buffer.count + 16) }
+                output.append(contentsOf: buffer[run..<index])
+                output.append(contentsOf: replaced)
                 index += length
                 run = index
-            } else {
-                index += 1
             }
+            guard run > 0 else { return bytes }
+            output.append(contentsOf: buffer[run..<buffer.count])
+            return output
         }
-        output.append(contentsOf: bytes[run..<bytes.count])
-        return output
     }
 
     private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
@@ -50,7 +53,7 @@ package enum ControlCharacters {
     }
 
     /// Parses `&#NN;` or `&#xHH;` (semicolon optional) at `start`: its value and byte length.
-    private static func numericReference(_ bytes: [UInt8], at start: Int) -> (Int, Int)? {
+    private static func numericReference(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (Int, Int)? {
         var index = start + 1
         guard index < bytes.count, bytes[index] == UInt8(ascii: "#") else { return nil }
         index += 1

@@ -37,7 +37,7 @@ public struct HTMLDocument: Sendable {
         }
         self.root = root
         var base = url
-        if let baseElement = root.descendants(where: { $0.name == "base" && $0.has("href") }).first,
+        if let baseElement = root.firstDescendant(where: { $0.name == "base" && $0.has("href") }),
             let href = baseElement[attribute: "href"], let resolved = URLResolver.resolve(href, against: url)
         {
             base = resolved
@@ -79,7 +79,7 @@ public struct HTMLDocument: Sendable {
 
     /// The text of `<title>`, whitespace collapsed.
     public var title: String? {
-        guard let title = root.descendants(where: { $0.name == "title" }).first else { return nil }
+        guard let title = root.firstDescendant(where: { $0.name == "title" }) else { return nil }
         let text = title.textContent.collapsingWhitespace()
         return text.isEmpty ? nil : text
     }

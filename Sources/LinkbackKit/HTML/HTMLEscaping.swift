@@ -7,22 +7,30 @@
 public enum HTMLEscaping {
     /// Escapes `&`, `<`, `>`, `"` and `'`.
     public static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-            return text
-        }
-        // Over UTF-8 bytes: the five are ASCII, and no byte of a longer sequence is ASCII.
-        var result: [UInt8] = []
-        result.reserveCapacity(text.utf8.count + 16)
-        for byte in text.utf8 {
-            switch byte {
-            case 0x26: result += "&amp;".utf8
-            case 0x3C: result += "&lt;".utf8
-            case 0x3E: result += "&gt;".utf8
-            case 0x22: result += "&quot;".utf8
-            case 0x27: result += "&#39;".utf8
-            default: result.append(byte)
+        var text = text
+        // Over UTF-8 bytes: the five are ASCII, and no byte of a longer sequence is ASCII. The
+        // text is copied a run at a time, and only once it holds one of them.
+        return text.withUTF8 { bytes in
+            var result: [UInt8] = []
+            var run = 0
+            for index in bytes.indices {
+                let entity: StaticString
+                switch bytes[index] {
+                case 0x26: entity = "&amp;"
+                case 0x3C: entity = "&lt;"
+                case 0x3E: entity = "&gt;"
+                case 0x22: entity = "&quot;"
+                case 0x27: entity = "&#39;"
+                default: continue
+                }
+                if result.isEmpty { result.reserveCapacity(bytes.count + 16) }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                result.append(contentsOf: UnsafeBufferPointer(start: entity.utf8Start, count: entity.utf8CodeUnitCount))
+                run = index + 1
             }
-        }
-        return String(decoding: result, as: UTF8.self)
+            guard run > 0 else { return nil }
+            result.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+            return String(decoding: result, as: UTF8.self)
+        } ?? text
     }
 }

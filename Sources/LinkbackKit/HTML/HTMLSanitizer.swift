@@ -30,7 +30,7 @@ public struct HTMLSanitizer: Sendable {
     /// Sanitises an HTML fragment.
     public func sanitize(html: String) -> String {
         let document = HTMLDocument(html: "<!DOCTYPE html><html><body>" + html + "</body></html>", url: baseURL)
-        let body = document.root.descendants(where: { $0.name == "body" }).first ?? document.root
+        let body = document.root.firstDescendant(where: { $0.name == "body" }) ?? document.root
         return sanitize(element: body)
     }
 

@@ -9,7 +9,16 @@ package enum MF2Dates {
 
     /// The `YYYY-MM-DD` or `YYYY-DDD` at the start of `value`, if any.
     package static func datePart(of value: String) -> String? {
-        value.prefixMatch(of: leadingDate).map { String($0.output.1) }
+        // On bytes when the start is ASCII (a match of Swift's Regex cost ~180k instructions, 3 %
+        // of a 20 KB page's verification); the Regex otherwise, as its \d takes any decimal digit
+        // and its characters may hold combining marks.
+        let head = Array(value.utf8.prefix(11))
+        guard head.allSatisfy({ $0 < 0x80 }) else { return value.prefixMatch(of: leadingDate).map { String($0.output.1) } }
+        func digits(_ range: Range<Int>) -> Bool { range.upperBound <= head.count && head[range].allSatisfy(\.isASCIIDigit) }
+        func dash(_ index: Int) -> Bool { index < head.count && head[index] == UInt8(ascii: "-") }
+        guard digits(0..<4), dash(4) else { return nil }
+        if digits(5..<7), dash(7), digits(8..<10) { return String(decoding: head[0..<10], as: UTF8.self) }
+        return digits(5..<8) ? String(decoding: head[0..<8], as: UTF8.self) : nil
     }
 
     package static func isTimeOnly(_ value: String) -> Bool {

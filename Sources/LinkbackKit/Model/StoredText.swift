@@ -12,30 +12,48 @@ public enum StoredText {
     public static func cleaned(_ text: String, multiline: Bool = false) -> String {
         // On UTF-8 bytes (scalar by scalar it was a twentieth of a page's check): C0 and DEL are
         // single bytes, C1 is C2 80–9F, the bidirectional controls E2 80 AA–AE and E2 81 A6–A9.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) else { return text }
-        let bytes = Array(text.utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x09 || byte == 0x0A {
-                output.append(multiline ? byte : 0x20)
-            } else if byte < 0x20 || byte == 0x7F {
-                // dropped
-            } else if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
-                index += 1
-            } else if byte == 0xE2, index + 2 < bytes.count,
-                (bytes[index + 1] == 0x80 && (0xAA...0xAE).contains(bytes[index + 2]))
-                    || (bytes[index + 1] == 0x81 && (0xA6...0xA9).contains(bytes[index + 2]))
-            {
-                index += 2
-            } else {
-                output.append(byte)
+        // The text is copied a run at a time, and only once something in it changes.
+        var text = text
+        return text.withUTF8 { bytes in
+            var output: [UInt8] = []
+            var index = 0
+            var run = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                var length = 1
+                var replacement: UInt8?
+                if byte >= 0x20 && byte != 0x7F && byte != 0xC2 && byte != 0xE2 {
+                    index += 1
+                    continue
+                } else if byte == 0x09 || byte == 0x0A {
+                    guard !multiline else {
+                        index += 1
+                        continue
+                    }
+                    replacement = 0x20
+                } else if byte < 0x20 || byte == 0x7F {
+                    // dropped
+                } else if byte == 0xC2, index + 1 < bytes.count, (0x80...0x9F).contains(bytes[index + 1]) {
+                    length = 2
+                } else if byte == 0xE2, index + 2 < bytes.count,
+                    (bytes[index + 1] == 0x80 && (0xAA...0xAE).contains(bytes[index + 2]))
+                        || (bytes[index + 1] == 0x81 && (0xA6...0xA9).contains(bytes[index + 2]))
+                {
+                    length = 3
+                } else {
+                    index += 1
+                    continue
+                }
+                if output.isEmpty { output.reserveCapacity(bytes.count) }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                if let replacement { output.append(replacement) }
+                index += length
+                run = index
             }
-            index += 1
-        }
-        return String(decoding: output, as: UTF8.self)
+            guard run > 0 else { return nil }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+            return String(decoding: output, as: UTF8.self)
+        } ?? text
     }
 
     /// At most `limit` characters: longer text is cut and ends with "…".

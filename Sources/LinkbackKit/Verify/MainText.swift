@@ -19,9 +19,9 @@ package enum MainText {
     /// that are never what a page is about.
     package static func page(_ document: HTMLDocument) -> String {
         let root = document.root
-        let main = root.descendants { $0.name == "article" }.first
-            ?? root.descendants { $0.name == "main" }.first
-            ?? root.descendants { $0.name == "body" }.first
+        let main = root.firstDescendant { $0.name == "article" }
+            ?? root.firstDescendant { $0.name == "main" }
+            ?? root.firstDescendant { $0.name == "body" }
             ?? root
         var text = ""
         func walk(_ element: HTMLElement) {

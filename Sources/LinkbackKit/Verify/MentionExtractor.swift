@@ -199,10 +199,9 @@ package struct MentionExtractor {
 
     private func cut(_ text: String, html: Bool) -> String {
         // Bytes first: no more bytes than the limit is no more characters. Then the characters
-        // are walked only as far as the limit (counting a long text's all was 2.6 % of a 20 KB
-        // page's verification).
-        guard text.utf8.count > maxContentLength,
-            let end = text.index(text.startIndex, offsetBy: maxContentLength, limitedBy: text.endIndex), end < text.endIndex
+        // are counted only as far as the limit, on bytes while they are ASCII (counting a long
+        // text's all was 2.6 % of a 20 KB page's verification, Swift's walk to the limit 1.7 %).
+        guard text.utf8.count > maxContentLength, let end = text.index(characterOffset: maxContentLength), end < text.endIndex
         else { return text }
         if html {
             // Cutting markup would leave it unbalanced: re-sanitise the cut text as plain text.

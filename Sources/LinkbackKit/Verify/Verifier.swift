@@ -126,10 +126,10 @@ public struct Verifier: Sendable {
 
     /// `<meta http-equiv="Status" content="410 Gone">`.
     package static func saysGone(_ document: HTMLDocument) -> Bool {
-        document.root.descendants { $0.name == "meta" }.contains { meta in
-            meta[attribute: "http-equiv"]?.lowercased() == "status"
+        document.root.firstDescendant { meta in
+            meta.name == "meta" && meta[attribute: "http-equiv"]?.lowercased() == "status"
                 && (meta[attribute: "content"]?.trimmingHTMLWhitespace().hasPrefix("410") ?? false)
-        }
+        } != nil
     }
 
     private static func textExcerpt(_ text: String, target: URL) -> String? {

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+@testable import LinkbackKit
+
+/// The loops that read strings on their UTF-8 bytes give what the scalar and Character walks they
+/// replaced gave, on random strings made of what matters to each: ASCII, CR LF, combining marks,
+/// two-, three- and four-byte characters, the unsafe controls.
+@Suite struct StringBytesTests {
+    static let pieces: [String] = [
+        "a", "Z", "7", " ", "\t", "\n", "\r", "\r\n", "-", "&", "<", ">", "\"", "'", "é", "e\u{301}", "\u{301}", "ß", "İ", "日",
+        "😀", "👍🏽", "\u{1}", "\u{7F}", "\u{85}", "\u{9F}", "\u{A0}", "\u{202A}", "\u{202E}", "\u{2066}", "\u{2069}", "\u{2028}",
+        "\u{0663}", "\u{0600}", "\u{FFFD}",
+    ]
+
+    static func randomStrings(_ count: Int, maxPieces: Int = 24) -> [String] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in
+            (0..<Int.random(in: 0...maxPieces, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+        }
+    }
+
+    @Test func scalarValuesAreTheUnicodeScalars() {
+        for text in Self.randomStrings(2_000) {
+            var values: [UInt32] = []
+            text.forEachScalarValue {
+                values.append($0)
+                return true
+            }
+            #expect(values == text.unicodeScalars.map(\.value), "\(text.debugDescription)")
+        }
+        var seen = 0
+        "abc".forEachScalarValue { _ in
+            seen += 1
+            return seen < 2
+        }
+        #expect(seen == 2)
+    }
+
+    @Test func characterOffsetIsSwiftsCharacterWalk() {
+        for text in Self.randomStrings(1_000) + ["", "abc", "ab\r\ncd", "abc\u{301}", "\u{301}", "ab\r", "ab\r\n\u{301}x"] {
+            for distance in 0...(text.utf8.count + 2) {
+                #expect(
+                    text.index(characterOffset: distance) == text.index(text.startIndex, offsetBy: distance, limitedBy: text.endIndex),
+                    "\(text.debugDescription) \(distance)")
+            }
+        }
+    }
+
+    @Test func storedTextCleaningIsTheScalarRule() {
+        for text in Self.randomStrings(2_000) {
+            for multiline in [false, true] {
+                var expected = String.UnicodeScalarView()
+                for scalar in text.unicodeScalars {
+                    if scalar == "\t" || scalar == "\n" {
+                        expected.append(multiline ? scalar : " ")
+                    } else if !StoredText.isUnsafe(scalar) {
+                        expected.append(scalar)
+                    }
+                }
+                #expect(StoredText.cleaned(text, multiline: multiline) == String(expected), "\(text.debugDescription)")
+            }
+        }
+    }
+
+    @Test func escapingReplacesTheFiveAndKeepsTheRest() {
+        let entities: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"]
+        for text in Self.randomStrings(2_000) {
+            let expected = text.unicodeScalars.map { entities[$0] ?? String($0) }.joined()
+            #expect(HTMLEscaping.escape(text) == expected, "\(text.debugDescription)")
+        }
+    }
+
+    @Test func tokensSplitOnASCIIWhitespaceOnly() {
+        for text in Self.randomStrings(2_000) {
+            let expected = text.unicodeScalars.split { [" ", "\t", "\n", "\u{0C}", "\r"].contains($0) }.map { String(String.UnicodeScalarView($0)) }
+            #expect(HTMLElement.tokens(text) == expected, "\(text.debugDescription)")
+        }
+        // No-break and other Unicode spaces are part of a token, as in HTML.
+        #expect(HTMLElement(name: "a", attributes: [HTMLAttribute(name: "class", value: " h-entry\u{A0}x\r\np-name ")]).classNames
+            == ["h-entry\u{A0}x", "p-name"])
+        #expect(HTMLElement(name: "a", attributes: [HTMLAttribute(name: "rel", value: "Me\tNoFollow")]).rels == ["me", "nofollow"])
+    }
+
+    @Test func wordsAndWordCountsAreTheScalarWalks() {
+        // The walks these replaced, as they were.
+        func words(_ text: String) -> [UInt64] {
+            let offset: UInt64 = 0xcbf2_9ce4_8422_2325, prime: UInt64 = 0x0000_0100_0000_01b3
+            var words: [UInt64] = []
+            var hash = offset
+            var inWord = false
+            for scalar in text.unicodeScalars {
+                if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                    for byte in scalar.properties.changesWhenLowercased ? Array(scalar.properties.lowercaseMapping.utf8) : Array(String(scalar).utf8) {
+                        hash = (hash ^ UInt64(byte)) &* prime
+                    }
+                    inWord = true
+                } else if inWord {
+                    words.append(hash)
+                    hash = offset
+                    inWord = false
+                }
+            }
+            if inWord { words.append(hash) }
+            return words
+        }
+        func wordCount(_ text: String) -> Int {
+            text.unicodeScalars.split { $0.properties.isWhitespace }.count
+        }
+        for text in Self.randomStrings(2_000) {
+            #expect(Shingles.words(text) == words(text), "\(text.debugDescription)")
+            #expect(PageTraits.wordCount(text) == wordCount(text), "\(text.debugDescription)")
+        }
+        #expect(Shingles.words(String(repeating: "w ", count: Shingles.maxWords + 5)).count == Shingles.maxWords)
+    }
+
+    @Test func datePartsMatchTheRegex() {
+        let leadingDate = #/^(\d{4}-\d{2}-\d{2}|\d{4}-\d{3})/#
+        let digitsAndDashes = ["1", "2", "0", "9", "-", "-", "T", " ", "x", "\u{0663}", "\u{301}", "é"]
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["2024-03-07", "2024-03-07T10:00", "2024-066", "2024-066x", "2024-03-7", "2024-3-07", "20240307", "", "2024-03-07\u{301}"]
+        for _ in 0..<5_000 {
+            // Mostly date-shaped, so both branches and their edges are reached.
+            var text = Array("2024-03-07".utf8).map { String(UnicodeScalar($0)) }
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                text[Int.random(in: 0..<text.count, using: &generator)] = digitsAndDashes.randomElement(using: &generator)!
+            }
+            texts.append(text.prefix(Int.random(in: 6...10, using: &generator)).joined() + (Bool.random(using: &generator) ? "T1" : ""))
+        }
+        for text in texts {
+            #expect(MF2Dates.datePart(of: text) == text.prefixMatch(of: leadingDate).map { String($0.output.1) }, "\(text.debugDescription)")
+        }
+    }
+
+    @Test func firstDescendantIsTheFirstInDocumentOrder() {
+        let document = HTMLDocument(
+            html: "<body><div><p id=a><b id=b></b></p></div><p id=c><b id=d></b></p><meta http-equiv=Status content=' 410 Gone'></body>")
+        let root = document.root
+        #expect(root.firstDescendant { $0.name == "b" }?[attribute: "id"] == "b")
+        #expect(root.firstDescendant { $0.name == "p" && $0[attribute: "id"] == "c" }?.childElements.first?[attribute: "id"] == "d")
+        #expect(root.firstDescendant { $0.name == "table" } == nil)
+        #expect(root.descendants { $0.name == "b" || $0.name == "p" }.compactMap { $0[attribute: "id"] } == ["a", "b", "c", "d"])
+        #expect(Verifier.saysGone(document) && !Verifier.saysGone(HTMLDocument(html: "<meta http-equiv=status content=200>")))
+    }
+}
