@@ -90,17 +90,20 @@ public struct HTMLDocument: Sendable {
     }
 
     private static func convert(_ node: xmlNodePtr, depth: Int) -> HTMLElement {
-        let name = String(cString: node.pointee.name).lowercased()
         var attributes: [HTMLAttribute] = []
         var attribute = node.pointee.properties
         while let current = attribute {
-            let attributeName = String(cString: current.pointee.name).lowercased()
-            var value = ""
-            if let raw = xmlNodeListGetString(node.pointee.doc, current.pointee.children, 1) {
+            let value: String
+            if let text = current.pointee.children, text.pointee.type == XML_TEXT_NODE, text.pointee.next == nil {
+                // The usual case, one text node: read in place rather than through a copy libxml2 allocates.
+                value = text.pointee.content.map { String(cString: $0) } ?? ""
+            } else if let raw = xmlNodeListGetString(node.pointee.doc, current.pointee.children, 1) {
                 value = String(cString: raw)
                 linkback_xmlFree(raw)
+            } else {
+                value = ""
             }
-            attributes.append(HTMLAttribute(name: attributeName, value: value))
+            attributes.append(HTMLAttribute(name: String(cString: current.pointee.name).lowercased(), value: value))
             attribute = current.pointee.next
         }
         var children: [HTMLNode] = []
@@ -125,7 +128,7 @@ public struct HTMLDocument: Sendable {
             }
             child = current.pointee.next
         }
-        return HTMLElement(name: name, attributes: attributes, children: children)
+        return HTMLElement(name: String(cString: node.pointee.name).lowercased(), attributes: attributes, children: children)
     }
 }
 
