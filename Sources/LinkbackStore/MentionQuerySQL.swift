@@ -155,6 +155,14 @@ package enum MentionQuerySQL {
         )
     }
 
+    /// What ``textsLike(_:since:excluding:limit:indexedBy:)`` returns, for mentions already named
+    /// (by a band index kept elsewhere): those of `ids` that still have a fingerprint.
+    package static func texts(ids: [Int64], indexedBy: Bool = false) -> SQLStatement {
+        SQLStatement(
+            "SELECT id, source, decision, fingerprint FROM mentions\(indexedBy ? " INDEXED BY mentions_fingerprint" : "") WHERE id IN ("
+                + placeholders(ids) + ") AND fingerprint IS NOT NULL ORDER BY id DESC", ids.map(SQLValue.integer))
+    }
+
     /// Approved mentions that are copies of `ids` (on `mentions_alias_of`).
     package static func approvedAliases(of ids: [Int64], includePrivate: Bool) -> SQLStatement {
         SQLStatement(

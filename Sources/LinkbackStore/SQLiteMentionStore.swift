@@ -10,6 +10,9 @@ public final class SQLiteMentionStore: MentionStore {
     /// Receipts and verification results, each committed in groups (see ``GroupCommit``).
     private let receipts: GroupCommit<Receipt, ReceiveResult>
     private let completions: GroupCommit<Completion, MentionStatus?>
+    /// Copy detection's band index in memory (``SQLiteBandMap``), kept by this store's writes;
+    /// `nil` when opened with `keepsBandMap: false`.
+    let bandMap: SQLiteBandMap?
     private let synchronous: Synchronous
     /// The dates this store writes and compares (receipts, pair intervals, bans, settings).
     package let clock: any WallClock
@@ -18,11 +21,14 @@ public final class SQLiteMentionStore: MentionStore {
     public typealias Synchronous = SQLiteSynchronous
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
-    /// A database migrated by a newer Linkback is refused, never downgraded.
+    /// A database migrated by a newer Linkback is refused, never downgraded. `keepsBandMap: false`
+    /// answers copy detection's look-ups from the table alone (``SQLiteBandMap``).
     public init(
-        path: String, busyTimeout: TimeInterval = 5, synchronous: Synchronous = .full, clock: any WallClock = SystemClock()
+        path: String, busyTimeout: TimeInterval = 5, synchronous: Synchronous = .full, clock: any WallClock = SystemClock(),
+        keepsBandMap: Bool = true
     ) throws(StoreError) {
         self.path = path
+        bandMap = keepsBandMap ? SQLiteBandMap() : nil
         self.clock = clock
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -230,13 +236,18 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> MentionStatus? {
         let clock = clock
-        return try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
+        let status = try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
             try await self.writeRepeatable { db in
                 Self.each(db, completions) { completion in
                     try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor, now: clock.now())
                 }
             }
         }
+        // Written and committed: its bands replaced (saveVerified), as the map must know.
+        if status != nil, case .verified(_, _, let signals) = result {
+            bandMap?.record(id: claimed.id, bands: signals.fingerprint?.bands, at: clock.now())
+        }
+        return status
     }
 
     /// One transaction whose loss in a power cut only repeats work: a claim, or verification
@@ -618,8 +629,30 @@ public final class SQLiteMentionStore: MentionStore {
     }
 
     public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
-        let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit, indexedBy: true)
-        let arguments = Self.arguments(values)
+        // The copy detector's look-ups (a recent window, a few candidates) from the map in memory;
+        // its candidates' rows by key. Anything the map cannot answer exactly from the table.
+        if let bandMap, limit <= SQLiteBandMap.perBand, bandMap.beginFill() {
+            do {
+                let rows = try await pool.read { db in
+                    try Row.fetchAll(db, sql: SQLiteBandMap.rowsSQL, arguments: [since, bandMap.rowLimit]).map {
+                        (band: $0[0] as Int64, id: $0[1] as Int64, at: $0[2] as Date)
+                    }
+                }
+                bandMap.fill(rows, since: since)
+            } catch {
+                bandMap.fillFailed()
+                throw error
+            }
+        }
+        let statement: SQLStatement
+        if let ids = bandMap?.candidates(bands: fingerprint.bands, since: since, excluding: excluding, limit: limit) {
+            guard !ids.isEmpty else { return [] }
+            statement = MentionQuerySQL.texts(ids: ids, indexedBy: true)
+        } else {
+            let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit, indexedBy: true)
+            statement = SQLStatement(sql, values)
+        }
+        let (sql, arguments) = (statement.sql, Self.arguments(statement.values))
         return try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
                 TextMatch(
@@ -1139,7 +1172,8 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func importRows(_ rows: StoreRows) async throws {
         let now = clock.now()
-        try await pool.write { db in
+        let banded = try await pool.write { db in
+            var banded: [(id: Int64, bands: [Int64], at: Date)] = []
             for mention in rows.mentions {
                 let content = mention.content
                 try db.cachedExecute(
@@ -1172,6 +1206,7 @@ public final class SQLiteMentionStore: MentionStore {
                 }
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
+                    banded.append((mention.id, fingerprint.bands, mention.verified ?? now))
                 }
             }
             for event in rows.events {
@@ -1234,7 +1269,9 @@ public final class SQLiteMentionStore: MentionStore {
                     sql: "INSERT OR IGNORE INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
                     arguments: [key.rawValue, value, now])
             }
+            return banded
         }
+        for mention in banded { bandMap?.record(id: mention.id, bands: mention.bands, at: mention.at) }
     }
 
     public func rowCounts() async throws -> StoreRowCounts {

@@ -200,10 +200,13 @@ import Testing
         var publicQuery = MentionQuery(statuses: [.approved], targets: ["https://blog.example/a"], includePrivate: false)
         publicQuery.collapseAliases = true
         let listing = MentionQuerySQL.list(publicQuery)
+        // The band map's candidates, read by key.
+        let candidates = MentionQuerySQL.texts(ids: [3, 2, 1], indexedBy: true)
         let plans = try await DatabaseQueue(path: path).read { db in
             try [
                 approved, (bands.sql, SQLiteMentionStore.arguments(bands.values)), (changes.sql, SQLiteMentionStore.arguments(changes.values)),
                 (alias.sql, SQLiteMentionStore.arguments(alias.values)), (listing.sql, SQLiteMentionStore.arguments(listing.values)),
+                (candidates.sql, SQLiteMentionStore.arguments(candidates.values)),
             ]
                 .map { sql, arguments in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
@@ -223,6 +226,7 @@ import Testing
         // The URLs first, each one's mention by key: never the target's every earlier mention.
         #expect(plans[3].contains { $0.hasPrefix("SEARCH m USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[3])")
         #expect(plans[4].contains { $0.hasPrefix("SEARCH primary_mention USING INTEGER PRIMARY KEY (rowid=?)") }, "\(plans[4])")
+        #expect(plans[5] == ["SEARCH mentions USING COVERING INDEX mentions_fingerprint (id=?)"], "\(plans[5])")
         for plan in plans {
             let tables = ["mentions", "fingerprint_bands", "events", "e", "p", "u", "m", "primary_mention", "mention_urls"]
             #expect(!plan.contains { step in tables.contains { step == "SCAN " + $0 || step.hasPrefix("SCAN \($0) ") } }, "\(plan)")
