@@ -34,7 +34,7 @@ final class SQLiteBandMap: Sendable {
 
     /// Mentions kept per band: the most a look-up asks for (``CopyDetector``'s candidate limit).
     static let perBand = 200
-    /// Mentions kept in all (16 bands each, ~1.5 KB of map per mention): past it the oldest go,
+    /// Mentions kept in all (16 bands each): past it the oldest go,
     /// and the horizon moves past them.
     let capacity: Int
     private let state = Locked(State())
