@@ -1205,8 +1205,9 @@ public final class SQLiteMentionStore: MentionStore {
                     try Self.execute(db, MentionWriteSQL.replaceURLs(id: mention.id, source: mention.source, sameAs: content?.sameAs))
                 }
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
-                    try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: mention.verified ?? now))
-                    banded.append((mention.id, fingerprint.bands, mention.verified ?? now))
+                    let at = mention.verified ?? now
+                    try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: at))
+                    banded.append((mention.id, fingerprint.bands, at))
                 }
             }
             for event in rows.events {

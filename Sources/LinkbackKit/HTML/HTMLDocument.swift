@@ -150,9 +150,11 @@ extension String {
     /// Runs of HTML whitespace collapsed to one space, trimmed.
     package func collapsingWhitespace() -> String {
         // On bytes: HTML whitespace is ASCII, and splitting by Characters was a tenth of extraction.
-        func collapsed(_ bytes: some Sequence<UInt8>) -> String {
+        // Over the string's own UTF-8 (withUTF8): the UTF8View's iterator cost more than the work.
+        var text = self
+        return text.withUTF8 { bytes in
             var output: [UInt8] = []
-            output.reserveCapacity(utf8.count)
+            output.reserveCapacity(bytes.count)
             var space = false
             for byte in bytes {
                 if byte.isHTMLWhitespace {
@@ -167,7 +169,5 @@ extension String {
             }
             return String(decoding: output, as: UTF8.self)
         }
-        // The contiguous bytes where there are some (native strings): the UTF8View's iterator cost more than the work.
-        return utf8.withContiguousStorageIfAvailable(collapsed) ?? collapsed(utf8)
     }
 }

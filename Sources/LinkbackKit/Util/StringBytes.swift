@@ -35,7 +35,8 @@ extension String {
     /// from the last ASCII character before the first other byte, as that character may combine
     /// with what follows.
     package func index(characterOffset distance: Int) -> Index? {
-        let known: (bytes: Int, characters: Int)? = utf8.withContiguousStorageIfAvailable { bytes in
+        var text = self
+        let known: (bytes: Int, characters: Int) = text.withUTF8 { bytes in
             var index = 0
             var characters = 0
             // Where the last character counted starts, and how many came before it.
@@ -49,7 +50,6 @@ extension String {
             // The character just counted may take the next byte's combining mark with it.
             return index < bytes.count && bytes[index] >= 0x80 ? last : (index, characters)
         }
-        guard let known else { return index(startIndex, offsetBy: distance, limitedBy: endIndex) }
         let start = utf8.index(utf8.startIndex, offsetBy: known.bytes)
         return index(start, offsetBy: distance - known.characters, limitedBy: endIndex)
     }
