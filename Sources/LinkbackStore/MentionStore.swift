@@ -70,7 +70,7 @@ public struct MentionQuery: Sendable, Equatable {
     }
 }
 
-/// A mention found by its text's fingerprint (``MentionRecords/textsLike(_:since:excluding:limit:)``).
+/// A mention found by its text's fingerprint (``MentionRecords/textsLike(_:since:excluding:limit:otherThanHost:)``).
 public struct TextMatch: Sendable, Equatable {
     public var id: Int64
     public var source: String
@@ -301,7 +301,26 @@ public protocol MentionRecords: Sendable {
     /// ``TextFingerprint/likeness(to:)``), newest first, at most `limit`, `excluding` one id: an
     /// index lookup per band, never a scan, whatever the table holds. Only what the comparison
     /// needs is read (``TextMatch``): a farm's copies are many rows of long content each.
-    func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch]
+    /// With `otherThanHost`, those among them whose source is on that host (``HostName/of(url:)``)
+    /// are left out: they still count towards `limit`, so the answer is the unfiltered one less
+    /// them, and their rows are not read where the store knows their hosts beforehand.
+    func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int, otherThanHost: String?)
+        async throws -> [TextMatch]
+}
+
+extension MentionRecords {
+    /// ``textsLike(_:since:excluding:limit:otherThanHost:)`` from every host.
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
+        try await textsLike(fingerprint, since: since, excluding: excluding, limit: limit, otherThanHost: nil)
+    }
+}
+
+extension [TextMatch] {
+    /// Those whose source is not on `host` (all of them when `host` is `nil`).
+    package func otherThan(host: String?) -> [TextMatch] {
+        guard let host else { return self }
+        return filter { HostName.of(url: $0.source) != host }
+    }
 }
 
 /// The verification queue: claims, results, wake-ups, and the periodic re-check that fills it.

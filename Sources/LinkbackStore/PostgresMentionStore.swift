@@ -399,7 +399,9 @@ public final class PostgresMentionStore: MentionStore {
         return ChangeWindow(candidates: candidates, through: through, more: more)
     }
 
-    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int, otherThanHost: String?)
+        async throws -> [TextMatch]
+    {
         let (sql, values) = MentionQuerySQL.textsLike(fingerprint, since: since, excluding: excluding, limit: limit)
         return try await rows(Self.query(sql, values)) { postgresRow in
             let row = postgresRow.makeRandomAccess()
@@ -407,7 +409,7 @@ public final class PostgresMentionStore: MentionStore {
                 id: try row["id"].decode(Int64.self), source: try row["source"].decode(String.self),
                 decision: try row["decision"].decode(String?.self).flatMap(MentionStatus.init(rawValue:)),
                 storedFingerprint: try row["fingerprint"].decode(String?.self))
-        }
+        }.otherThan(host: otherThanHost)
     }
 
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {

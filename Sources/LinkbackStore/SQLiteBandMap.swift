@@ -13,6 +13,9 @@ import LinkbackKit
 /// before the horizon, more candidates than it keeps per band — goes to the table, as does
 /// everything when it is over its size. Band rows another process writes into the file while this
 /// one runs (an import from the command line) join it at the next start.
+///
+/// It knows each mention's source host too, so that the copy detector's candidates on the
+/// source's own host (a farm on one host: nothing to count) are left out before any row is read.
 final class SQLiteBandMap: Sendable {
     struct Entry: Sendable, Equatable {
         var at: Date
@@ -24,8 +27,8 @@ final class SQLiteBandMap: Sendable {
     struct State: Sendable {
         /// Each band's mentions, newest first, at most ``SQLiteBandMap/perBand``.
         var byBand: [Int64: [Entry]] = [:]
-        /// Each mention's bands and when they were written.
-        var byMention: [Int64: (bands: [Int64], at: Date)] = [:]
+        /// Each mention's bands, when they were written, and its source's host (``HostName/of(url:)``).
+        var byMention: [Int64: (bands: [Int64], at: Date, host: String?)] = [:]
         /// Band rows at or after this are all here; `nil` until filled from the table.
         var horizon: Date?
         /// A fill from the table is under way (one at a time: look-ups meanwhile use the table).
@@ -61,9 +64,11 @@ final class SQLiteBandMap: Sendable {
     }
 
     /// The newest `limit` mentions sharing a band with `bands` from `since` on, not `excluding`,
-    /// newest first; `nil` when the map cannot say exactly (not filled, `since` before the horizon,
-    /// or `limit` above ``perBand``).
-    func candidates(bands: [Int64], since: Date, excluding: Int64?, limit: Int) -> [Int64]? {
+    /// newest first, less those whose source is on `otherThanHost` (counted towards `limit` all the
+    /// same, as ``MentionRecords/textsLike(_:since:excluding:limit:otherThanHost:)`` says); `nil`
+    /// when the map cannot say exactly (not filled, `since` before the horizon, or `limit` above
+    /// ``perBand``).
+    func candidates(bands: [Int64], since: Date, excluding: Int64?, limit: Int, otherThanHost: String? = nil) -> [Int64]? {
         state.withLock { state -> [Int64]? in
             guard let horizon = state.horizon, since >= horizon, limit <= Self.perBand else { return nil }
             // A merge of the bands' lists, newest first: a mention's rows share their time, so a
@@ -71,7 +76,8 @@ final class SQLiteBandMap: Sendable {
             let lists = bands.compactMap { state.byBand[$0] }
             var heads = [Int](repeating: 0, count: lists.count)
             var found: [Int64] = []
-            while found.count < limit {
+            var counted = 0
+            while counted < limit {
                 var newest: Entry?
                 for index in lists.indices where heads[index] < lists[index].count {
                     let entry = lists[index][heads[index]]
@@ -81,35 +87,41 @@ final class SQLiteBandMap: Sendable {
                 for index in lists.indices where heads[index] < lists[index].count && lists[index][heads[index]] == next {
                     heads[index] += 1
                 }
-                if next.id != excluding { found.append(next.id) }
+                guard next.id != excluding else { continue }
+                counted += 1
+                if otherThanHost == nil || state.byMention[next.id]?.host != otherThanHost { found.append(next.id) }
             }
             return found
         }
     }
 
-    /// Mention `id`'s bands are now `bands` (none: `nil`), written at `at`, replacing any it had.
-    func record(id: Int64, bands: [Int64]?, at: Date) {
+    /// Mention `id` (its source `source`) has the bands `bands` now (none: `nil`), written at
+    /// `at`, in place of any it had.
+    func record(id: Int64, source: String, bands: [Int64]?, at: Date) {
         state.withLock { state in
             Self.remove(id, from: &state)
             guard let bands, state.horizon.map({ at >= $0 }) ?? true else { return }
-            Self.insert(Entry(at: at, id: id), bands: bands, into: &state)
+            Self.insert(Entry(at: at, id: id), bands: bands, host: HostName.of(url: source), into: &state)
             evict(&state)
         }
     }
 
-    /// Fills the map from the table's band rows from `since` on, newest first and at most
-    /// ``rowLimit`` of them (what ``rowsSQL`` reads), leaving anything recorded meanwhile as it
-    /// was. When the limit cut the rows short, the horizon is past the oldest time read.
-    func fill(_ rows: [(band: Int64, id: Int64, at: Date)], since: Date) {
+    /// Fills the map from the table's band rows from `since` on with their mentions' sources,
+    /// newest first and at most ``rowLimit`` of them (what ``rowsSQL`` reads), leaving anything
+    /// recorded meanwhile as it was. When the limit cut the rows short, the horizon is past the
+    /// oldest time read.
+    func fill(_ rows: [(band: Int64, id: Int64, at: Date, source: String)], since: Date) {
         state.withLock { state in
             guard state.horizon == nil else { return }
             // Rows of the oldest time read may be cut short: from after it only, then.
             let horizon = rows.count >= rowLimit ? rows.last.map { $0.at.addingTimeInterval(0.001) } ?? since : since
-            var read: [Int64: (bands: [Int64], at: Date)] = [:]
+            var read: [Int64: (bands: [Int64], at: Date, source: String)] = [:]
             for row in rows where row.at >= horizon && state.byMention[row.id] == nil {
-                read[row.id, default: ([], row.at)].bands.append(row.band)
+                read[row.id, default: ([], row.at, row.source)].bands.append(row.band)
             }
-            for (id, mention) in read { Self.insert(Entry(at: mention.at, id: id), bands: mention.bands, into: &state) }
+            for (id, mention) in read {
+                Self.insert(Entry(at: mention.at, id: id), bands: mention.bands, host: HostName.of(url: mention.source), into: &state)
+            }
             state.horizon = horizon
             state.filling = false
             evict(&state)
@@ -119,11 +131,15 @@ final class SQLiteBandMap: Sendable {
     /// The most band rows a fill reads: the capacity's worth.
     var rowLimit: Int { capacity * TextFingerprint.signatureSize / TextFingerprint.bandSize }
 
-    /// The band rows from a time on, newest first, at most a limit: what ``fill(_:since:)`` takes.
-    static let rowsSQL = "SELECT band, mention_id, at FROM fingerprint_bands WHERE at >= ? ORDER BY at DESC, mention_id DESC LIMIT ?"
+    /// The band rows from a time on with their mentions' sources, newest first, at most a limit:
+    /// what ``fill(_:since:)`` takes.
+    static let rowsSQL = """
+        SELECT b.band, b.mention_id, b.at, m.source FROM fingerprint_bands AS b JOIN mentions AS m ON m.id = b.mention_id
+        WHERE b.at >= ? ORDER BY b.at DESC, b.mention_id DESC LIMIT ?
+        """
 
-    private static func insert(_ entry: Entry, bands: [Int64], into state: inout State) {
-        state.byMention[entry.id] = (bands, entry.at)
+    private static func insert(_ entry: Entry, bands: [Int64], host: String?, into state: inout State) {
+        state.byMention[entry.id] = (bands, entry.at, host)
         for band in bands {
             var list = state.byBand[band] ?? []
             let position = list.firstIndex { !$0.isNewer(than: entry) } ?? list.count

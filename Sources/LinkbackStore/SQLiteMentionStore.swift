@@ -245,7 +245,7 @@ public final class SQLiteMentionStore: MentionStore {
         }
         // Written and committed: its bands replaced (saveVerified), as the map must know.
         if status != nil, case .verified(_, _, let signals) = result {
-            bandMap?.record(id: claimed.id, bands: signals.fingerprint?.bands, at: clock.now())
+            bandMap?.record(id: claimed.id, source: claimed.source, bands: signals.fingerprint?.bands, at: clock.now())
         }
         return status
     }
@@ -628,14 +628,17 @@ public final class SQLiteMentionStore: MentionStore {
         }
     }
 
-    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int) async throws -> [TextMatch] {
+    public func textsLike(_ fingerprint: TextFingerprint, since: Date, excluding: Int64?, limit: Int, otherThanHost: String?)
+        async throws -> [TextMatch]
+    {
         // The copy detector's look-ups (a recent window, a few candidates) from the map in memory;
-        // its candidates' rows by key. Anything the map cannot answer exactly from the table.
+        // its candidates' rows by key, those on `otherThanHost` not read. Anything the map cannot
+        // answer exactly from the table.
         if let bandMap, limit <= SQLiteBandMap.perBand, bandMap.beginFill() {
             do {
                 let rows = try await pool.read { db in
                     try Row.fetchAll(db, sql: SQLiteBandMap.rowsSQL, arguments: [since, bandMap.rowLimit]).map {
-                        (band: $0[0] as Int64, id: $0[1] as Int64, at: $0[2] as Date)
+                        (band: $0[0] as Int64, id: $0[1] as Int64, at: $0[2] as Date, source: $0[3] as String)
                     }
                 }
                 bandMap.fill(rows, since: since)
@@ -645,7 +648,9 @@ public final class SQLiteMentionStore: MentionStore {
             }
         }
         let statement: SQLStatement
-        if let ids = bandMap?.candidates(bands: fingerprint.bands, since: since, excluding: excluding, limit: limit) {
+        let fromMap = bandMap?.candidates(
+            bands: fingerprint.bands, since: since, excluding: excluding, limit: limit, otherThanHost: otherThanHost)
+        if let ids = fromMap {
             guard !ids.isEmpty else { return [] }
             statement = MentionQuerySQL.texts(ids: ids, indexedBy: true)
         } else {
@@ -659,7 +664,7 @@ public final class SQLiteMentionStore: MentionStore {
                     id: row[0], source: row[1], decision: (row[2] as String?).flatMap(MentionStatus.init(rawValue:)),
                     storedFingerprint: row[3])
             }
-        }
+        }.otherThan(host: fromMap == nil ? otherThanHost : nil)  // the map's answer is without them already
     }
 
     public func countByType(_ query: MentionQuery) async throws -> [MentionType: Int] {
@@ -1173,7 +1178,7 @@ public final class SQLiteMentionStore: MentionStore {
     public func importRows(_ rows: StoreRows) async throws {
         let now = clock.now()
         let banded = try await pool.write { db in
-            var banded: [(id: Int64, bands: [Int64], at: Date)] = []
+            var banded: [(id: Int64, source: String, bands: [Int64], at: Date)] = []
             for mention in rows.mentions {
                 let content = mention.content
                 try db.cachedExecute(
@@ -1207,7 +1212,7 @@ public final class SQLiteMentionStore: MentionStore {
                 if db.changesCount > 0, let fingerprint = mention.fingerprint {
                     let at = mention.verified ?? now
                     try Self.execute(db, MentionWriteSQL.replaceBands(id: mention.id, fingerprint, at: at))
-                    banded.append((mention.id, fingerprint.bands, at))
+                    banded.append((mention.id, mention.source, fingerprint.bands, at))
                 }
             }
             for event in rows.events {
@@ -1272,7 +1277,7 @@ public final class SQLiteMentionStore: MentionStore {
             }
             return banded
         }
-        for mention in banded { bandMap?.record(id: mention.id, bands: mention.bands, at: mention.at) }
+        for mention in banded { bandMap?.record(id: mention.id, source: mention.source, bands: mention.bands, at: mention.at) }
     }
 
     public func rowCounts() async throws -> StoreRowCounts {

@@ -6,7 +6,8 @@ import Testing
 @testable import LinkbackStore
 
 /// Copy detection's band index in memory (SQLite): it names the candidates the table's band rows
-/// would, filled from the table at the first look-up and kept by the store's writes after it.
+/// would, less those on the asker's own host, filled from the table at the first look-up and kept
+/// by the store's writes after it.
 @Suite struct SQLiteBandMapTests {
     /// A text close to one of three "farm" texts (a few words changed) or unrelated, so that
     /// fingerprints share all, some or none of their bands.
@@ -41,12 +42,24 @@ import Testing
         let table = try SQLiteMentionStore(path: path, clock: clock, keepsBandMap: false)
         var generator = SystemRandomNumberGenerator()
         var written: [(id: Int64, fingerprint: TextFingerprint)] = []
+        var leftOut = 0
         func check(_ other: SQLiteMentionStore, since: Date) async throws {
             for (id, fingerprint) in written {
+                let host = try #require(try await store.mention(id: id)).source.split(separator: "/")[1]
                 for limit in [3, 10, SQLiteBandMap.perBand] {
-                    let fromMap = try await other.textsLike(fingerprint, since: since, excluding: id, limit: limit).map(\.id)
-                    let fromTable = try await table.textsLike(fingerprint, since: since, excluding: id, limit: limit).map(\.id)
-                    #expect(fromMap == fromTable, "mention \(id), limit \(limit)")
+                    // From every host, and without the mention's own: the host is the store's to
+                    // leave out (the map before reading rows, the table after), counted in the limit.
+                    for otherThanHost in [nil, String(host)] {
+                        let fromMap = try await other.textsLike(
+                            fingerprint, since: since, excluding: id, limit: limit, otherThanHost: otherThanHost)
+                        let fromTable = try await table.textsLike(
+                            fingerprint, since: since, excluding: id, limit: limit, otherThanHost: otherThanHost)
+                        #expect(fromMap.map(\.id) == fromTable.map(\.id), "mention \(id), limit \(limit), host \(otherThanHost ?? "-")")
+                        #expect(!fromMap.contains { $0.source.contains("//\(otherThanHost ?? "-")/") })
+                    }
+                    let all = try await table.textsLike(fingerprint, since: since, excluding: id, limit: limit).count
+                    leftOut += all - (try await table.textsLike(
+                        fingerprint, since: since, excluding: id, limit: limit, otherThanHost: String(host)).count)
                 }
             }
         }
@@ -76,6 +89,7 @@ import Testing
         try await check(later, since: start.addingTimeInterval(20))
         // A wider look-up than the map keeps per band goes to the table.
         #expect(store.bandMap?.candidates(bands: written[0].fingerprint.bands, since: start, excluding: nil, limit: 201) == nil)
+        #expect(leftOut > 0, "some look-up found a candidate on its own host")
         for opened in [store, table, later] { try await opened.close() }
     }
 
@@ -105,17 +119,22 @@ import Testing
         #expect(map.beginFill() && !map.beginFill())
         map.fillFailed()
         #expect(map.beginFill())
-        map.fill([(band: 1, id: 100, at: start)], since: start)
+        map.fill([(band: 1, id: 100, at: start, source: "https://h0.example/100")], since: start)
         #expect(!map.beginFill())
-        for id in Int64(1)...12 { map.record(id: id, bands: [1, id + 1000], at: start.addingTimeInterval(Double(id))) }
+        for id in Int64(1)...12 {
+            map.record(id: id, source: "https://h\(id % 2).example/\(id)", bands: [1, id + 1000], at: start.addingTimeInterval(Double(id)))
+        }
         // 13 mentions: down to 9, the four oldest (100, 1, 2, 3) gone.
         #expect(map.candidates(bands: [1], since: start, excluding: nil, limit: 5) == nil)
         #expect(map.candidates(bands: [1], since: start.addingTimeInterval(3), excluding: nil, limit: 5) == nil)
         #expect(map.candidates(bands: [1], since: start.addingTimeInterval(4), excluding: 12, limit: 5) == [11, 10, 9, 8, 7])
         #expect(map.candidates(bands: [1], since: start.addingTimeInterval(10), excluding: nil, limit: 50) == [12, 11, 10])
         #expect(map.candidates(bands: [1004, 1005, 9], since: start.addingTimeInterval(4), excluding: nil, limit: 50) == [5, 4])
+        // Another host's only, of the newest five: the source's own host counts towards the limit.
+        #expect(map.candidates(bands: [1], since: start.addingTimeInterval(4), excluding: 12, limit: 5, otherThanHost: "h1.example") == [10, 8])
+        #expect(map.candidates(bands: [1], since: start.addingTimeInterval(4), excluding: nil, limit: 1, otherThanHost: "h0.example") == [])
         // Verified again without a fingerprint: gone from every band.
-        map.record(id: 11, bands: nil, at: start.addingTimeInterval(20))
+        map.record(id: 11, source: "https://h1.example/11", bands: nil, at: start.addingTimeInterval(20))
         #expect(map.candidates(bands: [1, 1011], since: start.addingTimeInterval(10), excluding: nil, limit: 50) == [12, 10])
     }
 }

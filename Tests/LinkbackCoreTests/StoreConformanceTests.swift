@@ -677,6 +677,10 @@ import Testing
         #expect(try await store.textsLike(farm, since: hour, excluding: ids[1], limit: 10).map(\.id) == [ids[0]])
         let both = try await store.textsLike(farm, since: hour, excluding: nil, limit: 10).map(\.id)
         #expect(both == [ids[1], ids[0]], "\(both) \(ids)")
+        // Without the asker's own host, which still counts towards the limit.
+        #expect(try await store.textsLike(farm, since: hour, excluding: nil, limit: 10, otherThanHost: "b.example").map(\.id) == [ids[0]])
+        #expect(try await store.textsLike(farm, since: hour, excluding: nil, limit: 1, otherThanHost: "b.example").isEmpty)
+        #expect(try await store.textsLike(farm, since: hour, excluding: nil, limit: 1, otherThanHost: "a.example").map(\.id) == [ids[1]])
         #expect(try await store.textsLike(other, since: hour, excluding: ids[2], limit: 10).isEmpty)
         #expect(try await store.textsLike(farm, since: Date().addingTimeInterval(60), excluding: nil, limit: 10).isEmpty)
         #expect(try await store.events(mentionID: ids[1]).last?.reason == "held: copy-cluster")

@@ -60,15 +60,17 @@ public struct CopyDetector: Sendable {
     /// Whether sources on at least `cluster_size - 1` other hosts sent a text like this one within the window.
     func isInCluster(_ fingerprint: TextFingerprint, source: String, mentionID: Int64?, now: Date) async -> Bool {
         guard settings.clusterSize > 1 else { return true }
-        let host = Self.host(of: source)
+        let host = HostName.of(url: source)
         let since = now.addingTimeInterval(-settings.clusterWindowHours * 3600)
         do {
-            let candidates = try await store.textsLike(fingerprint, since: since, excluding: mentionID, limit: Self.candidateLimit)
-            // The host first and each host once: a farm on one host (or one host's many pages)
-            // costs no fingerprint comparisons, and the answer is known at the cluster's size.
+            // The source's own host left out by the store (a farm on one host, or one host's many
+            // pages, costs no reads of its rows where the store can tell their hosts beforehand),
+            // each other host once: the answer is known at the cluster's size.
+            let candidates = try await store.textsLike(
+                fingerprint, since: since, excluding: mentionID, limit: Self.candidateLimit, otherThanHost: host)
             var hosts = Set<String>()
             for candidate in candidates {
-                guard let otherHost = Self.host(of: candidate.source), otherHost != host, !hosts.contains(otherHost),
+                guard let otherHost = HostName.of(url: candidate.source), otherHost != host, !hosts.contains(otherHost),
                     (candidate.fingerprint?.likeness(to: fingerprint) ?? 0) >= settings.threshold
                 else { continue }
                 hosts.insert(otherHost)
@@ -79,14 +81,6 @@ public struct CopyDetector: Sendable {
             logger.error("cannot look up similar texts", metadata: ["error": "\(error)"])
             return false
         }
-    }
-
-    /// A source's host in ``HostName``'s form, read on bytes where the URL is plainly http(s)
-    /// (stored sources are): Foundation's parser for each of 200 candidates was 4 % of a farm's
-    /// drain.
-    static func host(of source: String) -> String? {
-        if let address = WebAddress(source) { return String(decoding: address.host, as: UTF8.self) }
-        return URL(string: source)?.host.flatMap(HostName.normalized)
     }
 
     /// The mentions among `candidates` (the band index's answer) whose texts are at least
