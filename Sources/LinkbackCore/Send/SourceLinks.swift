@@ -23,7 +23,7 @@ public enum SourceLinks {
                 let text = url.absoluteString
                 if text != own, seen.insert(text).inserted { targets.append(url) }
             }
-            stack.append(contentsOf: element.childElements.reversed())
+            element.pushChildElements(onto: &stack)
         }
         return targets
     }

@@ -103,7 +103,7 @@ public struct HTMLDocument: Sendable {
             } else {
                 value = ""
             }
-            attributes.append(HTMLAttribute(name: String(cString: current.pointee.name).lowercased(), value: value))
+            attributes.append(HTMLAttribute(name: Self.lowerCased(current.pointee.name), value: value))
             attribute = current.pointee.next
         }
         var children: [HTMLNode] = []
@@ -128,7 +128,21 @@ public struct HTMLDocument: Sendable {
             }
             child = current.pointee.next
         }
-        return HTMLElement(name: String(cString: node.pointee.name).lowercased(), attributes: attributes, children: children)
+        return HTMLElement(name: Self.lowerCased(node.pointee.name), attributes: attributes, children: children)
+    }
+
+    /// An element's or attribute's name in lower case. libxml2's HTML parser lower-cases the names
+    /// it reads already, so this copies them as they are unless a byte says otherwise (an upper-case
+    /// ASCII letter, or anything not ASCII, which Swift's `lowercased()` handles).
+    private static func lowerCased(_ name: UnsafePointer<xmlChar>) -> String {
+        var byte = name
+        while byte.pointee != 0 {
+            if byte.pointee >= 0x80 || (byte.pointee >= UInt8(ascii: "A") && byte.pointee <= UInt8(ascii: "Z")) {
+                return String(cString: name).lowercased()
+            }
+            byte += 1
+        }
+        return String(cString: name)
     }
 }
 

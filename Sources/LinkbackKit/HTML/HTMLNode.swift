@@ -63,6 +63,12 @@ public final class HTMLElement: Sendable {
         children.compactMap { if case .element(let element) = $0 { return element } else { return nil } }
     }
 
+    /// Pushes the child elements onto a depth-first walk's `stack`, last first (so the first is
+    /// popped next), without the array ``childElements`` makes: walks visit every element of a page.
+    public func pushChildElements(onto stack: inout [HTMLElement]) {
+        for case .element(let child) in children.reversed() { stack.append(child) }
+    }
+
     /// Every element below this one, depth first, in document order (not including `self`).
     public func descendants(where include: (HTMLElement) -> Bool = { _ in true }) -> [HTMLElement] {
         var result: [HTMLElement] = []

@@ -39,7 +39,7 @@ public struct MF2Parser {
     }
 
     private func findItems(in element: HTMLElement, into items: inout [MF2Item]) {
-        for child in element.childElements where child.name != "template" {
+        for case .element(let child) in element.children where child.name != "template" {
             guard budget.spend() else { return }
             if !MF2Names.roots(of: child).isEmpty {
                 items.append(parseItem(child))
@@ -71,7 +71,7 @@ public struct MF2Parser {
     }
 
     private func collectProperties(of element: HTMLElement, into item: inout MF2Item, seen: inout Seen) {
-        for child in element.childElements where child.name != "template" {
+        for case .element(let child) in element.children where child.name != "template" {
             guard budget.spend() else { return }
             let roots = MF2Names.roots(of: child)
             let properties = MF2Names.properties(of: child)
@@ -205,7 +205,7 @@ public struct MF2Parser {
         var values: [String] = []
         var found = false
         func walk(_ element: HTMLElement) {
-            for child in element.childElements where child.name != "template" {
+            for case .element(let child) in element.children where child.name != "template" {
                 guard budget.spend() else { return }
                 let classes = child.classNames
                 if classes.contains("value-title") {

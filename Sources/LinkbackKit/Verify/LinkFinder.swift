@@ -26,7 +26,7 @@ public enum LinkFinder {
             {
                 found.append(element)
             }
-            stack.append(contentsOf: element.childElements.reversed())
+            element.pushChildElements(onto: &stack)
         }
         return found
     }
@@ -44,7 +44,7 @@ public enum LinkFinder {
             {
                 return true
             }
-            stack.append(contentsOf: element.childElements.reversed())
+            element.pushChildElements(onto: &stack)
         }
         return false
     }

@@ -112,7 +112,7 @@ package struct MentionExtractor {
         func walk(_ element: HTMLElement) -> Bool {
             path.append(element)
             if element === target { return true }
-            for child in element.childElements where walk(child) { return true }
+            for case .element(let child) in element.children where walk(child) { return true }
             path.removeLast()
             return false
         }
