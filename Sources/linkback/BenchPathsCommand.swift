@@ -14,23 +14,24 @@ struct BenchPathsCommand: ParsableCommand {
             PATH is php (a pingback from PHP/5.2.10 refused and logged), malformed (a truncated \
             XML-RPC body: fault and log line), nonsense (a webmention with source=nonsense: refused and \
             logged), accept (a valid webmention's checks), verify (the check of PAGE, a fetched HTML \
-            file) or score (the spam score of PAGE's mention). Rejections are logged to a temporary \
-            file. Used by benchmarks/instructions.sh; see BENCHMARKS.md.
+            file), score (the spam score of PAGE's mention) or fingerprint (copy detection's MinHash \
+            of PAGE's text). Rejections are logged to a temporary file. Used by \
+            benchmarks/instructions.sh; see BENCHMARKS.md.
             """,
         shouldDisplay: false
     )
 
     enum Path: String, ExpressibleByArgument, CaseIterable {
-        case php, malformed, nonsense, accept, verify, score
+        case php, malformed, nonsense, accept, verify, score, fingerprint
     }
 
-    @Argument(help: "The path: php, malformed, nonsense, accept, verify or score.")
+    @Argument(help: "The path: php, malformed, nonsense, accept, verify, score or fingerprint.")
     var path: Path
 
     @Option(help: "How many times.")
     var passes = 20
 
-    @Option(help: "The page for verify and score (an HTML file linking to --target).")
+    @Option(help: "The page for verify, score and fingerprint (an HTML file linking to --target).")
     var page: String?
 
     @Option(help: "The target URL.")
@@ -94,15 +95,19 @@ struct BenchPathsCommand: ParsableCommand {
                 guard case .success(let pair) = check.check(source: "http://127.0.0.1:8090/src/\(pass)", target: target) else { return 0 }
                 return pair.source.absoluteString.utf8.count
             }
-        case .verify, .score:
+        case .verify, .score, .fingerprint:
             guard let page else { throw ValidationError("\(path.rawValue) needs --page") }
             guard let targetURL = URL(string: target) else { throw ValidationError("\(target): not a URL") }
             let resource = FetchedResource(
                 url: URL(string: "https://source.example/page")!, status: 200, mediaType: "text/html", charset: nil,
                 body: try [UInt8](Data(contentsOf: URL(fileURLWithPath: page))))
             let verifier = Verifier(config: .defaults)
-            guard case .linkFound(let content, _) = verifier.check(resource, target: targetURL) else {
+            guard case .linkFound(let content, let text) = verifier.check(resource, target: targetURL) else {
                 throw ValidationError("\(page) does not link to \(target)")
+            }
+            if path == .fingerprint {
+                // The text's shingles are the verification's (counted there); this is the MinHash alone.
+                return Work { _ in TextFingerprint(text.shingles, minimum: 1)?.shingles ?? 0 }
             }
             if path == .verify {
                 return Work { _ in

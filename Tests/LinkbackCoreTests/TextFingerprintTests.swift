@@ -68,6 +68,24 @@ import Testing
         }
     }
 
+    /// Stored fingerprints are compared with new ones: each signature value is, by definition, the
+    /// least high half of `hash × multiplier + seed` over the text's shingles, however the loop runs.
+    @Test func eachSignatureValueIsTheLeastHashOfItsFunction() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in [5, 40, 1_500] {
+            let text = (0..<length).map { _ in "w\(Int.random(in: 0..<5_000, using: &generator))" }.joined(separator: " ")
+            let shingles = Shingles(text)
+            let fingerprint = try #require(TextFingerprint(shingles, minimum: 1))
+            let expected = (0..<TextFingerprint.signatureSize).map { index in
+                shingles.hashes.map { hash in
+                    UInt32(truncatingIfNeeded: (hash &* TextFingerprint.multipliers[index] &+ TextFingerprint.seeds[index]) >> 32)
+                }.min() ?? .max
+            }
+            #expect(fingerprint.signature == expected, "\(length) words")
+            #expect(fingerprint.shingles == shingles.count)
+        }
+    }
+
     @Test func wordHashesAreFNV1aWithoutAProcessSeed() {
         // Stored fingerprints are compared later, by another process: the published FNV-1a values.
         #expect(Shingles.words("a") == [0xaf63_dc4c_8601_ec8c])
