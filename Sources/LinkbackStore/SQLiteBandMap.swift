@@ -98,10 +98,11 @@ final class SQLiteBandMap: Sendable {
     /// Mention `id` (its source `source`) has the bands `bands` now (none: `nil`), written at
     /// `at`, in place of any it had.
     func record(id: Int64, source: String, bands: [Int64]?, at: Date) {
+        let host = HostName.of(url: source)  // read before the lock is held
         state.withLock { state in
             Self.remove(id, from: &state)
             guard let bands, state.horizon.map({ at >= $0 }) ?? true else { return }
-            Self.insert(Entry(at: at, id: id), bands: bands, host: HostName.of(url: source), into: &state)
+            Self.insert(Entry(at: at, id: id), bands: bands, host: host, into: &state)
             evict(&state)
         }
     }
@@ -111,16 +112,19 @@ final class SQLiteBandMap: Sendable {
     /// recorded meanwhile as it was. When the limit cut the rows short, the horizon is past the
     /// oldest time read.
     func fill(_ rows: [(band: Int64, id: Int64, at: Date, source: String)], since: Date) {
+        // Each mention's host read once, before the lock is held (up to the capacity's worth).
+        var hosts: [Int64: String?] = [:]
+        for row in rows where hosts[row.id] == nil { hosts[row.id] = .some(HostName.of(url: row.source)) }
         state.withLock { state in
             guard state.horizon == nil else { return }
             // Rows of the oldest time read may be cut short: from after it only, then.
             let horizon = rows.count >= rowLimit ? rows.last.map { $0.at.addingTimeInterval(0.001) } ?? since : since
-            var read: [Int64: (bands: [Int64], at: Date, source: String)] = [:]
+            var read: [Int64: (bands: [Int64], at: Date)] = [:]
             for row in rows where row.at >= horizon && state.byMention[row.id] == nil {
-                read[row.id, default: ([], row.at, row.source)].bands.append(row.band)
+                read[row.id, default: ([], row.at)].bands.append(row.band)
             }
             for (id, mention) in read {
-                Self.insert(Entry(at: mention.at, id: id), bands: mention.bands, host: HostName.of(url: mention.source), into: &state)
+                Self.insert(Entry(at: mention.at, id: id), bands: mention.bands, host: hosts[id] ?? nil, into: &state)
             }
             state.horizon = horizon
             state.filling = false
