@@ -23,6 +23,25 @@ import Testing
         #expect(TargetMatcher(target: URL(string: "https://blog.example")!).matches(string: "https://blog.example/"))
     }
 
+    /// A page's links matched on bytes (``WebAddress``, other hosts refused before the canonical
+    /// text is built) answer as Foundation's resolution and ``CanonicalURL`` do, strict and lenient.
+    @Test(arguments: [false, true])
+    func referencesMatchAsFoundationResolvesThem(lenient: Bool) {
+        let document = HTMLDocument(html: "<p>x</p>", url: URL(string: "https://blog.example/posts/")!)
+        for target in ["https://blog.example/posts/1", "http://Blog.Example.:8080/p/", "https://xn--bcher-kva.example/p"] {
+            let matcher = TargetMatcher(target: URL(string: target)!, lenient: lenient)
+            for reference in [
+                "1", "./1", "/posts/1", "../posts/1#c", "https://BLOG.example:443/posts/1", "https://blog.example./posts/1",
+                "http://blog.example/posts/1/", "//blog.example/posts/1", "https://blog.example.evil/posts/1",
+                "https://evil.example/posts/1", "http://blog.example:8080/p", "http://blog.example:8080/p/", "//Blog.Example:8080/p/",
+                "https://xn--bcher-kva.example/p/", "https://bücher.example/p", "mailto:a@blog.example", " /posts/%31 ",
+            ] {
+                let slow = document.resolve(reference).map(matcher.matches) ?? false
+                #expect(matcher.matches(reference: reference, in: document) == slow, "\(target) ← \(reference)")
+            }
+        }
+    }
+
     /// A target sent with a fragment is stored with it (its own mention, #16 item 7) but matched
     /// without it: the source links to the document, and a fragment names a part of it.
     @Test func aTargetWithAFragmentKeepsItAndMatchesThePage() throws {

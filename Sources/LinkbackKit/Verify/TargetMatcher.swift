@@ -9,6 +9,9 @@ public struct TargetMatcher: Sendable {
     public let target: URL
     public let lenient: Bool
     private let accepted: Set<String>
+    /// The host every accepted form names, as written in it (lenient variants change only the
+    /// scheme and the slash): a link whose canonical text names another host is none of them.
+    private let acceptedHost: [UInt8]?
 
     public init(target: URL, lenient: Bool = false) {
         self.target = target
@@ -24,6 +27,20 @@ public struct TargetMatcher: Sendable {
             }
         }
         self.accepted = accepted
+        acceptedHost = Self.host(inCanonical: canonical)
+    }
+
+    /// The authority's host as written in a canonical URL text (`scheme://host[:port]/…`): the
+    /// bytes after `://` up to a `:`, `/`, `?` or `#`. Read off the text, not parsed (a parse for
+    /// every verification cost more than a small page's links save).
+    private static func host(inCanonical text: String) -> [UInt8]? {
+        let bytes = Array(text.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: Array("://".utf8)) else {
+            return nil
+        }
+        let start = colon + 3
+        let end = bytes[start...].firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        return Array(bytes[start..<(end ?? bytes.count)])
     }
 
     public func matches(_ url: URL) -> Bool {
@@ -36,7 +53,11 @@ public struct TargetMatcher: Sendable {
     public func matches(reference: String, in document: HTMLDocument) -> Bool {
         if let base = document.baseAddress {
             switch base.resolve(reference) {
-            case .address(let address): return accepted.contains(address.canonical())
+            case .address(let address):
+                // Most of a page's links name another host: known without building the canonical
+                // text, which holds the address's host as it is (so another host is no accepted form).
+                if let acceptedHost, address.host != acceptedHost { return false }
+                return accepted.contains(address.canonical())
             case .otherScheme: return false
             case .unsure: break
             }
