@@ -145,16 +145,16 @@ import Testing
 
     /// Names come out in lower case however the page spells them (read as libxml2 gives them, and
     /// lower-cased only when a byte needs it); the child-element walks visit what `childElements` lists.
-    @Test func namesAreLowerCaseAndWalksSeeEveryChildElement() {
+    @Test func namesAreLowerCaseAndWalksSeeEveryChildElement() throws {
         let document = HTMLDocument(html: "<BODY><Div CLASS='H-Entry' Data-X=1><A HREF='/a'>a</A>text<SPAN>s</SPAN></Div></BODY>")
-        let div = try? #require(document.root.firstDescendant { $0.name == "div" })
-        #expect(div?.attributes.map(\.name) == ["class", "data-x"])
-        #expect(div?[attribute: "class"] == "H-Entry", "values keep their case")
-        #expect(div?.childElements.map(\.name) == ["a", "span"])
+        let div = try #require(document.root.firstDescendant { $0.name == "div" })
+        #expect(div.attributes.map(\.name) == ["class", "data-x"])
+        #expect(div[attribute: "class"] == "H-Entry", "values keep their case")
+        #expect(div.childElements.map(\.name) == ["a", "span"])
         var stack: [HTMLElement] = []
-        div?.pushChildElements(onto: &stack)
-        #expect(stack.reversed().map(\.name) == div?.childElements.map(\.name))
-        let link = try? #require(document.root.firstDescendant { $0.name == "a" })
-        #expect(link.map { MentionExtractor.path(to: $0, from: document.root).map(\.name) } == ["html", "body", "div", "a"])
+        div.pushChildElements(onto: &stack)
+        #expect(stack.reversed().map(\.name) == div.childElements.map(\.name))
+        let link = try #require(document.root.firstDescendant { $0.name == "a" })
+        #expect(MentionExtractor.path(to: link, from: document.root).map(\.name) == ["html", "body", "div", "a"])
     }
 }
