@@ -112,19 +112,18 @@ final class SQLiteBandMap: Sendable {
     /// recorded meanwhile as it was. When the limit cut the rows short, the horizon is past the
     /// oldest time read.
     func fill(_ rows: [(band: Int64, id: Int64, at: Date, source: String)], since: Date) {
-        // Each mention's host read once, before the lock is held (up to the capacity's worth).
-        var hosts: [Int64: String?] = [:]
-        for row in rows where hosts[row.id] == nil { hosts[row.id] = .some(HostName.of(url: row.source)) }
+        // Rows of the oldest time read may be cut short: from after it only, then.
+        let horizon = rows.count >= rowLimit ? rows.last.map { $0.at.addingTimeInterval(0.001) } ?? since : since
+        // Each mention's rows gathered, and its host read once, before the lock is held.
+        var read: [Int64: (bands: [Int64], at: Date, host: String?)] = [:]
+        for row in rows where row.at >= horizon {
+            if read[row.id] == nil { read[row.id] = ([], row.at, HostName.of(url: row.source)) }
+            read[row.id]?.bands.append(row.band)
+        }
         state.withLock { state in
             guard state.horizon == nil else { return }
-            // Rows of the oldest time read may be cut short: from after it only, then.
-            let horizon = rows.count >= rowLimit ? rows.last.map { $0.at.addingTimeInterval(0.001) } ?? since : since
-            var read: [Int64: (bands: [Int64], at: Date)] = [:]
-            for row in rows where row.at >= horizon && state.byMention[row.id] == nil {
-                read[row.id, default: ([], row.at)].bands.append(row.band)
-            }
-            for (id, mention) in read {
-                Self.insert(Entry(at: mention.at, id: id), bands: mention.bands, host: hosts[id] ?? nil, into: &state)
+            for (id, mention) in read where state.byMention[id] == nil {
+                Self.insert(Entry(at: mention.at, id: id), bands: mention.bands, host: mention.host, into: &state)
             }
             state.horizon = horizon
             state.filling = false
