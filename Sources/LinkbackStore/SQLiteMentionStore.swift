@@ -7,9 +7,10 @@ import LinkbackKit
 public final class SQLiteMentionStore: MentionStore {
     private let pool: DatabasePool
     public let path: String
-    /// Receipts and verification results, each committed in groups (see ``GroupCommit``).
+    /// Receipts and verification results, each committed in groups (see ``GroupCommit``); a
+    /// result's status with the time it was written at (the band map records that same time).
     private let receipts: GroupCommit<Receipt, ReceiveResult>
-    private let completions: GroupCommit<Completion, MentionStatus?>
+    private let completions: GroupCommit<Completion, (status: MentionStatus?, at: Date)>
     /// Copy detection's band index in memory (``SQLiteBandMap``), kept by this store's writes;
     /// `nil` when opened with `keepsBandMap: false`.
     let bandMap: SQLiteBandMap?
@@ -236,16 +237,17 @@ public final class SQLiteMentionStore: MentionStore {
 
     public func complete(_ claimed: Mention, with result: VerificationResult, actor: Actor) async throws -> MentionStatus? {
         let clock = clock
-        let status = try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
+        let (status, at) = try await completions.submit(Completion(claimed: claimed, result: result, actor: actor)) { completions in
             try await self.writeRepeatable { db in
                 Self.each(db, completions) { completion in
-                    try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor, now: clock.now())
+                    let now = clock.now()
+                    return (try Self.complete(db, completion.claimed, with: completion.result, actor: completion.actor, now: now), now)
                 }
             }
         }
-        // Written and committed: its bands replaced (saveVerified), as the map must know.
+        // Written and committed: its bands replaced (saveVerified) at `at`, as the map must know.
         if status != nil, case .verified(_, _, let signals) = result {
-            bandMap?.record(id: claimed.id, source: claimed.source, bands: signals.fingerprint?.bands, at: clock.now())
+            bandMap?.record(id: claimed.id, source: claimed.source, bands: signals.fingerprint?.bands, at: at)
         }
         return status
     }
