@@ -14,7 +14,8 @@ struct BenchPathsCommand: ParsableCommand {
             PATH is php (a pingback from PHP/5.2.10 refused and logged), malformed (a truncated \
             XML-RPC body: fault and log line), nonsense (a webmention with source=nonsense: refused and \
             logged), accept (a valid webmention's checks), verify (the check of PAGE, a fetched HTML \
-            file), score (the spam score of PAGE's mention) or fingerprint (copy detection's MinHash \
+            file), unlinked (the check of PAGE for a target it does not link to: the spam that carries \
+            no link), score (the spam score of PAGE's mention) or fingerprint (copy detection's MinHash \
             of PAGE's text). Rejections are logged to a temporary file. Used by \
             benchmarks/instructions.sh; see BENCHMARKS.md.
             """,
@@ -22,16 +23,16 @@ struct BenchPathsCommand: ParsableCommand {
     )
 
     enum Path: String, ExpressibleByArgument, CaseIterable {
-        case php, malformed, nonsense, accept, verify, score, fingerprint
+        case php, malformed, nonsense, accept, verify, unlinked, score, fingerprint
     }
 
-    @Argument(help: "The path: php, malformed, nonsense, accept, verify, score or fingerprint.")
+    @Argument(help: "The path: php, malformed, nonsense, accept, verify, unlinked, score or fingerprint.")
     var path: Path
 
     @Option(help: "How many times.")
     var passes = 20
 
-    @Option(help: "The page for verify, score and fingerprint (an HTML file linking to --target).")
+    @Option(help: "The page for verify, score and fingerprint (an HTML file linking to --target), or unlinked (one that does not).")
     var page: String?
 
     @Option(help: "The target URL.")
@@ -95,13 +96,22 @@ struct BenchPathsCommand: ParsableCommand {
                 guard case .success(let pair) = check.check(source: "http://127.0.0.1:8090/src/\(pass)", target: target) else { return 0 }
                 return pair.source.absoluteString.utf8.count
             }
-        case .verify, .score, .fingerprint:
+        case .verify, .unlinked, .score, .fingerprint:
             guard let page else { throw ValidationError("\(path.rawValue) needs --page") }
             guard let targetURL = URL(string: target) else { throw ValidationError("\(target): not a URL") }
             let resource = FetchedResource(
                 url: URL(string: "https://source.example/page")!, status: 200, mediaType: "text/html", charset: nil,
                 body: try [UInt8](Data(contentsOf: URL(fileURLWithPath: page))))
             let verifier = Verifier(config: .defaults)
+            if path == .unlinked {
+                guard case .noLink = verifier.check(resource, target: targetURL) else {
+                    throw ValidationError("\(page) is not a page without a link to \(target)")
+                }
+                return Work { _ in
+                    if case .noLink = verifier.check(resource, target: targetURL) { return 1 }
+                    return 0
+                }
+            }
             guard case .linkFound(let content, let text) = verifier.check(resource, target: targetURL) else {
                 throw ValidationError("\(page) does not link to \(target)")
             }

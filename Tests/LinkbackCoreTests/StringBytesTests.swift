@@ -157,4 +157,23 @@ import Testing
         let link = try #require(document.root.firstDescendant { $0.name == "a" })
         #expect(MentionExtractor.path(to: link, from: document.root).map(\.name) == ["html", "body", "div", "a"])
     }
+
+    /// The byte search the bot-challenge markers use finds what `firstRange(of:)` finds, over a
+    /// small alphabet so partial matches, overlaps and a needle at either end come up often.
+    @Test func byteSearchIsFirstRange() {
+        var generator = SystemRandomNumberGenerator()
+        var found = 0
+        for _ in 0..<5_000 {
+            let haystack = (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt8.random(in: 0x61...0x63, using: &generator) }
+            let needle = (0..<Int.random(in: 0...5, using: &generator)).map { _ in UInt8.random(in: 0x61...0x63, using: &generator) }
+            let expected = needle.isEmpty || haystack.firstRange(of: needle) != nil
+            let got = haystack.withUnsafeBufferPointer { $0.contains(bytes: needle) }
+            #expect(got == expected, "\(haystack) \(needle)")
+            if got && !needle.isEmpty { found += 1 }
+        }
+        #expect(found > 1_000 && found < 4_900, "both answers come up: \(found)")
+        #expect([UInt8]().withUnsafeBufferPointer { $0.contains(bytes: [1]) } == false)
+        #expect(Array("ab<title>".utf8).withUnsafeBufferPointer { $0.contains(bytes: Array("<title>".utf8)) })
+        #expect(!Array("ab<title".utf8).withUnsafeBufferPointer { $0.contains(bytes: Array("<title>".utf8)) })
+    }
 }

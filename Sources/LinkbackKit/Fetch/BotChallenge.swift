@@ -40,7 +40,6 @@ public enum BotChallenge {
     /// The service whose challenge page `body` is, if any (the first ``maxBodyBytes`` are read).
     public static func provider(body: some Collection<UInt8>) -> String? {
         let bytes = Array(body.prefix(maxBodyBytes))
-        for (provider, marker) in markers where bytes.firstRange(of: marker) != nil { return provider }
-        return nil
+        return bytes.withUnsafeBufferPointer { bytes in markers.first { bytes.contains(bytes: $0.marker) }?.provider }
     }
 }
