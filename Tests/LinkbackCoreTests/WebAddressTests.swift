@@ -83,7 +83,14 @@ import Testing
             let baseText = Self.bases.randomElement(using: &generator)!
             let base = try #require(WebAddress(baseText))
             total += 1
-            switch base.resolve(reference) {
+            let resolution = base.resolve(reference)
+            // Asked about one host, the answer is the same but for an address on another host.
+            for host in ["blog.example", "other.example", "cdn.example"] {
+                let expected: WebAddress.Resolution
+                if case .address(let address) = resolution, address.host != Array(host.utf8) { expected = .otherHost } else { expected = resolution }
+                #expect(base.resolve(reference, onHost: Array(host.utf8)) == expected, "\(reference) against \(baseText) on \(host)")
+            }
+            switch resolution {
             case .address(let address):
                 decided += 1
                 #expect(address.canonical() == foundation(reference, baseText), "\(reference) against \(baseText)")
@@ -96,6 +103,8 @@ import Testing
                 #expect(scheme != "http" && scheme != "https", "\(reference)")
             case .unsure:
                 continue
+            case .otherHost:
+                Issue.record("\(reference): another host, though no host was asked about")
             }
         }
         #expect(decided > total * 3 / 4, "only \(decided) of \(total) decided on bytes")

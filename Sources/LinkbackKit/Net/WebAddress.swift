@@ -26,6 +26,9 @@ public struct WebAddress: Sendable, Equatable {
         case otherScheme
         /// Not for this parser: ask Foundation.
         case unsure
+        /// Only when asked about one host (``resolve(_:onHost:)``): an http(s) address on another
+        /// host, its path left unbuilt.
+        case otherHost
     }
 
     /// An absolute http(s) URL; `nil` when it is not one or needs Foundation.
@@ -44,7 +47,10 @@ public struct WebAddress: Sendable, Equatable {
     }
 
     /// `reference` (an `href` or `src` value, as `URLResolver` takes it) resolved against this address.
-    public func resolve(_ reference: String) -> Resolution {
+    /// With `host` (lower case, as ``host`` holds it), an address on any other host is only
+    /// ``Resolution/otherHost``: a link check looks at a page's every link, and most name another
+    /// host or are relative to a page on one; everything else is answered as without it.
+    public func resolve(_ reference: String, onHost host: [UInt8]? = nil) -> Resolution {
         var bytes = Array(reference.utf8)
         // As browsers and `URLResolver`: surrounding HTML whitespace ignored, tabs and newlines dropped.
         while let last = bytes.last, last.isHTMLWhitespace { bytes.removeLast() }
@@ -55,8 +61,8 @@ public struct WebAddress: Sendable, Equatable {
             bytes.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
         }
         // An empty reference is the document itself.
-        if bytes.isEmpty { return .address(self) }
-        return Self.parse(bytes, base: self)
+        if bytes.isEmpty { return host.map { $0 == self.host } == false ? .otherHost : .address(self) }
+        return Self.parse(bytes, base: self, onHost: host)
     }
 
     /// The ``CanonicalURL`` text of this address.
@@ -84,7 +90,7 @@ public struct WebAddress: Sendable, Equatable {
     private static let httpPrefix = Array("http://".utf8)
     private static let httpsPrefix = Array("https://".utf8)
 
-    private static func parse(_ bytes: [UInt8], base: WebAddress?) -> Resolution {
+    private static func parse(_ bytes: [UInt8], base: WebAddress?, onHost wanted: [UInt8]? = nil) -> Resolution {
         // Printable ASCII only, without the characters URLs never hold as written; a `%` must start
         // an escape. Anything else is Foundation's to encode or refuse.
         var index = 0
@@ -113,10 +119,10 @@ public struct WebAddress: Sendable, Equatable {
         }
         var isHTTPS = base?.isHTTPS ?? false
         if let scheme {
-            let lower = scheme.map { $0 | 0x20 }
-            if lower == Array("https".utf8) {
+            // Compared in place: two arrays built for it were a tenth of a link's resolution.
+            if scheme.count == 5, isHTTP(scheme.prefix(4)), scheme.last! | 0x20 == UInt8(ascii: "s") {
                 isHTTPS = true
-            } else if lower == Array("http".utf8) {
+            } else if scheme.count == 4, isHTTP(scheme) {
                 isHTTPS = false
             } else {
                 return .otherScheme
@@ -155,12 +161,14 @@ public struct WebAddress: Sendable, Equatable {
         var resolvedQuery = query.map(Array.init)
         if let authority {
             guard let (parsedHost, parsedPort) = hostAndPort(authority, isHTTPS: isHTTPS) else { return .unsure }
+            if let wanted, parsedHost != wanted { return .otherHost }
             (host, port) = (parsedHost, parsedPort)
             // Foundation removes no dot segments from a reference with an authority; the canonical
             // form removes them after decoding escapes (`%2E%2E` becomes `..` there).
             resolvedPath = Array(path)
         } else {
             guard let base else { return .unsure }
+            if let wanted, base.host != wanted { return .otherHost }
             (host, port) = (base.host, base.port)
             if path.isEmpty {
                 resolvedPath = base.path
@@ -218,6 +226,13 @@ public struct WebAddress: Sendable, Equatable {
         }
         guard labelLength > 0, previous != UInt8(ascii: "-") else { return nil }
         return (host, port)
+    }
+
+    /// Whether `letters` (four bytes) are `http` in any case.
+    private static func isHTTP(_ letters: ArraySlice<UInt8>) -> Bool {
+        let start = letters.startIndex
+        return letters.count == 4 && letters[start] | 0x20 == UInt8(ascii: "h") && letters[start + 1] | 0x20 == UInt8(ascii: "t")
+            && letters[start + 2] | 0x20 == UInt8(ascii: "t") && letters[start + 3] | 0x20 == UInt8(ascii: "p")
     }
 
     /// Characters Foundation's parser would encode or refuse: left to it.

@@ -52,13 +52,11 @@ public struct TargetMatcher: Sendable {
     /// bytes when it can (``WebAddress``), through Foundation otherwise.
     public func matches(reference: String, in document: HTMLDocument) -> Bool {
         if let base = document.baseAddress {
-            switch base.resolve(reference) {
-            case .address(let address):
-                // Most of a page's links name another host: known without building the canonical
-                // text, which holds the address's host as it is (so another host is no accepted form).
-                if let acceptedHost, address.host != acceptedHost { return false }
-                return accepted.contains(address.canonical())
-            case .otherScheme: return false
+            // Most of a page's links name another host: known without building the path or the
+            // canonical text, which holds the address's host as it is (so another host is no accepted form).
+            switch base.resolve(reference, onHost: acceptedHost) {
+            case .address(let address): return accepted.contains(address.canonical())
+            case .otherScheme, .otherHost: return false
             case .unsure: break
             }
         }
