@@ -176,4 +176,30 @@ import Testing
         #expect(Array("ab<title>".utf8).withUnsafeBufferPointer { $0.contains(bytes: Array("<title>".utf8)) })
         #expect(!Array("ab<title".utf8).withUnsafeBufferPointer { $0.contains(bytes: Array("<title>".utf8)) })
     }
+
+    /// The excerpt's ends, counted from one end instead of over the whole text, cut where the
+    /// Character walks they replaced cut (`count`, `suffix`, `prefix`, then a word boundary).
+    @Test func excerptEndsAreTheCharacterWalks() {
+        func tail(_ text: String, _ limit: Int) -> String {
+            guard text.count > limit else { return text }
+            let cut = text.suffix(limit)
+            guard let space = cut.firstIndex(of: " ") else { return String(cut) }
+            return String(cut[space...])
+        }
+        func head(_ text: String, _ limit: Int) -> String {
+            guard text.count > limit else { return text }
+            let cut = text.prefix(limit)
+            guard let space = cut.lastIndex(of: " ") else { return String(cut) }
+            return String(cut[...space])
+        }
+        var cut = 0
+        for text in Self.randomStrings(2_000, maxPieces: 40) {
+            for limit in [0, 1, 5, 12, 30] {
+                #expect(Excerpt.tail(text, limit) == tail(text, limit), "\(text.debugDescription) \(limit)")
+                #expect(Excerpt.head(text, limit) == head(text, limit), "\(text.debugDescription) \(limit)")
+                if text.count > limit { cut += 1 }
+            }
+        }
+        #expect(cut > 2_000, "texts longer than the limit come up: \(cut)")
+    }
 }
