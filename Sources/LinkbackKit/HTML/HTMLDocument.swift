@@ -21,19 +21,8 @@ public struct HTMLDocument: Sendable {
         LibXML.prepare()
         let options = Self.parseOptions
         let encoding = charset.flatMap { Self.knownEncoding($0) }
-        let document: htmlDocPtr? = BogusComments.neutralized(ControlCharacters.neutralized(bytes)).withUnsafeBufferPointer { buffer in
-            buffer.baseAddress.flatMap { base in
-                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
-                    htmlReadMemory(chars, Int32(buffer.count), url?.absoluteString, encoding, options)
-                }
-            }
-        }
-        var root = HTMLElement(name: "html")
-        if let document {
-            if let element = xmlDocGetRootElement(document) {
-                root = Self.convert(element, depth: 0)
-            }
-            xmlFreeDoc(document)
+        let root = BogusComments.neutralized(ControlCharacters.neutralized(bytes)).withUnsafeBufferPointer { buffer in
+            HTMLTreeBuilder.root(of: buffer, encoding: encoding, options: options)
         }
         self.root = root
         var base = url
@@ -87,77 +76,6 @@ public struct HTMLDocument: Sendable {
     private static func knownEncoding(_ charset: String) -> String? {
         let name = charset.trimmingCharacters(in: .whitespaces).lowercased()
         return name.isEmpty ? nil : name
-    }
-
-    private static func convert(_ node: xmlNodePtr, depth: Int) -> HTMLElement {
-        // Counted first so each array is allocated once (grown by appends, they were a tenth of
-        // the conversion's allocations).
-        var attributes: [HTMLAttribute] = []
-        attributes.reserveCapacity(Self.count(node.pointee.properties) { $0.pointee.next })
-        var attribute = node.pointee.properties
-        while let current = attribute {
-            let value: String
-            if let text = current.pointee.children, text.pointee.type == XML_TEXT_NODE, text.pointee.next == nil {
-                // The usual case, one text node: read in place rather than through a copy libxml2 allocates.
-                value = text.pointee.content.map { String(cString: $0) } ?? ""
-            } else if let raw = xmlNodeListGetString(node.pointee.doc, current.pointee.children, 1) {
-                value = String(cString: raw)
-                linkback_xmlFree(raw)
-            } else {
-                value = ""
-            }
-            attributes.append(HTMLAttribute(name: Self.lowerCased(current.pointee.name), value: value))
-            attribute = current.pointee.next
-        }
-        var children: [HTMLNode] = []
-        children.reserveCapacity(Self.count(node.pointee.children) { $0.pointee.next })
-        var child = node.pointee.children
-        while let current = child {
-            switch current.pointee.type {
-            case XML_ELEMENT_NODE:
-                if depth < maxDepth { children.append(.element(convert(current, depth: depth + 1))) }
-            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-                if let content = current.pointee.content {
-                    let text = String(cString: content)
-                    if case .text(let previous) = children.last {
-                        children[children.count - 1] = .text(previous + text)
-                    } else {
-                        children.append(.text(text))
-                    }
-                }
-            case XML_COMMENT_NODE:
-                children.append(.comment(current.pointee.content.map { String(cString: $0) } ?? ""))
-            default:
-                break
-            }
-            child = current.pointee.next
-        }
-        return HTMLElement(name: Self.lowerCased(node.pointee.name), attributes: attributes, children: children)
-    }
-
-    /// The length of a libxml2 linked list (at most; the conversion may skip some of its nodes).
-    private static func count<Node>(_ first: UnsafeMutablePointer<Node>?, next: (UnsafeMutablePointer<Node>) -> UnsafeMutablePointer<Node>?) -> Int {
-        var count = 0
-        var node = first
-        while let current = node {
-            count += 1
-            node = next(current)
-        }
-        return count
-    }
-
-    /// An element's or attribute's name in lower case. libxml2's HTML parser lower-cases the names
-    /// it reads already, so this copies them as they are unless a byte says otherwise (an upper-case
-    /// ASCII letter, or anything not ASCII, which Swift's `lowercased()` handles).
-    private static func lowerCased(_ name: UnsafePointer<xmlChar>) -> String {
-        var byte = name
-        while byte.pointee != 0 {
-            if byte.pointee >= 0x80 || (byte.pointee >= UInt8(ascii: "A") && byte.pointee <= UInt8(ascii: "Z")) {
-                return String(cString: name).lowercased()
-            }
-            byte += 1
-        }
-        return String(cString: name)
     }
 }
 
