@@ -72,4 +72,53 @@ import Testing
     func serialisationEscapes(text: String, attribute: Bool, expected: String) {
         #expect(HTMLSerializer.serialized(text, attribute: attribute) == expected)
     }
+
+    /// The sanitiser writes what serialising its clean tree wrote (the tree it built until it wrote
+    /// as it walked): on every fixture page's body and on generated tag soups.
+    @Test func writesWhatItsCleanTreeSerialisedTo() throws {
+        func cleanChildren(_ element: HTMLElement) -> [HTMLNode] {
+            var result: [HTMLNode] = []
+            for child in element.children {
+                switch child {
+                case .text(let text):
+                    result.append(.text(text))
+                case .comment:
+                    continue
+                case .element(let inner):
+                    if HTMLSanitizer.droppedElements.contains(inner.name) { continue }
+                    guard let allowed = HTMLSanitizer.allowedElements[inner.name] else {
+                        result.append(contentsOf: cleanChildren(inner))
+                        continue
+                    }
+                    var attributes: [HTMLAttribute] = []
+                    for attribute in inner.attributes where allowed.contains(attribute.name) {
+                        if HTMLSanitizer.urlAttributes.contains(attribute.name) {
+                            guard let url = sanitizer.safeURL(attribute.value) else { continue }
+                            attributes.append(HTMLAttribute(name: attribute.name, value: url))
+                        } else {
+                            attributes.append(attribute)
+                        }
+                    }
+                    if inner.name == "img" && !attributes.contains(where: { $0.name == "src" }) { continue }
+                    result.append(.element(HTMLElement(name: inner.name, attributes: attributes, children: cleanChildren(inner))))
+                }
+            }
+            return result
+        }
+        func compare(_ html: String, _ label: String) {
+            let root = HTMLDocument(html: html, url: sanitizer.baseURL).root
+            let expected = HTMLSerializer().innerHTML(of: HTMLElement(name: "div", children: cleanChildren(root))).trimmingHTMLWhitespace()
+            #expect(sanitizer.sanitize(element: root) == expected, "\(label)")
+        }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let files = (FileManager.default.enumerator(atPath: fixtures.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".html") }
+        #expect(files.count > 90)
+        for file in files { compare(try String(contentsOf: fixtures.appendingPathComponent(file), encoding: .utf8), file) }
+        var generator = SeededGenerator(seed: 2_026_120_71)
+        for round in 0..<1_000 {
+            var page = ""
+            for _ in 0..<Int.random(in: 1...60, using: &generator) { page += HTMLTreeBuilderTests.pieces.randomElement(using: &generator)! }
+            compare(page, "round \(round): \(page.debugDescription)")
+        }
+    }
 }

@@ -124,7 +124,9 @@ import Testing
         "text", " ", "\n  ", "&amp;", "&nbsp;", "&bogus;", "&#65;", "&#x1F600;", "é", "日本", "<DIV CLASS=Up>", "</DIV>",
         "<p id=a id=b>", "<meta charset=utf-8>", "<base href=\"https://other.example/\">", "<frameset>", "<noscript>",
         "</noscript>", "<form>", "</form>", "<h1>", "</h1>", "<pre>\n x</pre>", "<x-custom foo>", "</x-custom>", "<",
-        "<a", "=\"", ">", "</", "&", "<!", "<!-->",
+        "<a", "=\"", ">", "</", "&", "<!", "<!-->", "<blockquote cite=\"/q\">", "</blockquote>", "<q cite=javascript:x>",
+        "<img src=/i.png width=1 height=2 title=t onerror=x>", "<img alt=no-src>", "<time datetime=2020-01-01>",
+        "<abbr title=\"A&quot;B\">", "<p style=x onclick=y>", "&#xA0;", "\"quoted\"", "<em>", "</em>", "<hr>",
     ]
 
     @Test func generatedPagesGiveLibxml2sTree() {

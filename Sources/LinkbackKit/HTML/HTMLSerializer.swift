@@ -38,21 +38,26 @@ public struct HTMLSerializer {
         case .comment(let text):
             output += "<!--" + text + "-->"
         case .element(let element):
-            output += "<" + element.name
-            for attribute in element.attributes {
-                var value = attribute.value
-                if let baseURL, Self.urlAttributes.contains(attribute.name),
-                    let resolved = URLResolver.resolve(value, against: baseURL)
-                {
-                    value = resolved.absoluteString
+            var attributes = element.attributes
+            if let baseURL {
+                for index in attributes.indices where Self.urlAttributes.contains(attributes[index].name) {
+                    if let resolved = URLResolver.resolve(attributes[index].value, against: baseURL) {
+                        attributes[index] = HTMLAttribute(name: attributes[index].name, value: resolved.absoluteString)
+                    }
                 }
-                output += " " + attribute.name + "=\"" + Self.serialized(value, attribute: true) + "\""
             }
-            output += ">"
+            Self.writeStartTag(element.name, attributes: attributes, into: &output)
             if Self.voidElements.contains(element.name) { return }
             for child in element.children { write(child, parent: element.name, into: &output) }
             output += "</" + element.name + ">"
         }
+    }
+
+    /// `<name attribute="value" …>`, the values escaped (also what ``HTMLSanitizer`` writes).
+    package static func writeStartTag(_ name: String, attributes: [HTMLAttribute], into output: inout String) {
+        output += "<" + name
+        for attribute in attributes { output += " " + attribute.name + "=\"" + serialized(attribute.value, attribute: true) + "\"" }
+        output += ">"
     }
 
     /// The serialisation algorithm's escaping: `&`, no-break space, and `"` (attributes) or
