@@ -27,6 +27,44 @@ import Testing
         #expect(Shingles("one two three four five").count == 2)
     }
 
+    /// The shingles' table holds what a set of the definition holds: each run of four words, hashed
+    /// as `words` and `scramble` say, once; containment is the shared share of the set.
+    @Test func shinglesAreTheSetOfTheirDefinition() {
+        func definition(_ text: String) -> Set<UInt64> {
+            let words = Shingles.words(text)
+            guard words.count >= Shingles.size else { return [] }
+            return Set((0...(words.count - Shingles.size)).map { start in
+                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                for word in words[start..<start + Shingles.size] {
+                    hash ^= 0x20
+                    for shift in stride(from: 0, to: 64, by: 8) { hash = (hash ^ ((word >> UInt64(shift)) & 0xff)) &* 0x0000_0100_0000_01b3 }
+                }
+                return Shingles.scramble(hash)
+            })
+        }
+        var generator = SeededGenerator(seed: 2_026_120_72)
+        let vocabulary = ["the", "shed", "roof", "larch", "post", "a", "of", "winter", "Garden", "walls", "slope", "two"]
+        var texts: [String] = ["", "one two three", Self.post, Self.other]
+        for _ in 0..<300 {
+            // Few distinct words, so runs repeat and tables fill with collisions.
+            texts.append((0..<Int.random(in: 0...400, using: &generator)).map { _ in vocabulary.randomElement(using: &generator)! }.joined(separator: " "))
+        }
+        for (index, text) in texts.enumerated() {
+            let shingles = Shingles(text)
+            let expected = definition(text)
+            #expect(shingles.count == expected.count)
+            #expect(shingles.hashes.count == expected.count && Set(shingles.hashes) == expected)
+            #expect(expected.allSatisfy(shingles.contains))
+            #expect(!shingles.contains(12_345) || expected.contains(12_345))
+            let other = Shingles(texts[(index + 1) % texts.count])
+            let otherSet = definition(texts[(index + 1) % texts.count])
+            let share = expected.isEmpty ? 0 : Double(expected.intersection(otherSet).count) / Double(expected.count)
+            #expect(abs(shingles.containment(in: other) - share) < 1e-12, "\(index)")
+            #expect(shingles == Shingles(text + " "), "\(index)")
+            #expect((shingles == other) == (expected == otherSet), "\(index)")
+        }
+    }
+
     @Test func aCopyInsideAnotherPageContainsThePostAndAQuoteDoesNot() {
         let post = Shingles(Self.post)
         let copy = Shingles("Home | About | Contact. Great DIY reads! " + Self.post + " Share this on Facebook. Related posts: casino bonus tips.")

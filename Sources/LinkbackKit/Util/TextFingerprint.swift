@@ -10,32 +10,83 @@ public struct Shingles: Sendable, Equatable {
     /// Words read at most; a longer text is judged by its beginning (the cost of a page is bounded).
     public static let maxWords = 20_000
 
-    public let hashes: Set<UInt64>
+    /// The distinct hashes by open addressing: a power of two of slots, at least one and a half
+    /// times the shingles (no more memory than the `Set` it replaces), 0 for an empty slot (a hash that is 0 is noted in ``holdsZero``). The hashes are mixed
+    /// already, so their low bits are the slot: Swift's `Set` hashed each again (SipHash) and took
+    /// about seven times as long to fill; a sorted array's sort took longer still (measured).
+    private let table: [UInt64]
+    private let holdsZero: Bool
+    /// How many distinct shingles.
+    public let count: Int
 
     /// The shingles of `text`'s words (lower case, letters and digits; everything else separates).
     public init(_ text: String) {
         let words = Self.words(text)
-        var hashes = Set<UInt64>()
-        if words.count >= Self.size {
-            // A set, not a sorted array: Swift's sort of ~1,300 hashes cost more than the inserts (measured).
-            hashes.reserveCapacity(words.count - Self.size + 1)
+        guard words.count >= Self.size else {
+            (table, holdsZero, count) = ([], false, 0)
+            return
+        }
+        var slots = 16
+        let windows = words.count - Self.size + 1
+        while slots < windows + windows / 2 { slots <<= 1 }
+        var table = [UInt64](repeating: 0, count: slots)
+        var holdsZero = false
+        var count = 0
+        table.withUnsafeMutableBufferPointer { table in
+            let mask = slots - 1
             for start in 0...(words.count - Self.size) {
                 var hash = Self.offset
                 for word in words[start..<start + Self.size] { hash = Self.mix(word, into: hash ^ 0x20) }
-                hashes.insert(Self.scramble(hash))
+                let value = Self.scramble(hash)
+                guard value != 0 else {
+                    if !holdsZero { count += 1 }
+                    holdsZero = true
+                    continue
+                }
+                var slot = Int(truncatingIfNeeded: value) & mask
+                while table[slot] != 0 && table[slot] != value { slot = (slot + 1) & mask }
+                if table[slot] == 0 {
+                    table[slot] = value
+                    count += 1
+                }
             }
         }
-        self.hashes = hashes
+        (self.table, self.holdsZero, self.count) = (table, holdsZero, count)
     }
 
-    public var count: Int { hashes.count }
+    /// Each distinct shingle hash once, in no particular order.
+    public var hashes: [UInt64] {
+        var hashes = table.filter { $0 != 0 }
+        if holdsZero { hashes.append(0) }
+        return hashes
+    }
+
+    /// Whether `hash` is one of these shingles.
+    public func contains(_ hash: UInt64) -> Bool {
+        guard hash != 0 else { return holdsZero }
+        guard !table.isEmpty else { return false }
+        let mask = table.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while table[slot] != 0 {
+            if table[slot] == hash { return true }
+            slot = (slot + 1) & mask
+        }
+        return false
+    }
 
     /// The share of these shingles that `other` holds too (0 when there are none): how much of
     /// this text the other reproduces.
     public func containment(in other: Shingles) -> Double {
-        guard !hashes.isEmpty else { return 0 }
-        let (small, large) = hashes.count <= other.hashes.count ? (hashes, other.hashes) : (other.hashes, hashes)
-        return Double(small.reduce(0) { large.contains($1) ? $0 + 1 : $0 }) / Double(hashes.count)
+        guard count > 0 else { return 0 }
+        let (small, large) = count <= other.count ? (self, other) : (other, self)
+        var shared = small.holdsZero && large.holdsZero ? 1 : 0
+        for hash in small.table where hash != 0 && large.contains(hash) { shared += 1 }
+        return Double(shared) / Double(count)
+    }
+
+    /// The same shingles (the tables' layouts may differ with the order they were filled in).
+    public static func == (lhs: Shingles, rhs: Shingles) -> Bool {
+        lhs.count == rhs.count && lhs.holdsZero == rhs.holdsZero && lhs.table.allSatisfy { $0 == 0 || rhs.contains($0) }
     }
 
     /// Each word's FNV-1a hash, for at most ``maxWords`` words.
@@ -116,7 +167,7 @@ public struct TextFingerprint: Sendable, Equatable {
         // half kept) of the already well-mixed shingle hash. One value at a time over all the
         // hashes, as an array: the minimum stays in a register and the loop is a few instructions
         // a hash (the other way round, a hash at a time over the 64 values, took about twice as many).
-        let hashes = Array(shingles.hashes)
+        let hashes = shingles.hashes
         let signature = hashes.withUnsafeBufferPointer { hashes in
             (0..<Self.signatureSize).map { index in
                 let (multiplier, seed) = (Self.multipliers[index], Self.seeds[index])
