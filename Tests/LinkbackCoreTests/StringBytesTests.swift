@@ -158,7 +158,7 @@ import Testing
         #expect(MentionExtractor.path(to: link, from: document.root).map(\.name) == ["html", "body", "div", "a"])
     }
 
-    /// The byte search the bot-challenge markers use finds what `firstRange(of:)` finds, over a
+    /// The byte search the bot-challenge markers and the `<![` scan use finds what `firstRange(of:)` finds, over a
     /// small alphabet so partial matches, overlaps and a needle at either end come up often.
     @Test func byteSearchIsFirstRange() {
         var generator = SystemRandomNumberGenerator()
@@ -170,6 +170,9 @@ import Testing
             let got = haystack.withUnsafeBufferPointer { $0.contains(bytes: needle) }
             #expect(got == expected, "\(haystack) \(needle)")
             if got && !needle.isEmpty { found += 1 }
+            let start = Int.random(in: 0...haystack.count, using: &generator)
+            let index = haystack.withUnsafeBufferPointer { $0.firstIndex(of: needle, from: start) }
+            #expect(index == (needle.isEmpty ? start : haystack[start...].firstRange(of: needle)?.lowerBound), "\(haystack) \(needle) from \(start)")
         }
         #expect(found > 1_000 && found < 4_900, "both answers come up: \(found)")
         #expect([UInt8]().withUnsafeBufferPointer { $0.contains(bytes: [1]) } == false)

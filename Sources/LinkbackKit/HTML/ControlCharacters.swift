@@ -106,18 +106,10 @@ package enum BogusComments {
     }
 
     /// The index of the next `<![` at or after `start`. Every page is scanned for one before it is
-    /// parsed: a comparison of a three-byte slice at each position was 4 % of a 20 KB page's
-    /// verification, this plain loop over the buffer a fraction of it.
+    /// parsed: `memchr` from one `<` to the next (a byte-by-byte loop was 1 % of extraction).
     private static func nextOpener(in bytes: [UInt8], from start: Int) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var index = start
-            while index + 2 < buffer.count {
-                if buffer[index] == UInt8(ascii: "<"), buffer[index + 1] == UInt8(ascii: "!"), buffer[index + 2] == UInt8(ascii: "[") {
-                    return index
-                }
-                index += 1
-            }
-            return nil
-        }
+        bytes.withUnsafeBufferPointer { $0.firstIndex(of: opener, from: start) }
     }
+
+    private static let opener = Array("<![".utf8)
 }
