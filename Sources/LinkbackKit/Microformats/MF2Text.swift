@@ -47,7 +47,7 @@ package enum MF2Text {
                 case .comment: break
                 case .element(let inner):
                     guard budget?.spend() ?? true else { return }
-                    if ["script", "style", "template"].contains(inner.name) { continue }
+                    if skipped.contains(inner.name) { continue }
                     if inner.name == "img" {
                         if let alt = inner[attribute: "alt"] {
                             result += alt
@@ -66,6 +66,9 @@ package enum MF2Text {
         walk(element)
         return result.trimmingHTMLWhitespace()
     }
+
+    /// Elements whose text is no part of an item's plain text.
+    private static let skipped: Set<String> = ["script", "style", "template"]
 
     /// Elements a reader sees as separate lines: their text never runs into the next word.
     package static let blockElements: Set<String> = [
