@@ -6,7 +6,7 @@ import Testing
 /// The byte-level resolver against Foundation's: wherever ``WebAddress`` answers, its canonical
 /// form is the one `URLResolver` and ``CanonicalURL`` give; what it leaves to Foundation is left.
 @Suite struct WebAddressTests {
-    private static let bases = [
+    static let bases = [
         "https://blog.example/posts/1", "http://Blog.Example:8080/a/b/c?x=1#top", "https://blog.example/",
         "https://blog.example", "http://blog.example./dir/page.html", "https://blog.example/a/b/",
     ]
@@ -108,6 +108,36 @@ import Testing
             }
         }
         #expect(decided > total * 3 / 4, "only \(decided) of \(total) decided on bytes")
+    }
+}
+
+extension WebAddressTests {
+    /// Where a reference is taken as written (an absolute http(s) URL ``WebAddress`` reads whole),
+    /// the string is the one Foundation's URL gives back, for the serialiser and microformats
+    /// (`resolvedString`) and for the sanitiser (`safeURL`, which also wants http(s) and a host).
+    @Test func referencesTakenAsWrittenAreWhatFoundationWrites() throws {
+        let schemes = ["http:", "https:", "HTTPS:", "Http:", "", "mailto:", "ftp:"]
+        let authorities = ["//blog.example", "//Blog.Example.", "//blog.example:80", "//cdn.example:8080", "//x_y.example", "//a-b.example:443", ""]
+        let rest = ["", "/", "/posts/1", "/a/../b", "/./c", "/%7Euser", "/a%2fb?q=1&r=%41", "?x", "#frag", "/p;x=1", "/~x/@y", "//double"]
+        let spaces = ["", " ", "\n", "\t "]
+        var generator = SeededGenerator(seed: 2_026_120_73)
+        var direct = 0
+        for _ in 0..<4000 {
+            let reference = spaces.randomElement(using: &generator)! + schemes.randomElement(using: &generator)!
+                + authorities.randomElement(using: &generator)! + rest.randomElement(using: &generator)!
+                + rest.randomElement(using: &generator)! + spaces.randomElement(using: &generator)!
+            let base = URL(string: Self.bases.randomElement(using: &generator)!)
+            let foundation = URLResolver.resolve(reference, against: base)
+            #expect(URLResolver.resolvedString(reference, against: base) == foundation?.absoluteString, "\(reference.debugDescription)")
+            let sanitizer = HTMLSanitizer(baseURL: base)
+            var safe: String?
+            if let foundation, let scheme = foundation.scheme?.lowercased(), scheme == "http" || scheme == "https", foundation.host?.isEmpty == false {
+                safe = foundation.absoluteString
+            }
+            #expect(sanitizer.safeURL(reference) == safe, "\(reference.debugDescription)")
+            if URLResolver.absoluteWebAddress(reference) != nil { direct += 1 }
+        }
+        #expect(direct > 1000, "taken as written: \(direct)")
     }
 }
 

@@ -77,6 +77,7 @@ public struct HTMLSanitizer: Sendable {
 
     /// The absolute URL when it is http or https, else `nil`.
     package func safeURL(_ value: String) -> String? {
+        if let address = URLResolver.absoluteWebAddress(value) { return address }
         guard let url = URLResolver.resolve(value, against: baseURL), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", url.host?.isEmpty == false
         else { return nil }

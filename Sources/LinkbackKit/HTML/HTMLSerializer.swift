@@ -41,8 +41,8 @@ public struct HTMLSerializer {
             var attributes = element.attributes
             if let baseURL {
                 for index in attributes.indices where Self.urlAttributes.contains(attributes[index].name) {
-                    if let resolved = URLResolver.resolve(attributes[index].value, against: baseURL) {
-                        attributes[index] = HTMLAttribute(name: attributes[index].name, value: resolved.absoluteString)
+                    if let resolved = URLResolver.resolvedString(attributes[index].value, against: baseURL) {
+                        attributes[index] = HTMLAttribute(name: attributes[index].name, value: resolved)
                     }
                 }
             }

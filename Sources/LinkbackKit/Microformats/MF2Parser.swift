@@ -350,6 +350,6 @@ public struct MF2Parser {
     }
 
     private func resolved(_ reference: String) -> String {
-        document.resolve(reference)?.absoluteString ?? reference
+        URLResolver.resolvedString(reference, against: document.baseURL) ?? reference
     }
 }

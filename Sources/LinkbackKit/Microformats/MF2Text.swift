@@ -52,7 +52,7 @@ package enum MF2Text {
                         if let alt = inner[attribute: "alt"] {
                             result += alt
                         } else if let src = inner[attribute: "src"] {
-                            result += " " + (URLResolver.resolve(src, against: baseURL)?.absoluteString ?? src) + " "
+                            result += " " + (URLResolver.resolvedString(src, against: baseURL) ?? src) + " "
                         }
                         continue
                     }
