@@ -205,4 +205,62 @@ import Testing
         }
         #expect(cut > 2_000, "texts longer than the limit come up: \(cut)")
     }
+
+    /// The control-character pass, which skips eight bytes at a time, changes what the byte-by-byte
+    /// rule changes: on random pages of text, controls, `&` and numeric references at every offset.
+    @Test func controlCharactersSkipNothingTheyShouldChange() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            var output: [UInt8] = []
+            var index = 0
+            func isControl(_ byte: UInt8) -> Bool { byte != 0 && byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D && byte != 0x0C }
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x0C {
+                    output.append(0x20)
+                } else if isControl(byte) {
+                    output += [0xEF, 0xBF, 0xBD]
+                } else if byte == UInt8(ascii: "&"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "#") {
+                    var end = index + 2
+                    var radix = 10
+                    if end < bytes.count, bytes[end] | 0x20 == UInt8(ascii: "x") { radix = 16; end += 1 }
+                    var value = 0
+                    var digits = 0
+                    while end < bytes.count, digits < 8, let digit = Int(String(UnicodeScalar(bytes[end])), radix: radix) {
+                        value = value * radix + digit
+                        digits += 1
+                        end += 1
+                    }
+                    if digits > 0, value == 0x0C || (value < 0x20 && isControl(UInt8(value))) {
+                        if end < bytes.count, bytes[end] == UInt8(ascii: ";") { end += 1 }
+                        output += Array((value == 0x0C ? "&#x20;" : "&#xFFFD;").utf8)
+                        index = end
+                        continue
+                    }
+                    output.append(byte)
+                } else {
+                    output.append(byte)
+                }
+                index += 1
+            }
+            return output
+        }
+        let pieces: [[UInt8]] = [
+            Array("text ".utf8), Array("<p class=x>".utf8), [0x0A], [0x09], [0x0D], [0x0C], [0x01], [0x1F], [0x00], [0x7F],
+            Array("&amp;".utf8), Array("&#12;".utf8), Array("&#x0c;".utf8), Array("&#1".utf8), Array("&#x1F;".utf8),
+            Array("&#65;".utf8), Array("&#".utf8), Array("&".utf8), Array("é".utf8), [0x20], [0x26, 0x26],
+        ]
+        var generator = SeededGenerator(seed: 2_026_120_74)
+        var changed = 0
+        for _ in 0..<3_000 {
+            var page: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                // Long runs of plain text too, so the eight-byte steps are taken.
+                page += Bool.random(using: &generator) ? pieces.randomElement(using: &generator)! : Array(repeating: 0x61, count: Int.random(in: 1...30, using: &generator))
+            }
+            let expected = reference(page)
+            #expect(ControlCharacters.neutralized(page) == expected, "\(page)")
+            if expected != page { changed += 1 }
+        }
+        #expect(changed > 1_000 && changed < 3_000, "pages that change and pages that do not: \(changed)")
+    }
 }

@@ -12,6 +12,13 @@ package enum ControlCharacters {
             // Ordinary bytes are copied a run at a time, not one by one.
             var run = 0
             while index < buffer.count {
+                // Eight bytes at a time past those holding no control and no `&` (most of a page).
+                while index + 8 <= buffer.count,
+                    !mayNeedChange(UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self))
+                {
+                    index += 8
+                }
+                guard index < buffer.count else { break }
                 let byte = buffer[index]
                 guard byte < 0x20 || byte == UInt8(ascii: "&") else {
                     index += 1
@@ -45,6 +52,18 @@ package enum ControlCharacters {
     }
 
     private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+
+    /// Whether one of the eight bytes of `word` is below 0x20 or is `&` (exact: the byte tricks
+    /// of "Bit Twiddling Hacks", `hasless(x, 0x20)` and `haszero(x ^ '&'…)`).
+    @inline(__always)
+    private static func mayNeedChange(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below = (word &- ones &* 0x20) & ~word & highs
+        let ampersands = word ^ (ones &* UInt64(UInt8(ascii: "&")))
+        let isAmpersand = (ampersands &- ones) & ~ampersands & highs
+        return below | isAmpersand != 0
+    }
 
     /// C0 controls other than tab, line feed, carriage return and form feed (and NUL, which
     /// libxml2 handles itself).
