@@ -135,7 +135,7 @@ extension WebAddressTests {
                 safe = foundation.absoluteString
             }
             #expect(sanitizer.safeURL(reference) == safe, "\(reference.debugDescription)")
-            if URLResolver.absoluteWebAddress(reference) != nil { direct += 1 }
+            if case .asWritten = URLResolver.resolution(reference, against: base) { direct += 1 }
         }
         #expect(direct > 1000, "taken as written: \(direct)")
     }

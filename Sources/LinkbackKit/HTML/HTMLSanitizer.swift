@@ -77,10 +77,16 @@ public struct HTMLSanitizer: Sendable {
 
     /// The absolute URL when it is http or https, else `nil`.
     package func safeURL(_ value: String) -> String? {
-        if let address = URLResolver.absoluteWebAddress(value) { return address }
-        guard let url = URLResolver.resolve(value, against: baseURL), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", url.host?.isEmpty == false
-        else { return nil }
-        return url.absoluteString
+        switch URLResolver.resolution(value, against: baseURL) {
+        case .asWritten(let text):
+            return text  // http(s) with a host already
+        case .url(let url):
+            guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host?.isEmpty == false else {
+                return nil
+            }
+            return url.absoluteString
+        case nil:
+            return nil
+        }
     }
 }

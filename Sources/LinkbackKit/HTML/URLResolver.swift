@@ -5,7 +5,11 @@ public enum URLResolver {
     /// Resolves `reference` (an href/src value, surrounding whitespace ignored) against `base`.
     /// Returns `nil` for references that cannot be URLs.
     public static func resolve(_ reference: String, against base: URL?) -> URL? {
-        let trimmed = cleaned(reference)
+        resolve(cleaned: cleaned(reference), against: base)
+    }
+
+    /// `resolve` of a reference already ``cleaned(_:)``.
+    private static func resolve(cleaned trimmed: String, against base: URL?) -> URL? {
         // An empty reference is the document itself.
         if trimmed.isEmpty { return base }
         if let absolute = URL(string: trimmed), absolute.scheme != nil {
@@ -19,17 +23,31 @@ public enum URLResolver {
     }
 
     /// `resolve(reference, against: base)?.absoluteString`, without Foundation for what most links
-    /// in content are (``absoluteWebAddress(_:)``): Foundation's parse was 5 % of a 20 KB page's check.
+    /// in content are (``Resolution/asWritten(_:)``): Foundation's parse was 5 % of a 20 KB page's check.
     public static func resolvedString(_ reference: String, against base: URL?) -> String? {
-        absoluteWebAddress(reference) ?? resolve(reference, against: base)?.absoluteString
+        switch resolution(reference, against: base) {
+        case .asWritten(let text): text
+        case .url(let url): url.absoluteString
+        case nil: nil
+        }
     }
 
-    /// The reference as `resolve` reads it, when that is an absolute http(s) URL ``WebAddress``
-    /// takes whole (a host, nothing to encode): Foundation gives such a URL back as written.
-    /// `WebAddressTests` compares the two on generated references.
-    package static func absoluteWebAddress(_ reference: String) -> String? {
+    /// What ``resolution(_:against:)`` found.
+    package enum Resolution {
+        /// The reference as `resolve` reads it, an absolute http(s) URL ``WebAddress`` takes whole
+        /// (a host, nothing to encode): Foundation gives such a URL back as written.
+        /// `WebAddressTests` compares the two on generated references.
+        case asWritten(String)
+        /// Anything else, resolved by Foundation.
+        case url(URL)
+    }
+
+    /// `reference` resolved against `base`, Foundation asked only when the reference is not an
+    /// absolute http(s) URL taken as written (cleaned once for both).
+    package static func resolution(_ reference: String, against base: URL?) -> Resolution? {
         let trimmed = cleaned(reference)
-        return WebAddress(trimmed) != nil ? trimmed : nil
+        if WebAddress(trimmed) != nil { return .asWritten(trimmed) }
+        return resolve(cleaned: trimmed, against: base).map(Resolution.url)
     }
 
     /// Surrounding HTML whitespace trimmed, tabs and newlines inside dropped, as browsers read a URL.
