@@ -11,9 +11,10 @@ public struct Shingles: Sendable, Equatable {
     public static let maxWords = 20_000
 
     /// The distinct hashes by open addressing: a power of two of slots, at least one and a half
-    /// times the shingles (no more memory than the `Set` it replaces), 0 for an empty slot (a hash that is 0 is noted in ``holdsZero``). The hashes are mixed
-    /// already, so their low bits are the slot: Swift's `Set` hashed each again (SipHash) and took
-    /// about seven times as long to fill; a sorted array's sort took longer still (measured).
+    /// times the shingles (no more memory than the `Set` it replaces), 0 for an empty slot (a hash
+    /// that is 0 is noted in ``holdsZero``). The hashes are mixed already, so their low bits are
+    /// the slot: Swift's `Set` hashed each again (SipHash) and took about seven times as long to
+    /// fill; a sorted array's sort took longer still (measured).
     private let table: [UInt64]
     private let holdsZero: Bool
     /// How many distinct shingles.
