@@ -104,9 +104,11 @@ import Testing
             """
         let document = HTMLDocument(html: html)
         #expect(PageTraits.of(document, mainText: "Ein paar Worte") == ["generator:wordpress", "links:dense", "lang:de"])
-        // Twelve links beside 150 words are not crowded.
-        let words = Array(repeating: "Wort", count: 150).joined(separator: "\u{A0}\n ")
-        #expect(PageTraits.of(document, mainText: words) == ["generator:wordpress", "lang:de"])
+        // Twelve links beside 120 words (one per ten) are crowded, beside 121 words not.
+        let words = { (count: Int) in Array(repeating: "Wort", count: count).joined(separator: "\u{A0}\n ") }
+        #expect(PageTraits.of(document, mainText: words(120)) == ["generator:wordpress", "links:dense", "lang:de"])
+        #expect(PageTraits.of(document, mainText: words(121)) == ["generator:wordpress", "lang:de"])
+        #expect(PageTraits.of(document, mainText: words(150)) == ["generator:wordpress", "lang:de"])
     }
 
     /// Words and whitespace counted on scalars and bytes, as the Character-based split did.

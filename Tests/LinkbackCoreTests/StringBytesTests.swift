@@ -110,6 +110,8 @@ import Testing
         for text in Self.randomStrings(2_000) {
             #expect(Shingles.words(text) == words(text), "\(text.debugDescription)")
             #expect(PageTraits.wordCount(text) == wordCount(text), "\(text.debugDescription)")
+            let limit = Int.random(in: 0...4)
+            #expect(PageTraits.wordCount(text, upTo: limit) == min(wordCount(text), limit + 1), "\(text.debugDescription)")
         }
         #expect(Shingles.words(String(repeating: "w ", count: Shingles.maxWords + 5)).count == Shingles.maxWords)
     }

@@ -29,14 +29,17 @@ package enum PageTraits {
             }
         }
         if generator?.contains("wordpress") == true { traits.append("generator:wordpress") }
-        if links >= denseLinks, links * wordsPerLink >= wordCount(mainText) { traits.append("links:dense") }
+        // Words counted only as far as they could leave the links dense (most pages: not far).
+        if links >= denseLinks, links * wordsPerLink >= wordCount(mainText, upTo: links * wordsPerLink) {
+            traits.append("links:dense")
+        }
         if let code = language.flatMap(code(of:)) { traits.append("lang:" + code) }
         return traits
     }
 
     /// Runs of non-whitespace in `text`, counted over scalars (a split into Characters was 15 % of
-    /// extraction) read off its UTF-8.
-    static func wordCount(_ text: String) -> Int {
+    /// extraction) read off its UTF-8; past `limit` the count stops at `limit + 1`.
+    static func wordCount(_ text: String, upTo limit: Int = .max) -> Int {
         var words = 0
         var inWord = false
         text.forEachScalarValue { value in
@@ -47,6 +50,7 @@ package enum PageTraits {
             } else if !inWord {
                 inWord = true
                 words += 1
+                return words <= limit
             }
             return true
         }
