@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
             config.server.publicDirectory = Self.publicDirectory(config.server.publicDirectory)
             let level = config.logging.level
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
                 handler.logLevel = level
                 return handler
             }

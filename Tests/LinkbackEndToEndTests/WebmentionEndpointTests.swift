@@ -37,6 +37,10 @@ import Testing
         #expect(status["target"] as? String == Self.target)
         #expect(status["received"] is String && status["updated"] is String)
         #expect(server.rejectionLines.isEmpty)
+        // The receipt's log line carries the request's id (Hummingbird's) and its own metadata.
+        let line = server.process.stderr.split(separator: "\n").first { $0.contains("webmention received") }
+        #expect(line?.contains("hb.request.id=") == true, "\(server.process.stderr.suffix(2000))")
+        #expect(line?.contains("source=\(source.url("/post").absoluteString)") == true, "\(line ?? "")")
 
         let html = try await server.send("GET", path, headers: [("Accept", "text/html")])
         #expect(html.headers["content-type"] == "text/html; charset=utf-8")
