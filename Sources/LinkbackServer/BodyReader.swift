@@ -11,7 +11,7 @@ enum BodyReader {
     }
 
     static func read(_ request: Request, limit: Int) async throws(Problem) -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw .tooLarge }
+        if let length = request.headers.value(.contentLength).flatMap(Int.init), length > limit { throw .tooLarge }
         do {
             return Array(buffer: try await request.body.collect(upTo: limit))
         } catch is RequestBodyDeadlineHandler.TimedOut {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LinkbackKit
 import NIOCore
@@ -13,16 +14,18 @@ struct ClientInfo {
     /// A browser's request that another site's page made (see ``RejectionReason/crossSite``);
     /// worked out only when a rejection is recorded, not for every request.
     var crossSite: Bool {
-        Self.isCrossSite(fetchSite: headers[.init("Sec-Fetch-Site")!], origin: headers[.origin], baseURL: baseURL)
+        Self.isCrossSite(fetchSite: headers.value(Self.secFetchSite), origin: headers.value(.origin), baseURL: baseURL)
     }
+
+    private static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
     init(_ request: Request, context: LinkbackRequestContext, server: Config.Server) {
         let peer = context.peerIP
         let header = server.forwardedHeader
         ip = ClientAddress.resolve(
-            peer: peer, header: header, values: request.headers[values: .init(header.fieldName)!],
+            peer: peer, header: header, values: request.headers[values: header.httpFieldName],
             trustedProxies: server.trustedProxies)
-        userAgent = request.headers[.userAgent]
+        userAgent = request.headers.value(.userAgent)
         headers = request.headers
         baseURL = server.baseURL
     }

@@ -10,7 +10,7 @@ enum Preferred {
 
     /// JSON unless the client asks for HTML or plain text and not for JSON.
     init(_ request: Request) {
-        let accept = request.headers[.accept]?.lowercased() ?? ""
+        let accept = request.headers.value(.accept)?.lowercased() ?? ""
         if accept.contains("application/json") || accept.isEmpty {
             self = .json
         } else if accept.contains("text/html") {

@@ -30,15 +30,16 @@ public enum ForwardedHeader: String, Sendable, CaseIterable {
 /// writes one. Elements may carry a port, brackets, quotes or an IPv6 zone (`fe80::1%eth0`).
 public enum ClientAddress {
     /// - Parameters:
-    ///   - values: every value of the configured header, in the order received.
+    ///   - values: every value of the configured header, in the order received (read only when
+    ///     the peer is a trusted proxy).
     public static func resolve(
-        peer: IPAddress?, header: ForwardedHeader, values: [String], trustedProxies: [CIDR]
+        peer: IPAddress?, header: ForwardedHeader, values: @autoclosure () -> [String], trustedProxies: [CIDR]
     ) -> IPAddress? {
         guard let peer = peer?.unmapped else { return nil }
         func trusted(_ address: IPAddress) -> Bool { trustedProxies.contains { $0.contains(address) } }
         guard trusted(peer) else { return peer }
         var nearest = peer
-        for element in elements(values).reversed() {
+        for element in elements(values()).reversed() {
             let node: IPAddress? = switch header {
             case .xForwardedFor: node(element)
             case .forwarded: forNode(in: element)

@@ -24,7 +24,7 @@ struct WebmentionRoutes {
                 let server = config.server
                 let probe = ClientProbe(
                     peer: context.peerIP, header: server.forwardedHeader,
-                    values: request.headers[values: .init(server.forwardedHeader.fieldName)!],
+                    values: request.headers[values: server.forwardedHeader.httpFieldName],
                     trustedProxies: server.trustedProxies)
                 return JSONResponse.make(.ok, probe, headers: [.cacheControl: "no-store"])
             }
@@ -49,7 +49,7 @@ struct WebmentionRoutes {
             return refuse(limited ? .tooManyRequests : .forbidden, limited ? "rate_limited" : "blocked", refusal.message,
                 refusal.reason, retryAfter: refusal.retryAfter)
         }
-        let (mediaType, _) = ContentTypeHeader.parse(request.headers[.contentType])
+        let (mediaType, _) = ContentTypeHeader.parse(request.headers.value(.contentType))
         // Webmention §3.2.1: an invalid request MUST get 400, so a body of another type is one
         // (413 stays for a body over the server's own size limit).
         guard mediaType == "application/x-www-form-urlencoded" else {
