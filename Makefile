@@ -7,7 +7,7 @@ TEST_PACKAGES := curl logrotate systemd python3 python3-pip fail2ban apache2 ngi
 # Python packages of the test peers: selenium drives Chromium, aiosmtpd is the mail server.
 TEST_PYTHON := selenium aiosmtpd
 
-.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench bench-spam bench-instructions soak fuzz sanitize
+.PHONY: all deps test-deps build release run check test screenshots check-config clean install install-systemd uninstall bench bench-spam bench-instructions bench-drain soak fuzz sanitize
 
 all: build
 
@@ -93,6 +93,13 @@ bench-instructions: deps
 	@scripts/ensure-packages.sh valgrind binutils python3
 	$(SWIFT) build -c release --product linkback
 	benchmarks/instructions.sh
+
+# The 20 KB drain on a grown file, with the bytes written and the CPU time a verified mention
+# (benchmarks/drain-writes.sh); BENCH_RUNS tunes it.
+bench-drain: deps
+	@scripts/ensure-packages.sh curl wrk nginx-light python3
+	$(SWIFT) build -c release --product linkback
+	benchmarks/drain-writes.sh
 
 # Ten minutes of mixed traffic, memory sampled (benchmarks/soak.sh); SOAK_SECONDS shortens it.
 soak: deps
