@@ -6,7 +6,7 @@ import Testing
 /// The byte-level resolver against Foundation's: wherever ``WebAddress`` answers, its canonical
 /// form is the one `URLResolver` and ``CanonicalURL`` give; what it leaves to Foundation is left.
 @Suite struct WebAddressTests {
-    static let bases = [
+    private static let bases = [
         "https://blog.example/posts/1", "http://Blog.Example:8080/a/b/c?x=1#top", "https://blog.example/",
         "https://blog.example", "http://blog.example./dir/page.html", "https://blog.example/a/b/",
     ]

@@ -34,7 +34,6 @@ public struct Shingles: Sendable, Equatable {
         var holdsZero = false
         var count = 0
         table.withUnsafeMutableBufferPointer { table in
-            let mask = slots - 1
             for start in 0...(words.count - Self.size) {
                 var hash = Self.offset
                 for word in words[start..<start + Self.size] { hash = Self.mix(word, into: hash ^ 0x20) }
@@ -44,8 +43,7 @@ public struct Shingles: Sendable, Equatable {
                     holdsZero = true
                     continue
                 }
-                var slot = Int(truncatingIfNeeded: value) & mask
-                while table[slot] != 0 && table[slot] != value { slot = (slot + 1) & mask }
+                let slot = Self.slot(of: value, in: UnsafeBufferPointer(table))
                 if table[slot] == 0 {
                     table[slot] = value
                     count += 1
@@ -66,13 +64,17 @@ public struct Shingles: Sendable, Equatable {
     public func contains(_ hash: UInt64) -> Bool {
         guard hash != 0 else { return holdsZero }
         guard !table.isEmpty else { return false }
+        return table.withUnsafeBufferPointer { $0[Self.slot(of: hash, in: $0)] == hash }
+    }
+
+    /// The slot of `table` that holds `value` (not 0), or the empty one where it goes: linear
+    /// probing from its low bits. The table is never full, so the walk ends.
+    @inline(__always)
+    private static func slot(of value: UInt64, in table: UnsafeBufferPointer<UInt64>) -> Int {
         let mask = table.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while table[slot] != 0 {
-            if table[slot] == hash { return true }
-            slot = (slot + 1) & mask
-        }
-        return false
+        var slot = Int(truncatingIfNeeded: value) & mask
+        while table[slot] != 0 && table[slot] != value { slot = (slot + 1) & mask }
+        return slot
     }
 
     /// The share of these shingles that `other` holds too (0 when there are none): how much of
