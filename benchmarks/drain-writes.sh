@@ -23,7 +23,7 @@ base=http://127.0.0.1:$LINKBACK_PORT
 python3 "$here/corpus.py" --big "$work/www/mid.html" 20480 > /dev/null
 
 queued() { metric "$base" 'linkback_mentions{status="queued"}'; }
-drained() { while [ "$(queued)" != 0 ]; do sleep 0.2; done; }
+drained() { wait_for_drain "$base" || exit 1; }
 stop() { kill "$linkback_pid"; wait "$linkback_pid" 2> /dev/null || true; }
 # io FIELD: the server's counter from /proc/PID/io; cpu: its user + system clock ticks.
 io() { awk -v field="$1:" '$1 == field { print $2 }' "/proc/$linkback_pid/io"; }

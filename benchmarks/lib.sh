@@ -106,3 +106,16 @@ start_postgres() {
     "$pg_bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres linkback
 }
 
+# wait_for_drain BASE: waits until BASE has no queued mention, calling the sourcing script's
+# sample_rss meanwhile. Gives up after BENCH_DRAIN_LIMIT seconds (600), so a queue that stalls
+# cannot hang the whole run.
+wait_for_drain() {
+    local deadline=$(( $(date +%s) + ${BENCH_DRAIN_LIMIT:-600} ))
+    while [ "$(metric "$1" 'linkback_mentions{status="queued"}')" -gt 0 ]; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "drain of $1 stalled: mentions still queued after ${BENCH_DRAIN_LIMIT:-600} s" >&2
+            return 1
+        fi
+        sample_rss; sleep 0.2
+    done
+}

@@ -62,19 +62,6 @@ read -r malformed_rps malformed_p99 <<< "$(scenario "$base/xmlrpc" malformed.lua
 read -r nonsense_rps nonsense_p99 <<< "$(scenario "$base/webmention" nonsense.lua)"
 read -r accept_rps accept_p99 <<< "$(scenario "$base/webmention" accept.lua)"
 
-# wait_for_drain BASE: waits until BASE has no queued mention, sampling memory meanwhile. Gives up
-# after BENCH_DRAIN_LIMIT seconds (600), so a queue that stalls cannot hang the whole run.
-wait_for_drain() {
-    local deadline=$(( $(date +%s) + ${BENCH_DRAIN_LIMIT:-600} ))
-    while [ "$(metric "$1" 'linkback_mentions{status="queued"}')" -gt 0 ]; do
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            echo "drain of $1 stalled: mentions still queued after ${BENCH_DRAIN_LIMIT:-600} s" >&2
-            return 1
-        fi
-        sample_rss; sleep 0.2
-    done
-}
-
 # The drain: the backlog left when the accept runs end, verified against nginx's pages.
 # drain BASE: prints "backlog mentions_per_second".
 drain() {
